@@ -1,0 +1,287 @@
+//! The append-only, hash-chained audit log.
+//!
+//! Every accepted state change appends one entry (a contribution that closes a
+//! negotiation appends a second, `consensus`, entry). An entry is the canonical
+//! dictionary
+//!
+//! ```text
+//! {seq, prev, time, kind, signer, key_data, request, signature, consensus, effect}
+//! ```
+//!
+//! where `request` is the exact canonical byte string the signer signed
+//! (`{data, info, by_consensus?}`), `consensus` the consensus id the request applied
+//! (or null) and `effect` what changed. Its hash is
+//! `sha256hex("panoramix/v1/audit" || 0x00 || canonical(entry))`, and `prev` is the
+//! previous entry's hash (64 zeros for the first). [`verify_log`] re-checks a whole
+//! log: the chain, every signature, every consensus id and every signing, and that
+//! each consensus was applied once, to exactly the action it agreed.
+
+use crate::error::ApiError;
+use crate::store::{SqlValue, Tx};
+use crate::util::{col_i64, col_str};
+use panoramix_core::canonical::{self, Value};
+use panoramix_core::envelope::Verified;
+use panoramix_core::identity::{Domain, PublicKey};
+use panoramix_core::negotiation::{self, Text};
+use panoramix_core::time::Micros;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// The `prev` of the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Hash of an entry's canonical bytes.
+pub fn entry_hash(entry: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(b"panoramix/v1/audit\0");
+    h.update(entry);
+    hex::encode(h.finalize())
+}
+
+/// Append an entry inside the request's transaction.
+pub(crate) fn append(
+    tx: &mut dyn Tx,
+    now: Micros,
+    kind: &str,
+    req: Option<&Verified>,
+    consensus: Option<&str>,
+    effect: Value,
+) -> Result<(), ApiError> {
+    let last = tx.query(
+        "SELECT seq, entry_hash FROM audit ORDER BY seq DESC LIMIT 1",
+        &[],
+    )?;
+    let (seq, prev) = match last.first() {
+        Some(r) => (col_i64(r, 0) + 1, col_str(r, 1)),
+        None => (1, GENESIS.to_owned()),
+    };
+    let (signer, key_data, request, signature) = match req {
+        Some(r) => (
+            Value::str(r.signer_id.as_str()),
+            Value::str(r.signer.key_data()),
+            Value::str(String::from_utf8_lossy(&r.signed_canonical).into_owned()),
+            Value::str(r.signature.as_str()),
+        ),
+        None => (Value::Null, Value::Null, Value::Null, Value::Null),
+    };
+    let entry = Value::dict([
+        ("seq", Value::Int(i128::from(seq))),
+        ("prev", Value::str(prev.as_str())),
+        ("time", Value::str(now.iso())),
+        ("kind", Value::str(kind)),
+        ("signer", signer),
+        ("key_data", key_data),
+        ("request", request),
+        ("signature", signature),
+        ("consensus", consensus.map_or(Value::Null, Value::str)),
+        ("effect", effect),
+    ]);
+    let bytes = entry.encode();
+    let hash = entry_hash(&bytes);
+    tx.execute(
+        "INSERT INTO audit (seq, prev_hash, entry_hash, entry) VALUES (?1, ?2, ?3, ?4)",
+        &[
+            SqlValue::Int(seq),
+            prev.into(),
+            hash.into(),
+            String::from_utf8_lossy(&bytes).into_owned().into(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// One stored entry, as `GET /panoramix/audit/` returns it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Record {
+    /// Position, from 1.
+    pub seq: i64,
+    /// Hash of the previous entry.
+    pub prev_hash: String,
+    /// Hash of this entry.
+    pub entry_hash: String,
+    /// The canonical entry.
+    pub entry: String,
+}
+
+/// Where and why a log fails verification.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("audit log breaks at entry {seq}: {reason}")]
+pub struct Break {
+    /// The first entry that fails.
+    pub seq: i64,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// What a successful verification checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Entries checked.
+    pub entries: usize,
+    /// Request signatures verified.
+    pub signatures: usize,
+    /// Consensus ids recomputed (and their signings verified).
+    pub consensuses: usize,
+    /// Consensus applications checked against the agreed text.
+    pub applications: usize,
+    /// The hash of the last entry.
+    pub head: String,
+}
+
+fn brk(seq: i64, reason: impl Into<String>) -> Break {
+    Break {
+        seq,
+        reason: reason.into(),
+    }
+}
+
+/// Verify a whole log, from its first entry.
+pub fn verify_log(records: &[Record]) -> Result<Summary, Break> {
+    let mut prev = GENESIS.to_owned();
+    let mut texts: HashMap<String, Text> = HashMap::new();
+    let mut signers_of: HashMap<String, Vec<String>> = HashMap::new();
+    let mut used: HashSet<(String, Option<u32>)> = HashSet::new();
+    let mut s = Summary::default();
+    for (i, r) in records.iter().enumerate() {
+        let want_seq = i as i64 + 1;
+        if r.seq != want_seq {
+            return Err(brk(
+                r.seq,
+                format!("expected entry {want_seq}: entries are missing or reordered"),
+            ));
+        }
+        if r.prev_hash != prev {
+            return Err(brk(
+                r.seq,
+                "prev_hash is not the hash of the previous entry",
+            ));
+        }
+        if entry_hash(r.entry.as_bytes()) != r.entry_hash {
+            return Err(brk(r.seq, "entry_hash does not match the entry's contents"));
+        }
+        let e = canonical::decode(r.entry.as_bytes())
+            .map_err(|e| brk(r.seq, format!("entry is not canonical: {e}")))?;
+        let field = |k: &str| e.get(k);
+        if field("seq").and_then(Value::as_int) != Some(i128::from(r.seq)) {
+            return Err(brk(r.seq, "entry's seq field disagrees with its position"));
+        }
+        if field("prev").and_then(Value::as_str) != Some(prev.as_str()) {
+            return Err(brk(r.seq, "entry's prev field disagrees with the chain"));
+        }
+        let kind = field("kind").and_then(Value::as_str).unwrap_or_default();
+        // the request signature
+        let mut request: Option<Value> = None;
+        if let Some(sig) = field("signature").and_then(Value::as_str) {
+            let key_data = field("key_data")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let signer = field("signer").and_then(Value::as_str).unwrap_or_default();
+            let req_text = field("request").and_then(Value::as_str).unwrap_or_default();
+            let pk = PublicKey::from_key_data(key_data)
+                .map_err(|_| brk(r.seq, "key_data is not a valid key"))?;
+            if pk.key_id() != signer {
+                return Err(brk(r.seq, "signer is not the key id of key_data"));
+            }
+            pk.verify(Domain::Envelope, req_text.as_bytes(), sig)
+                .map_err(|_| brk(r.seq, "request signature does not verify"))?;
+            request = Some(
+                canonical::decode(req_text.as_bytes())
+                    .map_err(|_| brk(r.seq, "signed request is not canonical"))?,
+            );
+            s.signatures += 1;
+        }
+        let effect = field("effect").cloned().unwrap_or(Value::Null);
+        if kind == "consensus" {
+            let g = |k: &str| {
+                effect
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let (nid, text, ts) = (g("negotiation_id"), g("text"), g("timestamp"));
+            let signings: BTreeMap<String, String> = effect
+                .get("signings")
+                .and_then(Value::as_dict)
+                .map(|d| {
+                    d.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let keys = effect
+                .get("key_data")
+                .and_then(Value::as_dict)
+                .cloned()
+                .unwrap_or_default();
+            for (signer, sig) in &signings {
+                let kd = keys.get(signer).and_then(Value::as_str).unwrap_or_default();
+                let pk = PublicKey::from_key_data(kd)
+                    .map_err(|_| brk(r.seq, format!("no valid key for signer {signer}")))?;
+                if &pk.key_id() != signer {
+                    return Err(brk(
+                        r.seq,
+                        format!("key for signer {signer} has another key id"),
+                    ));
+                }
+                pk.verify(Domain::Contribution, text.as_bytes(), sig)
+                    .map_err(|_| brk(r.seq, format!("signing of {signer} does not verify")))?;
+            }
+            let cid = negotiation::consensus_id(&nid, &text, &signings, &ts);
+            if field("consensus").and_then(Value::as_str) != Some(cid.as_str()) {
+                return Err(brk(r.seq, "consensus id does not recompute"));
+            }
+            let parsed = Text::parse(&text).map_err(|e| brk(r.seq, e.to_string()))?;
+            texts.insert(cid.clone(), parsed);
+            signers_of.insert(cid, signings.keys().cloned().collect());
+            s.consensuses += 1;
+        } else if let Some(cid) = field("consensus").and_then(Value::as_str) {
+            let text = texts.get(cid).ok_or_else(|| {
+                brk(
+                    r.seq,
+                    "applies a consensus that no earlier entry established",
+                )
+            })?;
+            let req = request
+                .as_ref()
+                .ok_or_else(|| brk(r.seq, "consensus applied without a signed request"))?;
+            let part = req
+                .get("by_consensus")
+                .and_then(|b| b.get("consensus_part"))
+                .and_then(Value::as_int)
+                .and_then(|p| u32::try_from(p).ok());
+            let data_info = Value::dict([
+                ("data", req.get("data").cloned().unwrap_or(Value::Null)),
+                ("info", req.get("info").cloned().unwrap_or(Value::Null)),
+            ]);
+            let signers = signers_of.get(cid).cloned().unwrap_or_default();
+            text.check_applies(part, &data_info.encode(), &signers)
+                .map_err(|e| brk(r.seq, format!("consensus application: {e}")))?;
+            if !used.insert((cid.to_owned(), part)) {
+                return Err(brk(r.seq, "consensus applied twice"));
+            }
+            s.applications += 1;
+        }
+        prev = r.entry_hash.clone();
+        s.entries += 1;
+    }
+    s.head = prev;
+    Ok(s)
+}
+
+/// Read a page of entries.
+pub(crate) fn page(tx: &mut dyn Tx, after: i64, limit: i64) -> Result<Vec<Record>, ApiError> {
+    let rows = tx.query(
+        "SELECT seq, prev_hash, entry_hash, entry FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        &[SqlValue::Int(after), SqlValue::Int(limit)],
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| Record {
+            seq: col_i64(r, 0),
+            prev_hash: col_str(r, 1),
+            entry_hash: col_str(r, 2),
+            entry: col_str(r, 3),
+        })
+        .collect())
+}

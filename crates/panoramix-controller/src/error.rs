@@ -1,0 +1,164 @@
+//! API errors: one enum, one exhaustive mapping to an HTTP status and a stable code.
+//! The JSON body is `{"error": {"code": "...", "message": "..."}}`.
+
+use crate::store::StoreError;
+use panoramix_core::envelope::EnvelopeError;
+use panoramix_core::negotiation::NegotiationError;
+
+/// Everything a request can fail with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the body is not JSON, or not of the expected shape.
+    #[error("{0}")]
+    Malformed(String),
+    /// 400: a field has a wrong type or value.
+    #[error("{0}")]
+    Invalid(String),
+    /// 401: the signature does not verify.
+    #[error("the request signature does not verify")]
+    BadSignature,
+    /// 401: the request names another controller.
+    #[error("the request is addressed to another controller")]
+    ForeignRequest,
+    /// 401: `info.ts` is outside the accepted clock skew.
+    #[error("the request timestamp is outside the accepted window of {0} seconds")]
+    StaleRequest(i64),
+    /// 403: the signer may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404.
+    #[error("{0}")]
+    NotFound(String),
+    /// 405.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// 409: the same nonce was seen before from this signer.
+    #[error("this request was already received (replay)")]
+    Replay,
+    /// 409: the thing exists already.
+    #[error("{0}")]
+    Duplicate(String),
+    /// 409: the consensus (or this part of it) was already used.
+    #[error("this consensus has already been applied")]
+    ConsensusUsed,
+    /// 409: `on_last_consensus_id` is not the endpoint's newest consensus.
+    #[error("on_last_consensus_id is not the endpoint's latest consensus")]
+    WrongLastConsensus,
+    /// 409: the negotiation is closed.
+    #[error("the negotiation is closed")]
+    NegotiationClosed,
+    /// 403: the consensus does not cover this exact action.
+    #[error("consensus does not authorize this request: {0}")]
+    ConsensusMismatch(String),
+    /// 413: the body or a field is too large.
+    #[error("{0}")]
+    TooLarge(String),
+    /// 422: the target is in the wrong state for this action.
+    #[error("{0}")]
+    WrongState(String),
+    /// 429: the inbox holds size_max messages already.
+    #[error("the inbox is full (size_max reached); send to the next cycle")]
+    InboxFull,
+    /// 500: a storage failure. The message is logged, never returned.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// HTTP status.
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::Malformed(_) | ApiError::Invalid(_) => 400,
+            ApiError::BadSignature | ApiError::ForeignRequest | ApiError::StaleRequest(_) => 401,
+            ApiError::Forbidden(_) | ApiError::ConsensusMismatch(_) => 403,
+            ApiError::NotFound(_) => 404,
+            ApiError::MethodNotAllowed => 405,
+            ApiError::Replay
+            | ApiError::Duplicate(_)
+            | ApiError::ConsensusUsed
+            | ApiError::WrongLastConsensus
+            | ApiError::NegotiationClosed => 409,
+            ApiError::TooLarge(_) => 413,
+            ApiError::WrongState(_) => 422,
+            ApiError::InboxFull => 429,
+            ApiError::Internal(_) => 500,
+        }
+    }
+
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Malformed(_) => "malformed",
+            ApiError::Invalid(_) => "invalid",
+            ApiError::BadSignature => "bad_signature",
+            ApiError::ForeignRequest => "foreign_request",
+            ApiError::StaleRequest(_) => "stale_request",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::Replay => "replay",
+            ApiError::Duplicate(_) => "duplicate",
+            ApiError::ConsensusUsed => "consensus_used",
+            ApiError::WrongLastConsensus => "wrong_last_consensus",
+            ApiError::NegotiationClosed => "negotiation_closed",
+            ApiError::ConsensusMismatch(_) => "consensus_mismatch",
+            ApiError::TooLarge(_) => "too_large",
+            ApiError::WrongState(_) => "wrong_state",
+            ApiError::InboxFull => "inbox_full",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    /// The JSON error body. Internal details are never returned.
+    pub fn body(&self) -> serde_json::Value {
+        serde_json::json!({"error": {"code": self.code(), "message": self.to_string()}})
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::Internal(e.message)
+    }
+}
+
+impl From<EnvelopeError> for ApiError {
+    fn from(e: EnvelopeError) -> Self {
+        match e {
+            EnvelopeError::Malformed(m) => ApiError::Malformed(m),
+            EnvelopeError::BadSignature => ApiError::BadSignature,
+        }
+    }
+}
+
+impl From<NegotiationError> for ApiError {
+    fn from(e: NegotiationError) -> Self {
+        match e {
+            NegotiationError::BadText(m) => ApiError::Invalid(m),
+            other => ApiError::ConsensusMismatch(other.to_string()),
+        }
+    }
+}
+
+/// Every variant, for the test that walks the status table and for the docs.
+pub fn all_examples() -> Vec<ApiError> {
+    vec![
+        ApiError::Malformed(String::new()),
+        ApiError::Invalid(String::new()),
+        ApiError::BadSignature,
+        ApiError::ForeignRequest,
+        ApiError::StaleRequest(0),
+        ApiError::Forbidden(String::new()),
+        ApiError::NotFound(String::new()),
+        ApiError::MethodNotAllowed,
+        ApiError::Replay,
+        ApiError::Duplicate(String::new()),
+        ApiError::ConsensusUsed,
+        ApiError::WrongLastConsensus,
+        ApiError::NegotiationClosed,
+        ApiError::ConsensusMismatch(String::new()),
+        ApiError::TooLarge(String::new()),
+        ApiError::WrongState(String::new()),
+        ApiError::InboxFull,
+        ApiError::Internal(String::new()),
+    ]
+}

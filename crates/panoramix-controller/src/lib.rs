@@ -1,0 +1,148 @@
+//! # panoramix-controller
+//!
+//! The PANORAMIX controller (registration, configuration and messaging services,
+//! seed chapter 3 and appendix B) as a pure function from a request to a response:
+//!
+//! ```text
+//! handle(&Controller, &mut impl Store, ApiRequest{method, path, query, body}) -> ApiResponse{status, json}
+//! ```
+//!
+//! No I/O: the store is a small SQL-shaped trait ([`store::Store`]) and the clock,
+//! randomness and the controller's own key come from the [`Host`]. The native server
+//! (axum + rusqlite) and the Cloudflare Worker (Durable Object SQLite) call the same
+//! code. Every state change of one request happens in one store transaction, and a
+//! rejected request changes nothing.
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod audit;
+pub mod authz;
+pub mod error;
+mod handlers;
+pub use handlers::verify_head;
+pub mod store;
+mod util;
+
+pub use error::ApiError;
+use panoramix_core::Keypair;
+use panoramix_core::time::Micros;
+use store::Store;
+
+/// What the controller needs from its host: the time and randomness.
+pub trait Host {
+    /// Now, in microseconds since the Unix epoch (UTC).
+    fn now(&self) -> Micros;
+    /// Fill `buf` with cryptographically secure random bytes.
+    fn fill_random(&self, buf: &mut [u8]);
+}
+
+/// Limits and policy. Every limit is configurable; see `docs/api.md`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Crypto backends peers may register with.
+    pub backends: Vec<String>,
+    /// Key ids of the initial role authorities.
+    pub authorities: Vec<String>,
+    /// Largest request body, bytes (413 above).
+    pub max_body: usize,
+    /// Largest message text, bytes (413 above).
+    pub max_message: usize,
+    /// Accepted clock skew of `info.ts`, seconds.
+    pub max_skew_secs: i64,
+    /// Largest `size_max` of an endpoint.
+    pub max_inbox: i64,
+    /// Default and largest page size of listings.
+    pub page_default: i64,
+    /// Largest page size of listings.
+    pub page_max: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            backends: vec!["SPHINXMIX".into(), "ZEUS".into()],
+            authorities: Vec::new(),
+            max_body: 1 << 20,
+            max_message: 256 * 1024,
+            max_skew_secs: 300,
+            max_inbox: 100_000,
+            page_default: 100,
+            page_max: 1000,
+        }
+    }
+}
+
+/// The controller: its identity, configuration and host.
+pub struct Controller<H: Host> {
+    /// Policy and limits.
+    pub config: Config,
+    /// The controller's own signing key; its key id is the controller id that every
+    /// request's `info.controller` must name.
+    pub key: Keypair,
+    /// Clock and randomness.
+    pub host: H,
+}
+
+/// An HTTP request, as the host received it.
+#[derive(Debug, Clone)]
+pub struct ApiRequest {
+    /// `GET`, `POST`, `PATCH`, ...
+    pub method: String,
+    /// The path, e.g. `/panoramix/messages/`.
+    pub path: String,
+    /// The raw query string without `?`.
+    pub query: String,
+    /// The body bytes.
+    pub body: Vec<u8>,
+}
+
+/// An HTTP response: a status and a JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// JSON body.
+    pub body: serde_json::Value,
+}
+
+impl<H: Host> Controller<H> {
+    /// A controller with this key, configuration and host.
+    pub fn new(key: Keypair, config: Config, host: H) -> Self {
+        Controller { config, key, host }
+    }
+
+    /// The controller id (the key id of its key).
+    pub fn id(&self) -> String {
+        self.key.key_id()
+    }
+
+    /// Create the schema if needed.
+    pub fn migrate<S: Store>(&self, store: &mut S) -> Result<(), ApiError> {
+        store.write(|tx| store::migrate(tx).map_err(ApiError::from))
+    }
+
+    /// Handle one request. Never panics on client input; a storage failure is a 500
+    /// whose details are in the returned error's `Internal` message only for logging
+    /// (see [`Controller::handle_logged`]).
+    pub fn handle<S: Store>(&self, store: &mut S, req: &ApiRequest) -> ApiResponse {
+        self.handle_logged(store, req).0
+    }
+
+    /// Like [`Controller::handle`], also returning the error (if any) for logging.
+    pub fn handle_logged<S: Store>(
+        &self,
+        store: &mut S,
+        req: &ApiRequest,
+    ) -> (ApiResponse, Option<ApiError>) {
+        match handlers::dispatch(self, store, req) {
+            Ok((status, body)) => (ApiResponse { status, body }, None),
+            Err(e) => (
+                ApiResponse {
+                    status: e.status(),
+                    body: e.body(),
+                },
+                Some(e),
+            ),
+        }
+    }
+}

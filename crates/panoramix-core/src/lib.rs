@@ -1,0 +1,25 @@
+//! # panoramix-core
+//!
+//! The pure heart of panoramix, shared by the controller (native and Cloudflare
+//! Worker), the clients, the contributor agents and the WebAssembly package. It does
+//! no I/O and draws no randomness of its own: callers pass an RNG.
+//!
+//! * [`canonical`]: the original's canonical encoding, byte-exact, with a strict decoder.
+//! * [`identity`]: Ed25519 keys, key ids, domain-separated signatures.
+//! * [`envelope`]: the signed request envelope and its verification.
+//! * [`negotiation`]: contribution texts, the closing rule, consensus ids.
+//! * [`model`]: endpoint statuses, boxes, message and set hashes, roles.
+//! * [`time`]: the consensus timestamp format.
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+#![warn(missing_docs)]
+
+pub mod canonical;
+pub mod envelope;
+pub mod identity;
+pub mod model;
+pub mod negotiation;
+pub mod time;
+
+pub use canonical::Value;
+pub use identity::{Domain, Keypair, PublicKey};

@@ -1,0 +1,267 @@
+//! Negotiations: peers amend a text until all sign the same one.
+//!
+//! A contribution text is the canonical encoding of `{"body": <action(s)>, "meta":
+//! {"accept": 0|1, ...}}`. A signer's newest contribution replaces its earlier ones
+//! ("latest only"). A negotiation closes when every participant's latest
+//! contribution is the same text and that text has `meta.accept = 1`. The
+//! participants are the ones named when the negotiation was created, or, if none
+//! were named (the original's behaviour), everybody who has contributed so far. A
+//! single contributor who accepts therefore closes an unrestricted negotiation at
+//! once: that is the self-consensus used for single-owner actions.
+//!
+//! On closing, the consensus id is
+//! `sha256hex(canonical({"negotiation_id", "text", "signings", "timestamp"}))`,
+//! with `signings` a dictionary from signer key id to its signature of the text and
+//! `timestamp` formatted as `YYYY-MM-DDTHH:MM:SS.ffffff` (UTC, no zone) — exactly the
+//! original's rule, so anyone can recompute it.
+
+use crate::canonical::{self, Value};
+use crate::identity::sha256_hex;
+use std::collections::BTreeMap;
+
+/// Errors about negotiation texts and consensus application.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NegotiationError {
+    /// The text is not a canonical `{"body", "meta"}` dictionary.
+    #[error("contribution text is not a canonical {{body, meta}} dictionary: {0}")]
+    BadText(String),
+    /// The consensus body (or the requested part) does not equal the request.
+    #[error("the request is not the action the consensus agreed on")]
+    Mismatch,
+    /// The agreed text was not an accepting one.
+    #[error("the consensus text is not accepted")]
+    NotAccepted,
+    /// `consensus_part` given but the body is not a list, or out of range.
+    #[error("consensus part {0} does not exist in the agreed body")]
+    NoSuchPart(u32),
+    /// `meta.signers` in the text disagrees with who signed.
+    #[error("meta.signers does not match the signers of the consensus")]
+    SignersMismatch,
+}
+
+/// A parsed contribution text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    /// `body`: one action (canonical `{data, info}`) or a list of actions.
+    pub body: Value,
+    /// `meta` as a dictionary.
+    pub meta: BTreeMap<String, Value>,
+}
+
+impl Text {
+    /// Parse the canonical text of a contribution.
+    pub fn parse(text: &str) -> Result<Text, NegotiationError> {
+        let v = canonical::decode(text.as_bytes())
+            .map_err(|e| NegotiationError::BadText(e.to_string()))?;
+        let Value::Dict(mut d) = v else {
+            return Err(NegotiationError::BadText("not a dictionary".into()));
+        };
+        let body = d
+            .remove("body")
+            .ok_or_else(|| NegotiationError::BadText("no `body`".into()))?;
+        let meta = match d.remove("meta") {
+            Some(Value::Dict(m)) => m,
+            Some(_) => {
+                return Err(NegotiationError::BadText(
+                    "`meta` is not a dictionary".into(),
+                ));
+            }
+            None => return Err(NegotiationError::BadText("no `meta`".into())),
+        };
+        if let Some(k) = d.keys().next() {
+            return Err(NegotiationError::BadText(format!("unexpected key `{k}`")));
+        }
+        Ok(Text { body, meta })
+    }
+
+    /// Build the canonical text for `body` and `meta`.
+    pub fn encode(body: Value, meta: BTreeMap<String, Value>) -> String {
+        canonical::encode_string(&Value::dict([("body", body), ("meta", Value::Dict(meta))]))
+    }
+
+    /// `meta.accept` is exactly 1 (JSON `true`). Any other value, including strings
+    /// such as `"false"` that Python would call truthy, is not an acceptance.
+    pub fn accepted(&self) -> bool {
+        matches!(self.meta.get("accept"), Some(Value::Int(1)))
+    }
+
+    /// The agreed action: the body, or `body[part]` when the body is a list.
+    pub fn part(&self, part: Option<u32>) -> Result<&Value, NegotiationError> {
+        match part {
+            None => Ok(&self.body),
+            Some(i) => match &self.body {
+                Value::List(items) => items.get(i as usize).ok_or(NegotiationError::NoSuchPart(i)),
+                _ => Err(NegotiationError::NoSuchPart(i)),
+            },
+        }
+    }
+
+    /// Check that a request (`canonical({data, info})`) is the agreed action.
+    /// `signers` are the key ids that signed the consensus.
+    pub fn check_applies(
+        &self,
+        part: Option<u32>,
+        data_info_canonical: &[u8],
+        signers: &[String],
+    ) -> Result<(), NegotiationError> {
+        if !self.accepted() {
+            return Err(NegotiationError::NotAccepted);
+        }
+        if self.part(part)?.encode() != data_info_canonical {
+            return Err(NegotiationError::Mismatch);
+        }
+        if let Some(listed) = self.meta.get("signers") {
+            let Value::List(listed) = listed else {
+                return Err(NegotiationError::SignersMismatch);
+            };
+            let mut a: Vec<&str> = listed.iter().filter_map(Value::as_str).collect();
+            let mut b: Vec<&str> = signers.iter().map(String::as_str).collect();
+            a.sort_unstable();
+            b.sort_unstable();
+            if a.len() != listed.len() || a != b {
+                return Err(NegotiationError::SignersMismatch);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A signer's latest contribution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Latest {
+    /// Key id of the contributor.
+    pub signer: String,
+    /// The canonical text.
+    pub text: String,
+    /// The contributor's signature of the text.
+    pub signature: String,
+}
+
+/// Decide whether the latest contributions close the negotiation. Returns the
+/// agreed text and the signings when they do.
+pub fn closing(
+    participants: Option<&[String]>,
+    latest: &[Latest],
+) -> Option<(String, BTreeMap<String, String>)> {
+    let first = latest.first()?;
+    if latest.iter().any(|l| l.text != first.text) {
+        return None;
+    }
+    if let Some(ps) = participants {
+        if ps.is_empty() || ps.iter().any(|p| !latest.iter().any(|l| &l.signer == p)) {
+            return None;
+        }
+    }
+    let text = Text::parse(&first.text).ok()?;
+    if !text.accepted() {
+        return None;
+    }
+    let signings = latest
+        .iter()
+        .map(|l| (l.signer.clone(), l.signature.clone()))
+        .collect();
+    Some((first.text.clone(), signings))
+}
+
+/// The canonical record whose hash is the consensus id.
+pub fn consensus_record(
+    negotiation_id: &str,
+    text: &str,
+    signings: &BTreeMap<String, String>,
+    timestamp: &str,
+) -> Value {
+    Value::dict([
+        ("negotiation_id", Value::str(negotiation_id)),
+        ("text", Value::str(text)),
+        (
+            "signings",
+            Value::Dict(
+                signings
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::str(v.as_str())))
+                    .collect(),
+            ),
+        ),
+        ("timestamp", Value::str(timestamp)),
+    ])
+}
+
+/// The consensus id: `sha256hex(canonical({negotiation_id, text, signings, timestamp}))`.
+pub fn consensus_id(
+    negotiation_id: &str,
+    text: &str,
+    signings: &BTreeMap<String, String>,
+    timestamp: &str,
+) -> String {
+    sha256_hex(&consensus_record(negotiation_id, text, signings, timestamp).encode())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(accept: bool, body: &str) -> String {
+        let mut meta = BTreeMap::new();
+        meta.insert("accept".into(), Value::Int(i128::from(accept)));
+        Text::encode(Value::str(body), meta)
+    }
+
+    fn l(s: &str, t: &str) -> Latest {
+        Latest {
+            signer: s.into(),
+            text: t.into(),
+            signature: format!("sig-{s}"),
+        }
+    }
+
+    #[test]
+    fn closing_rule() {
+        let yes = text(true, "x");
+        let no = text(false, "x");
+        assert!(closing(None, &[l("a", &yes)]).is_some(), "self-consensus");
+        assert!(closing(None, &[l("a", &no)]).is_none());
+        assert!(closing(None, &[l("a", &yes), l("b", &no)]).is_none());
+        assert!(closing(None, &[l("a", &yes), l("b", &text(true, "y"))]).is_none());
+        let (t, s) = closing(None, &[l("a", &yes), l("b", &yes)]).unwrap();
+        assert_eq!(t, yes);
+        assert_eq!(s.len(), 2);
+        let ps = vec!["a".to_string(), "b".to_string()];
+        assert!(
+            closing(Some(&ps), &[l("a", &yes)]).is_none(),
+            "b must sign too"
+        );
+        assert!(closing(Some(&ps), &[l("a", &yes), l("b", &yes)]).is_some());
+    }
+
+    #[test]
+    fn consensus_id_is_the_hash_of_the_canonical_record() {
+        let mut s = BTreeMap::new();
+        s.insert("k1".to_string(), "s1".to_string());
+        let id = consensus_id("neg", "txt", &s, "2018-01-31T12:00:00.000001");
+        let expected = sha256_hex(
+            b"{\n\
+              01e_negotiation_id: 013_neg,\n\
+              018_signings: {\n012_k1: 012_s1}\n,\n\
+              014_text: 013_txt,\n\
+              019_timestamp: 021a_2018-01-31T12:00:00.000001}\n",
+        );
+        assert_eq!(id, expected);
+    }
+
+    #[test]
+    fn application_checks() {
+        let action = Value::dict([("data", Value::Int(1)), ("info", Value::Int(2))]);
+        let mut meta = BTreeMap::new();
+        meta.insert("accept".into(), Value::Int(1));
+        let t = Text::parse(&Text::encode(Value::List(vec![action.clone()]), meta)).unwrap();
+        assert!(t.check_applies(Some(0), &action.encode(), &[]).is_ok());
+        assert_eq!(
+            t.check_applies(None, &action.encode(), &[]),
+            Err(NegotiationError::Mismatch)
+        );
+        assert_eq!(
+            t.check_applies(Some(1), &action.encode(), &[]),
+            Err(NegotiationError::NoSuchPart(1))
+        );
+    }
+}
