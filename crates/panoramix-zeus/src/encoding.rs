@@ -225,10 +225,10 @@ pub fn encode_plaintext(msg: &[u8]) -> Result<RistrettoPoint, ZeusError> {
     b[2..2 + msg.len()].copy_from_slice(msg);
     for ctr in 0u8..128 {
         b[0] = ctr << 1;
-        if let Some(p) = CompressedRistretto(b).decompress() {
-            if !p.is_identity() {
-                return Ok(p);
-            }
+        if let Some(p) = CompressedRistretto(b).decompress()
+            && !p.is_identity()
+        {
+            return Ok(p);
         }
     }
     Err(ZeusError::PlaintextNotEncodable)

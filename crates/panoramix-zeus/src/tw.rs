@@ -489,7 +489,7 @@ pub(crate) fn verify_decoded<R: RngCore + CryptoRng>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::keys::TrusteeSecret;
     use rand_chacha::ChaCha20Rng;

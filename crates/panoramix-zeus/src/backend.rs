@@ -1,0 +1,417 @@
+//! Backend side of the ZEUS endpoint types, shaped for a `MixBackend`-style
+//! trait: each endpoint type has a pure `process` from (parameters, secret
+//! key if any, input message texts) to (output message texts, proof text),
+//! and a `verify` that a co-owner or downstream endpoint runs on
+//! (inputs, outputs, proof) before accepting.
+//!
+//! | type | input texts | output texts | proof text |
+//! |---|---|---|---|
+//! | `ZEUS_BOOTH` | ballots (256 hex) | ciphertexts (128 hex) of the accepted ballots, in input order | JSON list of rejected inputs |
+//! | `ZEUS_TW_MIX` | ciphertexts | ciphertexts | JSON `{"tw": TwProof}` |
+//! | `ZEUS_SK_MIX` | ciphertexts | ciphertexts | JSON `{"sk": SkProof}` |
+//! | `ZEUS_SK_PARTIAL_DECRYPT` | ciphertexts | decryption shares (448 hex), one per input | empty |
+//! | `ZEUS_SK_COMBINE` | shares of every trustee for every ciphertext | plaintexts (hex), sorted by ciphertext | empty |
+
+use std::collections::{BTreeMap, HashSet};
+
+use rand_core::{CryptoRng, RngCore};
+use serde::{Deserialize, Serialize};
+
+use crate::ballot::{Ballot, verify_ballot};
+use crate::context::MixContext;
+use crate::decrypt::{CpProof, DecryptionShare, PartialDecryption, combine_decoded, decode_all};
+use crate::election::{MixKind, MixProof, mix};
+use crate::encoding::{Ciphertext, Point};
+use crate::error::{VerifyError, ZeusError};
+use crate::keys::TrusteeSecret;
+use crate::sk::MIN_SK_ROUNDS;
+
+/// The ZEUS endpoint types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EndpointType {
+    /// Ballot box: accepts ballots with a valid proof for this election.
+    ZeusBooth,
+    /// Re-encryption mix with a Sako–Kilian proof (Zeus-compatible).
+    ZeusSkMix,
+    /// Re-encryption mix with a Terelius–Wikström proof (default, ≈35× cheaper).
+    ZeusTwMix,
+    /// One trustee's partial decryption with Chaum–Pedersen proofs.
+    ZeusSkPartialDecrypt,
+    /// Verifies all shares and combines them into plaintexts.
+    ZeusSkCombine,
+}
+
+impl EndpointType {
+    /// Every type.
+    pub const ALL: [EndpointType; 5] = [
+        EndpointType::ZeusBooth,
+        EndpointType::ZeusSkMix,
+        EndpointType::ZeusTwMix,
+        EndpointType::ZeusSkPartialDecrypt,
+        EndpointType::ZeusSkCombine,
+    ];
+
+    /// The wire name, e.g. `"ZEUS_SK_MIX"`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EndpointType::ZeusBooth => "ZEUS_BOOTH",
+            EndpointType::ZeusSkMix => "ZEUS_SK_MIX",
+            EndpointType::ZeusTwMix => "ZEUS_TW_MIX",
+            EndpointType::ZeusSkPartialDecrypt => "ZEUS_SK_PARTIAL_DECRYPT",
+            EndpointType::ZeusSkCombine => "ZEUS_SK_COMBINE",
+        }
+    }
+
+    /// Parse a wire name.
+    pub fn parse(s: &str) -> Result<Self, ZeusError> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| ZeusError::UnknownEndpointType(s.to_owned()))
+    }
+
+    /// Whether `process` needs the trustee's secret key.
+    pub fn needs_secret(&self) -> bool {
+        matches!(self, EndpointType::ZeusSkPartialDecrypt)
+    }
+}
+
+fn default_rounds() -> u32 {
+    MIN_SK_ROUNDS
+}
+
+/// Endpoint parameters (the endpoint's `endpoint_params`, as JSON).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZeusParams {
+    /// Election / session id bound into every proof.
+    pub session_id: String,
+    /// The election key.
+    pub election_public_key: Point,
+    /// Registered trustee key shares, in trustee order (for decryption).
+    #[serde(default)]
+    pub trustees: Vec<Point>,
+    /// Sako–Kilian rounds to produce and to require (at least 128).
+    #[serde(default = "default_rounds")]
+    pub sk_rounds: u32,
+}
+
+/// Result of `process`: output message texts and the proof text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessOutput {
+    /// Output messages, in order.
+    pub outputs: Vec<String>,
+    /// Proof text (may be empty).
+    pub proof: String,
+}
+
+/// An input the booth rejected.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejected {
+    /// Index in the input list.
+    pub index: usize,
+    /// Why.
+    pub reason: String,
+}
+
+fn malformed(at: String, e: impl std::fmt::Display) -> VerifyError {
+    VerifyError::Malformed {
+        at,
+        reason: e.to_string(),
+    }
+}
+
+fn parse_cts<S: AsRef<str>>(what: &str, texts: &[S]) -> Result<Vec<Ciphertext>, VerifyError> {
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            Ciphertext::from_text(s.as_ref()).map_err(|reason| VerifyError::Encoding {
+                at: format!("{what}[{i}]"),
+                reason,
+            })
+        })
+        .collect()
+}
+
+fn context(params: &ZeusParams) -> Result<MixContext, VerifyError> {
+    MixContext::new(&params.session_id, &params.election_public_key).map_err(|reason| {
+        VerifyError::Encoding {
+            at: "params.election_public_key".into(),
+            reason,
+        }
+    })
+}
+
+/// The booth's decision on a list of ballot texts: accepted ciphertexts in
+/// input order, and the rejected inputs (bad encoding, bad proof, replay).
+pub fn booth_filter<S: AsRef<str>>(params: &ZeusParams, inputs: &[S]) -> (Vec<Ciphertext>, Vec<Rejected>) {
+    let mut accepted = Vec::new();
+    let mut rejected = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, s) in inputs.iter().enumerate() {
+        let r = Ballot::from_text(s.as_ref())
+            .map_err(|e| e.to_string())
+            .and_then(|b| {
+                verify_ballot(&params.session_id, &params.election_public_key, &b, i)
+                    .map_err(|e| e.to_string())?;
+                if !seen.insert(b.ciphertext.c1) {
+                    return Err("replays an earlier ballot".to_string());
+                }
+                Ok(b.ciphertext)
+            });
+        match r {
+            Ok(c) => accepted.push(c),
+            Err(reason) => rejected.push(Rejected { index: i, reason }),
+        }
+    }
+    (accepted, rejected)
+}
+
+/// Group shares by ciphertext (sorted by ciphertext bytes) and check there
+/// is exactly one share per registered trustee for each.
+fn group_shares<S: AsRef<str>>(
+    params: &ZeusParams,
+    inputs: &[S],
+) -> Result<(Vec<Ciphertext>, Vec<PartialDecryption>), VerifyError> {
+    let t = params.trustees.len();
+    if t == 0 {
+        return Err(VerifyError::Empty {
+            what: "params.trustees".into(),
+        });
+    }
+    let mut by_ct: BTreeMap<Ciphertext, Vec<Option<(Point, CpProof)>>> = BTreeMap::new();
+    for (i, s) in inputs.iter().enumerate() {
+        let sh = DecryptionShare::from_text(s.as_ref()).map_err(|reason| VerifyError::Encoding {
+            at: format!("input[{i}]"),
+            reason,
+        })?;
+        let ti = params
+            .trustees
+            .iter()
+            .position(|p| *p == sh.trustee_public_key)
+            .ok_or_else(|| VerifyError::PartialDecryptionSet {
+                position: i,
+                reason: "share from an unregistered trustee".into(),
+            })?;
+        let slot = by_ct.entry(sh.ciphertext).or_insert_with(|| vec![None; t]);
+        if slot[ti].is_some() {
+            return Err(VerifyError::PartialDecryptionSet {
+                position: i,
+                reason: format!("second share of trustee {ti} for the same ciphertext"),
+            });
+        }
+        slot[ti] = Some((sh.factor, sh.proof));
+    }
+    if by_ct.is_empty() {
+        return Err(VerifyError::Empty { what: "input".into() });
+    }
+    let cts: Vec<Ciphertext> = by_ct.keys().copied().collect();
+    let mut pds: Vec<PartialDecryption> = (0..t)
+        .map(|trustee| PartialDecryption {
+            trustee,
+            factors: Vec::with_capacity(cts.len()),
+            proofs: Vec::with_capacity(cts.len()),
+        })
+        .collect();
+    for (j, slots) in by_ct.values().enumerate() {
+        for (ti, s) in slots.iter().enumerate() {
+            let (f, p) = s.ok_or_else(|| VerifyError::PartialDecryptionSet {
+                position: j,
+                reason: format!("no share of trustee {ti} for ciphertext {}", cts[j].to_text()),
+            })?;
+            pds[ti].factors.push(f);
+            pds[ti].proofs.push(p);
+        }
+    }
+    Ok((cts, pds))
+}
+
+fn combine_shares<S: AsRef<str>, R: RngCore + CryptoRng>(
+    params: &ZeusParams,
+    inputs: &[S],
+    rng: &mut R,
+) -> Result<Vec<String>, VerifyError> {
+    let (cts, pds) = group_shares(params, inputs)?;
+    let dec = MixContext::decode_list("ciphertexts", &cts)?;
+    let m = combine_decoded(&params.session_id, &params.trustees, "", &cts, &dec, &pds, rng)?;
+    Ok(decode_all(&m)?.iter().map(hex::encode).collect())
+}
+
+/// Run endpoint type `ty` on `inputs`. `secret` is needed only by
+/// `ZEUS_SK_PARTIAL_DECRYPT`.
+pub fn process<S: AsRef<str>, R: RngCore + CryptoRng>(
+    ty: EndpointType,
+    params: &ZeusParams,
+    secret: Option<&TrusteeSecret>,
+    inputs: &[S],
+    rng: &mut R,
+) -> Result<ProcessOutput, ZeusError> {
+    match ty {
+        EndpointType::ZeusBooth => {
+            let (acc, rej) = booth_filter(params, inputs);
+            Ok(ProcessOutput {
+                outputs: acc.iter().map(Ciphertext::to_text).collect(),
+                proof: serde_json::to_string(&rej).map_err(|e| ZeusError::Malformed {
+                    at: "proof".into(),
+                    reason: e.to_string(),
+                })?,
+            })
+        }
+        EndpointType::ZeusSkMix | EndpointType::ZeusTwMix => {
+            let kind = if ty == EndpointType::ZeusTwMix {
+                MixKind::Tw
+            } else {
+                MixKind::Sk {
+                    rounds: params.sk_rounds.max(MIN_SK_ROUNDS),
+                }
+            };
+            let ctx = context(params)?;
+            let input = parse_cts("input", inputs)?;
+            let (out, proof) = mix(&ctx, kind, &input, rng)?;
+            Ok(ProcessOutput {
+                outputs: out.iter().map(Ciphertext::to_text).collect(),
+                proof: serde_json::to_string(&proof).map_err(|e| ZeusError::Malformed {
+                    at: "proof".into(),
+                    reason: e.to_string(),
+                })?,
+            })
+        }
+        EndpointType::ZeusSkPartialDecrypt => {
+            let secret = secret.ok_or(ZeusError::MissingSecret)?;
+            let pk = secret.public_key();
+            let trustee = params
+                .trustees
+                .iter()
+                .position(|p| *p == pk)
+                .ok_or(ZeusError::UnknownTrustee)?;
+            let input = parse_cts("input", inputs)?;
+            let pd = crate::decrypt::partial_decrypt(&params.session_id, secret, trustee, &input, rng)?;
+            let outputs = input
+                .iter()
+                .zip(pd.factors.iter().zip(pd.proofs.iter()))
+                .map(|(c, (f, p))| {
+                    DecryptionShare {
+                        trustee_public_key: pk,
+                        ciphertext: *c,
+                        factor: *f,
+                        proof: *p,
+                    }
+                    .to_text()
+                })
+                .collect();
+            Ok(ProcessOutput {
+                outputs,
+                proof: String::new(),
+            })
+        }
+        EndpointType::ZeusSkCombine => Ok(ProcessOutput {
+            outputs: combine_shares(params, inputs, rng)?,
+            proof: String::new(),
+        }),
+    }
+}
+
+fn check_same<S: AsRef<str>>(expected: &[String], outputs: &[S]) -> Result<(), VerifyError> {
+    if expected.len() != outputs.len() {
+        return Err(VerifyError::LengthMismatch {
+            at: "output".into(),
+            expected: expected.len(),
+            found: outputs.len(),
+        });
+    }
+    for (i, (e, o)) in expected.iter().zip(outputs.iter()).enumerate() {
+        if e != o.as_ref() {
+            return Err(VerifyError::BoothOutputMismatch { index: i });
+        }
+    }
+    Ok(())
+}
+
+/// Check that `outputs` and `proof` are a correct processing of `inputs`
+/// by an endpoint of type `ty`.
+pub fn verify<S: AsRef<str>, T: AsRef<str>, R: RngCore + CryptoRng>(
+    ty: EndpointType,
+    params: &ZeusParams,
+    inputs: &[S],
+    outputs: &[T],
+    proof: &str,
+    rng: &mut R,
+) -> Result<(), VerifyError> {
+    match ty {
+        EndpointType::ZeusBooth => {
+            let (acc, _) = booth_filter(params, inputs);
+            let exp: Vec<String> = acc.iter().map(Ciphertext::to_text).collect();
+            check_same(&exp, outputs)
+        }
+        EndpointType::ZeusSkMix | EndpointType::ZeusTwMix => {
+            let ctx = context(params)?;
+            let input = parse_cts("input", inputs)?;
+            let output = parse_cts("output", outputs)?;
+            let de = &mut serde_json::Deserializer::from_str(proof);
+            let p: MixProof = serde_path_to_error::deserialize(de)
+                .map_err(|e| malformed(format!("proof.{}", e.path()), e.inner()))?;
+            let expected = if ty == EndpointType::ZeusTwMix { "tw" } else { "sk" };
+            if p.kind_name() != expected {
+                return Err(VerifyError::WrongProofType {
+                    mix: 0,
+                    expected,
+                    found: p.kind_name(),
+                });
+            }
+            crate::election::verify_mix(&ctx, &input, &output, &p, params.sk_rounds, rng)
+        }
+        EndpointType::ZeusSkPartialDecrypt => {
+            let input = parse_cts("input", inputs)?;
+            if input.is_empty() {
+                return Err(VerifyError::Empty { what: "input".into() });
+            }
+            if outputs.len() != input.len() {
+                return Err(VerifyError::LengthMismatch {
+                    at: "output".into(),
+                    expected: input.len(),
+                    found: outputs.len(),
+                });
+            }
+            let mut shares = Vec::with_capacity(outputs.len());
+            for (i, o) in outputs.iter().enumerate() {
+                let sh = DecryptionShare::from_text(o.as_ref()).map_err(|reason| {
+                    VerifyError::Encoding {
+                        at: format!("output[{i}]"),
+                        reason,
+                    }
+                })?;
+                if sh.ciphertext != input[i] {
+                    return Err(VerifyError::Malformed {
+                        at: format!("output[{i}].ciphertext"),
+                        reason: "share is not for input ciphertext {i}".replace("{i}", &i.to_string()),
+                    });
+                }
+                shares.push(sh);
+            }
+            let pk = shares[0].trustee_public_key;
+            let trustee = params.trustees.iter().position(|p| *p == pk).ok_or_else(|| {
+                VerifyError::PartialDecryptionSet {
+                    position: 0,
+                    reason: "share from an unregistered trustee".into(),
+                }
+            })?;
+            if let Some(i) = shares.iter().position(|s| s.trustee_public_key != pk) {
+                return Err(VerifyError::PartialDecryptionSet {
+                    position: i,
+                    reason: "shares from more than one trustee".into(),
+                });
+            }
+            let pd = PartialDecryption {
+                trustee,
+                factors: shares.iter().map(|s| s.factor).collect(),
+                proofs: shares.iter().map(|s| s.proof).collect(),
+            };
+            crate::decrypt::verify_partial_decryption(&params.session_id, &pk, &input, &pd, rng)
+        }
+        EndpointType::ZeusSkCombine => {
+            let exp = combine_shares(params, inputs, rng)?;
+            check_same(&exp, outputs)
+        }
+    }
+}

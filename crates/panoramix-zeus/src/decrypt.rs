@@ -1,0 +1,368 @@
+//! Partial decryption with Chaum–Pedersen proofs, and combination.
+//!
+//! Trustee `i` with key share `x_i` (`pk_i = x_i·G`) publishes for each
+//! ciphertext `(c1, c2)` the factor `d = x_i·c1` and a proof `(a, b, s)` that
+//! `log_G pk_i = log_{c1} d`: `a = w·G`, `b = w·c1`, `s = w + c·x_i` with the
+//! challenge `c` from the transcript. Combination (n-of-n, as in Zeus) is
+//! `M = c2 − Σ_i d_i`, then [`crate::encoding::decode_plaintext`].
+
+use curve25519_dalek::constants::{RISTRETTO_BASEPOINT_POINT as G, RISTRETTO_BASEPOINT_TABLE};
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
+use rand_core::{CryptoRng, RngCore};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::context::MixContext;
+use crate::encoding::{Ciphertext, DecodedCiphertext, HexScalar, Point, decode_plaintext, parse_hex};
+use crate::error::{DecodeError, VerifyError, ZeusError};
+use crate::keys::TrusteeSecret;
+use crate::par;
+use crate::transcript::{GROUP_NAME, Transcript};
+
+/// Domain of decryption-share proofs.
+pub const DECRYPT_DOMAIN: &str = "panoramix/zeus/v1/decryption-share";
+
+/// A Chaum–Pedersen proof in `(a, b, s)` form (batch-verifiable).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CpProof {
+    /// `a = w·G`.
+    pub a: Point,
+    /// `b = w·c1`.
+    pub b: Point,
+    /// `s = w + c·x`.
+    pub s: HexScalar,
+}
+
+/// One trustee's partial decryption of a whole list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartialDecryption {
+    /// Index of the trustee in the election's trustee list.
+    pub trustee: usize,
+    /// `d_j = x·c1_j`.
+    pub factors: Vec<Point>,
+    /// One proof per factor.
+    pub proofs: Vec<CpProof>,
+}
+
+/// A single self-contained decryption share, as carried between endpoints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecryptionShare {
+    /// The trustee's `pk_i`.
+    pub trustee_public_key: Point,
+    /// The ciphertext decrypted.
+    pub ciphertext: Ciphertext,
+    /// `d = x_i·c1`.
+    pub factor: Point,
+    /// Proof of correct decryption.
+    pub proof: CpProof,
+}
+
+fn challenge(
+    session_id: &str,
+    trustee_pk: &Point,
+    ct: &Ciphertext,
+    d: &Point,
+    a: &Point,
+    b: &Point,
+) -> Scalar {
+    let mut t = Transcript::new(DECRYPT_DOMAIN);
+    t.append("session_id", session_id.as_bytes());
+    t.append("group", GROUP_NAME.as_bytes());
+    t.append_point("trustee_public_key", trustee_pk);
+    t.append_ciphertext("ciphertext", ct);
+    t.append_point("factor", d);
+    t.append_point("a", a);
+    t.append_point("b", b);
+    t.challenge_scalar("challenge")
+}
+
+/// Compute trustee `trustee`'s factors and proofs for every ciphertext.
+pub fn partial_decrypt<R: RngCore + CryptoRng>(
+    session_id: &str,
+    secret: &TrusteeSecret,
+    trustee: usize,
+    ciphertexts: &[Ciphertext],
+    rng: &mut R,
+) -> Result<PartialDecryption, ZeusError> {
+    if ciphertexts.is_empty() {
+        return Err(ZeusError::EmptyInput);
+    }
+    let cs = MixContext::decode_list("input", ciphertexts)?;
+    let pk = secret.public_key();
+    let x = secret.scalar();
+    let ws: Zeroizing<Vec<Scalar>> =
+        Zeroizing::new((0..cs.len()).map(|_| Scalar::random(rng)).collect());
+    let out: Vec<(Point, CpProof)> = par::map_range(cs.len(), |j| {
+        let c1 = cs[j].c1;
+        let d = Point::from_point(&(c1 * x));
+        let a = Point::from_point(&(&ws[j] * RISTRETTO_BASEPOINT_TABLE));
+        let b = Point::from_point(&(c1 * ws[j]));
+        let c = challenge(session_id, &pk, &ciphertexts[j], &d, &a, &b);
+        (
+            d,
+            CpProof {
+                a,
+                b,
+                s: HexScalar(ws[j] + c * x),
+            },
+        )
+    });
+    let (factors, proofs) = out.into_iter().unzip();
+    Ok(PartialDecryption {
+        trustee,
+        factors,
+        proofs,
+    })
+}
+
+/// Verify one trustee's partial decryption of `ciphertexts` (decoded as
+/// `decoded`) against its registered key `trustee_pk`; returns the factors.
+/// `at` prefixes error locations.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn verify_partial_decoded<R: RngCore + CryptoRng>(
+    session_id: &str,
+    trustee_pk: &Point,
+    at: &str,
+    ciphertexts: &[Ciphertext],
+    decoded: &[DecodedCiphertext],
+    pd: &PartialDecryption,
+    rng: &mut R,
+) -> Result<Vec<RistrettoPoint>, VerifyError> {
+    let n = ciphertexts.len();
+    let trustee = pd.trustee;
+    for (name, found) in [("factors", pd.factors.len()), ("proofs", pd.proofs.len())] {
+        if found != n {
+            return Err(VerifyError::LengthMismatch {
+                at: format!("{at}{name}"),
+                expected: n,
+                found,
+            });
+        }
+    }
+    let pk = trustee_pk.decode().map_err(|reason| VerifyError::Encoding {
+        at: format!("{at}trustee_public_key"),
+        reason,
+    })?;
+    let dec = par::try_map_range(n, |j| {
+        let e = |name: &str, reason| VerifyError::Encoding {
+            at: format!("{at}{name}[{j}]"),
+            reason,
+        };
+        let d = pd.factors[j].decode().map_err(|r| e("factors", r))?;
+        let a = pd.proofs[j].a.decode().map_err(|r| e("proofs.a", r))?;
+        let b = pd.proofs[j].b.decode().map_err(|r| e("proofs.b", r))?;
+        let c = challenge(
+            session_id,
+            trustee_pk,
+            &ciphertexts[j],
+            &pd.factors[j],
+            &pd.proofs[j].a,
+            &pd.proofs[j].b,
+        );
+        Ok((d, a, b, c))
+    })?;
+    // Σ z_j (s_j G − a_j − c_j pk) + Σ y_j (s_j c1_j − b_j − c_j d_j) = 0
+    let mut sc = Vec::with_capacity(4 * n + 2);
+    let mut pt = Vec::with_capacity(4 * n + 2);
+    let (mut gc, mut pkc) = (Scalar::ZERO, Scalar::ZERO);
+    for j in 0..n {
+        let (d, a, b, c) = dec[j];
+        let s = pd.proofs[j].s.0;
+        let z = Scalar::random(rng);
+        let y = Scalar::random(rng);
+        gc += z * s;
+        pkc -= z * c;
+        sc.extend_from_slice(&[-z, -y, y * s, -(y * c)]);
+        pt.extend_from_slice(&[a, b, decoded[j].c1, d]);
+    }
+    sc.push(gc);
+    pt.push(G);
+    sc.push(pkc);
+    pt.push(pk);
+    if par::vartime_msm(&sc, &pt).is_identity() {
+        return Ok(dec.into_iter().map(|x| x.0).collect());
+    }
+    for j in 0..n {
+        let (d, a, b, c) = dec[j];
+        let s = pd.proofs[j].s.0;
+        let e1 = RistrettoPoint::vartime_multiscalar_mul([s, -c, -Scalar::ONE], [G, pk, a]);
+        let e2 = RistrettoPoint::vartime_multiscalar_mul(
+            [s, -c, -Scalar::ONE],
+            [decoded[j].c1, d, b],
+        );
+        if !(e1.is_identity() && e2.is_identity()) {
+            return Err(VerifyError::DecryptionProof { trustee, index: j });
+        }
+    }
+    Err(VerifyError::DecryptionProof { trustee, index: 0 })
+}
+
+/// Verify one trustee's partial decryption (stand-alone form).
+pub fn verify_partial_decryption<R: RngCore + CryptoRng>(
+    session_id: &str,
+    trustee_pk: &Point,
+    ciphertexts: &[Ciphertext],
+    pd: &PartialDecryption,
+    rng: &mut R,
+) -> Result<(), VerifyError> {
+    if ciphertexts.is_empty() {
+        return Err(VerifyError::Empty { what: "input".into() });
+    }
+    let decoded = MixContext::decode_list("input", ciphertexts)?;
+    verify_partial_decoded(session_id, trustee_pk, "", ciphertexts, &decoded, pd, rng).map(|_| ())
+}
+
+/// Verify every trustee's partial decryption (each registered trustee
+/// exactly once), then combine and decode the plaintexts, in input order.
+pub fn combine<R: RngCore + CryptoRng>(
+    session_id: &str,
+    trustees: &[Point],
+    ciphertexts: &[Ciphertext],
+    partials: &[PartialDecryption],
+    rng: &mut R,
+) -> Result<Vec<Vec<u8>>, VerifyError> {
+    if ciphertexts.is_empty() {
+        return Err(VerifyError::Empty { what: "input".into() });
+    }
+    let decoded = MixContext::decode_list("input", ciphertexts)?;
+    let m = combine_decoded(session_id, trustees, "", ciphertexts, &decoded, partials, rng)?;
+    decode_all(&m)
+}
+
+pub(crate) fn decode_all(m: &[RistrettoPoint]) -> Result<Vec<Vec<u8>>, VerifyError> {
+    par::try_map_range(m.len(), |j| {
+        decode_plaintext(&m[j]).map_err(|_| VerifyError::UndecodablePlaintext { index: j })
+    })
+}
+
+/// Check the set of partial decryptions and return `M_j = c2_j − Σ d_ij`.
+pub(crate) fn combine_decoded<R: RngCore + CryptoRng>(
+    session_id: &str,
+    trustees: &[Point],
+    at: &str,
+    ciphertexts: &[Ciphertext],
+    decoded: &[DecodedCiphertext],
+    partials: &[PartialDecryption],
+    rng: &mut R,
+) -> Result<Vec<RistrettoPoint>, VerifyError> {
+    if partials.len() != trustees.len() {
+        return Err(VerifyError::LengthMismatch {
+            at: format!("{at}partial_decryptions"),
+            expected: trustees.len(),
+            found: partials.len(),
+        });
+    }
+    let mut seen = vec![false; trustees.len()];
+    let mut acc: Vec<RistrettoPoint> = decoded.iter().map(|c| c.c2).collect();
+    for (pos, pd) in partials.iter().enumerate() {
+        if pd.trustee >= trustees.len() || seen[pd.trustee] {
+            return Err(VerifyError::PartialDecryptionSet {
+                position: pos,
+                reason: format!("trustee {} is unknown or appears twice", pd.trustee),
+            });
+        }
+        seen[pd.trustee] = true;
+        let f = verify_partial_decoded(
+            session_id,
+            &trustees[pd.trustee],
+            &format!("{at}partial_decryptions[{pos}]."),
+            ciphertexts,
+            decoded,
+            pd,
+            rng,
+        )?;
+        for (a, d) in acc.iter_mut().zip(f.iter()) {
+            *a -= d;
+        }
+    }
+    Ok(acc)
+}
+
+impl DecryptionShare {
+    /// Compact text form: 448 lowercase hex characters,
+    /// `hex(pk_i || c1 || c2 || d || a || b || s)`.
+    pub fn to_text(&self) -> String {
+        let mut s = String::with_capacity(448);
+        for p in [
+            &self.trustee_public_key,
+            &self.ciphertext.c1,
+            &self.ciphertext.c2,
+            &self.factor,
+            &self.proof.a,
+            &self.proof.b,
+        ] {
+            s.push_str(&p.to_hex());
+        }
+        s.push_str(&self.proof.s.to_hex());
+        s
+    }
+
+    /// Parse the compact text form (the scalar is checked here, points by
+    /// the verifier).
+    pub fn from_text(s: &str) -> Result<Self, DecodeError> {
+        let b = parse_hex::<224>(s)?;
+        let mut p = [[0u8; 32]; 7];
+        for (k, chunk) in b.chunks_exact(32).enumerate() {
+            p[k].copy_from_slice(chunk);
+        }
+        let sc = Option::<Scalar>::from(Scalar::from_canonical_bytes(p[6]))
+            .ok_or(DecodeError::NonCanonicalScalar)?;
+        Ok(DecryptionShare {
+            trustee_public_key: Point(p[0]),
+            ciphertext: Ciphertext {
+                c1: Point(p[1]),
+                c2: Point(p[2]),
+            },
+            factor: Point(p[3]),
+            proof: CpProof {
+                a: Point(p[4]),
+                b: Point(p[5]),
+                s: HexScalar(sc),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::combine_trustee_keys;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    #[test]
+    fn decrypt_roundtrip_and_bad_proof() {
+        let mut rng = ChaCha20Rng::from_seed([4; 32]);
+        let sks: Vec<TrusteeSecret> = (0..3).map(|_| TrusteeSecret::generate(&mut rng)).collect();
+        let keys: Vec<_> = sks.iter().map(|s| s.publish("s", &mut rng)).collect();
+        let pk = combine_trustee_keys("s", &keys).unwrap();
+        let ctx = MixContext::new("s", &pk).unwrap();
+        let msgs: Vec<Vec<u8>> = (0..5u8).map(|i| vec![i; i as usize]).collect();
+        let cts: Vec<Ciphertext> = msgs
+            .iter()
+            .map(|m| {
+                let p = crate::encoding::encode_plaintext(m).unwrap();
+                ctx.encrypt_point(&p, &Scalar::random(&mut rng)).compress()
+            })
+            .collect();
+        let pds: Vec<_> = sks
+            .iter()
+            .enumerate()
+            .map(|(i, s)| partial_decrypt("s", s, i, &cts, &mut rng).unwrap())
+            .collect();
+        let tpk: Vec<Point> = keys.iter().map(|k| k.public_key).collect();
+        assert_eq!(combine("s", &tpk, &cts, &pds, &mut rng).unwrap(), msgs);
+        let mut bad = pds.clone();
+        bad[1].proofs[3].s = HexScalar(bad[1].proofs[3].s.0 + Scalar::ONE);
+        assert_eq!(
+            combine("s", &tpk, &cts, &bad, &mut rng),
+            Err(VerifyError::DecryptionProof { trustee: 1, index: 3 })
+        );
+        assert!(verify_partial_decryption("other", &tpk[0], &cts, &pds[0], &mut rng).is_err());
+    }
+}
