@@ -1,1 +1,234 @@
-fn main(){}
+//! ZEUS benchmarks. Per-core figures use *process CPU time* inside a
+//! one-thread rayon pool (immune to other load on the shared machine);
+//! the `zeus_mt/` group reports wall-clock throughput with two threads.
+//! A summary with µs per ciphertext and the Sako–Kilian / TW ratio, all
+//! measured in this same run, is printed at the end.
+//!
+//! `cargo bench -p panoramix-zeus --bench zeus` (filter: `-- tw_`).
+
+use std::time::Duration;
+
+use cpu_time::ProcessTime;
+use criterion::measurement::{Measurement, ValueFormatter};
+use criterion::{BenchmarkId, Criterion, Throughput};
+use curve25519_dalek::Scalar;
+use panoramix_zeus::*;
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+
+/// CPU time of the whole process (all threads).
+struct ProcessCpu;
+
+struct CpuFormatter;
+
+impl ValueFormatter for CpuFormatter {
+    fn scale_values(&self, ns: f64, values: &mut [f64]) -> &'static str {
+        let (f, u) = if ns < 1e3 {
+            (1.0, "ns cpu")
+        } else if ns < 1e6 {
+            (1e-3, "µs cpu")
+        } else if ns < 1e9 {
+            (1e-6, "ms cpu")
+        } else {
+            (1e-9, "s cpu")
+        };
+        values.iter_mut().for_each(|v| *v *= f);
+        u
+    }
+    fn scale_throughputs(&self, ns: f64, t: &Throughput, values: &mut [f64]) -> &'static str {
+        let n = match *t {
+            Throughput::Elements(n) | Throughput::Bytes(n) | Throughput::BytesDecimal(n) => n as f64,
+        };
+        let per_s = n * 1e9 / ns;
+        let (f, u) = if per_s < 1e3 { (1.0, "elem/cpu-s") } else { (1e-3, "Kelem/cpu-s") };
+        values.iter_mut().for_each(|v| *v = n * 1e9 / *v * f);
+        u
+    }
+    fn scale_for_machines(&self, _values: &mut [f64]) -> &'static str {
+        "ns"
+    }
+}
+
+impl Measurement for ProcessCpu {
+    type Intermediate = ProcessTime;
+    type Value = Duration;
+    fn start(&self) -> ProcessTime {
+        ProcessTime::now()
+    }
+    fn end(&self, i: ProcessTime) -> Duration {
+        i.elapsed()
+    }
+    fn add(&self, a: &Duration, b: &Duration) -> Duration {
+        *a + *b
+    }
+    fn zero(&self) -> Duration {
+        Duration::ZERO
+    }
+    fn to_f64(&self, v: &Duration) -> f64 {
+        v.as_nanos() as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        &CpuFormatter
+    }
+}
+
+struct Setup {
+    ctx: MixContext,
+    sid: String,
+    secret: TrusteeSecret,
+    input: Vec<Ciphertext>,
+}
+
+fn setup(n: usize) -> Setup {
+    let mut rng = ChaCha20Rng::from_seed([n as u8; 32]);
+    let sid = format!("bench-{n}");
+    let secret = TrusteeSecret::generate(&mut rng);
+    let pk = secret.public_key();
+    let ctx = MixContext::new(&sid, &pk).unwrap();
+    let m = encode_plaintext(b"vote").unwrap();
+    let input = (0..n)
+        .map(|_| ctx.encrypt_point(&m, &Scalar::random(&mut rng)).compress())
+        .collect();
+    ctx.generators(n); // cached, as for a session
+    Setup { ctx, sid, secret, input }
+}
+
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
+}
+
+fn cpu_benches(c: &mut Criterion<ProcessCpu>) {
+    {
+        for &n in &[1000usize, 10_000] {
+            let s = setup(n);
+            let mut rng = ChaCha20Rng::from_seed([1; 32]);
+            let dec: Vec<_> = s.input.iter().map(|c| c.decode().unwrap()).collect();
+            let (out, proof) = tw::shuffle_and_prove(&s.ctx, &s.input, &mut rng).unwrap();
+            let pd = partial_decrypt(&s.sid, &s.secret, 0, &s.input, &mut rng).unwrap();
+            let pk = s.secret.public_key();
+
+            let mut g = c.benchmark_group("zeus");
+            g.sample_size(10).warm_up_time(Duration::from_millis(500));
+            g.measurement_time(Duration::from_secs(if n > 1000 { 10 } else { 4 }));
+            g.throughput(Throughput::Elements(n as u64));
+            g.bench_function(BenchmarkId::new("reencrypt", n), |b| {
+                b.iter(|| {
+                    dec.iter()
+                        .map(|d| s.ctx.reencrypt(d, &Scalar::from(3u8)).compress())
+                        .collect::<Vec<_>>()
+                })
+            });
+            g.bench_function(BenchmarkId::new("tw_shuffle_prove", n), |b| {
+                b.iter(|| tw::shuffle_and_prove(&s.ctx, &s.input, &mut rng).unwrap())
+            });
+            g.bench_function(BenchmarkId::new("tw_verify", n), |b| {
+                b.iter(|| tw::verify(&s.ctx, &s.input, &out, &proof, &mut rng).unwrap())
+            });
+            g.bench_function(BenchmarkId::new("cp_prove", n), |b| {
+                b.iter(|| partial_decrypt(&s.sid, &s.secret, 0, &s.input, &mut rng).unwrap())
+            });
+            g.bench_function(BenchmarkId::new("cp_verify", n), |b| {
+                b.iter(|| {
+                    decrypt::verify_partial_decryption(&s.sid, &pk, &s.input, &pd, &mut rng).unwrap()
+                })
+            });
+            if n == 1000 {
+                g.bench_function(BenchmarkId::new("generators", n), |b| {
+                    b.iter(|| {
+                        let ctx = MixContext::new(&s.sid, s.ctx.public_key()).unwrap();
+                        ctx.generators(n)
+                    })
+                });
+                // Sako–Kilian at N = 10,000 would take about 7 minutes per
+                // sample set on this machine; its cost per ciphertext does
+                // not depend on N, so it is measured at N = 1,000 only.
+                let (sk_out, sk_proof) = sk::shuffle_and_prove(&s.ctx, &s.input, 128, &mut rng).unwrap();
+                g.sample_size(10).measurement_time(Duration::from_secs(20));
+                g.bench_function(BenchmarkId::new("sk128_shuffle_prove", n), |b| {
+                    b.iter(|| sk::shuffle_and_prove(&s.ctx, &s.input, 128, &mut rng).unwrap())
+                });
+                g.bench_function(BenchmarkId::new("sk128_verify", n), |b| {
+                    b.iter(|| sk::verify(&s.ctx, &s.input, &sk_out, &sk_proof, 128, &mut rng).unwrap())
+                });
+            }
+            g.finish();
+        }
+    }
+}
+
+fn wall_benches(c: &mut Criterion) {
+    let p2 = pool(2);
+    {
+        let n = 10_000;
+        let s = setup(n);
+        let mut rng = ChaCha20Rng::from_seed([2; 32]);
+        let (out, proof) = tw::shuffle_and_prove(&s.ctx, &s.input, &mut rng).unwrap();
+        let mut g = c.benchmark_group("zeus_mt");
+        g.sample_size(10).warm_up_time(Duration::from_millis(500));
+        g.measurement_time(Duration::from_secs(10));
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_function(BenchmarkId::new("tw_shuffle_prove_2threads", n), |b| {
+            b.iter(|| p2.install(|| tw::shuffle_and_prove(&s.ctx, &s.input, &mut rng).unwrap()))
+        });
+        g.bench_function(BenchmarkId::new("tw_verify_2threads", n), |b| {
+            b.iter(|| p2.install(|| tw::verify(&s.ctx, &s.input, &out, &proof, &mut rng).unwrap()))
+        });
+        g.finish();
+    }
+}
+
+fn cpu<T>(f: impl FnOnce() -> T) -> f64 {
+    let t = ProcessTime::now();
+    std::hint::black_box(f());
+    t.elapsed().as_secs_f64()
+}
+
+/// One run of each proof at N = 1,000 on one thread: µs per ciphertext and
+/// the Sako–Kilian / Terelius–Wikström ratio.
+fn summary() {
+    let n = 1000;
+    {
+        let s = setup(n);
+        let mut rng = ChaCha20Rng::from_seed([3; 32]);
+        let med = |xs: &mut Vec<f64>| {
+            xs.sort_by(|a, b| a.total_cmp(b));
+            xs[xs.len() / 2] * 1e6 / n as f64
+        };
+        let (mut tp, mut tv, mut sp, mut sv) = (vec![], vec![], vec![], vec![]);
+        for _ in 0..3 {
+            let mut o = None;
+            tp.push(cpu(|| o = Some(tw::shuffle_and_prove(&s.ctx, &s.input, &mut rng).unwrap())));
+            let (out, proof) = o.unwrap();
+            tv.push(cpu(|| tw::verify(&s.ctx, &s.input, &out, &proof, &mut rng).unwrap()));
+        }
+        for _ in 0..3 {
+            let mut o = None;
+            sp.push(cpu(|| o = Some(sk::shuffle_and_prove(&s.ctx, &s.input, 128, &mut rng).unwrap())));
+            let (out, proof) = o.unwrap();
+            sv.push(cpu(|| sk::verify(&s.ctx, &s.input, &out, &proof, 128, &mut rng).unwrap()));
+        }
+        let (tp, tv, sp, sv) = (med(&mut tp), med(&mut tv), med(&mut sp), med(&mut sv));
+        println!("\nzeus summary, N = {n}, 1 thread, process CPU time, median of 3:");
+        println!("  TW  shuffle+prove {tp:9.1} µs/ct  ({:7.0} ct/s/core)", 1e6 / tp);
+        println!("  TW  verify        {tv:9.1} µs/ct  ({:7.0} ct/s/core)", 1e6 / tv);
+        println!("  SK128 shuffle+prove {sp:7.1} µs/ct  ({:7.0} ct/s/core)", 1e6 / sp);
+        println!("  SK128 verify        {sv:7.1} µs/ct  ({:7.0} ct/s/core)", 1e6 / sv);
+        println!("  ratio SK128/TW: prove {:.1}x, verify {:.1}x", sp / tp, sv / tv);
+    }
+}
+
+fn main() {
+    // per-core figures: every parallel helper runs on one worker thread
+    rayon::ThreadPoolBuilder::new().num_threads(1).build_global().unwrap();
+    let quick = std::env::args().any(|a| a == "--test" || a == "--list");
+    let mut c = Criterion::default()
+        .with_measurement(ProcessCpu)
+        .configure_from_args();
+    cpu_benches(&mut c);
+    let mut w = Criterion::default().configure_from_args();
+    wall_benches(&mut w);
+    if !quick && std::env::var_os("ZEUS_BENCH_NO_SUMMARY").is_none() {
+        summary();
+    }
+    c.final_summary();
+}
