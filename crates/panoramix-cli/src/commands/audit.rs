@@ -1,0 +1,53 @@
+//! `panoramix audit verify URL`: download the audit log and re-check all of it.
+
+use anyhow::Context;
+use panoramix_controller::{audit, verify_head};
+use std::process::ExitCode;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum Command {
+    /// Re-check the chain, every signature and every consensus of a controller's log.
+    Verify {
+        /// The controller's base URL, e.g. http://127.0.0.1:8000
+        url: String,
+    },
+}
+
+pub fn run(c: Command) -> anyhow::Result<ExitCode> {
+    match c {
+        Command::Verify { url } => {
+            let agent = panoramix_client::agent();
+            let (records, head) =
+                panoramix_client::audit_log(&agent, &url).with_context(|| format!("downloading the audit log of {url}"))?;
+            eprintln!("downloaded {} entries", records.len());
+            match audit::verify_log(&records) {
+                Ok(s) => {
+                    // the head is signed after the last page was read: it is either this
+                    // log's last entry or a later one (the log grew while downloading)
+                    let head_seq = head["seq"].as_i64().unwrap_or(-1);
+                    let head_ok = head_seq > s.entries as i64
+                        || (head_seq == s.entries as i64 && head["hash"].as_str() == Some(s.head.as_str()));
+                    println!(
+                        "audit log OK: {} entries, {} request signatures, {} consensus ids recomputed, {} consensus applications checked",
+                        s.entries, s.signatures, s.consensuses, s.applications
+                    );
+                    println!("head: {} (entry {})", s.head, s.entries);
+                    if !verify_head(&head) {
+                        println!("controller's signature on the head: INVALID");
+                        return Ok(ExitCode::from(1));
+                    }
+                    if !head_ok {
+                        println!("the controller's signed head does not match the downloaded log");
+                        return Ok(ExitCode::from(1));
+                    }
+                    println!("controller's signature on the head: valid ({})", head["controller"].as_str().unwrap_or(""));
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(b) => {
+                    println!("audit log BROKEN at entry {}: {}", b.seq, b.reason);
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! `panoramix serve`: the controller on embedded SQLite.
+
+use super::keygen::load_or_create;
+use super::server_wizard::ServerConfig;
+use anyhow::Context;
+use panoramix_controller::{Config, Controller};
+use panoramix_server::{NativeHost, open_state, serve};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Configuration written by `panoramix server-wizard` (flags override it).
+    #[arg(long, env = "PANORAMIX_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on (loopback by default; put TLS or a proxy in front otherwise).
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// SQLite database file.
+    #[arg(long, env = "PANORAMIX_DATABASE")]
+    db: Option<PathBuf>,
+    /// The controller's secret key file (created, mode 0600, if missing).
+    #[arg(long)]
+    key_file: Option<PathBuf>,
+    /// Serve static files (the web demo) from this directory under `/`.
+    #[arg(long)]
+    static_dir: Option<PathBuf>,
+    /// Key id of a role authority (repeatable).
+    #[arg(long = "authority")]
+    authorities: Vec<String>,
+    /// fsync every commit (survives power loss, not just a crash of the process).
+    #[arg(long)]
+    sync_full: bool,
+    /// Largest request body in bytes.
+    #[arg(long)]
+    max_body: Option<usize>,
+    /// Accepted clock skew of requests, seconds.
+    #[arg(long)]
+    max_skew: Option<i64>,
+}
+
+pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PANORAMIX_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let file_cfg = match &a.config {
+        Some(p) => Some(ServerConfig::load(p)?),
+        None => None,
+    };
+    let listen = a
+        .listen
+        .or_else(|| file_cfg.as_ref().and_then(|c| c.listen()))
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8000)));
+    let db = a
+        .db
+        .or_else(|| file_cfg.as_ref().map(|c| c.db()))
+        .unwrap_or_else(|| PathBuf::from("panoramix.sqlite3"));
+    let key_file = a.key_file.unwrap_or_else(|| {
+        let mut p = db.clone().into_os_string();
+        p.push(".controller-key");
+        PathBuf::from(p)
+    });
+    let key = load_or_create(&key_file)?;
+    let mut config = Config::default();
+    if let Some(fc) = &file_cfg {
+        config.backends = vec![fc.backend()];
+    }
+    config.authorities = a.authorities;
+    if let Some(m) = a.max_body {
+        config.max_body = m;
+    }
+    if let Some(s) = a.max_skew {
+        config.max_skew_secs = s;
+    }
+    let controller = Controller::new(key, config, NativeHost);
+    let id = controller.id();
+    let state = open_state(controller, &db, a.sync_full, a.static_dir)
+        .with_context(|| format!("opening database {}", db.display()))?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async move {
+        serve(
+            state,
+            listen,
+            |addr| {
+                tracing::info!(controller_id = %id, db = %db.display(), "listening on http://{addr}");
+                println!("panoramix: listening on http://{addr}");
+                println!("panoramix: controller id {id}");
+                let _ = std::io::stdout().flush();
+            },
+            shutdown_signal(),
+        )
+        .await
+    })?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

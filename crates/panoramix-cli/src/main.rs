@@ -1,0 +1,60 @@
+//! `panoramix`: the thin binary. Parses arguments, runs one command, prints errors
+//! once and picks the exit code (0 ok, 1 a check failed, 2 an error).
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "panoramix", version, about = "Run mix-nets that many independent parties operate together")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the controller (registration, configuration and messaging services).
+    Serve(commands::serve::Args),
+    /// Write the controller's configuration (asks, or takes flags).
+    ServerWizard(commands::server_wizard::Args),
+    /// Print the consensus id of a negotiation record read as JSON on stdin.
+    ConsensusId,
+    /// Audit log tools.
+    Audit {
+        #[command(subcommand)]
+        command: commands::audit::Command,
+    },
+    /// Create a key pair and print its key id.
+    Keygen(commands::keygen::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let res = match cli.command {
+        Command::Serve(a) => commands::serve::run(a),
+        Command::ServerWizard(a) => commands::server_wizard::run(a),
+        Command::ConsensusId => commands::consensus_id::run(),
+        Command::Audit { command } => commands::audit::run(command),
+        Command::Keygen(a) => commands::keygen::run(a),
+    };
+    match res {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("panoramix: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

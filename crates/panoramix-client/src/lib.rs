@@ -1,0 +1,403 @@
+//! # panoramix-client
+//!
+//! A blocking, typed client for the whole controller API. It signs every request
+//! with the peer's Ed25519 key, fills in the freshness fields (`nonce`, `ts`,
+//! `controller`), and has helpers for the negotiate-then-apply pattern that every
+//! collective action follows.
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+use panoramix_controller::audit::Record;
+use panoramix_core::canonical::Value;
+use panoramix_core::envelope;
+use panoramix_core::identity::Domain;
+use panoramix_core::negotiation::Text;
+use panoramix_core::{Keypair, identity};
+use rand_core::{OsRng, RngCore};
+use serde_json::{Map, Value as Json, json};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Client errors.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The controller answered with an error.
+    #[error("{status} {code}: {message}")]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// Stable error code.
+        code: String,
+        /// Human message.
+        message: String,
+    },
+    /// The controller could not be reached.
+    #[error("cannot reach the controller: {0}")]
+    Transport(String),
+    /// The answer was not what the API promises.
+    #[error("unexpected answer: {0}")]
+    Decode(String),
+}
+
+impl ClientError {
+    /// The HTTP status of an API error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The stable code of an API error.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ClientError::Api { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+/// A request prepared for a negotiation: its `data` and `info` are fixed now, so
+/// that the agreed text contains exactly the request that will be applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    /// HTTP method to apply it with.
+    pub method: String,
+    /// API path, e.g. `/panoramix/endpoints/`.
+    pub path: String,
+    /// `data`.
+    pub data: Json,
+    /// `info`.
+    pub info: Json,
+}
+
+impl Action {
+    /// canonical({data, info}): the body this action has in a contribution text.
+    pub fn body(&self) -> Value {
+        envelope::data_info_value(&self.data, &self.info).unwrap_or(Value::Null)
+    }
+}
+
+/// A signing client for one peer.
+pub struct Client {
+    base: String,
+    agent: ureq::Agent,
+    key: Keypair,
+    controller_id: String,
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// A fresh 128-bit nonce in hex.
+pub fn nonce() -> String {
+    let mut b = [0u8; 16];
+    OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+impl Client {
+    /// Connect to the controller at `base` (e.g. `http://127.0.0.1:8000`) as `key`.
+    pub fn connect(base: &str, key: Keypair) -> Result<Client, ClientError> {
+        let agent = ureq::AgentBuilder::new()
+            .timeout_connect(Duration::from_secs(5))
+            .timeout(Duration::from_secs(60))
+            .build();
+        let mut c = Client { base: base.trim_end_matches('/').to_owned(), agent, key, controller_id: String::new() };
+        let info = c.get("/panoramix/controller/")?;
+        c.controller_id = info["data"]["controller_id"]
+            .as_str()
+            .ok_or_else(|| ClientError::Decode("controller info has no controller_id".into()))?
+            .to_owned();
+        Ok(c)
+    }
+
+    /// The controller's base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// This client's key.
+    pub fn key(&self) -> &Keypair {
+        &self.key
+    }
+
+    /// This client's key id (its peer id once registered).
+    pub fn id(&self) -> String {
+        self.key.key_id()
+    }
+
+    /// The controller's id.
+    pub fn controller_id(&self) -> &str {
+        &self.controller_id
+    }
+
+    fn decode(resp: Result<ureq::Response, ureq::Error>) -> Result<Json, ClientError> {
+        match resp {
+            Ok(r) => r.into_json::<Json>().map_err(|e| ClientError::Decode(e.to_string())),
+            Err(ureq::Error::Status(status, r)) => {
+                let body: Json = r.into_json().unwrap_or(Json::Null);
+                Err(ClientError::Api {
+                    status,
+                    code: body["error"]["code"].as_str().unwrap_or("unknown").to_owned(),
+                    message: body["error"]["message"].as_str().unwrap_or("").to_owned(),
+                })
+            }
+            Err(e) => Err(ClientError::Transport(e.to_string())),
+        }
+    }
+
+    /// An unsigned GET of `path_and_query`.
+    pub fn get(&self, path_and_query: &str) -> Result<Json, ClientError> {
+        Self::decode(self.agent.get(&format!("{}{}", self.base, path_and_query)).call())
+    }
+
+    /// Send a raw body (for tests of malformed input).
+    pub fn send_raw(&self, method: &str, path: &str, body: &[u8]) -> Result<Json, ClientError> {
+        Self::decode(
+            self.agent
+                .request(method, &format!("{}{}", self.base, path))
+                .set("content-type", "application/json")
+                .send_bytes(body),
+        )
+    }
+
+    /// `info` for a request: resource, operation, extra fields, and freshness.
+    pub fn info(&self, resource: &str, operation: &str, extra: Map<String, Json>) -> Json {
+        let mut info = extra;
+        info.insert("resource".into(), json!(resource));
+        info.insert("operation".into(), json!(operation));
+        info.insert("nonce".into(), json!(nonce()));
+        info.insert("ts".into(), json!(now_secs()));
+        info.insert("controller".into(), json!(self.controller_id));
+        Json::Object(info)
+    }
+
+    /// Sign and send `{data, info, by_consensus?}`.
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        data: Json,
+        info: Json,
+        by_consensus: Option<Json>,
+    ) -> Result<Json, ClientError> {
+        let body = self.envelope(data, info, by_consensus)?;
+        self.send_raw(method, path, body.to_string().as_bytes())
+    }
+
+    /// Build a signed envelope without sending it.
+    pub fn envelope(&self, data: Json, info: Json, by_consensus: Option<Json>) -> Result<Json, ClientError> {
+        envelope::sign(&self.key, data, info, by_consensus).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    /// A signed request of `resource`/`operation` with fresh info.
+    pub fn call(&self, method: &str, path: &str, resource: &str, operation: &str, data: Json) -> Result<Json, ClientError> {
+        let info = self.info(resource, operation, Map::new());
+        self.send(method, path, data, info, None)
+    }
+
+    // ------------------------------------------------------------ negotiations
+
+    /// Create a negotiation; returns its id.
+    pub fn create_negotiation(&self, title: &str, participants: Option<&[String]>) -> Result<String, ClientError> {
+        let mut data = json!({"title": title});
+        if let Some(p) = participants {
+            data["participants"] = json!(p);
+        }
+        let r = self.call("POST", "/panoramix/negotiations/", "negotiation", "create", data)?;
+        r["data"]["id"].as_str().map(str::to_owned).ok_or_else(|| ClientError::Decode("no negotiation id".into()))
+    }
+
+    /// Contribute `text` (a canonical contribution text); returns the contribution
+    /// answer, whose `consensus` is set when this contribution closed the negotiation.
+    pub fn contribute(&self, negotiation_id: &str, text: &str) -> Result<Json, ClientError> {
+        let signature = self.key.sign(Domain::Contribution, text.as_bytes());
+        let data = json!({"negotiation_id": negotiation_id, "text": text, "signature": signature});
+        Ok(self.call("POST", "/panoramix/contributions/", "contribution", "create", data)?["data"].clone())
+    }
+
+    /// A negotiation's details.
+    pub fn negotiation(&self, id: &str) -> Result<Json, ClientError> {
+        Ok(self.get(&format!("/panoramix/negotiations/{id}/"))?["data"].clone())
+    }
+
+    /// The latest contributions of a negotiation.
+    pub fn contributions(&self, negotiation_id: &str) -> Result<Vec<Json>, ClientError> {
+        let r = self.get(&format!("/panoramix/contributions/?negotiation={negotiation_id}"))?;
+        Ok(r["data"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// Prepare an action for a negotiation (fixes its nonce and timestamp now).
+    pub fn action(&self, method: &str, path: &str, resource: &str, operation: &str, data: Json, extra_info: Map<String, Json>) -> Action {
+        Action {
+            method: method.into(),
+            path: path.into(),
+            data,
+            info: self.info(resource, operation, extra_info),
+        }
+    }
+
+    /// The contribution text for `actions` (one action: its body; several: a list).
+    pub fn text_for(actions: &[Action], accept: bool, extra_meta: BTreeMap<String, Value>) -> String {
+        let body = if actions.len() == 1 {
+            actions[0].body()
+        } else {
+            Value::List(actions.iter().map(Action::body).collect())
+        };
+        let mut meta = extra_meta;
+        meta.insert("accept".into(), Value::Int(i128::from(accept)));
+        Text::encode(body, meta)
+    }
+
+    /// Agree with oneself: a new negotiation that this peer alone closes by accepting.
+    /// Returns the consensus id.
+    pub fn self_consensus(&self, title: &str, actions: &[Action]) -> Result<String, ClientError> {
+        let neg = self.create_negotiation(title, Some(&[self.id()]))?;
+        let text = Self::text_for(actions, true, BTreeMap::new());
+        let r = self.contribute(&neg, &text)?;
+        r["consensus"].as_str().map(str::to_owned).ok_or_else(|| ClientError::Decode("self-consensus did not close".into()))
+    }
+
+    /// Apply an agreed action.
+    pub fn apply(&self, action: &Action, consensus_id: &str, part: Option<u32>) -> Result<Json, ClientError> {
+        let mut bc = json!({"consensus_id": consensus_id, "consensus_type": "structural"});
+        if let Some(p) = part {
+            bc["consensus_part"] = json!(p);
+        }
+        self.send(&action.method, &action.path, action.data.clone(), action.info.clone(), Some(bc))
+    }
+
+    // ------------------------------------------------------------ peers
+
+    /// The action registering this key as an individual peer.
+    pub fn register_action(&self, name: &str, role: Option<&str>, backend: &str, crypto_params: Json) -> Action {
+        let mut data = json!({
+            "peer_id": self.id(), "name": name, "key_data": self.key.key_data(), "key_type": "ed25519",
+            "crypto_backend": backend, "crypto_params": crypto_params, "owners": [], "status": "READY",
+        });
+        if let Some(r) = role {
+            data["role"] = json!(r);
+        }
+        self.action("POST", "/panoramix/peers/", "peer", "create", data, Map::new())
+    }
+
+    /// Register this key as an individual peer, by self-consensus.
+    pub fn register(&self, name: &str, role: Option<&str>, backend: &str, crypto_params: Json) -> Result<Json, ClientError> {
+        let a = self.register_action(name, role, backend, crypto_params);
+        let cid = self.self_consensus(&format!("register {name}"), std::slice::from_ref(&a))?;
+        Ok(self.apply(&a, &cid, None)?["data"].clone())
+    }
+
+    /// The action creating a joint peer owned by `owners` (in route order).
+    pub fn joint_peer_action(&self, name: &str, owners: &[String], backend: &str, crypto_params: Json) -> Action {
+        let key_data = identity::joint_key_data(name, owners);
+        let peer_id = identity::joint_peer_id(&key_data).unwrap_or_default();
+        let data = json!({
+            "peer_id": peer_id, "name": name, "key_data": key_data, "key_type": "ed25519",
+            "crypto_backend": backend, "crypto_params": crypto_params, "owners": owners, "status": "READY",
+        });
+        self.action("POST", "/panoramix/peers/", "peer", "create", data, Map::new())
+    }
+
+    /// A peer's details.
+    pub fn peer(&self, id: &str) -> Result<Json, ClientError> {
+        Ok(self.get(&format!("/panoramix/peers/{id}/"))?["data"].clone())
+    }
+
+    // ------------------------------------------------------------ endpoints
+
+    /// The action creating an endpoint; `spec` holds its fields (endpoint_id, peer_id,
+    /// endpoint_type, size_min, size_max, links, public, description, endpoint_params).
+    pub fn endpoint_action(&self, spec: &Json) -> Action {
+        let mut data = spec.clone();
+        data["status"] = json!("OPEN");
+        self.action("POST", "/panoramix/endpoints/", "endpoint", "create", data, Map::new())
+    }
+
+    /// The action moving an endpoint to `status` with these message hashes.
+    pub fn transition_action(&self, endpoint_id: &str, on_last_consensus_id: &str, status: &str, hashes: &[String], proof: Option<Json>) -> Action {
+        let mut data = json!({"endpoint_id": endpoint_id, "status": status, "message_hashes": hashes});
+        if let Some(p) = proof {
+            data["process_proof"] = p;
+        }
+        let mut extra = Map::new();
+        extra.insert("id".into(), json!(endpoint_id));
+        extra.insert("on_last_consensus_id".into(), json!(on_last_consensus_id));
+        self.action("PATCH", &format!("/panoramix/endpoints/{endpoint_id}/"), "endpoint", "partial_update", data, extra)
+    }
+
+    /// An endpoint's details.
+    pub fn endpoint(&self, id: &str) -> Result<Json, ClientError> {
+        Ok(self.get(&format!("/panoramix/endpoints/{id}/"))?["data"].clone())
+    }
+
+    // ------------------------------------------------------------ messages
+
+    /// Post a message.
+    pub fn post_message(
+        &self,
+        endpoint_id: &str,
+        box_name: &str,
+        sender: &str,
+        recipient: &str,
+        text: &str,
+        serial: Option<i64>,
+    ) -> Result<Json, ClientError> {
+        let mut data = json!({"endpoint_id": endpoint_id, "box": box_name, "sender": sender, "recipient": recipient, "text": text});
+        if let Some(s) = serial {
+            data["serial"] = json!(s);
+        }
+        Ok(self.call("POST", "/panoramix/messages/", "message", "create", data)?["data"].clone())
+    }
+
+    /// Every message of a box, following the pages.
+    pub fn messages(&self, endpoint_id: &str, box_name: &str) -> Result<Vec<Json>, ClientError> {
+        let mut out = Vec::new();
+        let mut after = 0i64;
+        loop {
+            let r = self.get(&format!(
+                "/panoramix/messages/?endpoint_id={endpoint_id}&box={box_name}&after={after}&limit=1000"
+            ))?;
+            let items = r["data"].as_array().cloned().unwrap_or_default();
+            out.extend(items);
+            match r["next"].as_i64() {
+                Some(n) => after = n,
+                None => return Ok(out),
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ audit
+
+    /// The whole audit log and the controller-signed head.
+    pub fn audit_log(&self) -> Result<(Vec<Record>, Json), ClientError> {
+        audit_log(&self.agent, &self.base)
+    }
+}
+
+/// Download a controller's whole audit log (unsigned GETs) and its signed head.
+pub fn audit_log(agent: &ureq::Agent, base: &str) -> Result<(Vec<Record>, Json), ClientError> {
+    let base = base.trim_end_matches('/');
+    let mut out: Vec<Record> = Vec::new();
+    let mut after = 0i64;
+    loop {
+        let r = Client::decode(agent.get(&format!("{base}/panoramix/audit/?after={after}&limit=1000")).call())?;
+        let page: Vec<Record> =
+            serde_json::from_value(r["data"].clone()).map_err(|e| ClientError::Decode(e.to_string()))?;
+        out.extend(page);
+        match r["next"].as_i64() {
+            Some(n) => after = n,
+            None => return Ok((out, r["head"].clone())),
+        }
+    }
+}
+
+/// A plain agent for unsigned reads.
+pub fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new().timeout_connect(Duration::from_secs(5)).timeout(Duration::from_secs(60)).build()
+}

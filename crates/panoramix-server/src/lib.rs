@@ -1,0 +1,172 @@
+//! # panoramix-server
+//!
+//! The native host of the PANORAMIX controller: an axum HTTP server that hands every
+//! `/panoramix/` request to the shared, pure handlers of `panoramix-controller`,
+//! with embedded SQLite as the store, the system clock and the OS RNG.
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod sqlite;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::State;
+use axum::http::{HeaderValue, Request, Response, StatusCode, header};
+use panoramix_controller::{ApiError, ApiRequest, Controller, Host};
+use panoramix_core::time::Micros;
+use rand_core::{OsRng, RngCore};
+use sqlite::SqliteDb;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The native host: system clock, OS randomness.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NativeHost;
+
+impl Host for NativeHost {
+    fn now(&self) -> Micros {
+        let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        Micros(i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+    }
+
+    fn fill_random(&self, buf: &mut [u8]) {
+        OsRng.fill_bytes(buf);
+    }
+}
+
+/// Shared state of the server.
+pub struct AppState {
+    /// The controller.
+    pub controller: Controller<NativeHost>,
+    /// The database.
+    pub db: SqliteDb,
+    /// Static files served under `/` (the web demo), if any.
+    pub static_dir: Option<PathBuf>,
+}
+
+/// Build the router.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new().fallback(serve_any).with_state(state)
+}
+
+fn json_response(status: u16, body: &serde_json::Value) -> Response<Body> {
+    let mut r = Response::new(Body::from(body.to_string()));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    r
+}
+
+async fn serve_any(State(st): State<Arc<AppState>>, req: Request<Body>) -> Response<Body> {
+    let method = req.method().as_str().to_owned();
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().unwrap_or("").to_owned();
+    if method == "OPTIONS" {
+        let mut r = json_response(204, &serde_json::Value::Null);
+        *r.body_mut() = Body::empty();
+        let h = r.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, PATCH, OPTIONS"));
+        h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
+        return r;
+    }
+    if !path.starts_with("/panoramix") {
+        return static_file(&st, &path).await;
+    }
+    let limit = st.controller.config.max_body;
+    let body = match to_bytes(req.into_body(), limit + 1).await {
+        Ok(b) if b.len() <= limit => b.to_vec(),
+        _ => {
+            let e = ApiError::TooLarge(format!("request body is larger than {limit} bytes"));
+            return json_response(e.status(), &e.body());
+        }
+    };
+    let api = ApiRequest { method: method.clone(), path: path.clone(), query, body };
+    let st2 = st.clone();
+    let res = tokio::task::spawn_blocking(move || {
+        let mut h = st2.db.handle();
+        st2.controller.handle_logged(&mut h, &api)
+    })
+    .await;
+    match res {
+        Ok((resp, err)) => {
+            match &err {
+                Some(ApiError::Internal(m)) => tracing::error!(%method, %path, error = %m, "internal error"),
+                Some(e) => tracing::debug!(%method, %path, status = resp.status, code = e.code(), "rejected"),
+                None => tracing::debug!(%method, %path, status = resp.status, "ok"),
+            }
+            json_response(resp.status, &resp.body)
+        }
+        Err(e) => {
+            tracing::error!(%method, %path, error = %e, "handler panicked");
+            let e = ApiError::Internal(String::new());
+            json_response(e.status(), &e.body())
+        }
+    }
+}
+
+async fn static_file(st: &AppState, path: &str) -> Response<Body> {
+    let not_found = || {
+        let e = ApiError::NotFound(format!("no such path: {path}"));
+        json_response(e.status(), &e.body())
+    };
+    let Some(dir) = &st.static_dir else { return not_found() };
+    let rel = path.trim_start_matches('/');
+    if rel.split('/').any(|s| s == ".." || s.starts_with('.')) {
+        return not_found();
+    }
+    let mut file = dir.join(rel);
+    if rel.is_empty() || file.is_dir() {
+        file = file.join("index.html");
+    }
+    let Ok(bytes) = tokio::fs::read(&file).await else { return not_found() };
+    let ct = match file.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript",
+        Some("css") => "text/css",
+        Some("wasm") => "application/wasm",
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        _ => "application/octet-stream",
+    };
+    let mut r = Response::new(Body::from(bytes));
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    r
+}
+
+/// Errors starting the server.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Binding or serving failed.
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+    /// Opening or migrating the database failed.
+    #[error("database: {0}")]
+    Db(String),
+}
+
+/// Open the database, migrate it and return the shared state.
+pub fn open_state(
+    controller: Controller<NativeHost>,
+    db_path: &std::path::Path,
+    full_sync: bool,
+    static_dir: Option<PathBuf>,
+) -> Result<Arc<AppState>, ServeError> {
+    let db = SqliteDb::open(db_path, full_sync).map_err(|e| ServeError::Db(e.message))?;
+    controller.migrate(&mut db.handle()).map_err(|e| ServeError::Db(format!("{e:?}")))?;
+    Ok(Arc::new(AppState { controller, db, static_dir }))
+}
+
+/// Serve until `shutdown` resolves. Calls `ready` with the bound address.
+pub async fn serve(
+    state: Arc<AppState>,
+    addr: SocketAddr,
+    ready: impl FnOnce(SocketAddr),
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    ready(listener.local_addr()?);
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await?;
+    Ok(())
+}
