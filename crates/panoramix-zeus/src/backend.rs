@@ -14,7 +14,9 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use rand_core::{CryptoRng, RngCore};
+use rand_chacha::ChaCha20Rng;
+use rand_core::{CryptoRng, RngCore, SeedableRng};
+use sha2::{Digest, Sha512};
 use serde::{Deserialize, Serialize};
 
 use crate::ballot::{Ballot, verify_ballot};
@@ -414,4 +416,38 @@ pub fn verify<S: AsRef<str>, T: AsRef<str>, R: RngCore + CryptoRng>(
             check_same(&exp, outputs)
         }
     }
+}
+
+/// [`verify`] without a caller-supplied random generator: the batching
+/// weights come from ChaCha20 seeded with SHA-512 over
+/// `"panoramix/zeus/v1/verifier-weights"` and every input, output and the
+/// proof (each length-prefixed). Sound in the random-oracle model, like
+/// Fiat–Shamir; for hosts without a system RNG (wasm, fuzzing, the CLI).
+pub fn verify_deterministic<S: AsRef<str>, T: AsRef<str>>(
+    ty: EndpointType,
+    params: &ZeusParams,
+    inputs: &[S],
+    outputs: &[T],
+    proof: &str,
+) -> Result<(), VerifyError> {
+    let mut h = Sha512::new();
+    let mut put = |b: &[u8]| {
+        h.update((b.len() as u64).to_le_bytes());
+        h.update(b);
+    };
+    put(crate::election::VERIFIER_WEIGHTS_DOMAIN.as_bytes());
+    put(ty.as_str().as_bytes());
+    put(params.session_id.as_bytes());
+    put(&params.election_public_key.0);
+    for s in inputs {
+        put(s.as_ref().as_bytes());
+    }
+    for s in outputs {
+        put(s.as_ref().as_bytes());
+    }
+    put(proof.as_bytes());
+    let d = h.finalize();
+    let mut seed = [0u8; 32];
+    seed.copy_from_slice(&d[..32]);
+    verify(ty, params, inputs, outputs, proof, &mut ChaCha20Rng::from_seed(seed))
 }

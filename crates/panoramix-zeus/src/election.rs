@@ -50,6 +50,21 @@ pub enum MixProof {
 }
 
 impl MixProof {
+    /// Parse the JSON form (`{"tw": …}` or `{"sk": …}`), reporting the path
+    /// of the first bad value.
+    pub fn from_json(json: &str) -> Result<Self, VerifyError> {
+        let de = &mut serde_json::Deserializer::from_str(json);
+        serde_path_to_error::deserialize(de).map_err(|e| VerifyError::Malformed {
+            at: e.path().to_string(),
+            reason: e.inner().to_string(),
+        })
+    }
+
+    /// The JSON form.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
     /// `"tw"` or `"sk"`.
     pub fn kind_name(&self) -> &'static str {
         match self {
