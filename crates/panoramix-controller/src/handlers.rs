@@ -40,38 +40,59 @@ pub(crate) fn dispatch<H: Host, S: Store>(
         ("GET", ["negotiations", id]) => store.read(|tx| get_negotiation(tx, id)),
         ("POST", ["negotiations"]) => {
             let v = signed(c, req, "negotiation", "create")?;
-            store.write(|tx| create_negotiation(c, tx, &v))
+            store.write(|tx| {
+                record_nonce(c, tx, &v)?;
+                create_negotiation(c, tx, &v)
+            })
         }
         ("GET", ["contributions"]) => store.read(|tx| list_contributions(tx, &q)),
         ("POST", ["contributions"]) => {
             let v = signed(c, req, "contribution", "create")?;
-            store.write(|tx| contribute(c, tx, &v))
+            store.write(|tx| {
+                record_nonce(c, tx, &v)?;
+                contribute(c, tx, &v)
+            })
         }
         ("GET", ["peers"]) => store.read(|tx| list_peers(c, tx, &q)),
         ("GET", ["peers", id]) => store.read(|tx| get_peer(tx, id)),
         ("POST", ["peers"]) => {
             let v = signed(c, req, "peer", "create")?;
-            store.write(|tx| create_peer(c, tx, &v))
+            store.write(|tx| {
+                record_nonce(c, tx, &v)?;
+                create_peer(c, tx, &v)
+            })
         }
         ("GET", ["roles"]) => store.read(|tx| list_roles(tx, &q)),
         ("POST", ["roles"]) => {
             let v = signed(c, req, "role", "update")?;
-            store.write(|tx| update_role(c, tx, &v))
+            store.write(|tx| {
+                record_nonce(c, tx, &v)?;
+                update_role(c, tx, &v)
+            })
         }
         ("GET", ["endpoints"]) => store.read(|tx| list_endpoints(c, tx, &q)),
         ("GET", ["endpoints", id]) => store.read(|tx| get_endpoint(tx, id)),
         ("POST", ["endpoints"]) => {
             let v = signed(c, req, "endpoint", "create")?;
-            store.write(|tx| create_endpoint(c, tx, &v))
+            store.write(|tx| {
+                record_nonce(c, tx, &v)?;
+                create_endpoint(c, tx, &v)
+            })
         }
         ("PATCH", ["endpoints", id]) => {
             let v = signed(c, req, "endpoint", "partial_update")?;
-            store.write(|tx| update_endpoint(c, tx, &v, id))
+            store.write(|tx| {
+                record_nonce(c, tx, &v)?;
+                update_endpoint(c, tx, &v, id)
+            })
         }
         ("GET", ["messages"]) => store.read(|tx| list_messages(c, tx, &q)),
         ("POST", ["messages"]) => {
             let v = signed(c, req, "message", "create")?;
-            store.write(|tx| post_message(c, tx, &v))
+            store.write(|tx| {
+                record_nonce(c, tx, &v)?;
+                post_message(c, tx, &v)
+            })
         }
         ("GET", ["audit"]) => store.read(|tx| get_audit(c, tx, &q)),
         (
@@ -158,7 +179,8 @@ fn signed<H: Host>(
     Ok(v)
 }
 
-/// Record the request's nonce inside its transaction: a replay fails here.
+/// Record the request's nonce first thing inside its transaction: a replay fails
+/// here, and a request rejected later rolls the nonce back with everything else.
 fn record_nonce<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Result<(), ApiError> {
     let now = c.host.now().secs();
     let mut b = [0u8; 1];
@@ -316,7 +338,6 @@ fn create_negotiation<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified)
             Some(ps)
         }
     };
-    record_nonce(c, tx, v)?;
     let id = random_id(|b| c.host.fill_random(b));
     let now = c.host.now();
     let parts_json = participants.as_ref().map(|p| json!(p).to_string());
@@ -416,7 +437,6 @@ fn contribute<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Res 
             ));
         }
     }
-    record_nonce(c, tx, v)?;
     let now = c.host.now();
     tx.execute(
         "UPDATE contributions SET latest = 0 WHERE negotiation_id = ?1 AND signer = ?2 AND latest = 1",
@@ -711,7 +731,6 @@ fn create_peer<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Res
             "peer {peer_id} already exists"
         )));
     }
-    record_nonce(c, tx, v)?;
     let now = c.host.now();
     tx.execute(
         "INSERT INTO peers (peer_id, name, key_data, key_type, crypto_backend, crypto_params, owners, status, consensus_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'READY', ?8, ?9)",
@@ -812,7 +831,6 @@ fn update_role<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Res
     check_peer_action(&v.signer_id, &auth, &applied.signers).map_err(|_| {
         ApiError::Forbidden("roles are assigned by a consensus of all authorities".into())
     })?;
-    record_nonce(c, tx, v)?;
     let changed = if action == "assign" {
         tx.execute(
             "INSERT OR IGNORE INTO roles (peer_id, role) VALUES (?1, ?2)",
@@ -1073,7 +1091,6 @@ fn create_endpoint<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) ->
     {
         return Err(ApiError::Duplicate(format!("endpoint {id} already exists")));
     }
-    record_nonce(c, tx, v)?;
     let now = c.host.now();
     tx.execute(
         "INSERT INTO endpoints (endpoint_id, peer_id, description, public, size_min, size_max, endpoint_type, endpoint_params, links, status, last_consensus_id, inbox_count, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'OPEN', ?10, 0, ?11)",
@@ -1165,7 +1182,6 @@ fn update_endpoint<H: Host>(
         }
         _ => (MsgBox::Processbox, MsgBox::Outbox),
     };
-    record_nonce(c, tx, v)?;
     for h in &hashes {
         let moved = tx.execute(
             "UPDATE messages SET box = ?1 WHERE endpoint_id = ?2 AND box = ?3 AND message_hash = ?4",
@@ -1368,11 +1384,22 @@ fn post_message<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Re
             )));
         }
     }
+    let hash = model::message_hash(serial, sender, recipient, text);
+    if !tx
+        .query(
+            "SELECT 1 FROM messages WHERE endpoint_id = ?1 AND box = ?2 AND message_hash = ?3",
+            &[ep_id.into(), bx.as_str().into(), hash.as_str().into()],
+        )?
+        .is_empty()
+    {
+        return Err(ApiError::Duplicate(format!(
+            "message {hash} is already in the {} of {ep_id}",
+            bx.as_str()
+        )));
+    }
     if bx == MsgBox::Inbox && ep.inbox_count >= ep.size_max {
         return Err(ApiError::InboxFull);
     }
-    let hash = model::message_hash(serial, sender, recipient, text);
-    record_nonce(c, tx, v)?;
     let now = c.host.now();
     let ins = tx.query(
         "INSERT INTO messages (endpoint_id, box, serial, sender, recipient, text, message_hash, text_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING RETURNING id",

@@ -9,9 +9,10 @@
 pub mod sqlite;
 
 use axum::Router;
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, Request, Response, StatusCode, header};
+use futures_util::StreamExt;
 use panoramix_controller::{ApiError, ApiRequest, Controller, Host};
 use panoramix_core::time::Micros;
 use rand_core::{OsRng, RngCore};
@@ -26,7 +27,9 @@ pub struct NativeHost;
 
 impl Host for NativeHost {
     fn now(&self) -> Micros {
-        let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let d = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
         Micros(i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
     }
 
@@ -53,8 +56,14 @@ pub fn router(state: Arc<AppState>) -> Router {
 fn json_response(status: u16, body: &serde_json::Value) -> Response<Body> {
     let mut r = Response::new(Body::from(body.to_string()));
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    r.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     r
 }
 
@@ -66,22 +75,33 @@ async fn serve_any(State(st): State<Arc<AppState>>, req: Request<Body>) -> Respo
         let mut r = json_response(204, &serde_json::Value::Null);
         *r.body_mut() = Body::empty();
         let h = r.headers_mut();
-        h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, PATCH, OPTIONS"));
-        h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST, PATCH, OPTIONS"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("content-type"),
+        );
         return r;
     }
     if !path.starts_with("/panoramix") {
         return static_file(&st, &path).await;
     }
     let limit = st.controller.config.max_body;
-    let body = match to_bytes(req.into_body(), limit + 1).await {
-        Ok(b) if b.len() <= limit => b.to_vec(),
-        _ => {
+    let body = match read_body(req.into_body(), limit).await {
+        Some(b) => b,
+        None => {
             let e = ApiError::TooLarge(format!("request body is larger than {limit} bytes"));
             return json_response(e.status(), &e.body());
         }
     };
-    let api = ApiRequest { method: method.clone(), path: path.clone(), query, body };
+    let api = ApiRequest {
+        method: method.clone(),
+        path: path.clone(),
+        query,
+        body,
+    };
     let st2 = st.clone();
     let res = tokio::task::spawn_blocking(move || {
         let mut h = st2.db.handle();
@@ -91,8 +111,12 @@ async fn serve_any(State(st): State<Arc<AppState>>, req: Request<Body>) -> Respo
     match res {
         Ok((resp, err)) => {
             match &err {
-                Some(ApiError::Internal(m)) => tracing::error!(%method, %path, error = %m, "internal error"),
-                Some(e) => tracing::debug!(%method, %path, status = resp.status, code = e.code(), "rejected"),
+                Some(ApiError::Internal(m)) => {
+                    tracing::error!(%method, %path, error = %m, "internal error")
+                }
+                Some(e) => {
+                    tracing::debug!(%method, %path, status = resp.status, code = e.code(), "rejected")
+                }
                 None => tracing::debug!(%method, %path, status = resp.status, "ok"),
             }
             json_response(resp.status, &resp.body)
@@ -105,12 +129,33 @@ async fn serve_any(State(st): State<Arc<AppState>>, req: Request<Body>) -> Respo
     }
 }
 
+/// Read a body of at most `limit` bytes. A larger body is drained (up to 16 times
+/// the limit) before the 413 goes out, so that the client reads the answer instead
+/// of a broken pipe.
+async fn read_body(body: Body, limit: usize) -> Option<Vec<u8>> {
+    let mut stream = body.into_data_stream();
+    let mut buf = Vec::new();
+    let mut total = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else { return None };
+        total += chunk.len();
+        if total <= limit {
+            buf.extend_from_slice(&chunk);
+        } else if total > limit.saturating_mul(16) {
+            return None;
+        }
+    }
+    (total <= limit).then_some(buf)
+}
+
 async fn static_file(st: &AppState, path: &str) -> Response<Body> {
     let not_found = || {
         let e = ApiError::NotFound(format!("no such path: {path}"));
         json_response(e.status(), &e.body())
     };
-    let Some(dir) = &st.static_dir else { return not_found() };
+    let Some(dir) = &st.static_dir else {
+        return not_found();
+    };
     let rel = path.trim_start_matches('/');
     if rel.split('/').any(|s| s == ".." || s.starts_with('.')) {
         return not_found();
@@ -119,7 +164,9 @@ async fn static_file(st: &AppState, path: &str) -> Response<Body> {
     if rel.is_empty() || file.is_dir() {
         file = file.join("index.html");
     }
-    let Ok(bytes) = tokio::fs::read(&file).await else { return not_found() };
+    let Ok(bytes) = tokio::fs::read(&file).await else {
+        return not_found();
+    };
     let ct = match file.extension().and_then(|e| e.to_str()) {
         Some("html") => "text/html; charset=utf-8",
         Some("js" | "mjs") => "text/javascript",
@@ -131,7 +178,8 @@ async fn static_file(st: &AppState, path: &str) -> Response<Body> {
         _ => "application/octet-stream",
     };
     let mut r = Response::new(Body::from(bytes));
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
     r
 }
 
@@ -154,8 +202,14 @@ pub fn open_state(
     static_dir: Option<PathBuf>,
 ) -> Result<Arc<AppState>, ServeError> {
     let db = SqliteDb::open(db_path, full_sync).map_err(|e| ServeError::Db(e.message))?;
-    controller.migrate(&mut db.handle()).map_err(|e| ServeError::Db(format!("{e:?}")))?;
-    Ok(Arc::new(AppState { controller, db, static_dir }))
+    controller
+        .migrate(&mut db.handle())
+        .map_err(|e| ServeError::Db(format!("{e:?}")))?;
+    Ok(Arc::new(AppState {
+        controller,
+        db,
+        static_dir,
+    }))
 }
 
 /// Serve until `shutdown` resolves. Calls `ready` with the bound address.
@@ -167,6 +221,8 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     ready(listener.local_addr()?);
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await?;
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await?;
     Ok(())
 }
