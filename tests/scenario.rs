@@ -23,7 +23,12 @@ fn seed_scenario_three_peers() {
 
     // the joint peer: peer1 proposes, peers 2 and 3 join, all accept
     let owners = vec![p1.id(), p2.id(), p3.id()];
-    let joint = p1.joint_peer_action("our_mix-net", &owners, "SPHINXMIX", json!({"BODY_LEN": 1024}));
+    let joint = p1.joint_peer_action(
+        "our_mix-net",
+        &owners,
+        "SPHINXMIX",
+        json!({"BODY_LEN": 1024}),
+    );
     let cid = agree(&[&p1, &p2, &p3], std::slice::from_ref(&joint));
     let neg = p2.negotiation(&cid).unwrap();
     assert_eq!(neg["status"], "DONE");
@@ -51,8 +56,25 @@ fn seed_scenario_three_peers() {
     let client = srv.client();
     let mut hashes = Vec::new();
     for i in 0..5 {
-        let m = client.post_message("gateway_1", "INBOX", "alice", "mixnet", &format!("ciphertext {i}"), None).unwrap();
-        assert_eq!(m["message_hash"], json!(message_hash(None, "alice", "mixnet", &format!("ciphertext {i}"))));
+        let m = client
+            .post_message(
+                "gateway_1",
+                "INBOX",
+                "alice",
+                "mixnet",
+                &format!("ciphertext {i}"),
+                None,
+            )
+            .unwrap();
+        assert_eq!(
+            m["message_hash"],
+            json!(message_hash(
+                None,
+                "alice",
+                "mixnet",
+                &format!("ciphertext {i}")
+            ))
+        );
         hashes.push(m["message_hash"].as_str().unwrap().to_owned());
     }
 
@@ -65,20 +87,46 @@ fn seed_scenario_three_peers() {
     assert_eq!(ep["status"], "CLOSED");
     assert_eq!(ep["inbox_hash"], json!(set_hash(&taken)));
     assert_eq!(p1.messages("gateway_1", "ACCEPTED").unwrap().len(), 4);
-    assert_eq!(p1.messages("gateway_1", "INBOX").unwrap().len(), 1, "the fifth stays in the INBOX");
+    assert_eq!(
+        p1.messages("gateway_1", "INBOX").unwrap().len(),
+        1,
+        "the fifth stays in the INBOX"
+    );
 
     // each owner can read the agreed input; one uploads the processed output
     let mut out_hashes = Vec::new();
-    for (i, m) in p1.messages("gateway_1", "ACCEPTED").unwrap().iter().enumerate() {
+    for (i, m) in p1
+        .messages("gateway_1", "ACCEPTED")
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
         let text = format!("processed {}", m["text"].as_str().unwrap());
-        let r = p1.post_message("gateway_1", "PROCESSBOX", &joint_id, "bob", &text, Some(i as i64)).unwrap();
+        let r = p1
+            .post_message(
+                "gateway_1",
+                "PROCESSBOX",
+                &joint_id,
+                "bob",
+                &text,
+                Some(i as i64),
+            )
+            .unwrap();
         out_hashes.push(r["message_hash"].as_str().unwrap().to_owned());
     }
     // a stranger cannot upload
-    let e = client.post_message("gateway_1", "PROCESSBOX", "x", "y", "forged", Some(9)).unwrap_err();
+    let e = client
+        .post_message("gateway_1", "PROCESSBOX", "x", "y", "forged", Some(9))
+        .unwrap_err();
     assert_eq!(e.status(), Some(403));
 
-    let processed = p1.transition_action("gateway_1", &cid_close, "PROCESSED", &out_hashes, Some(json!("")));
+    let processed = p1.transition_action(
+        "gateway_1",
+        &cid_close,
+        "PROCESSED",
+        &out_hashes,
+        Some(json!("")),
+    );
     let cid_proc = agree(&[&p1, &p2, &p3], std::slice::from_ref(&processed));
     let ep = p2.apply(&processed, &cid_proc, None).unwrap()["data"].clone();
     assert_eq!(ep["status"], "PROCESSED");
@@ -86,34 +134,72 @@ fn seed_scenario_three_peers() {
     assert_eq!(ep["consensus_logs"].as_array().unwrap().len(), 3);
     let outbox = client.messages("gateway_1", "OUTBOX").unwrap();
     assert_eq!(outbox.len(), 4);
-    assert!(outbox.iter().all(|m| m["text"].as_str().unwrap().starts_with("processed ")));
+    assert!(
+        outbox
+            .iter()
+            .all(|m| m["text"].as_str().unwrap().starts_with("processed "))
+    );
 
     // a link: peer1's own mix endpoint takes the gateway's ACCEPTED box as input
     let mix = p1.endpoint_action(&json!({
         "endpoint_id": "mix_peer1_1", "peer_id": p1.id(), "endpoint_type": "SPHINXMIX", "size_min": 1, "size_max": 10,
         "links": [{"from_endpoint_id": "gateway_1", "from_box": "ACCEPTED", "to_box": "INBOX"}],
     }));
-    let cid_mix = p1.self_consensus("mix endpoint", std::slice::from_ref(&mix)).unwrap();
+    let cid_mix = p1
+        .self_consensus("mix endpoint", std::slice::from_ref(&mix))
+        .unwrap();
     p1.apply(&mix, &cid_mix, None).unwrap();
     let accepted = p1.messages("gateway_1", "ACCEPTED").unwrap();
     let first = &accepted[0];
     // a stranger may not feed it, even with a genuine message
     let e = client
-        .post_message("mix_peer1_1", "INBOX", "alice", "mixnet", first["text"].as_str().unwrap(), None)
+        .post_message(
+            "mix_peer1_1",
+            "INBOX",
+            "alice",
+            "mixnet",
+            first["text"].as_str().unwrap(),
+            None,
+        )
         .unwrap_err();
     assert_eq!((e.status(), e.code()), (Some(403), Some("forbidden")));
     // the owner may, with messages that are in the source box, once
-    p1.post_message("mix_peer1_1", "INBOX", "alice", "mixnet", first["text"].as_str().unwrap(), None).unwrap();
-    let e = p1.post_message("mix_peer1_1", "INBOX", "eve", "mixnet", first["text"].as_str().unwrap(), None).unwrap_err();
-    assert_eq!(e.status(), Some(409), "the same input twice under another sender");
-    let e = p1.post_message("mix_peer1_1", "INBOX", "alice", "mixnet", "injected", None).unwrap_err();
+    p1.post_message(
+        "mix_peer1_1",
+        "INBOX",
+        "alice",
+        "mixnet",
+        first["text"].as_str().unwrap(),
+        None,
+    )
+    .unwrap();
+    let e = p1
+        .post_message(
+            "mix_peer1_1",
+            "INBOX",
+            "eve",
+            "mixnet",
+            first["text"].as_str().unwrap(),
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(
+        e.status(),
+        Some(409),
+        "the same input twice under another sender"
+    );
+    let e = p1
+        .post_message("mix_peer1_1", "INBOX", "alice", "mixnet", "injected", None)
+        .unwrap_err();
     assert_eq!(e.status(), Some(403), "not in the linked box");
 
     // listing pages
     let page = p1.get("/panoramix/endpoints/?limit=1").unwrap();
     assert_eq!(page["data"].as_array().unwrap().len(), 1);
     assert_eq!(page["next"], json!("gateway_1"));
-    let page2 = p1.get("/panoramix/endpoints/?limit=1&after=gateway_1").unwrap();
+    let page2 = p1
+        .get("/panoramix/endpoints/?limit=1&after=gateway_1")
+        .unwrap();
     assert_eq!(page2["data"][0]["endpoint_id"], json!("mix_peer1_1"));
 
     // the audit log verifies, from outside

@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "panoramix", version, about = "Run mix-nets that many independent parties operate together")]
+#[command(
+    name = "panoramix",
+    version,
+    about = "Run mix-nets that many independent parties operate together"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -45,8 +45,14 @@ impl TestServer {
                 }
             }
         });
-        let url = rx.recv_timeout(Duration::from_secs(30)).expect("server did not start");
-        TestServer { url, db: db.to_owned(), child }
+        let url = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("server did not start");
+        TestServer {
+            url,
+            db: db.to_owned(),
+            child,
+        }
     }
 
     /// kill -9.
@@ -57,7 +63,10 @@ impl TestServer {
 
     /// SIGTERM and wait (graceful shutdown).
     pub fn stop(&mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Ok(Some(s)) = self.child.try_wait() {
@@ -92,7 +101,13 @@ impl Drop for TestServer {
 /// A registered individual peer.
 pub fn peer(srv: &TestServer, name: &str) -> Client {
     let c = srv.client();
-    c.register(name, Some("contributor"), "SPHINXMIX", serde_json::json!({})).expect("register");
+    c.register(
+        name,
+        Some("contributor"),
+        "SPHINXMIX",
+        serde_json::json!({}),
+    )
+    .expect("register");
     c
 }
 
@@ -101,7 +116,9 @@ pub fn peer(srv: &TestServer, name: &str) -> Client {
 /// Returns the consensus id.
 pub fn agree(signers: &[&Client], actions: &[Action]) -> String {
     let ids: Vec<String> = signers.iter().map(|c| c.id()).collect();
-    let neg = signers[0].create_negotiation("test", Some(&ids)).expect("negotiation");
+    let neg = signers[0]
+        .create_negotiation("test", Some(&ids))
+        .expect("negotiation");
     let proposal = Client::text_for(actions, false, BTreeMap::new());
     signers[0].contribute(&neg, &proposal).expect("propose");
     for s in &signers[1..] {
@@ -130,7 +147,12 @@ pub fn run_cli(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
         .spawn()
         .expect("run panoramix");
     if let Some(s) = stdin {
-        child.stdin.take().expect("stdin").write_all(s.as_bytes()).expect("write stdin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(s.as_bytes())
+            .expect("write stdin");
     } else {
         drop(child.stdin.take());
     }

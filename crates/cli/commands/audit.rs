@@ -17,8 +17,8 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
     match c {
         Command::Verify { url } => {
             let agent = panoramix_client::agent();
-            let (records, head) =
-                panoramix_client::audit_log(&agent, &url).with_context(|| format!("downloading the audit log of {url}"))?;
+            let (records, head) = panoramix_client::audit_log(&agent, &url)
+                .with_context(|| format!("downloading the audit log of {url}"))?;
             eprintln!("downloaded {} entries", records.len());
             match audit::verify_log(&records) {
                 Ok(s) => {
@@ -26,7 +26,8 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                     // log's last entry or a later one (the log grew while downloading)
                     let head_seq = head["seq"].as_i64().unwrap_or(-1);
                     let head_ok = head_seq > s.entries as i64
-                        || (head_seq == s.entries as i64 && head["hash"].as_str() == Some(s.head.as_str()));
+                        || (head_seq == s.entries as i64
+                            && head["hash"].as_str() == Some(s.head.as_str()));
                     println!(
                         "audit log OK: {} entries, {} request signatures, {} consensus ids recomputed, {} consensus applications checked",
                         s.entries, s.signatures, s.consensuses, s.applications
@@ -40,7 +41,10 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                         println!("the controller's signed head does not match the downloaded log");
                         return Ok(ExitCode::from(1));
                     }
-                    println!("controller's signature on the head: valid ({})", head["controller"].as_str().unwrap_or(""));
+                    println!(
+                        "controller's signature on the head: valid ({})",
+                        head["controller"].as_str().unwrap_or("")
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(b) => {

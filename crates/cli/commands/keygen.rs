@@ -26,7 +26,9 @@ pub fn write_secret(path: &std::path::Path, kp: &Keypair) -> anyhow::Result<()> 
     opts.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts.open(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
     f.write_all(kp.secret_hex().as_bytes())?;
     Ok(())
 }
@@ -34,8 +36,10 @@ pub fn write_secret(path: &std::path::Path, kp: &Keypair) -> anyhow::Result<()> 
 /// Read a secret key file, or create it if missing.
 pub fn load_or_create(path: &std::path::Path) -> anyhow::Result<Keypair> {
     if path.exists() {
-        let s = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        Keypair::from_secret_hex(&s).map_err(|_| anyhow::anyhow!("{} is not a secret key", path.display()))
+        let s =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        Keypair::from_secret_hex(&s)
+            .map_err(|_| anyhow::anyhow!("{} is not a secret key", path.display()))
     } else {
         let kp = Keypair::generate(&mut rand_core::OsRng);
         write_secret(path, &kp)?;

@@ -57,10 +57,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         .listen
         .or_else(|| file_cfg.as_ref().and_then(|c| c.listen()))
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8000)));
-    let db = a
-        .db
-        .or_else(|| file_cfg.as_ref().map(|c| c.db()))
-        .unwrap_or_else(|| PathBuf::from("panoramix.sqlite3"));
+    let db =
+        a.db.or_else(|| file_cfg.as_ref().map(|c| c.db()))
+            .unwrap_or_else(|| PathBuf::from("panoramix.sqlite3"));
     let key_file = a.key_file.unwrap_or_else(|| {
         let mut p = db.clone().into_os_string();
         p.push(".controller-key");
@@ -82,7 +81,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let id = controller.id();
     let state = open_state(controller, &db, a.sync_full, a.static_dir)
         .with_context(|| format!("opening database {}", db.display()))?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
         serve(
             state,

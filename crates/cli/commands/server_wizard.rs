@@ -11,7 +11,11 @@ use std::process::ExitCode;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Where to write the configuration.
-    #[arg(long, env = "PANORAMIX_CONFIG", default_value = "panoramix-server.json")]
+    #[arg(
+        long,
+        env = "PANORAMIX_CONFIG",
+        default_value = "panoramix-server.json"
+    )]
     config: PathBuf,
     /// The controller's URL.
     #[arg(long)]
@@ -34,13 +38,29 @@ pub struct Args {
 pub fn default_params(backend: &str) -> Option<Vec<(&'static str, Json, &'static str)>> {
     match backend {
         "SPHINXMIX" => Some(vec![
-            ("BODY_LEN", json!(1024), "largest message (payload) in bytes"),
-            ("MAX_HOPS", json!(5), "most mixes a packet can route through"),
-            ("GROUP", json!("ristretto255"), "the group of the Sphinx key exchange"),
+            (
+                "BODY_LEN",
+                json!(1024),
+                "largest message (payload) in bytes",
+            ),
+            (
+                "MAX_HOPS",
+                json!(5),
+                "most mixes a packet can route through",
+            ),
+            (
+                "GROUP",
+                json!("ristretto255"),
+                "the group of the Sphinx key exchange",
+            ),
         ]),
         "ZEUS" => Some(vec![
             ("GROUP", json!("ristretto255"), "the ElGamal group"),
-            ("MIX_PROOF", json!("TW"), "proof of shuffle: TW (Terelius-Wikstrom) or SK (Sako-Kilian)"),
+            (
+                "MIX_PROOF",
+                json!("TW"),
+                "proof of shuffle: TW (Terelius-Wikstrom) or SK (Sako-Kilian)",
+            ),
             ("SK_ROUNDS", json!(128), "Sako-Kilian rounds (at least 128)"),
         ]),
         _ => None,
@@ -53,7 +73,9 @@ pub struct ServerConfig(Json);
 impl ServerConfig {
     pub fn load(p: &Path) -> anyhow::Result<ServerConfig> {
         let s = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-        Ok(ServerConfig(serde_json::from_str(&s).with_context(|| format!("{} is not JSON", p.display()))?))
+        Ok(ServerConfig(
+            serde_json::from_str(&s).with_context(|| format!("{} is not JSON", p.display()))?,
+        ))
     }
 
     fn value(&self, k: &str) -> Option<&Json> {
@@ -61,11 +83,18 @@ impl ServerConfig {
     }
 
     pub fn backend(&self) -> String {
-        self.value("BACKEND").and_then(Json::as_str).unwrap_or("SPHINXMIX").to_owned()
+        self.value("BACKEND")
+            .and_then(Json::as_str)
+            .unwrap_or("SPHINXMIX")
+            .to_owned()
     }
 
     pub fn db(&self) -> PathBuf {
-        PathBuf::from(self.value("DATABASE").and_then(Json::as_str).unwrap_or("panoramix.sqlite3"))
+        PathBuf::from(
+            self.value("DATABASE")
+                .and_then(Json::as_str)
+                .unwrap_or("panoramix.sqlite3"),
+        )
     }
 
     pub fn listen(&self) -> Option<SocketAddr> {
@@ -79,7 +108,10 @@ fn ask(prompt: &str, default: &str, interactive: bool) -> anyhow::Result<String>
     if !interactive {
         return Ok(default.to_owned());
     }
-    Ok(dialoguer::Input::<String>::new().with_prompt(prompt).default(default.to_owned()).interact_text()?)
+    Ok(dialoguer::Input::<String>::new()
+        .with_prompt(prompt)
+        .default(default.to_owned())
+        .interact_text()?)
 }
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
@@ -99,7 +131,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     };
     let mut given = std::collections::BTreeMap::new();
     for p in &a.params {
-        let (k, v) = p.split_once('=').with_context(|| format!("--param {p}: expected NAME=VALUE"))?;
+        let (k, v) = p
+            .split_once('=')
+            .with_context(|| format!("--param {p}: expected NAME=VALUE"))?;
         if !defaults.iter().any(|(n, _, _)| *n == k) {
             bail!("--param {k}: {backend} has no such parameter");
         }
@@ -116,7 +150,10 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             None => ask(&format!("{name} ({help})"), &def, interactive)?,
         };
         let parsed = if default.is_number() {
-            json!(v.parse::<i64>().with_context(|| format!("{name} must be an integer"))?)
+            json!(
+                v.parse::<i64>()
+                    .with_context(|| format!("{name} must be an integer"))?
+            )
         } else {
             json!(v)
         };

@@ -107,7 +107,12 @@ impl Client {
             .timeout_connect(Duration::from_secs(5))
             .timeout(Duration::from_secs(60))
             .build();
-        let mut c = Client { base: base.trim_end_matches('/').to_owned(), agent, key, controller_id: String::new() };
+        let mut c = Client {
+            base: base.trim_end_matches('/').to_owned(),
+            agent,
+            key,
+            controller_id: String::new(),
+        };
         let info = c.get("/panoramix/controller/")?;
         c.controller_id = info["data"]["controller_id"]
             .as_str()
@@ -138,12 +143,17 @@ impl Client {
 
     fn decode(resp: Result<ureq::Response, ureq::Error>) -> Result<Json, ClientError> {
         match resp {
-            Ok(r) => r.into_json::<Json>().map_err(|e| ClientError::Decode(e.to_string())),
+            Ok(r) => r
+                .into_json::<Json>()
+                .map_err(|e| ClientError::Decode(e.to_string())),
             Err(ureq::Error::Status(status, r)) => {
                 let body: Json = r.into_json().unwrap_or(Json::Null);
                 Err(ClientError::Api {
                     status,
-                    code: body["error"]["code"].as_str().unwrap_or("unknown").to_owned(),
+                    code: body["error"]["code"]
+                        .as_str()
+                        .unwrap_or("unknown")
+                        .to_owned(),
                     message: body["error"]["message"].as_str().unwrap_or("").to_owned(),
                 })
             }
@@ -153,7 +163,11 @@ impl Client {
 
     /// An unsigned GET of `path_and_query`.
     pub fn get(&self, path_and_query: &str) -> Result<Json, ClientError> {
-        Self::decode(self.agent.get(&format!("{}{}", self.base, path_and_query)).call())
+        Self::decode(
+            self.agent
+                .get(&format!("{}{}", self.base, path_and_query))
+                .call(),
+        )
     }
 
     /// Send a raw body (for tests of malformed input).
@@ -191,12 +205,25 @@ impl Client {
     }
 
     /// Build a signed envelope without sending it.
-    pub fn envelope(&self, data: Json, info: Json, by_consensus: Option<Json>) -> Result<Json, ClientError> {
-        envelope::sign(&self.key, data, info, by_consensus).map_err(|e| ClientError::Decode(e.to_string()))
+    pub fn envelope(
+        &self,
+        data: Json,
+        info: Json,
+        by_consensus: Option<Json>,
+    ) -> Result<Json, ClientError> {
+        envelope::sign(&self.key, data, info, by_consensus)
+            .map_err(|e| ClientError::Decode(e.to_string()))
     }
 
     /// A signed request of `resource`/`operation` with fresh info.
-    pub fn call(&self, method: &str, path: &str, resource: &str, operation: &str, data: Json) -> Result<Json, ClientError> {
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        resource: &str,
+        operation: &str,
+        data: Json,
+    ) -> Result<Json, ClientError> {
         let info = self.info(resource, operation, Map::new());
         self.send(method, path, data, info, None)
     }
@@ -204,13 +231,26 @@ impl Client {
     // ------------------------------------------------------------ negotiations
 
     /// Create a negotiation; returns its id.
-    pub fn create_negotiation(&self, title: &str, participants: Option<&[String]>) -> Result<String, ClientError> {
+    pub fn create_negotiation(
+        &self,
+        title: &str,
+        participants: Option<&[String]>,
+    ) -> Result<String, ClientError> {
         let mut data = json!({"title": title});
         if let Some(p) = participants {
             data["participants"] = json!(p);
         }
-        let r = self.call("POST", "/panoramix/negotiations/", "negotiation", "create", data)?;
-        r["data"]["id"].as_str().map(str::to_owned).ok_or_else(|| ClientError::Decode("no negotiation id".into()))
+        let r = self.call(
+            "POST",
+            "/panoramix/negotiations/",
+            "negotiation",
+            "create",
+            data,
+        )?;
+        r["data"]["id"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| ClientError::Decode("no negotiation id".into()))
     }
 
     /// Contribute `text` (a canonical contribution text); returns the contribution
@@ -218,7 +258,14 @@ impl Client {
     pub fn contribute(&self, negotiation_id: &str, text: &str) -> Result<Json, ClientError> {
         let signature = self.key.sign(Domain::Contribution, text.as_bytes());
         let data = json!({"negotiation_id": negotiation_id, "text": text, "signature": signature});
-        Ok(self.call("POST", "/panoramix/contributions/", "contribution", "create", data)?["data"].clone())
+        Ok(self.call(
+            "POST",
+            "/panoramix/contributions/",
+            "contribution",
+            "create",
+            data,
+        )?["data"]
+            .clone())
     }
 
     /// A negotiation's details.
@@ -228,12 +275,22 @@ impl Client {
 
     /// The latest contributions of a negotiation.
     pub fn contributions(&self, negotiation_id: &str) -> Result<Vec<Json>, ClientError> {
-        let r = self.get(&format!("/panoramix/contributions/?negotiation={negotiation_id}"))?;
+        let r = self.get(&format!(
+            "/panoramix/contributions/?negotiation={negotiation_id}"
+        ))?;
         Ok(r["data"].as_array().cloned().unwrap_or_default())
     }
 
     /// Prepare an action for a negotiation (fixes its nonce and timestamp now).
-    pub fn action(&self, method: &str, path: &str, resource: &str, operation: &str, data: Json, extra_info: Map<String, Json>) -> Action {
+    pub fn action(
+        &self,
+        method: &str,
+        path: &str,
+        resource: &str,
+        operation: &str,
+        data: Json,
+        extra_info: Map<String, Json>,
+    ) -> Action {
         Action {
             method: method.into(),
             path: path.into(),
@@ -243,7 +300,11 @@ impl Client {
     }
 
     /// The contribution text for `actions` (one action: its body; several: a list).
-    pub fn text_for(actions: &[Action], accept: bool, extra_meta: BTreeMap<String, Value>) -> String {
+    pub fn text_for(
+        actions: &[Action],
+        accept: bool,
+        extra_meta: BTreeMap<String, Value>,
+    ) -> String {
         let body = if actions.len() == 1 {
             actions[0].body()
         } else {
@@ -260,22 +321,42 @@ impl Client {
         let neg = self.create_negotiation(title, Some(&[self.id()]))?;
         let text = Self::text_for(actions, true, BTreeMap::new());
         let r = self.contribute(&neg, &text)?;
-        r["consensus"].as_str().map(str::to_owned).ok_or_else(|| ClientError::Decode("self-consensus did not close".into()))
+        r["consensus"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| ClientError::Decode("self-consensus did not close".into()))
     }
 
     /// Apply an agreed action.
-    pub fn apply(&self, action: &Action, consensus_id: &str, part: Option<u32>) -> Result<Json, ClientError> {
+    pub fn apply(
+        &self,
+        action: &Action,
+        consensus_id: &str,
+        part: Option<u32>,
+    ) -> Result<Json, ClientError> {
         let mut bc = json!({"consensus_id": consensus_id, "consensus_type": "structural"});
         if let Some(p) = part {
             bc["consensus_part"] = json!(p);
         }
-        self.send(&action.method, &action.path, action.data.clone(), action.info.clone(), Some(bc))
+        self.send(
+            &action.method,
+            &action.path,
+            action.data.clone(),
+            action.info.clone(),
+            Some(bc),
+        )
     }
 
     // ------------------------------------------------------------ peers
 
     /// The action registering this key as an individual peer.
-    pub fn register_action(&self, name: &str, role: Option<&str>, backend: &str, crypto_params: Json) -> Action {
+    pub fn register_action(
+        &self,
+        name: &str,
+        role: Option<&str>,
+        backend: &str,
+        crypto_params: Json,
+    ) -> Action {
         let mut data = json!({
             "peer_id": self.id(), "name": name, "key_data": self.key.key_data(), "key_type": "ed25519",
             "crypto_backend": backend, "crypto_params": crypto_params, "owners": [], "status": "READY",
@@ -283,25 +364,51 @@ impl Client {
         if let Some(r) = role {
             data["role"] = json!(r);
         }
-        self.action("POST", "/panoramix/peers/", "peer", "create", data, Map::new())
+        self.action(
+            "POST",
+            "/panoramix/peers/",
+            "peer",
+            "create",
+            data,
+            Map::new(),
+        )
     }
 
     /// Register this key as an individual peer, by self-consensus.
-    pub fn register(&self, name: &str, role: Option<&str>, backend: &str, crypto_params: Json) -> Result<Json, ClientError> {
+    pub fn register(
+        &self,
+        name: &str,
+        role: Option<&str>,
+        backend: &str,
+        crypto_params: Json,
+    ) -> Result<Json, ClientError> {
         let a = self.register_action(name, role, backend, crypto_params);
         let cid = self.self_consensus(&format!("register {name}"), std::slice::from_ref(&a))?;
         Ok(self.apply(&a, &cid, None)?["data"].clone())
     }
 
     /// The action creating a joint peer owned by `owners` (in route order).
-    pub fn joint_peer_action(&self, name: &str, owners: &[String], backend: &str, crypto_params: Json) -> Action {
+    pub fn joint_peer_action(
+        &self,
+        name: &str,
+        owners: &[String],
+        backend: &str,
+        crypto_params: Json,
+    ) -> Action {
         let key_data = identity::joint_key_data(name, owners);
         let peer_id = identity::joint_peer_id(&key_data).unwrap_or_default();
         let data = json!({
             "peer_id": peer_id, "name": name, "key_data": key_data, "key_type": "ed25519",
             "crypto_backend": backend, "crypto_params": crypto_params, "owners": owners, "status": "READY",
         });
-        self.action("POST", "/panoramix/peers/", "peer", "create", data, Map::new())
+        self.action(
+            "POST",
+            "/panoramix/peers/",
+            "peer",
+            "create",
+            data,
+            Map::new(),
+        )
     }
 
     /// A peer's details.
@@ -316,19 +423,41 @@ impl Client {
     pub fn endpoint_action(&self, spec: &Json) -> Action {
         let mut data = spec.clone();
         data["status"] = json!("OPEN");
-        self.action("POST", "/panoramix/endpoints/", "endpoint", "create", data, Map::new())
+        self.action(
+            "POST",
+            "/panoramix/endpoints/",
+            "endpoint",
+            "create",
+            data,
+            Map::new(),
+        )
     }
 
     /// The action moving an endpoint to `status` with these message hashes.
-    pub fn transition_action(&self, endpoint_id: &str, on_last_consensus_id: &str, status: &str, hashes: &[String], proof: Option<Json>) -> Action {
-        let mut data = json!({"endpoint_id": endpoint_id, "status": status, "message_hashes": hashes});
+    pub fn transition_action(
+        &self,
+        endpoint_id: &str,
+        on_last_consensus_id: &str,
+        status: &str,
+        hashes: &[String],
+        proof: Option<Json>,
+    ) -> Action {
+        let mut data =
+            json!({"endpoint_id": endpoint_id, "status": status, "message_hashes": hashes});
         if let Some(p) = proof {
             data["process_proof"] = p;
         }
         let mut extra = Map::new();
         extra.insert("id".into(), json!(endpoint_id));
         extra.insert("on_last_consensus_id".into(), json!(on_last_consensus_id));
-        self.action("PATCH", &format!("/panoramix/endpoints/{endpoint_id}/"), "endpoint", "partial_update", data, extra)
+        self.action(
+            "PATCH",
+            &format!("/panoramix/endpoints/{endpoint_id}/"),
+            "endpoint",
+            "partial_update",
+            data,
+            extra,
+        )
     }
 
     /// An endpoint's details.
@@ -386,9 +515,13 @@ pub fn audit_log(agent: &ureq::Agent, base: &str) -> Result<(Vec<Record>, Json),
     let mut out: Vec<Record> = Vec::new();
     let mut after = 0i64;
     loop {
-        let r = Client::decode(agent.get(&format!("{base}/panoramix/audit/?after={after}&limit=1000")).call())?;
-        let page: Vec<Record> =
-            serde_json::from_value(r["data"].clone()).map_err(|e| ClientError::Decode(e.to_string()))?;
+        let r = Client::decode(
+            agent
+                .get(&format!("{base}/panoramix/audit/?after={after}&limit=1000"))
+                .call(),
+        )?;
+        let page: Vec<Record> = serde_json::from_value(r["data"].clone())
+            .map_err(|e| ClientError::Decode(e.to_string()))?;
         out.extend(page);
         match r["next"].as_i64() {
             Some(n) => after = n,
@@ -399,5 +532,8 @@ pub fn audit_log(agent: &ureq::Agent, base: &str) -> Result<(Vec<Record>, Json),
 
 /// A plain agent for unsigned reads.
 pub fn agent() -> ureq::Agent {
-    ureq::AgentBuilder::new().timeout_connect(Duration::from_secs(5)).timeout(Duration::from_secs(60)).build()
+    ureq::AgentBuilder::new()
+        .timeout_connect(Duration::from_secs(5))
+        .timeout(Duration::from_secs(60))
+        .build()
 }
