@@ -25,7 +25,9 @@ use panoramix_sphinx::{
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sphinx_packet::SphinxPacket as PeerPacket;
-use sphinx_packet::constants::{DESTINATION_ADDRESS_LENGTH, IDENTIFIER_LENGTH, NODE_ADDRESS_LENGTH};
+use sphinx_packet::constants::{
+    DESTINATION_ADDRESS_LENGTH, IDENTIFIER_LENGTH, NODE_ADDRESS_LENGTH,
+};
 use sphinx_packet::header::delays;
 use sphinx_packet::route::{Destination, DestinationAddressBytes, Node, NodeAddressBytes};
 use x25519_dalek::{PublicKey, StaticSecret};
@@ -72,10 +74,17 @@ impl ValueFormatter for CpuFormatter {
         values.iter_mut().for_each(|v| *v *= f);
         unit
     }
-    fn scale_throughputs(&self, _t: f64, throughput: &Throughput, values: &mut [f64]) -> &'static str {
+    fn scale_throughputs(
+        &self,
+        _t: f64,
+        throughput: &Throughput,
+        values: &mut [f64],
+    ) -> &'static str {
         // values are ns per iteration
         let n = match throughput {
-            Throughput::Elements(n) | Throughput::Bytes(n) | Throughput::BytesDecimal(n) => *n as f64,
+            Throughput::Elements(n) | Throughput::Bytes(n) | Throughput::BytesDecimal(n) => {
+                *n as f64
+            }
         };
         values.iter_mut().for_each(|v| *v = n * 1e9 / *v);
         "elem/s cpu"
@@ -106,13 +115,27 @@ impl Ours {
         let route5 = Route::new(&params, &keys).unwrap();
         let prepared5 = Route::prepared(&params, &keys).unwrap();
         let msg = vec![13u8; MESSAGE_LEN];
-        let packet3 = create_packet(&params, &route3, "dest", &msg, &mut rng).unwrap().into_bytes();
-        let packet5 = create_packet(&params, &route5, "dest", &msg, &mut rng).unwrap().into_bytes();
-        Ours { params, mixes, route3, route5, prepared5, packet3, packet5 }
+        let packet3 = create_packet(&params, &route3, "dest", &msg, &mut rng)
+            .unwrap()
+            .into_bytes();
+        let packet5 = create_packet(&params, &route5, "dest", &msg, &mut rng)
+            .unwrap()
+            .into_bytes();
+        Ours {
+            params,
+            mixes,
+            route3,
+            route5,
+            prepared5,
+            packet3,
+            packet5,
+        }
     }
 
     fn create(&self, route: &Route, rng: &mut ChaCha20Rng) -> Vec<u8> {
-        create_packet(&self.params, route, "dest", &[13u8; MESSAGE_LEN], rng).unwrap().into_bytes()
+        create_packet(&self.params, route, "dest", &[13u8; MESSAGE_LEN], rng)
+            .unwrap()
+            .into_bytes()
     }
 
     /// One hop with replay protection (a fresh cache each time, so the packet is never a
@@ -137,11 +160,17 @@ struct Peer {
 
 impl Peer {
     fn new() -> Self {
-        let secrets: Vec<StaticSecret> = (0..5u8).map(|i| StaticSecret::from([i + 1; 32])).collect();
+        let secrets: Vec<StaticSecret> =
+            (0..5u8).map(|i| StaticSecret::from([i + 1; 32])).collect();
         let nodes: Vec<Node> = secrets
             .iter()
             .enumerate()
-            .map(|(i, s)| Node::new(NodeAddressBytes::from_bytes([i as u8; NODE_ADDRESS_LENGTH]), PublicKey::from(s)))
+            .map(|(i, s)| {
+                Node::new(
+                    NodeAddressBytes::from_bytes([i as u8; NODE_ADDRESS_LENGTH]),
+                    PublicKey::from(s),
+                )
+            })
             .collect();
         let destination = Destination::new(
             DestinationAddressBytes::from_bytes([3u8; DESTINATION_ADDRESS_LENGTH]),
@@ -152,19 +181,41 @@ impl Peer {
         let route3 = nodes[..3].to_vec();
         let route5 = nodes.clone();
         let msg = vec![13u8; MESSAGE_LEN];
-        let packet3 = PeerPacket::new(msg.clone(), &route3, &destination, &delays3).unwrap().to_bytes();
-        let packet5 = PeerPacket::new(msg, &route5, &destination, &delays5).unwrap().to_bytes();
-        Peer { secret0: secrets[0].clone(), route3, route5, destination, delays3, delays5, packet3, packet5 }
+        let packet3 = PeerPacket::new(msg.clone(), &route3, &destination, &delays3)
+            .unwrap()
+            .to_bytes();
+        let packet5 = PeerPacket::new(msg, &route5, &destination, &delays5)
+            .unwrap()
+            .to_bytes();
+        Peer {
+            secret0: secrets[0].clone(),
+            route3,
+            route5,
+            destination,
+            delays3,
+            delays5,
+            packet3,
+            packet5,
+        }
     }
 
     fn create(&self, hops: usize) -> PeerPacket {
-        let (route, delays) = if hops == 3 { (&self.route3, &self.delays3) } else { (&self.route5, &self.delays5) };
+        let (route, delays) = if hops == 3 {
+            (&self.route3, &self.delays3)
+        } else {
+            (&self.route5, &self.delays5)
+        };
         PeerPacket::new(vec![13u8; MESSAGE_LEN], route, &self.destination, delays).unwrap()
     }
 
     /// from_bytes + process, like our `process` (which parses the bytes too).
     fn process(&self, packet: &[u8]) {
-        black_box(PeerPacket::from_bytes(packet).unwrap().process(&self.secret0).unwrap());
+        black_box(
+            PeerPacket::from_bytes(packet)
+                .unwrap()
+                .process(&self.secret0)
+                .unwrap(),
+        );
     }
 }
 
@@ -172,7 +223,15 @@ fn batch_texts(ours: &Ours, n: usize) -> Vec<String> {
     let mut rng = ChaCha20Rng::seed_from_u64(3);
     (0..n)
         .map(|_| {
-            create_packet(&ours.params, &ours.route3, "dest", &[13u8; MESSAGE_LEN], &mut rng).unwrap().to_text()
+            create_packet(
+                &ours.params,
+                &ours.route3,
+                "dest",
+                &[13u8; MESSAGE_LEN],
+                &mut rng,
+            )
+            .unwrap()
+            .to_text()
         })
         .collect()
 }
@@ -188,31 +247,54 @@ fn criterion_cpu(c: &mut Criterion<ThreadCpu>, ours: &Ours, peer: &Peer) {
     let mut rng = ChaCha20Rng::seed_from_u64(2);
     let mut g = c.benchmark_group("sphinx/create");
     g.throughput(Throughput::Elements(1));
-    g.bench_function(BenchmarkId::new("panoramix", "3hops"), |b| b.iter(|| ours.create(&ours.route3, &mut rng)));
-    g.bench_function(BenchmarkId::new("panoramix", "5hops"), |b| b.iter(|| ours.create(&ours.route5, &mut rng)));
+    g.bench_function(BenchmarkId::new("panoramix", "3hops"), |b| {
+        b.iter(|| ours.create(&ours.route3, &mut rng))
+    });
+    g.bench_function(BenchmarkId::new("panoramix", "5hops"), |b| {
+        b.iter(|| ours.create(&ours.route5, &mut rng))
+    });
     g.bench_function(BenchmarkId::new("panoramix-prepared", "5hops"), |b| {
         b.iter(|| ours.create(&ours.prepared5, &mut rng))
     });
-    g.bench_function(BenchmarkId::new("sphinx-packet", "3hops"), |b| b.iter(|| peer.create(3)));
-    g.bench_function(BenchmarkId::new("sphinx-packet", "5hops"), |b| b.iter(|| peer.create(5)));
+    g.bench_function(BenchmarkId::new("sphinx-packet", "3hops"), |b| {
+        b.iter(|| peer.create(3))
+    });
+    g.bench_function(BenchmarkId::new("sphinx-packet", "5hops"), |b| {
+        b.iter(|| peer.create(5))
+    });
     g.finish();
 
     let mut g = c.benchmark_group("sphinx/process");
     g.throughput(Throughput::Elements(1));
-    g.bench_function(BenchmarkId::new("panoramix", "3hops"), |b| b.iter(|| ours.process(&ours.packet3)));
-    g.bench_function(BenchmarkId::new("panoramix", "5hops"), |b| b.iter(|| ours.process(&ours.packet5)));
-    g.bench_function(BenchmarkId::new("sphinx-packet", "3hops"), |b| b.iter(|| peer.process(&peer.packet3)));
-    g.bench_function(BenchmarkId::new("sphinx-packet", "5hops"), |b| b.iter(|| peer.process(&peer.packet5)));
+    g.bench_function(BenchmarkId::new("panoramix", "3hops"), |b| {
+        b.iter(|| ours.process(&ours.packet3))
+    });
+    g.bench_function(BenchmarkId::new("panoramix", "5hops"), |b| {
+        b.iter(|| ours.process(&ours.packet5))
+    });
+    g.bench_function(BenchmarkId::new("sphinx-packet", "3hops"), |b| {
+        b.iter(|| peer.process(&peer.packet3))
+    });
+    g.bench_function(BenchmarkId::new("sphinx-packet", "5hops"), |b| {
+        b.iter(|| peer.process(&peer.packet5))
+    });
     g.finish();
 
     // batch of 256 on one thread: per-packet cost of peel_batch and of the full batch API
     let texts = batch_texts(ours, 256);
     let bytes: Vec<Vec<u8>> = texts
         .iter()
-        .map(|t| panoramix_sphinx::SphinxPacket::from_text(&ours.params, t).unwrap().into_bytes())
+        .map(|t| {
+            panoramix_sphinx::SphinxPacket::from_text(&ours.params, t)
+                .unwrap()
+                .into_bytes()
+        })
         .collect();
     let refs: Vec<&[u8]> = bytes.iter().map(|b| b.as_slice()).collect();
-    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
     let mut g = c.benchmark_group("sphinx/batch-1thread");
     g.throughput(Throughput::Elements(256));
     g.sample_size(10);
@@ -250,10 +332,14 @@ fn criterion_wall(c: &mut Criterion, ours: &Ours) {
     g.throughput(Throughput::Elements(256));
     g.sample_size(10);
     for threads in [1usize, 2] {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        g.bench_function(BenchmarkId::new("process_batch/256", format!("{threads}threads")), |b| {
-            b.iter(|| pool.install(|| run_batch(ours, &texts, &mut rng)))
-        });
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        g.bench_function(
+            BenchmarkId::new("process_batch/256", format!("{threads}threads")),
+            |b| b.iter(|| pool.install(|| run_batch(ours, &texts, &mut rng))),
+        );
     }
     g.finish();
 }
@@ -283,7 +369,10 @@ fn median(v: &mut [f64]) -> f64 {
 
 fn compare(ours: &Ours, peer: &Peer) {
     // everything runs on the one thread of this pool, so thread CPU time sees all the work
-    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
     one.install(|| compare_ops(ours, peer));
     compare_batches(ours);
 }
@@ -294,15 +383,30 @@ fn compare_ops(ours: &Ours, peer: &Peer) {
     let mut rng_b = ChaCha20Rng::seed_from_u64(6);
     let mut rng_c = ChaCha20Rng::seed_from_u64(7);
     let mut ops: Vec<Op> = vec![
-        Op { name: "process/panoramix", f: Box::new(|| ours.process(&ours.packet5)), iters: 0, samples: vec![] },
-        Op { name: "process/sphinx-packet", f: Box::new(|| peer.process(&peer.packet5)), iters: 0, samples: vec![] },
+        Op {
+            name: "process/panoramix",
+            f: Box::new(|| ours.process(&ours.packet5)),
+            iters: 0,
+            samples: vec![],
+        },
+        Op {
+            name: "process/sphinx-packet",
+            f: Box::new(|| peer.process(&peer.packet5)),
+            iters: 0,
+            samples: vec![],
+        },
         Op {
             name: "create3/panoramix",
             f: Box::new(|| drop(black_box(ours.create(&ours.route3, &mut rng_a)))),
             iters: 0,
             samples: vec![],
         },
-        Op { name: "create3/sphinx-packet", f: Box::new(|| drop(black_box(peer.create(3)))), iters: 0, samples: vec![] },
+        Op {
+            name: "create3/sphinx-packet",
+            f: Box::new(|| drop(black_box(peer.create(3)))),
+            iters: 0,
+            samples: vec![],
+        },
         Op {
             name: "create5/panoramix",
             f: Box::new(|| drop(black_box(ours.create(&ours.route5, &mut rng_b)))),
@@ -315,10 +419,19 @@ fn compare_ops(ours: &Ours, peer: &Peer) {
             iters: 0,
             samples: vec![],
         },
-        Op { name: "create5/sphinx-packet", f: Box::new(|| drop(black_box(peer.create(5)))), iters: 0, samples: vec![] },
+        Op {
+            name: "create5/sphinx-packet",
+            f: Box::new(|| drop(black_box(peer.create(5)))),
+            iters: 0,
+            samples: vec![],
+        },
         Op {
             name: "peel/panoramix-single",
-            f: Box::new(|| drop(black_box(peel_layer(&ours.mixes[0], &ours.params, &ours.packet3).unwrap()))),
+            f: Box::new(|| {
+                drop(black_box(
+                    peel_layer(&ours.mixes[0], &ours.params, &ours.packet3).unwrap(),
+                ))
+            }),
             iters: 0,
             samples: vec![],
         },
@@ -354,28 +467,55 @@ fn compare_ops(ours: &Ours, peer: &Peer) {
             op.samples.push(v);
         }
     }
-    println!("\n== panoramix-sphinx vs sphinx-packet 0.8.0: thread CPU time, median of {ROUNDS} interleaved rounds ==");
-    println!("{:<30} {:>12} {:>12} {:>12}", "operation (per packet)", "median µs", "min µs", "rate/s");
+    println!(
+        "\n== panoramix-sphinx vs sphinx-packet 0.8.0: thread CPU time, median of {ROUNDS} interleaved rounds =="
+    );
+    println!(
+        "{:<30} {:>12} {:>12} {:>12}",
+        "operation (per packet)", "median µs", "min µs", "rate/s"
+    );
     let mut med = std::collections::HashMap::new();
     for op in &ops {
         let mut s = op.samples.clone();
         let m = median(&mut s);
-        println!("{:<30} {:>12.1} {:>12.1} {:>12.0}", op.name, m, s[0], 1e6 / m);
+        println!(
+            "{:<30} {:>12.1} {:>12.1} {:>12.0}",
+            op.name,
+            m,
+            s[0],
+            1e6 / m
+        );
         med.insert(op.name, m);
     }
     let ratio = |ours_name: &str, peer_name: &str| -> f64 {
         let a = ops.iter().find(|o| o.name == ours_name).map(|o| &o.samples);
         let b = ops.iter().find(|o| o.name == peer_name).map(|o| &o.samples);
-        let (Some(a), Some(b)) = (a, b) else { return f64::NAN };
+        let (Some(a), Some(b)) = (a, b) else {
+            return f64::NAN;
+        };
         let mut r: Vec<f64> = a.iter().zip(b).map(|(x, y)| y / x).collect();
         median(&mut r)
     };
-    println!("ratio process (1 hop, 1 KiB, speed-up vs sphinx-packet) = {:.2}  (target >= 1.6)", ratio("process/panoramix", "process/sphinx-packet"));
-    println!("ratio process batch64 1 thread (vs sphinx-packet) = {:.2}", ratio("peel/panoramix-batch64", "process/sphinx-packet"));
-    println!("ratio create 3 hops = {:.2}", ratio("create3/panoramix", "create3/sphinx-packet"));
-    println!("ratio create 5 hops = {:.2}  (target >= 5)", ratio("create5/panoramix", "create5/sphinx-packet"));
-    println!("ratio create 5 hops, prepared route = {:.2}", ratio("create5/panoramix-prepared", "create5/sphinx-packet"));
-
+    println!(
+        "ratio process (1 hop, 1 KiB, speed-up vs sphinx-packet) = {:.2}  (target >= 1.6)",
+        ratio("process/panoramix", "process/sphinx-packet")
+    );
+    println!(
+        "ratio process batch64 1 thread (vs sphinx-packet) = {:.2}",
+        ratio("peel/panoramix-batch64", "process/sphinx-packet")
+    );
+    println!(
+        "ratio create 3 hops = {:.2}",
+        ratio("create3/panoramix", "create3/sphinx-packet")
+    );
+    println!(
+        "ratio create 5 hops = {:.2}  (target >= 5)",
+        ratio("create5/panoramix", "create5/sphinx-packet")
+    );
+    println!(
+        "ratio create 5 hops, prepared route = {:.2}",
+        ratio("create5/panoramix-prepared", "create5/sphinx-packet")
+    );
 }
 
 fn compare_batches(ours: &Ours) {
@@ -383,7 +523,10 @@ fn compare_batches(ours: &Ours) {
     let texts = batch_texts(ours, 512);
     let mut rng = ChaCha20Rng::seed_from_u64(8);
     for threads in [1usize, 2] {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         let mut rates = Vec::new();
         for _ in 0..5 {
             let t = Instant::now();
@@ -392,18 +535,25 @@ fn compare_batches(ours: &Ours) {
         }
         let best = rates.iter().cloned().fold(0.0, f64::max);
         let m = median(&mut rates);
-        println!("batch process_batch(512) {threads} thread(s), wall: median {m:.0} pkt/s, best {best:.0} pkt/s");
+        println!(
+            "batch process_batch(512) {threads} thread(s), wall: median {m:.0} pkt/s, best {best:.0} pkt/s"
+        );
     }
 }
 
 fn main() {
     let ours = Ours::new();
     let peer = Peer::new();
-    let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     let only_compare = filter.iter().any(|f| f == "compare");
     let skip_compare = filter.iter().any(|f| f.starts_with("sphinx/"));
     if !only_compare {
-        let mut c = Criterion::default().with_measurement(ThreadCpu).configure_from_args();
+        let mut c = Criterion::default()
+            .with_measurement(ThreadCpu)
+            .configure_from_args();
         criterion_cpu(&mut c, &ours, &peer);
         let mut c = Criterion::default().configure_from_args();
         criterion_wall(&mut c, &ours);

@@ -1,19 +1,23 @@
 //! Where one hop's time goes: the primitives, timed in thread CPU time.
 //! `cargo run --release -p panoramix-sphinx --example parts`
-use std::hint::black_box;
 use cpu_time::ThreadTime;
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
+use std::hint::black_box;
 
 fn time(name: &str, n: u32, mut f: impl FnMut()) {
-    for _ in 0..n / 10 { f(); }
+    for _ in 0..n / 10 {
+        f();
+    }
     let mut v = Vec::new();
     for _ in 0..7 {
         let t = ThreadTime::now();
-        for _ in 0..n { f(); }
+        for _ in 0..n {
+            f();
+        }
         v.push(t.elapsed().as_secs_f64() * 1e6 / n as f64);
     }
     v.sort_by(|a, b| a.total_cmp(b));
@@ -25,21 +29,34 @@ fn main() {
     let s = Scalar::random(&mut rng);
     let p = &Scalar::random(&mut rng) * RISTRETTO_BASEPOINT_TABLE;
     let c = p.compress();
-    time("ristretto var-base mul (dalek 4.1.3)", 2000, || { black_box(black_box(p) * black_box(s)); });
-    time("ristretto fixed-base mul", 2000, || { black_box(&black_box(s) * RISTRETTO_BASEPOINT_TABLE); });
-    time("ristretto compress", 5000, || { black_box(black_box(p).compress()); });
-    time("ristretto decompress", 5000, || { black_box(black_box(c).decompress()); });
+    time("ristretto var-base mul (dalek 4.1.3)", 2000, || {
+        black_box(black_box(p) * black_box(s));
+    });
+    time("ristretto fixed-base mul", 2000, || {
+        black_box(&black_box(s) * RISTRETTO_BASEPOINT_TABLE);
+    });
+    time("ristretto compress", 5000, || {
+        black_box(black_box(p).compress());
+    });
+    time("ristretto decompress", 5000, || {
+        black_box(black_box(c).decompress());
+    });
     let pts: Vec<RistrettoPoint> = (0..64).map(|_| p).collect();
-    time("double_and_compress_batch(64) per point", 200, || { black_box(RistrettoPoint::double_and_compress_batch(black_box(&pts))); });
+    time("double_and_compress_batch(64) per point", 200, || {
+        black_box(RistrettoPoint::double_and_compress_batch(black_box(&pts)));
+    });
     let sk = x25519_dalek::StaticSecret::from([7u8; 32]);
     let pk = x25519_dalek::PublicKey::from([9u8; 32]);
-    time("x25519 DH ladder (x25519-dalek 3 / dalek 5)", 2000, || { black_box(sk.diffie_hellman(black_box(&pk))); });
+    time("x25519 DH ladder (x25519-dalek 3 / dalek 5)", 2000, || {
+        black_box(sk.diffie_hellman(black_box(&pk)));
+    });
     let mut buf = vec![0u8; 1043];
     let k = [1u8; 32];
     time("hkdf-sha256 272 B", 20000, || {
         let hk = hkdf::Hkdf::<sha2::Sha256>::new(Some(b"panoramix/sphinx/v1/hop-kdf-salt"), &k);
         let mut okm = [0u8; 272];
-        hk.expand(b"panoramix/sphinx/v1/hop-keys", &mut okm).unwrap();
+        hk.expand(b"panoramix/sphinx/v1/hop-keys", &mut okm)
+            .unwrap();
         black_box(okm);
     });
     use chacha20::cipher::{KeyIvInit, StreamCipher};
@@ -54,4 +71,3 @@ fn main() {
         black_box(m.finalize());
     });
 }
-

@@ -127,7 +127,10 @@ impl Route {
 
     /// The node id of the first mix (where the packet is sent).
     pub fn first_hop(&self) -> MixNodeId {
-        self.hops.first().map(|h| h.node_id).unwrap_or(MixNodeId([0; ADDRESS_LEN]))
+        self.hops
+            .first()
+            .map(|h| h.node_id)
+            .unwrap_or(MixNodeId([0; ADDRESS_LEN]))
     }
 
     fn check(&self, params: &SphinxParams) -> Result<(), Error> {
@@ -260,8 +263,7 @@ pub(crate) fn encode_body(
     body[PAYLOAD_TAG_LEN + 1..PAYLOAD_TAG_LEN + 3]
         .copy_from_slice(&(message.len() as u16).to_be_bytes());
     body[PAYLOAD_OVERHEAD..PAYLOAD_OVERHEAD + destination.len()].copy_from_slice(destination);
-    body[PAYLOAD_OVERHEAD + destination.len()..PAYLOAD_OVERHEAD + content]
-        .copy_from_slice(message);
+    body[PAYLOAD_OVERHEAD + destination.len()..PAYLOAD_OVERHEAD + content].copy_from_slice(message);
     Ok(body)
 }
 
@@ -524,7 +526,11 @@ impl Serialize for SurbOpener {
             params: self.params,
             id: self.id,
             reply_seed: hex::encode(self.reply_seed),
-            hop_keys: self.hop_keys.iter().map(|k| hex::encode(k.to_bytes())).collect(),
+            hop_keys: self
+                .hop_keys
+                .iter()
+                .map(|k| hex::encode(k.to_bytes()))
+                .collect(),
         }
         .serialize(s)
     }

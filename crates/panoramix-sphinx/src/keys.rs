@@ -284,7 +284,10 @@ mod tests {
         assert_eq!(MixPublicKey::from_bytes(&pk.to_bytes()).unwrap(), pk);
         let k2 = MixKeyPair::from_secret_hex(&k.secret_hex()).unwrap();
         assert_eq!(k2.public(), k.public());
-        assert_eq!(MixNodeId::from_hex(&pk.node_id().to_hex()).unwrap(), pk.node_id());
+        assert_eq!(
+            MixNodeId::from_hex(&pk.node_id().to_hex()).unwrap(),
+            pk.node_id()
+        );
         let dbg = format!("{k:?}");
         assert!(!dbg.contains(k.secret_hex().as_str()));
         let j = serde_json::to_string(&pk).unwrap();

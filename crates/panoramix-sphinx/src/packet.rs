@@ -5,7 +5,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 
 use crate::error::{Error, Malformed};
-use crate::params::{GROUP_ELEMENT_LEN, HEADER_FIXED_LEN, MAC_LEN, SphinxParams, VERSION, VERSION_LEN};
+use crate::params::{
+    GROUP_ELEMENT_LEN, HEADER_FIXED_LEN, MAC_LEN, SphinxParams, VERSION, VERSION_LEN,
+};
 
 /// Offsets of the header fields.
 pub(crate) const ALPHA_AT: usize = VERSION_LEN;

@@ -246,6 +246,8 @@ mod tests {
         assert_eq!(j, r#"{"BODY_LEN":1024,"HEADER_LEN":214}"#);
         let back: SphinxParams = serde_json::from_str(&j).unwrap();
         assert_eq!(back, p);
-        assert!(serde_json::from_str::<SphinxParams>(r#"{"BODY_LEN":1024,"HEADER_LEN":192}"#).is_err());
+        assert!(
+            serde_json::from_str::<SphinxParams>(r#"{"BODY_LEN":1024,"HEADER_LEN":192}"#).is_err()
+        );
     }
 }

@@ -204,7 +204,9 @@ impl<'de> Deserialize<'de> for ReplayCache {
             .decode(w.tags.as_bytes())
             .map_err(|_| serde::de::Error::custom("replay tags: invalid base64"))?;
         if flat.len() % REPLAY_TAG_LEN != 0 {
-            return Err(serde::de::Error::custom("replay tags: length not a multiple of 16"));
+            return Err(serde::de::Error::custom(
+                "replay tags: length not a multiple of 16",
+            ));
         }
         let capacity = usize::try_from(w.capacity).unwrap_or(usize::MAX);
         ReplayCache::from_parts(w.node_id, capacity, &flat).map_err(serde::de::Error::custom)

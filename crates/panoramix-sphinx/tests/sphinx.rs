@@ -22,7 +22,9 @@ fn publics(m: &[MixKeyPair]) -> Vec<MixPublicKey> {
 }
 
 fn caches(m: &[MixKeyPair]) -> Vec<ReplayCache> {
-    m.iter().map(|k| ReplayCache::for_node(k.node_id())).collect()
+    m.iter()
+        .map(|k| ReplayCache::for_node(k.node_id()))
+        .collect()
 }
 
 /// Send `packet` through `route` (processing at each mix in order); return the last result
@@ -153,7 +155,10 @@ fn wrong_key_fails_mac() {
     let other = mixes(1, 8);
     let route = Route::new(&params, &publics(&m)).unwrap();
     let p = create_packet(&params, &route, "d", b"m", &mut rng(1)).unwrap();
-    assert_eq!(peel_layer(&other[0], &params, p.as_bytes()).unwrap_err(), Error::BadMac);
+    assert_eq!(
+        peel_layer(&other[0], &params, p.as_bytes()).unwrap_err(),
+        Error::BadMac
+    );
 }
 
 /// Flip every byte of a packet in turn: each change must be caught at some hop or at the
@@ -173,9 +178,15 @@ fn tampering_any_byte_is_detected() {
                 let mut c = caches(&m);
                 let (hop, err) = run(&params, &m, &mut c, t).expect_err("tampering undetected");
                 match pos {
-                    0 => assert!(matches!(err, Error::Malformed(Malformed::UnknownVersion(_)))),
+                    0 => assert!(matches!(
+                        err,
+                        Error::Malformed(Malformed::UnknownVersion(_))
+                    )),
                     1..=32 => assert!(
-                        matches!(err, Error::BadMac | Error::Malformed(Malformed::InvalidGroupElement)),
+                        matches!(
+                            err,
+                            Error::BadMac | Error::Malformed(Malformed::InvalidGroupElement)
+                        ),
                         "pos {pos}: {err:?}"
                     ),
                     p if p < params.header_len() => {
@@ -225,7 +236,9 @@ fn replays_are_dropped() {
         Error::Replay
     );
     // replaying the forwarded packet at the second mix
-    let ProcessedPacket::Forward { packet, .. } = first else { panic!() };
+    let ProcessedPacket::Forward { packet, .. } = first else {
+        panic!()
+    };
     process_packet(&m[1], &params, &mut c[1], packet.as_bytes()).unwrap();
     assert_eq!(
         process_packet(&m[1], &params, &mut c[1], packet.as_bytes()).unwrap_err(),
@@ -325,9 +338,15 @@ fn batch_drops_bad_messages_one_by_one() {
     let route = select_route(&params, &publics(&m)).unwrap();
     let good: Vec<String> = (0..40)
         .map(|i| {
-            wrap_message(&params, &route, &format!("dest{i}"), format!("msg {i}").as_bytes(), &mut r)
-                .unwrap()
-                .text
+            wrap_message(
+                &params,
+                &route,
+                &format!("dest{i}"),
+                format!("msg {i}").as_bytes(),
+                &mut r,
+            )
+            .unwrap()
+            .text
         })
         .collect();
     let for_stranger = create_packet(
@@ -339,11 +358,17 @@ fn batch_drops_bad_messages_one_by_one() {
     )
     .unwrap()
     .to_text();
-    let mut bad_version = SphinxPacket::from_text(&params, &good[0]).unwrap().into_bytes();
+    let mut bad_version = SphinxPacket::from_text(&params, &good[0])
+        .unwrap()
+        .into_bytes();
     bad_version[0] = 9;
-    let mut identity_alpha = SphinxPacket::from_text(&params, &good[1]).unwrap().into_bytes();
+    let mut identity_alpha = SphinxPacket::from_text(&params, &good[1])
+        .unwrap()
+        .into_bytes();
     identity_alpha[1..33].fill(0);
-    let mut noncanonical = SphinxPacket::from_text(&params, &good[2]).unwrap().into_bytes();
+    let mut noncanonical = SphinxPacket::from_text(&params, &good[2])
+        .unwrap()
+        .into_bytes();
     noncanonical[1..33].fill(0xff);
     use base64::Engine;
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
@@ -371,7 +396,11 @@ fn batch_drops_bad_messages_one_by_one() {
         assert_eq!(rej.error.code(), *code, "index {at}: {:?}", rej.error);
     }
     assert!(out.outputs.iter().all(|o| o.kind == OutputKind::Forward));
-    assert!(out.outputs.iter().all(|o| o.recipient == m[1].node_id().to_hex()));
+    assert!(
+        out.outputs
+            .iter()
+            .all(|o| o.recipient == m[1].node_id().to_hex())
+    );
     // the second mix delivers everything, shuffled
     let texts: Vec<String> = out.outputs.iter().map(|o| o.text.clone()).collect();
     let mut c1 = ReplayCache::for_node(m[1].node_id());
@@ -382,7 +411,9 @@ fn batch_drops_bad_messages_one_by_one() {
         .iter()
         .map(|o| (o.recipient.clone(), o.text.clone()))
         .collect();
-    let in_order: Vec<(String, String)> = (0..40).map(|i| (format!("dest{i}"), format!("msg {i}"))).collect();
+    let in_order: Vec<(String, String)> = (0..40)
+        .map(|i| (format!("dest{i}"), format!("msg {i}")))
+        .collect();
     assert_ne!(got, in_order, "outputs not shuffled");
     got.sort();
     let mut want = in_order;
@@ -405,14 +436,21 @@ fn batch_reports_non_utf8_final_messages() {
     let mut r = rng(71);
     let route = Route::new(&params, &publics(&m)).unwrap();
     let inputs = vec![
-        create_packet(&params, &route, "d", &[0xff, 0xfe], &mut r).unwrap().to_text(),
-        create_packet(&params, &route, "d", b"ok", &mut r).unwrap().to_text(),
+        create_packet(&params, &route, "d", &[0xff, 0xfe], &mut r)
+            .unwrap()
+            .to_text(),
+        create_packet(&params, &route, "d", b"ok", &mut r)
+            .unwrap()
+            .to_text(),
     ];
     let mut c = ReplayCache::for_node(m[0].node_id());
     let out = process_batch(&m[0], &params, &mut c, &inputs, &mut r).unwrap();
     assert_eq!(out.outputs.len(), 1);
     assert_eq!(out.rejected[0].index, 0);
-    assert_eq!(out.rejected[0].error, Error::Malformed(Malformed::MessageNotUtf8));
+    assert_eq!(
+        out.rejected[0].error,
+        Error::Malformed(Malformed::MessageNotUtf8)
+    );
 }
 
 #[test]
@@ -425,7 +463,9 @@ fn batch_peeling_matches_single_peeling() {
     let mut packets: Vec<Vec<u8>> = (0..70)
         .map(|i| {
             let route = if i % 3 == 0 { &one_hop } else { &route };
-            create_packet(&params, route, "d", &[i as u8; 10], &mut r).unwrap().into_bytes()
+            create_packet(&params, route, "d", &[i as u8; 10], &mut r)
+                .unwrap()
+                .into_bytes()
         })
         .collect();
     packets.push(vec![1, 2, 3]);

@@ -107,11 +107,16 @@ fn trace(params: &SphinxParams, mixes: &[MixKeyPair], packet: &[u8]) -> Vec<Valu
                 hop["forward"] = json!({ "next_hop": next_hop.to_hex(), "packet": hex::encode(packet.as_bytes()) });
                 bytes = packet.into_bytes();
             }
-            ProcessedPacket::Final { destination, message } => {
-                hop["final"] = json!({ "destination": destination, "message": hex::encode(message) });
+            ProcessedPacket::Final {
+                destination,
+                message,
+            } => {
+                hop["final"] =
+                    json!({ "destination": destination, "message": hex::encode(message) });
             }
             ProcessedPacket::Reply { surb_id, payload } => {
-                hop["reply"] = json!({ "surb_id": surb_id.to_hex(), "payload": hex::encode(payload) });
+                hop["reply"] =
+                    json!({ "surb_id": surb_id.to_hex(), "payload": hex::encode(payload) });
             }
         }
         hops.push(hop);
@@ -212,12 +217,24 @@ fn known_answers() {
             .map(|s| MixKeyPair::from_secret_hex(s.as_str().unwrap()).unwrap())
             .collect();
         for (i, m) in mixes.iter().enumerate() {
-            assert_eq!(m.public().to_hex(), v["mix_publics"][i].as_str().unwrap(), "{name}: public key {i}");
-            assert_eq!(m.node_id().to_hex(), v["mix_node_ids"][i].as_str().unwrap(), "{name}: node id {i}");
+            assert_eq!(
+                m.public().to_hex(),
+                v["mix_publics"][i].as_str().unwrap(),
+                "{name}: public key {i}"
+            );
+            assert_eq!(
+                m.node_id().to_hex(),
+                v["mix_node_ids"][i].as_str().unwrap(),
+                "{name}: node id {i}"
+            );
         }
         // creation is deterministic given the seed
         let (packet, extra) = build(spec, &params, &mixes);
-        assert_eq!(hex::encode(&packet), v["packet"].as_str().unwrap(), "{name}: packet");
+        assert_eq!(
+            hex::encode(&packet),
+            v["packet"].as_str().unwrap(),
+            "{name}: packet"
+        );
         if spec.surb {
             assert_eq!(extra["surb"], v["surb"], "{name}: surb");
         }
@@ -228,12 +245,22 @@ fn known_answers() {
         let last = v["hops"].as_array().unwrap().last().unwrap();
         if spec.surb {
             let opener: SurbOpener = serde_json::from_value(v["opener"].clone()).unwrap();
-            assert_eq!(opener.id().to_hex(), last["reply"]["surb_id"].as_str().unwrap());
+            assert_eq!(
+                opener.id().to_hex(),
+                last["reply"]["surb_id"].as_str().unwrap()
+            );
             let opened = opener.open(&unhex(&last["reply"]["payload"])).unwrap();
             assert_eq!(opened, spec.message, "{name}: opened reply");
         } else {
-            assert_eq!(last["final"]["destination"].as_str().unwrap(), spec.destination);
-            assert_eq!(unhex(&last["final"]["message"]), spec.message, "{name}: message");
+            assert_eq!(
+                last["final"]["destination"].as_str().unwrap(),
+                spec.destination
+            );
+            assert_eq!(
+                unhex(&last["final"]["message"]),
+                spec.message,
+                "{name}: message"
+            );
         }
     }
     for n in file["negative"].as_array().unwrap() {
@@ -259,7 +286,11 @@ fn known_answers() {
                 }
             }
         }
-        assert_eq!(got, Some((want_hop, n["error"].as_str().unwrap())), "negative {n}");
+        assert_eq!(
+            got,
+            Some((want_hop, n["error"].as_str().unwrap())),
+            "negative {n}"
+        );
     }
 }
 
