@@ -162,3 +162,23 @@ pub fn all_examples() -> Vec<ApiError> {
         ApiError::Internal(String::new()),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_has_a_distinct_code_and_a_client_or_server_status() {
+        let all = all_examples();
+        let mut codes: Vec<&str> = all.iter().map(ApiError::code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len(), "codes are unique");
+        for e in &all {
+            let s = e.status();
+            assert!((400..500).contains(&s) || matches!(e, ApiError::Internal(_)), "{e:?} -> {s}");
+            assert_eq!(e.body()["error"]["code"], e.code());
+        }
+        assert_eq!(ApiError::Internal("secret detail".into()).body()["error"]["message"], "internal error");
+    }
+}
