@@ -49,6 +49,11 @@ pub mod params;
 mod process;
 mod replay;
 
+/// The `rand_core` version this crate's `rng` arguments use (0.6), re-exported so callers
+/// (wasm bindings, fuzz targets) can implement or name `RngCore + CryptoRng` without
+/// depending on it themselves.
+pub use rand_core;
+
 pub use backend::{
     BACKEND_NAME, BatchOutcome, BatchOutput, ClientMessage, EndpointRole, EndpointType,
     GatewayOutcome, OutputKind, Rejected, SURB_RECIPIENT_PREFIX, gateway_accept, process_batch,
