@@ -37,10 +37,16 @@ impl ValueFormatter for CpuFormatter {
     }
     fn scale_throughputs(&self, ns: f64, t: &Throughput, values: &mut [f64]) -> &'static str {
         let n = match *t {
-            Throughput::Elements(n) | Throughput::Bytes(n) | Throughput::BytesDecimal(n) => n as f64,
+            Throughput::Elements(n) | Throughput::Bytes(n) | Throughput::BytesDecimal(n) => {
+                n as f64
+            }
         };
         let per_s = n * 1e9 / ns;
-        let (f, u) = if per_s < 1e3 { (1.0, "elem/cpu-s") } else { (1e-3, "Kelem/cpu-s") };
+        let (f, u) = if per_s < 1e3 {
+            (1.0, "elem/cpu-s")
+        } else {
+            (1e-3, "Kelem/cpu-s")
+        };
         values.iter_mut().for_each(|v| *v = n * 1e9 / *v * f);
         u
     }
@@ -90,11 +96,19 @@ fn setup(n: usize) -> Setup {
         .map(|_| ctx.encrypt_point(&m, &Scalar::random(&mut rng)).compress())
         .collect();
     ctx.generators(n); // cached, as for a session
-    Setup { ctx, sid, secret, input }
+    Setup {
+        ctx,
+        sid,
+        secret,
+        input,
+    }
 }
 
 fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
 }
 
 fn cpu_benches(c: &mut Criterion<ProcessCpu>) {
@@ -129,7 +143,8 @@ fn cpu_benches(c: &mut Criterion<ProcessCpu>) {
             });
             g.bench_function(BenchmarkId::new("cp_verify", n), |b| {
                 b.iter(|| {
-                    decrypt::verify_partial_decryption(&s.sid, &pk, &s.input, &pd, &mut rng).unwrap()
+                    decrypt::verify_partial_decryption(&s.sid, &pk, &s.input, &pd, &mut rng)
+                        .unwrap()
                 })
             });
             if n == 1000 {
@@ -142,13 +157,16 @@ fn cpu_benches(c: &mut Criterion<ProcessCpu>) {
                 // Sako–Kilian at N = 10,000 would take about 7 minutes per
                 // sample set on this machine; its cost per ciphertext does
                 // not depend on N, so it is measured at N = 1,000 only.
-                let (sk_out, sk_proof) = sk::shuffle_and_prove(&s.ctx, &s.input, 128, &mut rng).unwrap();
+                let (sk_out, sk_proof) =
+                    sk::shuffle_and_prove(&s.ctx, &s.input, 128, &mut rng).unwrap();
                 g.sample_size(10).measurement_time(Duration::from_secs(20));
                 g.bench_function(BenchmarkId::new("sk128_shuffle_prove", n), |b| {
                     b.iter(|| sk::shuffle_and_prove(&s.ctx, &s.input, 128, &mut rng).unwrap())
                 });
                 g.bench_function(BenchmarkId::new("sk128_verify", n), |b| {
-                    b.iter(|| sk::verify(&s.ctx, &s.input, &sk_out, &sk_proof, 128, &mut rng).unwrap())
+                    b.iter(|| {
+                        sk::verify(&s.ctx, &s.input, &sk_out, &sk_proof, 128, &mut rng).unwrap()
+                    })
                 });
             }
             g.finish();
@@ -197,29 +215,84 @@ fn summary() {
         let (mut tp, mut tv, mut sp, mut sv) = (vec![], vec![], vec![], vec![]);
         for _ in 0..3 {
             let mut o = None;
-            tp.push(cpu(|| o = Some(tw::shuffle_and_prove(&s.ctx, &s.input, &mut rng).unwrap())));
+            tp.push(cpu(|| {
+                o = Some(tw::shuffle_and_prove(&s.ctx, &s.input, &mut rng).unwrap())
+            }));
             let (out, proof) = o.unwrap();
-            tv.push(cpu(|| tw::verify(&s.ctx, &s.input, &out, &proof, &mut rng).unwrap()));
+            tv.push(cpu(|| {
+                tw::verify(&s.ctx, &s.input, &out, &proof, &mut rng).unwrap()
+            }));
         }
         for _ in 0..3 {
             let mut o = None;
-            sp.push(cpu(|| o = Some(sk::shuffle_and_prove(&s.ctx, &s.input, 128, &mut rng).unwrap())));
+            sp.push(cpu(|| {
+                o = Some(sk::shuffle_and_prove(&s.ctx, &s.input, 128, &mut rng).unwrap())
+            }));
             let (out, proof) = o.unwrap();
-            sv.push(cpu(|| sk::verify(&s.ctx, &s.input, &out, &proof, 128, &mut rng).unwrap()));
+            sv.push(cpu(|| {
+                sk::verify(&s.ctx, &s.input, &out, &proof, 128, &mut rng).unwrap()
+            }));
         }
         let (tp, tv, sp, sv) = (med(&mut tp), med(&mut tv), med(&mut sp), med(&mut sv));
         println!("\nzeus summary, N = {n}, 1 thread, process CPU time, median of 3:");
-        println!("  TW  shuffle+prove {tp:9.1} µs/ct  ({:7.0} ct/s/core)", 1e6 / tp);
-        println!("  TW  verify        {tv:9.1} µs/ct  ({:7.0} ct/s/core)", 1e6 / tv);
-        println!("  SK128 shuffle+prove {sp:7.1} µs/ct  ({:7.0} ct/s/core)", 1e6 / sp);
-        println!("  SK128 verify        {sv:7.1} µs/ct  ({:7.0} ct/s/core)", 1e6 / sv);
-        println!("  ratio SK128/TW: prove {:.1}x, verify {:.1}x", sp / tp, sv / tv);
+        println!(
+            "  TW  shuffle+prove {tp:9.1} µs/ct  ({:7.0} ct/s/core)",
+            1e6 / tp
+        );
+        println!(
+            "  TW  verify        {tv:9.1} µs/ct  ({:7.0} ct/s/core)",
+            1e6 / tv
+        );
+        println!(
+            "  SK128 shuffle+prove {sp:7.1} µs/ct  ({:7.0} ct/s/core)",
+            1e6 / sp
+        );
+        println!(
+            "  SK128 verify        {sv:7.1} µs/ct  ({:7.0} ct/s/core)",
+            1e6 / sv
+        );
+        println!(
+            "  ratio SK128/TW: prove {:.1}x, verify {:.1}x",
+            sp / tp,
+            sv / tv
+        );
     }
+    // Two threads: wall-clock throughput and total CPU (parallel overhead).
+    let n = 10_000;
+    let s = setup(n);
+    let p2 = pool(2);
+    let mut rng = ChaCha20Rng::from_seed([4; 32]);
+    let run = |f: &mut (dyn FnMut() + Send)| {
+        let (t, c) = (std::time::Instant::now(), ProcessTime::now());
+        p2.install(f);
+        (
+            t.elapsed().as_secs_f64() * 1e6 / n as f64,
+            c.elapsed().as_secs_f64() * 1e6 / n as f64,
+        )
+    };
+    let mut o = None;
+    let (pw, pc) =
+        run(&mut || o = Some(tw::shuffle_and_prove(&s.ctx, &s.input, &mut rng).unwrap()));
+    let (out, proof) = o.unwrap();
+    let mut rng2 = ChaCha20Rng::from_seed([5; 32]);
+    let (vw, vc) = run(&mut || tw::verify(&s.ctx, &s.input, &out, &proof, &mut rng2).unwrap());
+    println!("zeus 2 threads, N = {n} (wall clock depends on machine load):");
+    println!(
+        "  TW shuffle+prove: wall {pw:.1} µs/ct ({:.0} ct/s), cpu {pc:.1} µs/ct",
+        1e6 / pw
+    );
+    println!(
+        "  TW verify:        wall {vw:.1} µs/ct ({:.0} ct/s), cpu {vc:.1} µs/ct",
+        1e6 / vw
+    );
 }
 
 fn main() {
     // per-core figures: every parallel helper runs on one worker thread
-    rayon::ThreadPoolBuilder::new().num_threads(1).build_global().unwrap();
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build_global()
+        .unwrap();
     let quick = std::env::args().any(|a| a == "--test" || a == "--list");
     let mut c = Criterion::default()
         .with_measurement(ProcessCpu)

@@ -16,8 +16,8 @@ use std::collections::{BTreeMap, HashSet};
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRng, RngCore, SeedableRng};
-use sha2::{Digest, Sha512};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha512};
 
 use crate::ballot::{Ballot, verify_ballot};
 use crate::context::MixContext;
@@ -147,7 +147,10 @@ fn context(params: &ZeusParams) -> Result<MixContext, VerifyError> {
 
 /// The booth's decision on a list of ballot texts: accepted ciphertexts in
 /// input order, and the rejected inputs (bad encoding, bad proof, replay).
-pub fn booth_filter<S: AsRef<str>>(params: &ZeusParams, inputs: &[S]) -> (Vec<Ciphertext>, Vec<Rejected>) {
+pub fn booth_filter<S: AsRef<str>>(
+    params: &ZeusParams,
+    inputs: &[S],
+) -> (Vec<Ciphertext>, Vec<Rejected>) {
     let mut accepted = Vec::new();
     let mut rejected = Vec::new();
     let mut seen = HashSet::new();
@@ -184,10 +187,11 @@ fn group_shares<S: AsRef<str>>(
     }
     let mut by_ct: BTreeMap<Ciphertext, Vec<Option<(Point, CpProof)>>> = BTreeMap::new();
     for (i, s) in inputs.iter().enumerate() {
-        let sh = DecryptionShare::from_text(s.as_ref()).map_err(|reason| VerifyError::Encoding {
-            at: format!("input[{i}]"),
-            reason,
-        })?;
+        let sh =
+            DecryptionShare::from_text(s.as_ref()).map_err(|reason| VerifyError::Encoding {
+                at: format!("input[{i}]"),
+                reason,
+            })?;
         let ti = params
             .trustees
             .iter()
@@ -206,7 +210,9 @@ fn group_shares<S: AsRef<str>>(
         slot[ti] = Some((sh.factor, sh.proof));
     }
     if by_ct.is_empty() {
-        return Err(VerifyError::Empty { what: "input".into() });
+        return Err(VerifyError::Empty {
+            what: "input".into(),
+        });
     }
     let cts: Vec<Ciphertext> = by_ct.keys().copied().collect();
     let mut pds: Vec<PartialDecryption> = (0..t)
@@ -220,7 +226,10 @@ fn group_shares<S: AsRef<str>>(
         for (ti, s) in slots.iter().enumerate() {
             let (f, p) = s.ok_or_else(|| VerifyError::PartialDecryptionSet {
                 position: j,
-                reason: format!("no share of trustee {ti} for ciphertext {}", cts[j].to_text()),
+                reason: format!(
+                    "no share of trustee {ti} for ciphertext {}",
+                    cts[j].to_text()
+                ),
             })?;
             pds[ti].factors.push(f);
             pds[ti].proofs.push(p);
@@ -236,7 +245,15 @@ fn combine_shares<S: AsRef<str>, R: RngCore + CryptoRng>(
 ) -> Result<Vec<String>, VerifyError> {
     let (cts, pds) = group_shares(params, inputs)?;
     let dec = MixContext::decode_list("ciphertexts", &cts)?;
-    let m = combine_decoded(&params.session_id, &params.trustees, "", &cts, &dec, &pds, rng)?;
+    let m = combine_decoded(
+        &params.session_id,
+        &params.trustees,
+        "",
+        &cts,
+        &dec,
+        &pds,
+        rng,
+    )?;
     Ok(decode_all(&m)?.iter().map(hex::encode).collect())
 }
 
@@ -288,7 +305,8 @@ pub fn process<S: AsRef<str>, R: RngCore + CryptoRng>(
                 .position(|p| *p == pk)
                 .ok_or(ZeusError::UnknownTrustee)?;
             let input = parse_cts("input", inputs)?;
-            let pd = crate::decrypt::partial_decrypt(&params.session_id, secret, trustee, &input, rng)?;
+            let pd =
+                crate::decrypt::partial_decrypt(&params.session_id, secret, trustee, &input, rng)?;
             let outputs = input
                 .iter()
                 .zip(pd.factors.iter().zip(pd.proofs.iter()))
@@ -353,7 +371,11 @@ pub fn verify<S: AsRef<str>, T: AsRef<str>, R: RngCore + CryptoRng>(
             let de = &mut serde_json::Deserializer::from_str(proof);
             let p: MixProof = serde_path_to_error::deserialize(de)
                 .map_err(|e| malformed(format!("proof.{}", e.path()), e.inner()))?;
-            let expected = if ty == EndpointType::ZeusTwMix { "tw" } else { "sk" };
+            let expected = if ty == EndpointType::ZeusTwMix {
+                "tw"
+            } else {
+                "sk"
+            };
             if p.kind_name() != expected {
                 return Err(VerifyError::WrongProofType {
                     mix: 0,
@@ -366,7 +388,9 @@ pub fn verify<S: AsRef<str>, T: AsRef<str>, R: RngCore + CryptoRng>(
         EndpointType::ZeusSkPartialDecrypt => {
             let input = parse_cts("input", inputs)?;
             if input.is_empty() {
-                return Err(VerifyError::Empty { what: "input".into() });
+                return Err(VerifyError::Empty {
+                    what: "input".into(),
+                });
             }
             if outputs.len() != input.len() {
                 return Err(VerifyError::LengthMismatch {
@@ -386,18 +410,21 @@ pub fn verify<S: AsRef<str>, T: AsRef<str>, R: RngCore + CryptoRng>(
                 if sh.ciphertext != input[i] {
                     return Err(VerifyError::Malformed {
                         at: format!("output[{i}].ciphertext"),
-                        reason: "share is not for input ciphertext {i}".replace("{i}", &i.to_string()),
+                        reason: "share is not for input ciphertext {i}"
+                            .replace("{i}", &i.to_string()),
                     });
                 }
                 shares.push(sh);
             }
             let pk = shares[0].trustee_public_key;
-            let trustee = params.trustees.iter().position(|p| *p == pk).ok_or_else(|| {
-                VerifyError::PartialDecryptionSet {
+            let trustee = params
+                .trustees
+                .iter()
+                .position(|p| *p == pk)
+                .ok_or_else(|| VerifyError::PartialDecryptionSet {
                     position: 0,
                     reason: "share from an unregistered trustee".into(),
-                }
-            })?;
+                })?;
             if let Some(i) = shares.iter().position(|s| s.trustee_public_key != pk) {
                 return Err(VerifyError::PartialDecryptionSet {
                     position: i,
@@ -449,5 +476,12 @@ pub fn verify_deterministic<S: AsRef<str>, T: AsRef<str>>(
     let d = h.finalize();
     let mut seed = [0u8; 32];
     seed.copy_from_slice(&d[..32]);
-    verify(ty, params, inputs, outputs, proof, &mut ChaCha20Rng::from_seed(seed))
+    verify(
+        ty,
+        params,
+        inputs,
+        outputs,
+        proof,
+        &mut ChaCha20Rng::from_seed(seed),
+    )
 }

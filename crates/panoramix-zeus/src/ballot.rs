@@ -7,7 +7,9 @@ use rand_core::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::encoding::{Ciphertext, DecodedCiphertext, HexScalar, Point, encode_plaintext, parse_hex};
+use crate::encoding::{
+    Ciphertext, DecodedCiphertext, HexScalar, Point, encode_plaintext, parse_hex,
+};
 use crate::error::{DecodeError, VerifyError, ZeusError};
 use crate::keys::{SchnorrProof, schnorr_prove, schnorr_verify};
 use crate::transcript::{GROUP_NAME, Transcript};
@@ -51,7 +53,11 @@ pub fn encrypt_ballot<R: RngCore + CryptoRng>(
     let c1 = &*r * curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
     let c2 = m + pk * *r;
     let ciphertext = Ciphertext::from_points(&c1, &c2);
-    let proof = schnorr_prove(ballot_transcript(session_id, election_key, &ciphertext), &r, rng);
+    let proof = schnorr_prove(
+        ballot_transcript(session_id, election_key, &ciphertext),
+        &r,
+        rng,
+    );
     Ok(Ballot { ciphertext, proof })
 }
 
@@ -67,8 +73,16 @@ pub fn verify_ballot(
         at: format!("ballots[{index}].{at}"),
         reason,
     };
-    let c1 = ballot.ciphertext.c1.decode().map_err(|r| enc("ciphertext.c1", r))?;
-    let c2 = ballot.ciphertext.c2.decode().map_err(|r| enc("ciphertext.c2", r))?;
+    let c1 = ballot
+        .ciphertext
+        .c1
+        .decode()
+        .map_err(|r| enc("ciphertext.c1", r))?;
+    let c2 = ballot
+        .ciphertext
+        .c2
+        .decode()
+        .map_err(|r| enc("ciphertext.c2", r))?;
     let ok = schnorr_verify(
         ballot_transcript(session_id, election_key, &ballot.ciphertext),
         &c1,

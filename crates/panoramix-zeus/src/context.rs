@@ -20,11 +20,7 @@ pub const GENERATOR_DOMAIN: &str = "panoramix/zeus/v1/generator";
 /// `from_uniform_bytes(SHA-512(frame(GENERATOR_DOMAIN, session_id) || LE64(i)))`
 /// (RFC 9496 one-way map). Nobody knows a discrete-log relation between them.
 pub fn generator(session_id: &str, i: u64) -> RistrettoPoint {
-    RistrettoPoint::from_uniform_bytes(&expand_bytes(
-        GENERATOR_DOMAIN,
-        session_id.as_bytes(),
-        i,
-    ))
+    RistrettoPoint::from_uniform_bytes(&expand_bytes(GENERATOR_DOMAIN, session_id.as_bytes(), i))
 }
 
 /// Session parameters for mixing: the session (election) id, the election
@@ -131,14 +127,18 @@ impl MixContext {
     ) -> Result<Vec<DecodedCiphertext>, crate::VerifyError> {
         par::try_map_range(list.len(), |i| {
             let c = &list[i];
-            let c1 = c.c1.decode().map_err(|reason| crate::VerifyError::Encoding {
-                at: format!("{what}[{i}].c1"),
-                reason,
-            })?;
-            let c2 = c.c2.decode().map_err(|reason| crate::VerifyError::Encoding {
-                at: format!("{what}[{i}].c2"),
-                reason,
-            })?;
+            let c1 =
+                c.c1.decode()
+                    .map_err(|reason| crate::VerifyError::Encoding {
+                        at: format!("{what}[{i}].c1"),
+                        reason,
+                    })?;
+            let c2 =
+                c.c2.decode()
+                    .map_err(|reason| crate::VerifyError::Encoding {
+                        at: format!("{what}[{i}].c2"),
+                        reason,
+                    })?;
             Ok(DecodedCiphertext { c1, c2 })
         })
     }

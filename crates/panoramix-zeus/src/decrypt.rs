@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::context::MixContext;
-use crate::encoding::{Ciphertext, DecodedCiphertext, HexScalar, Point, decode_plaintext, parse_hex};
+use crate::encoding::{
+    Ciphertext, DecodedCiphertext, HexScalar, Point, decode_plaintext, parse_hex,
+};
 use crate::error::{DecodeError, VerifyError, ZeusError};
 use crate::keys::TrusteeSecret;
 use crate::par;
@@ -144,10 +146,12 @@ pub(crate) fn verify_partial_decoded<R: RngCore + CryptoRng>(
             });
         }
     }
-    let pk = trustee_pk.decode().map_err(|reason| VerifyError::Encoding {
-        at: format!("{at}trustee_public_key"),
-        reason,
-    })?;
+    let pk = trustee_pk
+        .decode()
+        .map_err(|reason| VerifyError::Encoding {
+            at: format!("{at}trustee_public_key"),
+            reason,
+        })?;
     let dec = par::try_map_range(n, |j| {
         let e = |name: &str, reason| VerifyError::Encoding {
             at: format!("{at}{name}[{j}]"),
@@ -191,10 +195,8 @@ pub(crate) fn verify_partial_decoded<R: RngCore + CryptoRng>(
         let (d, a, b, c) = dec[j];
         let s = pd.proofs[j].s.0;
         let e1 = RistrettoPoint::vartime_multiscalar_mul([s, -c, -Scalar::ONE], [G, pk, a]);
-        let e2 = RistrettoPoint::vartime_multiscalar_mul(
-            [s, -c, -Scalar::ONE],
-            [decoded[j].c1, d, b],
-        );
+        let e2 =
+            RistrettoPoint::vartime_multiscalar_mul([s, -c, -Scalar::ONE], [decoded[j].c1, d, b]);
         if !(e1.is_identity() && e2.is_identity()) {
             return Err(VerifyError::DecryptionProof { trustee, index: j });
         }
@@ -211,7 +213,9 @@ pub fn verify_partial_decryption<R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> Result<(), VerifyError> {
     if ciphertexts.is_empty() {
-        return Err(VerifyError::Empty { what: "input".into() });
+        return Err(VerifyError::Empty {
+            what: "input".into(),
+        });
     }
     let decoded = MixContext::decode_list("input", ciphertexts)?;
     verify_partial_decoded(session_id, trustee_pk, "", ciphertexts, &decoded, pd, rng).map(|_| ())
@@ -227,10 +231,20 @@ pub fn combine<R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> Result<Vec<Vec<u8>>, VerifyError> {
     if ciphertexts.is_empty() {
-        return Err(VerifyError::Empty { what: "input".into() });
+        return Err(VerifyError::Empty {
+            what: "input".into(),
+        });
     }
     let decoded = MixContext::decode_list("input", ciphertexts)?;
-    let m = combine_decoded(session_id, trustees, "", ciphertexts, &decoded, partials, rng)?;
+    let m = combine_decoded(
+        session_id,
+        trustees,
+        "",
+        ciphertexts,
+        &decoded,
+        partials,
+        rng,
+    )?;
     decode_all(&m)
 }
 
@@ -361,7 +375,10 @@ mod tests {
         bad[1].proofs[3].s = HexScalar(bad[1].proofs[3].s.0 + Scalar::ONE);
         assert_eq!(
             combine("s", &tpk, &cts, &bad, &mut rng),
-            Err(VerifyError::DecryptionProof { trustee: 1, index: 3 })
+            Err(VerifyError::DecryptionProof {
+                trustee: 1,
+                index: 3
+            })
         );
         assert!(verify_partial_decryption("other", &tpk[0], &cts, &pds[0], &mut rng).is_err());
     }

@@ -38,7 +38,6 @@ pub enum MixKind {
     },
 }
 
-
 /// A proof of shuffle of either kind.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

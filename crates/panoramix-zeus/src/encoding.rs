@@ -276,10 +276,7 @@ mod tests {
         assert!(Point::from_hex(&"ab".repeat(32)).is_ok());
         // ℓ itself is not canonical
         let l = "edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010";
-        assert_eq!(
-            HexScalar::from_hex(l),
-            Err(DecodeError::NonCanonicalScalar)
-        );
+        assert_eq!(HexScalar::from_hex(l), Err(DecodeError::NonCanonicalScalar));
         assert_eq!(Point([0; 32]).decode(), Err(DecodeError::IdentityPoint));
         assert_eq!(
             Point([0xff; 32]).decode(),

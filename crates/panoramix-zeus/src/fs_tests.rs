@@ -19,11 +19,24 @@ fn with_omitted<T>(label: &'static str, f: impl FnOnce() -> T) -> T {
 fn tw_rejects_proofs_whose_challenge_omits_an_input() {
     let (ctx, input, mut rng) = crate::tw::tests::setup(4, 21);
     for label in [
-        "session_id", "group", "public_key", "generators", "n", "input", "output", "u", "b",
-        "a_prime", "b_prime", "c_prime", "d_prime", "f_prime",
+        "session_id",
+        "group",
+        "public_key",
+        "generators",
+        "n",
+        "input",
+        "output",
+        "u",
+        "b",
+        "a_prime",
+        "b_prime",
+        "c_prime",
+        "d_prime",
+        "f_prime",
     ] {
-        let (out, proof) =
-            with_omitted(label, || tw::shuffle_and_prove(&ctx, &input, &mut rng).unwrap());
+        let (out, proof) = with_omitted(label, || {
+            tw::shuffle_and_prove(&ctx, &input, &mut rng).unwrap()
+        });
         let r = tw::verify(&ctx, &input, &out, &proof, &mut rng);
         assert!(
             matches!(r, Err(VerifyError::TwProof { .. })),
@@ -36,10 +49,18 @@ fn tw_rejects_proofs_whose_challenge_omits_an_input() {
 fn sk_rejects_proofs_whose_challenge_omits_an_input() {
     let (ctx, input, mut rng) = crate::tw::tests::setup(3, 22);
     for label in [
-        "session_id", "group", "public_key", "n", "rounds", "input", "output", "collection",
+        "session_id",
+        "group",
+        "public_key",
+        "n",
+        "rounds",
+        "input",
+        "output",
+        "collection",
     ] {
-        let (out, proof) =
-            with_omitted(label, || sk::shuffle_and_prove(&ctx, &input, 128, &mut rng).unwrap());
+        let (out, proof) = with_omitted(label, || {
+            sk::shuffle_and_prove(&ctx, &input, 128, &mut rng).unwrap()
+        });
         let r = sk::verify(&ctx, &input, &out, &proof, 128, &mut rng);
         assert!(
             matches!(r, Err(VerifyError::SkRound { .. })),
@@ -58,18 +79,40 @@ fn cp_ballot_and_key_proofs_reject_omissions() {
         let key = with_omitted(label, || sk.publish("sid", &mut rng));
         assert!(key.verify("sid", 0).is_err(), "key proof omitting {label}");
     }
-    for label in ["session_id", "group", "public_key", "ciphertext", "commitment"] {
-        let b = with_omitted(label, || encrypt_ballot("sid", &pk, b"x", &mut rng).unwrap());
-        assert!(verify_ballot("sid", &pk, &b, 0).is_err(), "ballot omitting {label}");
+    for label in [
+        "session_id",
+        "group",
+        "public_key",
+        "ciphertext",
+        "commitment",
+    ] {
+        let b = with_omitted(label, || {
+            encrypt_ballot("sid", &pk, b"x", &mut rng).unwrap()
+        });
+        assert!(
+            verify_ballot("sid", &pk, &b, 0).is_err(),
+            "ballot omitting {label}"
+        );
     }
     let cts = vec![
-        ctx.encrypt_point(&encode_plaintext(b"a").unwrap(), &curve25519_dalek::Scalar::ONE)
-            .compress(),
+        ctx.encrypt_point(
+            &encode_plaintext(b"a").unwrap(),
+            &curve25519_dalek::Scalar::ONE,
+        )
+        .compress(),
     ];
     for label in [
-        "session_id", "group", "trustee_public_key", "ciphertext", "factor", "a", "b",
+        "session_id",
+        "group",
+        "trustee_public_key",
+        "ciphertext",
+        "factor",
+        "a",
+        "b",
     ] {
-        let pd = with_omitted(label, || partial_decrypt("sid", &sk, 0, &cts, &mut rng).unwrap());
+        let pd = with_omitted(label, || {
+            partial_decrypt("sid", &sk, 0, &cts, &mut rng).unwrap()
+        });
         assert!(
             decrypt::verify_partial_decryption("sid", &pk, &cts, &pd, &mut rng).is_err(),
             "decryption proof omitting {label}"

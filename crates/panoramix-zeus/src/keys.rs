@@ -140,8 +140,12 @@ impl TrusteeKey {
             reason,
         };
         let pk = self.public_key.decode().map_err(|r| enc("public_key", r))?;
-        let ok = schnorr_verify(key_transcript(session_id, &self.public_key), &pk, &self.proof)
-            .map_err(|r| enc("proof.commitment", r))?;
+        let ok = schnorr_verify(
+            key_transcript(session_id, &self.public_key),
+            &pk,
+            &self.proof,
+        )
+        .map_err(|r| enc("proof.commitment", r))?;
         if !ok {
             return Err(VerifyError::TrusteeKeyProof { trustee: i });
         }

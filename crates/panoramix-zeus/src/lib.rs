@@ -1,4 +1,45 @@
-#![doc = "ZEUS backend (see docs/zeus.md)."]
+//! ZEUS backend for panoramix: a verifiable ElGamal re-encryption mix-net
+//! on Ristretto255.
+//!
+//! * Trustee key shares with proofs of knowledge ([`TrusteeSecret`],
+//!   [`combine_trustee_keys`]).
+//! * Non-malleable ballots with a proof of knowledge of the randomness
+//!   ([`encrypt_ballot`]) and a reversible encoding of up to
+//!   [`MAX_PLAINTEXT_LEN`] bytes into a group element.
+//! * Mixing with a Terelius–Wikström proof ([`tw`], default) or a
+//!   Sako–Kilian proof with at least 128 rounds ([`sk`]).
+//! * Partial decryption with Chaum–Pedersen proofs and a combination that
+//!   verifies every proof first ([`decrypt`]).
+//! * A stand-alone verifier for a whole election ([`verify_election`]) that
+//!   reports the first failure precisely ([`VerifyError`]).
+//! * The endpoint types `ZEUS_BOOTH`, `ZEUS_TW_MIX`, `ZEUS_SK_MIX`,
+//!   `ZEUS_SK_PARTIAL_DECRYPT` and `ZEUS_SK_COMBINE` as pure functions over
+//!   message texts ([`backend`]).
+//!
+//! The protocols, encodings and transcript layouts are specified in
+//! `docs/zeus.md` at the repository root. No I/O; every randomised function
+//! takes `rng: &mut (impl RngCore + CryptoRng)`; builds for
+//! `wasm32-unknown-unknown` (the `parallel` feature, on by default, uses
+//! rayon natively and is ignored on wasm32).
+//!
+//! ```
+//! use panoramix_zeus::*;
+//! use rand_chacha::ChaCha20Rng;
+//! use rand_core::SeedableRng;
+//!
+//! let mut rng = ChaCha20Rng::from_seed([7; 32]);
+//! let spec = ElectionSpec {
+//!     session_id: "example".into(),
+//!     trustees: 2,
+//!     mixes: vec![MixKind::Tw, MixKind::Tw],
+//!     plaintexts: vec![b"yes".to_vec(), b"no".to_vec(), b"yes".to_vec()],
+//! };
+//! let (transcript, _secrets) = simulate_election(&spec, &mut rng)?;
+//! let json = serde_json::to_string(&transcript).unwrap();
+//! let report = verify_election(&json)?;
+//! assert_eq!(report.ballots, 3);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 #![warn(missing_docs)]
@@ -27,7 +68,9 @@ pub use election::{
     ElectionSpec, ElectionTranscript, MixKind, MixProof, MixRecord, VerifyReport, mix,
     parse_transcript, simulate_election, verify_election, verify_mix, verify_transcript,
 };
-pub use encoding::{Ciphertext, HexScalar, MAX_PLAINTEXT_LEN, Point, decode_plaintext, encode_plaintext};
+pub use encoding::{
+    Ciphertext, HexScalar, MAX_PLAINTEXT_LEN, Point, decode_plaintext, encode_plaintext,
+};
 pub use error::{DecodeError, TwCheck, VerifyError, ZeusError};
 pub use keys::{SchnorrProof, TrusteeKey, TrusteeSecret, combine_trustee_keys};
 pub use sk::{MIN_SK_ROUNDS, SkProof};

@@ -189,7 +189,9 @@ pub fn verify<R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> Result<(), VerifyError> {
     if input.is_empty() {
-        return Err(VerifyError::Empty { what: "input".into() });
+        return Err(VerifyError::Empty {
+            what: "input".into(),
+        });
     }
     if output.len() != input.len() {
         return Err(VerifyError::LengthMismatch {
@@ -225,7 +227,9 @@ pub(crate) fn verify_decoded<R: RngCore + CryptoRng>(
 ) -> Result<(), VerifyError> {
     let n = input.len();
     if n == 0 {
-        return Err(VerifyError::Empty { what: format!("{at}input") });
+        return Err(VerifyError::Empty {
+            what: format!("{at}input"),
+        });
     }
     let lm = |name: String, expected: usize, found: usize| {
         if expected != found {
@@ -242,20 +246,32 @@ pub(crate) fn verify_decoded<R: RngCore + CryptoRng>(
     let min = min_rounds.max(MIN_SK_ROUNDS) as usize;
     let r = proof.rounds as usize;
     if r < min {
-        return Err(VerifyError::TooFewRounds { mix, rounds: r, min });
+        return Err(VerifyError::TooFewRounds {
+            mix,
+            rounds: r,
+            min,
+        });
     }
     lm("proof.collections".into(), r, proof.collections.len())?;
     lm("proof.offsets".into(), r, proof.offsets.len())?;
     lm("proof.randoms".into(), r, proof.randoms.len())?;
     for t in 0..r {
-        lm(format!("proof.collections[{t}]"), n, proof.collections[t].len())?;
+        lm(
+            format!("proof.collections[{t}]"),
+            n,
+            proof.collections[t].len(),
+        )?;
         lm(format!("proof.offsets[{t}]"), n, proof.offsets[t].len())?;
         lm(format!("proof.randoms[{t}]"), n, proof.randoms[t].len())?;
         let mut seen = vec![false; n];
         for (j, &o) in proof.offsets[t].iter().enumerate() {
             let o = o as usize;
             if o >= n || seen[o] {
-                return Err(VerifyError::NotAPermutation { mix, round: t, index: j });
+                return Err(VerifyError::NotAPermutation {
+                    mix,
+                    round: t,
+                    index: j,
+                });
             }
             seen[o] = true;
         }

@@ -204,7 +204,9 @@ pub fn shuffle_and_prove<R: RngCore + CryptoRng>(
     // --- permutation commitment
     let h = ctx.generators(n);
     let u: Vec<Point> = par::map_range(n, |i| {
-        Point::from_point(&(&r_u[i] * curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE + h[pi[i]]))
+        Point::from_point(
+            &(&r_u[i] * curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE + h[pi[i]]),
+        )
     });
 
     let mut t = statement(ctx, input, &output);
@@ -243,7 +245,9 @@ pub fn shuffle_and_prove<R: RngCore + CryptoRng>(
     let f2 = par::ct_msm(&eps, &b_out) - ctx.mul_pk(&phi);
     let f_prime = Ciphertext::from_points(&f1, &f2);
 
-    let v = challenge_v(&mut t, &b_pts, &a_prime, &b_prime, &c_prime, &d_prime, &f_prime);
+    let v = challenge_v(
+        &mut t, &b_pts, &a_prime, &b_prime, &c_prime, &d_prime, &f_prime,
+    );
 
     let mut re_sum = Zeroizing::new(Scalar::ZERO); // Σ r_i e_i
     let mut r_sum = Zeroizing::new(Scalar::ZERO); // Σ r_i
@@ -262,7 +266,9 @@ pub fn shuffle_and_prove<R: RngCore + CryptoRng>(
         d_prime,
         f_prime,
         k_a: HexScalar(*alpha + v * *re_sum),
-        k_b: (0..n).map(|k| HexScalar(beta_p[k] + v * b_rand[k])).collect(),
+        k_b: (0..n)
+            .map(|k| HexScalar(beta_p[k] + v * b_rand[k]))
+            .collect(),
         k_c: HexScalar(*gamma + v * *r_sum),
         k_d: HexScalar(*delta + v * acc_beta[n]),
         k_e: (0..n).map(|k| HexScalar(eps[k] + v * e_p[k])).collect(),
@@ -281,7 +287,9 @@ pub fn verify<R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> Result<(), VerifyError> {
     if input.is_empty() {
-        return Err(VerifyError::Empty { what: "input".into() });
+        return Err(VerifyError::Empty {
+            what: "input".into(),
+        });
     }
     if output.len() != input.len() {
         return Err(VerifyError::LengthMismatch {
@@ -327,7 +335,9 @@ pub(crate) fn verify_decoded<R: RngCore + CryptoRng>(
 ) -> Result<(), VerifyError> {
     let n = input.len();
     if n == 0 {
-        return Err(VerifyError::Empty { what: format!("{at}input") });
+        return Err(VerifyError::Empty {
+            what: format!("{at}input"),
+        });
     }
     let len_check = |name: &str, found: usize| {
         if found != n {
@@ -379,7 +389,16 @@ pub(crate) fn verify_decoded<R: RngCore + CryptoRng>(
     for i in 0..n {
         g_coef -= rho[i] * kb[i];
     }
-    sc.extend_from_slice(&[g_coef, w6 * kf, -(rho[0] * ke[0]) - w4 * v * prod_e, w1, w3, w4, w5, w6]);
+    sc.extend_from_slice(&[
+        g_coef,
+        w6 * kf,
+        -(rho[0] * ke[0]) - w4 * v * prod_e,
+        w1,
+        w3,
+        w4,
+        w5,
+        w6,
+    ]);
     pt.extend_from_slice(&[G, pk, h0, a_prime, c_prime, d_prime, f1, f2]);
     let v_w3 = v * w3;
     let v_w4 = v * w4;

@@ -25,47 +25,127 @@ fn pipeline_through_texts() {
     let votes = ["yes", "no", "yes", "abstain"];
     let mut inbox: Vec<String> = votes
         .iter()
-        .map(|v| encrypt_ballot(sid, &pk, v.as_bytes(), &mut rng).unwrap().to_text())
+        .map(|v| {
+            encrypt_ballot(sid, &pk, v.as_bytes(), &mut rng)
+                .unwrap()
+                .to_text()
+        })
         .collect();
     inbox.push(inbox[1].clone()); // replay
     inbox.push("zz".into()); // garbage
-    let foreign = encrypt_ballot("other", &pk, b"yes", &mut rng).unwrap().to_text();
+    let foreign = encrypt_ballot("other", &pk, b"yes", &mut rng)
+        .unwrap()
+        .to_text();
     inbox.push(foreign);
 
     let booth = backend::process(EndpointType::ZeusBooth, &params, None, &inbox, &mut rng).unwrap();
     assert_eq!(booth.outputs.len(), 4);
     assert!(booth.proof.contains("\"index\":4") && booth.proof.contains("\"index\":6"));
-    backend::verify(EndpointType::ZeusBooth, &params, &inbox, &booth.outputs, &booth.proof, &mut rng)
-        .unwrap();
+    backend::verify(
+        EndpointType::ZeusBooth,
+        &params,
+        &inbox,
+        &booth.outputs,
+        &booth.proof,
+        &mut rng,
+    )
+    .unwrap();
     let mut wrong = booth.outputs.clone();
     wrong.swap(0, 1);
-    assert!(backend::verify(EndpointType::ZeusBooth, &params, &inbox, &wrong, "", &mut rng).is_err());
+    assert!(
+        backend::verify(
+            EndpointType::ZeusBooth,
+            &params,
+            &inbox,
+            &wrong,
+            "",
+            &mut rng
+        )
+        .is_err()
+    );
 
-    let m1 = backend::process(EndpointType::ZeusTwMix, &params, None, &booth.outputs, &mut rng).unwrap();
-    backend::verify(EndpointType::ZeusTwMix, &params, &booth.outputs, &m1.outputs, &m1.proof, &mut rng)
-        .unwrap();
-    let m2 = backend::process(EndpointType::ZeusSkMix, &params, None, &m1.outputs, &mut rng).unwrap();
-    backend::verify(EndpointType::ZeusSkMix, &params, &m1.outputs, &m2.outputs, &m2.proof, &mut rng)
-        .unwrap();
+    let m1 = backend::process(
+        EndpointType::ZeusTwMix,
+        &params,
+        None,
+        &booth.outputs,
+        &mut rng,
+    )
+    .unwrap();
+    backend::verify(
+        EndpointType::ZeusTwMix,
+        &params,
+        &booth.outputs,
+        &m1.outputs,
+        &m1.proof,
+        &mut rng,
+    )
+    .unwrap();
+    let m2 = backend::process(
+        EndpointType::ZeusSkMix,
+        &params,
+        None,
+        &m1.outputs,
+        &mut rng,
+    )
+    .unwrap();
+    backend::verify(
+        EndpointType::ZeusSkMix,
+        &params,
+        &m1.outputs,
+        &m2.outputs,
+        &m2.proof,
+        &mut rng,
+    )
+    .unwrap();
     // a TW proof offered for an SK endpoint is refused
     assert!(matches!(
-        backend::verify(EndpointType::ZeusSkMix, &params, &booth.outputs, &m1.outputs, &m1.proof, &mut rng),
+        backend::verify(
+            EndpointType::ZeusSkMix,
+            &params,
+            &booth.outputs,
+            &m1.outputs,
+            &m1.proof,
+            &mut rng
+        ),
         Err(VerifyError::WrongProofType { .. })
     ));
     // tampered mix output
     let mut bad = m2.outputs.clone();
     bad.swap(0, 3);
-    assert!(backend::verify(EndpointType::ZeusSkMix, &params, &m1.outputs, &bad, &m2.proof, &mut rng).is_err());
+    assert!(
+        backend::verify(
+            EndpointType::ZeusSkMix,
+            &params,
+            &m1.outputs,
+            &bad,
+            &m2.proof,
+            &mut rng
+        )
+        .is_err()
+    );
 
     assert_eq!(
-        backend::process(EndpointType::ZeusSkPartialDecrypt, &params, None, &m2.outputs, &mut rng)
-            .unwrap_err(),
+        backend::process(
+            EndpointType::ZeusSkPartialDecrypt,
+            &params,
+            None,
+            &m2.outputs,
+            &mut rng
+        )
+        .unwrap_err(),
         ZeusError::MissingSecret
     );
     let mut shares = Vec::new();
     for s in &secrets {
-        let pd = backend::process(EndpointType::ZeusSkPartialDecrypt, &params, Some(s), &m2.outputs, &mut rng)
-            .unwrap();
+        let pd = backend::process(
+            EndpointType::ZeusSkPartialDecrypt,
+            &params,
+            Some(s),
+            &m2.outputs,
+            &mut rng,
+        )
+        .unwrap();
         backend::verify(
             EndpointType::ZeusSkPartialDecrypt,
             &params,
@@ -78,9 +158,23 @@ fn pipeline_through_texts() {
         shares.extend(pd.outputs);
     }
     shares.reverse(); // order does not matter
-    let comb = backend::process(EndpointType::ZeusSkCombine, &params, None, &shares, &mut rng).unwrap();
-    backend::verify(EndpointType::ZeusSkCombine, &params, &shares, &comb.outputs, &comb.proof, &mut rng)
-        .unwrap();
+    let comb = backend::process(
+        EndpointType::ZeusSkCombine,
+        &params,
+        None,
+        &shares,
+        &mut rng,
+    )
+    .unwrap();
+    backend::verify(
+        EndpointType::ZeusSkCombine,
+        &params,
+        &shares,
+        &comb.outputs,
+        &comb.proof,
+        &mut rng,
+    )
+    .unwrap();
     let mut got: Vec<String> = comb
         .outputs
         .iter()
@@ -92,15 +186,36 @@ fn pipeline_through_texts() {
     assert_eq!(got, want);
 
     // a missing share is refused, naming what is missing
-    let e = backend::process(EndpointType::ZeusSkCombine, &params, None, &shares[1..], &mut rng)
-        .unwrap_err();
-    assert!(matches!(e, ZeusError::Verify(VerifyError::PartialDecryptionSet { .. })), "{e:?}");
+    let e = backend::process(
+        EndpointType::ZeusSkCombine,
+        &params,
+        None,
+        &shares[1..],
+        &mut rng,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ZeusError::Verify(VerifyError::PartialDecryptionSet { .. })
+        ),
+        "{e:?}"
+    );
     // a share with a broken proof is refused
     let mut forged = shares.clone();
     let mut s = DecryptionShare::from_text(&forged[0]).unwrap();
     s.factor = s.ciphertext.c1;
     forged[0] = s.to_text();
-    assert!(backend::process(EndpointType::ZeusSkCombine, &params, None, &forged, &mut rng).is_err());
+    assert!(
+        backend::process(
+            EndpointType::ZeusSkCombine,
+            &params,
+            None,
+            &forged,
+            &mut rng
+        )
+        .is_err()
+    );
 
     for t in EndpointType::ALL {
         assert_eq!(EndpointType::parse(t.as_str()).unwrap(), t);

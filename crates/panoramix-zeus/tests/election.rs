@@ -17,9 +17,12 @@ fn spec(n: usize, mixes: Vec<MixKind>) -> ElectionSpec {
 
 fn honest(n: usize) -> ElectionTranscript {
     let mut rng = ChaCha20Rng::from_seed([n as u8; 32]);
-    simulate_election(&spec(n, vec![MixKind::Tw, MixKind::Sk { rounds: 128 }]), &mut rng)
-        .unwrap()
-        .0
+    simulate_election(
+        &spec(n, vec![MixKind::Tw, MixKind::Sk { rounds: 128 }]),
+        &mut rng,
+    )
+    .unwrap()
+    .0
 }
 
 fn verify(t: &ElectionTranscript) -> Result<VerifyReport, VerifyError> {
@@ -68,7 +71,12 @@ fn zero_ballots_is_a_defined_error() {
     );
     let mut t = honest(2);
     t.ballots.clear();
-    assert_eq!(verify(&t).unwrap_err(), VerifyError::Empty { what: "ballots".into() });
+    assert_eq!(
+        verify(&t).unwrap_err(),
+        VerifyError::Empty {
+            what: "ballots".into()
+        }
+    );
     let ctx = MixContext::new("s", &t.public_key).unwrap();
     assert_eq!(
         tw::shuffle_and_prove(&ctx, &[], &mut rng).unwrap_err(),
@@ -84,10 +92,16 @@ fn zero_ballots_is_a_defined_error() {
 fn swapped_outputs_are_rejected() {
     let mut t = honest(4);
     t.mixes[0].output.swap(1, 2);
-    assert!(matches!(verify(&t), Err(VerifyError::TwProof { mix: 0, .. })));
+    assert!(matches!(
+        verify(&t),
+        Err(VerifyError::TwProof { mix: 0, .. })
+    ));
     let mut t = honest(4);
     t.mixes[1].output.swap(0, 3);
-    assert!(matches!(verify(&t), Err(VerifyError::SkRound { mix: 1, .. })));
+    assert!(matches!(
+        verify(&t),
+        Err(VerifyError::SkRound { mix: 1, .. })
+    ));
 }
 
 /// A mixer outputs a re-encryption of another input in place of one vote.
@@ -102,7 +116,10 @@ fn duplicated_vote_is_rejected() {
         t.mixes[k].output[1] = re;
         let e = verify(&t).unwrap_err();
         assert!(
-            matches!(e, VerifyError::TwProof { mix: 0, .. } | VerifyError::SkRound { mix: 1, .. }),
+            matches!(
+                e,
+                VerifyError::TwProof { mix: 0, .. } | VerifyError::SkRound { mix: 1, .. }
+            ),
             "{e:?}"
         );
     }
@@ -128,7 +145,10 @@ fn mixer_replacing_a_ciphertext_is_caught() {
         t.mixes[0].proof = proof;
         let e = verify(&t).unwrap_err();
         assert!(
-            matches!(e, VerifyError::TwProof { mix: 0, .. } | VerifyError::SkRound { mix: 0, .. }),
+            matches!(
+                e,
+                VerifyError::TwProof { mix: 0, .. } | VerifyError::SkRound { mix: 0, .. }
+            ),
             "{e:?}"
         );
     }
@@ -141,20 +161,34 @@ fn appended_and_truncated_lists_are_rejected() {
     t.mixes[0].output.push(extra);
     assert_eq!(
         verify(&t).unwrap_err(),
-        VerifyError::LengthMismatch { at: "mixes[0].output".into(), expected: 3, found: 4 }
+        VerifyError::LengthMismatch {
+            at: "mixes[0].output".into(),
+            expected: 3,
+            found: 4
+        }
     );
     let mut t = honest(3);
     t.mixes[1].output.pop();
-    assert!(matches!(verify(&t), Err(VerifyError::LengthMismatch { .. })));
+    assert!(matches!(
+        verify(&t),
+        Err(VerifyError::LengthMismatch { .. })
+    ));
     let mut t = honest(3);
     tw(&mut t, 0).u.pop();
     assert_eq!(
         verify(&t).unwrap_err(),
-        VerifyError::LengthMismatch { at: "mixes[0].proof.u".into(), expected: 3, found: 2 }
+        VerifyError::LengthMismatch {
+            at: "mixes[0].proof.u".into(),
+            expected: 3,
+            found: 2
+        }
     );
     let mut t = honest(3);
     tw(&mut t, 0).k_e.push(HexScalar(Scalar::ONE));
-    assert!(matches!(verify(&t), Err(VerifyError::LengthMismatch { .. })));
+    assert!(matches!(
+        verify(&t),
+        Err(VerifyError::LengthMismatch { .. })
+    ));
     // Sako-Kilian: a truncated collection, an appended collection element
     let mut t = honest(3);
     sk(&mut t, 1).collections[7].pop();
@@ -169,16 +203,28 @@ fn appended_and_truncated_lists_are_rejected() {
     let mut t = honest(3);
     let c = sk(&mut t, 1).collections[9][0];
     sk(&mut t, 1).collections[9].push(c);
-    assert!(matches!(verify(&t), Err(VerifyError::LengthMismatch { .. })));
+    assert!(matches!(
+        verify(&t),
+        Err(VerifyError::LengthMismatch { .. })
+    ));
     let mut t = honest(3);
     sk(&mut t, 1).randoms[2].pop();
-    assert!(matches!(verify(&t), Err(VerifyError::LengthMismatch { .. })));
+    assert!(matches!(
+        verify(&t),
+        Err(VerifyError::LengthMismatch { .. })
+    ));
     let mut t = honest(3);
     t.partial_decryptions[1].factors.pop();
-    assert!(matches!(verify(&t), Err(VerifyError::LengthMismatch { .. })));
+    assert!(matches!(
+        verify(&t),
+        Err(VerifyError::LengthMismatch { .. })
+    ));
     let mut t = honest(3);
     t.plaintexts.pop();
-    assert!(matches!(verify(&t), Err(VerifyError::LengthMismatch { .. })));
+    assert!(matches!(
+        verify(&t),
+        Err(VerifyError::LengthMismatch { .. })
+    ));
 }
 
 #[test]
@@ -188,13 +234,21 @@ fn non_permutation_offsets_are_rejected() {
     p.offsets[4][2] = p.offsets[4][0];
     assert_eq!(
         verify(&t).unwrap_err(),
-        VerifyError::NotAPermutation { mix: 1, round: 4, index: 2 }
+        VerifyError::NotAPermutation {
+            mix: 1,
+            round: 4,
+            index: 2
+        }
     );
     let mut t = honest(3);
     sk(&mut t, 1).offsets[0][1] = 3;
     assert_eq!(
         verify(&t).unwrap_err(),
-        VerifyError::NotAPermutation { mix: 1, round: 0, index: 1 }
+        VerifyError::NotAPermutation {
+            mix: 1,
+            round: 0,
+            index: 1
+        }
     );
 }
 
@@ -208,19 +262,29 @@ fn fewer_than_128_rounds_are_rejected() {
     p.randoms.pop();
     assert_eq!(
         verify(&t).unwrap_err(),
-        VerifyError::TooFewRounds { mix: 1, rounds: 127, min: 128 }
+        VerifyError::TooFewRounds {
+            mix: 1,
+            rounds: 127,
+            min: 128
+        }
     );
     // declaring 128 but carrying 127 is a length error
     let mut t = honest(2);
     sk(&mut t, 1).collections.pop();
-    assert!(matches!(verify(&t), Err(VerifyError::LengthMismatch { .. })));
+    assert!(matches!(
+        verify(&t),
+        Err(VerifyError::LengthMismatch { .. })
+    ));
     // the prover refuses too
     let ctx = MixContext::new(&t.session_id, &t.public_key).unwrap();
     let input: Vec<Ciphertext> = t.ballots.iter().map(|b| b.ciphertext).collect();
     let mut rng = ChaCha20Rng::from_seed([1; 32]);
     assert_eq!(
         sk::shuffle_and_prove(&ctx, &input, 3, &mut rng).unwrap_err(),
-        ZeusError::TooFewRounds { rounds: 3, min: 128 }
+        ZeusError::TooFewRounds {
+            rounds: 3,
+            min: 128
+        }
     );
 }
 
@@ -228,7 +292,10 @@ fn fewer_than_128_rounds_are_rejected() {
 fn wrong_session_id_is_rejected() {
     let mut t = honest(2);
     t.session_id.push('x');
-    assert_eq!(verify(&t).unwrap_err(), VerifyError::TrusteeKeyProof { trustee: 0 });
+    assert_eq!(
+        verify(&t).unwrap_err(),
+        VerifyError::TrusteeKeyProof { trustee: 0 }
+    );
     // a mix proof made for another session does not verify in this one
     let t = honest(2);
     let mut rng = ChaCha20Rng::from_seed([2; 32]);
@@ -243,10 +310,14 @@ fn wrong_session_id_is_rejected() {
     let b = encrypt_ballot("another election", &t.public_key, b"x", &mut rng).unwrap();
     let mut t2 = t.clone();
     t2.ballots[0] = b;
-    assert_eq!(verify(&t2).unwrap_err(), VerifyError::BallotProof { ballot: 0 });
+    assert_eq!(
+        verify(&t2).unwrap_err(),
+        VerifyError::BallotProof { ballot: 0 }
+    );
 }
 
-const NON_CANONICAL_POINT: &str = "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f";
+const NON_CANONICAL_POINT: &str =
+    "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f";
 const IDENTITY: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 const L_HEX: &str = "edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010";
 
@@ -266,7 +337,10 @@ fn non_canonical_points_and_scalars_and_identity_are_rejected() {
     let e = verify_election(&json.replace(&u0, IDENTITY)).unwrap_err();
     assert_eq!(
         e,
-        VerifyError::Encoding { at: "mixes[0].proof.u[0]".into(), reason: DecodeError::IdentityPoint }
+        VerifyError::Encoding {
+            at: "mixes[0].proof.u[0]".into(),
+            reason: DecodeError::IdentityPoint
+        }
     );
     // identity as a ciphertext component in a mix output
     let mut t2 = t.clone();
@@ -295,7 +369,10 @@ fn non_canonical_points_and_scalars_and_identity_are_rejected() {
     t3.trustees[1].public_key = Point([0; 32]);
     assert!(matches!(
         verify(&t3),
-        Err(VerifyError::Encoding { reason: DecodeError::IdentityPoint, .. })
+        Err(VerifyError::Encoding {
+            reason: DecodeError::IdentityPoint,
+            ..
+        })
     ));
 }
 
@@ -307,43 +384,94 @@ fn keys_ballots_decryption_and_result_are_checked() {
     assert_eq!(verify(&t).unwrap_err(), VerifyError::JointKeyMismatch);
     let mut t = t0.clone();
     t.trustees[1].proof.response = HexScalar(t.trustees[1].proof.response.0 + Scalar::ONE);
-    assert_eq!(verify(&t).unwrap_err(), VerifyError::TrusteeKeyProof { trustee: 1 });
+    assert_eq!(
+        verify(&t).unwrap_err(),
+        VerifyError::TrusteeKeyProof { trustee: 1 }
+    );
     let mut t = t0.clone();
     t.trustees[2] = t.trustees[0];
-    assert_eq!(verify(&t).unwrap_err(), VerifyError::DuplicateTrustee { trustee: 2, first: 0 });
+    assert_eq!(
+        verify(&t).unwrap_err(),
+        VerifyError::DuplicateTrustee {
+            trustee: 2,
+            first: 0
+        }
+    );
     let mut t = t0.clone();
     t.ballots[2].proof.response = HexScalar(Scalar::ONE);
-    assert_eq!(verify(&t).unwrap_err(), VerifyError::BallotProof { ballot: 2 });
+    assert_eq!(
+        verify(&t).unwrap_err(),
+        VerifyError::BallotProof { ballot: 2 }
+    );
     let mut t = t0.clone();
     t.ballots[2] = t.ballots[0];
-    assert_eq!(verify(&t).unwrap_err(), VerifyError::DuplicateBallot { ballot: 2, first: 0 });
+    assert_eq!(
+        verify(&t).unwrap_err(),
+        VerifyError::DuplicateBallot {
+            ballot: 2,
+            first: 0
+        }
+    );
     let mut t = t0.clone();
     t.mixes[1].mixer = t.mixes[0].mixer.clone();
-    assert!(matches!(verify(&t), Err(VerifyError::DuplicateMixer { mix: 1, first: 0, .. })));
+    assert!(matches!(
+        verify(&t),
+        Err(VerifyError::DuplicateMixer {
+            mix: 1,
+            first: 0,
+            ..
+        })
+    ));
     let mut t = t0.clone();
     t.mixes.clear();
-    assert_eq!(verify(&t).unwrap_err(), VerifyError::Empty { what: "mixes".into() });
+    assert_eq!(
+        verify(&t).unwrap_err(),
+        VerifyError::Empty {
+            what: "mixes".into()
+        }
+    );
     let mut t = t0.clone();
     t.partial_decryptions[1].factors[2] = t.partial_decryptions[0].factors[2];
-    assert_eq!(verify(&t).unwrap_err(), VerifyError::DecryptionProof { trustee: 1, index: 2 });
+    assert_eq!(
+        verify(&t).unwrap_err(),
+        VerifyError::DecryptionProof {
+            trustee: 1,
+            index: 2
+        }
+    );
     let mut t = t0.clone();
     t.partial_decryptions[1].trustee = 0;
-    assert!(matches!(verify(&t), Err(VerifyError::PartialDecryptionSet { position: 1, .. })));
+    assert!(matches!(
+        verify(&t),
+        Err(VerifyError::PartialDecryptionSet { position: 1, .. })
+    ));
     let mut t = t0.clone();
     t.partial_decryptions.pop();
-    assert!(matches!(verify(&t), Err(VerifyError::LengthMismatch { .. })));
+    assert!(matches!(
+        verify(&t),
+        Err(VerifyError::LengthMismatch { .. })
+    ));
     let mut t = t0.clone();
     t.plaintexts.swap(0, 1);
-    assert_eq!(verify(&t).unwrap_err(), VerifyError::PlaintextMismatch { index: 0 });
+    assert_eq!(
+        verify(&t).unwrap_err(),
+        VerifyError::PlaintextMismatch { index: 0 }
+    );
     let mut t = t0.clone();
     t.version = "panoramix/zeus/v0".into();
-    assert!(matches!(verify(&t), Err(VerifyError::UnsupportedVersion { .. })));
+    assert!(matches!(
+        verify(&t),
+        Err(VerifyError::UnsupportedVersion { .. })
+    ));
 }
 
 #[test]
 fn malformed_json_reports_a_path() {
     let e = verify_election("{\"version\": 3}").unwrap_err();
-    assert!(matches!(e, VerifyError::Malformed { ref at, .. } if at == "version"), "{e:?}");
+    assert!(
+        matches!(e, VerifyError::Malformed { ref at, .. } if at == "version"),
+        "{e:?}"
+    );
     assert!(verify_election("").is_err());
     assert!(verify_election("[]").is_err());
 }

@@ -65,7 +65,10 @@ fn fixture() -> &'static Fixture {
             }
             pos += seg.len() + 1;
         }
-        Fixture { json, hex_positions }
+        Fixture {
+            json,
+            hex_positions,
+        }
     })
 }
 

@@ -24,7 +24,9 @@ fn spec(n: usize) -> ElectionSpec {
         session_id: format!("panoramix/zeus/kat/n={n}"),
         trustees: 3,
         mixes: vec![MixKind::Tw, MixKind::Sk { rounds: 128 }],
-        plaintexts: (0..n).map(|i| format!("ballot-{i:04}").into_bytes()).collect(),
+        plaintexts: (0..n)
+            .map(|i| format!("ballot-{i:04}").into_bytes())
+            .collect(),
     }
 }
 
@@ -41,8 +43,12 @@ fn build(n: usize) -> (Value, String) {
     let digest = hex::encode(Sha256::digest(tjson.as_bytes()));
     let ctx = MixContext::new(&t.session_id, &t.public_key).unwrap();
     let input: Vec<Ciphertext> = t.ballots.iter().map(|b| b.ciphertext).collect();
-    let MixProof::Tw(twp) = &t.mixes[0].proof else { panic!() };
-    let MixProof::Sk(skp) = &t.mixes[1].proof else { panic!() };
+    let MixProof::Tw(twp) = &t.mixes[0].proof else {
+        panic!()
+    };
+    let MixProof::Sk(skp) = &t.mixes[1].proof else {
+        panic!()
+    };
     let ch = tw::tw_challenges(&ctx, &input, &t.mixes[0].output, twp);
     let bits: String = sk::sk_challenge_bits(&ctx, &t.mixes[0].output, &t.mixes[1].output, skp)
         .iter()
