@@ -27,7 +27,10 @@ fn python_verifier_accepts_vectors_and_rejects_mutations() {
     };
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "python verifier failed:\n{stdout}\n{stderr}");
+    assert!(
+        out.status.success(),
+        "python verifier failed:\n{stdout}\n{stderr}"
+    );
     assert_eq!(stdout.matches(": VALID").count(), 3, "{stdout}");
     assert_eq!(stdout.matches("mutations rejected").count(), 3, "{stdout}");
 }
