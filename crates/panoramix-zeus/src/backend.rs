@@ -342,7 +342,7 @@ fn check_same<S: AsRef<str>>(expected: &[String], outputs: &[S]) -> Result<(), V
     }
     for (i, (e, o)) in expected.iter().zip(outputs.iter()).enumerate() {
         if e != o.as_ref() {
-            return Err(VerifyError::BoothOutputMismatch { index: i });
+            return Err(VerifyError::OutputMismatch { index: i });
         }
     }
     Ok(())
@@ -410,8 +410,7 @@ pub fn verify<S: AsRef<str>, T: AsRef<str>, R: RngCore + CryptoRng>(
                 if sh.ciphertext != input[i] {
                     return Err(VerifyError::Malformed {
                         at: format!("output[{i}].ciphertext"),
-                        reason: "share is not for input ciphertext {i}"
-                            .replace("{i}", &i.to_string()),
+                        reason: format!("share is not for input ciphertext {i}"),
                     });
                 }
                 shares.push(sh);

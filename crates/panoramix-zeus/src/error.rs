@@ -197,9 +197,10 @@ pub enum VerifyError {
         /// Earlier ballot.
         first: usize,
     },
-    /// A booth output differs from the ciphertext of the accepted ballot.
-    #[error("booth output {index} is not the ciphertext of accepted ballot {index}")]
-    BoothOutputMismatch {
+    /// An endpoint output differs from the result recomputed from its inputs
+    /// (booth, combine).
+    #[error("output {index} differs from the result recomputed from the inputs")]
+    OutputMismatch {
         /// Index.
         index: usize,
     },
