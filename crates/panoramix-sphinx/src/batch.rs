@@ -140,7 +140,7 @@ fn peel_chunk<S>(
         match verify_and_open(params, bytes, &keys, seen) {
             Ok((routing, payload)) => {
                 if routing.flag == FLAG_FORWARD {
-                    next_halves.push(&*alpha * (keys.blinding * half));
+                    next_halves.push(*alpha * (keys.blinding * half));
                 }
                 *stage = Stage::Opened {
                     tag: keys.replay_tag(),

@@ -101,15 +101,12 @@ pub enum Error {
     /// The replay cache belongs to another mix key.
     #[error("replay cache belongs to another mix key")]
     CacheKeyMismatch,
-    /// A SURB reply was opened with secrets of another SURB.
-    #[error("reply does not belong to this SURB")]
-    SurbMismatch,
 }
 
 impl Error {
     /// A stable short name: `malformed`, `bad_mac`, `replay`, `bad_payload_tag`,
     /// `too_many_hops`, `empty_route`, `duplicate_hop`, `payload_too_long`,
-    /// `invalid_params`, `replay_cache_full`, `cache_key_mismatch`, `surb_mismatch`.
+    /// `invalid_params`, `replay_cache_full`, `cache_key_mismatch`.
     pub fn code(&self) -> &'static str {
         match self {
             Error::Malformed(_) => "malformed",
@@ -123,7 +120,6 @@ impl Error {
             Error::InvalidParams(_) => "invalid_params",
             Error::ReplayCacheFull { .. } => "replay_cache_full",
             Error::CacheKeyMismatch => "cache_key_mismatch",
-            Error::SurbMismatch => "surb_mismatch",
         }
     }
 }

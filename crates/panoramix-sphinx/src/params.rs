@@ -164,7 +164,9 @@ impl SphinxParams {
     ///
     /// `HEADER_LEN` must be `HEADER_FIXED_LEN + r · HOP_LEN` (49 + 33·r) for some r.
     pub fn from_lengths(header_len: usize, body_len: usize) -> Result<Self, Error> {
-        if header_len <= HEADER_FIXED_LEN || (header_len - HEADER_FIXED_LEN) % HOP_LEN != 0 {
+        if header_len <= HEADER_FIXED_LEN
+            || !(header_len - HEADER_FIXED_LEN).is_multiple_of(HOP_LEN)
+        {
             return Err(Error::InvalidParams(
                 "HEADER_LEN must be 49 + 33 * max_hops",
             ));

@@ -154,7 +154,9 @@ impl ReplayCache {
         n.copy_from_slice(&bytes[ADDRESS_LEN + 8..head]);
         let count = u64::from_be_bytes(n);
         let body = &bytes[head..];
-        if body.len() % REPLAY_TAG_LEN != 0 || (body.len() / REPLAY_TAG_LEN) as u64 != count {
+        if !body.len().is_multiple_of(REPLAY_TAG_LEN)
+            || (body.len() / REPLAY_TAG_LEN) as u64 != count
+        {
             return Err(Malformed::WrongLength {
                 expected: head.saturating_add((count as usize).saturating_mul(REPLAY_TAG_LEN)),
                 got: bytes.len(),
@@ -203,7 +205,7 @@ impl<'de> Deserialize<'de> for ReplayCache {
         let flat = B64
             .decode(w.tags.as_bytes())
             .map_err(|_| serde::de::Error::custom("replay tags: invalid base64"))?;
-        if flat.len() % REPLAY_TAG_LEN != 0 {
+        if !flat.len().is_multiple_of(REPLAY_TAG_LEN) {
             return Err(serde::de::Error::custom(
                 "replay tags: length not a multiple of 16",
             ));

@@ -592,6 +592,6 @@ proptest! {
         let _ = Surb::from_bytes(&params, &data);
         let _ = ReplayCache::from_bytes(&data);
         let _ = MixPublicKey::from_bytes(&data);
-        let _ = process_batch(&m[0], &params, &mut c, &[text.clone()], &mut rng(1));
+        let _ = process_batch(&m[0], &params, &mut c, std::slice::from_ref(&text), &mut rng(1));
     }
 }
