@@ -78,6 +78,32 @@ impl EndpointType {
     }
 }
 
+impl std::fmt::Display for EndpointType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for EndpointType {
+    type Err = ZeusError;
+    fn from_str(s: &str) -> Result<Self, ZeusError> {
+        EndpointType::parse(s)
+    }
+}
+
+impl Serialize for EndpointType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for EndpointType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s: std::borrow::Cow<'de, str> = Deserialize::deserialize(d)?;
+        EndpointType::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 fn default_rounds() -> u32 {
     MIN_SK_ROUNDS
 }

@@ -221,4 +221,12 @@ fn pipeline_through_texts() {
         assert_eq!(EndpointType::parse(t.as_str()).unwrap(), t);
     }
     assert!(EndpointType::parse("SPHINXMIX").is_err());
+    assert_eq!(
+        serde_json::to_string(&EndpointType::ZeusTwMix).unwrap(),
+        "\"ZEUS_TW_MIX\""
+    );
+    assert_eq!(
+        "ZEUS_SK_COMBINE".parse::<EndpointType>().unwrap(),
+        EndpointType::ZeusSkCombine
+    );
 }
