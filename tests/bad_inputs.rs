@@ -210,6 +210,21 @@ fn bad_inputs_change_nothing() {
         .send_raw("POST", "/panoramix/messages/", &once)
         .unwrap();
 
+    let would_be_authority = srv.client();
+    let reg = would_be_authority.register_action("boss", Some("authority"), "SPHINXMIX", json!({}));
+    let cid_reg = would_be_authority
+        .self_consensus("register", std::slice::from_ref(&reg))
+        .unwrap();
+    let self_authority = applied(&would_be_authority, &reg, &cid_reg);
+    let msg_with_consensus = {
+        let info = stranger.info("message", "create", Map::new());
+        let data = json!({"endpoint_id": "gw", "box": "INBOX", "sender": "s", "recipient": "r", "text": "old"});
+        stranger
+            .envelope(data, info, Some(json!({"consensus_id": cid_reg})))
+            .unwrap()
+            .to_string()
+            .into_bytes()
+    };
     let msg = |data: Json| message_body(&stranger, data);
     let good = json!({"endpoint_id": "gw", "box": "INBOX", "sender": "s", "recipient": "r", "text": "fresh"});
     let mut tampered: Json = serde_json::from_slice(&msg(good.clone())).unwrap();
@@ -479,6 +494,22 @@ fn bad_inputs_change_nothing() {
             "POST",
             "/panoramix/contributions/",
             forged_contribution,
+        ),
+        case(
+            "registering oneself as an authority",
+            403,
+            "forbidden",
+            "POST",
+            "/panoramix/peers/",
+            self_authority,
+        ),
+        case(
+            "by_consensus on a route that applies none",
+            400,
+            "invalid",
+            "POST",
+            "/panoramix/messages/",
+            msg_with_consensus,
         ),
         case(
             "unknown path",

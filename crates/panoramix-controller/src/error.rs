@@ -176,9 +176,15 @@ mod tests {
         assert_eq!(codes.len(), all.len(), "codes are unique");
         for e in &all {
             let s = e.status();
-            assert!((400..500).contains(&s) || matches!(e, ApiError::Internal(_)), "{e:?} -> {s}");
+            assert!(
+                (400..500).contains(&s) || matches!(e, ApiError::Internal(_)),
+                "{e:?} -> {s}"
+            );
             assert_eq!(e.body()["error"]["code"], e.code());
         }
-        assert_eq!(ApiError::Internal("secret detail".into()).body()["error"]["message"], "internal error");
+        assert_eq!(
+            ApiError::Internal("secret detail".into()).body()["error"]["message"],
+            "internal error"
+        );
     }
 }

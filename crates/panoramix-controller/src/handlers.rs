@@ -145,6 +145,15 @@ fn signed<H: Host>(
     let json: Json = serde_json::from_slice(&req.body)
         .map_err(|e| ApiError::Malformed(format!("body is not valid JSON: {e}")))?;
     let v = envelope::verify(&json)?;
+    let applies_consensus = matches!(
+        (resource, operation),
+        ("peer", "create") | ("endpoint", _) | ("role", "update")
+    );
+    if v.by_consensus.is_some() && !applies_consensus {
+        return Err(ApiError::Invalid(format!(
+            "`by_consensus` has no meaning for {resource}/{operation}"
+        )));
+    }
     if v.info_str("resource") != Some(resource) || v.info_str("operation") != Some(operation) {
         return Err(ApiError::Invalid(format!(
             "info.resource must be `{resource}` and info.operation `{operation}` on this path"
@@ -298,12 +307,16 @@ fn get_negotiation(tx: &mut dyn Tx, id: &str) -> Res {
 
 fn list_negotiations<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) -> Res {
     let limit = q.limit(c.config.page_default, c.config.page_max)?;
-    let rows = match q.get("consensus") {
-        Some(cid) => tx.query(
+    let rows = match (q.get("consensus"), q.get("title")) {
+        (Some(cid), _) => tx.query(
             &format!("SELECT {NEG_COLS} FROM negotiations WHERE consensus = ?1"),
             &[cid.into()],
         )?,
-        None => tx.query(
+        (None, Some(title)) => tx.query(
+            &format!("SELECT {NEG_COLS} FROM negotiations WHERE title = ?1 AND id > ?2 ORDER BY id LIMIT ?3"),
+            &[title.into(), q.get("after").unwrap_or("").into(), SqlValue::Int(limit)],
+        )?,
+        (None, None) => tx.query(
             &format!("SELECT {NEG_COLS} FROM negotiations WHERE id > ?1 ORDER BY id LIMIT ?2"),
             &[q.get("after").unwrap_or("").into(), SqlValue::Int(limit)],
         )?,
@@ -657,6 +670,11 @@ fn create_peer<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Res
         if !model::valid_role(r) {
             return Err(ApiError::Invalid(
                 "`role` must be 1 to 32 characters of [a-z0-9_-]".into(),
+            ));
+        }
+        if r == "authority" {
+            return Err(ApiError::Forbidden(
+                "the authority role is assigned by the authorities, not at registration".into(),
             ));
         }
     }

@@ -126,6 +126,7 @@ pub const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS nonces (signer TEXT NOT NULL, nonce TEXT NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (signer, nonce))",
     "CREATE INDEX IF NOT EXISTS nonces_ts ON nonces (ts)",
     "CREATE TABLE IF NOT EXISTS negotiations (id TEXT PRIMARY KEY, title TEXT NOT NULL, participants TEXT, status TEXT NOT NULL, text TEXT, timestamp TEXT, consensus TEXT UNIQUE, signings TEXT, created_by TEXT NOT NULL, created_at INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS negotiations_title ON negotiations (title)",
     "CREATE TABLE IF NOT EXISTS contributions (id INTEGER PRIMARY KEY AUTOINCREMENT, negotiation_id TEXT NOT NULL, signer TEXT NOT NULL, key_data TEXT NOT NULL, text TEXT NOT NULL, signature TEXT NOT NULL, latest INTEGER NOT NULL, created_at INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS contributions_neg ON contributions (negotiation_id, latest)",
     "CREATE TABLE IF NOT EXISTS consensus_uses (consensus_id TEXT NOT NULL, part INTEGER NOT NULL, action TEXT NOT NULL, PRIMARY KEY (consensus_id, part))",

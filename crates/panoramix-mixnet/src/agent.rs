@@ -1,0 +1,878 @@
+//! The contributor agent: follows the mix-net's endpoints, pulls input over links,
+//! closes inboxes, processes, uploads, co-signs what co-owners propose only after
+//! recomputing it, marks endpoints PROCESSED and starts the next cycle. Its state is
+//! a JSON file, written before every upload, so it survives restarts.
+
+use crate::backend::{
+    Backend, BackendError, EndpointView, Msg, Processed, Processing, Secrets, backend,
+};
+use crate::mixnet::MixnetSpec;
+use panoramix_client::{Action, Client, ClientError};
+use panoramix_core::canonical;
+use panoramix_core::model::message_hash;
+use panoramix_core::negotiation::Text;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value as Json, json};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::PathBuf;
+
+/// Agent errors.
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    /// The controller refused or could not be reached.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// A backend failed.
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    /// The state file or configuration is unusable.
+    #[error("{0}")]
+    State(String),
+}
+
+/// What the agent keeps on disk.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AgentState {
+    /// The joint peer of the mix-net.
+    pub mixnet: String,
+    /// The cycle being worked on.
+    #[serde(default = "one")]
+    pub cycle: u64,
+    /// Stop after this many cycles (0: never).
+    #[serde(default)]
+    pub max_cycles: u64,
+    /// Outputs computed for own endpoints, kept until uploaded and agreed.
+    #[serde(default)]
+    pub processed: BTreeMap<String, Processed>,
+    /// Complaints already filed (endpoint id).
+    #[serde(default)]
+    pub complaints: BTreeSet<String>,
+}
+
+fn one() -> u64 {
+    1
+}
+
+/// What one step did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Step {
+    /// Something changed on the controller.
+    pub acted: bool,
+    /// `max_cycles` cycles are complete.
+    pub finished: bool,
+    /// Human-readable events.
+    pub events: Vec<String>,
+}
+
+/// How an agent misbehaves (for tests of the honest agents' checks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cheat {
+    /// Drop one output.
+    Drop,
+    /// Output one message twice.
+    Duplicate,
+    /// Replace one output with a copy of another input's processing... or garbage.
+    Replace,
+    /// Attach a proof for different data.
+    ForgeProof,
+}
+
+/// A contributor agent.
+pub struct Agent {
+    client: Client,
+    secrets: Secrets,
+    state: AgentState,
+    state_path: Option<PathBuf>,
+    backend: Box<dyn Backend>,
+    verified: HashSet<String>,
+    cheat: Option<Cheat>,
+}
+
+struct Ctx {
+    joint: String,
+    owners: Vec<String>,
+    spec: MixnetSpec,
+    trustees: Vec<String>,
+}
+
+fn data_of(part: &canonical::Value) -> Json {
+    canonical::to_json(part.get("data").unwrap_or(&canonical::Value::Null))
+}
+
+fn action_of(part: &canonical::Value, method: &str, path: &str) -> Action {
+    Action {
+        method: method.into(),
+        path: path.into(),
+        data: canonical::to_json(part.get("data").unwrap_or(&canonical::Value::Null)),
+        info: canonical::to_json(part.get("info").unwrap_or(&canonical::Value::Null)),
+    }
+}
+
+fn view(ep: &Json) -> EndpointView {
+    EndpointView {
+        id: ep["endpoint_id"].as_str().unwrap_or_default().to_owned(),
+        endpoint_type: ep["endpoint_type"].as_str().unwrap_or_default().to_owned(),
+        params: ep["endpoint_params"].clone(),
+    }
+}
+
+fn msgs(items: &[Json]) -> Vec<Msg> {
+    items.iter().map(Msg::from_json).collect()
+}
+
+fn ignore_conflict(r: Result<Json, ClientError>) -> Result<(), ClientError> {
+    match r {
+        Ok(_) => Ok(()),
+        Err(e) if matches!(e.status(), Some(409)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+impl Agent {
+    /// An agent for `client` with these secrets and state; the state is saved to
+    /// `state_path` (if any) whenever it changes.
+    pub fn new(
+        client: Client,
+        secrets: Secrets,
+        state: AgentState,
+        state_path: Option<PathBuf>,
+    ) -> Result<Agent, AgentError> {
+        let joint = client.peer(&state.mixnet)?;
+        let name = joint["crypto_backend"].as_str().unwrap_or_default();
+        let backend =
+            backend(name).ok_or_else(|| AgentError::State(format!("unknown backend {name}")))?;
+        Ok(Agent {
+            client,
+            secrets,
+            state,
+            state_path,
+            backend,
+            verified: HashSet::new(),
+            cheat: None,
+        })
+    }
+
+    /// Make this agent cheat (tests only).
+    pub fn set_cheat(&mut self, cheat: Option<Cheat>) {
+        self.cheat = cheat;
+    }
+
+    /// The agent's state.
+    pub fn state(&self) -> &AgentState {
+        &self.state
+    }
+
+    /// The client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    fn save(&self) -> Result<(), AgentError> {
+        if let Some(p) = &self.state_path {
+            let tmp = p.with_extension("tmp");
+            let s = serde_json::to_string_pretty(&self.state)
+                .map_err(|e| AgentError::State(e.to_string()))?;
+            std::fs::write(&tmp, s)
+                .map_err(|e| AgentError::State(format!("{}: {e}", tmp.display())))?;
+            std::fs::rename(&tmp, p)
+                .map_err(|e| AgentError::State(format!("{}: {e}", p.display())))?;
+        }
+        Ok(())
+    }
+
+    fn ctx(&self) -> Result<Ctx, AgentError> {
+        let joint = self.client.peer(&self.state.mixnet)?;
+        let owners: Vec<String> = joint["owners"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|o| o["owner_key_id"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let spec: MixnetSpec =
+            serde_json::from_value(joint["crypto_params"].clone()).map_err(|e| {
+                AgentError::State(format!(
+                    "the joint peer's crypto_params are not a mix-net description: {e}"
+                ))
+            })?;
+        let mut trustees = Vec::new();
+        if spec.backend == "ZEUS" {
+            for o in &owners {
+                let p = self.client.peer(o)?;
+                trustees.push(
+                    p["crypto_params"]["trustee_key"]["public_key"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                );
+            }
+        }
+        Ok(Ctx {
+            joint: self.state.mixnet.clone(),
+            owners,
+            spec,
+            trustees,
+        })
+    }
+
+    /// Do what can be done now.
+    pub fn step(&mut self) -> Result<Step, AgentError> {
+        let mut st = Step::default();
+        let cx = self.ctx()?;
+        let me = self.client.id();
+        if !cx.owners.contains(&me) {
+            return Err(AgentError::State(
+                "this key is not an owner of the mix-net".into(),
+            ));
+        }
+        loop {
+            let c = self.state.cycle;
+            match self.client.endpoint(&cx.spec.result(c)) {
+                Ok(ep) if ep["status"] == "PROCESSED" => {
+                    if self.state.max_cycles != 0 && c >= self.state.max_cycles {
+                        st.finished = true;
+                        return Ok(st);
+                    }
+                    self.state.cycle += 1;
+                    self.state
+                        .processed
+                        .retain(|k, _| !k.starts_with(&format!("{}-{c}-", cx.spec.name)));
+                    self.save()?;
+                    st.events.push(format!("cycle {c} complete"));
+                }
+                _ => break,
+            }
+        }
+        let c = self.state.cycle;
+        let graph = cx.spec.graph(&cx.joint, &cx.owners, &cx.trustees, c);
+        let mut endpoints = Vec::new();
+        let mut missing = false;
+        for g in &graph {
+            let id = g["endpoint_id"].as_str().unwrap_or_default();
+            match self.client.endpoint(id) {
+                Ok(ep) => endpoints.push(ep),
+                Err(e) if e.status() == Some(404) => missing = true,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if missing {
+            self.ensure_graph(&cx, c, &graph, &mut st)?;
+            return Ok(st);
+        }
+        for ep in &endpoints {
+            self.handle(&cx, ep, &mut st)?;
+        }
+        Ok(st)
+    }
+
+    fn find_negotiation(&self, cx: &Ctx, title: &str) -> Result<Option<Json>, AgentError> {
+        let r = self
+            .client
+            .get(&format!("/panoramix/negotiations/?title={}", pct(title)))?;
+        let mut want = cx.owners.clone();
+        want.sort();
+        for n in r["data"].as_array().cloned().unwrap_or_default() {
+            let mut ps: Vec<String> = n["participants"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            ps.sort();
+            if ps == want {
+                return Ok(Some(n));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The coordinator (first owner) proposes; every owner checks with `check` and
+    /// signs the same text. Returns the agreed text once the negotiation is done.
+    fn negotiate(
+        &mut self,
+        cx: &Ctx,
+        title: &str,
+        propose: &dyn Fn(&Client) -> Vec<Action>,
+        check: &dyn Fn(&Text) -> Result<(), String>,
+        st: &mut Step,
+    ) -> Result<Option<Text>, AgentError> {
+        let me = self.client.id();
+        let coordinator = cx.owners[0] == me;
+        let neg = match self.find_negotiation(cx, title)? {
+            Some(n) => n,
+            None if coordinator => {
+                self.client.create_negotiation(title, Some(&cx.owners))?;
+                st.acted = true;
+                return Ok(None);
+            }
+            None => return Ok(None),
+        };
+        if neg["status"] == "DONE" {
+            return Ok(Text::parse(neg["text"].as_str().unwrap_or_default()).ok());
+        }
+        let nid = neg["id"].as_str().unwrap_or_default().to_owned();
+        let contribs = self.client.contributions(&nid)?;
+        if contribs
+            .iter()
+            .any(|c| c["signer_key_id"].as_str() == Some(me.as_str()))
+        {
+            return Ok(None);
+        }
+        if coordinator {
+            let text = Client::text_for(&propose(&self.client), true, BTreeMap::new());
+            let r = self.client.contribute(&nid, &text)?;
+            st.acted = true;
+            st.events.push(format!("proposed {title}"));
+            if r["consensus"].is_string() {
+                return Ok(Text::parse(&text).ok());
+            }
+            return Ok(None);
+        }
+        let Some(proposal) = contribs
+            .iter()
+            .find(|c| c["signer_key_id"].as_str() == Some(cx.owners[0].as_str()))
+        else {
+            return Ok(None);
+        };
+        let text_s = proposal["text"].as_str().unwrap_or_default().to_owned();
+        let text = Text::parse(&text_s).map_err(|e| AgentError::State(e.to_string()))?;
+        match check(&text) {
+            Ok(()) => {
+                let r = self.client.contribute(&nid, &text_s)?;
+                st.acted = true;
+                st.events.push(format!("co-signed {title}"));
+                Ok(if r["consensus"].is_string() {
+                    Some(text)
+                } else {
+                    None
+                })
+            }
+            Err(reason) => {
+                self.complain(title, &reason, st)?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Record a refusal in the audit log: a signed, non-accepting contribution that
+    /// names the endpoint and the reason.
+    fn complain(&mut self, about: &str, reason: &str, st: &mut Step) -> Result<(), AgentError> {
+        if self.state.complaints.contains(about) {
+            return Ok(());
+        }
+        let neg = self
+            .client
+            .create_negotiation(&format!("complaint:{about}"), Some(&[self.client.id()]))?;
+        let mut meta = BTreeMap::new();
+        meta.insert("accept".into(), canonical::Value::Int(0));
+        let body = canonical::Value::dict([
+            ("complaint", canonical::Value::str(about)),
+            ("reason", canonical::Value::str(reason)),
+        ]);
+        self.client.contribute(&neg, &Text::encode(body, meta))?;
+        tracing::warn!(about, reason, "refused to co-sign");
+        st.events.push(format!("REFUSED {about}: {reason}"));
+        self.state.complaints.insert(about.to_owned());
+        self.save()?;
+        st.acted = true;
+        Ok(())
+    }
+
+    fn ensure_graph(
+        &mut self,
+        cx: &Ctx,
+        c: u64,
+        graph: &[Json],
+        st: &mut Step,
+    ) -> Result<(), AgentError> {
+        let title = format!("graph:{}:{c}", cx.joint);
+        let expected: Vec<Json> = graph.to_vec();
+        let propose = |cl: &Client| {
+            expected
+                .iter()
+                .map(|g| cl.endpoint_action(g))
+                .collect::<Vec<_>>()
+        };
+        let check = |t: &Text| -> Result<(), String> {
+            let canonical::Value::List(parts) = &t.body else {
+                return Err("graph proposal is not a list".into());
+            };
+            if parts.len() != expected.len() {
+                return Err("graph proposal has the wrong number of endpoints".into());
+            }
+            for (p, g) in parts.iter().zip(&expected) {
+                let mut want = g.clone();
+                want["status"] = json!("OPEN");
+                let want = canonical::from_json(&want).map_err(|e| e.to_string())?;
+                if p.get("data") != Some(&want) {
+                    return Err(format!(
+                        "endpoint {} differs from the agreed graph",
+                        g["endpoint_id"]
+                    ));
+                }
+                if p.get("info")
+                    .and_then(|i| i.get("resource"))
+                    .and_then(canonical::Value::as_str)
+                    != Some("endpoint")
+                {
+                    return Err("graph proposal contains something other than endpoints".into());
+                }
+            }
+            Ok(())
+        };
+        let Some(text) = self.negotiate(cx, &title, &propose, &check, st)? else {
+            return Ok(());
+        };
+        let me = self.client.id();
+        let neg = self.find_negotiation(cx, &title)?.unwrap_or(Json::Null);
+        let cid = neg["consensus"].as_str().unwrap_or_default().to_owned();
+        if let canonical::Value::List(parts) = &text.body {
+            for (i, p) in parts.iter().enumerate() {
+                let data = data_of(p);
+                let peer = data["peer_id"].as_str().unwrap_or_default();
+                let id = data["endpoint_id"].as_str().unwrap_or_default();
+                let mine = peer == me || (peer == cx.joint && cx.owners[0] == me);
+                if !mine {
+                    continue;
+                }
+                if self.client.endpoint(id).is_ok() {
+                    continue;
+                }
+                let a = action_of(p, "POST", "/panoramix/endpoints/");
+                ignore_conflict(self.client.apply(&a, &cid, Some(i as u32)))?;
+                st.acted = true;
+                st.events.push(format!("created {id}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Apply an agreed transition of endpoint `ep` (any owner may).
+    fn apply_transition(
+        &mut self,
+        cx: &Ctx,
+        title: &str,
+        text: &Text,
+        ep_id: &str,
+        st: &mut Step,
+    ) -> Result<(), AgentError> {
+        let neg = self.find_negotiation(cx, title)?.unwrap_or(Json::Null);
+        let cid = neg["consensus"].as_str().unwrap_or_default();
+        let a = action_of(
+            &text.body,
+            "PATCH",
+            &format!("/panoramix/endpoints/{ep_id}/"),
+        );
+        ignore_conflict(self.client.apply(&a, cid, None))?;
+        st.acted = true;
+        st.events.push(format!("{title} applied"));
+        Ok(())
+    }
+
+    /// Move an endpoint: alone for an own endpoint, by negotiation for a joint one.
+    fn transition(
+        &mut self,
+        cx: &Ctx,
+        ep: &Json,
+        status: &str,
+        hashes: &[String],
+        proof: Option<Json>,
+        check: &dyn Fn(&Json) -> Result<(), String>,
+        st: &mut Step,
+    ) -> Result<(), AgentError> {
+        let id = ep["endpoint_id"].as_str().unwrap_or_default().to_owned();
+        let last = ep["last_consensus_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if ep["peer_id"].as_str() != Some(cx.joint.as_str()) {
+            let a = self
+                .client
+                .transition_action(&id, &last, status, hashes, proof);
+            let cid = self
+                .client
+                .self_consensus(&format!("{status}:{id}"), std::slice::from_ref(&a))?;
+            ignore_conflict(self.client.apply(&a, &cid, None))?;
+            st.acted = true;
+            st.events.push(format!("{id} {status}"));
+            return Ok(());
+        }
+        let title = format!("{status}:{id}:{last}");
+        let (hashes_v, proof_v) = (hashes.to_vec(), proof.clone());
+        let propose = |cl: &Client| {
+            vec![cl.transition_action(&id, &last, status, &hashes_v, proof_v.clone())]
+        };
+        let id2 = id.clone();
+        let full_check = |t: &Text| -> Result<(), String> {
+            let data = data_of(&t.body);
+            if data["endpoint_id"].as_str() != Some(id2.as_str())
+                || data["status"].as_str() != Some(status)
+            {
+                return Err("proposal is for another endpoint or status".into());
+            }
+            check(&data)
+        };
+        if let Some(text) = self.negotiate(cx, &title, &propose, &full_check, st)? {
+            self.apply_transition(cx, &title, &text, &id, st)?;
+        }
+        Ok(())
+    }
+
+    fn verify_source(&mut self, cx: &Ctx, src: &Json, st: &mut Step) -> Result<bool, AgentError> {
+        let id = src["endpoint_id"].as_str().unwrap_or_default().to_owned();
+        if self.verified.contains(&id) {
+            return Ok(true);
+        }
+        let v = view(src);
+        let inputs = msgs(&self.client.messages(&id, "ACCEPTED")?);
+        let outputs = msgs(&self.client.messages(&id, "OUTBOX")?);
+        let proof = match &src["process_proof"] {
+            Json::String(s) => s.clone(),
+            Json::Null => String::new(),
+            other => other.to_string(),
+        };
+        match self.backend.verify(&v, &inputs, &outputs, &proof) {
+            Ok(()) => {
+                self.verified.insert(id);
+                Ok(true)
+            }
+            Err(e) => {
+                self.complain(&id, &e.to_string(), st)?;
+                let _ = cx;
+                Ok(false)
+            }
+        }
+    }
+
+    fn handle(&mut self, cx: &Ctx, ep: &Json, st: &mut Step) -> Result<(), AgentError> {
+        let me = self.client.id();
+        let id = ep["endpoint_id"].as_str().unwrap_or_default().to_owned();
+        let peer = ep["peer_id"].as_str().unwrap_or_default();
+        let joint = peer == cx.joint;
+        if !(joint || peer == me) {
+            return Ok(());
+        }
+        let ty = ep["endpoint_type"].as_str().unwrap_or_default();
+        let processing = self.backend.processing(ty)?;
+        let links: Vec<Json> = ep["links"].as_array().cloned().unwrap_or_default();
+        let coordinator = cx.owners[0] == me;
+        match ep["status"].as_str().unwrap_or_default() {
+            "OPEN" => {
+                let inbox_links: Vec<&Json> =
+                    links.iter().filter(|l| l["to_box"] == "INBOX").collect();
+                if inbox_links.is_empty() {
+                    // an entry endpoint: close when size_min admissible messages wait
+                    let inbox = msgs(&self.client.messages(&id, "INBOX")?);
+                    let texts: Vec<&str> = inbox.iter().map(|m| m.text.as_str()).collect();
+                    let ok = self.backend.admissible(&view(ep), &texts);
+                    let size_max = ep["size_max"].as_i64().unwrap_or(0) as usize;
+                    let size_min = ep["size_min"].as_i64().unwrap_or(1);
+                    let selection: Vec<String> = inbox
+                        .iter()
+                        .zip(&ok)
+                        .filter(|(_, a)| **a)
+                        .map(|(m, _)| m.hash.clone())
+                        .take(size_max)
+                        .collect();
+                    if (selection.len() as i64) < size_min {
+                        return Ok(());
+                    }
+                    let mine = selection.clone();
+                    let check = move |d: &Json| -> Result<(), String> {
+                        let p: Vec<String> = serde_json::from_value(d["message_hashes"].clone())
+                            .map_err(|e| e.to_string())?;
+                        if p.len() as i64 >= size_min
+                            && mine.len() >= p.len()
+                            && mine[..p.len()] == p[..]
+                        {
+                            Ok(())
+                        } else {
+                            Err(
+                                "the selection is not the first admissible messages of the inbox"
+                                    .into(),
+                            )
+                        }
+                    };
+                    return self.transition(cx, ep, "CLOSED", &selection, None, &check, st);
+                }
+                if joint && !coordinator && processing != Processing::Recompute {
+                    return Ok(());
+                }
+                // pull every linked source's published box, after verifying it
+                let mut expected = Vec::new();
+                for l in &inbox_links {
+                    let from = l["from_endpoint_id"].as_str().unwrap_or_default();
+                    let fbox = l["from_box"].as_str().unwrap_or_default();
+                    let src = match self.client.endpoint(from) {
+                        Ok(s) => s,
+                        Err(e) if e.status() == Some(404) => return Ok(()),
+                        Err(e) => return Err(e.into()),
+                    };
+                    let ready = match fbox {
+                        "ACCEPTED" => src["status"] == "CLOSED" || src["status"] == "PROCESSED",
+                        _ => src["status"] == "PROCESSED",
+                    };
+                    if !ready {
+                        return Ok(());
+                    }
+                    if fbox == "OUTBOX" && !self.verify_source(cx, &src, st)? {
+                        return Ok(());
+                    }
+                    expected.extend(self.client.messages(from, fbox)?);
+                }
+                let have: HashSet<String> = self
+                    .client
+                    .messages(&id, "INBOX")?
+                    .iter()
+                    .filter_map(|m| m["text"].as_str().map(str::to_owned))
+                    .collect();
+                for m in &expected {
+                    let text = m["text"].as_str().unwrap_or_default();
+                    if have.contains(text) {
+                        continue;
+                    }
+                    ignore_conflict(self.client.post_message(
+                        &id,
+                        "INBOX",
+                        m["sender"].as_str().unwrap_or_default(),
+                        m["recipient"].as_str().unwrap_or_default(),
+                        text,
+                        None,
+                    ))?;
+                    st.acted = true;
+                }
+                let inbox = self.client.messages(&id, "INBOX")?;
+                if inbox.len() == expected.len() && !inbox.is_empty() {
+                    let hashes: Vec<String> = inbox
+                        .iter()
+                        .filter_map(|m| m["message_hash"].as_str().map(str::to_owned))
+                        .collect();
+                    let mine = hashes.clone();
+                    let check = move |d: &Json| -> Result<(), String> {
+                        if d["message_hashes"] == json!(mine) {
+                            Ok(())
+                        } else {
+                            Err("not the linked input".into())
+                        }
+                    };
+                    self.transition(cx, ep, "CLOSED", &hashes, None, &check, st)?;
+                }
+                Ok(())
+            }
+            "CLOSED" => match processing {
+                Processing::Own => {
+                    if peer != me {
+                        return Ok(());
+                    }
+                    let processed = match self.state.processed.get(&id) {
+                        Some(p) => p.clone(),
+                        None => {
+                            let inputs = msgs(&self.client.messages(&id, "ACCEPTED")?);
+                            let mut p = self.backend.process(&view(ep), &self.secrets, &inputs)?;
+                            self.apply_cheat(&mut p, &inputs);
+                            self.state.processed.insert(id.clone(), p.clone());
+                            self.save()?;
+                            st.events.push(format!(
+                                "processed {id}: {} in, {} out, {} dropped",
+                                inputs.len(),
+                                p.outputs.len(),
+                                p.dropped.len()
+                            ));
+                            p
+                        }
+                    };
+                    let hashes = self.upload(&id, &me, &processed, st)?;
+                    let proof = if processed.proof.is_empty() {
+                        None
+                    } else {
+                        Some(json!(processed.proof))
+                    };
+                    self.transition(cx, ep, "PROCESSED", &hashes, proof, &|_| Ok(()), st)
+                }
+                Processing::Recompute => {
+                    let inputs = msgs(&self.client.messages(&id, "ACCEPTED")?);
+                    let p = self.backend.process(&view(ep), &self.secrets, &inputs)?;
+                    let hashes: Vec<String> = p
+                        .outputs
+                        .iter()
+                        .enumerate()
+                        .map(|(i, o)| {
+                            message_hash(Some(i as i64), &cx.joint, &o.recipient, &o.text)
+                        })
+                        .collect();
+                    if coordinator {
+                        self.upload(&id, &cx.joint, &p, st)?;
+                    } else if self.client.messages(&id, "PROCESSBOX")?.len() < hashes.len() {
+                        return Ok(());
+                    }
+                    let (mine, proof) = (hashes.clone(), p.proof.clone());
+                    let check = move |d: &Json| -> Result<(), String> {
+                        let got_proof = match &d["process_proof"] {
+                            Json::String(s) => s.clone(),
+                            Json::Null => String::new(),
+                            o => o.to_string(),
+                        };
+                        if d["message_hashes"] != json!(mine) {
+                            return Err(
+                                "the proposed output is not what the agreed input gives".into()
+                            );
+                        }
+                        if got_proof != proof {
+                            return Err(
+                                "the proposed proof is not what the agreed input gives".into()
+                            );
+                        }
+                        Ok(())
+                    };
+                    let proof = if p.proof.is_empty() {
+                        None
+                    } else {
+                        Some(json!(p.proof))
+                    };
+                    self.transition(cx, ep, "PROCESSED", &hashes, proof, &check, st)
+                }
+                Processing::Collect => {
+                    let Some(l) = links.iter().find(|l| l["to_box"] == "PROCESSBOX") else {
+                        return Ok(());
+                    };
+                    let from = l["from_endpoint_id"].as_str().unwrap_or_default();
+                    let src = match self.client.endpoint(from) {
+                        Ok(s) => s,
+                        Err(e) if e.status() == Some(404) => return Ok(()),
+                        Err(e) => return Err(e.into()),
+                    };
+                    if src["status"] != "PROCESSED" || !self.verify_source(cx, &src, st)? {
+                        return Ok(());
+                    }
+                    let out = msgs(&self.client.messages(from, "OUTBOX")?);
+                    let p = Processed {
+                        outputs: out
+                            .iter()
+                            .map(|m| crate::backend::Out {
+                                recipient: m.recipient.clone(),
+                                text: m.text.clone(),
+                            })
+                            .collect(),
+                        proof: String::new(),
+                        dropped: Vec::new(),
+                    };
+                    let senders: Vec<String> = out.iter().map(|m| m.sender.clone()).collect();
+                    let hashes: Vec<String> = p
+                        .outputs
+                        .iter()
+                        .enumerate()
+                        .map(|(i, o)| {
+                            message_hash(Some(i as i64), &senders[i], &o.recipient, &o.text)
+                        })
+                        .collect();
+                    if coordinator {
+                        let present = self.client.messages(&id, "PROCESSBOX")?;
+                        let have: HashSet<i64> = present
+                            .iter()
+                            .filter_map(|m| m["serial"].as_i64())
+                            .collect();
+                        for (i, m) in out.iter().enumerate() {
+                            if have.contains(&(i as i64)) {
+                                continue;
+                            }
+                            ignore_conflict(self.client.post_message(
+                                &id,
+                                "PROCESSBOX",
+                                &m.sender,
+                                &m.recipient,
+                                &m.text,
+                                Some(i as i64),
+                            ))?;
+                            st.acted = true;
+                        }
+                    } else if self.client.messages(&id, "PROCESSBOX")?.len() < hashes.len() {
+                        return Ok(());
+                    }
+                    let mine = hashes.clone();
+                    let check = move |d: &Json| -> Result<(), String> {
+                        if d["message_hashes"] == json!(mine) {
+                            Ok(())
+                        } else {
+                            Err("not the linked source's output".into())
+                        }
+                    };
+                    self.transition(cx, ep, "PROCESSED", &hashes, None, &check, st)
+                }
+            },
+            _ => Ok(()),
+        }
+    }
+
+    /// Upload outputs to the PROCESSBOX (skipping serials already there); returns the
+    /// hashes in serial order.
+    fn upload(
+        &mut self,
+        id: &str,
+        sender: &str,
+        p: &Processed,
+        st: &mut Step,
+    ) -> Result<Vec<String>, AgentError> {
+        let present = self.client.messages(id, "PROCESSBOX")?;
+        let have: HashSet<i64> = present
+            .iter()
+            .filter_map(|m| m["serial"].as_i64())
+            .collect();
+        let mut hashes = Vec::with_capacity(p.outputs.len());
+        for (i, o) in p.outputs.iter().enumerate() {
+            let serial = i as i64;
+            if !have.contains(&serial) {
+                ignore_conflict(self.client.post_message(
+                    id,
+                    "PROCESSBOX",
+                    sender,
+                    &o.recipient,
+                    &o.text,
+                    Some(serial),
+                ))?;
+                st.acted = true;
+            }
+            hashes.push(message_hash(Some(serial), sender, &o.recipient, &o.text));
+        }
+        Ok(hashes)
+    }
+
+    fn apply_cheat(&self, p: &mut Processed, inputs: &[Msg]) {
+        let Some(cheat) = self.cheat else { return };
+        if p.outputs.len() < 2 {
+            return;
+        }
+        match cheat {
+            Cheat::Drop => {
+                p.outputs.pop();
+            }
+            Cheat::Duplicate => {
+                let first = p.outputs[0].clone();
+                let last = p.outputs.len() - 1;
+                p.outputs[last] = first;
+            }
+            Cheat::Replace => {
+                // replace one output by an input, or by another valid-looking output
+                let last = p.outputs.len() - 1;
+                p.outputs[last].text = inputs.first().map(|m| m.text.clone()).unwrap_or_default();
+            }
+            Cheat::ForgeProof => {
+                p.outputs.swap(0, 1);
+            }
+        }
+    }
+}
+
+fn pct(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,296 @@
+//! Setting a mix-net up (the wizards' create and join, seed appendix A):
+//!
+//! 1. Every contributor registers its key as a peer, publishing its backend key
+//!    (Sphinx mix key, or Zeus trustee key share with its proof of knowledge).
+//! 2. The coordinator opens a negotiation titled `mixnet:<name>` and proposes the
+//!    mix-net description ([`MixnetSpec`]) with the hashes of N invitation secrets;
+//!    it hands out invitations `<negotiation_id>|<invitation_id>`.
+//! 3. A joiner reviews the proposal (backend, parameters, terms) and answers with the
+//!    same body and its invitation id. A signer without a valid, unused invitation
+//!    aborts the setup.
+//! 4. When every invitation is used, the coordinator proposes the joint peer in a
+//!    second negotiation titled `joint:<name>`, restricted to the owners; every owner
+//!    checks it (its own membership, the description it reviewed, the joint key and,
+//!    for Zeus, the election key recomputed from the owners' verified key shares)
+//!    and co-signs; the coordinator creates the joint peer.
+
+use crate::backend::{Secrets, peer_crypto_params};
+use crate::mixnet::{MixnetSpec, TRUSTEE_KEY_SESSION};
+use panoramix_client::{Client, ClientError};
+use panoramix_core::canonical::{self, Value};
+use panoramix_core::identity::sha256_hex;
+use panoramix_core::negotiation::Text;
+use rand_core::RngCore;
+use serde_json::{Value as Json, json};
+use std::collections::BTreeMap;
+
+/// Setup errors.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The controller said no.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// Something is wrong with the proposal or the invitations.
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// Register `client` as a contributor peer publishing its backend key.
+pub fn register(
+    client: &Client,
+    name: &str,
+    backend: &str,
+    secrets: &Secrets,
+) -> Result<Json, SetupError> {
+    if let Ok(p) = client.peer(&client.id()) {
+        return Ok(p);
+    }
+    let params = peer_crypto_params(backend, secrets, TRUSTEE_KEY_SESSION);
+    Ok(client.register(name, Some("contributor"), backend, params)?)
+}
+
+/// Parse an invitation `<negotiation_id>|<invitation_id>`.
+pub fn parse_invitation(s: &str) -> Result<(String, String), SetupError> {
+    let (n, i) = s.trim().split_once('|').ok_or_else(|| {
+        SetupError::Refused("an invitation looks like <negotiation_id>|<invitation_id>".into())
+    })?;
+    if n.is_empty() || i.is_empty() {
+        return Err(SetupError::Refused("empty invitation part".into()));
+    }
+    Ok((n.to_owned(), i.to_owned()))
+}
+
+fn proposal_text(spec: &MixnetSpec, meta: BTreeMap<String, Value>) -> Result<String, SetupError> {
+    let body =
+        canonical::from_json(&json!(spec)).map_err(|e| SetupError::Refused(e.to_string()))?;
+    Ok(Text::encode(body, meta))
+}
+
+/// Step 2: propose the mix-net and create `n` invitations.
+pub fn create(
+    client: &Client,
+    spec: &MixnetSpec,
+    n: usize,
+) -> Result<(String, Vec<String>), SetupError> {
+    let neg = client.create_negotiation(&format!("mixnet:{}", spec.name), None)?;
+    let mut invitations = Vec::new();
+    let mut hashes = Vec::new();
+    for _ in 0..n {
+        let mut b = [0u8; 16];
+        rand_core::OsRng.fill_bytes(&mut b);
+        let inv = hex::encode(b);
+        hashes.push(Value::str(sha256_hex(inv.as_bytes())));
+        invitations.push(format!("{neg}|{inv}"));
+    }
+    let mut meta = BTreeMap::new();
+    meta.insert("accept".into(), Value::Int(0));
+    meta.insert("invitations".into(), Value::List(hashes));
+    client.contribute(&neg, &proposal_text(spec, meta)?)?;
+    Ok((neg, invitations))
+}
+
+/// The proposal behind an invitation, for the joiner to review.
+pub fn proposal(client: &Client, invitation: &str) -> Result<(MixnetSpec, String), SetupError> {
+    let (neg, _) = parse_invitation(invitation)?;
+    let contribs = client.contributions(&neg)?;
+    let first = contribs
+        .first()
+        .ok_or_else(|| SetupError::Refused("the negotiation has no proposal".into()))?;
+    let text = Text::parse(first["text"].as_str().unwrap_or_default())
+        .map_err(|e| SetupError::Refused(e.to_string()))?;
+    let spec: MixnetSpec = serde_json::from_value(canonical::to_json(&text.body))
+        .map_err(|e| SetupError::Refused(format!("not a mix-net proposal: {e}")))?;
+    Ok((
+        spec,
+        first["signer_key_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    ))
+}
+
+/// Step 3: answer the proposal with the invitation.
+pub fn join(client: &Client, invitation: &str, spec: &MixnetSpec) -> Result<(), SetupError> {
+    let (neg, inv) = parse_invitation(invitation)?;
+    let mut meta = BTreeMap::new();
+    meta.insert("accept".into(), Value::Int(0));
+    meta.insert("invitation_id".into(), Value::str(inv));
+    client.contribute(&neg, &proposal_text(spec, meta)?)?;
+    Ok(())
+}
+
+/// Step 4 for the coordinator: once every invitation is used, propose the joint
+/// peer. Returns `None` while invitations are pending.
+pub fn propose_joint(
+    client: &Client,
+    negotiation: &str,
+    spec: &MixnetSpec,
+    invitations: &[String],
+) -> Result<Option<String>, SetupError> {
+    let me = client.id();
+    let hashes: Vec<String> = invitations
+        .iter()
+        .map(|i| parse_invitation(i).map(|(_, inv)| sha256_hex(inv.as_bytes())))
+        .collect::<Result<_, _>>()?;
+    let mut joiners: Vec<(i64, String)> = Vec::new();
+    let mut used = std::collections::HashSet::new();
+    for c in client.contributions(negotiation)? {
+        let signer = c["signer_key_id"].as_str().unwrap_or_default().to_owned();
+        if signer == me {
+            continue;
+        }
+        let text = Text::parse(c["text"].as_str().unwrap_or_default())
+            .map_err(|e| SetupError::Refused(e.to_string()))?;
+        let inv = text
+            .meta
+            .get("invitation_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let h = sha256_hex(inv.as_bytes());
+        if !hashes.contains(&h) || !used.insert(h) {
+            return Err(SetupError::Refused(format!(
+                "{signer} joined without a valid, unused invitation: aborting"
+            )));
+        }
+        joiners.push((c["id"].as_i64().unwrap_or_default(), signer));
+    }
+    if joiners.len() < invitations.len() {
+        return Ok(None);
+    }
+    joiners.sort();
+    let mut owners = vec![me];
+    owners.extend(joiners.into_iter().map(|(_, s)| s));
+    let spec = complete_spec(client, spec, &owners)?;
+    let action = client.joint_peer_action(&spec.name, &owners, &spec.backend, json!(spec));
+    let neg = client.create_negotiation(&format!("joint:{}", spec.name), Some(&owners))?;
+    client.contribute(
+        &neg,
+        &Client::text_for(std::slice::from_ref(&action), true, BTreeMap::new()),
+    )?;
+    Ok(Some(neg))
+}
+
+/// The description with what derives from the owners (the Zeus election key).
+pub fn complete_spec(
+    client: &Client,
+    spec: &MixnetSpec,
+    owners: &[String],
+) -> Result<MixnetSpec, SetupError> {
+    let mut spec = spec.clone();
+    if spec.backend == "ZEUS" {
+        let mut keys = Vec::new();
+        for o in owners {
+            let p = client.peer(o)?;
+            let k: panoramix_zeus::TrusteeKey =
+                serde_json::from_value(p["crypto_params"]["trustee_key"].clone()).map_err(|e| {
+                    SetupError::Refused(format!("owner {o} published no trustee key: {e}"))
+                })?;
+            keys.push(k);
+        }
+        let pk = panoramix_zeus::combine_trustee_keys(TRUSTEE_KEY_SESSION, &keys)
+            .map_err(|e| SetupError::Refused(format!("trustee keys do not verify: {e}")))?;
+        spec.election_public_key = Some(
+            serde_json::to_value(pk)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+        );
+    } else {
+        for o in owners {
+            let p = client.peer(o)?;
+            let k = p["crypto_params"]["mix_key"].as_str().unwrap_or_default();
+            panoramix_sphinx::MixPublicKey::from_hex(k).map_err(|e| {
+                SetupError::Refused(format!("owner {o} published no valid mix key: {e}"))
+            })?;
+        }
+    }
+    Ok(spec)
+}
+
+/// Step 4 for a joiner: find the joint-peer proposal, check it against what it
+/// reviewed, and co-sign. Returns the joint peer id once the proposal is signed.
+pub fn confirm_joint(client: &Client, reviewed: &MixnetSpec) -> Result<Option<String>, SetupError> {
+    let me = client.id();
+    let r = client.get(&format!(
+        "/panoramix/negotiations/?title=joint:{}",
+        reviewed.name
+    ))?;
+    for n in r["data"].as_array().cloned().unwrap_or_default() {
+        let parts: Vec<&str> = n["participants"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Json::as_str).collect())
+            .unwrap_or_default();
+        if !parts.contains(&me.as_str()) {
+            continue;
+        }
+        let nid = n["id"].as_str().unwrap_or_default();
+        let contribs = client.contributions(nid)?;
+        if contribs
+            .iter()
+            .any(|c| c["signer_key_id"].as_str() == Some(me.as_str()))
+        {
+            return Ok(None);
+        }
+        let Some(first) = contribs.first() else {
+            return Ok(None);
+        };
+        let text_s = first["text"].as_str().unwrap_or_default();
+        let text = Text::parse(text_s).map_err(|e| SetupError::Refused(e.to_string()))?;
+        let data = canonical::to_json(text.body.get("data").unwrap_or(&Value::Null));
+        let owners: Vec<String> =
+            serde_json::from_value(data["owners"].clone()).unwrap_or_default();
+        if !owners.contains(&me) {
+            return Err(SetupError::Refused(
+                "the joint peer proposal leaves me out".into(),
+            ));
+        }
+        let expected = complete_spec(client, reviewed, &owners)?;
+        let got: MixnetSpec = serde_json::from_value(data["crypto_params"].clone())
+            .map_err(|e| SetupError::Refused(e.to_string()))?;
+        if got != expected {
+            return Err(SetupError::Refused(
+                "the joint peer's description differs from the reviewed proposal".into(),
+            ));
+        }
+        let key = panoramix_core::identity::joint_key_data(&expected.name, &owners);
+        if data["key_data"].as_str() != Some(key.as_str()) {
+            return Err(SetupError::Refused(
+                "the joint key does not recompute".into(),
+            ));
+        }
+        client.contribute(nid, text_s)?;
+        return Ok(panoramix_core::identity::joint_peer_id(&key));
+    }
+    Ok(None)
+}
+
+/// For the coordinator: create the joint peer once every owner signed. Returns its id.
+pub fn finish(client: &Client, name: &str) -> Result<Option<String>, SetupError> {
+    let r = client.get(&format!("/panoramix/negotiations/?title=joint:{name}"))?;
+    for n in r["data"].as_array().cloned().unwrap_or_default() {
+        if n["status"] != "DONE" {
+            continue;
+        }
+        let text = Text::parse(n["text"].as_str().unwrap_or_default())
+            .map_err(|e| SetupError::Refused(e.to_string()))?;
+        let action = panoramix_client::Action {
+            method: "POST".into(),
+            path: "/panoramix/peers/".into(),
+            data: canonical::to_json(text.body.get("data").unwrap_or(&Value::Null)),
+            info: canonical::to_json(text.body.get("info").unwrap_or(&Value::Null)),
+        };
+        let id = action.data["peer_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if client.peer(&id).is_ok() {
+            return Ok(Some(id));
+        }
+        match client.apply(&action, n["consensus"].as_str().unwrap_or_default(), None) {
+            Ok(_) => return Ok(Some(id)),
+            Err(e) if e.status() == Some(409) => return Ok(Some(id)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(None)
+}
