@@ -86,6 +86,7 @@ pub struct Agent {
     backend: Box<dyn Backend>,
     verified: HashSet<String>,
     cheat: Option<Cheat>,
+    crash_after_uploads: Option<usize>,
 }
 
 struct Ctx {
@@ -149,12 +150,18 @@ impl Agent {
             backend,
             verified: HashSet::new(),
             cheat: None,
+            crash_after_uploads: None,
         })
     }
 
     /// Make this agent cheat (tests only).
     pub fn set_cheat(&mut self, cheat: Option<Cheat>) {
         self.cheat = cheat;
+    }
+
+    /// Fail (as if killed) after this many more PROCESSBOX uploads (tests only).
+    pub fn set_crash_after_uploads(&mut self, n: Option<usize>) {
+        self.crash_after_uploads = n;
     }
 
     /// The agent's state.
@@ -824,6 +831,12 @@ impl Agent {
         for (i, o) in p.outputs.iter().enumerate() {
             let serial = i as i64;
             if !have.contains(&serial) {
+                if let Some(n) = self.crash_after_uploads.as_mut() {
+                    if *n == 0 {
+                        return Err(AgentError::State("simulated crash during upload".into()));
+                    }
+                    *n -= 1;
+                }
                 ignore_conflict(self.client.post_message(
                     id,
                     "PROCESSBOX",
