@@ -334,7 +334,7 @@ fn bad_inputs_change_nothing() {
             "too_large",
             "POST",
             "/panoramix/messages/",
-            vec![b' '; 2 << 20],
+            vec![b' '; 9 << 20],
         ),
         case(
             "bad signature",

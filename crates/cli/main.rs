@@ -32,6 +32,18 @@ enum Command {
     },
     /// Create a key pair and print its key id.
     Keygen(commands::keygen::Args),
+    /// Set a mix-net up with other contributors (create, or join by invitation).
+    Wizard {
+        #[command(subcommand)]
+        command: commands::wizard::Command,
+    },
+    /// Run the contributor agent: process every cycle of the configured mix-net.
+    Contribute(commands::contribute::Args),
+    /// Verify a whole ZEUS election transcript (exit 3 if it fails).
+    VerifyElection {
+        /// The transcript (JSON).
+        file: std::path::PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -42,6 +54,9 @@ fn main() -> ExitCode {
         Command::ConsensusId => commands::consensus_id::run(),
         Command::Audit { command } => commands::audit::run(command),
         Command::Keygen(a) => commands::keygen::run(a),
+        Command::Wizard { command } => commands::wizard::run(command),
+        Command::Contribute(a) => commands::contribute::run(a),
+        Command::VerifyElection { file } => commands::verify_election::run(file),
     };
     match res {
         Ok(code) => code,

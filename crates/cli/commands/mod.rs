@@ -1,5 +1,9 @@
 pub mod audit;
 pub mod consensus_id;
+pub mod contribute;
+pub mod contributor;
 pub mod keygen;
 pub mod serve;
 pub mod server_wizard;
+pub mod verify_election;
+pub mod wizard;

@@ -62,7 +62,7 @@ impl Default for Config {
         Config {
             backends: vec!["SPHINXMIX".into(), "ZEUS".into()],
             authorities: Vec::new(),
-            max_body: 1 << 20,
+            max_body: 8 << 20,
             max_message: 256 * 1024,
             max_skew_secs: 300,
             max_inbox: 100_000,

@@ -87,6 +87,7 @@ pub struct Agent {
     verified: HashSet<String>,
     cheat: Option<Cheat>,
     crash_after_uploads: Option<usize>,
+    crypto_time: std::time::Duration,
 }
 
 struct Ctx {
@@ -151,6 +152,7 @@ impl Agent {
             verified: HashSet::new(),
             cheat: None,
             crash_after_uploads: None,
+            crypto_time: std::time::Duration::ZERO,
         })
     }
 
@@ -162,6 +164,11 @@ impl Agent {
     /// Fail (as if killed) after this many more PROCESSBOX uploads (tests only).
     pub fn set_crash_after_uploads(&mut self, n: Option<usize>) {
         self.crash_after_uploads = n;
+    }
+
+    /// Time spent in the backend's cryptography (processing, verifying, admitting).
+    pub fn crypto_time(&self) -> std::time::Duration {
+        self.crypto_time
     }
 
     /// The agent's state.
@@ -541,7 +548,10 @@ impl Agent {
             Json::Null => String::new(),
             other => other.to_string(),
         };
-        match self.backend.verify(&v, &inputs, &outputs, &proof) {
+        let t0 = std::time::Instant::now();
+        let verdict = self.backend.verify(&v, &inputs, &outputs, &proof);
+        self.crypto_time += t0.elapsed();
+        match verdict {
             Ok(()) => {
                 self.verified.insert(id);
                 Ok(true)
@@ -572,9 +582,16 @@ impl Agent {
                     links.iter().filter(|l| l["to_box"] == "INBOX").collect();
                 if inbox_links.is_empty() {
                     // an entry endpoint: close when size_min admissible messages wait
+                    if ep["inbox_count"].as_i64().unwrap_or(0)
+                        < ep["size_min"].as_i64().unwrap_or(1)
+                    {
+                        return Ok(());
+                    }
                     let inbox = msgs(&self.client.messages(&id, "INBOX")?);
                     let texts: Vec<&str> = inbox.iter().map(|m| m.text.as_str()).collect();
+                    let t0 = std::time::Instant::now();
                     let ok = self.backend.admissible(&view(ep), &texts);
+                    self.crypto_time += t0.elapsed();
                     let size_max = ep["size_max"].as_i64().unwrap_or(0) as usize;
                     let size_min = ep["size_min"].as_i64().unwrap_or(1);
                     let selection: Vec<String> = inbox
@@ -678,7 +695,9 @@ impl Agent {
                         Some(p) => p.clone(),
                         None => {
                             let inputs = msgs(&self.client.messages(&id, "ACCEPTED")?);
+                            let t0 = std::time::Instant::now();
                             let mut p = self.backend.process(&view(ep), &self.secrets, &inputs)?;
+                            self.crypto_time += t0.elapsed();
                             self.apply_cheat(&mut p, &inputs);
                             self.state.processed.insert(id.clone(), p.clone());
                             self.save()?;
@@ -701,7 +720,9 @@ impl Agent {
                 }
                 Processing::Recompute => {
                     let inputs = msgs(&self.client.messages(&id, "ACCEPTED")?);
+                    let t0 = std::time::Instant::now();
                     let p = self.backend.process(&view(ep), &self.secrets, &inputs)?;
+                    self.crypto_time += t0.elapsed();
                     let hashes: Vec<String> = p
                         .outputs
                         .iter()

@@ -1,0 +1,73 @@
+//! `panoramix contribute`: run the contributor agent for the configured mix-net.
+
+use super::contributor::{ContributorConfig, default_path};
+use anyhow::Context;
+use panoramix_mixnet::agent::{Agent, AgentState};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Contributor configuration file (written by `panoramix wizard`).
+    #[arg(long, env = "PANORAMIX_CONFIG")]
+    config: Option<PathBuf>,
+    /// The controller's URL (default: the configured one).
+    #[arg(long, env = "PANORAMIX_URL")]
+    url: Option<String>,
+    /// Stop after this many cycles (0: run until interrupted).
+    #[arg(long, default_value_t = 0)]
+    cycles: u64,
+    /// Poll interval in milliseconds when there is nothing to do.
+    #[arg(long, default_value_t = 300)]
+    poll_ms: u64,
+}
+
+pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    let path = a.config.unwrap_or_else(default_path);
+    let mut cfg = ContributorConfig::load(&path)?;
+    let client = cfg.client(a.url)?;
+    let backend = cfg
+        .get_str("BACKEND")
+        .context("no BACKEND configured: run `panoramix wizard` first")?;
+    let secrets = cfg.secrets(&backend)?;
+    let mixnet = cfg
+        .get_str("MIXNET")
+        .context("no MIXNET configured: run `panoramix wizard` first")?;
+    let state_path = path.with_extension("state.json");
+    let mut state: AgentState = match std::fs::read_to_string(&state_path) {
+        Ok(s) => serde_json::from_str(&s)
+            .with_context(|| format!("{} is not an agent state", state_path.display()))?,
+        Err(_) => AgentState {
+            mixnet: mixnet.clone(),
+            cycle: 1,
+            ..Default::default()
+        },
+    };
+    state.max_cycles = a.cycles;
+    let mut agent = Agent::new(client, secrets, state, Some(state_path))?;
+    eprintln!(
+        "contributing to mix-net {mixnet} from cycle {}",
+        agent.state().cycle
+    );
+    loop {
+        match agent.step() {
+            Ok(s) => {
+                for e in &s.events {
+                    eprintln!("{e}");
+                }
+                if s.finished {
+                    eprintln!("{} cycles done", a.cycles);
+                    return Ok(ExitCode::SUCCESS);
+                }
+                if !s.acted {
+                    std::thread::sleep(Duration::from_millis(a.poll_ms));
+                }
+            }
+            Err(e) => {
+                eprintln!("panoramix: {e}; retrying");
+                std::thread::sleep(Duration::from_millis(a.poll_ms.max(1000)));
+            }
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! The contributor's configuration file, resumable as the original's: a JSON object
+//! whose keys are `{value, title, description}`, saved after every step, mode 0600
+//! (it holds secret keys: keep it safe; losing it loses the contributor's place in
+//! its mix-nets). Precedence: flag > `PANORAMIX_*` environment > file > default.
+
+use anyhow::{Context, bail};
+use panoramix_client::Client;
+use panoramix_core::Keypair;
+use panoramix_mixnet::backend::Secrets;
+use serde_json::{Map, Value as Json, json};
+use std::path::{Path, PathBuf};
+
+/// Where the configuration lives by default: `$XDG_CONFIG_HOME/panoramix/contributor.json`
+/// or `~/.config/panoramix/contributor.json`.
+pub fn default_path() -> PathBuf {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("panoramix").join("contributor.json")
+}
+
+pub struct ContributorConfig {
+    path: PathBuf,
+    map: Map<String, Json>,
+}
+
+impl ContributorConfig {
+    pub fn load(path: &Path) -> anyhow::Result<ContributorConfig> {
+        let map = if path.exists() {
+            let s = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            match serde_json::from_str(&s)
+                .with_context(|| format!("{} is not JSON", path.display()))?
+            {
+                Json::Object(m) => m,
+                _ => bail!("{} is not a configuration object", path.display()),
+            }
+        } else {
+            Map::new()
+        };
+        Ok(ContributorConfig {
+            path: path.to_owned(),
+            map,
+        })
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Json> {
+        self.map.get(key).map(|v| v.get("value").unwrap_or(v))
+    }
+
+    pub fn get_str(&self, key: &str) -> Option<String> {
+        self.get(key).and_then(Json::as_str).map(str::to_owned)
+    }
+
+    pub fn set(&mut self, key: &str, value: Json, title: &str) -> anyhow::Result<()> {
+        self.map.insert(
+            key.into(),
+            json!({"value": value, "title": title, "description": title}),
+        );
+        self.save()
+    }
+
+    fn save(&self) -> anyhow::Result<()> {
+        use std::io::Write;
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let tmp = self.path.with_extension("tmp");
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut f = opts
+            .open(&tmp)
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        f.write_all(serde_json::to_string_pretty(&Json::Object(self.map.clone()))?.as_bytes())?;
+        std::fs::rename(&tmp, &self.path)
+            .with_context(|| format!("writing {}", self.path.display()))?;
+        Ok(())
+    }
+
+    /// The identity key, created (and announced) if missing.
+    pub fn identity(&mut self) -> anyhow::Result<Keypair> {
+        if let Some(h) = self.get_str("KEY") {
+            return Keypair::from_secret_hex(&h).map_err(|_| {
+                anyhow::anyhow!("KEY in {} is not a secret key", self.path.display())
+            });
+        }
+        let kp = Keypair::generate(&mut rand_core::OsRng);
+        self.set(
+            "KEY",
+            json!(kp.secret_hex().as_str()),
+            "the contributor's Ed25519 secret key",
+        )?;
+        eprintln!(
+            "created key {} (fingerprint {})",
+            kp.key_id(),
+            &kp.key_id()[..16]
+        );
+        eprintln!(
+            "it is stored in {} (mode 0600); losing it loses this contributor's place in its mix-nets",
+            self.path.display()
+        );
+        Ok(kp)
+    }
+
+    /// The backend secrets, created if missing.
+    pub fn secrets(&mut self, backend: &str) -> anyhow::Result<Secrets> {
+        let mut rng = rand_core::OsRng;
+        match backend {
+            "SPHINXMIX" => {
+                let mix = match self.get_str("MIX_KEY") {
+                    Some(h) => panoramix_sphinx::MixKeyPair::from_secret_hex(&h)
+                        .map_err(|e| anyhow::anyhow!("MIX_KEY: {e}"))?,
+                    None => {
+                        let m = panoramix_sphinx::MixKeyPair::generate(&mut rng);
+                        self.set(
+                            "MIX_KEY",
+                            json!(m.secret_hex().as_str()),
+                            "the Sphinx mix secret key",
+                        )?;
+                        m
+                    }
+                };
+                Ok(Secrets {
+                    mix: Some(mix),
+                    trustee: None,
+                })
+            }
+            "ZEUS" => {
+                let t = match self.get_str("TRUSTEE_KEY") {
+                    Some(h) => panoramix_zeus::TrusteeSecret::from_hex(&h)
+                        .map_err(|e| anyhow::anyhow!("TRUSTEE_KEY: {e}"))?,
+                    None => {
+                        let t = panoramix_zeus::TrusteeSecret::generate(&mut rng);
+                        self.set(
+                            "TRUSTEE_KEY",
+                            json!(t.to_hex().as_str()),
+                            "the Zeus trustee key share",
+                        )?;
+                        t
+                    }
+                };
+                Ok(Secrets {
+                    mix: None,
+                    trustee: Some(t),
+                })
+            }
+            other => bail!("unknown backend `{other}`: choose SPHINXMIX or ZEUS"),
+        }
+    }
+
+    /// A signing client to the configured controller.
+    pub fn client(&mut self, url: Option<String>) -> anyhow::Result<Client> {
+        let url = match url {
+            Some(u) => {
+                self.set("CATALOG_URL", json!(u), "controller URL")?;
+                u
+            }
+            None => self
+                .get_str("CATALOG_URL")
+                .unwrap_or_else(|| "http://127.0.0.1:8000/".into()),
+        };
+        let key = self.identity()?;
+        Client::connect(&url, key).with_context(|| format!("cannot reach the controller at {url}"))
+    }
+}

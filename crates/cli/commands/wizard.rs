@@ -1,0 +1,321 @@
+//! `panoramix wizard create|join`: set a mix-net up with other contributors (seed
+//! appendix A). Every prompt has a flag; without a terminal (or with `--yes`) the
+//! wizard never prompts. Resumable: every step is saved to the configuration file.
+
+use super::contributor::{ContributorConfig, default_path};
+use super::server_wizard::default_params;
+use anyhow::{Context, bail};
+use panoramix_mixnet::mixnet::MixnetSpec;
+use panoramix_mixnet::setup;
+use serde_json::{Value as Json, json};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+#[derive(clap::Args, Debug)]
+pub struct Common {
+    /// Contributor configuration file.
+    #[arg(long, env = "PANORAMIX_CONFIG")]
+    config: Option<PathBuf>,
+    /// The controller's URL.
+    #[arg(long, env = "PANORAMIX_URL")]
+    url: Option<String>,
+    /// Name to register this contributor's peer under.
+    #[arg(long, env = "PANORAMIX_PEER_NAME")]
+    peer_name: Option<String>,
+    /// Never ask: accept defaults and the flags given.
+    #[arg(long, short, alias = "non-interactive")]
+    yes: bool,
+    /// Give up waiting for the other contributors after this many seconds.
+    #[arg(long, default_value_t = 600)]
+    timeout: u64,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum Command {
+    /// Propose a new mix-net and invite contributors.
+    Create {
+        #[command(flatten)]
+        common: Common,
+        /// The mix-net's name.
+        #[arg(long, env = "PANORAMIX_MIXNET_NAME")]
+        name: Option<String>,
+        /// SPHINXMIX or ZEUS.
+        #[arg(long, env = "PANORAMIX_BACKEND", default_value = "SPHINXMIX")]
+        backend: String,
+        /// Number of invitations (other contributors).
+        #[arg(long, default_value_t = 2)]
+        invitations: usize,
+        /// A backend parameter, NAME=VALUE (repeatable).
+        #[arg(long = "param")]
+        params: Vec<String>,
+        /// An entry endpoint closes once it holds this many messages.
+        #[arg(long, default_value_t = 3)]
+        size_min: i64,
+        /// And takes at most this many.
+        #[arg(long, default_value_t = 100)]
+        size_max: i64,
+        /// Terms of service and policies joining administrators must accept.
+        #[arg(long, default_value = "")]
+        terms: String,
+        /// An endpoint graph template (JSON) instead of the default graph.
+        #[arg(long)]
+        graph: Option<PathBuf>,
+    },
+    /// Join a mix-net with an invitation `<negotiation_id>|<invitation_id>`.
+    Join {
+        #[command(flatten)]
+        common: Common,
+        /// The invitation.
+        #[arg(long, env = "PANORAMIX_INVITATION")]
+        invitation: Option<String>,
+        /// Accept the proposal's terms of service.
+        #[arg(long)]
+        accept_terms: bool,
+    },
+}
+
+fn confirm(prompt: &str, interactive: bool) -> anyhow::Result<bool> {
+    if !interactive {
+        return Ok(false);
+    }
+    Ok(dialoguer::Confirm::new()
+        .with_prompt(prompt)
+        .default(true)
+        .interact()?)
+}
+
+fn wait<T>(
+    what: &str,
+    timeout: u64,
+    mut f: impl FnMut() -> anyhow::Result<Option<T>>,
+) -> anyhow::Result<T> {
+    let pb = indicatif::ProgressBar::new_spinner();
+    if !std::io::stderr().is_terminal() {
+        pb.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    pb.set_message(what.to_owned());
+    pb.enable_steady_tick(Duration::from_millis(120));
+    let deadline = Instant::now() + Duration::from_secs(timeout);
+    loop {
+        if let Some(v) = f()? {
+            pb.finish_and_clear();
+            return Ok(v);
+        }
+        if Instant::now() > deadline {
+            pb.finish_and_clear();
+            bail!("timed out {what}");
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+pub fn run(c: Command) -> anyhow::Result<ExitCode> {
+    match c {
+        Command::Create {
+            common,
+            name,
+            backend,
+            invitations,
+            params,
+            size_min,
+            size_max,
+            terms,
+            graph,
+        } => {
+            let interactive = !common.yes && std::io::stdin().is_terminal();
+            let mut cfg =
+                ContributorConfig::load(&common.config.clone().unwrap_or_else(default_path))?;
+            let name = match name.or_else(|| cfg.get_str("MIXNET_NAME")) {
+                Some(n) => n,
+                None if interactive => dialoguer::Input::<String>::new()
+                    .with_prompt("mix-net name")
+                    .interact_text()?,
+                None => {
+                    eprintln!("panoramix: missing --name (or PANORAMIX_MIXNET_NAME)");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let Some(defaults) = default_params(&backend) else {
+                bail!("unknown backend `{backend}`")
+            };
+            let mut p = serde_json::Map::new();
+            for (k, v, _) in &defaults {
+                p.insert((*k).into(), v.clone());
+            }
+            for kv in &params {
+                let (k, v) = kv
+                    .split_once('=')
+                    .with_context(|| format!("--param {kv}: expected NAME=VALUE"))?;
+                let Some((_, d, _)) = defaults.iter().find(|(n, _, _)| *n == k) else {
+                    bail!("{backend} has no parameter {k}")
+                };
+                p.insert(
+                    k.into(),
+                    if d.is_number() {
+                        json!(v.parse::<i64>()?)
+                    } else {
+                        json!(v)
+                    },
+                );
+            }
+            let graph = match graph {
+                Some(g) => Some(
+                    serde_json::from_str::<Json>(&std::fs::read_to_string(&g)?)
+                        .context("graph template")?,
+                ),
+                None => None,
+            };
+            let spec = MixnetSpec {
+                name: name.clone(),
+                backend: backend.clone(),
+                params: Json::Object(p),
+                size_min,
+                size_max,
+                election_public_key: None,
+                terms,
+                graph,
+            };
+            let client = cfg.client(common.url.clone())?;
+            let secrets = cfg.secrets(&backend)?;
+            cfg.set("BACKEND", json!(backend), "crypto backend")?;
+            cfg.set("MIXNET_NAME", json!(name), "mix-net name")?;
+            let peer_name = common
+                .peer_name
+                .clone()
+                .unwrap_or_else(|| format!("{name}-coordinator"));
+            setup::register(&client, &peer_name, &backend, &secrets)?;
+            eprintln!("registered peer {}", client.id());
+            let (neg, invs) = match (cfg.get_str("NEGOTIATION"), cfg.get("INVITATIONS").cloned()) {
+                (Some(n), Some(Json::Array(i))) => (
+                    n,
+                    i.iter()
+                        .filter_map(|x| x.as_str().map(str::to_owned))
+                        .collect(),
+                ),
+                _ => {
+                    let (n, i) = setup::create(&client, &spec, invitations)?;
+                    cfg.set("NEGOTIATION", json!(n), "mix-net proposal negotiation")?;
+                    cfg.set("INVITATIONS", json!(i), "invitations")?;
+                    (n, i)
+                }
+            };
+            println!("Send invitations to peers:");
+            for i in &invs {
+                println!("{i}");
+            }
+            let _ = std::io::Write::flush(&mut std::io::stdout());
+            if cfg.get_str("MIXNET").is_none() {
+                wait(
+                    "waiting for every invited contributor to join",
+                    common.timeout,
+                    || {
+                        Ok(setup::propose_joint(&client, &neg, &spec, &invs).or_else(
+                            |e| match e {
+                                // proposing twice after a restart: the joint negotiation exists
+                                setup::SetupError::Client(ce) if ce.status() == Some(409) => {
+                                    Ok(Some(String::new()))
+                                }
+                                other => Err(other),
+                            },
+                        )?)
+                    },
+                )?;
+                eprintln!("all invited contributors joined; proposed the joint peer");
+                let joint = wait("waiting for every owner to co-sign", common.timeout, || {
+                    Ok(setup::finish(&client, &name)?)
+                })?;
+                cfg.set("MIXNET", json!(joint), "the mix-net's joint peer")?;
+            }
+            let joint = cfg.get_str("MIXNET").unwrap_or_default();
+            println!(
+                "Created mix-net {name}: {}/panoramix/peers/{joint}/",
+                client.base()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Join {
+            common,
+            invitation,
+            accept_terms,
+        } => {
+            let interactive = !common.yes && std::io::stdin().is_terminal();
+            let mut cfg =
+                ContributorConfig::load(&common.config.clone().unwrap_or_else(default_path))?;
+            let invitation = match invitation.or_else(|| cfg.get_str("INVITATION")) {
+                Some(i) => i,
+                None if interactive => dialoguer::Input::<String>::new()
+                    .with_prompt("invitation")
+                    .interact_text()?,
+                None => {
+                    eprintln!("panoramix: missing --invitation (or PANORAMIX_INVITATION)");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            cfg.set("INVITATION", json!(invitation), "invitation")?;
+            let client = cfg.client(common.url.clone())?;
+            let (spec, by) = setup::proposal(&client, &invitation)?;
+            eprintln!("mix-net {:?} proposed by {by}", spec.name);
+            // agree by policy to what matches the defaults; ask about the rest
+            let Some(defaults) = default_params(&spec.backend) else {
+                bail!("unsupported backend {}", spec.backend)
+            };
+            eprintln!("backend: {}", spec.backend);
+            for (k, d, help) in &defaults {
+                let v = &spec.params[*k];
+                if v == d {
+                    eprintln!("  {k} = {v} ({help}): matches the default, accepted");
+                } else if !confirm(
+                    &format!("{k} = {v} ({help}), default {d}: accept?"),
+                    interactive,
+                )? {
+                    if !common.yes {
+                        eprintln!(
+                            "panoramix: {k} = {v} differs from the default; rerun with --yes to accept it"
+                        );
+                        return Ok(ExitCode::from(2));
+                    }
+                }
+            }
+            eprintln!(
+                "entry endpoints take {}..{} messages per cycle",
+                spec.size_min, spec.size_max
+            );
+            if !spec.terms.is_empty() {
+                eprintln!("terms of service:\n{}", spec.terms);
+                if !accept_terms && !confirm("accept these terms?", interactive)? {
+                    eprintln!("panoramix: the terms must be accepted explicitly (--accept-terms)");
+                    return Ok(ExitCode::from(2));
+                }
+            }
+            let secrets = cfg.secrets(&spec.backend)?;
+            cfg.set("BACKEND", json!(spec.backend), "crypto backend")?;
+            cfg.set("MIXNET_NAME", json!(spec.name), "mix-net name")?;
+            let peer_name = common
+                .peer_name
+                .clone()
+                .unwrap_or_else(|| format!("{}-{}", spec.name, &client.id()[..8]));
+            setup::register(&client, &peer_name, &spec.backend, &secrets)?;
+            if cfg.get_str("JOINED").is_none() {
+                setup::join(&client, &invitation, &spec)?;
+                cfg.set("JOINED", json!("yes"), "join contribution sent")?;
+            }
+            eprintln!("joined; waiting for the coordinator's joint-peer proposal");
+            if cfg.get_str("MIXNET").is_none() {
+                let joint = wait(
+                    "waiting for the joint peer proposal",
+                    common.timeout,
+                    || Ok(setup::confirm_joint(&client, &spec)?),
+                )?;
+                cfg.set("MIXNET", json!(joint), "the mix-net's joint peer")?;
+            }
+            println!(
+                "Joined mix-net {}: {}",
+                spec.name,
+                cfg.get_str("MIXNET").unwrap_or_default()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

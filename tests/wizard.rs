@@ -1,0 +1,164 @@
+//! The wizards and the contributor agent as commands, driven non-interactively:
+//! `wizard create` hands out invitations, two `wizard join`s take them, three
+//! `contribute` processes run a cycle, and a client's messages come out mixed.
+mod common;
+
+use common::*;
+use panoramix_mixnet::sender::Sender;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[test]
+fn wizard_create_join_and_contribute() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start(dir.path());
+    let cfg = |i: usize| dir.path().join(format!("contributor{i}.json"));
+    let mut create = Command::new(BIN)
+        .args([
+            "wizard",
+            "create",
+            "--yes",
+            "--url",
+            &srv.url,
+            "--name",
+            "clinet",
+            "--backend",
+            "SPHINXMIX",
+        ])
+        .args([
+            "--invitations",
+            "2",
+            "--size-min",
+            "4",
+            "--size-max",
+            "4",
+            "--terms",
+            "be nice",
+        ])
+        .arg("--config")
+        .arg(cfg(0))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(create.stdout.take().unwrap()).lines();
+    let mut invitations = Vec::new();
+    while invitations.len() < 2 {
+        let l = lines.next().expect("invitations").unwrap();
+        if l.contains('|') {
+            invitations.push(l.trim().to_owned());
+        }
+    }
+    // a joiner who does not accept the terms is refused, with exit code 2
+    let (code, _, err) = run_cli(
+        &[
+            "wizard",
+            "join",
+            "--yes",
+            "--url",
+            &srv.url,
+            "--invitation",
+            &invitations[0],
+            "--config",
+            cfg(9).to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--accept-terms"), "{err}");
+    let joins: Vec<_> = invitations
+        .iter()
+        .enumerate()
+        .map(|(i, inv)| {
+            Command::new(BIN)
+                .args([
+                    "wizard",
+                    "join",
+                    "--yes",
+                    "--accept-terms",
+                    "--url",
+                    &srv.url,
+                    "--invitation",
+                    inv,
+                    "--config",
+                ])
+                .arg(cfg(i + 1))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for j in joins {
+        let out = j.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = create.wait().unwrap();
+    assert!(status.success());
+    assert!(
+        rest.iter().any(|l| l.contains("Created mix-net clinet")),
+        "{rest:?}"
+    );
+    let conf: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cfg(0)).unwrap()).unwrap();
+    let joint = conf["MIXNET"]["value"].as_str().unwrap().to_owned();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(cfg(0)).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "the configuration holds secret keys: mode {mode:o}"
+        );
+    }
+    // three contributor agents, one cycle
+    let agents: Vec<_> = (0..3)
+        .map(|i| {
+            Command::new(BIN)
+                .args(["contribute", "--cycles", "1", "--poll-ms", "50", "--config"])
+                .arg(cfg(i))
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let sender = Sender::new(srv.client(), &joint).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !sender.is_open(1) {
+        assert!(Instant::now() < deadline, "no entry endpoint");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let msgs: Vec<String> = (0..4).map(|i| format!("hello {i}")).collect();
+    for m in &msgs {
+        sender.send(1, "carol", m.as_bytes()).unwrap();
+    }
+    let out = loop {
+        if let Some(o) = sender.results(1).unwrap() {
+            break o;
+        }
+        assert!(Instant::now() < deadline, "no output");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut got: Vec<String> = out
+        .into_iter()
+        .map(|(_, m)| String::from_utf8(m).unwrap())
+        .collect();
+    got.sort();
+    assert_eq!(got, msgs);
+    for a in agents {
+        let out = a.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
