@@ -526,7 +526,10 @@ fn compare_batches(ours: &Ours) {
     let texts = batch_texts(ours, 512);
     let mut rng = ChaCha20Rng::seed_from_u64(8);
     for threads in [1usize, 2] {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         let mut rates = Vec::new();
         let mut cpu = Vec::new();
         for _ in 0..7 {

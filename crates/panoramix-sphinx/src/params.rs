@@ -102,7 +102,11 @@ pub mod labels {
 
 /// The packet geometry a mix-net agrees on (the joint peer's crypto params).
 ///
-/// Serialized with the seed's names: `{"BODY_LEN": 1024, "HEADER_LEN": 214}`.
+/// Serialized with the seed's names plus the hop count they imply:
+/// `{"BODY_LEN": 1024, "HEADER_LEN": 214, "MAX_HOPS": 5}`. Deserializing accepts any of
+/// `HEADER_LEN` and `MAX_HOPS` (they must agree when both are present; 5 hops when neither
+/// is), `BODY_LEN` defaults to 1024, and other keys (such as the original's `GROUP`) are
+/// ignored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "WireParams", into = "WireParams")]
 pub struct SphinxParams {
@@ -112,24 +116,42 @@ pub struct SphinxParams {
 
 #[derive(Serialize, Deserialize)]
 struct WireParams {
-    #[serde(rename = "BODY_LEN")]
-    body_len: usize,
-    #[serde(rename = "HEADER_LEN")]
-    header_len: usize,
+    #[serde(rename = "BODY_LEN", default, skip_serializing_if = "Option::is_none")]
+    body_len: Option<usize>,
+    #[serde(
+        rename = "HEADER_LEN",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    header_len: Option<usize>,
+    #[serde(rename = "MAX_HOPS", default, skip_serializing_if = "Option::is_none")]
+    max_hops: Option<usize>,
 }
 
 impl TryFrom<WireParams> for SphinxParams {
     type Error = Error;
     fn try_from(w: WireParams) -> Result<Self, Error> {
-        SphinxParams::from_lengths(w.header_len, w.body_len)
+        let body_len = w.body_len.unwrap_or(DEFAULT_BODY_LEN);
+        match (w.header_len, w.max_hops) {
+            (Some(h), Some(r)) => {
+                let p = SphinxParams::from_lengths(h, body_len)?;
+                if p.max_hops != r {
+                    return Err(Error::InvalidParams("HEADER_LEN and MAX_HOPS disagree"));
+                }
+                Ok(p)
+            }
+            (Some(h), None) => SphinxParams::from_lengths(h, body_len),
+            (None, r) => SphinxParams::new(r.unwrap_or(DEFAULT_MAX_HOPS), body_len),
+        }
     }
 }
 
 impl From<SphinxParams> for WireParams {
     fn from(p: SphinxParams) -> Self {
         WireParams {
-            body_len: p.body_len,
-            header_len: p.header_len(),
+            body_len: Some(p.body_len),
+            header_len: Some(p.header_len()),
+            max_hops: Some(p.max_hops),
         }
     }
 }
@@ -245,11 +267,18 @@ mod tests {
     fn serde_uses_seed_names() {
         let p = SphinxParams::default();
         let j = serde_json::to_string(&p).unwrap();
-        assert_eq!(j, r#"{"BODY_LEN":1024,"HEADER_LEN":214}"#);
+        assert_eq!(j, r#"{"BODY_LEN":1024,"HEADER_LEN":214,"MAX_HOPS":5}"#);
         let back: SphinxParams = serde_json::from_str(&j).unwrap();
         assert_eq!(back, p);
-        assert!(
-            serde_json::from_str::<SphinxParams>(r#"{"BODY_LEN":1024,"HEADER_LEN":192}"#).is_err()
+        let parse = |s: &str| serde_json::from_str::<SphinxParams>(s);
+        assert!(parse(r#"{"BODY_LEN":1024,"HEADER_LEN":192}"#).is_err());
+        assert!(parse(r#"{"BODY_LEN":1024,"HEADER_LEN":214,"MAX_HOPS":4}"#).is_err());
+        assert_eq!(parse(r#"{"BODY_LEN":1024,"HEADER_LEN":214}"#).unwrap(), p);
+        assert_eq!(parse(r#"{"MAX_HOPS":5,"GROUP":713}"#).unwrap(), p);
+        assert_eq!(parse("{}").unwrap(), p);
+        assert_eq!(
+            parse(r#"{"BODY_LEN":2048,"MAX_HOPS":8}"#).unwrap(),
+            SphinxParams::new(8, 2048).unwrap()
         );
     }
 }
