@@ -66,3 +66,46 @@ fn surb_round_trips() {
     }
     assert_eq!(opener.open(&payload.unwrap()).unwrap(), b"pong");
 }
+
+/// Rough wasm timings: wall clock of the JS engine (millisecond clock), best of 5 runs after a warm-up,
+/// printed, not asserted. Run with `--release` for meaningful figures.
+#[wasm_bindgen_test]
+fn timings() {
+    let (params, mixes, route, mut rng) = setup(5);
+    let mut prepared = route.clone();
+    let now = js_sys::Date::now;
+    let t = now();
+    prepared.prepare();
+    let prepare_ms = now() - t;
+    let best = |n: usize, f: &mut dyn FnMut()| -> f64 {
+        // warm up: let the engine compile the hot code at its top tier first
+        for _ in 0..n {
+            f();
+        }
+        (0..5)
+            .map(|_| {
+                let t = now();
+                for _ in 0..n {
+                    f();
+                }
+                (now() - t) * 1000.0 / n as f64
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let msg = [1u8; 1000];
+    let create = best(20, &mut || {
+        create_packet(&params, &route, "d", &msg, &mut rng).unwrap();
+    });
+    let mut rng2 = rand_chacha::ChaCha20Rng::seed_from_u64(7);
+    let create_prepared = best(40, &mut || {
+        create_packet(&params, &prepared, "d", &msg, &mut rng2).unwrap();
+    });
+    let packet = create_packet(&params, &route, "d", &msg, &mut rng2).unwrap();
+    let hop = best(100, &mut || {
+        peel_layer(&mixes[0], &params, packet.as_bytes()).unwrap();
+    });
+    wasm_bindgen_test::console_log!(
+        "wasm timings: create 5 hops {create:.0} µs, prepared route {create_prepared:.0} µs \
+         (prepare {prepare_ms:.1} ms once), process one hop {hop:.0} µs"
+    );
+}
