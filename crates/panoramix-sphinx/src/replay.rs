@@ -4,7 +4,8 @@
 //! τ comes out of the same HKDF as the other hop keys, from the shared secret s = x·α.
 //! Ristretto255 has prime order and canonical encodings, so α ↦ s is injective for a given
 //! key: the same packet (or any re-encoding of it) gives the same tag, and a different α
-//! gives an unrelated tag. An attacker cannot choose tags without the mix's secret.
+//! gives an unrelated tag. Only the sender of a packet (who knows its s) can predict its
+//! tag, so the set is keyed with std's random SipHash keys.
 //!
 //! **Epochs.** A cache belongs to one mix key ([`ReplayCache::node_id`]); a key's lifetime is
 //! its epoch. Clearing the cache while keeping the key would let old packets be replayed, so
@@ -22,7 +23,6 @@
 //! ([`ReplayCache::to_bytes`]), so a contributor agent can keep it across restarts.
 
 use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -39,25 +39,10 @@ pub const DEFAULT_REPLAY_CAPACITY: usize = 1 << 20;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ReplayTag(pub [u8; REPLAY_TAG_LEN]);
 
-/// Tags are HKDF outputs under a secret the attacker does not know, so their first eight
-/// bytes are already a uniform hash: no need for SipHash.
-#[derive(Default)]
-struct TagHasher(u64);
-
-impl Hasher for TagHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut b = [0u8; 8];
-            b[..chunk.len()].copy_from_slice(chunk);
-            self.0 = self.0.rotate_left(29) ^ u64::from_le_bytes(b);
-        }
-    }
-}
-
-type TagSet = HashSet<[u8; REPLAY_TAG_LEN], BuildHasherDefault<TagHasher>>;
+/// std's keyed SipHash: a sender knows the tags of its own packets (it knows their shared
+/// secrets), so a key the sender cannot predict keeps it from grinding packets whose tags
+/// collide in the table.
+type TagSet = HashSet<[u8; REPLAY_TAG_LEN]>;
 
 /// The tags a mix has seen under one key. See the module docs for memory and epochs.
 #[derive(Clone, Debug)]
