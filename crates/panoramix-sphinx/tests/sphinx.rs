@@ -552,6 +552,36 @@ proptest! {
         prop_assert_eq!(out, ProcessedPacket::Final { destination: dest, message: msg });
     }
 
+    /// Any SURB route of 1 to max hops and any reply up to BODY_LEN round-trips; a changed
+    /// reply payload byte is caught by the opener.
+    #[test]
+    fn prop_surb_round_trip(
+        hops in 1usize..=5,
+        msg_len in 0usize..=1024,
+        fill in any::<u8>(),
+        flip in any::<prop::sample::Index>(),
+        seed in any::<u64>(),
+    ) {
+        let params = small_params();
+        let msg: Vec<u8> = (0..msg_len).map(|i| fill.wrapping_mul(i as u8)).collect();
+        let m = mixes(hops, seed);
+        let route = Route::new(&params, &publics(&m)).unwrap();
+        let (surb, opener) = create_surb(&params, &route, &mut rng(seed ^ 3)).unwrap();
+        let reply = surb.reply(&msg).unwrap();
+        let mut c = caches(&m);
+        let ProcessedPacket::Reply { surb_id, payload } =
+            run(&params, &m, &mut c, reply.into_bytes()).unwrap()
+        else {
+            panic!("expected a reply")
+        };
+        prop_assert_eq!(surb_id, opener.id());
+        prop_assert_eq!(opener.open(&payload).unwrap(), msg);
+        let mut bad = payload;
+        let i = flip.index(bad.len());
+        bad[i] ^= 0x20;
+        prop_assert_eq!(opener.open(&bad), Err(Error::BadPayloadTag));
+    }
+
     /// Any single-byte change anywhere, before any hop, is caught before delivery.
     #[test]
     fn prop_tamper_detected(
