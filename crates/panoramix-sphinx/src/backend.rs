@@ -279,19 +279,21 @@ pub fn shuffle<T>(items: &mut [T], rng: &mut (impl RngCore + CryptoRng)) {
     }
 }
 
-type Peeled = Result<(ReplayTag, ProcessedPacket), Error>;
-
-/// Decode and peel every input, without touching the cache except to read it (early drop
-/// of packets replayed from earlier batches). Uses every core with the `parallel` feature.
+/// Decode, peel and render every input, without touching the cache except to read it
+/// (early drop of packets replayed from earlier batches). Uses every core with the
+/// `parallel` feature; rendering (base64 of the next packet) happens in the same pass.
 fn peel_all<S: AsRef<str> + Sync>(
     key: &MixKeyPair,
     params: &SphinxParams,
     cache: &ReplayCache,
     inputs: &[S],
-) -> Vec<Peeled> {
+) -> Vec<Result<(ReplayTag, BatchOutput), Error>> {
     let seen = |t: &ReplayTag| cache.contains(t);
     let decode = |s: &S| decode_b64_exact(s.as_ref(), params.packet_len());
-    crate::batch::peel_texts(key, params, inputs, &decode, &seen)
+    let finish = |r: Result<(ReplayTag, ProcessedPacket), Error>| {
+        r.and_then(|(tag, p)| to_output(p).map(|o| (tag, o)))
+    };
+    crate::batch::peel_texts(key, params, inputs, &decode, &seen, &finish)
 }
 
 /// Process a mix's whole batch: decode every text, peel a layer, drop and report the
@@ -314,9 +316,7 @@ pub fn process_batch<S: AsRef<str> + Sync>(
     let peeled = peel_all(key, params, cache, inputs);
     let mut out = BatchOutcome::default();
     for (index, r) in peeled.into_iter().enumerate() {
-        let result = r
-            .and_then(|(tag, p)| cache.check_and_insert(&tag).map(|()| p))
-            .and_then(to_output);
+        let result = r.and_then(|(tag, o)| cache.check_and_insert(&tag).map(|()| o));
         match result {
             Ok(o) => out.outputs.push(o),
             Err(error) => out.rejected.push(Rejected { index, error }),

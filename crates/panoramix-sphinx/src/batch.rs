@@ -35,27 +35,37 @@ type Peeled = Result<(ReplayTag, ProcessedPacket), Error>;
 type Decode<'a, S> = dyn Fn(&S) -> Result<Vec<u8>, Error> + Sync + 'a;
 type Seen<'a> = dyn Fn(&ReplayTag) -> bool + Sync + 'a;
 
-/// Decode and peel every input, in input order.
-pub(crate) fn peel_texts<S: Sync>(
+/// Decode and peel every input, in input order, and apply `finish` to each result (in the
+/// same parallel pass).
+pub(crate) fn peel_texts<S: Sync, T: Send>(
     key: &MixKeyPair,
     params: &SphinxParams,
     inputs: &[S],
     decode: &Decode<'_, S>,
     seen: &Seen<'_>,
-) -> Vec<Peeled> {
+    finish: &(dyn Fn(Peeled) -> T + Sync),
+) -> Vec<T> {
     #[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
     {
         use rayon::prelude::*;
         inputs
             .par_chunks(CHUNK)
-            .flat_map_iter(|c| peel_chunk(key, params, c, decode, seen))
+            .flat_map_iter(|c| {
+                peel_chunk(key, params, c, decode, seen)
+                    .into_iter()
+                    .map(finish)
+            })
             .collect()
     }
     #[cfg(not(all(feature = "parallel", not(target_arch = "wasm32"))))]
     {
         inputs
             .chunks(CHUNK)
-            .flat_map(|c| peel_chunk(key, params, c, decode, seen))
+            .flat_map(|c| {
+                peel_chunk(key, params, c, decode, seen)
+                    .into_iter()
+                    .map(finish)
+            })
             .collect()
     }
 }
@@ -68,7 +78,7 @@ pub fn peel_batch(
     packets: &[&[u8]],
 ) -> Vec<Result<(ReplayTag, ProcessedPacket), Error>> {
     let decode = |b: &&[u8]| Ok(b.to_vec());
-    peel_texts(key, params, packets, &decode, &|_| false)
+    peel_texts(key, params, packets, &decode, &|_| false, &|r| r)
 }
 
 enum Stage {
