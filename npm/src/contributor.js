@@ -1,0 +1,244 @@
+// The contributor helper (one processing step of an own endpoint, as the native
+// agent does it) and a sender for a mix-net (Sphinx packets or Zeus ballots).
+import { PanoramixError } from './errors.js';
+import { PanoramixClient } from './client.js';
+import {
+  messageHash,
+  processEndpoint,
+  SphinxRoute,
+  verifyEndpoint,
+  zeusEncryptBallot,
+} from './index.js';
+
+function isConflict(e) {
+  return e && e.status === 409;
+}
+
+/**
+ * The endpoint ids of a mix-net's cycle (see the native `MixnetSpec`):
+ * `<name>-<cycle>-gw|booth|mixN|decrN|combine`.
+ */
+export function endpointIds(spec, cycle, owners) {
+  const ep = (stage) => `${spec.name}-${cycle}-${stage}`;
+  const zeus = spec.backend === 'ZEUS';
+  return {
+    entry: ep(zeus ? 'booth' : 'gw'),
+    result: ep(zeus ? 'combine' : 'gw'),
+    mixes: owners.map((_, i) => ep(`mix${i}`)),
+    decryptions: zeus ? owners.map((_, i) => ep(`decr${i}`)) : [],
+  };
+}
+
+function ownersOf(peer) {
+  return (peer.owners ?? []).map((o) => (typeof o === 'string' ? o : o.owner_key_id));
+}
+
+/**
+ * A contributor: an API client plus its backend secrets (`{mix}` for SPHINXMIX,
+ * `{trustee}` for ZEUS, hex). Processes its own endpoints (Sphinx mixes, Zeus
+ * mixes and partial decryptions) exactly as the native agent does.
+ */
+export class Contributor {
+  #secrets;
+  #processed = new Map();
+
+  constructor(client, secrets) {
+    if (!(client instanceof PanoramixClient)) {
+      throw new PanoramixError('invalid_argument', 'Contributor needs a PanoramixClient');
+    }
+    this.client = client;
+    this.#secrets = secrets ?? {};
+  }
+
+  /**
+   * One processing step of an own endpoint: when it is CLOSED, read its ACCEPTED
+   * box, process it, upload the outputs to its PROCESSBOX with serials 0..n-1
+   * (skipping serials already there, so a retry resumes), and mark it PROCESSED
+   * by self-consensus with the output hashes and the proof. Returns what it did:
+   * `{acted, status, outputs?, dropped?}`.
+   */
+  async processStep(endpointOrId) {
+    const c = this.client;
+    const ep =
+      typeof endpointOrId === 'string' ? await c.endpoint(endpointOrId) : endpointOrId;
+    const id = ep.endpoint_id;
+    if (ep.peer_id !== c.id) {
+      throw new PanoramixError('not_owner', `${id} belongs to ${ep.peer_id}, not to this key`);
+    }
+    if (ep.status !== 'CLOSED') return { acted: false, status: ep.status };
+    let p = this.#processed.get(id);
+    if (!p) {
+      const inputs = await c.messages(id, 'ACCEPTED');
+      p = processEndpoint(ep, this.#secrets, inputs);
+      this.#processed.set(id, p);
+    }
+    const present = new Set(
+      (await c.messages(id, 'PROCESSBOX')).map((m) => m.serial).filter((s) => s !== null),
+    );
+    const hashes = [];
+    for (let i = 0; i < p.outputs.length; i++) {
+      const o = p.outputs[i];
+      if (!present.has(i)) {
+        try {
+          await c.postMessage(id, 'PROCESSBOX', c.id, o.recipient, o.text, i);
+        } catch (e) {
+          if (!isConflict(e)) throw e;
+        }
+      }
+      hashes.push(messageHash(i, c.id, o.recipient, o.text));
+    }
+    const a = c.transitionAction(
+      id,
+      ep.last_consensus_id ?? '',
+      'PROCESSED',
+      hashes,
+      p.proof ? p.proof : undefined,
+    );
+    const cid = await c.selfConsensus(`PROCESSED:${id}`, [a]);
+    try {
+      await c.apply(a, cid);
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+    }
+    this.#processed.delete(id);
+    return { acted: true, status: 'PROCESSED', outputs: p.outputs.length, dropped: p.dropped };
+  }
+
+  /**
+   * Verify a processed endpoint (anyone's) from its ACCEPTED box, OUTBOX and
+   * proof, as a downstream owner does before taking its output. Throws a
+   * PanoramixError (`verify_failed`, `zeus_*`) when it does not verify.
+   */
+  async verifySource(endpointOrId) {
+    const c = this.client;
+    const ep =
+      typeof endpointOrId === 'string' ? await c.endpoint(endpointOrId) : endpointOrId;
+    const inputs = await c.messages(ep.endpoint_id, 'ACCEPTED');
+    const outputs = await c.messages(ep.endpoint_id, 'OUTBOX');
+    const proof =
+      typeof ep.process_proof === 'string'
+        ? ep.process_proof
+        : ep.process_proof == null
+          ? ''
+          : JSON.stringify(ep.process_proof);
+    verifyEndpoint(ep, inputs, outputs, proof);
+    return { inputs: inputs.length, outputs: outputs.length };
+  }
+
+  /**
+   * Process every own endpoint of `cycle` of the mix-net `joint` that is CLOSED.
+   * Returns the steps taken.
+   */
+  async step(joint, cycle) {
+    const c = this.client;
+    const peer = await c.peer(joint);
+    const owners = ownersOf(peer);
+    const i = owners.indexOf(c.id);
+    if (i < 0) throw new PanoramixError('not_owner', 'this key is not an owner of the mix-net');
+    const ids = endpointIds(peer.crypto_params, cycle, owners);
+    const mine = [ids.mixes[i], ...(ids.decryptions.length ? [ids.decryptions[i]] : [])];
+    const done = [];
+    for (const id of mine) {
+      let ep;
+      try {
+        ep = await c.endpoint(id);
+      } catch (e) {
+        if (e.status === 404) continue;
+        throw e;
+      }
+      if (ep.status === 'CLOSED') done.push({ endpoint: id, ...(await this.processStep(ep)) });
+    }
+    return done;
+  }
+}
+
+/** A client of one mix-net: encrypts for it, posts to a cycle's entry, reads results. */
+export class MixnetSender {
+  static async open(client, joint) {
+    const peer = await client.peer(joint);
+    const spec = peer.crypto_params;
+    const owners = ownersOf(peer);
+    let route = null;
+    if (spec.backend === 'SPHINXMIX') {
+      const keys = [];
+      for (const o of owners) keys.push((await client.peer(o)).crypto_params.mix_key);
+      route = new SphinxRoute(
+        { BODY_LEN: spec.params?.BODY_LEN, MAX_HOPS: spec.params?.MAX_HOPS },
+        keys,
+      );
+    }
+    return new MixnetSender(client, joint, spec, owners, route);
+  }
+
+  constructor(client, joint, spec, owners, route) {
+    this.client = client;
+    this.joint = joint;
+    this.spec = spec;
+    this.owners = owners;
+    this.route = route;
+  }
+
+  ids(cycle) {
+    return endpointIds(this.spec, cycle, this.owners);
+  }
+
+  /** `{recipient, text}` to post for `message` to `recipient` in `cycle`. */
+  encrypt(cycle, recipient, message) {
+    if (this.route) return this.route.wrap(recipient, message);
+    return {
+      recipient: this.joint,
+      text: zeusEncryptBallot(
+        `${this.joint}/${cycle}`,
+        this.spec.election_public_key,
+        message,
+      ),
+    };
+  }
+
+  /** Encrypt and post to the entry endpoint of `cycle`. */
+  send(cycle, recipient, message) {
+    const m = this.encrypt(cycle, recipient, message);
+    return this.client.postMessage(
+      this.ids(cycle).entry,
+      'INBOX',
+      this.client.id,
+      m.recipient,
+      m.text,
+    );
+  }
+
+  /** Whether the entry endpoint of `cycle` is OPEN. */
+  async isOpen(cycle) {
+    try {
+      return (await this.client.endpoint(this.ids(cycle).entry)).status === 'OPEN';
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The cycle's output once agreed, else null: `[{recipient, text, bytes}]` in
+   * OUTBOX order (Zeus plaintexts are hex-decoded into `bytes`).
+   */
+  async results(cycle) {
+    const id = this.ids(cycle).result;
+    let ep;
+    try {
+      ep = await this.client.endpoint(id);
+    } catch (e) {
+      if (e.status === 404) return null;
+      throw e;
+    }
+    if (ep.status !== 'PROCESSED') return null;
+    const out = await this.client.messages(id, 'OUTBOX');
+    return out.map((m) => {
+      let bytes;
+      if (this.spec.backend === 'ZEUS' && /^([0-9a-f]{2})*$/.test(m.text)) {
+        bytes = new Uint8Array(m.text.match(/../g)?.map((h) => parseInt(h, 16)) ?? []);
+      } else {
+        bytes = new TextEncoder().encode(m.text);
+      }
+      return { recipient: m.recipient, text: m.text, bytes };
+    });
+  }
+}

@@ -1,0 +1,437 @@
+// Type declarations of @panoramix/mixnet.
+
+/** Bytes, or a string standing for its UTF-8 encoding. */
+export type BytesLike = Uint8Array | ArrayBuffer | string;
+/** A JSON value (floats are refused by the canonical encoding). */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** Every error of this package; `code` is stable (see the README's error table). */
+export declare class PanoramixError extends Error {
+  constructor(code: string, message: string, options?: { cause?: unknown });
+  readonly code: string;
+}
+
+/** What `init` accepts: a URL, a fetch Response, bytes or a compiled module. */
+export type InitInput =
+  | string
+  | URL
+  | Request
+  | Response
+  | BufferSource
+  | WebAssembly.Module
+  | Promise<Response | BufferSource | WebAssembly.Module>;
+
+/** Load the module (idempotent). Optional in Node; once before use in browsers/workers. */
+export declare function init(source?: InitInput): Promise<void>;
+/** Load the module synchronously from bytes or a compiled module. */
+export declare function initSync(source?: BufferSource | WebAssembly.Module): void;
+export declare function isInitialized(): boolean;
+
+// ---------------------------------------------------------------- core
+export interface KeyInfo {
+  /** 64 hex: the secret seed. Keep it secret. */
+  secret: string;
+  /** 64 hex: the Ed25519 public key. */
+  keyData: string;
+  /** 64 hex: the key id, which is the peer id once registered. */
+  keyId: string;
+}
+export type SignatureDomain = 'envelope' | 'contribution' | 'audit-head';
+export interface Envelope {
+  data: JsonObject;
+  info: JsonObject;
+  by_consensus?: JsonObject;
+  meta: { signature: string; key_data: string };
+}
+export interface VerifiedEnvelope {
+  signerId: string;
+  keyData: string;
+  signature: string;
+  data: JsonObject;
+  info: JsonObject;
+  byConsensus: JsonObject | null;
+}
+export declare function version(): string;
+export declare function generateKeypair(): KeyInfo;
+export declare function keypairFromSecret(secret: string): KeyInfo;
+export declare function keyId(keyData: string): string;
+export declare function sign(secret: string, domain: SignatureDomain, message: BytesLike): string;
+export declare function verify(
+  keyData: string,
+  domain: SignatureDomain,
+  message: BytesLike,
+  signature: string,
+): boolean;
+export declare function canonicalEncode(value: Json): string;
+export declare function canonicalDecode(text: BytesLike): Json;
+export declare function signEnvelope(
+  secret: string,
+  data: JsonObject,
+  info: JsonObject,
+  byConsensus?: JsonObject | null,
+): Envelope;
+export declare function verifyEnvelope(envelope: Envelope | JsonObject): VerifiedEnvelope;
+export declare function actionBody(data: JsonObject, info: JsonObject): Json;
+export declare function contributionText(body: Json, meta: JsonObject): string;
+export declare function parseContribution(text: string): {
+  body: Json;
+  meta: JsonObject;
+  accepted: boolean;
+};
+export declare function signContribution(secret: string, text: string): string;
+export declare function consensusId(
+  negotiationId: string,
+  text: string,
+  signings: Record<string, string>,
+  timestamp: string,
+): string;
+export declare function closing(
+  participants: string[] | null,
+  latest: { signer: string; text: string; signature: string }[],
+): { text: string; signings: Record<string, string> } | null;
+export declare function jointKeyData(name: string, owners: string[]): string;
+export declare function jointPeerId(keyData: string): string;
+export declare function messageHash(
+  serial: number | null | undefined,
+  sender: string,
+  recipient: string,
+  text: string,
+): string;
+export declare function setHash(hashes: string[]): string;
+export declare function sha256Hex(data: BytesLike): string;
+export declare function randomHex(bytes: number): string;
+
+// ---------------------------------------------------------------- SPHINXMIX
+/** The mix-net's Sphinx parameters; missing fields take the defaults (1024, 5). */
+export interface SphinxParamsInput {
+  BODY_LEN?: number;
+  MAX_HOPS?: number;
+  HEADER_LEN?: number;
+}
+export interface SphinxParamsInfo {
+  BODY_LEN: number;
+  MAX_HOPS: number;
+  HEADER_LEN: number;
+  packetLen: number;
+  textLen: number;
+}
+export interface MixKeyInfo {
+  secret: string;
+  publicKey: string;
+  nodeId: string;
+}
+/** A message to post to the gateway's INBOX. */
+export interface ClientMessage {
+  recipient: string;
+  text: string;
+}
+export interface SurbInfo {
+  /** Hand this out (base64 text). */
+  surb: string;
+  firstHop: string;
+  /** The exit reports the reply to recipient `surb:<id>`. */
+  id: string;
+  /** Keep this secret to read the reply. */
+  opener: JsonObject;
+}
+export interface Rejection {
+  index: number;
+  code: string;
+  message: string;
+}
+export interface BatchOutput {
+  recipient: string;
+  text: string;
+  kind: 'Forward' | 'Final' | 'Reply';
+}
+export interface BatchResult {
+  outputs: BatchOutput[];
+  rejected: Rejection[];
+}
+export declare function sphinxKeygen(): MixKeyInfo;
+export declare function sphinxKeyFromSecret(secret: string): MixKeyInfo;
+export declare function sphinxNodeId(publicKey: string): string;
+export declare function sphinxParams(params?: SphinxParamsInput | null): SphinxParamsInfo;
+export declare function sphinxWrap(
+  params: SphinxParamsInput | null | undefined,
+  route: string[],
+  destination: string,
+  message: BytesLike,
+): ClientMessage;
+export declare function sphinxCreateSurb(
+  params: SphinxParamsInput | null | undefined,
+  route: string[],
+): SurbInfo;
+export declare function sphinxSurbReply(
+  params: SphinxParamsInput | null | undefined,
+  surb: string,
+  message: BytesLike,
+): ClientMessage;
+export declare function sphinxOpenReply(opener: JsonObject, text: string): Uint8Array;
+export declare function sphinxGatewayAccept(
+  params: SphinxParamsInput | null | undefined,
+  texts: string[],
+): { accepted: number[]; rejected: Rejection[] };
+export declare function sphinxProcessBatch(
+  params: SphinxParamsInput | null | undefined,
+  secret: string,
+  texts: string[],
+): BatchResult;
+
+export declare class SphinxRoute {
+  constructor(params: SphinxParamsInput | null | undefined, route: string[]);
+  readonly firstHop: string;
+  wrap(destination: string, message: BytesLike): ClientMessage;
+  createSurb(): SurbInfo;
+  free(): void;
+}
+export declare class SphinxMix {
+  constructor(params: SphinxParamsInput | null | undefined, secret: string, cache?: Uint8Array);
+  readonly publicKey: string;
+  readonly nodeId: string;
+  readonly cacheSize: number;
+  processBatch(texts: string[]): BatchResult;
+  saveCache(): Uint8Array;
+  free(): void;
+}
+
+// ---------------------------------------------------------------- ZEUS
+export declare const TRUSTEE_KEY_SESSION: string;
+export type ZeusEndpointType =
+  | 'ZEUS_BOOTH'
+  | 'ZEUS_TW_MIX'
+  | 'ZEUS_SK_MIX'
+  | 'ZEUS_SK_PARTIAL_DECRYPT'
+  | 'ZEUS_SK_COMBINE';
+/** An endpoint's `endpoint_params`. */
+export interface ZeusParams {
+  session_id: string;
+  election_public_key: string;
+  trustees?: string[];
+  sk_rounds?: number;
+}
+export interface TrusteeKey {
+  public_key: string;
+  proof: { commitment: string; response: string };
+}
+export interface ZeusOutput {
+  outputs: string[];
+  proof: string;
+}
+export interface VerifyReport {
+  session_id: string;
+  ballots: number;
+  trustees: number;
+  mixes: number;
+  checks: string[];
+}
+export declare function zeusTrusteeKeygen(): { secret: string; publicKey: string };
+export declare function zeusTrusteePublicKey(secret: string): string;
+export declare function zeusPublishTrusteeKey(secret: string, sessionId: string): TrusteeKey;
+export declare function zeusCombineTrusteeKeys(sessionId: string, keys: TrusteeKey[]): string;
+export declare function zeusEncryptBallot(
+  sessionId: string,
+  electionKey: string,
+  plaintext: BytesLike,
+): string;
+export declare function zeusVerifyBallot(
+  sessionId: string,
+  electionKey: string,
+  ballot: string,
+): string;
+export declare function zeusProcess(
+  type: ZeusEndpointType,
+  params: ZeusParams,
+  inputs: string[],
+  secret?: string | null,
+): ZeusOutput;
+export declare function zeusVerify(
+  type: ZeusEndpointType,
+  params: ZeusParams,
+  inputs: string[],
+  outputs: string[],
+  proof: string,
+): void;
+export declare function zeusVerifyElection(transcript: string | JsonObject): VerifyReport;
+export declare function zeusSimulateElection(
+  sessionId: string,
+  trustees: number,
+  mixes: ('tw' | 'sk')[],
+  plaintexts: BytesLike[],
+): string;
+export declare function zeusMix(
+  params: ZeusParams,
+  ciphertexts: string[],
+  kind?: 'tw' | 'sk',
+): ZeusOutput;
+export declare function zeusVerifyMix(
+  params: ZeusParams,
+  inputs: string[],
+  outputs: string[],
+  proof: string,
+): void;
+export declare function zeusPartialDecrypt(
+  params: ZeusParams,
+  trusteeSecret: string,
+  ciphertexts: string[],
+): string[];
+export declare function zeusCombine(params: ZeusParams, shares: string[]): string[];
+
+// ---------------------------------------------------------------- endpoints
+/** A message as the API lists it. */
+export interface ApiMessage {
+  text: string;
+  serial?: number | null;
+  sender?: string;
+  recipient?: string;
+  message_hash?: string;
+  [key: string]: unknown;
+}
+/** An endpoint as the API describes it. */
+export interface ApiEndpoint {
+  endpoint_id: string;
+  endpoint_type: string;
+  endpoint_params?: Json;
+  peer_id?: string;
+  status?: string;
+  last_consensus_id?: string | null;
+  process_proof?: Json;
+  [key: string]: unknown;
+}
+export interface BackendSecrets {
+  /** Sphinx mix key secret (hex). */
+  mix?: string;
+  /** Zeus trustee key share (hex). */
+  trustee?: string;
+}
+export interface Processed {
+  outputs: { recipient: string; text: string }[];
+  proof: string;
+  dropped: [number, string][];
+}
+export declare function processEndpoint(
+  endpoint: ApiEndpoint,
+  secrets: BackendSecrets | null | undefined,
+  inputs: ApiMessage[],
+): Processed;
+export declare function verifyEndpoint(
+  endpoint: ApiEndpoint,
+  inputs: ApiMessage[],
+  outputs: ApiMessage[],
+  proof?: string | null,
+): void;
+
+// ---------------------------------------------------------------- API client
+export interface Action {
+  method: string;
+  path: string;
+  data: JsonObject;
+  info: JsonObject;
+}
+export interface ClientOptions {
+  fetch?: typeof globalThis.fetch;
+}
+/** The controller refused a request. */
+export declare class ApiError extends PanoramixError {
+  readonly status: number;
+}
+export declare class PanoramixClient {
+  static connect(baseUrl: string, secret: string, options?: ClientOptions): Promise<PanoramixClient>;
+  constructor(baseUrl: string, secret: string, controllerId: string, options?: ClientOptions);
+  readonly baseUrl: string;
+  /** This key's id (its peer id once registered). */
+  readonly id: string;
+  readonly keyData: string;
+  controllerId: string;
+  get(pathAndQuery: string): Promise<any>;
+  info(resource: string, operation: string, extra?: JsonObject): JsonObject;
+  envelope(data: JsonObject, info: JsonObject, byConsensus?: JsonObject | null): Envelope;
+  send(
+    method: string,
+    path: string,
+    data: JsonObject,
+    info: JsonObject,
+    byConsensus?: JsonObject | null,
+  ): Promise<any>;
+  call(method: string, path: string, resource: string, operation: string, data: JsonObject): Promise<any>;
+  createNegotiation(title: string, participants?: string[]): Promise<string>;
+  contribute(negotiationId: string, text: string): Promise<any>;
+  negotiation(id: string): Promise<any>;
+  contributions(negotiationId: string): Promise<any[]>;
+  action(
+    method: string,
+    path: string,
+    resource: string,
+    operation: string,
+    data: JsonObject,
+    extraInfo?: JsonObject,
+  ): Action;
+  static textFor(actions: Action[], accept?: boolean, extraMeta?: JsonObject): string;
+  selfConsensus(title: string, actions: Action[]): Promise<string>;
+  apply(action: Action, consensusId: string, part?: number | null): Promise<any>;
+  registerAction(name: string, role: string | null | undefined, backend: string, cryptoParams?: Json): Action;
+  register(name: string, role: string | null | undefined, backend: string, cryptoParams?: Json): Promise<any>;
+  jointPeerAction(name: string, owners: string[], backend: string, cryptoParams?: Json): Action;
+  peer(id: string): Promise<any>;
+  endpointAction(spec: JsonObject): Action;
+  transitionAction(
+    endpointId: string,
+    onLastConsensusId: string,
+    status: string,
+    hashes: string[],
+    proof?: Json,
+  ): Action;
+  endpoint(id: string): Promise<ApiEndpoint>;
+  postMessage(
+    endpointId: string,
+    box: string,
+    sender: string,
+    recipient: string,
+    text: string,
+    serial?: number | null,
+  ): Promise<any>;
+  messages(endpointId: string, box: string): Promise<ApiMessage[]>;
+}
+
+// ---------------------------------------------------------------- mix-nets
+export interface MixnetSpec {
+  name: string;
+  backend: 'SPHINXMIX' | 'ZEUS' | string;
+  params: JsonObject;
+  size_min: number;
+  size_max: number;
+  election_public_key?: string;
+  terms?: string;
+  [key: string]: unknown;
+}
+export declare function endpointIds(
+  spec: MixnetSpec,
+  cycle: number,
+  owners: string[],
+): { entry: string; result: string; mixes: string[]; decryptions: string[] };
+export interface StepResult {
+  acted: boolean;
+  status: string;
+  outputs?: number;
+  dropped?: [number, string][];
+}
+export declare class Contributor {
+  constructor(client: PanoramixClient, secrets: BackendSecrets);
+  readonly client: PanoramixClient;
+  processStep(endpoint: string | ApiEndpoint): Promise<StepResult>;
+  verifySource(endpoint: string | ApiEndpoint): Promise<{ inputs: number; outputs: number }>;
+  step(joint: string, cycle: number): Promise<(StepResult & { endpoint: string })[]>;
+}
+export declare class MixnetSender {
+  static open(client: PanoramixClient, joint: string): Promise<MixnetSender>;
+  readonly client: PanoramixClient;
+  readonly joint: string;
+  readonly spec: MixnetSpec;
+  readonly owners: string[];
+  ids(cycle: number): { entry: string; result: string; mixes: string[]; decryptions: string[] };
+  encrypt(cycle: number, recipient: string, message: BytesLike): ClientMessage;
+  send(cycle: number, recipient: string, message: BytesLike): Promise<any>;
+  isOpen(cycle: number): Promise<boolean>;
+  results(cycle: number): Promise<{ recipient: string; text: string; bytes: Uint8Array }[] | null>;
+}

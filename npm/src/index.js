@@ -1,0 +1,234 @@
+// @panoramix/mixnet: the PANORAMIX Rust code compiled to WebAssembly, with a
+// signing API client and a contributor helper. No side effects on import: the
+// WebAssembly module is loaded by `init()` (browsers, workers) or on first use
+// (Node, synchronously from the package directory).
+import * as wasm from './panoramix_wasm.js';
+import { wasmSource, wasmSourceSync } from '#wasm-bytes';
+import { PanoramixError, convertError } from './errors.js';
+
+export { PanoramixError } from './errors.js';
+
+let initialized = false;
+let pending = null;
+
+/**
+ * Load the WebAssembly module. Optional in Node; required once in browsers and
+ * workers before the synchronous functions. Idempotent: later calls return the
+ * first call's promise. `source` may be a URL (string or URL), a Response, bytes
+ * (ArrayBuffer / Uint8Array) or a compiled WebAssembly.Module; by default the
+ * `.wasm` next to this file.
+ */
+export function init(source) {
+  if (initialized) return Promise.resolve();
+  if (!pending) {
+    pending = (async () => {
+      let src = source;
+      if (src === undefined || src === null) src = await wasmSource();
+      await wasm.default({ module_or_path: src });
+      initialized = true;
+    })();
+    pending.catch(() => {
+      pending = null;
+    });
+  }
+  return pending;
+}
+
+/** Synchronous initialisation from bytes or a compiled module (e.g. in a worker). */
+export function initSync(source) {
+  if (initialized) return;
+  const src = source ?? wasmSourceSync();
+  if (!src) {
+    throw new PanoramixError(
+      'not_initialized',
+      'initSync() needs the module bytes here; or call `await init()` first',
+    );
+  }
+  wasm.initSync({ module: src });
+  initialized = true;
+}
+
+/** Whether the module is loaded. */
+export function isInitialized() {
+  return initialized;
+}
+
+function ensure() {
+  if (initialized) return;
+  const src = wasmSourceSync();
+  if (!src) {
+    throw new PanoramixError(
+      'not_initialized',
+      'call `await init()` once before using @panoramix/mixnet in a browser or worker',
+    );
+  }
+  wasm.initSync({ module: src });
+  initialized = true;
+}
+
+function wrap(f) {
+  return function (...args) {
+    ensure();
+    try {
+      return f(...args);
+    } catch (e) {
+      throw convertError(e);
+    }
+  };
+}
+
+// ---------------------------------------------------------------- core
+export const version = wrap(wasm.version);
+export const generateKeypair = wrap(wasm.generateKeypair);
+export const keypairFromSecret = wrap(wasm.keypairFromSecret);
+export const keyId = wrap(wasm.keyId);
+export const sign = wrap(wasm.sign);
+export const verify = wrap(wasm.verify);
+export const canonicalEncode = wrap(wasm.canonicalEncode);
+export const canonicalDecode = wrap(wasm.canonicalDecode);
+export const signEnvelope = wrap((secret, data, info, byConsensus) =>
+  wasm.signEnvelope(secret, data, info, byConsensus ?? null),
+);
+export const verifyEnvelope = wrap(wasm.verifyEnvelope);
+export const actionBody = wrap(wasm.actionBody);
+export const contributionText = wrap(wasm.contributionText);
+export const parseContribution = wrap(wasm.parseContribution);
+export const signContribution = wrap(wasm.signContribution);
+export const consensusId = wrap(wasm.consensusId);
+export const closing = wrap((participants, latest) => wasm.closing(participants ?? null, latest));
+export const jointKeyData = wrap(wasm.jointKeyData);
+export const jointPeerId = wrap(wasm.jointPeerId);
+export const messageHash = wrap((serial, sender, recipient, text) =>
+  wasm.messageHash(serial ?? undefined, sender, recipient, text),
+);
+export const setHash = wrap(wasm.setHash);
+export const sha256Hex = wrap(wasm.sha256Hex);
+export const randomHex = wrap(wasm.randomHex);
+
+// ---------------------------------------------------------------- SPHINXMIX
+export const sphinxKeygen = wrap(wasm.sphinxKeygen);
+export const sphinxKeyFromSecret = wrap(wasm.sphinxKeyFromSecret);
+export const sphinxNodeId = wrap(wasm.sphinxNodeId);
+export const sphinxParams = wrap(wasm.sphinxParams);
+export const sphinxWrap = wrap(wasm.sphinxWrap);
+export const sphinxCreateSurb = wrap(wasm.sphinxCreateSurb);
+export const sphinxSurbReply = wrap(wasm.sphinxSurbReply);
+export const sphinxOpenReply = wrap(wasm.sphinxOpenReply);
+export const sphinxGatewayAccept = wrap(wasm.sphinxGatewayAccept);
+export const sphinxProcessBatch = wrap(wasm.sphinxProcessBatch);
+
+/** A route prepared once for many packets. */
+export class SphinxRoute {
+  #inner;
+  constructor(params, route) {
+    ensure();
+    try {
+      this.#inner = new wasm.SphinxRoute(params, route);
+    } catch (e) {
+      throw convertError(e);
+    }
+  }
+  get firstHop() {
+    return this.#inner.firstHop;
+  }
+  wrap(destination, message) {
+    try {
+      return this.#inner.wrap(destination, message);
+    } catch (e) {
+      throw convertError(e);
+    }
+  }
+  createSurb() {
+    try {
+      return this.#inner.createSurb();
+    } catch (e) {
+      throw convertError(e);
+    }
+  }
+  free() {
+    this.#inner.free();
+  }
+}
+
+/** A mix key with its replay cache, for successive batches. */
+export class SphinxMix {
+  #inner;
+  constructor(params, secret, cache) {
+    ensure();
+    try {
+      this.#inner = new wasm.SphinxMix(params, secret, cache);
+    } catch (e) {
+      throw convertError(e);
+    }
+  }
+  get publicKey() {
+    return this.#inner.publicKey;
+  }
+  get nodeId() {
+    return this.#inner.nodeId;
+  }
+  get cacheSize() {
+    return this.#inner.cacheSize;
+  }
+  processBatch(texts) {
+    try {
+      return this.#inner.processBatch(texts);
+    } catch (e) {
+      throw convertError(e);
+    }
+  }
+  saveCache() {
+    return this.#inner.saveCache();
+  }
+  free() {
+    this.#inner.free();
+  }
+}
+
+// ---------------------------------------------------------------- ZEUS
+/** The session id trustee key shares are published for in a PANORAMIX mix-net. */
+export const TRUSTEE_KEY_SESSION = 'panoramix/zeus/trustee-key/v1';
+export const zeusTrusteeKeygen = wrap(wasm.zeusTrusteeKeygen);
+export const zeusTrusteePublicKey = wrap(wasm.zeusTrusteePublicKey);
+export const zeusPublishTrusteeKey = wrap(wasm.zeusPublishTrusteeKey);
+export const zeusCombineTrusteeKeys = wrap(wasm.zeusCombineTrusteeKeys);
+export const zeusEncryptBallot = wrap(wasm.zeusEncryptBallot);
+export const zeusVerifyBallot = wrap(wasm.zeusVerifyBallot);
+export const zeusProcess = wrap((type, params, inputs, secret) =>
+  wasm.zeusProcess(type, params, inputs, secret ?? undefined),
+);
+export const zeusVerify = wrap(wasm.zeusVerify);
+export const zeusVerifyElection = wrap(wasm.zeusVerifyElection);
+export const zeusSimulateElection = wrap(wasm.zeusSimulateElection);
+
+/** Shuffle and prove (`kind`: `tw`, the default, or `sk`): `{outputs, proof}`. */
+export function zeusMix(params, ciphertexts, kind = 'tw') {
+  return zeusProcess(kind === 'sk' ? 'ZEUS_SK_MIX' : 'ZEUS_TW_MIX', params, ciphertexts);
+}
+
+/** Verify a shuffle and its proof (throws a `zeus_*` PanoramixError). */
+export function zeusVerifyMix(params, inputs, outputs, proof) {
+  const kind = JSON.parse(proof).sk ? 'ZEUS_SK_MIX' : 'ZEUS_TW_MIX';
+  zeusVerify(kind, params, inputs, outputs, proof);
+}
+
+/** One trustee's decryption shares, with Chaum–Pedersen proofs, one per ciphertext. */
+export function zeusPartialDecrypt(params, trusteeSecret, ciphertexts) {
+  return zeusProcess('ZEUS_SK_PARTIAL_DECRYPT', params, ciphertexts, trusteeSecret).outputs;
+}
+
+/** Verify every trustee's shares and combine them: plaintexts (hex), sorted by ciphertext. */
+export function zeusCombine(params, shares) {
+  return zeusProcess('ZEUS_SK_COMBINE', params, shares).outputs;
+}
+
+// ---------------------------------------------------------------- endpoints
+export const processEndpoint = wrap((endpoint, secrets, inputs) =>
+  wasm.processEndpoint(endpoint, secrets ?? null, inputs),
+);
+export const verifyEndpoint = wrap((endpoint, inputs, outputs, proof) =>
+  wasm.verifyEndpoint(endpoint, inputs, outputs, proof ?? undefined),
+);
+
+export { PanoramixClient, ApiError } from './client.js';
+export { Contributor, MixnetSender, endpointIds } from './contributor.js';
