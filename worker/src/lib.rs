@@ -1,0 +1,64 @@
+//! # panoramix-worker
+//!
+//! The PANORAMIX controller on Cloudflare Workers. A thin adapter: the fetch handler
+//! routes every `/panoramix` request to the controller's Durable Object, which runs
+//! the same handlers as the native server (`panoramix-controller`) on its SQLite
+//! storage. No logic lives here; see `docs/deploy.md`.
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod config;
+mod host;
+mod object;
+mod store;
+
+pub use object::ControllerObject;
+
+use panoramix_controller::ApiError;
+use worker::{Context, Env, Method, Request, Response, ResponseBuilder, Result, event};
+
+/// The Durable Object namespace binding (wrangler.toml).
+pub const DO_BINDING: &str = "CONTROLLER";
+/// The name of the one object that holds the controller's database.
+pub const DO_NAME: &str = "controller";
+
+/// A JSON response with the headers the native server sends.
+pub(crate) fn json_response(status: u16, body: &serde_json::Value) -> Result<Response> {
+    Ok(ResponseBuilder::new()
+        .with_status(status)
+        .with_header("content-type", "application/json")?
+        .with_header("access-control-allow-origin", "*")?
+        .fixed(body.to_string().into_bytes()))
+}
+
+fn error_response(e: &ApiError) -> Result<Response> {
+    json_response(e.status(), &e.body())
+}
+
+async fn route(req: Request, env: &Env) -> Result<Response> {
+    if req.method() == Method::Options {
+        return Ok(ResponseBuilder::new()
+            .with_status(204)
+            .with_header("access-control-allow-origin", "*")?
+            .with_header("access-control-allow-methods", "GET, POST, PATCH, OPTIONS")?
+            .with_header("access-control-allow-headers", "content-type")?
+            .empty());
+    }
+    let path = req.path();
+    if !path.starts_with("/panoramix") {
+        return error_response(&ApiError::NotFound(format!("no such path: {path}")));
+    }
+    let stub = env.durable_object(DO_BINDING)?.get_by_name(DO_NAME)?;
+    stub.fetch_with_request(req).await
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    match route(req, &env).await {
+        Ok(r) => Ok(r),
+        Err(e) => {
+            worker::console_error!("panoramix: internal error: {e}");
+            error_response(&ApiError::Internal(String::new()))
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! The Durable Object that holds the controller's database and runs its handlers.
+//!
+//! One object (named `controller`) holds every table; see `docs/deploy.md` for why,
+//! and for how a sharded layout would split them. Each request runs the shared,
+//! synchronous handlers of `panoramix-controller` between its body being read and
+//! its response being returned, with no `await` in between: the object processes
+//! one request at a time, and each request's writes are one `transactionSync`.
+
+use crate::host::{RandomHealth, WorkerHost};
+use crate::store::{DoStore, SyncStorage};
+use crate::{config, json_response};
+use panoramix_controller::store::{SCHEMA, Store, StoreError};
+use panoramix_controller::{ApiError, ApiRequest, Controller};
+use std::cell::Cell;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use worker::{DurableObject, Env, Request, Response, Result, SqlStorage, State, durable_object};
+
+/// The test-only route that returns every table as text.
+pub const DUMP_PATH: &str = "/panoramix/__test/dump";
+
+struct Ready {
+    controller: Controller<WorkerHost>,
+    random: Rc<RandomHealth>,
+    storage: SyncStorage,
+    sql: SqlStorage,
+    dump: bool,
+}
+
+/// The controller's Durable Object (SQLite-backed: `new_sqlite_classes`).
+#[durable_object]
+pub struct ControllerObject {
+    ready: std::result::Result<Ready, String>,
+    migrated: Cell<bool>,
+}
+
+fn internal(detail: &str) -> Result<Response> {
+    worker::console_error!("panoramix: internal error: {detail}");
+    let e = ApiError::Internal(String::new());
+    json_response(e.status(), &e.body())
+}
+
+impl ControllerObject {
+    fn store<'a>(r: &'a Ready) -> DoStore<'a> {
+        DoStore {
+            storage: &r.storage,
+            sql: &r.sql,
+            random: &r.random,
+        }
+    }
+
+    async fn serve(&self, mut req: Request) -> Result<Response> {
+        let r = match &self.ready {
+            Ok(r) => r,
+            Err(m) => return internal(m),
+        };
+        if !self.migrated.get() {
+            if let Err(e) = r.controller.migrate(&mut Self::store(r)) {
+                return internal(&format!("migration failed: {e:?}"));
+            }
+            self.migrated.set(true);
+        }
+        let method = req.method().to_string();
+        let url = req.url()?;
+        let path = url.path().to_owned();
+        let query = url.query().unwrap_or("").to_owned();
+        if r.dump && method == "GET" && path == DUMP_PATH {
+            return match dump(&mut Self::store(r)) {
+                Ok(text) => json_response(200, &serde_json::json!({ "dump": text })),
+                Err(e) => internal(&e.message),
+            };
+        }
+        let limit = r.controller.config.max_body;
+        let declared = req
+            .headers()
+            .get("content-length")?
+            .and_then(|v| v.trim().parse::<usize>().ok());
+        let too_large = || {
+            let e = ApiError::TooLarge(format!("request body is larger than {limit} bytes"));
+            json_response(e.status(), &e.body())
+        };
+        if declared.is_some_and(|n| n > limit) {
+            return too_large();
+        }
+        let body = match req.bytes().await {
+            Ok(b) => b,
+            Err(e) => {
+                let e = ApiError::Malformed(format!("could not read the request body: {e}"));
+                return json_response(e.status(), &e.body());
+            }
+        };
+        if body.len() > limit {
+            return too_large();
+        }
+        let api = ApiRequest {
+            method,
+            path,
+            query,
+            body,
+        };
+        // from here to the response: synchronous, so no other request interleaves
+        r.random.reset();
+        let (resp, err) = r.controller.handle_logged(&mut Self::store(r), &api);
+        if let Some(ApiError::Internal(m)) = &err {
+            worker::console_error!(
+                "panoramix: {} {}: internal error: {m}",
+                api.method,
+                api.path
+            );
+        }
+        json_response(resp.status, &resp.body)
+    }
+}
+
+impl DurableObject for ControllerObject {
+    fn new(state: State, env: Env) -> Self {
+        let ready = (|| {
+            let (key, cfg, dump) = config::load(&env)?;
+            let storage = state
+                .as_raw()
+                .storage()
+                .map_err(|e| format!("no storage: {e:?}"))?
+                .unchecked_into::<SyncStorage>();
+            let sql = state.storage().sql();
+            let random = Rc::new(RandomHealth::new());
+            let host = WorkerHost {
+                random: random.clone(),
+            };
+            Ok::<_, String>(Ready {
+                controller: Controller::new(key, cfg, host),
+                random,
+                storage,
+                sql,
+                dump,
+            })
+        })();
+        ControllerObject {
+            ready,
+            migrated: Cell::new(false),
+        }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        match self.serve(req).await {
+            Ok(r) => Ok(r),
+            Err(e) => internal(&e.to_string()),
+        }
+    }
+}
+
+/// Every table of the schema as text, rows in key order: tests compare two dumps to
+/// check that a rejected request changed nothing.
+fn dump(store: &mut DoStore<'_>) -> std::result::Result<String, StoreError> {
+    store.read(|tx| {
+        let mut out = String::new();
+        for stmt in SCHEMA {
+            let Some(rest) = stmt.strip_prefix("CREATE TABLE IF NOT EXISTS ") else {
+                continue;
+            };
+            let Some(table) = rest.split_whitespace().next() else {
+                continue;
+            };
+            out.push_str(&format!("## {table}\n"));
+            for row in tx.query(&format!("SELECT * FROM {table} ORDER BY 1, 2"), &[])? {
+                out.push_str(&format!("{row:?}\n"));
+            }
+        }
+        Ok(out)
+    })
+}
