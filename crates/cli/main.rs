@@ -32,6 +32,9 @@ enum Command {
     },
     /// Create a key pair and print its key id.
     Keygen(commands::keygen::Args),
+    /// Run a whole local mix-net: a controller, contributors and clients, one Sphinx
+    /// cycle and one Zeus election, verified (the README's main job).
+    Demo(commands::demo::Args),
     /// Set a mix-net up with other contributors (create, or join by invitation).
     Wizard {
         #[command(subcommand)]
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Command::ConsensusId => commands::consensus_id::run(),
         Command::Audit { command } => commands::audit::run(command),
         Command::Keygen(a) => commands::keygen::run(a),
+        Command::Demo(a) => commands::demo::run(a),
         Command::Wizard { command } => commands::wizard::run(command),
         Command::Contribute(a) => commands::contribute::run(a),
         Command::VerifyElection { file } => commands::verify_election::run(file),

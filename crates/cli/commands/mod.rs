@@ -2,6 +2,7 @@ pub mod audit;
 pub mod consensus_id;
 pub mod contribute;
 pub mod contributor;
+pub mod demo;
 pub mod keygen;
 pub mod serve;
 pub mod server_wizard;

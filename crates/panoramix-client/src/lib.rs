@@ -484,6 +484,49 @@ impl Client {
         Ok(self.call("POST", "/panoramix/messages/", "message", "create", data)?["data"].clone())
     }
 
+    /// Post many messages to one box in as few requests as the limits allow (each
+    /// request is one transaction: all its messages are stored or none). Items are
+    /// `(sender, recipient, text, serial)`. Returns the stored messages.
+    pub fn post_messages(
+        &self,
+        endpoint_id: &str,
+        box_name: &str,
+        items: &[(String, String, String, Option<i64>)],
+    ) -> Result<Vec<Json>, ClientError> {
+        const MAX_COUNT: usize = 1000;
+        const MAX_BYTES: usize = 3 << 20;
+        let mut out = Vec::with_capacity(items.len());
+        let mut start = 0;
+        while start < items.len() {
+            let mut end = start;
+            let mut bytes = 0;
+            while end < items.len() && end - start < MAX_COUNT {
+                let (a, b, t, _) = &items[end];
+                let sz = a.len() + b.len() + t.len() + 64;
+                if end > start && bytes + sz > MAX_BYTES {
+                    break;
+                }
+                bytes += sz;
+                end += 1;
+            }
+            let msgs: Vec<Json> = items[start..end]
+                .iter()
+                .map(|(sender, recipient, text, serial)| {
+                    let mut m = json!({"sender": sender, "recipient": recipient, "text": text});
+                    if let Some(s) = serial {
+                        m["serial"] = json!(s);
+                    }
+                    m
+                })
+                .collect();
+            let data = json!({"endpoint_id": endpoint_id, "box": box_name, "messages": msgs});
+            let r = self.call("POST", "/panoramix/messages/", "message", "create", data)?;
+            out.extend(r["data"].as_array().cloned().unwrap_or_default());
+            start = end;
+        }
+        Ok(out)
+    }
+
     /// Every message of a box, following the pages.
     pub fn messages(&self, endpoint_id: &str, box_name: &str) -> Result<Vec<Json>, ClientError> {
         let mut out = Vec::new();

@@ -894,7 +894,6 @@ struct Endpoint {
     links: Vec<Link>,
     status: EndpointStatus,
     last_consensus_id: String,
-    inbox_count: i64,
 }
 
 #[derive(Clone)]
@@ -962,7 +961,6 @@ fn load_endpoint(tx: &mut dyn Tx, id: &str) -> Result<Endpoint, ApiError> {
         status: EndpointStatus::parse(&col_str(r, 6))
             .ok_or_else(|| ApiError::Internal("bad status in store".into()))?,
         last_consensus_id: col_str(r, 7),
-        inbox_count: col_i64(r, 8),
     })
 }
 
@@ -1285,15 +1283,54 @@ fn list_messages<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) -> Res 
     Ok((200, json!({"data": items, "next": next})))
 }
 
+/// Most messages one request may carry.
+pub const MAX_BATCH: usize = 5000;
+
+/// `POST /messages/`: one message (`data` holds its fields) or a batch (`data.messages`
+/// is a list of `{sender, recipient, text, serial?}`), all into one box of one
+/// endpoint, in one transaction: every message passes every check or none is stored.
 fn post_message<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Res {
     let d = &v.data;
     let ep_id = req_str(d, "endpoint_id")?;
     let bx = MsgBox::parse(req_str(d, "box")?)
         .ok_or_else(|| ApiError::Invalid("`box` must be INBOX or PROCESSBOX".into()))?;
-    let sender = bounded(opt_str(d, "sender")?.unwrap_or(""), "sender", 512)?;
-    let recipient = bounded(opt_str(d, "recipient")?.unwrap_or(""), "recipient", 512)?;
-    let text = bounded(req_str(d, "text")?, "text", c.config.max_message)?;
-    let serial = opt_i64(d, "serial")?;
+    let batch = match d.get("messages") {
+        None | Some(Json::Null) => None,
+        Some(Json::Array(items)) => {
+            if items.is_empty() || items.len() > MAX_BATCH {
+                return Err(ApiError::Invalid(format!(
+                    "`messages` must hold 1 to {MAX_BATCH} messages"
+                )));
+            }
+            Some(
+                items
+                    .iter()
+                    .map(|i| {
+                        i.as_object().ok_or_else(|| {
+                            ApiError::Invalid("each of `messages` must be an object".into())
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            )
+        }
+        Some(_) => return Err(ApiError::Invalid("`messages` must be a list".into())),
+    };
+    let items: Vec<&Obj> = batch.unwrap_or_else(|| vec![d]);
+    struct Item<'a> {
+        sender: &'a str,
+        recipient: &'a str,
+        text: &'a str,
+        serial: Option<i64>,
+    }
+    let mut parsed = Vec::with_capacity(items.len());
+    for m in &items {
+        parsed.push(Item {
+            sender: bounded(opt_str(m, "sender")?.unwrap_or(""), "sender", 512)?,
+            recipient: bounded(opt_str(m, "recipient")?.unwrap_or(""), "recipient", 512)?,
+            text: bounded(req_str(m, "text")?, "text", c.config.max_message)?,
+            serial: opt_i64(m, "serial")?,
+        });
+    }
     if !matches!(bx, MsgBox::Inbox | MsgBox::Processbox) {
         return Err(ApiError::Forbidden(format!(
             "nobody posts to {}: only a consensus moves messages there",
@@ -1301,48 +1338,43 @@ fn post_message<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Re
         )));
     }
     let ep = load_endpoint(tx, ep_id)?;
-    match bx {
-        MsgBox::Inbox => {
-            if ep.status != EndpointStatus::Open {
-                return Err(ApiError::WrongState(format!(
-                    "endpoint {ep_id} is {}, not OPEN",
-                    ep.status.as_str()
-                )));
-            }
-            if serial.is_some() {
+    let wanted = if bx == MsgBox::Inbox {
+        EndpointStatus::Open
+    } else {
+        EndpointStatus::Closed
+    };
+    if ep.status != wanted {
+        return Err(ApiError::WrongState(format!(
+            "endpoint {ep_id} is {}, not {}",
+            ep.status.as_str(),
+            wanted.as_str()
+        )));
+    }
+    for it in &parsed {
+        match (bx, it.serial) {
+            (MsgBox::Inbox, Some(_)) => {
                 return Err(ApiError::Invalid("INBOX messages carry no serial".into()));
             }
-        }
-        _ => {
-            if ep.status != EndpointStatus::Closed {
-                return Err(ApiError::WrongState(format!(
-                    "endpoint {ep_id} is {}, not CLOSED",
-                    ep.status.as_str()
-                )));
+            (MsgBox::Processbox, Some(s)) if s >= 0 => {}
+            (MsgBox::Processbox, _) => {
+                return Err(ApiError::Invalid(
+                    "PROCESSBOX messages need a non-negative integer serial".into(),
+                ));
             }
-            match serial {
-                Some(s) if s >= 0 => {}
-                _ => {
-                    return Err(ApiError::Invalid(
-                        "PROCESSBOX messages need a non-negative integer serial".into(),
-                    ));
-                }
-            }
+            _ => {}
         }
     }
     let own = controllers(&ep.peer_id, &peer_owners(tx, &ep.peer_id)?);
-    let text_hash = identity::sha256_hex(text.as_bytes());
     let links: Vec<Link> = ep
         .links
         .iter()
         .filter(|l| l.to_box == bx)
         .cloned()
         .collect();
+    // sources of a linked box that have published it
+    let mut sources: Vec<(String, MsgBox)> = Vec::new();
     if !links.is_empty() {
-        // a linked box takes only what the linked sources published, once, from a
-        // controller of this endpoint or of a source
         let mut allowed = own.contains(&v.signer_id);
-        let mut found = false;
         for l in &links {
             let src = match load_endpoint(tx, &l.from_endpoint_id) {
                 Ok(s) => s,
@@ -1361,16 +1393,8 @@ fn post_message<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Re
             {
                 allowed = true;
             }
-            if ready
-                && !found
-                && !tx
-                    .query(
-                        "SELECT 1 FROM messages WHERE endpoint_id = ?1 AND box = ?2 AND text_hash = ?3 LIMIT 1",
-                        &[src.id.as_str().into(), l.from_box.as_str().into(), text_hash.as_str().into()],
-                    )?
-                    .is_empty()
-            {
-                found = true;
+            if ready {
+                sources.push((src.id.clone(), l.from_box));
             }
         }
         if !allowed {
@@ -1379,95 +1403,105 @@ fn post_message<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Re
                 bx.as_str()
             )));
         }
-        if !found {
-            return Err(ApiError::Forbidden(
-                "the message is not in the published box of any linked endpoint".into(),
-            ));
-        }
-        if !tx
-            .query(
-                "SELECT 1 FROM messages WHERE endpoint_id = ?1 AND box = ?2 AND text_hash = ?3 LIMIT 1",
-                &[ep_id.into(), bx.as_str().into(), text_hash.as_str().into()],
-            )?
-            .is_empty()
-        {
-            return Err(ApiError::Duplicate("this message was already taken over from the linked endpoint".into()));
-        }
-    } else if bx == MsgBox::Processbox || !ep.public {
-        if !own.contains(&v.signer_id) {
-            return Err(ApiError::Forbidden(format!(
-                "only the owners of {} may post to the {} of {ep_id}",
-                ep.peer_id,
-                bx.as_str()
-            )));
-        }
-    }
-    let hash = model::message_hash(serial, sender, recipient, text);
-    if !tx
-        .query(
-            "SELECT 1 FROM messages WHERE endpoint_id = ?1 AND box = ?2 AND message_hash = ?3",
-            &[ep_id.into(), bx.as_str().into(), hash.as_str().into()],
-        )?
-        .is_empty()
-    {
-        return Err(ApiError::Duplicate(format!(
-            "message {hash} is already in the {} of {ep_id}",
+    } else if (bx == MsgBox::Processbox || !ep.public) && !own.contains(&v.signer_id) {
+        return Err(ApiError::Forbidden(format!(
+            "only the owners of {} may post to the {} of {ep_id}",
+            ep.peer_id,
             bx.as_str()
         )));
     }
-    if bx == MsgBox::Inbox && ep.inbox_count >= ep.size_max {
-        return Err(ApiError::InboxFull);
-    }
     let now = c.host.now();
-    let ins = tx.query(
-        "INSERT INTO messages (endpoint_id, box, serial, sender, recipient, text, message_hash, text_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING RETURNING id",
-        &[
-            ep_id.into(),
-            bx.as_str().into(),
-            serial.into(),
-            sender.into(),
-            recipient.into(),
-            text.into(),
-            hash.as_str().into(),
-            text_hash.into(),
-            SqlValue::Int(now.0),
-        ],
-    )?;
-    let id = ins.first().map(|r| col_i64(r, 0)).ok_or_else(|| {
-        ApiError::Duplicate(format!(
-            "message {hash} is already in the {} of {ep_id}",
-            bx.as_str()
-        ))
-    })?;
-    if bx == MsgBox::Inbox {
-        // the guard in the WHERE clause keeps size_max even under concurrent writers
-        let n = tx.execute(
-            "UPDATE endpoints SET inbox_count = inbox_count + 1 WHERE endpoint_id = ?1 AND inbox_count < size_max",
-            &[ep_id.into()],
-        )?;
-        if n != 1 {
-            return Err(ApiError::InboxFull);
+    let mut out = Vec::with_capacity(parsed.len());
+    let mut hashes = Vec::with_capacity(parsed.len());
+    for it in &parsed {
+        let text_hash = identity::sha256_hex(it.text.as_bytes());
+        if !links.is_empty() {
+            let mut found = false;
+            for (src, fbox) in &sources {
+                if !tx
+                    .query(
+                        "SELECT 1 FROM messages WHERE endpoint_id = ?1 AND box = ?2 AND text_hash = ?3 LIMIT 1",
+                        &[src.as_str().into(), fbox.as_str().into(), text_hash.as_str().into()],
+                    )?
+                    .is_empty()
+                {
+                    found = true;
+                    break;
+                }
+            }
+            if !found {
+                return Err(ApiError::Forbidden(
+                    "the message is not in the published box of any linked endpoint".into(),
+                ));
+            }
+            if !tx
+                .query(
+                    "SELECT 1 FROM messages WHERE endpoint_id = ?1 AND box = ?2 AND text_hash = ?3 LIMIT 1",
+                    &[ep_id.into(), bx.as_str().into(), text_hash.as_str().into()],
+                )?
+                .is_empty()
+            {
+                return Err(ApiError::Duplicate(
+                    "this message was already taken over from the linked endpoint".into(),
+                ));
+            }
         }
+        let hash = model::message_hash(it.serial, it.sender, it.recipient, it.text);
+        let ins = tx.query(
+            "INSERT INTO messages (endpoint_id, box, serial, sender, recipient, text, message_hash, text_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING RETURNING id",
+            &[
+                ep_id.into(),
+                bx.as_str().into(),
+                it.serial.into(),
+                it.sender.into(),
+                it.recipient.into(),
+                it.text.into(),
+                hash.as_str().into(),
+                text_hash.into(),
+                SqlValue::Int(now.0),
+            ],
+        )?;
+        let id = ins.first().map(|r| col_i64(r, 0)).ok_or_else(|| {
+            ApiError::Duplicate(format!(
+                "message {hash} is already in the {} of {ep_id}",
+                bx.as_str()
+            ))
+        })?;
+        if bx == MsgBox::Inbox {
+            // the guard in the WHERE clause keeps size_max even under concurrent writers
+            let n = tx.execute(
+                "UPDATE endpoints SET inbox_count = inbox_count + 1 WHERE endpoint_id = ?1 AND inbox_count < size_max",
+                &[ep_id.into()],
+            )?;
+            if n != 1 {
+                return Err(ApiError::InboxFull);
+            }
+        }
+        out.push(json!({
+            "id": id, "endpoint_id": ep_id, "box": bx.as_str(), "serial": it.serial, "sender": it.sender,
+            "recipient": it.recipient, "text": it.text, "message_hash": hash,
+        }));
+        hashes.push(Value::str(hash));
     }
-    audit::append(
-        tx,
-        now,
-        "message.create",
-        Some(v),
-        None,
+    let effect = if hashes.len() == 1 && d.get("messages").is_none() {
         Value::dict([
             ("endpoint_id", Value::str(ep_id)),
             ("box", Value::str(bx.as_str())),
-            ("message_hash", Value::str(hash.as_str())),
-        ]),
-    )?;
-    Ok((
-        201,
-        json!({"data": {
-            "id": id, "endpoint_id": ep_id, "box": bx.as_str(), "serial": serial, "sender": sender,
-            "recipient": recipient, "text": text, "message_hash": hash,
-        }}),
-    ))
+            ("message_hash", hashes.remove(0)),
+        ])
+    } else {
+        Value::dict([
+            ("endpoint_id", Value::str(ep_id)),
+            ("box", Value::str(bx.as_str())),
+            ("message_hashes", Value::List(hashes)),
+        ])
+    };
+    audit::append(tx, now, "message.create", Some(v), None, effect)?;
+    if d.get("messages").is_some() {
+        Ok((201, json!({"data": out})))
+    } else {
+        Ok((201, json!({"data": out.remove(0)})))
+    }
 }
 
 // ---------------------------------------------------------------- audit

@@ -122,10 +122,12 @@ fn msgs(items: &[Json]) -> Vec<Msg> {
     items.iter().map(Msg::from_json).collect()
 }
 
+/// A 409 (already done by someone else) or a 422 (the endpoint moved on since this
+/// step read it) means there is nothing left to do here; the next step reads anew.
 fn ignore_conflict(r: Result<Json, ClientError>) -> Result<(), ClientError> {
     match r {
         Ok(_) => Ok(()),
-        Err(e) if matches!(e.status(), Some(409)) => Ok(()),
+        Err(e) if matches!(e.status(), Some(409 | 422)) => Ok(()),
         Err(e) => Err(e),
     }
 }
@@ -653,19 +655,20 @@ impl Agent {
                     .iter()
                     .filter_map(|m| m["text"].as_str().map(str::to_owned))
                     .collect();
-                for m in &expected {
-                    let text = m["text"].as_str().unwrap_or_default();
-                    if have.contains(text) {
-                        continue;
-                    }
-                    ignore_conflict(self.client.post_message(
-                        &id,
-                        "INBOX",
-                        m["sender"].as_str().unwrap_or_default(),
-                        m["recipient"].as_str().unwrap_or_default(),
-                        text,
-                        None,
-                    ))?;
+                let missing: Vec<(String, String, String, Option<i64>)> = expected
+                    .iter()
+                    .filter(|m| !have.contains(m["text"].as_str().unwrap_or_default()))
+                    .map(|m| {
+                        let f = |k: &str| m[k].as_str().unwrap_or_default().to_owned();
+                        (f("sender"), f("recipient"), f("text"), None)
+                    })
+                    .collect();
+                if !missing.is_empty() {
+                    ignore_conflict(
+                        self.client
+                            .post_messages(&id, "INBOX", &missing)
+                            .map(Json::from),
+                    )?;
                     st.acted = true;
                 }
                 let inbox = self.client.messages(&id, "INBOX")?;
@@ -802,18 +805,25 @@ impl Agent {
                             .iter()
                             .filter_map(|m| m["serial"].as_i64())
                             .collect();
-                        for (i, m) in out.iter().enumerate() {
-                            if have.contains(&(i as i64)) {
-                                continue;
-                            }
-                            ignore_conflict(self.client.post_message(
-                                &id,
-                                "PROCESSBOX",
-                                &m.sender,
-                                &m.recipient,
-                                &m.text,
-                                Some(i as i64),
-                            ))?;
+                        let missing: Vec<(String, String, String, Option<i64>)> = out
+                            .iter()
+                            .enumerate()
+                            .filter(|(i, _)| !have.contains(&(*i as i64)))
+                            .map(|(i, m)| {
+                                (
+                                    m.sender.clone(),
+                                    m.recipient.clone(),
+                                    m.text.clone(),
+                                    Some(i as i64),
+                                )
+                            })
+                            .collect();
+                        if !missing.is_empty() {
+                            ignore_conflict(
+                                self.client
+                                    .post_messages(&id, "PROCESSBOX", &missing)
+                                    .map(Json::from),
+                            )?;
                             st.acted = true;
                         }
                     } else if self.client.messages(&id, "PROCESSBOX")?.len() < hashes.len() {
@@ -849,26 +859,38 @@ impl Agent {
             .filter_map(|m| m["serial"].as_i64())
             .collect();
         let mut hashes = Vec::with_capacity(p.outputs.len());
+        let mut missing = Vec::new();
         for (i, o) in p.outputs.iter().enumerate() {
             let serial = i as i64;
             if !have.contains(&serial) {
-                if let Some(n) = self.crash_after_uploads.as_mut() {
-                    if *n == 0 {
-                        return Err(AgentError::State("simulated crash during upload".into()));
-                    }
-                    *n -= 1;
-                }
-                ignore_conflict(self.client.post_message(
-                    id,
-                    "PROCESSBOX",
-                    sender,
-                    &o.recipient,
-                    &o.text,
+                missing.push((
+                    sender.to_owned(),
+                    o.recipient.clone(),
+                    o.text.clone(),
                     Some(serial),
-                ))?;
-                st.acted = true;
+                ));
             }
             hashes.push(message_hash(Some(serial), sender, &o.recipient, &o.text));
+        }
+        if !missing.is_empty() {
+            let crash = match self.crash_after_uploads {
+                Some(n) if n < missing.len() => {
+                    missing.truncate(n);
+                    true
+                }
+                _ => false,
+            };
+            if !missing.is_empty() {
+                ignore_conflict(
+                    self.client
+                        .post_messages(id, "PROCESSBOX", &missing)
+                        .map(Json::from),
+                )?;
+                st.acted = true;
+            }
+            if crash {
+                return Err(AgentError::State("simulated crash during upload".into()));
+            }
         }
         Ok(hashes)
     }

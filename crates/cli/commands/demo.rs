@@ -1,0 +1,526 @@
+//! `panoramix demo`: the whole system on the embedded default, in one process. A
+//! controller on a loopback port (SQLite in the output directory), contributors
+//! that set a mix-net up through negotiations and run their agents, and a crowd
+//! of clients: one Sphinx cycle and one Zeus election, verified, with a summary.
+
+use anyhow::{Context, bail};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use panoramix_client::Client;
+use panoramix_controller::{Config, Controller, audit};
+use panoramix_core::Keypair;
+use panoramix_mixnet::agent::{Agent, AgentState};
+use panoramix_mixnet::backend::Secrets;
+use panoramix_mixnet::mixnet::MixnetSpec;
+use panoramix_mixnet::sender::Sender;
+use panoramix_mixnet::setup;
+use panoramix_server::{NativeHost, open_state, serve};
+use serde_json::{Value as Json, json};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Messages through the Sphinx mix-net (0 to skip).
+    #[arg(long, default_value_t = 2000)]
+    messages: usize,
+    /// Ballots in the Zeus election (0 to skip).
+    #[arg(long, default_value_t = 1000)]
+    ballots: usize,
+    /// Contributors (mixes, trustees).
+    #[arg(long, default_value_t = 3)]
+    contributors: usize,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 8)]
+    clients: usize,
+    /// Output directory (default: ./panoramix-demo-<time>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print the summary as one JSON document on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+struct Bars {
+    multi: MultiProgress,
+    on: bool,
+}
+
+impl Bars {
+    fn new() -> Bars {
+        let on = std::io::stderr().is_terminal();
+        let multi = MultiProgress::with_draw_target(if on {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        });
+        Bars { multi, on }
+    }
+
+    fn bar(&self, len: u64, msg: &str) -> ProgressBar {
+        let pb = self.multi.add(ProgressBar::new(len));
+        pb.set_style(
+            ProgressStyle::with_template("{msg:>28} [{bar:30}] {pos}/{len} {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        pb.set_message(msg.to_owned());
+        pb
+    }
+
+    fn say(&self, s: &str) {
+        if self.on {
+            let _ = self.multi.println(s);
+        } else {
+            eprintln!("{s}");
+        }
+    }
+}
+
+struct AgentRun {
+    crypto: Duration,
+    busy: Duration,
+    refused: Vec<String>,
+}
+
+fn contributor_secrets(backend: &str) -> (Keypair, Secrets) {
+    let mut rng = rand_core::OsRng;
+    let kp = Keypair::generate(&mut rng);
+    let s = if backend == "SPHINXMIX" {
+        Secrets {
+            mix: Some(panoramix_sphinx::MixKeyPair::generate(&mut rng)),
+            trustee: None,
+        }
+    } else {
+        Secrets {
+            mix: None,
+            trustee: Some(panoramix_zeus::TrusteeSecret::generate(&mut rng)),
+        }
+    };
+    (kp, s)
+}
+
+/// Set a mix-net up among fresh contributors and start their agents.
+fn start_mixnet(
+    url: &str,
+    spec: &MixnetSpec,
+    n: usize,
+    bars: &Bars,
+    stop: Arc<AtomicBool>,
+) -> anyhow::Result<(String, Vec<std::thread::JoinHandle<AgentRun>>)> {
+    let people: Vec<(Keypair, Secrets)> =
+        (0..n).map(|_| contributor_secrets(&spec.backend)).collect();
+    let clients: Vec<Client> = people
+        .iter()
+        .map(|(k, _)| {
+            Client::connect(
+                url,
+                Keypair::from_secret_hex(&k.secret_hex()).expect("own key"),
+            )
+        })
+        .collect::<Result<_, _>>()?;
+    for (i, (c, (_, s))) in clients.iter().zip(&people).enumerate() {
+        setup::register(
+            c,
+            &format!("{}-contributor{i}", spec.name),
+            &spec.backend,
+            s,
+        )?;
+    }
+    let (neg, invitations) = setup::create(&clients[0], spec, n - 1)?;
+    bars.say(&format!(
+        "  {}: {} invitations issued, e.g. {}",
+        spec.name,
+        invitations.len(),
+        invitations[0]
+    ));
+    for (c, inv) in clients[1..].iter().zip(&invitations) {
+        let (proposed, _) = setup::proposal(c, inv)?;
+        if &proposed != spec {
+            bail!("the proposal changed in transit");
+        }
+        setup::join(c, inv, &proposed)?;
+    }
+    setup::propose_joint(&clients[0], &neg, spec, &invitations)?.context("not everyone joined")?;
+    for c in &clients[1..] {
+        setup::confirm_joint(c, spec)?;
+    }
+    let joint = setup::finish(&clients[0], &spec.name)?.context("joint peer not created")?;
+    bars.say(&format!(
+        "  {}: joint peer {} with {n} owners",
+        spec.name,
+        &joint[..16]
+    ));
+    let mut handles = Vec::new();
+    for (c, (_, s)) in clients.into_iter().zip(people) {
+        let st = AgentState {
+            mixnet: joint.clone(),
+            cycle: 1,
+            max_cycles: 1,
+            ..Default::default()
+        };
+        let mut agent = Agent::new(c, s, st, None)?;
+        let stop = stop.clone();
+        handles.push(std::thread::spawn(move || {
+            let mut busy = Duration::ZERO;
+            let mut refused = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let t0 = Instant::now();
+                let r = agent.step();
+                busy += t0.elapsed();
+                match r {
+                    Ok(s) => {
+                        refused.extend(s.events.into_iter().filter(|e| e.starts_with("REFUSED")));
+                        if s.finished {
+                            break;
+                        }
+                        if !s.acted {
+                            std::thread::sleep(Duration::from_millis(20));
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!("agent: {e}; retrying");
+                        std::thread::sleep(Duration::from_millis(200));
+                    }
+                }
+            }
+            AgentRun {
+                crypto: agent.crypto_time(),
+                busy,
+                refused,
+            }
+        }));
+    }
+    Ok((joint, handles))
+}
+
+/// Send `payloads` from `clients` concurrent clients; returns the time taken.
+fn crowd(
+    url: &str,
+    joint: &str,
+    payloads: &[Vec<u8>],
+    clients: usize,
+    pb: &ProgressBar,
+) -> anyhow::Result<Duration> {
+    let probe = Sender::new(
+        Client::connect(url, Keypair::generate(&mut rand_core::OsRng))?,
+        joint,
+    )?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !probe.is_open(1) {
+        if Instant::now() > deadline {
+            bail!("the contributors did not open the first cycle");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let t0 = Instant::now();
+    let next = Arc::new(AtomicU64::new(0));
+    let payloads = Arc::new(payloads.to_vec());
+    std::thread::scope(|s| -> anyhow::Result<()> {
+        let mut hs = Vec::new();
+        for _ in 0..clients.max(1) {
+            let (next, payloads, pb) = (next.clone(), payloads.clone(), pb.clone());
+            hs.push(s.spawn(move || -> anyhow::Result<()> {
+                let sender = Sender::new(
+                    Client::connect(url, Keypair::generate(&mut rand_core::OsRng))?,
+                    joint,
+                )?;
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                    let Some(p) = payloads.get(i) else {
+                        return Ok(());
+                    };
+                    sender.send(1, "everyone", p)?;
+                    pb.inc(1);
+                }
+            }));
+        }
+        for h in hs {
+            h.join()
+                .map_err(|_| anyhow::anyhow!("a client thread panicked"))??;
+        }
+        Ok(())
+    })?;
+    Ok(t0.elapsed())
+}
+
+fn wait_result(
+    sender: &Sender,
+    pb: &ProgressBar,
+    timeout: Duration,
+) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let deadline = Instant::now() + timeout;
+    let spec = sender.spec().clone();
+    loop {
+        if let Some(r) = sender.results(1)? {
+            return Ok(r);
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "the {} cycle did not complete within {timeout:?}",
+                spec.name
+            );
+        }
+        if let Ok(ep) = sender.client().endpoint(&spec.result(1)) {
+            pb.set_message(format!(
+                "{} {}",
+                spec.result(1),
+                ep["status"].as_str().unwrap_or("")
+            ));
+        }
+        pb.tick();
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn finish_agents(
+    handles: Vec<std::thread::JoinHandle<AgentRun>>,
+) -> anyhow::Result<(Duration, Duration)> {
+    let (mut crypto, mut busy) = (Duration::ZERO, Duration::ZERO);
+    for h in handles {
+        let r = h.join().map_err(|_| anyhow::anyhow!("an agent panicked"))?;
+        if let Some(e) = r.refused.first() {
+            bail!("a contributor refused to co-sign: {e}");
+        }
+        crypto += r.crypto;
+        busy += r.busy;
+    }
+    Ok((crypto, busy))
+}
+
+pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    if a.contributors < 1 || a.contributors > 5 {
+        bail!("--contributors must be between 1 and 5");
+    }
+    let out = a.out.clone().unwrap_or_else(|| {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        PathBuf::from(format!("panoramix-demo-{t}"))
+    });
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let bars = Bars::new();
+    bars.say(&format!("panoramix demo: output in {}", out.display()));
+
+    // the controller, in this process, on the embedded default
+    let key = Keypair::generate(&mut rand_core::OsRng);
+    let mut config = Config::default();
+    config.max_body = 64 << 20;
+    config.max_inbox = 1_000_000;
+    config.page_max = 5000;
+    let state = open_state(
+        Controller::new(key, config, NativeHost),
+        &out.join("controller.sqlite3"),
+        false,
+        None,
+    )?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = std::thread::spawn(move || -> anyhow::Result<()> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        rt.block_on(serve(
+            state,
+            ([127, 0, 0, 1], 0).into(),
+            move |addr| {
+                let _ = tx.send(addr);
+            },
+            async {
+                let _ = stop_rx.await;
+            },
+        ))?;
+        Ok(())
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(30))
+        .context("the controller did not start")?;
+    let url = format!("http://{addr}");
+    bars.say(&format!("controller listening on {url}"));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut summary = json!({"controller": url, "output": out.display().to_string(), "contributors": a.contributors});
+
+    if a.messages > 0 {
+        bars.say(&format!(
+            "SPHINXMIX: {} contributors set up a mix-net",
+            a.contributors
+        ));
+        let spec = MixnetSpec {
+            name: "chat".into(),
+            backend: "SPHINXMIX".into(),
+            params: json!({"BODY_LEN": 1024, "MAX_HOPS": 5}),
+            size_min: a.messages as i64,
+            size_max: a.messages as i64,
+            election_public_key: None,
+            terms: "demo".into(),
+            graph: None,
+        };
+        let (joint, agents) = start_mixnet(&url, &spec, a.contributors, &bars, stop.clone())?;
+        let payloads: Vec<Vec<u8>> = (0..a.messages)
+            .map(|i| format!("anonymous message #{i:05}").into_bytes())
+            .collect();
+        let t0 = Instant::now();
+        let pb = bars.bar(a.messages as u64, "sending Sphinx packets");
+        let send_time = crowd(&url, &joint, &payloads, a.clients, &pb)?;
+        pb.finish();
+        let pb = bars.bar(1, "mixing");
+        let sender = Sender::new(
+            Client::connect(&url, Keypair::generate(&mut rand_core::OsRng))?,
+            &joint,
+        )?;
+        let result = wait_result(&sender, &pb, Duration::from_secs(600))?;
+        pb.finish();
+        let total = t0.elapsed();
+        let (crypto, busy) = finish_agents(agents)?;
+        let got: Vec<Vec<u8>> = result.iter().map(|(_, m)| m.clone()).collect();
+        let (mut s1, mut s2) = (got.clone(), payloads.clone());
+        s1.sort();
+        s2.sort();
+        if s1 != s2 {
+            bail!(
+                "SPHINXMIX: the output is not the input ({} out, {} in)",
+                got.len(),
+                payloads.len()
+            );
+        }
+        if got == payloads && got.len() > 2 {
+            bail!("SPHINXMIX: the output is in input order");
+        }
+        bars.say(&format!(
+            "  {} messages out, every one delivered once, in mixed order",
+            got.len()
+        ));
+        summary["sphinx"] = json!({
+            "messages": a.messages, "hops": a.contributors,
+            "send_secs": send_time.as_secs_f64(), "total_secs": total.as_secs_f64(),
+            "messages_per_sec": a.messages as f64 / total.as_secs_f64(),
+            "agent_busy_secs": busy.as_secs_f64(), "agent_crypto_secs": crypto.as_secs_f64(),
+            "crypto_share": crypto.as_secs_f64() / busy.as_secs_f64().max(1e-9),
+            "first_outputs": got.iter().take(3).map(|m| String::from_utf8_lossy(m).into_owned()).collect::<Vec<_>>(),
+        });
+    }
+
+    if a.ballots > 0 {
+        bars.say(&format!(
+            "ZEUS: {} trustees set up an election",
+            a.contributors
+        ));
+        let spec = MixnetSpec {
+            name: "election".into(),
+            backend: "ZEUS".into(),
+            params: json!({"MIX_PROOF": "TW", "SK_ROUNDS": 128}),
+            size_min: a.ballots as i64,
+            size_max: a.ballots as i64,
+            election_public_key: None,
+            terms: "demo".into(),
+            graph: None,
+        };
+        let (joint, agents) = start_mixnet(&url, &spec, a.contributors, &bars, stop.clone())?;
+        let options = ["yes", "no", "abstain"];
+        let payloads: Vec<Vec<u8>> = (0..a.ballots)
+            .map(|i| options[(i * 7 + i / 3) % 3].as_bytes().to_vec())
+            .collect();
+        let t0 = Instant::now();
+        let pb = bars.bar(a.ballots as u64, "casting encrypted ballots");
+        let cast_time = crowd(&url, &joint, &payloads, a.clients, &pb)?;
+        pb.finish();
+        let pb = bars.bar(1, "mixing, decrypting");
+        let sender = Sender::new(
+            Client::connect(&url, Keypair::generate(&mut rand_core::OsRng))?,
+            &joint,
+        )?;
+        let result = wait_result(&sender, &pb, Duration::from_secs(1800))?;
+        pb.finish();
+        let total = t0.elapsed();
+        let (crypto, busy) = finish_agents(agents)?;
+        let mut tally = std::collections::BTreeMap::new();
+        for (_, m) in &result {
+            *tally
+                .entry(String::from_utf8_lossy(m).into_owned())
+                .or_insert(0usize) += 1;
+        }
+        let mut expected = std::collections::BTreeMap::new();
+        for p in &payloads {
+            *expected
+                .entry(String::from_utf8_lossy(p).into_owned())
+                .or_insert(0usize) += 1;
+        }
+        if tally != expected {
+            bail!("ZEUS: the tally {tally:?} is not the cast votes {expected:?}");
+        }
+        bars.say(&format!(
+            "  tally {tally:?}: equals the cast votes; every proof verified by the next stage"
+        ));
+        summary["zeus"] = json!({
+            "ballots": a.ballots, "mixers": a.contributors, "trustees": a.contributors,
+            "cast_secs": cast_time.as_secs_f64(), "total_secs": total.as_secs_f64(),
+            "agent_busy_secs": busy.as_secs_f64(), "agent_crypto_secs": crypto.as_secs_f64(),
+            "crypto_share": crypto.as_secs_f64() / busy.as_secs_f64().max(1e-9),
+            "tally": tally,
+        });
+    }
+    stop.store(true, Ordering::Relaxed);
+
+    // anyone can check the controller's whole audit log
+    let (records, head) = panoramix_client::audit_log(&panoramix_client::agent(), &url)?;
+    let checked = audit::verify_log(&records).map_err(|b| anyhow::anyhow!("audit log: {b}"))?;
+    if !panoramix_controller::verify_head(&head) {
+        bail!("the controller's signature on the audit head does not verify");
+    }
+    std::fs::write(out.join("audit-log.json"), serde_json::to_string(&records)?)?;
+    bars.say(&format!(
+        "audit log verified: {} entries, {} signatures, {} consensus ids recomputed",
+        checked.entries, checked.signatures, checked.consensuses
+    ));
+    summary["audit"] = json!({"entries": checked.entries, "signatures": checked.signatures, "consensuses": checked.consensuses, "applications": checked.applications, "head": checked.head});
+    std::fs::write(
+        out.join("summary.json"),
+        serde_json::to_string_pretty(&summary)?,
+    )?;
+    let _ = stop_tx.send(());
+    server
+        .join()
+        .map_err(|_| anyhow::anyhow!("the controller thread panicked"))??;
+
+    if a.json {
+        println!("{}", serde_json::to_string(&summary)?);
+    } else {
+        print_summary(&summary);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary(s: &Json) {
+    println!("panoramix demo summary");
+    if let Some(x) = s.get("sphinx") {
+        println!(
+            "  SPHINXMIX: {} messages through {} mixes in {:.2} s ({:.0} messages/s end to end); contributors spent {:.0}% of their time in cryptography",
+            x["messages"],
+            x["hops"],
+            x["total_secs"].as_f64().unwrap_or(0.0),
+            x["messages_per_sec"].as_f64().unwrap_or(0.0),
+            100.0 * x["crypto_share"].as_f64().unwrap_or(0.0)
+        );
+    }
+    if let Some(x) = s.get("zeus") {
+        println!(
+            "  ZEUS: {} ballots, {} mixers, {} trustees in {:.2} s; tally {}; {:.0}% of contributor time in cryptography",
+            x["ballots"],
+            x["mixers"],
+            x["trustees"],
+            x["total_secs"].as_f64().unwrap_or(0.0),
+            x["tally"],
+            100.0 * x["crypto_share"].as_f64().unwrap_or(0.0)
+        );
+    }
+    println!(
+        "  audit log: {} entries verified (head {})",
+        s["audit"]["entries"],
+        s["audit"]["head"].as_str().unwrap_or("")
+    );
+    println!("  output: {}", s["output"].as_str().unwrap_or(""));
+}
