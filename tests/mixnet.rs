@@ -88,3 +88,81 @@ fn sphinx_five_hops() {
 fn zeus_three_trustees_two_elections() {
     run("ZEUS", 3, 2, 15, 20);
 }
+
+#[test]
+fn local_agent_encrypts_sends_and_returns_the_output() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start(dir.path());
+    let cs: Vec<Contributor> = (0..3).map(|_| Contributor::new("SPHINXMIX")).collect();
+    let spec = spec("SPHINXMIX", "agentnet", 4);
+    let joint = setup_mixnet(&srv, &cs, &spec);
+    let agents = run_agents(&srv, &cs, &joint, 1, &[], Duration::from_secs(60));
+    let mut child = Command::new(BIN)
+        .args([
+            "agent",
+            "--url",
+            &srv.url,
+            "--mixnet",
+            &joint,
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let line = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .next()
+        .unwrap()
+        .unwrap();
+    let url = line
+        .strip_prefix("panoramix agent: listening on ")
+        .unwrap()
+        .to_owned();
+    let http = panoramix_client::agent();
+    wait("the first cycle", Duration::from_secs(30), || {
+        Sender::new(srv.client(), &joint)
+            .unwrap()
+            .is_open(1)
+            .then_some(())
+    });
+    let msgs = ["one", "two", "three", "four"];
+    for m in msgs {
+        let r: serde_json::Value = http
+            .post(&format!("{url}/send"))
+            .send_json(serde_json::json!({"recipient": "bob", "message": m}))
+            .unwrap()
+            .into_json()
+            .unwrap();
+        assert_eq!(r["cycle"], 1);
+    }
+    let e = http
+        .post(&format!("{url}/send"))
+        .send_string("not json")
+        .unwrap_err();
+    assert!(matches!(e, ureq::Error::Status(400, _)), "{e:?}");
+    let got = wait("the output", Duration::from_secs(60), || {
+        match http
+            .get(&format!("{url}/received?cycle=1&recipient=bob"))
+            .call()
+        {
+            Ok(r) => Some(r.into_json::<serde_json::Value>().unwrap()),
+            Err(_) => None,
+        }
+    });
+    let mut out: Vec<String> = got["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["message"].as_str().unwrap().to_owned())
+        .collect();
+    out.sort();
+    let mut want: Vec<String> = msgs.iter().map(|s| s.to_string()).collect();
+    want.sort();
+    assert_eq!(out, want);
+    let _ = child.kill();
+    let _ = child.wait();
+    agents.join().unwrap();
+}

@@ -42,6 +42,8 @@ enum Command {
     },
     /// Run the contributor agent: process every cycle of the configured mix-net.
     Contribute(commands::contribute::Args),
+    /// The local agent: a service on 127.0.0.1 that encrypts and sends for its user.
+    Agent(commands::agent::Args),
     /// Verify a whole ZEUS election transcript (exit 3 if it fails).
     VerifyElection {
         /// The transcript (JSON).
@@ -58,6 +60,7 @@ fn main() -> ExitCode {
         Command::Audit { command } => commands::audit::run(command),
         Command::Keygen(a) => commands::keygen::run(a),
         Command::Demo(a) => commands::demo::run(a),
+        Command::Agent(a) => commands::agent::run(a),
         Command::Wizard { command } => commands::wizard::run(command),
         Command::Contribute(a) => commands::contribute::run(a),
         Command::VerifyElection { file } => commands::verify_election::run(file),
