@@ -161,4 +161,37 @@ fn wizard_create_join_and_contribute() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    // status and doctor
+    let c0 = cfg(0);
+    let (code, out, err) = run_cli(
+        &["status", "--json", "--config", c0.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let st: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(st["mixnet"]["name"], "clinet");
+    assert_eq!(st["mixnet"]["owners"], 3);
+    assert_eq!(st["joined"], "3/3");
+    assert!(
+        st["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["status"] == "PROCESSED"),
+        "{st}"
+    );
+    let (code, out, _) = run_cli(&["doctor", "--config", c0.to_str().unwrap()], None);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("ok: an owner of mix-net"), "{out}");
+    let (code, _, _) = run_cli(
+        &[
+            "doctor",
+            "--config",
+            c0.to_str().unwrap(),
+            "--url",
+            "http://127.0.0.1:9",
+        ],
+        None,
+    );
+    assert_eq!(code, 4, "an unreachable controller is exit code 4");
 }

@@ -44,6 +44,10 @@ enum Command {
     Contribute(commands::contribute::Args),
     /// The local agent: a service on 127.0.0.1 that encrypts and sends for its user.
     Agent(commands::agent::Args),
+    /// Who has joined and the state of each endpoint of the current cycle.
+    Status(commands::status::Args),
+    /// Check reachability, clock skew and that the local key is the registered one.
+    Doctor(commands::status::Args),
     /// Verify a whole ZEUS election transcript (exit 3 if it fails).
     VerifyElection {
         /// The transcript (JSON).
@@ -61,6 +65,8 @@ fn main() -> ExitCode {
         Command::Keygen(a) => commands::keygen::run(a),
         Command::Demo(a) => commands::demo::run(a),
         Command::Agent(a) => commands::agent::run(a),
+        Command::Status(a) => commands::status::status(a),
+        Command::Doctor(a) => commands::status::doctor(a),
         Command::Wizard { command } => commands::wizard::run(command),
         Command::Contribute(a) => commands::contribute::run(a),
         Command::VerifyElection { file } => commands::verify_election::run(file),

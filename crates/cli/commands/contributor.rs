@@ -151,17 +151,11 @@ impl ContributorConfig {
         }
     }
 
-    /// A signing client to the configured controller.
+    /// A signing client to the controller at `url`, or the configured one.
     pub fn client(&mut self, url: Option<String>) -> anyhow::Result<Client> {
-        let url = match url {
-            Some(u) => {
-                self.set("CATALOG_URL", json!(u), "controller URL")?;
-                u
-            }
-            None => self
-                .get_str("CATALOG_URL")
-                .unwrap_or_else(|| "http://127.0.0.1:8000/".into()),
-        };
+        let url = url
+            .or_else(|| self.get_str("CATALOG_URL"))
+            .unwrap_or_else(|| "http://127.0.0.1:8000/".into());
         let key = self.identity()?;
         Client::connect(&url, key).with_context(|| format!("cannot reach the controller at {url}"))
     }

@@ -7,5 +7,6 @@ pub mod demo;
 pub mod keygen;
 pub mod serve;
 pub mod server_wizard;
+pub mod status;
 pub mod verify_election;
 pub mod wizard;

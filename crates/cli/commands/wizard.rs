@@ -178,6 +178,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                 graph,
             };
             let client = cfg.client(common.url.clone())?;
+            cfg.set("CATALOG_URL", json!(client.base()), "controller URL")?;
             let secrets = cfg.secrets(&backend)?;
             cfg.set("BACKEND", json!(backend), "crypto backend")?;
             cfg.set("MIXNET_NAME", json!(name), "mix-net name")?;
@@ -255,6 +256,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
             };
             cfg.set("INVITATION", json!(invitation), "invitation")?;
             let client = cfg.client(common.url.clone())?;
+            cfg.set("CATALOG_URL", json!(client.base()), "controller URL")?;
             let (spec, by) = setup::proposal(&client, &invitation)?;
             eprintln!("mix-net {:?} proposed by {by}", spec.name);
             // agree by policy to what matches the defaults; ask about the rest

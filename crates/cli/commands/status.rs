@@ -1,0 +1,174 @@
+//! `panoramix status` and `panoramix doctor` for contributors.
+
+use super::contributor::{ContributorConfig, default_path};
+use panoramix_mixnet::mixnet::MixnetSpec;
+use serde_json::{Value as Json, json};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Contributor configuration file.
+    #[arg(long, env = "PANORAMIX_CONFIG")]
+    config: Option<PathBuf>,
+    /// The controller's URL (default: the configured one).
+    #[arg(long, env = "PANORAMIX_URL")]
+    url: Option<String>,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Who has joined, and the state of each endpoint of the newest cycle.
+pub fn status(a: Args) -> anyhow::Result<ExitCode> {
+    let mut cfg = ContributorConfig::load(&a.config.unwrap_or_else(default_path))?;
+    let client = match cfg.client(a.url) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("panoramix: {e:#}");
+            return Ok(ExitCode::from(4));
+        }
+    };
+    let mut out = json!({"peer": client.id(), "registered": client.peer(&client.id()).is_ok()});
+    if let (Some(neg), Some(Json::Array(invs))) =
+        (cfg.get_str("NEGOTIATION"), cfg.get("INVITATIONS").cloned())
+    {
+        let joined = client.contributions(&neg)?.len().saturating_sub(1);
+        out["joined"] = json!(format!("{}/{}", joined + 1, invs.len() + 1));
+    }
+    if let Some(m) = cfg.get_str("MIXNET") {
+        let peer = client.peer(&m)?;
+        let spec: MixnetSpec = serde_json::from_value(peer["crypto_params"].clone())?;
+        let owners = peer["owners"].as_array().map(Vec::len).unwrap_or(0);
+        out["mixnet"] =
+            json!({"id": m, "name": spec.name, "backend": spec.backend, "owners": owners});
+        let mut cycle = 1;
+        while client.endpoint(&spec.entry(cycle + 1)).is_ok() {
+            cycle += 1;
+        }
+        let eps = client.get(&format!(
+            "/panoramix/endpoints/?limit=1000&after={}-{cycle}-",
+            spec.name
+        ))?;
+        let list: Vec<Json> = eps["data"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| e["endpoint_id"].as_str().is_some_and(|i| i.starts_with(&format!("{}-{cycle}-", spec.name))))
+            .map(|e| json!({"endpoint": e["endpoint_id"], "type": e["endpoint_type"], "status": e["status"], "inbox": e["inbox_count"]}))
+            .collect();
+        out["cycle"] = json!(cycle);
+        out["endpoints"] = json!(list);
+    }
+    if a.json {
+        println!("{out}");
+    } else {
+        println!(
+            "peer {} ({})",
+            out["peer"].as_str().unwrap_or(""),
+            if out["registered"] == true {
+                "registered"
+            } else {
+                "not registered"
+            }
+        );
+        if let Some(j) = out.get("joined") {
+            println!("joined: {}", j.as_str().unwrap_or(""));
+        }
+        if let Some(m) = out.get("mixnet") {
+            println!(
+                "mix-net {} ({}, {} owners), cycle {}",
+                m["name"].as_str().unwrap_or(""),
+                m["backend"].as_str().unwrap_or(""),
+                m["owners"],
+                out["cycle"]
+            );
+            for e in out["endpoints"].as_array().cloned().unwrap_or_default() {
+                println!(
+                    "  {:<28} {:<24} {:<10} inbox {}",
+                    e["endpoint"].as_str().unwrap_or(""),
+                    e["type"].as_str().unwrap_or(""),
+                    e["status"].as_str().unwrap_or(""),
+                    e["inbox"]
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reachability, clock skew, and whether the local key is the registered peer's.
+pub fn doctor(a: Args) -> anyhow::Result<ExitCode> {
+    let mut cfg = ContributorConfig::load(&a.config.unwrap_or_else(default_path))?;
+    let mut problems = 0;
+    let client = match cfg.client(a.url) {
+        Ok(c) => {
+            println!("ok: the controller answers at {}", c.base());
+            c
+        }
+        Err(e) => {
+            println!("problem: {e:#}");
+            return Ok(ExitCode::from(4));
+        }
+    };
+    let info = client.get("/panoramix/controller/")?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let skew = (info["data"]["ts"].as_i64().unwrap_or(0) - now).abs();
+    let max = info["data"]["limits"]["max_skew_secs"]
+        .as_i64()
+        .unwrap_or(300);
+    if skew * 2 > max {
+        println!("problem: this clock is {skew} s off the controller's (it accepts {max} s)");
+        problems += 1;
+    } else {
+        println!("ok: clock skew {skew} s (the controller accepts {max} s)");
+    }
+    match client.peer(&client.id()) {
+        Ok(p) if p["key_data"].as_str() == Some(client.key().key_data().as_str()) => {
+            println!("ok: the local key is registered as peer {}", client.id());
+        }
+        Ok(_) => {
+            println!(
+                "problem: the registered peer {} has another key",
+                client.id()
+            );
+            problems += 1;
+        }
+        Err(_) => {
+            println!(
+                "problem: the local key {} is not registered (run `panoramix wizard`)",
+                client.id()
+            );
+            problems += 1;
+        }
+    }
+    if let Some(m) = cfg.get_str("MIXNET") {
+        match client.peer(&m) {
+            Ok(p)
+                if p["owners"].as_array().is_some_and(|o| {
+                    o.iter()
+                        .any(|x| x["owner_key_id"].as_str() == Some(client.id().as_str()))
+                }) =>
+            {
+                println!("ok: an owner of mix-net {m}");
+            }
+            Ok(_) => {
+                println!("problem: not an owner of mix-net {m}");
+                problems += 1;
+            }
+            Err(e) => {
+                println!("problem: mix-net {m}: {e}");
+                problems += 1;
+            }
+        }
+    }
+    Ok(if problems == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
