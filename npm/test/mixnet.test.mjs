@@ -1,0 +1,129 @@
+// The package against a live native controller, with native contributor agents:
+// JavaScript registers peers and sends Sphinx messages and Zeus ballots; JavaScript
+// contributors process their own endpoints in WebAssembly; the Rust agents verify
+// that output before taking it as input (and co-sign nothing that does not check);
+// JavaScript verifies what the Rust contributors produced; the native
+// `panoramix audit verify` checks the whole log, JavaScript-signed requests included.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as pmx from '@panoramix/mixnet';
+import { PANORAMIX_BIN, native, run, startController, waitFor } from './helpers.mjs';
+
+let ctl;
+before(async () => {
+  ctl = await startController();
+});
+after(() => ctl?.stop());
+
+/** A JavaScript contributor: identity, backend key, registered by the JS client. */
+async function jsContributor(backend, name) {
+  const k = pmx.generateKeypair();
+  const client = await pmx.PanoramixClient.connect(ctl.url, k.secret);
+  let secrets;
+  let cryptoParams;
+  if (backend === 'SPHINXMIX') {
+    const m = pmx.sphinxKeygen();
+    secrets = { mix: m.secret };
+    cryptoParams = { mix_key: m.publicKey };
+  } else {
+    const t = pmx.zeusTrusteeKeygen();
+    secrets = { trustee: t.secret };
+    cryptoParams = { trustee_key: pmx.zeusPublishTrusteeKey(t.secret, pmx.TRUSTEE_KEY_SESSION) };
+  }
+  const peer = await client.register(name, 'contributor', backend, cryptoParams);
+  assert.equal(peer.peer_id, k.keyId);
+  return {
+    native: { secret: k.secret, js: true },
+    contributor: new pmx.Contributor(client, secrets),
+  };
+}
+
+/** A Rust contributor: keys made natively, registered by pmx-native setup. */
+async function rustContributor(backend) {
+  const f = await native('fixtures'); // fresh keys, made by the native crates
+  const k = pmx.generateKeypair();
+  const c = { secret: k.secret };
+  if (backend === 'SPHINXMIX') c.mix = f.sphinx.mixes[0].secret;
+  else c.trustee = f.zeus.trusteeSecrets[0];
+  return { native: c };
+}
+
+async function runMixnet(backend, owners, messages) {
+  const spec = {
+    name: `${backend.toLowerCase()}js`,
+    backend,
+    params:
+      backend === 'SPHINXMIX'
+        ? { BODY_LEN: 1024, MAX_HOPS: 5 }
+        : { MIX_PROOF: 'TW', SK_ROUNDS: 128 },
+    size_min: messages.length,
+    size_max: messages.length,
+    terms: 'test terms',
+  };
+  const { joint } = await native('setup', {
+    url: ctl.url,
+    spec,
+    contributors: owners.map((o) => o.native),
+  });
+  const agents = native('agents', {
+    url: ctl.url,
+    joint,
+    cycles: 1,
+    timeout_ms: 120000,
+    contributors: owners.map((o) => o.native),
+  });
+  // a fresh, unregistered sender posts to the public entry endpoint
+  const senderClient = await pmx.PanoramixClient.connect(ctl.url, pmx.generateKeypair().secret);
+  const sender = await pmx.MixnetSender.open(senderClient, joint);
+  await waitFor('the entry endpoint', () => sender.isOpen(1));
+  for (const m of messages) await sender.send(1, 'bob', m);
+  const js = owners.filter((o) => o.contributor).map((o) => o.contributor);
+  const steps = [];
+  const out = await waitFor('the cycle output', async () => {
+    for (const c of js) steps.push(...(await c.step(joint, 1)));
+    return sender.results(1);
+  });
+  const agentResult = await agents;
+  assert.equal(agentResult.ok, true, JSON.stringify(agentResult.logs, null, 1));
+  return { joint, sender, out, steps, js };
+}
+
+test('SPHINXMIX: JS → Rust → JS mixes, messages sent from JavaScript', async () => {
+  const owners = [
+    await jsContributor('SPHINXMIX', 'js-mix-0'),
+    await rustContributor('SPHINXMIX'),
+    await jsContributor('SPHINXMIX', 'js-mix-2'),
+  ];
+  const messages = Array.from({ length: 6 }, (_, i) => `message ${i} ${pmx.randomHex(8)}`);
+  const { out, steps, sender, js } = await runMixnet('SPHINXMIX', owners, messages);
+  assert.deepEqual(out.map((m) => m.text).sort(), [...messages].sort());
+  assert.ok(out.every((m) => m.recipient === 'bob'));
+  assert.notDeepEqual(out.map((m) => m.text), messages, 'output in input order');
+  // both JS mixes processed their batch in WebAssembly
+  assert.equal(steps.filter((s) => s.acted).length, 2, JSON.stringify(steps));
+  // JavaScript checks the Rust mix the way a downstream owner does
+  const ids = sender.ids(1);
+  const v = await js[1].verifySource(ids.mixes[1]);
+  assert.equal(v.outputs, messages.length);
+});
+
+test('ZEUS: JS and Rust trustees, ballots sent from JavaScript', async () => {
+  const owners = [await jsContributor('ZEUS', 'js-trustee-0'), await rustContributor('ZEUS')];
+  const votes = ['yes', 'no', 'yes', 'abstain', 'no'];
+  const { out, steps, sender, js } = await runMixnet('ZEUS', owners, votes);
+  const got = out.map((m) => new TextDecoder().decode(m.bytes));
+  assert.deepEqual([...got].sort(), [...votes].sort());
+  // the JS trustee mixed (TW proof, verified by the Rust agent) and decrypted
+  assert.equal(steps.filter((s) => s.acted).length, 2, JSON.stringify(steps));
+  // JavaScript verifies the Rust trustee's mix proof and decryption shares, and
+  // the whole chain from the booth to the combination
+  const ids = sender.ids(1);
+  for (const id of [ids.entry, ...ids.mixes, ...ids.decryptions, ids.result]) {
+    await js[0].verifySource(id);
+  }
+});
+
+test('the native audit verifier accepts the whole log', { skip: !PANORAMIX_BIN }, async () => {
+  const r = await run(PANORAMIX_BIN, ['audit', 'verify', ctl.url]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+});

@@ -1,0 +1,158 @@
+// Round trips between the package (WebAssembly) and the native crates, offline:
+// Rust-made artifacts verified and processed in JavaScript, and JavaScript-made
+// artifacts verified and processed by Rust (pmx-native check).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as pmx from '@panoramix/mixnet';
+import { native } from './helpers.mjs';
+
+const fixtures = await native('fixtures');
+
+test('init is optional in Node and idempotent', async () => {
+  assert.equal(typeof pmx.version(), 'string');
+  await pmx.init();
+  await pmx.init();
+  assert.ok(pmx.isInitialized());
+});
+
+test('core: Rust-made envelopes, texts and hashes check out in JavaScript', () => {
+  const c = fixtures.core;
+  const v = pmx.verifyEnvelope(c.envelope);
+  assert.equal(v.signerId, c.keyId);
+  assert.equal(pmx.keyId(c.keyData), c.keyId);
+  assert.equal(pmx.canonicalEncode({ b: [1, -2, 'x'], a: null }), c.canonical);
+  assert.deepEqual(pmx.canonicalDecode(c.canonical), { a: null, b: [1, -2, 'x'] });
+  assert.ok(pmx.verify(c.keyData, 'contribution', 'text', c.contributionSignature));
+  assert.ok(!pmx.verify(c.keyData, 'envelope', 'text', c.contributionSignature));
+  assert.equal(pmx.jointKeyData('net', ['a', 'b']), c.jointKeyData);
+  assert.equal(pmx.messageHash(3, 's', 'r', 't'), c.messageHash);
+  assert.equal(
+    pmx.consensusId('neg', 'txt', { k1: 's1' }, '2018-01-31T12:00:00.000001'),
+    c.consensusId,
+  );
+  const tampered = structuredClone(c.envelope);
+  tampered.data.n = 8;
+  assert.throws(() => pmx.verifyEnvelope(tampered), { code: 'bad_signature' });
+  assert.throws(() => pmx.verifyEnvelope({ data: {} }), { code: 'malformed_envelope' });
+  assert.throws(() => pmx.canonicalEncode({ x: 1.5 }), { code: 'canonical' });
+});
+
+test('sphinx: Rust-made packets are processed in JavaScript, a Rust SURB answered', () => {
+  const s = fixtures.sphinx;
+  let batch = s.packets;
+  for (const m of s.mixes) {
+    const mix = new pmx.SphinxMix(s.params, m.secret);
+    const out = mix.processBatch(batch);
+    assert.deepEqual(out.rejected, []);
+    // a replay of the same batch is dropped packet by packet
+    const again = mix.processBatch(batch);
+    assert.ok(again.rejected.every((r) => r.code === 'sphinx_replay'));
+    batch = out.outputs.map((o) => o.text);
+  }
+  assert.deepEqual([...batch].sort(), [...s.messages].sort());
+  // answer through the Rust-made SURB; the exit reports it under surb:<id>
+  const reply = pmx.sphinxSurbReply(s.params, s.surb, 'pong');
+  let texts = [reply.text];
+  let last;
+  for (const m of s.mixes) {
+    last = pmx.sphinxProcessBatch(s.params, m.secret, texts);
+    texts = last.outputs.map((o) => o.text);
+  }
+  assert.equal(last.outputs[0].kind, 'Reply');
+  assert.equal(last.outputs[0].recipient, `surb:${s.surbId}`);
+});
+
+test('zeus: Rust-made ballots, proofs and shares verify in JavaScript', () => {
+  const z = fixtures.zeus;
+  const p = z.params;
+  pmx.zeusVerify('ZEUS_BOOTH', p, z.ballots, z.booth.outputs, z.booth.proof);
+  pmx.zeusVerify('ZEUS_TW_MIX', p, z.booth.outputs, z.tw.outputs, z.tw.proof);
+  pmx.zeusVerify('ZEUS_SK_MIX', p, z.tw.outputs, z.sk.outputs, z.sk.proof);
+  pmx.zeusVerifyMix(p, z.tw.outputs, z.sk.outputs, z.sk.proof);
+  const n = z.sk.outputs.length;
+  pmx.zeusVerify('ZEUS_SK_PARTIAL_DECRYPT', p, z.sk.outputs, z.shares.slice(0, n), '');
+  pmx.zeusVerify('ZEUS_SK_PARTIAL_DECRYPT', p, z.sk.outputs, z.shares.slice(n), '');
+  const plain = pmx.zeusCombine(p, z.shares);
+  assert.deepEqual(plain, z.combined.outputs);
+  const votes = plain.map((h) => Buffer.from(h, 'hex').toString());
+  assert.deepEqual([...votes].sort(), [...z.votes].sort());
+  const report = pmx.zeusVerifyElection(z.transcript);
+  assert.equal(report.ballots, z.votes.length);
+  // a forged shuffle: outputs reordered under the same proof
+  assert.throws(
+    () => pmx.zeusVerify('ZEUS_TW_MIX', p, z.booth.outputs, [...z.tw.outputs].reverse(), z.tw.proof),
+    (e) => e instanceof pmx.PanoramixError && e.code.startsWith('zeus_'),
+  );
+  // JavaScript's own partial decryption of the Rust mix output matches
+  const mine = pmx.zeusPartialDecrypt(p, z.trusteeSecrets[0], z.sk.outputs);
+  pmx.zeusVerify('ZEUS_SK_PARTIAL_DECRYPT', p, z.sk.outputs, mine, '');
+});
+
+test('JavaScript-made artifacts verify and process natively', async () => {
+  const k = pmx.generateKeypair();
+  const value = { z: [1, 2, { y: 'é' }], a: -5, t: true };
+  const text = pmx.contributionText({ hello: 'world' }, { accept: 1 });
+  const core = {
+    keyId: k.keyId,
+    keyData: k.keyData,
+    envelope: pmx.signEnvelope(k.secret, { x: 'y', n: 3 }, { resource: 'r', operation: 'o' }),
+    value,
+    canonical: pmx.canonicalEncode(value),
+    text,
+    contributionSignature: pmx.signContribution(k.secret, text),
+  };
+  const params = { BODY_LEN: 1024, MAX_HOPS: 5 };
+  const mixes = [pmx.sphinxKeygen(), pmx.sphinxKeygen(), pmx.sphinxKeygen()];
+  const route = new pmx.SphinxRoute(params, mixes.map((m) => m.publicKey));
+  const messages = ['one', 'two', 'three', 'four'].map((m) => `js ${m}`);
+  const sphinx = {
+    params,
+    mixSecrets: mixes.map((m) => m.secret),
+    packets: messages.map((m) => route.wrap('bob', m).text),
+    messages,
+  };
+  const t0 = pmx.zeusTrusteeKeygen();
+  const t1 = pmx.zeusTrusteeKeygen();
+  const sid = 'js/1';
+  const keys = [t0, t1].map((t) => pmx.zeusPublishTrusteeKey(t.secret, sid));
+  const pk = pmx.zeusCombineTrusteeKeys(sid, keys);
+  const zp = { session_id: sid, election_public_key: pk, trustees: keys.map((x) => x.public_key) };
+  const ballots = ['a', 'b', 'c', 'd'].map((v) => pmx.zeusEncryptBallot(sid, pk, v));
+  const booth = pmx.zeusProcess('ZEUS_BOOTH', zp, ballots);
+  const mix = pmx.zeusMix(zp, booth.outputs);
+  const shares0 = pmx.zeusPartialDecrypt(zp, t0.secret, mix.outputs);
+  const shares1 = pmx.zeusPartialDecrypt(zp, t1.secret, mix.outputs);
+  const allShares = [...shares0, ...shares1];
+  const zeus = {
+    params: zp,
+    ballots,
+    boothOutputs: booth.outputs,
+    mixOutputs: mix.outputs,
+    mixProof: mix.proof,
+    shares0,
+    allShares,
+    plaintexts: pmx.zeusCombine(zp, allShares),
+    transcript: pmx.zeusSimulateElection('js-election', 2, ['tw', 'sk'], ['x', 'y', 'z']),
+  };
+  const r = await native('check', { core, sphinx, zeus });
+  assert.equal(r.ok, true, JSON.stringify(r.checks));
+  assert.equal(r.checks.length, 9);
+});
+
+test('errors carry stable codes', () => {
+  assert.throws(() => pmx.keyId('00'), { name: 'PanoramixError', code: 'bad_key' });
+  assert.throws(() => pmx.sphinxWrap({ MAX_HOPS: 99 }, [], 'x', 'y'), { code: 'endpoint_params' });
+  assert.throws(() => pmx.sphinxWrap(null, [], 'x', 'y'), { code: 'sphinx_empty_route' });
+  const m = pmx.sphinxKeygen();
+  assert.throws(() => pmx.sphinxWrap(null, [m.publicKey, m.publicKey], 'x', 'y'), {
+    code: 'sphinx_duplicate_hop',
+  });
+  assert.throws(() => pmx.zeusEncryptBallot('s', 'zz', 'v'), { code: 'bad_key' });
+  const t = pmx.zeusTrusteeKeygen();
+  assert.throws(() => pmx.zeusEncryptBallot('s', t.publicKey, 'x'.repeat(40)), {
+    code: 'zeus_plaintext_too_long',
+  });
+  assert.throws(() => pmx.processEndpoint({ endpoint_id: 'e', endpoint_type: 'SPHINXMIX' }, {}, []), {
+    code: 'missing_secret',
+  });
+});

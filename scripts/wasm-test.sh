@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Tests of the WebAssembly package (run scripts/wasm-build.sh first, or pass --build):
+#   1. wasm-bindgen-test suites of wasm/ under Node, then in headless Chromium
+#      (Debian chromium + chromium-driver; installed here when missing and root);
+#   2. the Node test suite (node:test) of npm/test against the packed tarball
+#      installed into a temporary project, with a live native controller and the
+#      native helper pmx-native (Rust agents, fixtures, checks);
+#   3. the README's first example, run unchanged, and the examples under tsc --strict.
+# Env: PANORAMIX_BIN (default: build the root `panoramix` binary), SKIP_BROWSER=1,
+#      WASM_TARGET_DIR (default wasm/target), ROOT_TARGET_DIR (default $CARGO_TARGET_DIR
+#      or target/).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WASM_DIR="$ROOT/wasm"
+NPM_DIR="$ROOT/npm"
+WASM_TARGET="${WASM_TARGET_DIR:-$WASM_DIR/target}"
+t0=$(date +%s)
+step() { echo "== wasm-test: $* ($(( $(date +%s) - t0 )) s)"; }
+fail=0
+
+if [ "${1:-}" = "--build" ]; then "$ROOT/scripts/wasm-build.sh"; fi
+[ -f "$NPM_DIR/dist/panoramix_wasm_bg.wasm" ] || "$ROOT/scripts/wasm-build.sh"
+
+# 1. wasm-bindgen-test --------------------------------------------------------------
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+step "wasm-bindgen-test under Node"
+# NO -q: cargo would pass --quiet to the runner, which rejects it
+(cd "$WASM_DIR" && CARGO_TARGET_DIR="$WASM_TARGET" \
+  cargo test --target wasm32-unknown-unknown -p panoramix-wasm --tests) || fail=1
+if [ "${SKIP_BROWSER:-0}" != 1 ]; then
+  if { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; } && [ "$(id -u)" = 0 ]; then
+    step "installing chromium and chromium-driver (Debian)"
+    apt-get update -qq || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver || true
+  fi
+  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
+    step "wasm-bindgen-test in headless Chromium"
+    (cd "$WASM_DIR" && CARGO_TARGET_DIR="$WASM_TARGET" WASM_BINDGEN_USE_BROWSER=1 \
+      CHROMEDRIVER=/usr/bin/chromedriver \
+      cargo test --target wasm32-unknown-unknown -p panoramix-wasm --tests) || fail=1
+  else
+    echo "wasm-test: SKIPPED headless Chromium (no /usr/bin/chromium + /usr/bin/chromedriver)"
+  fi
+fi
+
+# 2. native side: the controller and pmx-native ---------------------------------------
+step "native helper (pmx-native)"
+(cd "$WASM_DIR" && CARGO_TARGET_DIR="$WASM_TARGET" cargo build --release -p panoramix-wasm-native)
+export PMX_NATIVE="$WASM_TARGET/release/pmx-native"
+if [ -z "${PANORAMIX_BIN:-}" ]; then
+  step "controller binary (panoramix)"
+  ROOT_TARGET="${ROOT_TARGET_DIR:-${CARGO_TARGET_DIR:-$ROOT/target}}"
+  (cd "$ROOT" && CARGO_TARGET_DIR="$ROOT_TARGET" cargo build --bin panoramix)
+  PANORAMIX_BIN="$ROOT_TARGET/debug/panoramix"
+fi
+export PANORAMIX_BIN
+
+# 3. the packed tarball in a temporary project ------------------------------------------
+step "npm pack + install into a temporary project"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/pmx-npm-XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+TGZ=$(cd "$NPM_DIR" && npm pack --silent --pack-destination "$TMP" | tail -1)
+echo "wasm-test: packed $TGZ ($(stat -c%s "$TMP/$TGZ") bytes)"
+mkdir -p "$TMP/app"
+cat > "$TMP/app/package.json" <<'EOF'
+{ "name": "pmx-consumer", "private": true, "type": "module" }
+EOF
+(cd "$TMP/app" && npm install --no-audit --no-fund --loglevel=error "$TMP/$TGZ")
+cp "$NPM_DIR"/test/*.mjs "$TMP/app/"
+
+step "README first example, unchanged"
+awk '/^```js/{f=1;next} /^```/{if(f){exit}} f' "$NPM_DIR/README.md" > "$TMP/app/readme-example.mjs"
+lines=$(wc -l < "$TMP/app/readme-example.mjs")
+echo "wasm-test: README example: $lines lines"
+if [ "$lines" -gt 10 ] || [ "$lines" -eq 0 ]; then echo "wasm-test: README example must have 1..10 lines" >&2; fail=1; fi
+(cd "$TMP/app" && node readme-example.mjs) || fail=1
+
+if [ -x "$NPM_DIR/node_modules/.bin/tsc" ]; then
+  step "examples under tsc --strict"
+  mkdir -p "$TMP/app/ts"
+  cp "$TMP/app/readme-example.mjs" "$TMP/app/ts/readme.ts"
+  cp "$NPM_DIR"/test/types/*.ts "$TMP/app/ts/" 2>/dev/null || true
+  (cd "$TMP/app" && "$NPM_DIR/node_modules/.bin/tsc" --strict --noEmit --target es2022 \
+    --module nodenext --moduleResolution nodenext --skipLibCheck false ts/*.ts) || fail=1
+fi
+
+step "node:test suite against a live controller"
+(cd "$TMP/app" && node --test --test-reporter=spec ./*.test.mjs) || fail=1
+
+step "done"
+if [ "$fail" != 0 ]; then echo "wasm-test: FAILED" >&2; exit 1; fi
+echo "wasm-test: all passed"
