@@ -307,10 +307,12 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
 
     // the controller, in this process, on the embedded default
     let key = Keypair::generate(&mut rand_core::OsRng);
-    let mut config = Config::default();
-    config.max_body = 64 << 20;
-    config.max_inbox = 1_000_000;
-    config.page_max = 5000;
+    let config = Config {
+        max_body: 64 << 20,
+        max_inbox: 1_000_000,
+        page_max: 5000,
+        ..Config::default()
+    };
     let state = open_state(
         Controller::new(key, config, NativeHost),
         &out.join("controller.sqlite3"),

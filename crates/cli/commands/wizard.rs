@@ -271,13 +271,12 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                 } else if !confirm(
                     &format!("{k} = {v} ({help}), default {d}: accept?"),
                     interactive,
-                )? {
-                    if !common.yes {
-                        eprintln!(
-                            "panoramix: {k} = {v} differs from the default; rerun with --yes to accept it"
-                        );
-                        return Ok(ExitCode::from(2));
-                    }
+                )? && !common.yes
+                {
+                    eprintln!(
+                        "panoramix: {k} = {v} differs from the default; rerun with --yes to accept it"
+                    );
+                    return Ok(ExitCode::from(2));
                 }
             }
             eprintln!(

@@ -413,12 +413,12 @@ fn contribute<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Res 
         .to_owned();
     let text = bounded(req_str(&v.data, "text")?, "text", c.config.max_body)?;
     let signature = req_str(&v.data, "signature")?;
-    if let Some(claimed) = opt_str(&v.data, "signer_key_id")? {
-        if claimed != v.signer_id {
-            return Err(ApiError::Forbidden(
-                "a contribution must be sent by its own signer".into(),
-            ));
-        }
+    if let Some(claimed) = opt_str(&v.data, "signer_key_id")?
+        && claimed != v.signer_id
+    {
+        return Err(ApiError::Forbidden(
+            "a contribution must be sent by its own signer".into(),
+        ));
     }
     Text::parse(text)?;
     v.signer
@@ -443,12 +443,12 @@ fn contribute<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Res 
         ),
         _ => None,
     };
-    if let Some(ps) = &participants {
-        if !ps.contains(&v.signer_id) {
-            return Err(ApiError::Forbidden(
-                "this negotiation is restricted to its named participants".into(),
-            ));
-        }
+    if let Some(ps) = &participants
+        && !ps.contains(&v.signer_id)
+    {
+        return Err(ApiError::Forbidden(
+            "this negotiation is restricted to its named participants".into(),
+        ));
     }
     let now = c.host.now();
     tx.execute(

@@ -313,10 +313,10 @@ impl Parser<'_> {
                 loop {
                     let at = self.i;
                     let key = self.string_body()?;
-                    if let Some(prev) = &last {
-                        if prev.as_bytes() >= key.as_bytes() {
-                            return Err(CanonicalError::UnsortedKeys(at));
-                        }
+                    if let Some(prev) = &last
+                        && prev.as_bytes() >= key.as_bytes()
+                    {
+                        return Err(CanonicalError::UnsortedKeys(at));
                     }
                     self.expect(b": ")?;
                     let v = self.value(depth + 1)?;

@@ -147,10 +147,10 @@ pub fn closing(
     if latest.iter().any(|l| l.text != first.text) {
         return None;
     }
-    if let Some(ps) = participants {
-        if ps.is_empty() || ps.iter().any(|p| !latest.iter().any(|l| &l.signer == p)) {
-            return None;
-        }
+    if let Some(ps) = participants
+        && (ps.is_empty() || ps.iter().any(|p| !latest.iter().any(|l| &l.signer == p)))
+    {
+        return None;
     }
     let text = Text::parse(&first.text).ok()?;
     if !text.accepted() {

@@ -489,6 +489,7 @@ impl Agent {
     }
 
     /// Move an endpoint: alone for an own endpoint, by negotiation for a joint one.
+    #[allow(clippy::too_many_arguments)]
     fn transition(
         &mut self,
         cx: &Ctx,

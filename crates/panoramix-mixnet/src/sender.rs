@@ -18,6 +18,9 @@ pub enum SendError {
     Crypto(String),
 }
 
+/// A cycle's output: (recipient, plaintext) pairs.
+pub type Output = Vec<(String, Vec<u8>)>;
+
 /// A client of one mix-net.
 pub struct Sender {
     client: Client,
@@ -122,7 +125,7 @@ impl Sender {
     }
 
     /// The cycle's output, once agreed: (recipient, plaintext) pairs in OUTBOX order.
-    pub fn results(&self, cycle: u64) -> Result<Option<Vec<(String, Vec<u8>)>>, SendError> {
+    pub fn results(&self, cycle: u64) -> Result<Option<Output>, SendError> {
         let id = self.spec.result(cycle);
         match self.client.endpoint(&id) {
             Ok(ep) if ep["status"] == "PROCESSED" => {}
