@@ -1,5 +1,9 @@
 //! Helpers shared by the end-to-end tests: a real `panoramix serve` process on an
 //! ephemeral loopback port, stopped when dropped; clients; negotiation shortcuts.
+//!
+//! With `PANORAMIX_TEST_TARGET=worker`, [`TestServer::start`] runs the Cloudflare
+//! Worker instead (`wrangler dev --local` in `worker/`, workerd on a loopback port,
+//! built beforehand by `worker/build.sh`), so that the same suites check both hosts.
 #![allow(dead_code)]
 
 use panoramix_client::{Action, Client};
@@ -17,6 +21,23 @@ pub struct TestServer {
     pub url: String,
     pub db: PathBuf,
     child: Child,
+    /// Set when this is the Worker under `wrangler dev` (its own process group).
+    worker: bool,
+}
+
+/// Which host the end-to-end suites run against: `PANORAMIX_TEST_TARGET=worker`
+/// selects the Worker under workerd; anything else (or nothing) the native server.
+pub fn target_is_worker() -> bool {
+    std::env::var("PANORAMIX_TEST_TARGET").is_ok_and(|t| t == "worker")
+}
+
+/// For a test that exercises something only the native host has (CLI flags,
+/// signals, the SQLite file): on the Worker target, says so and returns true.
+pub fn skip_on_worker(what: &str) -> bool {
+    if target_is_worker() {
+        eprintln!("skipped on PANORAMIX_TEST_TARGET=worker: {what} is native-only");
+    }
+    target_is_worker()
 }
 
 impl TestServer {
@@ -26,7 +47,24 @@ impl TestServer {
     }
 
     /// Start a server on `db` (reusing it if it exists) with extra flags.
+    ///
+    /// On the Worker target, without extra flags, this starts the Worker with its
+    /// Durable Object state kept beside `db`; the native-only flags need the native
+    /// server, which is then started instead (and the test says so on stderr).
     pub fn start_with(db: &Path, extra: &[&str]) -> TestServer {
+        if target_is_worker() {
+            if extra.is_empty() {
+                return Self::start_worker(db);
+            }
+            eprintln!(
+                "PANORAMIX_TEST_TARGET=worker: flags {extra:?} are native-only; this test runs against the native server"
+            );
+        }
+        Self::start_native(db, extra)
+    }
+
+    /// Start the native server on `db` with extra flags, whatever the target.
+    pub fn start_native(db: &Path, extra: &[&str]) -> TestServer {
         let mut child = Command::new(BIN)
             .args(["serve", "--listen", "127.0.0.1:0", "--db"])
             .arg(db)
@@ -52,20 +90,29 @@ impl TestServer {
             url,
             db: db.to_owned(),
             child,
+            worker: false,
         }
     }
 
-    /// kill -9.
+    /// kill -9 (on the Worker target: the whole `wrangler dev` process group).
     pub fn kill9(&mut self) {
+        if self.worker {
+            signal_group(self.child.id(), "-KILL");
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 
     /// SIGTERM and wait (graceful shutdown).
     pub fn stop(&mut self) -> std::process::ExitStatus {
+        let target = if self.worker {
+            format!("-{}", self.child.id())
+        } else {
+            self.child.id().to_string()
+        };
         let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
+            .args(["-TERM", "--"])
+            .arg(target)
             .status();
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
@@ -87,15 +134,159 @@ impl TestServer {
 
     /// The whole store as text.
     pub fn dump(&self) -> String {
+        if self.worker {
+            return worker_dump(&self.url);
+        }
         panoramix_server::sqlite::dump(&self.db).expect("dump")
+    }
+
+    /// The Worker under `wrangler dev --local` (workerd) on a free loopback port, with
+    /// its Durable Object state in `<db>.wrangler/` and the controller key in
+    /// `<db>.controller-key` (created if missing, like the native server's), so that
+    /// a restart on the same `db` is the same controller with the same data.
+    pub fn start_worker(db: &Path) -> TestServer {
+        let dir = worker_dir();
+        let wrangler = dir.join("node_modules/.bin/wrangler");
+        assert!(
+            dir.join("build/index.js").is_file() && wrangler.is_file(),
+            "the Worker is not built: run worker/build.sh (or scripts/worker-test.sh) first"
+        );
+        let key_file = PathBuf::from(format!("{}.controller-key", db.display()));
+        let key = match std::fs::read_to_string(&key_file) {
+            Ok(k) => k.trim().to_owned(),
+            Err(_) => {
+                let k = Keypair::generate(&mut rand_core::OsRng)
+                    .secret_hex()
+                    .to_string();
+                std::fs::write(&key_file, &k).expect("write the Worker's controller key");
+                k
+            }
+        };
+        let state = PathBuf::from(format!("{}.wrangler", db.display()));
+        // wrangler's own chatter (placeholder Request.cf warnings, request lines) goes here
+        let log = PathBuf::from(format!("{}.wrangler.log", db.display()));
+        let port = free_port();
+        let inspector = free_port();
+        let mut cmd = Command::new(&wrangler);
+        cmd.current_dir(&dir)
+            .args(["dev", "--local", "--ip", "127.0.0.1", "--port"])
+            .arg(port.to_string())
+            .arg("--inspector-port")
+            .arg(inspector.to_string())
+            .arg("--persist-to")
+            .arg(&state)
+            .args([
+                "--show-interactive-dev-session=false",
+                "--log-level",
+                "warn",
+            ])
+            .arg("--var")
+            .arg(format!("PANORAMIX_CONTROLLER_KEY:{key}"))
+            .args(["--var", "PANORAMIX_TEST_DUMP:1"])
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("CI", "1")
+            .stdin(Stdio::null())
+            .stdout(log_file(&log))
+            .stderr(log_file(&log));
+        // its own process group, so that node and workerd stop together
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let mut child = cmd.spawn().expect("start wrangler dev");
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            if http_status(port, "/panoramix/controller/") == Some(200) {
+                break;
+            }
+            if let Ok(Some(s)) = child.try_wait() {
+                panic!("wrangler dev exited before answering: {s}\n{}", tail(&log));
+            }
+            if Instant::now() > deadline {
+                signal_group(child.id(), "-KILL");
+                panic!(
+                    "the Worker did not answer on {url} within 90 s\n{}",
+                    tail(&log)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        TestServer {
+            url,
+            db: db.to_owned(),
+            child,
+            worker: true,
+        }
     }
 }
 
 impl Drop for TestServer {
     fn drop(&mut self) {
+        if self.worker {
+            signal_group(self.child.id(), "-KILL");
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+fn log_file(path: &Path) -> Stdio {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_or_else(|_| Stdio::null(), Stdio::from)
+}
+
+/// The last lines of a log file.
+fn tail(path: &Path) -> String {
+    let s = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = s.lines().collect();
+    lines[lines.len().saturating_sub(30)..].join("\n")
+}
+
+/// `worker/` of this repository.
+pub fn worker_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("worker")
+}
+
+/// Send `signal` (e.g. `-KILL`) to the process group `pgid`.
+fn signal_group(pgid: u32, signal: &str) {
+    let _ = Command::new("kill")
+        .args([signal, "--", &format!("-{pgid}")])
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// The status of a plain `GET path` on 127.0.0.1:`port`, if anything answered.
+fn http_status(port: u16, path: &str) -> Option<u16> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut head = [0u8; 12];
+    s.read_exact(&mut head).ok()?;
+    std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
+}
+
+/// The Worker's test-only dump of every table (`PANORAMIX_TEST_DUMP=1`).
+fn worker_dump(url: &str) -> String {
+    let r = panoramix_client::agent()
+        .get(&format!("{url}/panoramix/__test/dump"))
+        .call()
+        .expect("GET /panoramix/__test/dump");
+    let v: serde_json::Value = r.into_json().expect("dump JSON");
+    v["dump"].as_str().expect("dump text").to_owned()
 }
 
 /// A registered individual peer.

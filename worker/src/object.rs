@@ -9,12 +9,15 @@
 use crate::host::{RandomHealth, WorkerHost};
 use crate::store::{DoStore, SyncStorage};
 use crate::{config, json_response};
+use futures_util::StreamExt;
 use panoramix_controller::store::{SCHEMA, Store, StoreError};
 use panoramix_controller::{ApiError, ApiRequest, Controller};
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
-use worker::{DurableObject, Env, Request, Response, Result, SqlStorage, State, durable_object};
+use worker::{
+    DurableObject, Env, Method, Request, Response, Result, SqlStorage, State, durable_object,
+};
 
 /// The test-only route that returns every table as text.
 pub const DUMP_PATH: &str = "/panoramix/__test/dump";
@@ -71,27 +74,17 @@ impl ControllerObject {
             };
         }
         let limit = r.controller.config.max_body;
-        let declared = req
-            .headers()
-            .get("content-length")?
-            .and_then(|v| v.trim().parse::<usize>().ok());
-        let too_large = || {
-            let e = ApiError::TooLarge(format!("request body is larger than {limit} bytes"));
-            json_response(e.status(), &e.body())
-        };
-        if declared.is_some_and(|n| n > limit) {
-            return too_large();
-        }
-        let body = match req.bytes().await {
-            Ok(b) => b,
+        let body = match read_body(&mut req, limit).await {
+            Ok(Some(b)) => b,
+            Ok(None) => {
+                let e = ApiError::TooLarge(format!("request body is larger than {limit} bytes"));
+                return json_response(e.status(), &e.body());
+            }
             Err(e) => {
                 let e = ApiError::Malformed(format!("could not read the request body: {e}"));
                 return json_response(e.status(), &e.body());
             }
         };
-        if body.len() > limit {
-            return too_large();
-        }
         let api = ApiRequest {
             method,
             path,
@@ -146,6 +139,30 @@ impl DurableObject for ControllerObject {
             Err(e) => internal(&e.to_string()),
         }
     }
+}
+
+/// Read a body of at most `limit` bytes; `None` if it is larger. A larger body is
+/// still drained (up to 16 times the limit), as the native server does, so that the
+/// client reads the 413 instead of a reset connection.
+async fn read_body(req: &mut Request, limit: usize) -> Result<Option<Vec<u8>>> {
+    if matches!(req.method(), Method::Get | Method::Head) {
+        return Ok(Some(Vec::new()));
+    }
+    let Ok(mut stream) = req.stream() else {
+        return Ok(Some(Vec::new())); // no body at all
+    };
+    let mut buf = Vec::new();
+    let mut total = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        total = total.saturating_add(chunk.len());
+        if total <= limit {
+            buf.extend_from_slice(&chunk);
+        } else if total > limit.saturating_mul(16) {
+            return Ok(None);
+        }
+    }
+    Ok((total <= limit).then_some(buf))
 }
 
 /// Every table of the schema as text, rows in key order: tests compare two dumps to
