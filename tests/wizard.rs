@@ -195,3 +195,67 @@ fn wizard_create_join_and_contribute() {
     );
     assert_eq!(code, 4, "an unreachable controller is exit code 4");
 }
+
+/// Once, interactively: `wizard join` on a pseudo-terminal asks about the parameter
+/// that differs from its defaults and about the terms, and the answers are typed.
+#[test]
+fn wizard_join_interactively_through_a_pty() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start(dir.path());
+    let cfg = |i: usize| dir.path().join(format!("pty{i}.json"));
+    let mut create = Command::new(BIN)
+        .args([
+            "wizard",
+            "create",
+            "--yes",
+            "--url",
+            &srv.url,
+            "--name",
+            "ptynet",
+            "--backend",
+            "SPHINXMIX",
+        ])
+        .args([
+            "--invitations",
+            "1",
+            "--param",
+            "MAX_HOPS=4",
+            "--terms",
+            "no spam",
+        ])
+        .arg("--config")
+        .arg(cfg(0))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(create.stdout.take().unwrap()).lines();
+    let invitation = loop {
+        let l = lines.next().expect("an invitation").unwrap();
+        if l.contains('|') {
+            break l.trim().to_owned();
+        }
+    };
+    let cmd = format!(
+        "{BIN} wizard join --url {} --invitation {invitation} --config {}",
+        srv.url,
+        cfg(1).display()
+    );
+    let mut p = rexpect::spawn(&cmd, Some(30_000)).unwrap();
+    p.exp_string("MAX_HOPS = 4").unwrap();
+    p.exp_string("[Y/n]").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    p.send_line("y").unwrap();
+    p.exp_string("no spam").unwrap();
+    p.exp_string("accept these terms?").unwrap();
+    p.exp_string("[Y/n]").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    p.send_line("y").unwrap();
+    p.exp_string("Joined mix-net ptynet").unwrap();
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(create.wait().unwrap().success());
+    assert!(
+        rest.iter().any(|l| l.contains("Created mix-net ptynet")),
+        "{rest:?}"
+    );
+}
