@@ -166,3 +166,93 @@ fn local_agent_encrypts_sends_and_returns_the_output() {
     let _ = child.wait();
     agents.join().unwrap();
 }
+
+/// Reconfiguration at runtime (seed §2.2.2): the owners agree to add a peer and
+/// remove one; the change takes effect from the next cycle.
+#[test]
+fn reconfiguration_adds_and_removes_a_contributor_from_the_next_cycle() {
+    use panoramix_mixnet::setup;
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start(dir.path());
+    let cs: Vec<Contributor> = (0..4).map(|_| Contributor::new("SPHINXMIX")).collect();
+    let first = spec("SPHINXMIX", "gen1", 5);
+    let a = setup_mixnet(&srv, &cs[..3], &first);
+    let newcomer = cs[3].client(&srv);
+    setup::register(&newcomer, "newcomer", "SPHINXMIX", &cs[3].secrets()).unwrap();
+    let ids: Vec<String> = cs.iter().map(|c| c.client(&srv).id()).collect();
+    // before cycle 1 completes, the owners agree on a successor: 0, 1 and the newcomer
+    let new_owners = vec![ids[0].clone(), ids[1].clone(), ids[3].clone()];
+    setup::propose_successor(&cs[0].client(&srv), &a, &new_owners, "gen2").unwrap();
+    let mut b_id = None;
+    for c in [&cs[1], &cs[2], &cs[3]] {
+        b_id = setup::confirm_successor(&c.client(&srv), &a, &|o: &[String]| o.len() == 3).unwrap();
+    }
+    let b_id = b_id.expect("successor id");
+    let old = run_agents(&srv, &cs[..3], &a, 2, &[], Duration::from_secs(90));
+    let sender = Sender::new(srv.client(), &a).unwrap();
+    wait("cycle 1", Duration::from_secs(30), || {
+        sender.is_open(1).then_some(())
+    });
+    for i in 0..5 {
+        sender
+            .send(1, "bob", format!("old {i}").as_bytes())
+            .unwrap();
+    }
+    let out = wait("cycle 1 output", Duration::from_secs(60), || {
+        sender.results(1).unwrap()
+    });
+    assert_eq!(out.len(), 5);
+    // the successor exists once the owners moved on; the newcomer's agent joins it
+    let current = wait("the successor", Duration::from_secs(30), || {
+        let c = setup::current(&srv.client(), &a).unwrap();
+        (c != a).then_some(c)
+    });
+    assert_eq!(current, b_id);
+    let b = srv.client().peer(&b_id).unwrap();
+    let owners: Vec<&str> = b["owners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["owner_key_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        owners,
+        new_owners.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    let newcomer_agent = run_agents(&srv, &cs[3..], &b_id, 1, &[], Duration::from_secs(60));
+    let sender2 = Sender::new(srv.client(), &b_id).unwrap();
+    wait(
+        "the successor's first cycle",
+        Duration::from_secs(30),
+        || sender2.is_open(1).then_some(()),
+    );
+    let msgs: Vec<String> = (0..5).map(|i| format!("new {i}")).collect();
+    for m in &msgs {
+        sender2.send(1, "bob", m.as_bytes()).unwrap();
+    }
+    let out = wait("the successor's output", Duration::from_secs(60), || {
+        sender2.results(1).unwrap()
+    });
+    let mut got: Vec<String> = out
+        .into_iter()
+        .map(|(_, m)| String::from_utf8(m).unwrap())
+        .collect();
+    got.sort();
+    assert_eq!(got, msgs);
+    let logs = old.join().unwrap();
+    assert!(
+        logs[2].iter().any(|e| e.starts_with("left the mix-net")),
+        "{:#?}",
+        logs[2]
+    );
+    assert!(
+        logs[0]
+            .iter()
+            .any(|e| e.starts_with("continuing with the successor")),
+        "{:#?}",
+        logs[0]
+    );
+    newcomer_agent.join().unwrap();
+    let (code, out, err) = run_cli(&["audit", "verify", &srv.url], None);
+    assert_eq!(code, 0, "{out}{err}");
+}

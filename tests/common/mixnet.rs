@@ -83,6 +83,7 @@ pub fn spec(backend: &str, name: &str, size: i64) -> MixnetSpec {
         election_public_key: None,
         terms: "test terms".into(),
         graph: None,
+        previous: None,
     }
 }
 

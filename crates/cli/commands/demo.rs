@@ -360,6 +360,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             election_public_key: None,
             terms: "demo".into(),
             graph: None,
+            previous: None,
         };
         let (joint, agents) = start_mixnet(&url, &spec, a.contributors, &bars, stop.clone())?;
         let payloads: Vec<Vec<u8>> = (0..a.messages)
@@ -420,6 +421,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             election_public_key: None,
             terms: "demo".into(),
             graph: None,
+            previous: None,
         };
         let (joint, agents) = start_mixnet(&url, &spec, a.contributors, &bars, stop.clone())?;
         let options = ["yes", "no", "abstain"];

@@ -176,6 +176,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                 election_public_key: None,
                 terms,
                 graph,
+                previous: None,
             };
             let client = cfg.client(common.url.clone())?;
             cfg.set("CATALOG_URL", json!(client.base()), "controller URL")?;

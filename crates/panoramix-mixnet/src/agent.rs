@@ -41,6 +41,9 @@ pub struct AgentState {
     /// Stop after this many cycles (0: never).
     #[serde(default)]
     pub max_cycles: u64,
+    /// Cycles completed so far, across reconfigurations.
+    #[serde(default)]
+    pub completed: u64,
     /// Outputs computed for own endpoints, kept until uploaded and agreed.
     #[serde(default)]
     pub processed: BTreeMap<String, Processed>,
@@ -246,16 +249,65 @@ impl Agent {
             let c = self.state.cycle;
             match self.client.endpoint(&cx.spec.result(c)) {
                 Ok(ep) if ep["status"] == "PROCESSED" => {
-                    if self.state.max_cycles != 0 && c >= self.state.max_cycles {
+                    if self.state.max_cycles != 0
+                        && self.state.completed + 1 >= self.state.max_cycles
+                    {
                         st.finished = true;
                         return Ok(st);
                     }
-                    self.state.cycle += 1;
-                    self.state
-                        .processed
-                        .retain(|k, _| !k.starts_with(&format!("{}-{c}-", cx.spec.name)));
-                    self.save()?;
-                    st.events.push(format!("cycle {c} complete"));
+                    // a reconfiguration takes effect from the next cycle
+                    let title = format!("successor:{}", cx.joint);
+                    let pending = self
+                        .client
+                        .get(&format!("/panoramix/negotiations/?title={}", pct(&title)))?;
+                    let pending = pending["data"].as_array().cloned().unwrap_or_default();
+                    if pending.iter().any(|n| n["status"] == "OPEN") {
+                        return Ok(st);
+                    }
+                    let agreed = if pending.is_empty() {
+                        None
+                    } else {
+                        crate::setup::agreed_successor(&self.client, &cx.joint)
+                            .map_err(|e| AgentError::State(e.to_string()))?
+                    };
+                    match agreed {
+                        Some((n, owners)) if !owners.contains(&me) => {
+                            self.state.completed += 1;
+                            self.save()?;
+                            st.events.push(format!("cycle {c} complete"));
+                            st.events.push(format!("left the mix-net: its successor {n} does not include this contributor"));
+                            st.finished = true;
+                            return Ok(st);
+                        }
+                        Some((n, _)) => {
+                            if self.client.peer(&n).is_err() {
+                                crate::setup::successor(&self.client, &cx.joint)
+                                    .map_err(|e| AgentError::State(e.to_string()))?;
+                                if self.client.peer(&n).is_err() {
+                                    return Ok(st);
+                                }
+                            }
+                            self.state.completed += 1;
+                            self.state.processed.clear();
+                            st.events.push(format!("cycle {c} complete"));
+                            st.events
+                                .push(format!("continuing with the successor mix-net {n}"));
+                            self.state.mixnet = n;
+                            self.state.cycle = 1;
+                            self.save()?;
+                            st.acted = true;
+                            return Ok(st);
+                        }
+                        None => {
+                            self.state.completed += 1;
+                            self.state
+                                .processed
+                                .retain(|k, _| !k.starts_with(&format!("{}-{c}-", cx.spec.name)));
+                            st.events.push(format!("cycle {c} complete"));
+                            self.state.cycle += 1;
+                            self.save()?;
+                        }
+                    }
                 }
                 _ => break,
             }

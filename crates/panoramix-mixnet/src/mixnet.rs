@@ -31,6 +31,9 @@ pub struct MixnetSpec {
     /// may use `{cycle}`, `{name}`, `{joint}`, `{owner0}`, `{owner1}`, ...
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub graph: Option<Json>,
+    /// The mix-net this one succeeds after a reconfiguration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<String>,
 }
 
 /// The session id a trustee's proof of knowledge of its key share is bound to.

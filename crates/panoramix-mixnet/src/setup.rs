@@ -294,3 +294,185 @@ pub fn finish(client: &Client, name: &str) -> Result<Option<String>, SetupError>
     }
     Ok(None)
 }
+
+/// Reconfiguration at runtime (seed §2.2.2): the owners of a running mix-net, together
+/// with any peer being added, agree on a successor joint peer with the new owner list.
+/// Its description names the predecessor; the agents finish the current cycle on the
+/// old mix-net and continue with the successor's first cycle. The negotiation is titled
+/// `successor:<old joint>` and restricted to the old and new owners.
+pub fn propose_successor(
+    client: &Client,
+    old_joint: &str,
+    new_owners: &[String],
+    new_name: &str,
+) -> Result<String, SetupError> {
+    let old = client.peer(old_joint)?;
+    let old_owners: Vec<String> = old["owners"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|o| o["owner_key_id"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    if old_owners.first() != Some(&client.id()) {
+        return Err(SetupError::Refused(
+            "the first owner proposes reconfigurations".into(),
+        ));
+    }
+    let mut spec: MixnetSpec = serde_json::from_value(old["crypto_params"].clone())
+        .map_err(|e| SetupError::Refused(e.to_string()))?;
+    spec.name = new_name.to_owned();
+    spec.previous = Some(old_joint.to_owned());
+    let spec = complete_spec(client, &spec, new_owners)?;
+    let mut participants: Vec<String> = old_owners.clone();
+    for o in new_owners {
+        if !participants.contains(o) {
+            participants.push(o.clone());
+        }
+    }
+    let action = client.joint_peer_action(&spec.name, new_owners, &spec.backend, json!(spec));
+    let neg = client.create_negotiation(&format!("successor:{old_joint}"), Some(&participants))?;
+    client.contribute(
+        &neg,
+        &Client::text_for(std::slice::from_ref(&action), true, BTreeMap::new()),
+    )?;
+    Ok(neg)
+}
+
+/// For every other participant: check the successor proposal (same backend and
+/// parameters, names the predecessor, keys recompute) and co-sign it. `accept_owners`
+/// decides about the new owner list. Returns the successor's id once signed.
+pub fn confirm_successor(
+    client: &Client,
+    old_joint: &str,
+    accept_owners: &dyn Fn(&[String]) -> bool,
+) -> Result<Option<String>, SetupError> {
+    let me = client.id();
+    let old = client.peer(old_joint)?;
+    let old_spec: MixnetSpec = serde_json::from_value(old["crypto_params"].clone())
+        .map_err(|e| SetupError::Refused(e.to_string()))?;
+    let r = client.get(&format!(
+        "/panoramix/negotiations/?title=successor:{old_joint}"
+    ))?;
+    for n in r["data"].as_array().cloned().unwrap_or_default() {
+        let nid = n["id"].as_str().unwrap_or_default();
+        let contribs = client.contributions(nid)?;
+        if contribs
+            .iter()
+            .any(|c| c["signer_key_id"].as_str() == Some(me.as_str()))
+        {
+            return Ok(None);
+        }
+        let Some(first) = contribs.first() else {
+            continue;
+        };
+        let text_s = first["text"].as_str().unwrap_or_default();
+        let text = Text::parse(text_s).map_err(|e| SetupError::Refused(e.to_string()))?;
+        let data = canonical::to_json(text.body.get("data").unwrap_or(&Value::Null));
+        let owners: Vec<String> =
+            serde_json::from_value(data["owners"].clone()).unwrap_or_default();
+        let got: MixnetSpec = serde_json::from_value(data["crypto_params"].clone())
+            .map_err(|e| SetupError::Refused(e.to_string()))?;
+        let mut expected = old_spec.clone();
+        expected.name = got.name.clone();
+        expected.previous = Some(old_joint.to_owned());
+        let expected = complete_spec(client, &expected, &owners)?;
+        if got != expected {
+            return Err(SetupError::Refused(
+                "the successor changes more than the owners".into(),
+            ));
+        }
+        if !accept_owners(&owners) {
+            return Err(SetupError::Refused(
+                "the new owner list was not accepted".into(),
+            ));
+        }
+        let key = panoramix_core::identity::joint_key_data(&got.name, &owners);
+        if data["key_data"].as_str() != Some(key.as_str()) {
+            return Err(SetupError::Refused(
+                "the successor's joint key does not recompute".into(),
+            ));
+        }
+        client.contribute(nid, text_s)?;
+        return Ok(panoramix_core::identity::joint_peer_id(&key));
+    }
+    Ok(None)
+}
+
+/// The successor of a mix-net, once it exists: (negotiation text's joint peer id).
+/// Any participant may create it from the agreed consensus.
+pub fn successor(client: &Client, old_joint: &str) -> Result<Option<String>, SetupError> {
+    let r = client.get(&format!(
+        "/panoramix/negotiations/?title=successor:{old_joint}"
+    ))?;
+    for n in r["data"].as_array().cloned().unwrap_or_default() {
+        if n["status"] != "DONE" {
+            continue;
+        }
+        let text = Text::parse(n["text"].as_str().unwrap_or_default())
+            .map_err(|e| SetupError::Refused(e.to_string()))?;
+        let action = panoramix_client::Action {
+            method: "POST".into(),
+            path: "/panoramix/peers/".into(),
+            data: canonical::to_json(text.body.get("data").unwrap_or(&Value::Null)),
+            info: canonical::to_json(text.body.get("info").unwrap_or(&Value::Null)),
+        };
+        let id = action.data["peer_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if client.peer(&id).is_ok() {
+            return Ok(Some(id));
+        }
+        let owners: Vec<String> =
+            serde_json::from_value(action.data["owners"].clone()).unwrap_or_default();
+        if !owners.contains(&client.id()) {
+            return Ok(None);
+        }
+        match client.apply(&action, n["consensus"].as_str().unwrap_or_default(), None) {
+            Ok(_) => return Ok(Some(id)),
+            Err(e) if e.status() == Some(409) => return Ok(Some(id)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(None)
+}
+
+/// The successor the owners agreed on (its id and owners), whether or not it has
+/// been created yet.
+pub fn agreed_successor(
+    client: &Client,
+    old_joint: &str,
+) -> Result<Option<(String, Vec<String>)>, SetupError> {
+    let r = client.get(&format!(
+        "/panoramix/negotiations/?title=successor:{old_joint}"
+    ))?;
+    for n in r["data"].as_array().cloned().unwrap_or_default() {
+        if n["status"] != "DONE" {
+            continue;
+        }
+        let text = Text::parse(n["text"].as_str().unwrap_or_default())
+            .map_err(|e| SetupError::Refused(e.to_string()))?;
+        let data = canonical::to_json(text.body.get("data").unwrap_or(&Value::Null));
+        let owners: Vec<String> =
+            serde_json::from_value(data["owners"].clone()).unwrap_or_default();
+        return Ok(Some((
+            data["peer_id"].as_str().unwrap_or_default().to_owned(),
+            owners,
+        )));
+    }
+    Ok(None)
+}
+
+/// Follow a mix-net's successors to the current one.
+pub fn current(client: &Client, joint: &str) -> Result<String, SetupError> {
+    let mut j = joint.to_owned();
+    for _ in 0..64 {
+        match successor(client, &j)? {
+            Some(next) if client.peer(&next).is_ok() => j = next,
+            _ => break,
+        }
+    }
+    Ok(j)
+}
