@@ -161,6 +161,103 @@ fn wizard_create_join_and_contribute() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    // the signed agreement was exported, and anyone can recompute its consensus id
+    let agreement =
+        std::fs::read_to_string(dir.path().join("contributor0.agreement.json")).unwrap();
+    let a: serde_json::Value = serde_json::from_str(&agreement).unwrap();
+    let (code, out, err) = run_cli(&["consensus-id"], Some(&agreement));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), a["consensus"].as_str().unwrap());
+    // a new administrator joins the running mix-net: the owners reconfigure it
+    let (code, out, _) = run_cli(
+        &[
+            "status",
+            "--json",
+            "--url",
+            &srv.url,
+            "--config",
+            cfg(3).to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    let newcomer = serde_json::from_str::<serde_json::Value>(out.trim()).unwrap()["peer"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let spawn = |args: Vec<String>| {
+        Command::new(BIN)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let s = |x: &str| x.to_owned();
+    let approve_new = spawn(vec![
+        s("wizard"),
+        s("approve"),
+        s("--yes"),
+        s("--accept-terms"),
+        s("--url"),
+        srv.url.clone(),
+        s("--mixnet"),
+        joint.clone(),
+        s("--config"),
+        cfg(3).display().to_string(),
+    ]);
+    std::thread::sleep(Duration::from_millis(500));
+    let conf2: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cfg(2)).unwrap()).unwrap();
+    let removed = panoramix_core::Keypair::from_secret_hex(conf2["KEY"]["value"].as_str().unwrap())
+        .unwrap()
+        .key_id();
+    let reconf = spawn(vec![
+        s("wizard"),
+        s("reconfigure"),
+        s("--yes"),
+        s("--new-name"),
+        s("clinet2"),
+        s("--add"),
+        newcomer.clone(),
+        s("--remove"),
+        removed,
+        s("--config"),
+        cfg(0).display().to_string(),
+    ]);
+    let approvals: Vec<_> = [1, 2]
+        .iter()
+        .map(|i| {
+            spawn(vec![
+                s("wizard"),
+                s("approve"),
+                s("--yes"),
+                s("--config"),
+                cfg(*i).display().to_string(),
+            ])
+        })
+        .collect();
+    for p in approvals.into_iter().chain([approve_new, reconf]) {
+        let out = p.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let conf3: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cfg(3)).unwrap()).unwrap();
+    let successor = conf3["MIXNET"]["value"].as_str().unwrap();
+    let peer = srv.client().peer(successor).unwrap();
+    assert_eq!(peer["owners"].as_array().unwrap().len(), 3);
+    assert!(
+        peer["owners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["owner_key_id"] == newcomer.as_str())
+    );
     // status and doctor
     let c0 = cfg(0);
     let (code, out, err) = run_cli(

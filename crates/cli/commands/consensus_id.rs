@@ -42,14 +42,11 @@ pub fn run() -> anyhow::Result<ExitCode> {
             .collect::<anyhow::Result<_>>()?,
         _ => bail!("`signings` must be an object from signer key id to signature"),
     };
+    // a negotiation as the API returns it names its id `id`
+    let nid = field("negotiation_id").or_else(|_| field("id"))?;
     println!(
         "{}",
-        consensus_id(
-            field("negotiation_id")?,
-            field("text")?,
-            &signings,
-            field("timestamp")?
-        )
+        consensus_id(nid, field("text")?, &signings, field("timestamp")?)
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -63,6 +63,33 @@ pub enum Command {
         #[arg(long)]
         graph: Option<PathBuf>,
     },
+    /// Propose a reconfiguration of the configured mix-net (first owner): a successor
+    /// with contributors added or removed, effective from the next cycle.
+    Reconfigure {
+        #[command(flatten)]
+        common: Common,
+        /// The successor's name.
+        #[arg(long)]
+        new_name: String,
+        /// Key id of a registered peer to add (repeatable).
+        #[arg(long)]
+        add: Vec<String>,
+        /// Key id of an owner to remove (repeatable).
+        #[arg(long)]
+        remove: Vec<String>,
+    },
+    /// Review and co-sign a proposed reconfiguration; a newcomer passes `--mixnet`
+    /// (the running mix-net it is invited into) and is shown the mix-net and its peers.
+    Approve {
+        #[command(flatten)]
+        common: Common,
+        /// The running mix-net (default: the configured one).
+        #[arg(long, env = "PANORAMIX_MIXNET")]
+        mixnet: Option<String>,
+        /// Accept the proposal's terms of service.
+        #[arg(long)]
+        accept_terms: bool,
+    },
     /// Join a mix-net with an invitation `<negotiation_id>|<invitation_id>`.
     Join {
         #[command(flatten)]
@@ -111,8 +138,166 @@ fn wait<T>(
     }
 }
 
+/// Save the agreement behind a consensus for auditors: the negotiation record that
+/// `panoramix consensus-id` recomputes, with every signing.
+fn export_agreement(
+    client: &panoramix_client::Client,
+    cfg: &ContributorConfig,
+    path: &std::path::Path,
+    title: &str,
+) -> anyhow::Result<()> {
+    let r = client.get(&format!("/panoramix/negotiations/?title={title}"))?;
+    if let Some(n) = r["data"]
+        .as_array()
+        .and_then(|a| a.iter().find(|n| n["status"] == "DONE"))
+    {
+        let file = path.with_extension("agreement.json");
+        std::fs::write(&file, serde_json::to_string_pretty(n)?)?;
+        eprintln!(
+            "the signed agreement is in {} (consensus {})",
+            file.display(),
+            n["consensus"].as_str().unwrap_or("")
+        );
+    }
+    let _ = cfg;
+    Ok(())
+}
+
 pub fn run(c: Command) -> anyhow::Result<ExitCode> {
     match c {
+        Command::Reconfigure {
+            common,
+            new_name,
+            add,
+            remove,
+        } => {
+            let mut cfg =
+                ContributorConfig::load(&common.config.clone().unwrap_or_else(default_path))?;
+            let client = cfg.client(common.url.clone())?;
+            let mixnet = cfg.get_str("MIXNET").context("no MIXNET configured")?;
+            let current = setup::current(&client, &mixnet)?;
+            let peer = client.peer(&current)?;
+            let mut owners: Vec<String> = peer["owners"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|o| o["owner_key_id"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            owners.retain(|o| !remove.contains(o));
+            for a in add {
+                client
+                    .peer(&a)
+                    .with_context(|| format!("{a} is not a registered peer"))?;
+                if !owners.contains(&a) {
+                    owners.push(a);
+                }
+            }
+            if owners.is_empty() {
+                bail!("a mix-net needs at least one owner");
+            }
+            setup::propose_successor(&client, &current, &owners, &new_name)?;
+            println!(
+                "proposed successor {new_name} of {current} with {} owners; waiting for every participant",
+                owners.len()
+            );
+            let next = wait(
+                "waiting for the participants to co-sign",
+                common.timeout,
+                || Ok(setup::successor(&client, &current)?),
+            )?;
+            println!("successor mix-net {next} agreed; it takes over from the next cycle");
+            export_agreement(
+                &client,
+                &cfg,
+                &common.config.clone().unwrap_or_else(default_path),
+                &format!("successor:{current}"),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Approve {
+            common,
+            mixnet,
+            accept_terms,
+        } => {
+            let interactive = !common.yes && std::io::stdin().is_terminal();
+            let path = common.config.clone().unwrap_or_else(default_path);
+            let mut cfg = ContributorConfig::load(&path)?;
+            let client = cfg.client(common.url.clone())?;
+            cfg.set("CATALOG_URL", json!(client.base()), "controller URL")?;
+            let mixnet = mixnet
+                .or_else(|| cfg.get_str("MIXNET"))
+                .context("no mix-net: pass --mixnet")?;
+            let current = setup::current(&client, &mixnet)?;
+            let peer = client.peer(&current)?;
+            let spec: MixnetSpec = serde_json::from_value(peer["crypto_params"].clone())?;
+            eprintln!("mix-net {} ({}), owners:", spec.name, spec.backend);
+            for o in peer["owners"].as_array().cloned().unwrap_or_default() {
+                let id = o["owner_key_id"].as_str().unwrap_or_default();
+                let name = client
+                    .peer(id)
+                    .map(|p| p["name"].as_str().unwrap_or("").to_owned())
+                    .unwrap_or_default();
+                eprintln!("  {id} {name}");
+            }
+            let already_owner = peer["owners"].as_array().is_some_and(|a| {
+                a.iter()
+                    .any(|o| o["owner_key_id"].as_str() == Some(client.id().as_str()))
+            });
+            if !spec.terms.is_empty() && !already_owner {
+                eprintln!("terms of service:\n{}", spec.terms);
+                if !accept_terms && !confirm("accept these terms?", interactive)? {
+                    eprintln!("panoramix: the terms must be accepted explicitly (--accept-terms)");
+                    return Ok(ExitCode::from(2));
+                }
+            }
+            let secrets = cfg.secrets(&spec.backend)?;
+            cfg.set("BACKEND", json!(spec.backend), "crypto backend")?;
+            let peer_name = common
+                .peer_name
+                .clone()
+                .unwrap_or_else(|| format!("{}-{}", spec.name, &client.id()[..8]));
+            setup::register(&client, &peer_name, &spec.backend, &secrets)?;
+            eprintln!(
+                "registered as {}; waiting for a reconfiguration proposal that includes it",
+                client.id()
+            );
+            let yes = common.yes;
+            let next = wait(
+                "waiting for the reconfiguration proposal",
+                common.timeout,
+                || {
+                    Ok(setup::confirm_successor(
+                        &client,
+                        &current,
+                        &|owners: &[String]| {
+                            eprintln!("proposed owners: {}", owners.join(", "));
+                            yes || confirm("co-sign this reconfiguration?", interactive)
+                                .unwrap_or(false)
+                        },
+                    )?)
+                },
+            )?;
+            if client.peer(&current)?["owners"]
+                .as_array()
+                .is_some_and(|a| {
+                    a.iter()
+                        .all(|o| o["owner_key_id"].as_str() != Some(client.id().as_str()))
+                })
+            {
+                // a newcomer contributes from the successor on
+                let id = wait(
+                    "waiting for the successor to be created",
+                    common.timeout,
+                    || Ok(setup::successor(&client, &current)?.filter(|n| client.peer(n).is_ok())),
+                )?;
+                cfg.set("MIXNET", json!(id), "the mix-net's joint peer")?;
+            }
+            println!("co-signed the reconfiguration of {current}: successor {next}");
+            export_agreement(&client, &cfg, &path, &format!("successor:{current}"))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Create {
             common,
             name,
@@ -231,6 +416,12 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                 cfg.set("MIXNET", json!(joint), "the mix-net's joint peer")?;
             }
             let joint = cfg.get_str("MIXNET").unwrap_or_default();
+            export_agreement(
+                &client,
+                &cfg,
+                &common.config.clone().unwrap_or_else(default_path),
+                &format!("joint:{name}"),
+            )?;
             println!(
                 "Created mix-net {name}: {}/panoramix/peers/{joint}/",
                 client.base()
@@ -312,6 +503,12 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                 )?;
                 cfg.set("MIXNET", json!(joint), "the mix-net's joint peer")?;
             }
+            export_agreement(
+                &client,
+                &cfg,
+                &common.config.clone().unwrap_or_else(default_path),
+                &format!("joint:{}", spec.name),
+            )?;
             println!(
                 "Joined mix-net {}: {}",
                 spec.name,
