@@ -235,3 +235,61 @@ fn malformed_message_is_left_out_and_the_cycle_completes() {
         agents.join().unwrap();
     }
 }
+
+#[test]
+fn sphinx_packet_replayed_in_a_later_cycle_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start(dir.path());
+    let cs: Vec<Contributor> = (0..3).map(|_| Contributor::new("SPHINXMIX")).collect();
+    let spec = spec("SPHINXMIX", "replay", 4);
+    let joint = setup_mixnet(&srv, &cs, &spec);
+    let agents = run_agents(&srv, &cs, &joint, 2, &[], Duration::from_secs(60));
+    let sender = Sender::new(srv.client(), &joint).unwrap();
+    send_all(&sender, 1, 4);
+    wait("cycle 1", Duration::from_secs(60), || {
+        sender.results(1).unwrap()
+    });
+    let old = sender
+        .client()
+        .messages(&spec.entry(1), "ACCEPTED")
+        .unwrap();
+    wait("cycle 2", Duration::from_secs(60), || {
+        sender.is_open(2).then_some(())
+    });
+    // an eavesdropper replays a packet of cycle 1 into cycle 2
+    let m = &old[0];
+    sender
+        .client()
+        .post_message(
+            &spec.entry(2),
+            "INBOX",
+            "mallory",
+            m["recipient"].as_str().unwrap(),
+            m["text"].as_str().unwrap(),
+            None,
+        )
+        .unwrap();
+    for i in 0..3 {
+        sender
+            .send(2, "bob", format!("fresh {i}").as_bytes())
+            .unwrap();
+    }
+    let out = wait("cycle 2", Duration::from_secs(60), || {
+        sender.results(2).unwrap()
+    });
+    let mut got: Vec<String> = out
+        .into_iter()
+        .map(|(_, m)| String::from_utf8(m).unwrap())
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        ["fresh 0", "fresh 1", "fresh 2"],
+        "the replayed packet came out again"
+    );
+    let logs = agents.join().unwrap();
+    assert!(
+        logs.iter().flatten().any(|e| e.contains("1 dropped")),
+        "{logs:#?}"
+    );
+}

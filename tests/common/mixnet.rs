@@ -55,16 +55,14 @@ impl Contributor {
     }
 
     pub fn secrets(&self) -> Secrets {
-        Secrets {
-            mix: self
-                .mix
+        Secrets::new(
+            self.mix
                 .as_ref()
                 .map(|h| panoramix_sphinx::MixKeyPair::from_secret_hex(h).unwrap()),
-            trustee: self
-                .trustee
+            self.trustee
                 .as_ref()
                 .map(|h| panoramix_zeus::TrusteeSecret::from_hex(h).unwrap()),
-        }
+        )
     }
 }
 

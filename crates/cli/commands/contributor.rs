@@ -123,10 +123,7 @@ impl ContributorConfig {
                         m
                     }
                 };
-                Ok(Secrets {
-                    mix: Some(mix),
-                    trustee: None,
-                })
+                Ok(Secrets::new(Some(mix), None))
             }
             "ZEUS" => {
                 let t = match self.get_str("TRUSTEE_KEY") {
@@ -142,10 +139,7 @@ impl ContributorConfig {
                         t
                     }
                 };
-                Ok(Secrets {
-                    mix: None,
-                    trustee: Some(t),
-                })
+                Ok(Secrets::new(None, Some(t)))
             }
             other => bail!("unknown backend `{other}`: choose SPHINXMIX or ZEUS"),
         }

@@ -89,15 +89,12 @@ fn contributor_secrets(backend: &str) -> (Keypair, Secrets) {
     let mut rng = rand_core::OsRng;
     let kp = Keypair::generate(&mut rng);
     let s = if backend == "SPHINXMIX" {
-        Secrets {
-            mix: Some(panoramix_sphinx::MixKeyPair::generate(&mut rng)),
-            trustee: None,
-        }
+        Secrets::new(Some(panoramix_sphinx::MixKeyPair::generate(&mut rng)), None)
     } else {
-        Secrets {
-            mix: None,
-            trustee: Some(panoramix_zeus::TrusteeSecret::generate(&mut rng)),
-        }
+        Secrets::new(
+            None,
+            Some(panoramix_zeus::TrusteeSecret::generate(&mut rng)),
+        )
     };
     (kp, s)
 }

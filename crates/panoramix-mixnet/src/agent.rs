@@ -50,6 +50,10 @@ pub struct AgentState {
     /// Complaints already filed (endpoint id).
     #[serde(default)]
     pub complaints: BTreeSet<String>,
+    /// The Sphinx replay cache of this contributor's mix key (hex), kept for the
+    /// key's life so that a packet replayed in a later cycle is dropped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sphinx_replay: Option<String>,
 }
 
 fn one() -> u64 {
@@ -148,6 +152,11 @@ impl Agent {
         let name = joint["crypto_backend"].as_str().unwrap_or_default();
         let backend =
             backend(name).ok_or_else(|| AgentError::State(format!("unknown backend {name}")))?;
+        if let Some(h) = &state.sphinx_replay {
+            let bytes =
+                hex::decode(h).map_err(|e| AgentError::State(format!("sphinx_replay: {e}")))?;
+            secrets.restore_replay(&bytes)?;
+        }
         Ok(Agent {
             client,
             secrets,
@@ -756,6 +765,7 @@ impl Agent {
                             self.crypto_time += t0.elapsed();
                             self.apply_cheat(&mut p, &inputs);
                             self.state.processed.insert(id.clone(), p.clone());
+                            self.state.sphinx_replay = self.secrets.replay_bytes().map(hex::encode);
                             self.save()?;
                             st.events.push(format!(
                                 "processed {id}: {} in, {} out, {} dropped",

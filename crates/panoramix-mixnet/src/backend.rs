@@ -106,12 +106,44 @@ pub struct EndpointView {
     pub params: Json,
 }
 
-/// A contributor's secrets for the backends.
+/// A contributor's secrets for the backends, and the Sphinx replay cache of its mix
+/// key (kept for the key's whole life: its epoch).
 pub struct Secrets {
     /// The Sphinx mix key.
     pub mix: Option<sphinx::MixKeyPair>,
     /// The Zeus trustee key share.
     pub trustee: Option<zeus::TrusteeSecret>,
+    /// Replay tags seen by the mix key, across batches and cycles.
+    pub replay: std::sync::Mutex<Option<sphinx::ReplayCache>>,
+}
+
+impl Secrets {
+    /// Secrets with an empty replay cache.
+    pub fn new(mix: Option<sphinx::MixKeyPair>, trustee: Option<zeus::TrusteeSecret>) -> Secrets {
+        Secrets {
+            mix,
+            trustee,
+            replay: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The replay cache's bytes, for the agent's state file.
+    pub fn replay_bytes(&self) -> Option<Vec<u8>> {
+        self.replay
+            .lock()
+            .ok()
+            .and_then(|c| c.as_ref().map(sphinx::ReplayCache::to_bytes))
+    }
+
+    /// Restore the replay cache from the agent's state file.
+    pub fn restore_replay(&self, bytes: &[u8]) -> Result<(), BackendError> {
+        let cache = sphinx::ReplayCache::from_bytes(bytes)
+            .map_err(|e| BackendError::Params(e.to_string()))?;
+        if let Ok(mut g) = self.replay.lock() {
+            *g = Some(cache);
+        }
+        Ok(())
+    }
 }
 
 /// The interface between the contributor agent and a crypto backend.
@@ -212,11 +244,19 @@ impl Backend for SphinxBackend {
             .mix
             .as_ref()
             .ok_or(BackendError::MissingSecret("Sphinx mix key"))?;
-        // every cycle is a new key epoch of its own endpoint: the cache lives as long
-        // as the endpoint's batch, and the agent keeps a per-key cache across cycles
-        let mut cache = sphinx::ReplayCache::for_node(key.node_id());
+        // the cache lives as long as the key: a packet replayed in a later cycle is dropped
+        let mut guard = secrets
+            .replay
+            .lock()
+            .map_err(|_| BackendError::Process("replay cache lock poisoned".into()))?;
+        if guard.as_ref().is_none_or(|c| c.node_id() != key.node_id()) {
+            *guard = Some(sphinx::ReplayCache::for_node(key.node_id()));
+        }
+        let cache = guard
+            .as_mut()
+            .ok_or(BackendError::Process("no replay cache".into()))?;
         let texts: Vec<&str> = inputs.iter().map(|m| m.text.as_str()).collect();
-        let out = sphinx::process_batch(key, &params, &mut cache, &texts, &mut rand_core::OsRng)
+        let out = sphinx::process_batch(key, &params, cache, &texts, &mut rand_core::OsRng)
             .map_err(|e| BackendError::Process(e.to_string()))?;
         Ok(Processed {
             outputs: out
