@@ -118,10 +118,7 @@ fn setup_cmd(arg: &Json) -> Res<Json> {
     let url: String = field(arg, "url")?;
     let spec: MixnetSpec = field(arg, "spec")?;
     let cs: Vec<Contributor> = field(arg, "contributors")?;
-    let clients = cs
-        .iter()
-        .map(|c| c.client(&url))
-        .collect::<Res<Vec<_>>>()?;
+    let clients = cs.iter().map(|c| c.client(&url)).collect::<Res<Vec<_>>>()?;
     for (i, (c, k)) in clients.iter().zip(&cs).enumerate() {
         setup::register(c, &format!("native{i}"), &spec.backend, &k.secrets()?).map_err(e)?;
     }
@@ -154,8 +151,7 @@ fn setup_cmd(arg: &Json) -> Res<Json> {
 /// Whether one of `me`'s own endpoints of `cycle` is CLOSED (JavaScript's turn).
 fn own_closed(client: &Client, joint: &str, cycle: u64) -> Res<bool> {
     let peer = client.peer(joint).map_err(e)?;
-    let spec: MixnetSpec =
-        serde_json::from_value(peer["crypto_params"].clone()).map_err(e)?;
+    let spec: MixnetSpec = serde_json::from_value(peer["crypto_params"].clone()).map_err(e)?;
     let me = client.id();
     let owners: Vec<String> = peer["owners"]
         .as_array()
@@ -186,7 +182,8 @@ fn agents_cmd(arg: &Json) -> Res<Json> {
     let url: String = field(arg, "url")?;
     let joint: String = field(arg, "joint")?;
     let cycles: u64 = field(arg, "cycles")?;
-    let timeout = Duration::from_millis(field::<Option<u64>>(arg, "timeout_ms")?.unwrap_or(120_000));
+    let timeout =
+        Duration::from_millis(field::<Option<u64>>(arg, "timeout_ms")?.unwrap_or(120_000));
     let cs: Vec<Contributor> = field(arg, "contributors")?;
     let mut handles = Vec::new();
     for c in cs {
@@ -281,19 +278,25 @@ fn fixtures_cmd() -> Res<Json> {
         .map_err(e)?;
     // sphinx: 3 mixes, 4 packets, one SURB
     let params = sphinx::SphinxParams::new(5, 1024).map_err(e)?;
-    let mixes: Vec<sphinx::MixKeyPair> = (0..3).map(|_| sphinx::MixKeyPair::generate(&mut rng)).collect();
+    let mixes: Vec<sphinx::MixKeyPair> = (0..3)
+        .map(|_| sphinx::MixKeyPair::generate(&mut rng))
+        .collect();
     let keys: Vec<sphinx::MixPublicKey> = mixes.iter().map(|m| *m.public()).collect();
     let route = sphinx::select_route(&params, &keys).map_err(e)?;
     let messages: Vec<String> = (0..4).map(|i| format!("rust message {i}")).collect();
     let packets = messages
         .iter()
-        .map(|m| sphinx::wrap_message(&params, &route, "bob", m.as_bytes(), &mut rng).map(|c| c.text))
+        .map(|m| {
+            sphinx::wrap_message(&params, &route, "bob", m.as_bytes(), &mut rng).map(|c| c.text)
+        })
         .collect::<Result<Vec<_>, _>>()
         .map_err(e)?;
     let (surb, opener) = sphinx::create_surb(&params, &route, &mut rng).map_err(e)?;
     // zeus: 2 trustees, 5 ballots, booth, TW mix, SK mix, partial decryptions, combination
     let sid = "fixture/1";
-    let ts: Vec<zeus::TrusteeSecret> = (0..2).map(|_| zeus::TrusteeSecret::generate(&mut rng)).collect();
+    let ts: Vec<zeus::TrusteeSecret> = (0..2)
+        .map(|_| zeus::TrusteeSecret::generate(&mut rng))
+        .collect();
     let tks: Vec<zeus::TrusteeKey> = ts.iter().map(|t| t.publish(sid, &mut rng)).collect();
     let pk = zeus::combine_trustee_keys(sid, &tks).map_err(e)?;
     let zp = zeus::ZeusParams {
@@ -316,7 +319,14 @@ fn fixtures_cmd() -> Res<Json> {
     let sk = proc(zeus::EndpointType::ZeusSkMix, None, &tw.outputs)?;
     let mut shares = Vec::new();
     for t in &ts {
-        shares.extend(proc(zeus::EndpointType::ZeusSkPartialDecrypt, Some(t), &sk.outputs)?.outputs);
+        shares.extend(
+            proc(
+                zeus::EndpointType::ZeusSkPartialDecrypt,
+                Some(t),
+                &sk.outputs,
+            )?
+            .outputs,
+        );
     }
     let combined = proc(zeus::EndpointType::ZeusSkCombine, None, &shares)?;
     let spec = zeus::ElectionSpec {
@@ -368,72 +378,128 @@ fn check_cmd(arg: &Json) -> Res<Json> {
         }
     };
     if let Some(c) = arg.get("core") {
-        record("core.envelope", (|| {
-            let v = panoramix_core::envelope::verify(&c["envelope"]).map_err(e)?;
-            if Some(v.signer_id.as_str()) != c["keyId"].as_str() {
-                return Err("signer differs".into());
-            }
-            Ok(())
-        })());
-        record("core.canonical", (|| {
-            let want = panoramix_core::canonical::encode_json(&c["value"]).map_err(e)?;
-            if Some(String::from_utf8(want).map_err(e)?.as_str()) != c["canonical"].as_str() {
-                return Err("canonical encodings differ".into());
-            }
-            Ok(())
-        })());
-        record("core.contribution_signature", (|| {
-            let pk = panoramix_core::PublicKey::from_key_data(c["keyData"].as_str().unwrap_or_default()).map_err(e)?;
-            pk.verify(panoramix_core::Domain::Contribution, c["text"].as_str().unwrap_or_default().as_bytes(),
-                c["contributionSignature"].as_str().unwrap_or_default()).map_err(e)
-        })());
+        record(
+            "core.envelope",
+            (|| {
+                let v = panoramix_core::envelope::verify(&c["envelope"]).map_err(e)?;
+                if Some(v.signer_id.as_str()) != c["keyId"].as_str() {
+                    return Err("signer differs".into());
+                }
+                Ok(())
+            })(),
+        );
+        record(
+            "core.canonical",
+            (|| {
+                let want = panoramix_core::canonical::encode_json(&c["value"]).map_err(e)?;
+                if Some(String::from_utf8(want).map_err(e)?.as_str()) != c["canonical"].as_str() {
+                    return Err("canonical encodings differ".into());
+                }
+                Ok(())
+            })(),
+        );
+        record(
+            "core.contribution_signature",
+            (|| {
+                let pk = panoramix_core::PublicKey::from_key_data(
+                    c["keyData"].as_str().unwrap_or_default(),
+                )
+                .map_err(e)?;
+                pk.verify(
+                    panoramix_core::Domain::Contribution,
+                    c["text"].as_str().unwrap_or_default().as_bytes(),
+                    c["contributionSignature"].as_str().unwrap_or_default(),
+                )
+                .map_err(e)
+            })(),
+        );
     }
     if let Some(s) = arg.get("sphinx") {
-        record("sphinx.packets", (|| {
-            let params = panoramix_mixnet::backend::sphinx_params(&s["params"]).map_err(e)?;
-            let mixes: Vec<String> = field(s, "mixSecrets")?;
-            let mut batch: Vec<String> = field(s, "packets")?;
-            let want: Vec<String> = field(s, "messages")?;
-            for m in &mixes {
-                let k = sphinx::MixKeyPair::from_secret_hex(m).map_err(e)?;
-                let mut cache = sphinx::ReplayCache::for_node(k.node_id());
-                let out = sphinx::process_batch(&k, &params, &mut cache, &batch, &mut OsRng).map_err(e)?;
-                if !out.rejected.is_empty() {
-                    return Err(format!("rejected: {:?}", out.rejected));
+        record(
+            "sphinx.packets",
+            (|| {
+                let params = panoramix_mixnet::backend::sphinx_params(&s["params"]).map_err(e)?;
+                let mixes: Vec<String> = field(s, "mixSecrets")?;
+                let mut batch: Vec<String> = field(s, "packets")?;
+                let want: Vec<String> = field(s, "messages")?;
+                for m in &mixes {
+                    let k = sphinx::MixKeyPair::from_secret_hex(m).map_err(e)?;
+                    let mut cache = sphinx::ReplayCache::for_node(k.node_id());
+                    let out = sphinx::process_batch(&k, &params, &mut cache, &batch, &mut OsRng)
+                        .map_err(e)?;
+                    if !out.rejected.is_empty() {
+                        return Err(format!("rejected: {:?}", out.rejected));
+                    }
+                    batch = out.outputs.into_iter().map(|o| o.text).collect();
                 }
-                batch = out.outputs.into_iter().map(|o| o.text).collect();
-            }
-            let (mut a, mut b) = (batch, want);
-            a.sort();
-            b.sort();
-            if a != b {
-                return Err(format!("plaintexts differ: {a:?} vs {b:?}"));
-            }
-            Ok(())
-        })());
+                let (mut a, mut b) = (batch, want);
+                a.sort();
+                b.sort();
+                if a != b {
+                    return Err(format!("plaintexts differ: {a:?} vs {b:?}"));
+                }
+                Ok(())
+            })(),
+        );
     }
     if let Some(z) = arg.get("zeus") {
         let zp: Res<zeus::ZeusParams> = field(z, "params");
-        let run = |name: &str, ty: zeus::EndpointType, inp: &str, out: &str, proof: &str| -> (String, Res<()>) {
+        let run = |name: &str,
+                   ty: zeus::EndpointType,
+                   inp: &str,
+                   out: &str,
+                   proof: &str|
+         -> (String, Res<()>) {
             let r = (|| {
                 let zp = zp.clone()?;
                 let i: Vec<String> = field(z, inp)?;
                 let o: Vec<String> = field(z, out)?;
-                let p: String = z.get(proof).and_then(Json::as_str).unwrap_or_default().to_owned();
+                let p: String = z
+                    .get(proof)
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
                 zeus::backend::verify(ty, &zp, &i, &o, &p, &mut OsRng).map_err(e)
             })();
             (name.to_owned(), r)
         };
         for (n, r) in [
-            run("zeus.booth", zeus::EndpointType::ZeusBooth, "ballots", "boothOutputs", "-"),
-            run("zeus.tw_mix", zeus::EndpointType::ZeusTwMix, "boothOutputs", "mixOutputs", "mixProof"),
-            run("zeus.partial_decrypt", zeus::EndpointType::ZeusSkPartialDecrypt, "mixOutputs", "shares0", "-"),
-            run("zeus.combine", zeus::EndpointType::ZeusSkCombine, "allShares", "plaintexts", "-"),
+            run(
+                "zeus.booth",
+                zeus::EndpointType::ZeusBooth,
+                "ballots",
+                "boothOutputs",
+                "-",
+            ),
+            run(
+                "zeus.tw_mix",
+                zeus::EndpointType::ZeusTwMix,
+                "boothOutputs",
+                "mixOutputs",
+                "mixProof",
+            ),
+            run(
+                "zeus.partial_decrypt",
+                zeus::EndpointType::ZeusSkPartialDecrypt,
+                "mixOutputs",
+                "shares0",
+                "-",
+            ),
+            run(
+                "zeus.combine",
+                zeus::EndpointType::ZeusSkCombine,
+                "allShares",
+                "plaintexts",
+                "-",
+            ),
         ] {
             record(&n, r);
         }
         if let Some(t) = z.get("transcript").and_then(Json::as_str) {
-            record("zeus.transcript", zeus::verify_election(t).map(|_| ()).map_err(e));
+            record(
+                "zeus.transcript",
+                zeus::verify_election(t).map(|_| ()).map_err(e),
+            );
         }
     }
     Ok(json!({"ok": ok, "checks": checks}))
@@ -466,14 +532,19 @@ fn bench_cmd(arg: &Json) -> Res<Json> {
     let mut r = serde_json::Map::new();
     // Sphinx: 3 hops, 1 KiB body
     let params = sphinx::SphinxParams::new(5, 1024).map_err(e)?;
-    let mixes: Vec<sphinx::MixKeyPair> = (0..3).map(|_| sphinx::MixKeyPair::generate(&mut rng)).collect();
+    let mixes: Vec<sphinx::MixKeyPair> = (0..3)
+        .map(|_| sphinx::MixKeyPair::generate(&mut rng))
+        .collect();
     let keys: Vec<sphinx::MixPublicKey> = mixes.iter().map(|m| *m.public()).collect();
     let mut route = sphinx::select_route(&params, &keys).map_err(e)?;
     route.prepare();
     let msg = vec![b'x'; 200];
-    r.insert("sphinx_create".into(), json!(time_us(budget, || {
-        let _ = sphinx::wrap_message(&params, &route, "bob", &msg, &mut OsRng);
-    })));
+    r.insert(
+        "sphinx_create".into(),
+        json!(time_us(budget, || {
+            let _ = sphinx::wrap_message(&params, &route, "bob", &msg, &mut OsRng);
+        })),
+    );
     let batch: Vec<String> = (0..n)
         .map(|_| sphinx::wrap_message(&params, &route, "bob", &msg, &mut OsRng).map(|c| c.text))
         .collect::<Result<_, _>>()
@@ -493,20 +564,32 @@ fn bench_cmd(arg: &Json) -> Res<Json> {
         trustees: vec![pk],
         sk_rounds: 128,
     };
-    r.insert("ballot_encrypt".into(), json!(time_us(budget, || {
-        let _ = zeus::encrypt_ballot(sid, &pk, b"ballot", &mut OsRng);
-    })));
+    r.insert(
+        "ballot_encrypt".into(),
+        json!(time_us(budget, || {
+            let _ = zeus::encrypt_ballot(sid, &pk, b"ballot", &mut OsRng);
+        })),
+    );
     let cts: Vec<String> = (0..n)
-        .map(|_| zeus::encrypt_ballot(sid, &pk, b"ballot", &mut OsRng).map(|b| b.ciphertext.to_text()))
+        .map(|_| {
+            zeus::encrypt_ballot(sid, &pk, b"ballot", &mut OsRng).map(|b| b.ciphertext.to_text())
+        })
         .collect::<Result<_, _>>()
         .map_err(e)?;
-    let mixed = zeus::backend::process(zeus::EndpointType::ZeusTwMix, &zp, None, &cts, &mut rng).map_err(e)?;
+    let mixed = zeus::backend::process(zeus::EndpointType::ZeusTwMix, &zp, None, &cts, &mut rng)
+        .map_err(e)?;
     let per = time_us(budget, || {
         let _ = zeus::backend::process(zeus::EndpointType::ZeusTwMix, &zp, None, &cts, &mut OsRng);
     });
     r.insert("tw_shuffle_prove_per_ct".into(), json!(per / n as f64));
     let per = time_us(budget, || {
-        let _ = zeus::backend::verify_deterministic(zeus::EndpointType::ZeusTwMix, &zp, &cts, &mixed.outputs, &mixed.proof);
+        let _ = zeus::backend::verify_deterministic(
+            zeus::EndpointType::ZeusTwMix,
+            &zp,
+            &cts,
+            &mixed.outputs,
+            &mixed.proof,
+        );
     });
     r.insert("tw_verify_per_ct".into(), json!(per / n as f64));
     // Ed25519 verify (domain-separated, as every envelope)
@@ -514,8 +597,13 @@ fn bench_cmd(arg: &Json) -> Res<Json> {
     let m = vec![b'm'; 256];
     let sig = kp.sign(panoramix_core::Domain::Envelope, &m);
     let pubk = kp.public();
-    r.insert("ed25519_verify".into(), json!(time_us(budget, || {
-        let _ = pubk.verify(panoramix_core::Domain::Envelope, &m, &sig);
-    })));
-    Ok(json!({"n": n, "unit": "us", "threads": std::env::var("RAYON_NUM_THREADS").unwrap_or_default(), "results": r}))
+    r.insert(
+        "ed25519_verify".into(),
+        json!(time_us(budget, || {
+            let _ = pubk.verify(panoramix_core::Domain::Envelope, &m, &sig);
+        })),
+    );
+    Ok(
+        json!({"n": n, "unit": "us", "threads": std::env::var("RAYON_NUM_THREADS").unwrap_or_default(), "results": r}),
+    )
 }

@@ -1,0 +1,88 @@
+// The package (WebAssembly, in Node) against the native crates on the same
+// operations, in one run; prints µs per operation and the WebAssembly/native ratio.
+// Usage: node bench/bench.mjs [n=64] [ms per operation=600]
+// Env: PMX_NATIVE (the pmx-native binary), PMX_PACKAGE (module to import, default
+// ../dist/index.js). The native side runs single-threaded (RAYON_NUM_THREADS=1), as
+// WebAssembly does.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const n = Number(process.argv[2] ?? 64);
+const ms = Number(process.argv[3] ?? 600);
+const pkg = process.env.PMX_PACKAGE ?? fileURLToPath(new URL('../dist/index.js', import.meta.url));
+const pmx = await import(pkg);
+await pmx.init();
+
+function timeUs(f) {
+  f();
+  const samples = [];
+  for (let s = 0; s < 5; s++) {
+    const start = performance.now();
+    let k = 0;
+    while (k === 0 || performance.now() - start < ms / 5) {
+      f();
+      k++;
+    }
+    samples.push(((performance.now() - start) * 1000) / k);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[2];
+}
+
+const wasm = {};
+const params = { BODY_LEN: 1024, MAX_HOPS: 5 };
+const mixes = [pmx.sphinxKeygen(), pmx.sphinxKeygen(), pmx.sphinxKeygen()];
+const route = new pmx.SphinxRoute(params, mixes.map((m) => m.publicKey));
+const msg = new Uint8Array(200).fill(120);
+wasm.sphinx_create = timeUs(() => route.wrap('bob', msg));
+const batch = Array.from({ length: n }, () => route.wrap('bob', msg).text);
+wasm.sphinx_hop = timeUs(() => pmx.sphinxProcessBatch(params, mixes[0].secret, batch)) / n;
+const t = pmx.zeusTrusteeKeygen();
+const sid = 'bench';
+const zp = { session_id: sid, election_public_key: t.publicKey, trustees: [t.publicKey] };
+wasm.ballot_encrypt = timeUs(() => pmx.zeusEncryptBallot(sid, t.publicKey, 'ballot'));
+const ballots = Array.from({ length: n }, () => pmx.zeusEncryptBallot(sid, t.publicKey, 'ballot'));
+const cts = pmx.zeusProcess('ZEUS_BOOTH', zp, ballots).outputs;
+const mixed = pmx.zeusProcess('ZEUS_TW_MIX', zp, cts);
+wasm.tw_shuffle_prove_per_ct = timeUs(() => pmx.zeusProcess('ZEUS_TW_MIX', zp, cts)) / n;
+wasm.tw_verify_per_ct =
+  timeUs(() => pmx.zeusVerify('ZEUS_TW_MIX', zp, cts, mixed.outputs, mixed.proof)) / n;
+const k = pmx.generateKeypair();
+const m = new Uint8Array(256).fill(109);
+const sig = pmx.sign(k.secret, 'envelope', m);
+wasm.ed25519_verify = timeUs(() => pmx.verify(k.keyData, 'envelope', m, sig));
+
+const bin = process.env.PMX_NATIVE;
+let nat = {};
+if (bin) {
+  const r = spawnSync(bin, ['bench'], {
+    input: JSON.stringify({ n, ms }),
+    env: { ...process.env, RAYON_NUM_THREADS: '1' },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`pmx-native bench failed: ${r.stderr}`);
+  nat = JSON.parse(r.stdout).results;
+}
+const labels = {
+  sphinx_create: 'Sphinx packet creation (3 hops, 1 KiB body)',
+  sphinx_hop: `Sphinx hop (per packet, batch of ${n})`,
+  ballot_encrypt: 'Zeus ballot encryption (with proof)',
+  tw_shuffle_prove_per_ct: `TW shuffle + prove (per ciphertext, n=${n})`,
+  tw_verify_per_ct: `TW verify (per ciphertext, n=${n})`,
+  ed25519_verify: 'Ed25519 verify (256-byte message)',
+};
+const rows = [];
+for (const [key, label] of Object.entries(labels)) {
+  const w = wasm[key];
+  const nv = nat[key];
+  rows.push({ operation: label, wasm_us: w.toFixed(1), native_us: nv ? nv.toFixed(1) : '-', ratio: nv ? (w / nv).toFixed(2) : '-' });
+}
+console.log(`node ${process.version}, ${n} items, ${ms} ms per operation, native single-threaded`);
+console.log('| operation | WebAssembly (µs) | native (µs) | WebAssembly / native |');
+console.log('|---|---:|---:|---:|');
+for (const r of rows) console.log(`| ${r.operation} | ${r.wasm_us} | ${r.native_us} | ${r.ratio} |`);
+const ratios = rows.map((r) => Number(r.ratio)).filter((x) => x > 0);
+if (ratios.length) {
+  const gm = Math.exp(ratios.reduce((a, b) => a + Math.log(b), 0) / ratios.length);
+  console.log(`geometric mean ratio: ${gm.toFixed(2)}; worst: ${Math.max(...ratios).toFixed(2)}`);
+}

@@ -1,0 +1,185 @@
+//! The bindings through their JavaScript-facing signatures, under Node and in
+//! headless Chromium (same test binary):
+//! `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --target wasm32-unknown-unknown --tests`
+//! (add `WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver` for Chromium).
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used)]
+
+use panoramix_wasm::{core_api, endpoint, sphinx_api, zeus_api};
+use serde_json::{Value as Json, json};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+fn js(v: &Json) -> JsValue {
+    use serde::Serialize;
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap()
+}
+
+fn rs(v: JsValue) -> Json {
+    serde_wasm_bindgen::from_value(v).unwrap()
+}
+
+fn code(e: JsValue) -> String {
+    js_sys::Reflect::get(&e, &"code".into())
+        .unwrap()
+        .as_string()
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+fn keys_envelopes_and_errors() {
+    let k = rs(core_api::generate_keypair().unwrap());
+    let secret = k["secret"].as_str().unwrap();
+    let env = core_api::sign_envelope(
+        secret,
+        js(&json!({"a": 1, "b": [true, "x"]})),
+        js(&json!({"resource": "r"})),
+        JsValue::NULL,
+    )
+    .unwrap();
+    let v = rs(core_api::verify_envelope(env.clone()).unwrap());
+    assert_eq!(v["signerId"], k["keyId"]);
+    let mut bad = rs(env);
+    bad["data"]["a"] = json!(2);
+    let e = core_api::verify_envelope(js(&bad)).unwrap_err();
+    assert_eq!(code(e.clone()), "bad_signature");
+    assert!(e.is_instance_of::<js_sys::Error>());
+    assert_eq!(code(core_api::key_id("00").unwrap_err()), "bad_key");
+    let text =
+        core_api::contribution_text(js(&json!({"x": 1})), js(&json!({"accept": 1}))).unwrap();
+    assert!(rs(core_api::parse_contribution(&text).unwrap())["accepted"] == json!(true));
+    let sig = core_api::sign_contribution(secret, &text).unwrap();
+    assert!(
+        core_api::verify(
+            k["keyData"].as_str().unwrap(),
+            "contribution",
+            JsValue::from_str(&text),
+            &sig
+        )
+        .unwrap()
+    );
+}
+
+#[wasm_bindgen_test]
+fn sphinx_through_three_mixes_and_a_surb() {
+    let params = js(&json!({"BODY_LEN": 512, "MAX_HOPS": 4}));
+    let mixes: Vec<Json> = (0..3)
+        .map(|_| rs(sphinx_api::sphinx_keygen().unwrap()))
+        .collect();
+    let route: Vec<String> = mixes
+        .iter()
+        .map(|m| m["publicKey"].as_str().unwrap().to_owned())
+        .collect();
+    let msg =
+        rs(sphinx_api::sphinx_wrap(params.clone(), route.clone(), "bob", "hi".into()).unwrap());
+    assert_eq!(msg["recipient"], mixes[0]["nodeId"]);
+    let mut batch = vec![msg["text"].as_str().unwrap().to_owned()];
+    for m in &mixes {
+        let mut mix =
+            sphinx_api::SphinxMix::new(params.clone(), m["secret"].as_str().unwrap(), None)
+                .unwrap();
+        let out = rs(mix.process_batch(batch.clone()).unwrap());
+        let again = rs(mix.process_batch(batch.clone()).unwrap());
+        assert_eq!(again["rejected"][0]["code"], "sphinx_replay");
+        batch = out["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["text"].as_str().unwrap().to_owned())
+            .collect();
+    }
+    assert_eq!(batch, vec!["hi".to_string()]);
+    // SURB round trip
+    let s = rs(sphinx_api::sphinx_create_surb(params.clone(), route).unwrap());
+    let reply = rs(sphinx_api::sphinx_surb_reply(
+        params.clone(),
+        s["surb"].as_str().unwrap(),
+        "pong".into(),
+    )
+    .unwrap());
+    let mut texts = vec![reply["text"].as_str().unwrap().to_owned()];
+    let mut last = Json::Null;
+    for m in &mixes {
+        last = rs(sphinx_api::sphinx_process_batch(
+            params.clone(),
+            m["secret"].as_str().unwrap(),
+            texts.clone(),
+        )
+        .unwrap());
+        texts = vec![last["outputs"][0]["text"].as_str().unwrap().to_owned()];
+    }
+    assert_eq!(last["outputs"][0]["kind"], "Reply");
+    let opened = sphinx_api::sphinx_open_reply(js(&s["opener"]), &texts[0]).unwrap();
+    assert_eq!(opened, b"pong");
+}
+
+#[wasm_bindgen_test]
+fn zeus_election_through_the_endpoint_functions() {
+    let sid = "wasm-test/1";
+    let t = rs(zeus_api::zeus_trustee_keygen().unwrap());
+    let tk = zeus_api::zeus_publish_trustee_key(t["secret"].as_str().unwrap(), sid).unwrap();
+    let pk = zeus_api::zeus_combine_trustee_keys(sid, js(&json!([rs(tk)]))).unwrap();
+    let params =
+        json!({"session_id": sid, "election_public_key": pk, "trustees": [t["publicKey"]]});
+    let ballots: Vec<String> = ["a", "b", "c"]
+        .iter()
+        .map(|v| zeus_api::zeus_encrypt_ballot(sid, &pk, (*v).into()).unwrap())
+        .collect();
+    let ep = |ty: &str| json!({"endpoint_id": format!("e-{ty}"), "endpoint_type": ty, "endpoint_params": params});
+    let msgs = |texts: &[String]| {
+        json!(
+            texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| json!({"text": t, "serial": i}))
+                .collect::<Vec<_>>()
+        )
+    };
+    let secrets = js(&json!({"trustee": t["secret"]}));
+    let mut inputs = ballots;
+    for ty in [
+        "ZEUS_BOOTH",
+        "ZEUS_TW_MIX",
+        "ZEUS_SK_MIX",
+        "ZEUS_SK_PARTIAL_DECRYPT",
+        "ZEUS_SK_COMBINE",
+    ] {
+        let p = rs(
+            endpoint::process_endpoint(js(&ep(ty)), secrets.clone(), js(&msgs(&inputs))).unwrap(),
+        );
+        let outs: Vec<String> = p["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["text"].as_str().unwrap().to_owned())
+            .collect();
+        let proof = p["proof"].as_str().map(str::to_owned);
+        endpoint::verify_endpoint(
+            js(&ep(ty)),
+            js(&msgs(&inputs)),
+            js(&msgs(&outs)),
+            proof.clone(),
+        )
+        .unwrap();
+        if ty == "ZEUS_TW_MIX" {
+            let mut swapped = outs.clone();
+            swapped.swap(0, 1);
+            let e = endpoint::verify_endpoint(
+                js(&ep(ty)),
+                js(&msgs(&inputs)),
+                js(&msgs(&swapped)),
+                proof,
+            )
+            .unwrap_err();
+            assert!(code(e).starts_with("zeus_"));
+        }
+        inputs = outs;
+    }
+    let mut votes: Vec<String> = inputs
+        .iter()
+        .map(|h| String::from_utf8(hex::decode(h).unwrap()).unwrap())
+        .collect();
+    votes.sort();
+    assert_eq!(votes, ["a", "b", "c"]);
+}
