@@ -127,6 +127,17 @@ impl TestServer {
         }
     }
 
+    /// The process id (on the Worker target: of `wrangler dev`, which leads the
+    /// process group holding node and workerd).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether this is the Worker under `wrangler dev`.
+    pub fn is_worker(&self) -> bool {
+        self.worker
+    }
+
     /// A client with a fresh key.
     pub fn client(&self) -> Client {
         Client::connect(&self.url, Keypair::generate(&mut rand_core::OsRng)).expect("connect")
