@@ -1,0 +1,44 @@
+// A Web Worker running a browser contributor's agent: it holds the contributor's
+// identity and backend key (Sphinx mix key or Zeus trustee key share) and does the
+// mix-net work (including the heavy batch processing) off the page's main thread.
+// Messages in: {type: 'start', controller, identity, secrets, joint}, {type: 'stop'}.
+// Messages out: {type: 'event', text}, {type: 'busy', busy}, {type: 'error', text}.
+import { init, PanoramixClient } from '../vendor/panoramix/index.js';
+import { Agent } from './agent.js';
+
+let running = false;
+
+self.onmessage = async (ev) => {
+  const m = ev.data;
+  if (m.type === 'stop') {
+    running = false;
+    return;
+  }
+  if (m.type !== 'start' || running) return;
+  running = true;
+  try {
+    await init();
+    const client = await PanoramixClient.connect(m.controller, m.identity);
+    const agent = new Agent(client, m.secrets, m.joint, (text) => self.postMessage({ type: 'event', text }));
+    let failures = 0;
+    while (running) {
+      let acted = false;
+      try {
+        self.postMessage({ type: 'busy', busy: true });
+        acted = (await agent.step()).acted;
+        failures = 0;
+        self.postMessage({ type: 'cycle', cycle: agent.cycle });
+      } catch (e) {
+        failures += 1;
+        self.postMessage({ type: 'error', text: `${e.code ?? 'error'}: ${e.message ?? e}` });
+        await new Promise((r) => setTimeout(r, Math.min(5000, 200 * failures)));
+      } finally {
+        self.postMessage({ type: 'busy', busy: false });
+      }
+      if (!acted) await new Promise((r) => setTimeout(r, 150));
+    }
+  } catch (e) {
+    self.postMessage({ type: 'error', text: `${e.code ?? 'error'}: ${e.message ?? e}`, fatal: true });
+    running = false;
+  }
+};

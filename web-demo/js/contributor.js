@@ -1,0 +1,123 @@
+// The contributor page: makes the keys, lets a trustee save and check them, forms
+// the mix-net with the other contributors, then runs the agent in a Web Worker.
+import { $, el, pmx, params, connect, controllerUrl, explain, showError, clearError, status, pageLink, download, progress, progressDone } from './common.js';
+import { formMixnet } from './formation.js';
+
+const name = $('#name');
+const backend = $('#backend');
+name.value = params.get('mixnet') ?? params.get('room') ?? params.get('election') ?? 'room1';
+backend.value = params.get('backend') === 'ZEUS' ? 'ZEUS' : 'SPHINXMIX';
+if (params.get('count')) $('#count').value = params.get('count');
+if (params.get('size')) $('#size').value = params.get('size');
+if (params.get('question')) $('#question').value = params.get('question');
+if (params.get('options')) $('#options').value = params.get('options');
+
+let keys = null;
+
+/** A fingerprint people can compare: 32 hex digits of SHA-256, in groups of four. */
+function fingerprint(publicKey) {
+  return pmx.sha256Hex(new TextEncoder().encode(publicKey)).slice(0, 32).match(/..../g).join(' ');
+}
+
+function makeKeys() {
+  const identity = pmx.generateKeypair();
+  if (backend.value === 'ZEUS') {
+    const t = pmx.zeusTrusteeKeygen();
+    const published = pmx.zeusPublishTrusteeKey(t.secret, pmx.TRUSTEE_KEY_SESSION);
+    keys = { identity, secrets: { trustee: t.secret }, publicKey: published.public_key,
+      cryptoParams: { trustee_key: published } };
+  } else {
+    const m = pmx.sphinxKeygen();
+    keys = { identity, secrets: { mix: m.secret }, publicKey: m.publicKey, cryptoParams: { mix_key: m.publicKey } };
+  }
+  $('#fingerprint').textContent = fingerprint(keys.publicKey);
+  $('#trustee-key').hidden = backend.value !== 'ZEUS';
+  $('#election-fields').hidden = backend.value !== 'ZEUS';
+}
+
+function keyFile() {
+  return JSON.stringify({ kind: 'panoramix-trustee-key', mixnet: name.value, identity: keys.identity.secret,
+    trustee: keys.secrets.trustee, public_key: keys.publicKey, fingerprint: fingerprint(keys.publicKey) }, null, 1);
+}
+
+$('#save-key').addEventListener('click', () => download(`trustee-${name.value}-${keys.identity.keyId.slice(0, 8)}.json`, keyFile()));
+$('#check-key').addEventListener('change', async (ev) => {
+  const f = ev.target.files?.[0];
+  if (!f) return;
+  try {
+    const saved = JSON.parse(await f.text());
+    const pub = pmx.zeusTrusteePublicKey(saved.trustee);
+    const ok = pub === keys.publicKey && saved.identity === keys.identity.secret;
+    $('#check-result').textContent = ok
+      ? `The saved copy is correct: it holds the key with fingerprint ${fingerprint(pub)}.`
+      : 'This file does NOT hold the key of this page. Save the key again.';
+  } catch (e) {
+    $('#check-result').textContent = `This file is not a readable key: ${e.message}`;
+  }
+});
+
+function logEvent(text) {
+  const list = $('#events');
+  list.append(el('li', {}, `${new Date().toLocaleTimeString()} ${text}`));
+  while (list.children.length > 200) list.firstChild.remove();
+  list.scrollTop = list.scrollHeight;
+}
+
+async function join() {
+  clearError();
+  $('#join').disabled = true;
+  for (const i of document.querySelectorAll('#setup input, #setup select')) i.disabled = true;
+  try {
+    const client = await connect(keys.identity.secret);
+    const count = parseInt($('#count').value, 10);
+    const size = parseInt($('#size').value, 10);
+    progress('forming the mix-net');
+    const election = backend.value === 'ZEUS'
+      ? { question: $('#question').value, options: $('#options').value.split(',').map((s) => s.trim()).filter(Boolean) }
+      : undefined;
+    const joint = await formMixnet(client, {
+      name: name.value, backend: backend.value, count, sizeMin: size, sizeMax: size,
+      terms: 'panoramix web demo', cryptoParams: keys.cryptoParams, election,
+      onProgress: (t) => { status(t); logEvent(t); },
+    });
+    progressDone();
+    $('#view-link').href = pageLink('mixnet.html', { mixnet: name.value });
+    status(`Contributing to ${name.value} (${pmx.jointPeerId ? joint.peer_id.slice(0, 12) : ''}…) as contributor ${client.id.slice(0, 8)}.`);
+    document.body.dataset.joined = '1';
+    const worker = new Worker(new URL('./agent-worker.js', import.meta.url), { type: 'module' });
+    worker.onmessage = (ev) => {
+      const m = ev.data;
+      if (m.type === 'event') {
+        logEvent(m.text);
+        if (m.text.startsWith('processed')) document.body.dataset.processed = String(Number(document.body.dataset.processed ?? 0) + 1);
+        if (m.text.startsWith('REFUSED')) showError(`This contributor refused to co-sign: ${m.text}`);
+      } else if (m.type === 'busy') {
+        $('#busy').textContent = m.busy ? 'working' : 'idle';
+        $('#busy').className = m.busy ? 'badge wait' : 'badge';
+      } else if (m.type === 'cycle') {
+        $('#cycle').textContent = String(m.cycle);
+      } else if (m.type === 'error') {
+        logEvent(`error: ${m.text}`);
+        if (m.fatal || /transport/.test(m.text)) showError(m.text.includes('transport') ? `The controller at ${controllerUrl()} cannot be reached (${m.text}).` : m.text);
+      }
+    };
+    worker.onerror = (e) => showError(`The contributor worker failed: ${e.message}`);
+    worker.postMessage({ type: 'start', controller: controllerUrl(), identity: keys.identity.secret, secrets: keys.secrets, joint: joint.peer_id });
+  } catch (e) {
+    progressDone();
+    showError(explain(e));
+    $('#join').disabled = false;
+  }
+}
+
+$('#join').addEventListener('click', join);
+backend.addEventListener('change', () => keys && makeKeys());
+
+try {
+  await pmx.init();
+  makeKeys();
+  document.body.dataset.ready = '1';
+  if (params.get('auto') === '1') join();
+} catch (e) {
+  showError(`The WebAssembly module could not be loaded: ${e.message}`);
+}
