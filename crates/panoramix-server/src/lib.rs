@@ -104,7 +104,13 @@ async fn serve_any(State(st): State<Arc<AppState>>, req: Request<Body>) -> Respo
     };
     let st2 = st.clone();
     let res = tokio::task::spawn_blocking(move || {
-        let mut h = st2.db.handle();
+        // a request that may write is counted from now on, so that a batch being
+        // committed can wait for it (see `sqlite::SqliteDb`)
+        let mut h = if api.method == "GET" {
+            st2.db.handle()
+        } else {
+            st2.db.writing_handle()
+        };
         st2.controller.handle_logged(&mut h, &api)
     })
     .await;
@@ -221,8 +227,14 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     ready(listener.local_addr()?);
-    axum::serve(listener, router(state))
+    axum::serve(listener, router(state.clone()))
         .with_graceful_shutdown(shutdown)
         .await?;
+    let (requests, commits) = state.db.write_stats();
+    tracing::info!(
+        requests,
+        commits,
+        "store: {requests} write requests in {commits} commits"
+    );
     Ok(())
 }
