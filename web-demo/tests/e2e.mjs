@@ -131,3 +131,107 @@ test('chat: three users talk through a mix-net of three browser contributors', {
   assert.deepEqual(processed, [1, 1, 1], 'each browser contributor processed its batch');
   noProblems();
 });
+
+test('mix-net view: the chat mix-net as a picture, with the audit log', { timeout: 60000 }, async () => {
+  const p = await openPage('mixnet.html?mixnet=room1&cycle=1', { width: 1100 });
+  await p.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
+  await p.waitForSelector('svg.graph g[data-status="PROCESSED"]');
+  const states = await p.$$eval('svg.graph g[data-endpoint]', (gs) => gs.map((g) => g.dataset.status));
+  assert.deepEqual(states, ['PROCESSED', 'PROCESSED', 'PROCESSED', 'PROCESSED'], 'gateway and three mixes processed');
+  assert.match(await p.textContent('#chain'), /verified/);
+  assert.ok((await p.$$('ol.audit li[data-kind="consensus"]')).length > 5, 'agreements are listed');
+  await shot(p, 'mixnet-1-chat-round1');
+  noProblems();
+});
+
+const electionName = 'election1';
+const options = ['red', 'green', 'blue'];
+const votes = ['red', 'green', 'red', 'blue', 'red', 'green', 'blue', 'red', 'green', 'red', 'green', 'blue'];
+const trackers = [];
+
+test('election: a dozen voters, three trustee pages, the tally equals the cast votes, every proof verified', { timeout: 300000 }, async () => {
+  const trustees = [];
+  for (let i = 0; i < 3; i++) {
+    trustees.push(await openPage(`contributor.html?mixnet=${electionName}&backend=ZEUS&count=3&size=${votes.length}` +
+      `&question=${encodeURIComponent('Which colour for the new logo?')}&options=${options.join(',')}&auto=1`));
+  }
+  for (const t of trustees) await t.waitForSelector('body[data-joined="1"]', { timeout: 60000 });
+  for (const [i, vote] of votes.entries()) {
+    const narrow = i === 0;
+    const p = await openPage(`booth.html?election=${electionName}`, narrow ? { width: 375, height: 740 } : {});
+    await p.waitForSelector('body[data-screen="1"]', { timeout: 30000 });
+    if (narrow) await shot(p, 'booth-1-choose-375px');
+    if (i === 1) {
+      // keyboard only: the radio group and the buttons
+      await p.focus(`input[value="${options[0]}"]`);
+      for (let k = 0; k < options.indexOf(vote); k++) await p.keyboard.press('ArrowDown');
+      await p.keyboard.press('Enter');
+    } else {
+      await p.check(`input[value="${vote}"]`);
+      await p.click('#to-review');
+    }
+    await p.waitForSelector('body[data-screen="2"]', { timeout: 30000 });
+    assert.match(await p.textContent('#screen-review .notcast'), /Not cast yet/);
+    if (narrow) await shot(p, 'booth-2-review-375px');
+    await p.click('#cast');
+    await p.waitForSelector('body[data-screen="3"]', { timeout: 30000 });
+    trackers.push(await p.evaluate(() => document.body.dataset.tracker));
+    if (narrow) await shot(p, 'booth-3-cast-375px');
+    await p.context().close();
+  }
+  const r = await openPage(`results.html?election=${electionName}&cycle=1&tracker=${trackers[3]}`);
+  await r.waitForSelector('body[data-verified]', { timeout: 240000 });
+  const verified = await r.evaluate(() => document.body.dataset.verified);
+  const checks = await r.$$eval('#checks li', (l) => l.map((x) => `${x.dataset.result}: ${x.textContent}`));
+  assert.equal(verified, 'passed', checks.join('\n'));
+  assert.ok(checks.length >= 10 && checks.every((c) => c.startsWith('passed')), checks.join('\n'));
+  const tally = Object.fromEntries(await r.$$eval('#tally tr', (rows) => rows.map((x) => [x.dataset.option, Number(x.dataset.votes)])));
+  const want = Object.fromEntries(options.map((o) => [o, votes.filter((v) => v === o).length]));
+  assert.deepEqual(tally, want);
+  assert.equal(await r.evaluate(() => document.body.dataset.found), 'yes', 'the tracker is found in the ballot box');
+  await shot(r, 'results-1-verified');
+  await shot(trustees[0], 'trustee-1-page');
+  const m = await openPage(`mixnet.html?mixnet=${electionName}&cycle=1`, { width: 1200 });
+  await m.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
+  await shot(m, 'mixnet-2-election-round1');
+  noProblems();
+});
+
+test('results: a tampered shuffle proof is shown as failed', { timeout: 120000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+  const p = await context.newPage();
+  p.on('pageerror', (e) => problems.push(`tamper: page error: ${e.message}`));
+  // the controller's answer for trustee 2's mix is altered on its way to the page
+  await p.route(/\/panoramix\/endpoints\/election1-1-mix1\/?$/, async (route) => {
+    const resp = await route.fetch();
+    const body = await resp.json();
+    let s = JSON.stringify(body.data.process_proof);
+    const m = s.match(/[0-9a-f]{64}/);
+    assert.ok(m, 'the proof has a hex value to alter');
+    const flipped = m[0].slice(0, -1) + (m[0].endsWith('0') ? '1' : '0');
+    s = s.replace(m[0], flipped);
+    body.data.process_proof = JSON.parse(s);
+    await route.fulfill({ response: resp, json: body });
+  });
+  await p.goto(`${ctl.url}/results.html?election=${electionName}&cycle=1`);
+  await p.waitForSelector('body[data-verified]', { timeout: 60000 });
+  assert.equal(await p.evaluate(() => document.body.dataset.verified), 'failed');
+  const failed = await p.$$eval('#checks li[data-result="failed"]', (l) => l.map((x) => x.textContent));
+  assert.equal(failed.length, 1, failed.join('\n'));
+  assert.match(failed[0], /Trustee 2's shuffle proof/);
+  assert.match(await p.textContent('#verdict'), /FAILED/);
+  await shot(p, 'results-2-tampered-proof');
+  await context.close();
+  noProblems();
+});
+
+test('an unreachable controller is reported clearly', { timeout: 60000 }, async () => {
+  const p = await openPage('chat.html?room=room1&controller=http://127.0.0.1:9', { expectErrors: true });
+  await p.waitForSelector('#error:not([hidden])', { timeout: 30000 });
+  assert.match(await p.textContent('#error'), /cannot be reached/);
+  await shot(p, 'chat-4-controller-unreachable');
+  const h = await openPage('index.html', {});
+  await h.waitForSelector('#status:not(:empty)', { timeout: 30000 });
+  await shot(h, 'home');
+  problems.splice(0);
+});
