@@ -41,9 +41,9 @@ function layout(graph) {
   return { pos, rows: Math.max(...rowIn.values()), cols: Math.max(...col.values()) + 1 };
 }
 
-function draw(spec, graph, eps) {
+function draw(spec, owners, graph, eps) {
   const { pos, rows, cols } = layout(graph);
-  const W = 150, H = 74, GX = 46, GY = 24, M = 20;
+  const W = 158, H = 74, GX = 34, GY = 20, M = 16;
   const width = M * 2 + cols * W + (cols - 1) * GX;
   const height = M * 2 + rows * H + (rows - 1) * GY + 40;
   const xy = (id) => {
@@ -79,7 +79,8 @@ function draw(spec, graph, eps) {
     const e = eps.get(g.endpoint_id);
     const st = e?.status ?? 'missing';
     const { x, y } = xy(g.endpoint_id);
-    const owner = g.peer_id === spec.joint ? 'all owners' : peerNames.get(g.peer_id) ?? short(g.peer_id);
+    const oi = owners.indexOf(g.peer_id);
+    const owner = g.peer_id === spec.joint ? 'joint: all owners' : `contributor ${oi + 1} · ${g.peer_id.slice(0, 8)}`;
     const count = e ? (st === 'OPEN' ? `${e.inbox_count ?? 0} waiting` : st === 'CLOSED' ? 'processing…' : 'done') : '';
     root.append(svg('g', { class: st, 'data-endpoint': g.endpoint_id, 'data-status': st },
       svg('rect', { x, y, width: W, height: H, rx: 8, 'stroke-width': 2 }),
@@ -194,7 +195,7 @@ async function main() {
       const c = chosen ?? latest;
       sel.value = String(c);
       $('#round').textContent = String(c);
-      draw(spec, cycleGraph(spec, joint.peer_id, owners, [], c), eps);
+      draw(spec, owners, cycleGraph(spec, joint.peer_id, owners, [], c), eps);
       await pollAudit();
       renderAudit();
       status(`${spec.backend === 'ZEUS' ? 'Election' : 'Chat mix-net'} with ${owners.length} contributors; updated ${new Date().toLocaleTimeString()}.`);

@@ -139,7 +139,11 @@ async function main() {
     prevOut = outputs; // the next stage is checked against what this one published
     return check(label, () => {
       if (before && !sameTexts(inputs, before)) throw new Error(`the input of ${id} is not the output of the previous stage`);
-      pmx.verifyEndpoint(e, inputs, outputs, proofText(e.process_proof));
+      try {
+        pmx.verifyEndpoint(e, inputs, outputs, proofText(e.process_proof));
+      } catch (err) {
+        throw new Error(`${id}: ${err.message ?? err}`);
+      }
       return `${id}: ${inputs.length} in, ${outputs.length} out`;
     });
   };

@@ -45,7 +45,13 @@ function startController() {
       const m = buf.match(/panoramix: listening on (\S+)/);
       if (m) {
         clearTimeout(timer);
-        ok({ url: m[1].replace(/\/+$/, ''), stop: () => { child.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); } });
+        let stopped = false;
+        ok({ url: m[1].replace(/\/+$/, ''), stop: () => {
+          if (stopped) return;
+          stopped = true;
+          child.kill('SIGKILL');
+          rmSync(dir, { recursive: true, force: true });
+        } });
       }
     });
     child.on('exit', (code) => fail(new Error(`the controller exited with ${code}`)));
@@ -55,6 +61,9 @@ function startController() {
 let ctl;
 let browser;
 const problems = [];
+// never leave the controller behind, whatever ends this process
+process.on('exit', () => ctl?.stop());
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
