@@ -11,6 +11,7 @@ if (params.get('count')) $('#count').value = params.get('count');
 if (params.get('size')) $('#size').value = params.get('size');
 if (params.get('question')) $('#question').value = params.get('question');
 if (params.get('options')) $('#options').value = params.get('options');
+if (params.get('native') === '1') $('#run-here').checked = false;
 
 let keys = null;
 
@@ -31,28 +32,42 @@ function makeKeys() {
     keys = { identity, secrets: { mix: m.secret }, publicKey: m.publicKey, cryptoParams: { mix_key: m.publicKey } };
   }
   $('#fingerprint').textContent = fingerprint(keys.publicKey);
-  $('#trustee-key').hidden = backend.value !== 'ZEUS';
+  $('#key-loss').textContent = backend.value === 'ZEUS'
+    ? 'As a trustee, your key share is needed to count the votes: if it is lost before the tally, the election cannot be counted.'
+    : 'Your mix key peels your layer of every message: if it is lost, the mix-net stops until it is reconfigured without you.';
   $('#election-fields').hidden = backend.value !== 'ZEUS';
 }
 
+let jointId = null;
+
+/** The key file: also a configuration file for the native `panoramix contribute`. */
 function keyFile() {
-  return JSON.stringify({ kind: 'panoramix-trustee-key', mixnet: name.value, identity: keys.identity.secret,
-    trustee: keys.secrets.trustee, public_key: keys.publicKey, fingerprint: fingerprint(keys.publicKey) }, null, 1);
+  const f = { kind: 'panoramix-contributor-key', BACKEND: backend.value, KEY: keys.identity.secret,
+    CATALOG_URL: controllerUrl(), public_key: keys.publicKey, fingerprint: fingerprint(keys.publicKey) };
+  if (keys.secrets.trustee) f.TRUSTEE_KEY = keys.secrets.trustee;
+  if (keys.secrets.mix) f.MIX_KEY = keys.secrets.mix;
+  if (jointId) f.MIXNET = jointId;
+  return JSON.stringify(f, null, 1);
 }
 
-$('#save-key').addEventListener('click', () => download(`trustee-${name.value}-${keys.identity.keyId.slice(0, 8)}.json`, keyFile()));
+const keyFileName = () => `panoramix-${name.value}-${keys.identity.keyId.slice(0, 8)}.json`;
+
+$('#save-key').addEventListener('click', () => download(keyFileName(), keyFile()));
+$('#save-config').addEventListener('click', () => download(keyFileName(), keyFile()));
 $('#check-key').addEventListener('change', async (ev) => {
   const f = ev.target.files?.[0];
   if (!f) return;
   try {
     const saved = JSON.parse(await f.text());
-    const pub = pmx.zeusTrusteePublicKey(saved.trustee);
-    const ok = pub === keys.publicKey && saved.identity === keys.identity.secret;
+    const pub = saved.TRUSTEE_KEY ? pmx.zeusTrusteePublicKey(saved.TRUSTEE_KEY) : pmx.sphinxKeyFromSecret(saved.MIX_KEY).publicKey;
+    const ok = pub === keys.publicKey && saved.KEY === keys.identity.secret;
     $('#check-result').textContent = ok
-      ? `The saved copy is correct: it holds the key with fingerprint ${fingerprint(pub)}.`
-      : 'This file does NOT hold the key of this page. Save the key again.';
+      ? `The saved copy is correct: it holds this contributor's keys (fingerprint ${fingerprint(pub)}).`
+      : 'This file does NOT hold the keys of this page. Save the key again.';
+    document.body.dataset.keyCheck = ok ? 'ok' : 'bad';
   } catch (e) {
-    $('#check-result').textContent = `This file is not a readable key: ${e.message}`;
+    $('#check-result').textContent = `This file is not a readable key file: ${e.message}`;
+    document.body.dataset.keyCheck = 'bad';
   }
 });
 
@@ -66,7 +81,7 @@ function logEvent(text) {
 async function join() {
   clearError();
   $('#join').disabled = true;
-  for (const i of document.querySelectorAll('#setup input, #setup select')) i.disabled = true;
+  for (const i of document.querySelectorAll('#setup input, #setup select, #run-here')) i.disabled = true;
   try {
     const client = await connect(keys.identity.secret);
     const count = parseInt($('#count').value, 10);
@@ -82,8 +97,17 @@ async function join() {
     });
     progressDone();
     $('#view-link').href = pageLink('mixnet.html', { mixnet: name.value });
-    status(`Contributing to ${name.value} (${pmx.jointPeerId ? joint.peer_id.slice(0, 12) : ''}…) as contributor ${client.id.slice(0, 8)}.`);
+    status(`Contributing to ${name.value} (mix-net ${joint.peer_id.slice(0, 12)}…) as contributor ${client.id.slice(0, 8)}.`);
+    jointId = joint.peer_id;
+    document.body.dataset.joint = jointId;
     document.body.dataset.joined = '1';
+    if (!$('#run-here').checked) {
+      $('#native').hidden = false;
+      $('#native-command').textContent = `panoramix contribute --config ${keyFileName()} --url ${controllerUrl()}`;
+      status(`The mix-net ${name.value} is formed. Run this contributor natively (below).`);
+      $('#busy').textContent = 'not used';
+      return;
+    }
     const worker = new Worker(new URL('./agent-worker.js', import.meta.url), { type: 'module' });
     worker.onmessage = (ev) => {
       const m = ev.data;

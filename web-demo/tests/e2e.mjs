@@ -61,8 +61,12 @@ function startController() {
 let ctl;
 let browser;
 const problems = [];
-// never leave the controller behind, whatever ends this process
-process.on('exit', () => ctl?.stop());
+let native = null; // a native `panoramix contribute` process
+// never leave the controller or an agent behind, whatever ends this process
+process.on('exit', () => {
+  native?.kill('SIGKILL');
+  ctl?.stop();
+});
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 
 before(async () => {
@@ -77,6 +81,7 @@ before(async () => {
 });
 
 after(async () => {
+  native?.kill('SIGKILL');
   await browser?.close();
   ctl?.stop();
 });
@@ -158,13 +163,31 @@ const options = ['red', 'green', 'blue'];
 const votes = ['red', 'green', 'red', 'blue', 'red', 'green', 'blue', 'red', 'green', 'red', 'green', 'blue'];
 const trackers = [];
 
-test('election: a dozen voters, three trustee pages, the tally equals the cast votes, every proof verified', { timeout: 300000 }, async () => {
+test('election: a dozen voters; two trustee pages and one native `panoramix contribute`; the tally equals the cast votes; every proof verified', { timeout: 300000 }, async () => {
+  const q = `mixnet=${electionName}&backend=ZEUS&count=3&size=${votes.length}` +
+    `&question=${encodeURIComponent('Which colour for the new logo?')}&options=${options.join(',')}`;
   const trustees = [];
-  for (let i = 0; i < 3; i++) {
-    trustees.push(await openPage(`contributor.html?mixnet=${electionName}&backend=ZEUS&count=3&size=${votes.length}` +
-      `&question=${encodeURIComponent('Which colour for the new logo?')}&options=${options.join(',')}&auto=1`));
-  }
-  for (const t of trustees) await t.waitForSelector('body[data-joined="1"]', { timeout: 60000 });
+  for (let i = 0; i < 2; i++) trustees.push(await openPage(`contributor.html?${q}&auto=1`));
+  // the third trustee: a page makes and saves the key, checks the saved copy, signs
+  // the formation, and hands over to the native agent
+  const t3 = await openPage(`contributor.html?${q}&native=1`);
+  await t3.waitForSelector('body[data-ready="1"]');
+  const keyPath = join(mkdtempSync(join(tmpdir(), 'pmx-trustee-')), 'trustee3.json');
+  const [dl] = await Promise.all([t3.waitForEvent('download'), t3.click('#save-key')]);
+  await dl.saveAs(keyPath);
+  await t3.setInputFiles('#check-key', keyPath);
+  await t3.waitForSelector('body[data-key-check="ok"]');
+  await shot(t3, 'trustee-0-key-saved-and-checked');
+  await t3.click('#join');
+  for (const t of [...trustees, t3]) await t.waitForSelector('body[data-joined="1"]', { timeout: 60000 });
+  const [cfg] = await Promise.all([t3.waitForEvent('download'), t3.click('#save-config')]);
+  await cfg.saveAs(keyPath);
+  native = spawn(findBinary(), ['contribute', '--config', keyPath, '--url', ctl.url, '--poll-ms', '100'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let nativeLog = '';
+  native.stderr.on('data', (d) => (nativeLog += d));
+  await shot(t3, 'trustee-3-native-handover');
   for (const [i, vote] of votes.entries()) {
     const narrow = i === 0;
     const p = await openPage(`booth.html?election=${electionName}`, narrow ? { width: 375, height: 740 } : {});
@@ -203,6 +226,11 @@ test('election: a dozen voters, three trustee pages, the tally equals the cast v
   const m = await openPage(`mixnet.html?mixnet=${electionName}&cycle=1`, { width: 1200 });
   await m.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
   await shot(m, 'mixnet-2-election-round1');
+  // the native agent co-signed the browser coordinator's proposals and did its share
+  assert.match(nativeLog, /co-signed graph:/, nativeLog);
+  assert.match(nativeLog, /processed election1-1-mix\d: 12 in, 12 out/, nativeLog);
+  assert.match(nativeLog, /processed election1-1-decr\d: 12 in, 12 out/, nativeLog);
+  assert.doesNotMatch(nativeLog, /REFUSED/, nativeLog);
   noProblems();
 });
 
