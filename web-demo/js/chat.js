@@ -72,7 +72,7 @@ async function send(ev) {
     const li = el('li', {}, `wrapping for ${sender.owners.length} mixes: ${text}`);
     $('#pending').append(li);
     const m = sender.encrypt(r.cycle, 'room', body); // Sphinx layers, in this browser
-    li.textContent = `sent, waiting for round ${r.cycle} to be mixed: ${text}`;
+    li.textContent = `sent, waiting for round ${r.cycle} to fill up: ${text}`;
     await client.postMessage(sender.ids(r.cycle).entry, 'INBOX', client.id, m.recipient, m.text);
     mine.push({ cycle: r.cycle, text, li });
     $('#message').value = '';
@@ -94,6 +94,12 @@ async function poll() {
         if (!ep) {
           status(`Round ${c} is being set up by the mixes…`);
           break;
+        }
+        if (ep.status === 'CLOSED') {
+          for (const p of mine.filter((x) => x.cycle === c && !x.done && !x.mixing)) {
+            p.mixing = true;
+            p.li.textContent = `being mixed in round ${c}: ${p.text}`;
+          }
         }
         if (ep.status !== 'PROCESSED') {
           status(`Round ${c}: ${ep.status === 'OPEN' ? `collecting messages (${ep.inbox_count}/${ep.size_min} to start mixing)` : 'mixing…'}`);

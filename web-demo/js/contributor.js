@@ -71,7 +71,10 @@ $('#check-key').addEventListener('change', async (ev) => {
   }
 });
 
+let lastEvent = '';
 function logEvent(text) {
+  if (text === lastEvent) return;
+  lastEvent = text;
   const list = $('#events');
   list.append(el('li', {}, `${new Date().toLocaleTimeString()} ${text}`));
   while (list.children.length > 200) list.firstChild.remove();

@@ -5,7 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, existsSync, rmSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -271,4 +272,32 @@ test('an unreachable controller is reported clearly', { timeout: 60000 }, async 
   await h.waitForSelector('#status:not(:empty)', { timeout: 30000 });
   await shot(h, 'home');
   problems.splice(0);
+});
+
+test('the pages also work from another static server, pointed at the controller with ?controller=', { timeout: 60000 }, async () => {
+  const types = { html: 'text/html', js: 'text/javascript', css: 'text/css', wasm: 'application/wasm', json: 'application/json' };
+  const server = createServer((req, res) => {
+    const path = resolve(WEB, '.' + decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    if (!path.startsWith(WEB) || !existsSync(path) || !statSync(path).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': types[path.split('.').pop()] ?? 'application/octet-stream' });
+    res.end(readFileSync(path));
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  try {
+    const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+    const p = await context.newPage();
+    p.on('pageerror', (e) => problems.push(`static: page error: ${e.message}`));
+    p.on('console', (m) => m.type() === 'error' && problems.push(`static: console error: ${m.text()}`));
+    await p.goto(`http://127.0.0.1:${server.address().port}/chat.html?room=room1&controller=${encodeURIComponent(ctl.url)}`);
+    await p.waitForSelector('section[data-round="1"] li:nth-child(6)', { timeout: 30000 });
+    assert.equal(await p.textContent('#controller-url'), ctl.url);
+    await shot(p, 'chat-5-other-static-server');
+    await context.close();
+  } finally {
+    server.close();
+  }
+  noProblems();
 });
