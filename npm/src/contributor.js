@@ -42,12 +42,22 @@ export class Contributor {
   #secrets;
   #processed = new Map();
 
+  /**
+   * `secrets.replay` (optional, hex) restores the mix key's replay cache saved from
+   * `replayCache`: the cache lives as long as the key, so that a packet replayed in a
+   * later cycle is dropped (as the native agent does).
+   */
   constructor(client, secrets) {
     if (!(client instanceof PanoramixClient)) {
       throw new PanoramixError('invalid_argument', 'Contributor needs a PanoramixClient');
     }
     this.client = client;
-    this.#secrets = secrets ?? {};
+    this.#secrets = { ...(secrets ?? {}) };
+  }
+
+  /** The Sphinx replay cache (hex) to persist with the mix key, or undefined. */
+  get replayCache() {
+    return this.#secrets.replay;
   }
 
   /**
@@ -70,6 +80,7 @@ export class Contributor {
     if (!p) {
       const inputs = await c.messages(id, 'ACCEPTED');
       p = processEndpoint(ep, this.#secrets, inputs);
+      if (p.replay) this.#secrets.replay = p.replay;
       this.#processed.set(id, p);
     }
     const present = new Set(

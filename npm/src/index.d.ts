@@ -304,11 +304,15 @@ export interface BackendSecrets {
   mix?: string;
   /** Zeus trustee key share (hex). */
   trustee?: string;
+  /** The mix key's replay cache (hex), kept across cycles. */
+  replay?: string;
 }
 export interface Processed {
   outputs: { recipient: string; text: string }[];
   proof: string;
   dropped: [number, string][];
+  /** SPHINXMIX: the replay cache after this batch (hex). */
+  replay?: string;
 }
 export declare function processEndpoint(
   endpoint: ApiEndpoint,
@@ -419,6 +423,7 @@ export interface StepResult {
 export declare class Contributor {
   constructor(client: PanoramixClient, secrets: BackendSecrets);
   readonly client: PanoramixClient;
+  readonly replayCache: string | undefined;
   processStep(endpoint: string | ApiEndpoint): Promise<StepResult>;
   verifySource(endpoint: string | ApiEndpoint): Promise<{ inputs: number; outputs: number }>;
   step(joint: string, cycle: number): Promise<(StepResult & { endpoint: string })[]>;

@@ -52,6 +52,10 @@ pub struct Secrets {
     /// The Zeus trustee key share.
     #[serde(default)]
     pub trustee: Option<String>,
+    /// The mix key's replay cache (hex of its compact encoding), kept for the key's
+    /// life so that a packet replayed in a later cycle is dropped; empty: a new one.
+    #[serde(default)]
+    pub replay: Option<String>,
 }
 
 /// An output: recipient and text, uploaded with serial = index.
@@ -72,6 +76,9 @@ pub struct Processed {
     pub proof: String,
     /// Dropped inputs: `[index, reason]`.
     pub dropped: Vec<(usize, String)>,
+    /// SPHINXMIX: the replay cache after this batch (hex), to keep for the next one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay: Option<String>,
 }
 
 fn is_sphinx(ty: &str) -> bool {
@@ -95,7 +102,14 @@ pub fn process(ep: &EndpointView, secrets: &Secrets, inputs: &[Msg]) -> Result<P
             .ok_or_else(|| Error::new("missing_secret", "Sphinx mix key"))?;
         let key = sphinx::MixKeyPair::from_secret_hex(key)
             .map_err(|e| Error::new("bad_key", format!("mix secret: {e}")))?;
-        let mut cache = sphinx::ReplayCache::for_node(key.node_id());
+        let mut cache = match secrets.replay.as_deref().filter(|h| !h.is_empty()) {
+            Some(h) => {
+                let b = hex::decode(h)
+                    .map_err(|_| Error::new("invalid_argument", "replay: not hex"))?;
+                sphinx::ReplayCache::from_bytes(&b)?
+            }
+            None => sphinx::ReplayCache::for_node(key.node_id()),
+        };
         let out = sphinx::process_batch(&key, &params, &mut cache, &texts, &mut OsRng)?;
         return Ok(Processed {
             outputs: out
@@ -112,6 +126,7 @@ pub fn process(ep: &EndpointView, secrets: &Secrets, inputs: &[Msg]) -> Result<P
                 .into_iter()
                 .map(|r| (r.index, r.error.to_string()))
                 .collect(),
+            replay: Some(hex::encode(cache.to_bytes())),
         });
     }
     let ty = endpoint_type(&ep.endpoint_type)?;
@@ -138,6 +153,7 @@ pub fn process(ep: &EndpointView, secrets: &Secrets, inputs: &[Msg]) -> Result<P
             .collect(),
         proof: out.proof,
         dropped: Vec::new(),
+        replay: None,
     })
 }
 

@@ -50,20 +50,18 @@ impl Contributor {
         Client::connect(url, Keypair::from_secret_hex(&self.secret).map_err(e)?).map_err(e)
     }
     fn secrets(&self) -> Res<Secrets> {
-        Ok(Secrets {
-            mix: self
-                .mix
+        Ok(Secrets::new(
+            self.mix
                 .as_deref()
                 .map(sphinx::MixKeyPair::from_secret_hex)
                 .transpose()
                 .map_err(e)?,
-            trustee: self
-                .trustee
+            self.trustee
                 .as_deref()
                 .map(zeus::TrusteeSecret::from_hex)
                 .transpose()
                 .map_err(e)?,
-        })
+        ))
     }
 }
 
@@ -190,10 +188,7 @@ fn agents_cmd(arg: &Json) -> Res<Json> {
         let client = c.client(&url)?;
         let check = c.client(&url)?;
         let secrets = if c.js {
-            Secrets {
-                mix: None,
-                trustee: None,
-            }
+            Secrets::new(None, None)
         } else {
             c.secrets()?
         };
@@ -507,13 +502,14 @@ fn check_cmd(arg: &Json) -> Res<Json> {
 
 // ------------------------------------------------------------------ bench
 
-/// Median of `rounds` timings of `f` (each timing: as many calls as fit in
-/// `budget`, at least one), in microseconds per call.
+/// Median of 5 timings of `f` (each: as many calls as fit in a fifth of `budget`,
+/// at least one), in microseconds of this thread's CPU time per call (the machine
+/// is shared; wall time would count other tenants).
 fn time_us(budget: Duration, mut f: impl FnMut()) -> f64 {
     f(); // warm up
     let mut samples = Vec::new();
     for _ in 0..5 {
-        let start = Instant::now();
+        let start = cpu_time::ThreadTime::now();
         let mut n = 0u32;
         while n == 0 || start.elapsed() < budget / 5 {
             f();
