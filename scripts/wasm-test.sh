@@ -75,6 +75,9 @@ echo "wasm-test: README example: $lines lines"
 if [ "$lines" -gt 10 ] || [ "$lines" -eq 0 ]; then echo "wasm-test: README example must have 1..10 lines" >&2; fail=1; fi
 (cd "$TMP/app" && node readme-example.mjs) || fail=1
 
+step "CommonJS consumer (require of the ES module, Node >= 20.19)"
+(cd "$TMP/app" && node -e "const p = require('@panoramix/mixnet'); const k = p.generateKeypair(); if (!p.verify(k.keyData, 'envelope', 'x', p.sign(k.secret, 'envelope', 'x'))) process.exit(1); console.log('require ok', p.version())") || fail=1
+
 if [ -x "$NPM_DIR/node_modules/.bin/tsc" ]; then
   step "examples under tsc --strict"
   mkdir -p "$TMP/app/ts"

@@ -1,0 +1,37 @@
+// Type-checked under `tsc --strict` by scripts/wasm-test.sh (not run).
+import {
+  init,
+  PanoramixClient,
+  PanoramixError,
+  Contributor,
+  MixnetSender,
+  SphinxMix,
+  SphinxRoute,
+  zeusEncryptBallot,
+  zeusMix,
+  zeusVerifyMix,
+  type ZeusParams,
+  type BatchResult,
+} from '@panoramix/mixnet';
+
+export async function example(url: string, secret: string, joint: string): Promise<number> {
+  await init();
+  const client = await PanoramixClient.connect(url, secret);
+  const sender = await MixnetSender.open(client, joint);
+  await sender.send(1, 'bob', 'hello');
+  const route = new SphinxRoute({ BODY_LEN: 1024, MAX_HOPS: 5 }, ['00'.repeat(32)]);
+  const mix = new SphinxMix(null, '11'.repeat(32));
+  const out: BatchResult = mix.processBatch([route.wrap('bob', new Uint8Array([1, 2])).text]);
+  const params: ZeusParams = { session_id: 's', election_public_key: 'aa'.repeat(32) };
+  const ballot: string = zeusEncryptBallot(params.session_id, params.election_public_key, 'yes');
+  const m = zeusMix(params, [ballot.slice(0, 128)]);
+  try {
+    zeusVerifyMix(params, [ballot.slice(0, 128)], m.outputs, m.proof);
+  } catch (e) {
+    if (e instanceof PanoramixError) console.log(e.code);
+  }
+  const me = new Contributor(client, { mix: '22'.repeat(32) });
+  const steps = await me.step(joint, 1);
+  const results = await sender.results(1);
+  return out.outputs.length + steps.length + (results?.length ?? 0);
+}
