@@ -13,6 +13,7 @@ import {
   parseContribution,
   processEndpoint,
   sphinxGatewayAccept,
+  SphinxMix,
   verifyEndpoint,
   zeusVerifyBallot,
   contributionText,
@@ -303,6 +304,24 @@ export class Agent {
     }
   }
 
+  /**
+   * Process an own endpoint's input. A Sphinx mix keeps one replay cache for its
+   * key's whole life (here: the worker's, which holds the only copy of the key),
+   * so a packet replayed in a later round is dropped, as the native agent does.
+   */
+  process(ep, inputs) {
+    if (ep.endpoint_type === 'SPHINXMIX' && this.secrets.mix) {
+      this.sphinxMix ??= new SphinxMix(ep.endpoint_params, this.secrets.mix);
+      const b = this.sphinxMix.processBatch(inputs.map((m) => m.text));
+      return {
+        outputs: b.outputs.map((o) => ({ recipient: o.recipient, text: o.text })),
+        proof: '',
+        dropped: b.rejected.map((r) => [r.index, r.message]),
+      };
+    }
+    return processEndpoint(ep, this.secrets, inputs);
+  }
+
   /** Which INBOX texts an entry endpoint may take. */
   admissible(ep, texts) {
     if (ep.endpoint_type === 'SPHINXMIX_GATEWAY') {
@@ -404,7 +423,7 @@ export class Agent {
       if (!p) {
         const inputs = (await this.client.messages(id, 'ACCEPTED')).map(toMsg);
         const t0 = performance.now();
-        p = processEndpoint(ep, this.secrets, inputs);
+        p = this.process(ep, inputs);
         this.processed.set(id, p);
         this.event(
           `processed ${id}: ${inputs.length} in, ${p.outputs.length} out, ${p.dropped.length} dropped (${Math.round(performance.now() - t0)} ms)`,

@@ -119,31 +119,38 @@ test('chat: three users talk through a mix-net of three browser contributors', {
     await p.waitForSelector('body[data-ready="1"]', { timeout: 60000 });
     users.push(p);
   }
-  const sent = [];
-  for (let k = 1; k <= 2; k++) {
-    for (let u = 0; u < 3; u++) {
-      const text = `${names[u]} says hello #${k}`;
-      await users[u].fill('#message', text);
-      await users[u].click('#send');
-      await users[u].waitForSelector(`body[data-sent="${k}"]`, { timeout: 30000 });
-      sent.push(text);
+  // two rounds of six messages: each user sends two per round
+  const rounds = [];
+  for (const round of [1, 2]) {
+    const sent = [];
+    for (let k = 1; k <= 2; k++) {
+      for (let u = 0; u < 3; u++) {
+        const text = `${names[u]} says hello #${k} in round ${round}`;
+        const before = await users[u].evaluate(() => Number(document.body.dataset.sent ?? 0));
+        await users[u].fill('#message', text);
+        await users[u].click('#send');
+        await users[u].waitForSelector(`body[data-sent="${before + 1}"]`, { timeout: 60000 });
+        sent.push(text);
+      }
     }
+    if (round === 1) await shot(users[0], 'chat-1-sent');
+    const orders = [];
+    for (const p of users) {
+      await p.waitForSelector(`section[data-round="${round}"] li:nth-child(6)`, { timeout: 180000 });
+      orders.push(await p.$$eval(`section[data-round="${round}"] li`, (lis) => lis.map((l) => l.dataset.text)));
+    }
+    for (const o of orders) {
+      assert.equal(o.length, 6);
+      assert.deepEqual([...o].sort(), [...sent].sort(), 'every message exactly once');
+      assert.deepEqual(o, orders[0], 'everyone sees the same mixed order');
+    }
+    assert.notDeepEqual(orders[0], sent, 'the output is not in the sending order');
+    rounds.push(orders[0]);
   }
-  await shot(users[0], 'chat-1-sent');
-  const orders = [];
-  for (const p of users) {
-    await p.waitForSelector('section[data-round="1"] li:nth-child(6)', { timeout: 180000 });
-    orders.push(await p.$$eval('section[data-round="1"] li', (lis) => lis.map((l) => l.dataset.text)));
-  }
-  for (const o of orders) {
-    assert.deepEqual([...o].sort(), [...sent].sort(), 'every message exactly once');
-    assert.deepEqual(o, orders[0], 'everyone sees the same mixed order');
-  }
-  assert.notDeepEqual(orders[0], sent, 'the output is not in the sending order');
-  for (let i = 0; i < 3; i++) await shot(users[i], `chat-2-round-${names[i]}`);
+  for (let i = 0; i < 3; i++) await shot(users[i], `chat-2-rounds-${names[i]}`);
   await shot(contributors[0], 'chat-3-contributor');
   const processed = await Promise.all(contributors.map((c) => c.evaluate(() => Number(document.body.dataset.processed ?? 0))));
-  assert.deepEqual(processed, [1, 1, 1], 'each browser contributor processed its batch');
+  assert.deepEqual(processed, [2, 2, 2], 'each browser contributor processed its batch of each round');
   noProblems();
 });
 
