@@ -128,7 +128,7 @@ impl Server {
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 if !line.contains("write requests in") {
-                    eprintln!("server: {line}");
+                    eprintln!("[serve] {line}");
                 }
                 log2.lock().expect("log").push(line);
             }
@@ -438,6 +438,14 @@ fn main() {
         "machine:             {cores} cores; server + generator CPU {:.0}% of {:.0} core-seconds",
         (srv_cpu + self_cpu) / (secs * cores as f64) * 100.0,
         secs * cores as f64
+    );
+    // what the CPU time says this machine would sustain if server and generator had
+    // all its cores (an estimate, for shared machines; the measured rate is above)
+    println!(
+        "CPU-bound estimate:  {:.0} posts/s on {cores} cores (server {:.0} + generator {:.0} µs of CPU per post)",
+        cores as f64 * n / (srv_cpu + self_cpu),
+        srv_cpu / n * 1e6,
+        self_cpu / n * 1e6
     );
     if o.smoke {
         assert!(!lat.is_empty(), "smoke: no post was accepted");
