@@ -87,6 +87,12 @@ if [ -x "$NPM_DIR/node_modules/.bin/tsc" ]; then
     --module nodenext --moduleResolution nodenext --skipLibCheck false ts/*.ts) || fail=1
 fi
 
+if [ "${SKIP_BROWSER:-0}" != 1 ] && [ -x /usr/bin/chromium ]; then
+  step "plain <script type=module> page + module Web Worker, strict CSP, headless Chromium"
+  cp "$NPM_DIR"/test/browser/index.html "$NPM_DIR"/test/browser/main.js "$NPM_DIR"/test/browser/worker.js "$TMP/app/"
+  node "$NPM_DIR/test/browser/run-browser.mjs" "$TMP/app" || fail=1
+fi
+
 step "node:test suite against a live controller"
 (cd "$TMP/app" && node --test --test-reporter=spec ./*.test.mjs) || fail=1
 

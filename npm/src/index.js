@@ -3,7 +3,7 @@
 // WebAssembly module is loaded by `init()` (browsers, workers) or on first use
 // (Node, synchronously from the package directory).
 import * as wasm from './panoramix_wasm.js';
-import { wasmSource, wasmSourceSync } from '#wasm-bytes';
+import { wasmSource, wasmSourceSync } from './wasm-source.js';
 import { PanoramixError, convertError } from './errors.js';
 
 export { PanoramixError } from './errors.js';
