@@ -80,7 +80,7 @@ function draw(spec, owners, graph, eps) {
     const st = e?.status ?? 'missing';
     const { x, y } = xy(g.endpoint_id);
     const oi = owners.indexOf(g.peer_id);
-    const owner = g.peer_id === spec.joint ? 'joint: all owners' : `contributor ${oi + 1} · ${g.peer_id.slice(0, 8)}`;
+    const owner = g.peer_id === spec.joint ? "joint: all owners" : `owner ${oi + 1} · ${g.peer_id.slice(0, 6)}`;
     const count = e ? (st === 'OPEN' ? `${e.inbox_count ?? 0} waiting` : st === 'CLOSED' ? 'processing…' : 'done') : '';
     root.append(svg('g', { class: st, 'data-endpoint': g.endpoint_id, 'data-status': st },
       svg('rect', { x, y, width: W, height: H, rx: 8, 'stroke-width': 2 }),

@@ -71,6 +71,7 @@ process.on('exit', () => {
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 
 before(async () => {
+  rmSync(SHOTS, { recursive: true, force: true });
   mkdirSync(SHOTS, { recursive: true });
   ctl = await startController();
   browser = await chromium.launch({
@@ -294,14 +295,16 @@ test('the pages also work from another static server, pointed at the controller 
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   try {
-    const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+    const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
     const p = await context.newPage();
     p.on('pageerror', (e) => problems.push(`static: page error: ${e.message}`));
     p.on('console', (m) => m.type() === 'error' && problems.push(`static: console error: ${m.text()}`));
     await p.goto(`http://127.0.0.1:${server.address().port}/chat.html?room=room1&controller=${encodeURIComponent(ctl.url)}`);
     await p.waitForSelector('section[data-round="1"] li:nth-child(6)', { timeout: 30000 });
     assert.equal(await p.textContent('#controller-url'), ctl.url);
-    await shot(p, 'chat-5-other-static-server');
+    await shot(p, 'chat-5-other-static-server-375px');
+    // no horizontal scrolling at 375 px
+    assert.ok(await p.evaluate(() => document.documentElement.scrollWidth <= 376), 'the page fits 375 px');
     await context.close();
   } finally {
     server.close();
