@@ -1,21 +1,30 @@
 #!/usr/bin/env bash
 # The test command of the README, and what CI runs (.ci/run calls exactly this).
-# Installs what a fresh machine lacks (the wasm32 target, pinned tools), then runs
-# the checks, the whole test suite, the wasm32 builds, and smoke runs of the
-# benchmarks. Set PANORAMIX_TEST_QUICK=1 to skip the benchmark smoke runs.
+# Installs what a fresh machine lacks (the wasm32 target, pinned tools, npm packages,
+# Debian's chromium), then runs, in order:
+#   1. format and lints; the whole native test suite; the pure crates on wasm32
+#   2. benchmark smoke runs (a few seconds each; PANORAMIX_TEST_QUICK=1 skips them)
+#   3. fuzz smoke runs of every cargo-fuzz target (FUZZ_SECS each, default 10)
+#   4. the WebAssembly package: build, wasm-bindgen-test (Node, headless Chromium), Node suite
+#   5. the controller on a Cloudflare Worker under workerd: the same end-to-end suites
+#   6. the web demonstrators in headless Chromium
+# PANORAMIX_TEST_ONLY=native stops after step 3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-step() { printf '\n=== %s (%s)\n' "$1" "$(date +%H:%M:%S)"; }
+start=$(date +%s)
+step() { printf '\n=== %s (%s, +%ss)\n' "$1" "$(date +%H:%M:%S)" "$(( $(date +%s) - start ))"; }
+export CARGO_TERM_COLOR=never WRANGLER_SEND_METRICS=false
 
 step "toolchain"
 shared=$(cd "$root/.." && pwd)/shared
-if [ -x "$shared/toolchain/ensure-wasm32.sh" ] || [ -f "$shared/toolchain/ensure-wasm32.sh" ]; then
+if [ -f "$shared/toolchain/ensure-wasm32.sh" ]; then
   bash "$shared/toolchain/ensure-wasm32.sh"
 else
   rustup target add wasm32-unknown-unknown
 fi
 cargo --version
+node --version
 
 step "format and lints"
 cargo fmt --all -- --check
@@ -31,6 +40,31 @@ cargo check --locked --target wasm32-unknown-unknown \
 if [ "${PANORAMIX_TEST_QUICK:-0}" != 1 ]; then
   step "benchmark smoke runs"
   cargo bench --locked -p panoramix-core --bench core -- --warm-up-time 0.2 --measurement-time 0.5
-  POST_LOAD_SECS=1 cargo bench --locked --bench post_load
+  cargo bench --locked --bench post_load -- --smoke
+  cargo bench --locked --bench mixnet_e2e -- --smoke
 fi
+
+step "fuzz smoke runs"
+FUZZ_SECS=${FUZZ_SECS:-10} bash scripts/fuzz-smoke.sh
+
+if [ "${PANORAMIX_TEST_ONLY:-all}" = native ]; then
+  step "native checks passed"
+  exit 0
+fi
+
+step "WebAssembly package: build and tests"
+bash scripts/wasm-build.sh
+bash scripts/wasm-test.sh
+# the Sphinx crate's own wasm-bindgen-test round trip under Node
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --locked -p panoramix-sphinx --target wasm32-unknown-unknown --test wasm
+
+step "controller on a Cloudflare Worker (workerd)"
+bash scripts/worker-test.sh
+
+if [ -f scripts/web-demo-test.sh ]; then
+  step "web demonstrators (headless Chromium)"
+  bash scripts/web-demo-test.sh
+fi
+
 step "all passed"
