@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Copy the built @panoramix/mixnet package (npm/dist, made by scripts/wasm-build.sh)
 # into web-demo/vendor/panoramix/ (gitignored), so the pages can import it from
-# their own origin. The package's internal `#wasm-bytes` import (a package.json
-# "imports" entry, which browsers cannot resolve) is pointed at the web variant.
+# their own origin (PANORAMIX_NPM_DIST overrides the source directory). If the
+# package still has its internal `#wasm-bytes` import (a package.json "imports"
+# entry, which browsers cannot resolve), it is pointed at the web variant.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-DIST="$HERE/../npm/dist"
+DIST="${PANORAMIX_NPM_DIST:-$HERE/../npm/dist}"
 OUT="$HERE/vendor/panoramix"
 if [ ! -f "$DIST/panoramix_wasm_bg.wasm" ]; then
   echo "build-vendor: $DIST is missing; run scripts/wasm-build.sh first" >&2

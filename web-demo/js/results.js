@@ -101,7 +101,8 @@ async function main() {
     const keys = peers.map((p) => p.crypto_params.trustee_key);
     const k = pmx.zeusCombineTrusteeKeys(pmx.TRUSTEE_KEY_SESSION, keys);
     if (k !== spec.election_public_key) throw new Error('the election key does not recompute from the trustees\' shares');
-    return `${owners.length} trustees; election key ${short(k)}`;
+    const fp = (pub) => pmx.sha256Hex(new TextEncoder().encode(pub)).slice(0, 32).match(/..../g).join(' ');
+    return `${owners.length} trustees, key fingerprints (as shown on their pages): ${keys.map((t) => fp(t.public_key)).join('; ')}; election key ${short(k)}`;
   });
   tick('endpoint graph');
   ok &= await check('The round\'s stages (ballot box, mixes, partial decryptions, combination) are the ones the trustees agreed on, with the agreed owners, links and parameters.', () => {

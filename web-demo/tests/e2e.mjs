@@ -121,7 +121,6 @@ test('chat: three users talk through a mix-net of three browser contributors', {
     users.push(p);
   }
   // two rounds of six messages: each user sends two per round
-  const rounds = [];
   for (const round of [1, 2]) {
     const sent = [];
     for (let k = 1; k <= 2; k++) {
@@ -146,7 +145,6 @@ test('chat: three users talk through a mix-net of three browser contributors', {
       assert.deepEqual(o, orders[0], 'everyone sees the same mixed order');
     }
     assert.notDeepEqual(orders[0], sent, 'the output is not in the sending order');
-    rounds.push(orders[0]);
   }
   for (let i = 0; i < 3; i++) await shot(users[i], `chat-2-rounds-${names[i]}`);
   await shot(contributors[0], 'chat-3-contributor');
@@ -226,6 +224,11 @@ test('election: a dozen voters; two trustee pages and one native `panoramix cont
   const checks = await r.$$eval('#checks li', (l) => l.map((x) => `${x.dataset.result}: ${x.textContent}`));
   assert.equal(verified, 'passed', checks.join('\n'));
   assert.ok(checks.length >= 10 && checks.every((c) => c.startsWith('passed')), checks.join('\n'));
+  // each trustee can find its key's fingerprint among the verified key shares
+  for (const t of [...trustees, t3]) {
+    const fp = await t.textContent('#fingerprint');
+    assert.ok(checks[0].includes(fp), `fingerprint ${fp} not in: ${checks[0]}`);
+  }
   const tally = Object.fromEntries(await r.$$eval('#tally tr', (rows) => rows.map((x) => [x.dataset.option, Number(x.dataset.votes)])));
   const want = Object.fromEntries(options.map((o) => [o, votes.filter((v) => v === o).length]));
   assert.deepEqual(tally, want);
