@@ -121,6 +121,7 @@ test('chat: three users talk through a mix-net of three browser contributors', {
     users.push(p);
   }
   // two rounds of six messages: each user sends two per round
+  const inSendingOrder = [];
   for (const round of [1, 2]) {
     const sent = [];
     for (let k = 1; k <= 2; k++) {
@@ -144,8 +145,11 @@ test('chat: three users talk through a mix-net of three browser contributors', {
       assert.deepEqual([...o].sort(), [...sent].sort(), 'every message exactly once');
       assert.deepEqual(o, orders[0], 'everyone sees the same mixed order');
     }
-    assert.notDeepEqual(orders[0], sent, 'the output is not in the sending order');
+    inSendingOrder.push(JSON.stringify(orders[0]) === JSON.stringify(sent));
   }
+  // a fair shuffle keeps six messages in order once in 720 rounds: asking it of both
+  // rounds keeps the test honest without a 1-in-720 false failure
+  assert.ok(inSendingOrder.includes(false), 'the output is not in the sending order');
   for (let i = 0; i < 3; i++) await shot(users[i], `chat-2-rounds-${names[i]}`);
   await shot(contributors[0], 'chat-3-contributor');
   const processed = await Promise.all(contributors.map((c) => c.evaluate(() => Number(document.body.dataset.processed ?? 0))));
