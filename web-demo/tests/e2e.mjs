@@ -63,9 +63,11 @@ let ctl;
 let browser;
 const problems = [];
 let native = null; // a native `panoramix contribute` process
+let keyDir = null; // its key file and state
 // never leave the controller or an agent behind, whatever ends this process
 process.on('exit', () => {
   native?.kill('SIGKILL');
+  if (keyDir) rmSync(keyDir, { recursive: true, force: true });
   ctl?.stop();
 });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
@@ -183,7 +185,8 @@ test('election: a dozen voters; two trustee pages and one native `panoramix cont
   // the formation, and hands over to the native agent
   const t3 = await openPage(`contributor.html?${q}&native=1`);
   await t3.waitForSelector('body[data-ready="1"]');
-  const keyPath = join(mkdtempSync(join(tmpdir(), 'pmx-trustee-')), 'trustee3.json');
+  keyDir = mkdtempSync(join(tmpdir(), 'pmx-trustee-'));
+  const keyPath = join(keyDir, 'trustee3.json');
   const [dl] = await Promise.all([t3.waitForEvent('download'), t3.click('#save-key')]);
   await dl.saveAs(keyPath);
   await t3.setInputFiles('#check-key', keyPath);
