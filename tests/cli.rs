@@ -125,3 +125,32 @@ fn roles_are_assigned_by_all_authorities() {
     let (code, out, err) = run_cli(&["audit", "verify", &srv.url], None);
     assert_eq!(code, 0, "{out}{err}");
 }
+
+#[test]
+fn audit_verify_says_where_a_tampered_log_breaks() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.sqlite3");
+    let mut srv = TestServer::start_with(&db, &[]);
+    let p = peer(&srv, "p");
+    let q = peer(&srv, "q");
+    let (code, _, _) = run_cli(&["audit", "verify", &srv.url], None);
+    assert_eq!(code, 0);
+    srv.stop();
+    // rewrite history: entry 3 now claims another peer registered
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        let entry: String = c
+            .query_row("SELECT entry FROM audit WHERE seq = 3", [], |r| r.get(0))
+            .unwrap();
+        let forged = entry.replace(&p.id(), &q.id());
+        assert_ne!(forged, entry, "entry 3 names the first peer");
+        c.execute("UPDATE audit SET entry = ?1 WHERE seq = 3", [forged])
+            .unwrap();
+    }
+    let srv = TestServer::start_with(&db, &[]);
+    let (code, out, err) = run_cli(&["audit", "verify", &srv.url], None);
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(out.contains("BROKEN at entry 3"), "{out}");
+    let (code, _, _) = run_cli(&["audit", "verify", "http://127.0.0.1:9"], None);
+    assert_eq!(code, 4, "an unreachable controller is exit code 4");
+}

@@ -1,5 +1,6 @@
 //! `panoramix`: the thin binary. Parses arguments, runs one command, prints errors
-//! once and picks the exit code (0 ok, 1 a check failed, 2 an error).
+//! once and picks the exit code: 0 ok, 1 `doctor` found a problem, 2 a usage error
+//! or a failure, 3 a verification failed (audit log, election), 4 controller unreachable.
 
 mod commands;
 

@@ -17,8 +17,16 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
     match c {
         Command::Verify { url } => {
             let agent = panoramix_client::agent();
-            let (records, head) = panoramix_client::audit_log(&agent, &url)
-                .with_context(|| format!("downloading the audit log of {url}"))?;
+            let (records, head) = match panoramix_client::audit_log(&agent, &url) {
+                Ok(x) => x,
+                Err(e @ panoramix_client::ClientError::Transport(_)) => {
+                    eprintln!("panoramix: {e}");
+                    return Ok(ExitCode::from(4));
+                }
+                Err(e) => {
+                    return Err(e).with_context(|| format!("downloading the audit log of {url}"));
+                }
+            };
             eprintln!("downloaded {} entries", records.len());
             match audit::verify_log(&records) {
                 Ok(s) => {
@@ -35,11 +43,11 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                     println!("head: {} (entry {})", s.head, s.entries);
                     if !verify_head(&head) {
                         println!("controller's signature on the head: INVALID");
-                        return Ok(ExitCode::from(1));
+                        return Ok(ExitCode::from(3));
                     }
                     if !head_ok {
                         println!("the controller's signed head does not match the downloaded log");
-                        return Ok(ExitCode::from(1));
+                        return Ok(ExitCode::from(3));
                     }
                     println!(
                         "controller's signature on the head: valid ({})",
@@ -49,7 +57,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                 }
                 Err(b) => {
                     println!("audit log BROKEN at entry {}: {}", b.seq, b.reason);
-                    Ok(ExitCode::from(1))
+                    Ok(ExitCode::from(3))
                 }
             }
         }

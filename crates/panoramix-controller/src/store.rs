@@ -121,13 +121,15 @@ pub trait Store {
 }
 
 /// The schema: the same statements run on rusqlite and on Durable Object SQLite.
+/// Rows are never deleted, so plain `INTEGER PRIMARY KEY` ids grow monotonically
+/// (no `AUTOINCREMENT`, which costs a write to `sqlite_sequence` per insert).
 pub const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS nonces (signer TEXT NOT NULL, nonce TEXT NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (signer, nonce))",
     "CREATE INDEX IF NOT EXISTS nonces_ts ON nonces (ts)",
     "CREATE TABLE IF NOT EXISTS negotiations (id TEXT PRIMARY KEY, title TEXT NOT NULL, participants TEXT, status TEXT NOT NULL, text TEXT, timestamp TEXT, consensus TEXT UNIQUE, signings TEXT, created_by TEXT NOT NULL, created_at INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS negotiations_title ON negotiations (title)",
-    "CREATE TABLE IF NOT EXISTS contributions (id INTEGER PRIMARY KEY AUTOINCREMENT, negotiation_id TEXT NOT NULL, signer TEXT NOT NULL, key_data TEXT NOT NULL, text TEXT NOT NULL, signature TEXT NOT NULL, latest INTEGER NOT NULL, created_at INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS contributions (id INTEGER PRIMARY KEY, negotiation_id TEXT NOT NULL, signer TEXT NOT NULL, key_data TEXT NOT NULL, text TEXT NOT NULL, signature TEXT NOT NULL, latest INTEGER NOT NULL, created_at INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS contributions_neg ON contributions (negotiation_id, latest)",
     "CREATE TABLE IF NOT EXISTS consensus_uses (consensus_id TEXT NOT NULL, part INTEGER NOT NULL, action TEXT NOT NULL, PRIMARY KEY (consensus_id, part))",
     "CREATE TABLE IF NOT EXISTS peers (peer_id TEXT PRIMARY KEY, name TEXT NOT NULL, key_data TEXT NOT NULL UNIQUE, key_type TEXT NOT NULL, crypto_backend TEXT NOT NULL, crypto_params TEXT NOT NULL, owners TEXT NOT NULL, status TEXT NOT NULL, consensus_id TEXT NOT NULL, created_at INTEGER NOT NULL)",
@@ -136,7 +138,7 @@ pub const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS endpoints (endpoint_id TEXT PRIMARY KEY, peer_id TEXT NOT NULL, description TEXT NOT NULL, public INTEGER NOT NULL, size_min INTEGER NOT NULL, size_max INTEGER NOT NULL, endpoint_type TEXT NOT NULL, endpoint_params TEXT NOT NULL, links TEXT NOT NULL, status TEXT NOT NULL, inbox_hash TEXT, outbox_hash TEXT, process_proof TEXT, last_consensus_id TEXT NOT NULL, inbox_count INTEGER NOT NULL, created_at INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS endpoints_peer ON endpoints (peer_id)",
     "CREATE TABLE IF NOT EXISTS endpoint_logs (endpoint_id TEXT NOT NULL, seq INTEGER NOT NULL, consensus_id TEXT NOT NULL, timestamp TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY (endpoint_id, seq))",
-    "CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY AUTOINCREMENT, endpoint_id TEXT NOT NULL, box TEXT NOT NULL, serial INTEGER, sender TEXT NOT NULL, recipient TEXT NOT NULL, text TEXT NOT NULL, message_hash TEXT NOT NULL, text_hash TEXT NOT NULL, created_at INTEGER NOT NULL, UNIQUE (endpoint_id, box, message_hash))",
+    "CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY, endpoint_id TEXT NOT NULL, box TEXT NOT NULL, serial INTEGER, sender TEXT NOT NULL, recipient TEXT NOT NULL, text TEXT NOT NULL, message_hash TEXT NOT NULL, text_hash TEXT NOT NULL, created_at INTEGER NOT NULL, UNIQUE (endpoint_id, box, message_hash))",
     "CREATE INDEX IF NOT EXISTS messages_box ON messages (endpoint_id, box, serial, id)",
     "CREATE INDEX IF NOT EXISTS messages_text ON messages (endpoint_id, box, text_hash)",
     "CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, prev_hash TEXT NOT NULL, entry_hash TEXT NOT NULL, entry TEXT NOT NULL)",
