@@ -51,7 +51,7 @@ BG="$DIST/panoramix_wasm_bg.wasm"
 before=$(stat -c%s "$BG")
 step "wasm-opt $OPT"
 "$WASM_OPT" "$OPT" --strip-debug --strip-producers \
-  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$BG" -o "$BG.opt"
 mv "$BG.opt" "$BG"

@@ -503,13 +503,13 @@ fn check_cmd(arg: &Json) -> Res<Json> {
 // ------------------------------------------------------------------ bench
 
 /// Median of 5 timings of `f` (each: as many calls as fit in a fifth of `budget`,
-/// at least one), in microseconds of this thread's CPU time per call (the machine
+/// at least one), in microseconds of process CPU time per call (the machine
 /// is shared; wall time would count other tenants).
 fn time_us(budget: Duration, mut f: impl FnMut()) -> f64 {
     f(); // warm up
     let mut samples = Vec::new();
     for _ in 0..5 {
-        let start = cpu_time::ThreadTime::now();
+        let start = cpu_time::ProcessTime::now();
         let mut n = 0u32;
         while n == 0 || start.elapsed() < budget / 5 {
             f();
