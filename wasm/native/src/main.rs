@@ -167,10 +167,10 @@ fn own_closed(client: &Client, joint: &str, cycle: u64) -> Res<bool> {
         ids.push(spec.ep(cycle, &format!("decr{i}")));
     }
     for id in ids {
-        if let Ok(ep) = client.endpoint(&id) {
-            if ep["status"] == "CLOSED" {
-                return Ok(true);
-            }
+        if let Ok(ep) = client.endpoint(&id)
+            && ep["status"] == "CLOSED"
+        {
+            return Ok(true);
         }
     }
     Ok(false)
