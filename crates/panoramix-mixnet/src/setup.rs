@@ -266,7 +266,18 @@ pub fn confirm_joint(client: &Client, reviewed: &MixnetSpec) -> Result<Option<St
 
 /// For the coordinator: create the joint peer once every owner signed. Returns its id.
 pub fn finish(client: &Client, name: &str) -> Result<Option<String>, SetupError> {
-    let r = client.get(&format!("/panoramix/negotiations/?title=joint:{name}"))?;
+    apply_agreed_joint(client, &format!("joint:{name}"), false)
+}
+
+/// Create the joint peer agreed in the DONE negotiation titled `title` (unless it
+/// exists already); with `owners_only`, only if this client is one of its owners.
+/// Returns its id once it exists.
+fn apply_agreed_joint(
+    client: &Client,
+    title: &str,
+    owners_only: bool,
+) -> Result<Option<String>, SetupError> {
+    let r = client.get(&format!("/panoramix/negotiations/?title={title}"))?;
     for n in r["data"].as_array().cloned().unwrap_or_default() {
         if n["status"] != "DONE" {
             continue;
@@ -286,11 +297,16 @@ pub fn finish(client: &Client, name: &str) -> Result<Option<String>, SetupError>
         if client.peer(&id).is_ok() {
             return Ok(Some(id));
         }
-        match client.apply(&action, n["consensus"].as_str().unwrap_or_default(), None) {
-            Ok(_) => return Ok(Some(id)),
-            Err(e) if e.status() == Some(409) => return Ok(Some(id)),
-            Err(e) => return Err(e.into()),
+        let owners: Vec<String> =
+            serde_json::from_value(action.data["owners"].clone()).unwrap_or_default();
+        if owners_only && !owners.contains(&client.id()) {
+            return Ok(None);
         }
+        return match client.apply(&action, n["consensus"].as_str().unwrap_or_default(), None) {
+            Ok(_) => Ok(Some(id)),
+            Err(e) if e.status() == Some(409) => Ok(Some(id)),
+            Err(e) => Err(e.into()),
+        };
     }
     Ok(None)
 }
@@ -400,43 +416,10 @@ pub fn confirm_successor(
     Ok(None)
 }
 
-/// The successor of a mix-net, once it exists: (negotiation text's joint peer id).
-/// Any participant may create it from the agreed consensus.
+/// The successor of a mix-net, once it exists; an owner of the successor creates it
+/// from the agreed consensus if nobody has yet.
 pub fn successor(client: &Client, old_joint: &str) -> Result<Option<String>, SetupError> {
-    let r = client.get(&format!(
-        "/panoramix/negotiations/?title=successor:{old_joint}"
-    ))?;
-    for n in r["data"].as_array().cloned().unwrap_or_default() {
-        if n["status"] != "DONE" {
-            continue;
-        }
-        let text = Text::parse(n["text"].as_str().unwrap_or_default())
-            .map_err(|e| SetupError::Refused(e.to_string()))?;
-        let action = panoramix_client::Action {
-            method: "POST".into(),
-            path: "/panoramix/peers/".into(),
-            data: canonical::to_json(text.body.get("data").unwrap_or(&Value::Null)),
-            info: canonical::to_json(text.body.get("info").unwrap_or(&Value::Null)),
-        };
-        let id = action.data["peer_id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        if client.peer(&id).is_ok() {
-            return Ok(Some(id));
-        }
-        let owners: Vec<String> =
-            serde_json::from_value(action.data["owners"].clone()).unwrap_or_default();
-        if !owners.contains(&client.id()) {
-            return Ok(None);
-        }
-        match client.apply(&action, n["consensus"].as_str().unwrap_or_default(), None) {
-            Ok(_) => return Ok(Some(id)),
-            Err(e) if e.status() == Some(409) => return Ok(Some(id)),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(None)
+    apply_agreed_joint(client, &format!("successor:{old_joint}"), true)
 }
 
 /// The successor the owners agreed on (its id and owners), whether or not it has
