@@ -439,3 +439,95 @@ fn undelimited_hash_collision_does_not_happen() {
     assert_eq!(s.messages("e", "INBOX").unwrap().len(), 3);
     audit_verifies(&srv);
 }
+
+/// A public endpoint `e` of a fresh peer on a server started with `flags`.
+fn server_with_endpoint(dir: &std::path::Path, flags: &[&str]) -> (TestServer, Client) {
+    let srv = TestServer::start_with(&dir.join("controller.sqlite3"), flags);
+    let p1 = peer(&srv, "p1");
+    let a = p1.endpoint_action(&json!({"endpoint_id": "e", "peer_id": p1.id(),
+        "endpoint_type": "SPHINXMIX", "size_min": 1, "size_max": 1000, "public": true}));
+    let c = p1.self_consensus("e", std::slice::from_ref(&a)).unwrap();
+    p1.apply(&a, &c, None).unwrap();
+    (srv, p1)
+}
+
+fn assert_refused(srv: &TestServer, c: &Client, body: &[u8], status: u16, code: &str) {
+    let before = srv.dump();
+    let e = c
+        .send_raw("POST", "/panoramix/messages/", body)
+        .expect_err("accepted");
+    assert_eq!((e.status(), e.code()), (Some(status), Some(code)), "{e}");
+    assert_eq!(before, srv.dump(), "the store changed");
+}
+
+#[test]
+fn one_key_flooding_is_rate_limited() {
+    let dir = tempfile::tempdir().unwrap();
+    let (srv, _p1) = server_with_endpoint(
+        dir.path(),
+        &["--rate-per-key", "0.5", "--rate-burst-per-key", "10"],
+    );
+    let flooder = srv.client();
+    for i in 0..10 {
+        flooder
+            .post_message("e", "INBOX", "s", "r", &format!("m{i}"), None)
+            .unwrap();
+    }
+    let body = message(
+        &flooder,
+        json!({"endpoint_id": "e", "box": "INBOX", "sender": "s", "recipient": "r", "text": "one more"}),
+    );
+    assert_refused(&srv, &flooder, &body, 429, "rate_limited");
+    // another key is not affected
+    srv.client()
+        .post_message("e", "INBOX", "s", "r", "someone else", None)
+        .unwrap();
+    audit_verifies(&srv);
+}
+
+#[test]
+fn one_endpoint_flooded_by_many_keys_is_rate_limited() {
+    let dir = tempfile::tempdir().unwrap();
+    // the endpoint's creation is the first request charged to it
+    let (srv, _p1) = server_with_endpoint(
+        dir.path(),
+        &[
+            "--rate-per-endpoint",
+            "0.5",
+            "--rate-burst-per-endpoint",
+            "6",
+        ],
+    );
+    for i in 0..5 {
+        srv.client()
+            .post_message("e", "INBOX", "s", "r", &format!("m{i}"), None)
+            .unwrap();
+    }
+    let c = srv.client();
+    let body = message(
+        &c,
+        json!({"endpoint_id": "e", "box": "INBOX", "sender": "s", "recipient": "r", "text": "one more"}),
+    );
+    assert_refused(&srv, &c, &body, 429, "rate_limited");
+    audit_verifies(&srv);
+}
+
+#[test]
+fn oversized_message_and_body_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (srv, _p1) =
+        server_with_endpoint(dir.path(), &["--max-message", "100", "--max-body", "4096"]);
+    let c = srv.client();
+    let body = message(
+        &c,
+        json!({"endpoint_id": "e", "box": "INBOX", "sender": "s", "recipient": "r", "text": "x".repeat(101)}),
+    );
+    assert_refused(&srv, &c, &body, 413, "too_large");
+    let body = message(
+        &c,
+        json!({"endpoint_id": "e", "box": "INBOX", "sender": "s", "recipient": "r", "text": "x".repeat(5000)}),
+    );
+    assert_refused(&srv, &c, &body, 413, "too_large");
+    c.post_message("e", "INBOX", "s", "r", &"x".repeat(100), None)
+        .unwrap();
+}

@@ -4,7 +4,7 @@ use super::keygen::load_or_create;
 use super::server_wizard::ServerConfig;
 use anyhow::Context;
 use panoramix_controller::{Config, Controller};
-use panoramix_server::{NativeHost, open_state, serve};
+use panoramix_server::{NativeHost, RateLimits, open_state_limited, serve};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -39,6 +39,27 @@ pub struct Args {
     /// Accepted clock skew of requests, seconds.
     #[arg(long)]
     max_skew: Option<i64>,
+    /// Largest message text in bytes.
+    #[arg(long)]
+    max_message: Option<usize>,
+    /// Largest `size_max` of an endpoint (and its default).
+    #[arg(long)]
+    max_inbox: Option<i64>,
+    /// Largest page size of listings.
+    #[arg(long)]
+    page_max: Option<i64>,
+    /// Signed requests per second from one key (0: no limit).
+    #[arg(long)]
+    rate_per_key: Option<f64>,
+    /// Burst of signed requests from one key.
+    #[arg(long)]
+    rate_burst_per_key: Option<f64>,
+    /// Signed requests per second to one endpoint (0: no limit).
+    #[arg(long)]
+    rate_per_endpoint: Option<f64>,
+    /// Burst of signed requests to one endpoint.
+    #[arg(long)]
+    rate_burst_per_endpoint: Option<f64>,
 }
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
@@ -77,9 +98,31 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     if let Some(s) = a.max_skew {
         config.max_skew_secs = s;
     }
+    if let Some(m) = a.max_message {
+        config.max_message = m;
+    }
+    if let Some(m) = a.max_inbox {
+        config.max_inbox = m;
+    }
+    if let Some(m) = a.page_max {
+        config.page_max = m.max(1);
+        config.page_default = config.page_default.min(config.page_max);
+    }
+    let mut limits = RateLimits::default();
+    for (flag, v) in [
+        (&mut limits.per_key, a.rate_per_key),
+        (&mut limits.key_burst, a.rate_burst_per_key),
+        (&mut limits.per_endpoint, a.rate_per_endpoint),
+        (&mut limits.endpoint_burst, a.rate_burst_per_endpoint),
+    ] {
+        if let Some(v) = v {
+            anyhow::ensure!(v.is_finite() && v >= 0.0, "rates and bursts must be >= 0");
+            *flag = v;
+        }
+    }
     let controller = Controller::new(key, config, NativeHost);
     let id = controller.id();
-    let state = open_state(controller, &db, a.sync_full, a.static_dir)
+    let state = open_state_limited(controller, &db, a.sync_full, a.static_dir, limits)
         .with_context(|| format!("opening database {}", db.display()))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

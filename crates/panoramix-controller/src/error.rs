@@ -59,6 +59,9 @@ pub enum ApiError {
     /// 429: the inbox holds size_max messages already.
     #[error("the inbox is full (size_max reached); send to the next cycle")]
     InboxFull,
+    /// 429: the signing key or the endpoint is over its request rate (native server).
+    #[error("{0}")]
+    RateLimited(String),
     /// 500: a storage failure. The message is logged, never returned.
     #[error("internal error")]
     Internal(String),
@@ -80,7 +83,7 @@ impl ApiError {
             | ApiError::NegotiationClosed => 409,
             ApiError::TooLarge(_) => 413,
             ApiError::WrongState(_) => 422,
-            ApiError::InboxFull => 429,
+            ApiError::InboxFull | ApiError::RateLimited(_) => 429,
             ApiError::Internal(_) => 500,
         }
     }
@@ -105,6 +108,7 @@ impl ApiError {
             ApiError::TooLarge(_) => "too_large",
             ApiError::WrongState(_) => "wrong_state",
             ApiError::InboxFull => "inbox_full",
+            ApiError::RateLimited(_) => "rate_limited",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -159,6 +163,7 @@ pub fn all_examples() -> Vec<ApiError> {
         ApiError::TooLarge(String::new()),
         ApiError::WrongState(String::new()),
         ApiError::InboxFull,
+        ApiError::RateLimited(String::new()),
         ApiError::Internal(String::new()),
     ]
 }

@@ -6,7 +6,10 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod limits;
 pub mod sqlite;
+
+pub use limits::RateLimits;
 
 use axum::Router;
 use axum::body::Body;
@@ -46,6 +49,8 @@ pub struct AppState {
     pub db: SqliteDb,
     /// Static files served under `/` (the web demo), if any.
     pub static_dir: Option<PathBuf>,
+    /// Request-rate limits of signed requests.
+    pub limiter: limits::Limiter,
 }
 
 /// Build the router.
@@ -96,6 +101,19 @@ async fn serve_any(State(st): State<Arc<AppState>>, req: Request<Body>) -> Respo
             return json_response(e.status(), &e.body());
         }
     };
+    if method != "GET"
+        && let Err(which) = st.limiter.check(&body)
+    {
+        let e = ApiError::RateLimited(match which {
+            limits::Limited::Key => "too many requests from this key; slow down".into(),
+            limits::Limited::Endpoint => "too many requests to this endpoint; slow down".into(),
+        });
+        tracing::debug!(%method, %path, ?which, "rate limited");
+        let mut r = json_response(e.status(), &e.body());
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return r;
+    }
     let api = ApiRequest {
         method: method.clone(),
         path: path.clone(),
@@ -200,12 +218,30 @@ pub enum ServeError {
     Db(String),
 }
 
-/// Open the database, migrate it and return the shared state.
+/// Open the database, migrate it and return the shared state, with the default
+/// rate limits.
 pub fn open_state(
     controller: Controller<NativeHost>,
     db_path: &std::path::Path,
     full_sync: bool,
     static_dir: Option<PathBuf>,
+) -> Result<Arc<AppState>, ServeError> {
+    open_state_limited(
+        controller,
+        db_path,
+        full_sync,
+        static_dir,
+        RateLimits::default(),
+    )
+}
+
+/// Like [`open_state`], with these rate limits.
+pub fn open_state_limited(
+    controller: Controller<NativeHost>,
+    db_path: &std::path::Path,
+    full_sync: bool,
+    static_dir: Option<PathBuf>,
+    limits: RateLimits,
 ) -> Result<Arc<AppState>, ServeError> {
     let db = SqliteDb::open(db_path, full_sync).map_err(|e| ServeError::Db(e.message))?;
     controller
@@ -215,6 +251,7 @@ pub fn open_state(
         controller,
         db,
         static_dir,
+        limiter: limits::Limiter::new(limits),
     }))
 }
 
