@@ -91,6 +91,20 @@ if [ "${SKIP_BROWSER:-0}" != 1 ] && [ -x /usr/bin/chromium ]; then
   step "plain <script type=module> page + module Web Worker, strict CSP, headless Chromium"
   cp "$NPM_DIR"/test/browser/index.html "$NPM_DIR"/test/browser/main.js "$NPM_DIR"/test/browser/worker.js "$TMP/app/"
   node "$NPM_DIR/test/browser/run-browser.mjs" "$TMP/app" || fail=1
+  if [ -x "$NPM_DIR/node_modules/.bin/esbuild" ]; then
+    step "esbuild bundle (bare '@panoramix/mixnet' imports, page + worker), strict CSP, headless Chromium"
+    mkdir -p "$TMP/app/esb" "$TMP/app/esb-out"
+    for f in main.js worker.js; do
+      sed 's#./node_modules/@panoramix/mixnet/dist/index.js#@panoramix/mixnet#' \
+        "$NPM_DIR/test/browser/$f" > "$TMP/app/esb/$f"
+    done
+    (cd "$TMP/app" && "$NPM_DIR/node_modules/.bin/esbuild" esb/main.js esb/worker.js --bundle \
+      --format=esm --platform=browser --outdir=esb-out --log-level=warning) || fail=1
+    # esbuild does not emit assets named by new URL(..., import.meta.url): copy the module
+    cp "$TMP/app/node_modules/@panoramix/mixnet/dist/panoramix_wasm_bg.wasm" \
+      "$NPM_DIR/test/browser/index.html" "$TMP/app/esb-out/"
+    node "$NPM_DIR/test/browser/run-browser.mjs" "$TMP/app/esb-out" || fail=1
+  fi
 fi
 
 step "node:test suite against a live controller"
