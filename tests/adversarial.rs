@@ -531,3 +531,162 @@ fn oversized_message_and_body_are_refused() {
     c.post_message("e", "INBOX", "s", "r", &"x".repeat(100), None)
         .unwrap();
 }
+
+/// Start `serve` on `dir` with `key_file` and `env`; the controller id it announces,
+/// or its stderr when it refuses to start.
+fn serve_id(
+    dir: &std::path::Path,
+    key_file: &std::path::Path,
+    env: &[(&str, &str)],
+) -> Result<String, String> {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    let mut cmd = Command::new(BIN);
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(dir.join("c.sqlite3"))
+        .arg("--key-file")
+        .arg(key_file)
+        .env_remove("PANORAMIX_PASSPHRASE")
+        .env_remove("PANORAMIX_KEY")
+        .env_remove("PANORAMIX_INSECURE_PLAINTEXT_KEYS")
+        .env("PANORAMIX_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let out = BufReader::new(child.stdout.take().unwrap());
+    for line in out.lines().map_while(Result::ok) {
+        if let Some(id) = line.strip_prefix("panoramix: controller id ") {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            return Ok(id.trim().to_owned());
+        }
+    }
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    child.wait().unwrap();
+    Err(err)
+}
+
+/// Someone who copies a key file learns nothing without the passphrase; a wrong
+/// passphrase or a group-readable file is refused; plaintext needs an explicit flag.
+#[test]
+fn keys_at_rest_are_sealed_and_private() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let keygen = |out: &std::path::Path, env: &[(&str, &str)], extra: &[&str]| {
+        let mut c = Command::new(BIN);
+        c.args(["keygen", "--out"])
+            .arg(out)
+            .args(extra)
+            .env_remove("PANORAMIX_PASSPHRASE")
+            .env_remove("PANORAMIX_INSECURE_PLAINTEXT_KEYS");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    // no passphrase: refused, nothing written
+    let plain = dir.path().join("plain.key");
+    let o = keygen(&plain, &[], &[]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("PANORAMIX_PASSPHRASE"));
+    assert!(!plain.exists());
+    // sealed under a passphrase, mode 0600
+    let sealed = dir.path().join("sealed.key");
+    let o = keygen(&sealed, &[("PANORAMIX_PASSPHRASE", "correct horse")], &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let id = out
+        .lines()
+        .find_map(|l| l.strip_prefix("key id: "))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let text = std::fs::read_to_string(&sealed).unwrap();
+    assert!(text.starts_with("pmx-sealed-v1:"), "{text}");
+    assert_eq!(
+        std::fs::metadata(&sealed).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // the server opens it with the passphrase, refuses a wrong one and no passphrase
+    assert_eq!(
+        serve_id(
+            dir.path(),
+            &sealed,
+            &[("PANORAMIX_PASSPHRASE", "correct horse")]
+        ),
+        Ok(id.clone())
+    );
+    let e = serve_id(dir.path(), &sealed, &[("PANORAMIX_PASSPHRASE", "wrong")]).unwrap_err();
+    assert!(e.contains("wrong passphrase"), "{e}");
+    let e = serve_id(dir.path(), &sealed, &[]).unwrap_err();
+    assert!(e.contains("PANORAMIX_PASSPHRASE"), "{e}");
+    // a file others can read is refused
+    std::fs::set_permissions(&sealed, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let e = serve_id(
+        dir.path(),
+        &sealed,
+        &[("PANORAMIX_PASSPHRASE", "correct horse")],
+    )
+    .unwrap_err();
+    assert!(e.contains("chmod 600"), "{e}");
+    // the key itself from the environment; no file needed
+    let kp = panoramix_core::Keypair::generate(&mut rand_core::OsRng);
+    let missing = dir.path().join("never-created.key");
+    assert_eq!(
+        serve_id(
+            dir.path(),
+            &missing,
+            &[("PANORAMIX_KEY", kp.secret_hex().as_str())]
+        ),
+        Ok(kp.key_id())
+    );
+    assert!(!missing.exists());
+    // plaintext only when asked for
+    let o = keygen(&plain, &[], &["--insecure-plaintext-keys"]);
+    assert!(o.status.success());
+    assert!(
+        !std::fs::read_to_string(&plain)
+            .unwrap()
+            .starts_with("pmx-sealed")
+    );
+}
+
+/// The contributor configuration keeps its secret keys sealed under the passphrase.
+#[test]
+fn contributor_config_keys_are_sealed() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("contributor.json");
+    let status = |pass: &str| {
+        Command::new(BIN)
+            .args(["status", "--url", "http://127.0.0.1:9", "--config"])
+            .arg(&cfg)
+            .env_remove("PANORAMIX_INSECURE_PLAINTEXT_KEYS")
+            .env_remove("PANORAMIX_KEY")
+            .env("PANORAMIX_PASSPHRASE", pass)
+            .output()
+            .unwrap()
+    };
+    // the key is created (sealed) before the unreachable controller is noticed
+    let _ = status("open sesame");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    let v: Json = serde_json::from_str(&text).unwrap();
+    let key = v["KEY"]["value"].as_str().unwrap();
+    assert!(key.starts_with("pmx-sealed-v1:"), "{text}");
+    let o = status("not it");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("wrong passphrase"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

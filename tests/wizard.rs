@@ -15,6 +15,7 @@ fn wizard_create_join_and_contribute() {
     let srv = TestServer::start(dir.path());
     let cfg = |i: usize| dir.path().join(format!("contributor{i}.json"));
     let mut create = Command::new(BIN)
+        .env("PANORAMIX_INSECURE_PLAINTEXT_KEYS", "1")
         .args([
             "wizard",
             "create",
@@ -53,6 +54,7 @@ fn wizard_create_join_and_contribute() {
     // a joiner who does not accept the terms is refused, with exit code 2
     let (code, _, err) = run_cli(
         &[
+            "--insecure-plaintext-keys",
             "wizard",
             "join",
             "--yes",
@@ -72,6 +74,7 @@ fn wizard_create_join_and_contribute() {
         .enumerate()
         .map(|(i, inv)| {
             Command::new(BIN)
+                .env("PANORAMIX_INSECURE_PLAINTEXT_KEYS", "1")
                 .args([
                     "wizard",
                     "join",
@@ -122,6 +125,7 @@ fn wizard_create_join_and_contribute() {
     let agents: Vec<_> = (0..3)
         .map(|i| {
             Command::new(BIN)
+                .env("PANORAMIX_INSECURE_PLAINTEXT_KEYS", "1")
                 .args(["contribute", "--cycles", "1", "--poll-ms", "50", "--config"])
                 .arg(cfg(i))
                 .stdout(Stdio::null())
@@ -171,6 +175,7 @@ fn wizard_create_join_and_contribute() {
     // a new administrator joins the running mix-net: the owners reconfigure it
     let (code, out, _) = run_cli(
         &[
+            "--insecure-plaintext-keys",
             "status",
             "--json",
             "--url",
@@ -187,6 +192,7 @@ fn wizard_create_join_and_contribute() {
         .to_owned();
     let spawn = |args: Vec<String>| {
         Command::new(BIN)
+            .env("PANORAMIX_INSECURE_PLAINTEXT_KEYS", "1")
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -301,6 +307,7 @@ fn wizard_join_interactively_through_a_pty() {
     let srv = TestServer::start(dir.path());
     let cfg = |i: usize| dir.path().join(format!("pty{i}.json"));
     let mut create = Command::new(BIN)
+        .env("PANORAMIX_INSECURE_PLAINTEXT_KEYS", "1")
         .args([
             "wizard",
             "create",
@@ -334,7 +341,7 @@ fn wizard_join_interactively_through_a_pty() {
         }
     };
     let cmd = format!(
-        "{BIN} wizard join --url {} --invitation {invitation} --config {}",
+        "{BIN} --insecure-plaintext-keys wizard join --url {} --invitation {invitation} --config {}",
         srv.url,
         cfg(1).display()
     );

@@ -16,6 +16,10 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Store new secret keys in plaintext files instead of encrypting them under
+    /// PANORAMIX_PASSPHRASE (tests and demos only).
+    #[arg(long, global = true, env = "PANORAMIX_INSECURE_PLAINTEXT_KEYS", value_parser = clap::builder::FalseyValueParser::new())]
+    insecure_plaintext_keys: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -58,6 +62,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    commands::keygen::set_insecure_plaintext(cli.insecure_plaintext_keys);
     let res = match cli.command {
         Command::Serve(a) => commands::serve::run(a),
         Command::ServerWizard(a) => commands::server_wizard::run(a),

@@ -2,7 +2,13 @@
 //! whose keys are `{value, title, description}`, saved after every step, mode 0600
 //! (it holds secret keys: keep it safe; losing it loses the contributor's place in
 //! its mix-nets). Precedence: flag > `PANORAMIX_*` environment > file > default.
+//!
+//! The secret keys in it (`KEY`, `MIX_KEY`, `TRUSTEE_KEY`) are sealed under
+//! `PANORAMIX_PASSPHRASE` (Argon2id + ChaCha20-Poly1305, see `keygen::seal`); the
+//! identity key may instead come from `PANORAMIX_KEY`. Plaintext only with
+//! `--insecure-plaintext-keys`. A file that its group or others can read is refused.
 
+use super::keygen::{check_private, seal, unseal};
 use anyhow::{Context, bail};
 use panoramix_client::Client;
 use panoramix_core::Keypair;
@@ -28,6 +34,7 @@ pub struct ContributorConfig {
 impl ContributorConfig {
     pub fn load(path: &Path) -> anyhow::Result<ContributorConfig> {
         let map = if path.exists() {
+            check_private(path)?;
             let s = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;
             match serde_json::from_str(&s)
@@ -80,17 +87,39 @@ impl ContributorConfig {
         Ok(())
     }
 
-    /// The identity key, created (and announced) if missing.
+    /// A stored secret, decrypted.
+    fn secret(&self, key: &str) -> anyhow::Result<Option<zeroize::Zeroizing<String>>> {
+        match self.get_str(key) {
+            Some(v) => Ok(Some(unseal(
+                &v,
+                &format!("{key} in {}", self.path.display()),
+            )?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Store a secret, sealed.
+    fn set_secret(&mut self, key: &str, secret: &str, title: &str) -> anyhow::Result<()> {
+        let stored = seal(secret)?;
+        self.set(key, json!(stored), title)
+    }
+
+    /// The identity key (from `PANORAMIX_KEY` if set), created (and announced) if missing.
     pub fn identity(&mut self) -> anyhow::Result<Keypair> {
-        if let Some(h) = self.get_str("KEY") {
+        if let Ok(h) = std::env::var("PANORAMIX_KEY") {
+            let h = zeroize::Zeroizing::new(h);
+            return Keypair::from_secret_hex(h.trim())
+                .map_err(|_| anyhow::anyhow!("PANORAMIX_KEY is not a secret key (64 hex)"));
+        }
+        if let Some(h) = self.secret("KEY")? {
             return Keypair::from_secret_hex(&h).map_err(|_| {
                 anyhow::anyhow!("KEY in {} is not a secret key", self.path.display())
             });
         }
         let kp = Keypair::generate(&mut rand_core::OsRng);
-        self.set(
+        self.set_secret(
             "KEY",
-            json!(kp.secret_hex().as_str()),
+            kp.secret_hex().as_str(),
             "the contributor's Ed25519 secret key",
         )?;
         eprintln!(
@@ -110,14 +139,14 @@ impl ContributorConfig {
         let mut rng = rand_core::OsRng;
         match backend {
             "SPHINXMIX" => {
-                let mix = match self.get_str("MIX_KEY") {
+                let mix = match self.secret("MIX_KEY")? {
                     Some(h) => panoramix_sphinx::MixKeyPair::from_secret_hex(&h)
                         .map_err(|e| anyhow::anyhow!("MIX_KEY: {e}"))?,
                     None => {
                         let m = panoramix_sphinx::MixKeyPair::generate(&mut rng);
-                        self.set(
+                        self.set_secret(
                             "MIX_KEY",
-                            json!(m.secret_hex().as_str()),
+                            m.secret_hex().as_str(),
                             "the Sphinx mix secret key",
                         )?;
                         m
@@ -126,14 +155,14 @@ impl ContributorConfig {
                 Ok(Secrets::new(Some(mix), None))
             }
             "ZEUS" => {
-                let t = match self.get_str("TRUSTEE_KEY") {
+                let t = match self.secret("TRUSTEE_KEY")? {
                     Some(h) => panoramix_zeus::TrusteeSecret::from_hex(&h)
                         .map_err(|e| anyhow::anyhow!("TRUSTEE_KEY: {e}"))?,
                     None => {
                         let t = panoramix_zeus::TrusteeSecret::generate(&mut rng);
-                        self.set(
+                        self.set_secret(
                             "TRUSTEE_KEY",
-                            json!(t.to_hex().as_str()),
+                            t.to_hex().as_str(),
                             "the Zeus trustee key share",
                         )?;
                         t
