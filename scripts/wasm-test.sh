@@ -6,6 +6,7 @@
 #      installed into a temporary project, with a live native controller and the
 #      native helper pmx-native (Rust agents, fixtures, checks);
 #   3. the README's first example, run unchanged, and the examples under tsc --strict.
+#   4. with WASM_BENCH=1, the benchmark of the package against the native crates.
 # Env: PANORAMIX_BIN (default: build the root `panoramix` binary), SKIP_BROWSER=1,
 #      WASM_TARGET_DIR (default wasm/target), ROOT_TARGET_DIR (default $CARGO_TARGET_DIR
 #      or target/).
@@ -109,6 +110,12 @@ fi
 
 step "node:test suite against a live controller"
 (cd "$TMP/app" && node --test --test-reporter=spec ./*.test.mjs) || fail=1
+
+if [ "${WASM_BENCH:-0}" = 1 ]; then
+  step "benchmark: the package vs the native crates (CPU time, single-threaded)"
+  PMX_PACKAGE="$TMP/app/node_modules/@panoramix/mixnet/dist/index.js" \
+    node "$NPM_DIR/bench/bench.mjs" 64 1000 || fail=1
+fi
 
 step "done"
 if [ "$fail" != 0 ]; then echo "wasm-test: FAILED" >&2; exit 1; fi
