@@ -106,6 +106,17 @@ if [ "${SKIP_BROWSER:-0}" != 1 ] && [ -x /usr/bin/chromium ]; then
       "$NPM_DIR/test/browser/index.html" "$TMP/app/esb-out/"
     node "$NPM_DIR/test/browser/run-browser.mjs" "$TMP/app/esb-out" || fail=1
   fi
+  if [ -f "$NPM_DIR/node_modules/vite/bin/vite.js" ]; then
+    step "Vite production build (bare imports, page + worker), strict CSP, headless Chromium"
+    mkdir -p "$TMP/app/vite"
+    for f in main.js worker.js; do
+      sed 's#./node_modules/@panoramix/mixnet/dist/index.js#@panoramix/mixnet#' \
+        "$NPM_DIR/test/browser/$f" > "$TMP/app/vite/$f"
+    done
+    cp "$NPM_DIR/test/browser/index.html" "$NPM_DIR/test/browser/vite.config.mjs" "$TMP/app/vite/"
+    (cd "$TMP/app/vite" && node "$NPM_DIR/node_modules/vite/bin/vite.js" build --config vite.config.mjs) || fail=1
+    node "$NPM_DIR/test/browser/run-browser.mjs" "$TMP/app/vite/dist" || fail=1
+  fi
 fi
 
 step "node:test suite against a live controller"
