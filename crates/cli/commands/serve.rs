@@ -4,7 +4,9 @@ use super::keygen::load_or_create;
 use super::server_wizard::ServerConfig;
 use anyhow::Context;
 use panoramix_controller::{Config, Controller};
-use panoramix_server::{NativeHost, RateLimits, open_state_limited, serve};
+use panoramix_server::{
+    NativeHost, RateLimits, open_state_limited, serve, serve_tls, tls_server_config,
+};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -60,6 +62,12 @@ pub struct Args {
     /// Burst of signed requests to one endpoint.
     #[arg(long)]
     rate_burst_per_endpoint: Option<f64>,
+    /// Terminate TLS: the certificate chain (PEM). Needs --tls-key.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// Terminate TLS: the certificate's private key (PEM). Needs --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
@@ -127,19 +135,22 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    let tls = match (&a.tls_cert, &a.tls_key) {
+        (Some(c), Some(k)) => Some(tls_server_config(c, k).context("loading the TLS certificate")?),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let ready = move |addr: SocketAddr| {
+        tracing::info!(controller_id = %id, db = %db.display(), "listening on {scheme}://{addr}");
+        println!("panoramix: listening on {scheme}://{addr}");
+        println!("panoramix: controller id {id}");
+        let _ = std::io::stdout().flush();
+    };
     rt.block_on(async move {
-        serve(
-            state,
-            listen,
-            |addr| {
-                tracing::info!(controller_id = %id, db = %db.display(), "listening on http://{addr}");
-                println!("panoramix: listening on http://{addr}");
-                println!("panoramix: controller id {id}");
-                let _ = std::io::stdout().flush();
-            },
-            shutdown_signal(),
-        )
-        .await
+        match tls {
+            Some(tls) => serve_tls(state, listen, tls, ready, shutdown_signal()).await,
+            None => serve(state, listen, ready, shutdown_signal()).await,
+        }
     })?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)

@@ -102,11 +102,28 @@ pub fn nonce() -> String {
 
 impl Client {
     /// Connect to the controller at `base` (e.g. `http://127.0.0.1:8000`) as `key`.
+    ///
+    /// An `https://` controller's certificate is verified against the Web PKI
+    /// roots, plus the CA certificates of `PANORAMIX_CA_FILE` (PEM) if set.
     pub fn connect(base: &str, key: Keypair) -> Result<Client, ClientError> {
-        let agent = ureq::AgentBuilder::new()
-            .timeout_connect(Duration::from_secs(5))
-            .timeout(Duration::from_secs(60))
-            .build();
+        let agent = match std::env::var_os("PANORAMIX_CA_FILE") {
+            Some(p) => agent_trusting(std::path::Path::new(&p))?,
+            None => agent(),
+        };
+        Self::connect_with(base, key, agent)
+    }
+
+    /// Like [`Client::connect`], also trusting the CA certificates (PEM) in
+    /// `ca_file`: for a self-signed controller.
+    pub fn connect_trusting(
+        base: &str,
+        key: Keypair,
+        ca_file: &std::path::Path,
+    ) -> Result<Client, ClientError> {
+        Self::connect_with(base, key, agent_trusting(ca_file)?)
+    }
+
+    fn connect_with(base: &str, key: Keypair, agent: ureq::Agent) -> Result<Client, ClientError> {
         let mut c = Client {
             base: base.trim_end_matches('/').to_owned(),
             agent,
@@ -573,10 +590,57 @@ pub fn audit_log(agent: &ureq::Agent, base: &str) -> Result<(Vec<Record>, Json),
     }
 }
 
-/// A plain agent for unsigned reads.
-pub fn agent() -> ureq::Agent {
+fn builder() -> ureq::AgentBuilder {
     ureq::AgentBuilder::new()
         .timeout_connect(Duration::from_secs(5))
         .timeout(Duration::from_secs(60))
-        .build()
+}
+
+/// A plain agent for unsigned reads. `https://` certificates are verified against
+/// the Web PKI roots (plus `PANORAMIX_CA_FILE`, if set and readable).
+pub fn agent() -> ureq::Agent {
+    if let Some(p) = std::env::var_os("PANORAMIX_CA_FILE")
+        && let Ok(a) = agent_trusting(std::path::Path::new(&p))
+    {
+        return a;
+    }
+    builder().build()
+}
+
+/// An agent that also trusts the CA certificates (PEM) in `ca_file`.
+pub fn agent_trusting(ca_file: &std::path::Path) -> Result<ureq::Agent, ClientError> {
+    Ok(builder().tls_config(tls_config(Some(ca_file))?).build())
+}
+
+/// The rustls client configuration: Web PKI roots, plus the CA certificates in
+/// `ca_file` if given.
+pub fn tls_config(
+    ca_file: Option<&std::path::Path>,
+) -> Result<std::sync::Arc<rustls::ClientConfig>, ClientError> {
+    use rustls_pki_types::pem::PemObject;
+    let bad = |e: String| ClientError::Transport(format!("CA file: {e}"));
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = ca_file {
+        let mut n = 0;
+        for cert in rustls_pki_types::CertificateDer::pem_file_iter(path)
+            .map_err(|e| bad(format!("{}: {e}", path.display())))?
+        {
+            let cert = cert.map_err(|e| bad(format!("{}: {e}", path.display())))?;
+            roots
+                .add(cert)
+                .map_err(|e| bad(format!("{}: {e}", path.display())))?;
+            n += 1;
+        }
+        if n == 0 {
+            return Err(bad(format!("{} holds no certificate", path.display())));
+        }
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(std::sync::Arc::new(cfg))
 }

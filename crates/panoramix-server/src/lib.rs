@@ -275,3 +275,66 @@ pub async fn serve(
     );
     Ok(())
 }
+
+/// The rustls server configuration for a PEM certificate chain and private key.
+pub fn tls_server_config(
+    cert_pem: &std::path::Path,
+    key_pem: &std::path::Path,
+) -> Result<Arc<rustls::ServerConfig>, ServeError> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let bad = |what: &std::path::Path, e: String| {
+        ServeError::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{}: {e}", what.display()),
+        ))
+    };
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert_pem)
+        .map_err(|e| bad(cert_pem, e.to_string()))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| bad(cert_pem, e.to_string()))?;
+    if certs.is_empty() {
+        return Err(bad(cert_pem, "no certificate".into()));
+    }
+    let key = PrivateKeyDer::from_pem_file(key_pem).map_err(|e| bad(key_pem, e.to_string()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad(cert_pem, e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| bad(key_pem, e.to_string()))?;
+    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(cfg))
+}
+
+/// Like [`serve`], terminating TLS itself with this rustls configuration.
+pub async fn serve_tls(
+    state: Arc<AppState>,
+    addr: SocketAddr,
+    tls: Arc<rustls::ServerConfig>,
+    ready: impl FnOnce(SocketAddr),
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let listener = std::net::TcpListener::bind(addr)?;
+    listener.set_nonblocking(true)?;
+    ready(listener.local_addr()?);
+    let handle = axum_server::Handle::new();
+    let h2 = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        h2.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+    });
+    let config = axum_server::tls_rustls::RustlsConfig::from_config(tls);
+    axum_server::from_tcp_rustls(listener, config)
+        .handle(handle)
+        .serve(router(state.clone()).into_make_service())
+        .await?;
+    let (requests, commits) = state.db.write_stats();
+    tracing::info!(
+        requests,
+        commits,
+        "store: {requests} write requests in {commits} commits"
+    );
+    Ok(())
+}
