@@ -14,7 +14,7 @@
 mod common;
 
 use common::*;
-use panoramix_client::{Action, Client};
+use panoramix_client::Client;
 use serde_json::{Map, Value as Json, json};
 
 /// One attack: who tries it, the raw request, and the answer it must get.
@@ -30,26 +30,6 @@ struct Attack {
 
 fn leak(c: Client) -> &'static Client {
     Box::leak(Box::new(c))
-}
-
-/// The signed body that applies `action` under `consensus`, signed by `c`.
-fn applied(c: &Client, a: &Action, consensus: &str) -> Vec<u8> {
-    c.envelope(
-        a.data.clone(),
-        a.info.clone(),
-        Some(json!({"consensus_id": consensus, "consensus_type": "structural"})),
-    )
-    .unwrap()
-    .to_string()
-    .into_bytes()
-}
-
-fn message(c: &Client, data: Json) -> Vec<u8> {
-    let info = c.info("message", "create", Map::new());
-    c.envelope(data, info, None)
-        .unwrap()
-        .to_string()
-        .into_bytes()
 }
 
 fn contribution(c: &Client, neg: &str, text: &str) -> Vec<u8> {
@@ -199,7 +179,7 @@ fn attacks_are_refused_and_change_nothing() {
         .unwrap();
     let _ = own_closed;
 
-    let msg = |who: &Client, data: Json| message(who, data);
+    let msg = |who: &Client, data: Json| message_body(who, data);
     let attacks = vec![
         // -------- replaying client
         Attack {
@@ -473,7 +453,7 @@ fn one_key_flooding_is_rate_limited() {
             .post_message("e", "INBOX", "s", "r", &format!("m{i}"), None)
             .unwrap();
     }
-    let body = message(
+    let body = message_body(
         &flooder,
         json!({"endpoint_id": "e", "box": "INBOX", "sender": "s", "recipient": "r", "text": "one more"}),
     );
@@ -504,7 +484,7 @@ fn one_endpoint_flooded_by_many_keys_is_rate_limited() {
             .unwrap();
     }
     let c = srv.client();
-    let body = message(
+    let body = message_body(
         &c,
         json!({"endpoint_id": "e", "box": "INBOX", "sender": "s", "recipient": "r", "text": "one more"}),
     );
@@ -518,12 +498,12 @@ fn oversized_message_and_body_are_refused() {
     let (srv, _p1) =
         server_with_endpoint(dir.path(), &["--max-message", "100", "--max-body", "4096"]);
     let c = srv.client();
-    let body = message(
+    let body = message_body(
         &c,
         json!({"endpoint_id": "e", "box": "INBOX", "sender": "s", "recipient": "r", "text": "x".repeat(101)}),
     );
     assert_refused(&srv, &c, &body, 413, "too_large");
-    let body = message(
+    let body = message_body(
         &c,
         json!({"endpoint_id": "e", "box": "INBOX", "sender": "s", "recipient": "r", "text": "x".repeat(5000)}),
     );

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use panoramix_client::{Action, Client};
+use panoramix_client::Client;
 use serde_json::{Map, Value as Json, json};
 
 struct Case {
@@ -31,26 +31,6 @@ fn case(
         path: path.into(),
         body,
     }
-}
-
-/// The signed body that applies `action` under `consensus`.
-fn applied(c: &Client, a: &Action, consensus: &str) -> Vec<u8> {
-    c.envelope(
-        a.data.clone(),
-        a.info.clone(),
-        Some(json!({"consensus_id": consensus, "consensus_type": "structural"})),
-    )
-    .unwrap()
-    .to_string()
-    .into_bytes()
-}
-
-fn message_body(c: &Client, data: Json) -> Vec<u8> {
-    let info = c.info("message", "create", Map::new());
-    c.envelope(data, info, None)
-        .unwrap()
-        .to_string()
-        .into_bytes()
 }
 
 #[test]

@@ -366,3 +366,24 @@ pub fn run_cli(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
     )
 }
 pub mod mixnet;
+
+/// The signed body that applies `action` under `consensus`, signed by `c`.
+pub fn applied(c: &Client, a: &Action, consensus: &str) -> Vec<u8> {
+    c.envelope(
+        a.data.clone(),
+        a.info.clone(),
+        Some(serde_json::json!({"consensus_id": consensus, "consensus_type": "structural"})),
+    )
+    .expect("envelope")
+    .to_string()
+    .into_bytes()
+}
+
+/// A signed message post with fresh info.
+pub fn message_body(c: &Client, data: serde_json::Value) -> Vec<u8> {
+    let info = c.info("message", "create", serde_json::Map::new());
+    c.envelope(data, info, None)
+        .expect("envelope")
+        .to_string()
+        .into_bytes()
+}
