@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, existsSync, rmSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, existsSync, rmSync, readFileSync, statSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
@@ -196,6 +196,8 @@ test('election: a dozen voters; two trustee pages and one native `panoramix cont
   for (const t of [...trustees, t3]) await t.waitForSelector('body[data-joined="1"]', { timeout: 60000 });
   const [cfg] = await Promise.all([t3.waitForEvent('download'), t3.click('#save-config')]);
   await cfg.saveAs(keyPath);
+  // a key file must be private: `panoramix contribute` refuses one that others can read
+  chmodSync(keyPath, 0o600);
   native = spawn(findBinary(), ['contribute', '--config', keyPath, '--url', ctl.url, '--poll-ms', '100'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
