@@ -177,14 +177,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
             let mixnet = cfg.get_str("MIXNET").context("no MIXNET configured")?;
             let current = setup::current(&client, &mixnet)?;
             let peer = client.peer(&current)?;
-            let mut owners: Vec<String> = peer["owners"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|o| o["owner_key_id"].as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let mut owners: Vec<String> = panoramix_client::owners_of(&peer);
             owners.retain(|o| !remove.contains(o));
             for a in add {
                 client

@@ -596,6 +596,19 @@ fn builder() -> ureq::AgentBuilder {
         .timeout(Duration::from_secs(60))
 }
 
+/// The owner key ids of a peer as the API returns it (`owners: [{owner_key_id}]`),
+/// in their agreed order.
+pub fn owners_of(peer: &Json) -> Vec<String> {
+    peer["owners"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|o| o["owner_key_id"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// A plain agent for unsigned reads. `https://` certificates are verified against
 /// the Web PKI roots (plus `PANORAMIX_CA_FILE`, if set and readable).
 pub fn agent() -> ureq::Agent {

@@ -212,14 +212,7 @@ impl Agent {
 
     fn ctx(&self) -> Result<Ctx, AgentError> {
         let joint = self.client.peer(&self.state.mixnet)?;
-        let owners: Vec<String> = joint["owners"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|o| o["owner_key_id"].as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let owners: Vec<String> = panoramix_client::owners_of(&joint);
         let spec: MixnetSpec =
             serde_json::from_value(joint["crypto_params"].clone()).map_err(|e| {
                 AgentError::State(format!(

@@ -323,14 +323,7 @@ pub fn propose_successor(
     new_name: &str,
 ) -> Result<String, SetupError> {
     let old = client.peer(old_joint)?;
-    let old_owners: Vec<String> = old["owners"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|o| o["owner_key_id"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    let old_owners: Vec<String> = panoramix_client::owners_of(&old);
     if old_owners.first() != Some(&client.id()) {
         return Err(SetupError::Refused(
             "the first owner proposes reconfigurations".into(),
