@@ -13,8 +13,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 start=$(date +%s)
-step() { printf '\n=== %s (%s, +%ss)\n' "$1" "$(date +%H:%M:%S)" "$(( $(date +%s) - start ))"; }
-export CARGO_TERM_COLOR=never WRANGLER_SEND_METRICS=false
+disk() { df -Pk "$root" | awk 'NR==2 {printf "%.1f GiB free", $4/1048576}'; }
+step() { printf '\n=== %s (%s, +%ss, %s)\n' "$1" "$(date +%H:%M:%S)" "$(( $(date +%s) - start ))" "$(disk)"; }
+# one-shot builds: incremental caches only cost disk here
+export CARGO_TERM_COLOR=never WRANGLER_SEND_METRICS=false CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
+free_kib=$(df -Pk "$root" | awk 'NR==2 {print $4}')
+if [ "$free_kib" -lt $((12 * 1048576)) ]; then
+  echo "warning: only $(disk) on $(df -P "$root" | awk 'NR==2 {print $6}'); the whole run needs about 12 GiB" >&2
+fi
 
 step "toolchain"
 shared=$(cd "$root/.." && pwd)/shared
@@ -49,6 +55,7 @@ FUZZ_SECS=${FUZZ_SECS:-10} bash scripts/fuzz-smoke.sh
 
 if [ "${PANORAMIX_TEST_ONLY:-all}" = native ]; then
   step "native checks passed"
+  du -sh target fuzz/target 2>/dev/null || true
   exit 0
 fi
 
@@ -68,3 +75,4 @@ if [ -f scripts/web-demo-test.sh ]; then
 fi
 
 step "all passed"
+du -sh target wasm/target worker/target fuzz/target 2>/dev/null || true
