@@ -2,7 +2,7 @@
 # The controller on a Worker: build worker/ (pinned tools, bundle size check), lint it,
 # then run the end-to-end suites against it under workerd (`wrangler dev --local` on
 # loopback ports, started and stopped by the tests): the seed scenario, the bad-input
-# table, the end-to-end mix-net runs, kill -9 during posts (acknowledged posts survive a
+# table, the adversarial suite (rate limits included), the end-to-end mix-net runs, kill -9 during posts (acknowledged posts survive a
 # restart on the same Durable Object state), and the concurrency tests. Set PANORAMIX_TEST_QUICK=1 to skip the benchmark
 # smoke run (native and Worker side by side, 1 s each).
 set -euo pipefail
@@ -19,7 +19,8 @@ step "worker: format and lints"
 
 step "worker: end-to-end suites under workerd"
 PANORAMIX_TEST_TARGET=worker cargo test --locked \
-  --test scenario --test bad_inputs --test mixnet --test crash --test worker_concurrency
+  --test scenario --test bad_inputs --test adversarial --test mixnet --test crash \
+  --test worker_concurrency
 
 if [ "${PANORAMIX_TEST_QUICK:-0}" != 1 ]; then
   step "worker: benchmark smoke run (native and Worker)"

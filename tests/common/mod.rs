@@ -40,6 +40,24 @@ pub fn skip_on_worker(what: &str) -> bool {
     target_is_worker()
 }
 
+/// The Worker bindings equivalent to native `serve` flags, when every flag has one
+/// (the rate limits); `None` when a flag is native-only.
+fn worker_vars(flags: &[&str]) -> Option<Vec<String>> {
+    let mut vars = Vec::new();
+    let mut it = flags.iter();
+    while let Some(flag) = it.next() {
+        let name = match *flag {
+            "--rate-per-key" => "PANORAMIX_RATE_PER_KEY",
+            "--rate-burst-per-key" => "PANORAMIX_RATE_BURST_PER_KEY",
+            "--rate-per-endpoint" => "PANORAMIX_RATE_PER_ENDPOINT",
+            "--rate-burst-per-endpoint" => "PANORAMIX_RATE_BURST_PER_ENDPOINT",
+            _ => return None,
+        };
+        vars.push(format!("{name}:{}", it.next()?));
+    }
+    Some(vars)
+}
+
 impl TestServer {
     /// Start a server on a fresh database in `dir`.
     pub fn start(dir: &Path) -> TestServer {
@@ -53,8 +71,8 @@ impl TestServer {
     /// server, which is then started instead (and the test says so on stderr).
     pub fn start_with(db: &Path, extra: &[&str]) -> TestServer {
         if target_is_worker() {
-            if extra.is_empty() {
-                return Self::start_worker(db);
+            if let Some(vars) = worker_vars(extra) {
+                return Self::start_worker_with(db, &vars);
             }
             eprintln!(
                 "PANORAMIX_TEST_TARGET=worker: flags {extra:?} are native-only; this test runs against the native server"
@@ -156,6 +174,11 @@ impl TestServer {
     /// `<db>.controller-key` (created if missing, like the native server's), so that
     /// a restart on the same `db` is the same controller with the same data.
     pub fn start_worker(db: &Path) -> TestServer {
+        Self::start_worker_with(db, &[])
+    }
+
+    /// [`Self::start_worker`] with extra `NAME:value` bindings.
+    pub fn start_worker_with(db: &Path, vars: &[String]) -> TestServer {
         let dir = worker_dir();
         let wrangler = dir.join("node_modules/.bin/wrangler");
         assert!(
@@ -194,6 +217,7 @@ impl TestServer {
             .arg("--var")
             .arg(format!("PANORAMIX_CONTROLLER_KEY:{key}"))
             .args(["--var", "PANORAMIX_TEST_DUMP:1"])
+            .args(vars.iter().flat_map(|v| ["--var", v.as_str()]))
             .env("WRANGLER_SEND_METRICS", "false")
             .env("CI", "1")
             .stdin(Stdio::null())

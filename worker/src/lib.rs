@@ -22,13 +22,23 @@ pub const DO_BINDING: &str = "CONTROLLER";
 /// The name of the one object that holds the controller's database.
 pub const DO_NAME: &str = "controller";
 
-/// A JSON response with the headers the native server sends.
-pub(crate) fn json_response(status: u16, body: &serde_json::Value) -> Result<Response> {
-    Ok(ResponseBuilder::new()
+fn json_builder(status: u16) -> Result<ResponseBuilder> {
+    ResponseBuilder::new()
         .with_status(status)
         .with_header("content-type", "application/json")?
-        .with_header("access-control-allow-origin", "*")?
-        .fixed(body.to_string().into_bytes()))
+        .with_header("access-control-allow-origin", "*")
+}
+
+/// A JSON response with the headers the native server sends.
+pub(crate) fn json_response(status: u16, body: &serde_json::Value) -> Result<Response> {
+    Ok(json_builder(status)?.fixed(body.to_string().into_bytes()))
+}
+
+/// A 429 with the seconds to wait in `Retry-After`.
+pub(crate) fn rate_limited_response(e: &ApiError, retry_after: u32) -> Result<Response> {
+    Ok(json_builder(e.status())?
+        .with_header("retry-after", &retry_after.to_string())?
+        .fixed(e.body().to_string().into_bytes()))
 }
 
 fn error_response(e: &ApiError) -> Result<Response> {

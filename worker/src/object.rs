@@ -10,9 +10,11 @@ use crate::host::{RandomHealth, WorkerHost};
 use crate::store::{DoStore, SyncStorage};
 use crate::{config, json_response};
 use futures_util::StreamExt;
+use panoramix_controller::Host;
+use panoramix_controller::ratelimit::RateLimiter;
 use panoramix_controller::store::{SCHEMA, Store, StoreError};
 use panoramix_controller::{ApiError, ApiRequest, Controller};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use worker::{
@@ -28,6 +30,9 @@ struct Ready {
     storage: SyncStorage,
     sql: SqlStorage,
     dump: bool,
+    /// Token buckets of this object's isolate: a Worker isolate may be evicted, which
+    /// refills them, so these limits stop floods, not a patient client.
+    limiter: RefCell<RateLimiter>,
 }
 
 /// The controller's Durable Object (SQLite-backed: `new_sqlite_classes`).
@@ -85,6 +90,14 @@ impl ControllerObject {
                 return json_response(e.status(), &e.body());
             }
         };
+        if method != "GET" {
+            let now = r.controller.host.now();
+            let limited = r.limiter.borrow_mut().check(&body, now);
+            if let Err(l) = limited {
+                let e = ApiError::RateLimited(l.message());
+                return crate::rate_limited_response(&e, l.retry_after());
+            }
+        }
         let api = ApiRequest {
             method,
             path,
@@ -108,7 +121,7 @@ impl ControllerObject {
 impl DurableObject for ControllerObject {
     fn new(state: State, env: Env) -> Self {
         let ready = (|| {
-            let (key, cfg, dump) = config::load(&env)?;
+            let settings = config::load(&env)?;
             let storage = state
                 .as_raw()
                 .storage()
@@ -120,11 +133,12 @@ impl DurableObject for ControllerObject {
                 random: random.clone(),
             };
             Ok::<_, String>(Ready {
-                controller: Controller::new(key, cfg, host),
+                controller: Controller::new(settings.key, settings.config, host),
                 random,
                 storage,
                 sql,
-                dump,
+                dump: settings.dump,
+                limiter: RefCell::new(RateLimiter::new(settings.rates)),
             })
         })();
         ControllerObject {

@@ -18,6 +18,7 @@
 pub mod audit;
 pub mod authz;
 pub mod error;
+pub mod ratelimit;
 mod handlers;
 pub use handlers::verify_head;
 pub mod store;
