@@ -2,9 +2,10 @@
 # The controller on a Worker: build worker/ (pinned tools, bundle size check), lint it,
 # then run the end-to-end suites against it under workerd (`wrangler dev --local` on
 # loopback ports, started and stopped by the tests): the seed scenario, the bad-input
-# table, the adversarial suite (rate limits included), the end-to-end mix-net runs, kill -9 during posts (acknowledged posts survive a
-# restart on the same Durable Object state), and the concurrency tests. Set PANORAMIX_TEST_QUICK=1 to skip the benchmark
-# smoke run (native and Worker side by side, 1 s each).
+# table, the adversarial suite (rate limits included), the end-to-end mix-net runs,
+# kill -9 during posts (acknowledged posts survive a restart on the same Durable
+# Object state), and the concurrency tests. Set PANORAMIX_TEST_QUICK=1 to skip the
+# benchmark smoke run (native and Worker side by side, 1 s each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export WRANGLER_SEND_METRICS=false
