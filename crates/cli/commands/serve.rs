@@ -5,7 +5,8 @@ use super::server_wizard::ServerConfig;
 use anyhow::Context;
 use panoramix_controller::{Config, Controller};
 use panoramix_server::{
-    NativeHost, RateLimits, open_state_limited, serve, serve_tls, tls_server_config,
+    MetricsMode, NativeHost, RateLimits, bind_metrics, open_state_with, serve, serve_tls,
+    tls_server_config,
 };
 use std::io::Write;
 use std::net::SocketAddr;
@@ -62,6 +63,13 @@ pub struct Args {
     /// Burst of signed requests to one endpoint.
     #[arg(long)]
     rate_burst_per_endpoint: Option<f64>,
+    /// Serve `GET /metrics` (and `/healthz`) on this address (plain HTTP) instead of
+    /// on the API listener.
+    #[arg(long, conflicts_with = "no_metrics")]
+    metrics_listen: Option<SocketAddr>,
+    /// Do not serve `GET /metrics` at all (`/healthz` stays).
+    #[arg(long)]
+    no_metrics: bool,
     /// Terminate TLS: the certificate chain (PEM). Needs --tls-key.
     #[arg(long, requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -130,8 +138,20 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     }
     let controller = Controller::new(key, config, NativeHost);
     let id = controller.id();
-    let state = open_state_limited(controller, &db, a.sync_full, a.static_dir, limits)
-        .with_context(|| format!("opening database {}", db.display()))?;
+    let metrics_mode = match (a.no_metrics, a.metrics_listen) {
+        (true, _) => MetricsMode::Off,
+        (false, Some(_)) => MetricsMode::Separate,
+        (false, None) => MetricsMode::Main,
+    };
+    let state = open_state_with(
+        controller,
+        &db,
+        a.sync_full,
+        a.static_dir,
+        limits,
+        metrics_mode,
+    )
+    .with_context(|| format!("opening database {}", db.display()))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -147,6 +167,11 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         let _ = std::io::stdout().flush();
     };
     rt.block_on(async move {
+        if let Some(addr) = a.metrics_listen {
+            let (bound, _task) = bind_metrics(state.clone(), addr).await?;
+            tracing::info!("metrics on http://{bound}/metrics");
+            println!("panoramix: metrics on http://{bound}/metrics");
+        }
         match tls {
             Some(tls) => serve_tls(state, listen, tls, ready, shutdown_signal()).await,
             None => serve(state, listen, ready, shutdown_signal()).await,

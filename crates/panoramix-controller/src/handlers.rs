@@ -5,12 +5,13 @@ use crate::authz::{check_peer_action, controllers};
 use crate::error::ApiError;
 use crate::store::{SqlValue, Store, Tx};
 use crate::util::*;
-use crate::{ApiRequest, Controller, Host};
+use crate::{ApiRequest, Controller, Event, Host};
 use panoramix_core::canonical::Value;
 use panoramix_core::envelope::{self, Verified};
 use panoramix_core::identity::{self, Domain, PublicKey};
 use panoramix_core::model::{self, ENDPOINT_TYPES, EndpointStatus, MsgBox};
 use panoramix_core::negotiation::{self, Latest, Text};
+use panoramix_core::time::Micros;
 use serde_json::{Value as Json, json};
 
 type Res = Result<(u16, Json), ApiError>;
@@ -19,6 +20,7 @@ pub(crate) fn dispatch<H: Host, S: Store>(
     c: &Controller<H>,
     store: &mut S,
     req: &ApiRequest,
+    events: &mut Vec<Event>,
 ) -> Res {
     let rest = req
         .path
@@ -81,10 +83,13 @@ pub(crate) fn dispatch<H: Host, S: Store>(
         }
         ("PATCH", ["endpoints", id]) => {
             let v = signed(c, req, "endpoint", "partial_update")?;
-            store.write(|tx| {
+            let (res, event) = store.write(|tx| {
                 record_nonce(c, tx, &v)?;
                 update_endpoint(c, tx, &v, id)
-            })
+            })?;
+            // reported only once the store has committed the change
+            events.push(event);
+            Ok(res)
         }
         ("GET", ["messages"]) => store.read(|tx| list_messages(c, tx, &q)),
         ("POST", ["messages"]) => {
@@ -1144,7 +1149,7 @@ fn update_endpoint<H: Host>(
     tx: &mut dyn Tx,
     v: &Verified,
     path_id: &str,
-) -> Res {
+) -> Result<((u16, Json), Event), ApiError> {
     let d = &v.data;
     let id = opt_str(d, "endpoint_id")?.unwrap_or(path_id);
     if id != path_id || opt_str(&v.info, "id")? != Some(path_id) {
@@ -1228,6 +1233,33 @@ fn update_endpoint<H: Host>(
             &[set.as_str().into(), proof.into(), applied.id.as_str().into(), path_id.into()],
         )?;
     }
+    // what the host may count: the cycle's length, from the close in the log
+    let endpoint_type = tx
+        .query(
+            "SELECT endpoint_type FROM endpoints WHERE endpoint_id = ?1",
+            &[path_id.into()],
+        )?
+        .first()
+        .map(|r| col_str(r, 0))
+        .unwrap_or_default();
+    let event = if next == EndpointStatus::Closed {
+        Event::EndpointClosed {
+            endpoint_type,
+            accepted: hashes.len() as u64,
+        }
+    } else {
+        let closed_at = tx
+            .query(
+                "SELECT timestamp FROM endpoint_logs WHERE endpoint_id = ?1 AND status = 'CLOSED' ORDER BY seq DESC LIMIT 1",
+                &[path_id.into()],
+            )?
+            .first()
+            .and_then(|r| Micros::parse_iso(&col_str(r, 0)));
+        Event::EndpointProcessed {
+            endpoint_type,
+            cycle_micros: closed_at.map(|t| (now.0 - t.0).max(0)),
+        }
+    };
     log_endpoint(tx, path_id, &applied.id, &now.iso(), next)?;
     audit::append(
         tx,
@@ -1241,7 +1273,7 @@ fn update_endpoint<H: Host>(
             ("set_hash", Value::str(set.as_str())),
         ]),
     )?;
-    get_endpoint(tx, path_id)
+    Ok((get_endpoint(tx, path_id)?, event))
 }
 
 // ---------------------------------------------------------------- messages

@@ -135,15 +135,62 @@ impl<H: Host> Controller<H> {
         store: &mut S,
         req: &ApiRequest,
     ) -> (ApiResponse, Option<ApiError>) {
-        match handlers::dispatch(self, store, req) {
-            Ok((status, body)) => (ApiResponse { status, body }, None),
-            Err(e) => (
-                ApiResponse {
+        let o = self.handle_outcome(store, req);
+        (o.response, o.error)
+    }
+
+    /// Like [`Controller::handle_logged`], also returning what the request did
+    /// ([`Event`]s, for a host's metrics). Events are only reported for committed
+    /// changes: a rejected request has none.
+    pub fn handle_outcome<S: Store>(&self, store: &mut S, req: &ApiRequest) -> Outcome {
+        let mut events = Vec::new();
+        match handlers::dispatch(self, store, req, &mut events) {
+            Ok((status, body)) => Outcome {
+                response: ApiResponse { status, body },
+                error: None,
+                events,
+            },
+            Err(e) => Outcome {
+                response: ApiResponse {
                     status: e.status(),
                     body: e.body(),
                 },
-                Some(e),
-            ),
+                error: Some(e),
+                events: Vec::new(),
+            },
         }
     }
+}
+
+/// A state change a successful request made that a host may want to count. Plain
+/// data (no identifiers of peers or message contents): the controller itself does
+/// no I/O and keeps no counters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// An endpoint's INBOX was closed (OPEN → CLOSED).
+    EndpointClosed {
+        /// The endpoint's type (one of `model::ENDPOINT_TYPES`).
+        endpoint_type: String,
+        /// Messages taken into ACCEPTED.
+        accepted: u64,
+    },
+    /// An endpoint was marked processed (CLOSED → PROCESSED): one cycle ended.
+    EndpointProcessed {
+        /// The endpoint's type (one of `model::ENDPOINT_TYPES`).
+        endpoint_type: String,
+        /// Controller time from the close to this process, microseconds (`None`
+        /// if the close could not be found in the endpoint's log).
+        cycle_micros: Option<i64>,
+    },
+}
+
+/// Everything [`Controller::handle_outcome`] returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The answer to send.
+    pub response: ApiResponse,
+    /// The error behind a non-2xx answer, for logging (internal details included).
+    pub error: Option<ApiError>,
+    /// What the request changed, if it succeeded.
+    pub events: Vec<Event>,
 }

@@ -7,6 +7,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod limits;
+pub mod metrics;
 pub mod sqlite;
 
 pub use limits::RateLimits;
@@ -16,6 +17,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, Request, Response, StatusCode, header};
 use futures_util::StreamExt;
+use panoramix_controller::store::{Store, StoreError};
 use panoramix_controller::{ApiError, ApiRequest, Controller, Host};
 use panoramix_core::time::Micros;
 use rand_core::{OsRng, RngCore};
@@ -23,6 +25,7 @@ use sqlite::SqliteDb;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// The native host: system clock, OS randomness.
 #[derive(Debug, Clone, Copy, Default)]
@@ -51,6 +54,24 @@ pub struct AppState {
     pub static_dir: Option<PathBuf>,
     /// Request-rate limits of signed requests.
     pub limiter: limits::Limiter,
+    /// Request, rejection and cycle counters (always counted).
+    pub metrics: metrics::Metrics,
+    /// Where `GET /metrics` is served.
+    pub metrics_mode: MetricsMode,
+}
+
+/// Where `GET /metrics` is served. `GET /healthz` is always served on the API
+/// listener (and on the metrics listener, if any).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MetricsMode {
+    /// On the API listener (the default).
+    #[default]
+    Main,
+    /// Only on a separate listener ([`bind_metrics`]); `/metrics` on the API
+    /// listener is then an ordinary (static) path.
+    Separate,
+    /// Nowhere.
+    Off,
 }
 
 /// Build the router.
@@ -73,6 +94,22 @@ fn json_response(status: u16, body: &serde_json::Value) -> Response<Body> {
 }
 
 async fn serve_any(State(st): State<Arc<AppState>>, req: Request<Body>) -> Response<Body> {
+    let start = Instant::now();
+    let method = metrics::method_class(req.method().as_str());
+    let route = metrics::route_class(req.uri().path());
+    let (resp, rejected) = answer(&st, req).await;
+    st.metrics.request(
+        method,
+        route,
+        resp.status().as_u16(),
+        rejected,
+        start.elapsed(),
+    );
+    resp
+}
+
+/// The answer, with the stable code of the `ApiError` behind an error answer.
+async fn answer(st: &Arc<AppState>, req: Request<Body>) -> (Response<Body>, Option<&'static str>) {
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or("").to_owned();
@@ -88,17 +125,22 @@ async fn serve_any(State(st): State<Arc<AppState>>, req: Request<Body>) -> Respo
             header::ACCESS_CONTROL_ALLOW_HEADERS,
             HeaderValue::from_static("content-type"),
         );
-        return r;
+        return (r, None);
+    }
+    if path == "/healthz" || (path == "/metrics" && st.metrics_mode == MetricsMode::Main) {
+        return observability(st, &method, &path).await;
     }
     if !path.starts_with("/panoramix") {
-        return static_file(&st, &path).await;
+        let r = static_file(st, &path).await;
+        let code = (r.status() == StatusCode::NOT_FOUND).then_some("not_found");
+        return (r, code);
     }
     let limit = st.controller.config.max_body;
     let body = match read_body(req.into_body(), limit).await {
         Some(b) => b,
         None => {
             let e = ApiError::TooLarge(format!("request body is larger than {limit} bytes"));
-            return json_response(e.status(), &e.body());
+            return (json_response(e.status(), &e.body()), Some(e.code()));
         }
     };
     if method != "GET"
@@ -112,7 +154,7 @@ async fn serve_any(State(st): State<Arc<AppState>>, req: Request<Body>) -> Respo
         let mut r = json_response(e.status(), &e.body());
         r.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return r;
+        return (r, Some(e.code()));
     }
     let api = ApiRequest {
         method: method.clone(),
@@ -129,12 +171,13 @@ async fn serve_any(State(st): State<Arc<AppState>>, req: Request<Body>) -> Respo
         } else {
             st2.db.writing_handle()
         };
-        st2.controller.handle_logged(&mut h, &api)
+        st2.controller.handle_outcome(&mut h, &api)
     })
     .await;
     match res {
-        Ok((resp, err)) => {
-            match &err {
+        Ok(out) => {
+            let resp = out.response;
+            match &out.error {
                 Some(ApiError::Internal(m)) => {
                     tracing::error!(%method, %path, error = %m, "internal error")
                 }
@@ -143,14 +186,84 @@ async fn serve_any(State(st): State<Arc<AppState>>, req: Request<Body>) -> Respo
                 }
                 None => tracing::debug!(%method, %path, status = resp.status, "ok"),
             }
-            json_response(resp.status, &resp.body)
+            st.metrics.events(&out.events);
+            (
+                json_response(resp.status, &resp.body),
+                out.error.as_ref().map(ApiError::code),
+            )
         }
         Err(e) => {
             tracing::error!(%method, %path, error = %e, "handler panicked");
             let e = ApiError::Internal(String::new());
-            json_response(e.status(), &e.body())
+            (json_response(e.status(), &e.body()), Some(e.code()))
         }
     }
+}
+
+/// `GET /healthz` and `GET /metrics` (the caller has checked that `path` is one of
+/// them and is served here).
+async fn observability(
+    st: &Arc<AppState>,
+    method: &str,
+    path: &str,
+) -> (Response<Body>, Option<&'static str>) {
+    if method != "GET" && method != "HEAD" {
+        let e = ApiError::MethodNotAllowed;
+        return (json_response(e.status(), &e.body()), Some(e.code()));
+    }
+    let st2 = st.clone();
+    let is_health = path == "/healthz";
+    let res = tokio::task::spawn_blocking(move || {
+        if is_health {
+            let (status, body) = health(&st2);
+            json_response(status, &body)
+        } else {
+            let gauges = match metrics::DbGauges::read(&mut st2.db.handle()) {
+                Ok(g) => Some(g),
+                Err(e) => {
+                    tracing::warn!(error = ?e, "metrics: the database could not be read");
+                    None
+                }
+            };
+            let text = st2.metrics.render(st2.db.write_stats(), gauges.as_ref());
+            let mut r = Response::new(Body::from(text));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(metrics::CONTENT_TYPE),
+            );
+            r
+        }
+    })
+    .await;
+    match res {
+        Ok(r) => (r, None),
+        Err(e) => {
+            tracing::error!(path, error = %e, "observability handler panicked");
+            let e = ApiError::Internal(String::new());
+            (json_response(e.status(), &e.body()), Some(e.code()))
+        }
+    }
+}
+
+/// The health check: the status and JSON body of `GET /healthz`. 200 when a cheap
+/// read of the database works, 503 otherwise. Blocking (it reads the database).
+pub fn health(st: &AppState) -> (u16, serde_json::Value) {
+    let db = st.db.handle().read(|tx| {
+        tx.query("SELECT COUNT(*) FROM meta", &[])?;
+        Ok::<_, StoreError>(())
+    });
+    if let Err(e) = &db {
+        tracing::warn!(error = %e, "health check: the database could not be read");
+    }
+    let ok = db.is_ok();
+    (
+        if ok { 200 } else { 503 },
+        serde_json::json!({
+            "status": if ok { "ok" } else { "unavailable" },
+            "version": env!("CARGO_PKG_VERSION"),
+            "db": if ok { "ok" } else { "error" },
+        }),
+    )
 }
 
 /// Read a body of at most `limit` bytes. A larger body is drained (up to 16 times
@@ -243,6 +356,25 @@ pub fn open_state_limited(
     static_dir: Option<PathBuf>,
     limits: RateLimits,
 ) -> Result<Arc<AppState>, ServeError> {
+    open_state_with(
+        controller,
+        db_path,
+        full_sync,
+        static_dir,
+        limits,
+        MetricsMode::Main,
+    )
+}
+
+/// Like [`open_state_limited`], with `GET /metrics` served as `metrics_mode` says.
+pub fn open_state_with(
+    controller: Controller<NativeHost>,
+    db_path: &std::path::Path,
+    full_sync: bool,
+    static_dir: Option<PathBuf>,
+    limits: RateLimits,
+    metrics_mode: MetricsMode,
+) -> Result<Arc<AppState>, ServeError> {
     let db = SqliteDb::open(db_path, full_sync).map_err(|e| ServeError::Db(e.message))?;
     controller
         .migrate(&mut db.handle())
@@ -252,7 +384,48 @@ pub fn open_state_limited(
         db,
         static_dir,
         limiter: limits::Limiter::new(limits),
+        metrics: metrics::Metrics::new(),
+        metrics_mode,
     }))
+}
+
+/// Serve `GET /metrics` and `GET /healthz` (plain HTTP, nothing else) on `addr`, in
+/// a task of the current runtime that runs until it is aborted or the runtime
+/// stops. Returns the bound address.
+pub async fn bind_metrics(
+    state: Arc<AppState>,
+    addr: SocketAddr,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), ServeError> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    let app = Router::new().fallback(serve_metrics_only).with_state(state);
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "metrics listener failed");
+        }
+    });
+    Ok((bound, task))
+}
+
+async fn serve_metrics_only(State(st): State<Arc<AppState>>, req: Request<Body>) -> Response<Body> {
+    let start = Instant::now();
+    let method = metrics::method_class(req.method().as_str());
+    let path = req.uri().path().to_owned();
+    let route = metrics::route_class(&path);
+    let (resp, rejected) = if path == "/healthz" || path == "/metrics" {
+        observability(&st, req.method().as_str(), &path).await
+    } else {
+        let e = ApiError::NotFound(format!("no such path: {path}"));
+        (json_response(e.status(), &e.body()), Some(e.code()))
+    };
+    st.metrics.request(
+        method,
+        route,
+        resp.status().as_u16(),
+        rejected,
+        start.elapsed(),
+    );
+    resp
 }
 
 /// Serve until `shutdown` resolves. Calls `ready` with the bound address.
@@ -337,4 +510,41 @@ pub async fn serve_tls(
         "store: {requests} write requests in {commits} commits"
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use panoramix_controller::Config;
+    use panoramix_core::Keypair;
+
+    #[test]
+    fn health_is_503_when_the_database_fails() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let dir =
+            std::env::temp_dir().join(format!("panoramix-health-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("h.sqlite3");
+        let c = Controller::new(Keypair::generate(&mut OsRng), Config::default(), NativeHost);
+        let st = open_state(c, &db, false, None).unwrap();
+        let (status, body) = health(&st);
+        assert_eq!(
+            (status, &body["status"], &body["db"]),
+            (200, &"ok".into(), &"ok".into())
+        );
+        assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .execute_batch("DROP TABLE meta")
+            .unwrap();
+        let (status, body) = health(&st);
+        assert_eq!(status, 503, "{body}");
+        assert_eq!(body["status"], "unavailable");
+        assert_eq!(body["db"], "error");
+        drop(st);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
