@@ -18,8 +18,8 @@
 pub mod audit;
 pub mod authz;
 pub mod error;
-pub mod ratelimit;
 mod handlers;
+pub mod ratelimit;
 pub use handlers::verify_head;
 pub mod store;
 mod util;

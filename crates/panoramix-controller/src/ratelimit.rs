@@ -86,10 +86,7 @@ impl Buckets {
             self.map
                 .retain(|_, (tokens, last)| *tokens + secs_between(*last, now) * rate < burst);
         }
-        let (tokens, last) = self
-            .map
-            .entry(id.to_owned())
-            .or_insert((self.burst, now));
+        let (tokens, last) = self.map.entry(id.to_owned()).or_insert((self.burst, now));
         *tokens = (*tokens + secs_between(*last, now) * self.rate).min(self.burst);
         *last = now;
         if *tokens >= 1.0 {
