@@ -670,3 +670,78 @@ fn contributor_config_keys_are_sealed() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+/// Whether `text` shows the secret key of `key_id` anywhere: as 64 hex digits, or
+/// as 32 raw bytes, at any offset.
+fn shows_secret_of(text: &[u8], key_id: &str) -> bool {
+    let is = |hex: &str| {
+        panoramix_core::Keypair::from_secret_hex(hex).is_ok_and(|k| k.key_id() == key_id)
+    };
+    let hex_windows = text
+        .windows(64)
+        .any(|w| std::str::from_utf8(w).is_ok_and(&is));
+    hex_windows || text.windows(32).any(|w| is(&hex::encode(w)))
+}
+
+/// `serve` never writes the controller key in plaintext by default: without a
+/// passphrase or a key from the environment it refuses to start (and creates
+/// nothing); with `PANORAMIX_PASSPHRASE` the key file is sealed, mode 0600, and no
+/// copy of the secret is visible in it; an older plaintext key file is refused, or
+/// sealed in place once a passphrase is given.
+#[test]
+fn serve_refuses_to_keep_its_key_in_plaintext() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("c.sqlite3.controller-key");
+    let e = serve_id(dir.path(), &key_file, &[]).unwrap_err();
+    for hint in [
+        "PANORAMIX_PASSPHRASE",
+        "PANORAMIX_KEY",
+        "--insecure-plaintext-keys",
+    ] {
+        assert!(e.contains(hint), "the refusal does not mention {hint}: {e}");
+    }
+    assert!(!key_file.exists(), "a key file was written");
+    assert!(
+        !dir.path().join("c.sqlite3").exists(),
+        "a database was created"
+    );
+    // with a passphrase: sealed, private, no secret visible; the same key next time
+    let pass = [("PANORAMIX_PASSPHRASE", "a long test passphrase")];
+    let id = serve_id(dir.path(), &key_file, &pass).unwrap();
+    let bytes = std::fs::read(&key_file).unwrap();
+    assert!(bytes.starts_with(b"pmx-sealed-v1:"));
+    assert_eq!(
+        std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(!shows_secret_of(&bytes, &id), "the secret key is readable");
+    assert_eq!(serve_id(dir.path(), &key_file, &pass), Ok(id.clone()));
+    let e = serve_id(dir.path(), &key_file, &[]).unwrap_err();
+    assert!(e.contains("PANORAMIX_PASSPHRASE"), "{e}");
+    // plaintext only with the explicit flag; such a file is then refused without
+    // it, and sealed in place (same key) when a passphrase is given
+    let old = tempfile::tempdir().unwrap();
+    let plain = old.path().join("c.sqlite3.controller-key");
+    let id2 = serve_id(
+        old.path(),
+        &plain,
+        &[("PANORAMIX_INSECURE_PLAINTEXT_KEYS", "1")],
+    )
+    .unwrap();
+    assert!(shows_secret_of(&std::fs::read(&plain).unwrap(), &id2));
+    let e = serve_id(old.path(), &plain, &[]).unwrap_err();
+    assert!(
+        e.contains("plaintext") && e.contains("PANORAMIX_PASSPHRASE"),
+        "{e}"
+    );
+    assert_eq!(serve_id(old.path(), &plain, &pass), Ok(id2.clone()));
+    let bytes = std::fs::read(&plain).unwrap();
+    assert!(bytes.starts_with(b"pmx-sealed-v1:"));
+    assert!(!shows_secret_of(&bytes, &id2));
+    assert_eq!(
+        std::fs::metadata(&plain).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(serve_id(old.path(), &plain, &pass), Ok(id2));
+}
+

@@ -36,6 +36,7 @@ fn start(dir: &std::path::Path) -> (TlsServer, std::path::PathBuf) {
         .arg("--tls-key")
         .arg(&key)
         .env("PANORAMIX_LOG", "warn")
+        .env("PANORAMIX_PASSPHRASE", TEST_PASSPHRASE)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

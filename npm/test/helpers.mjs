@@ -1,5 +1,6 @@
 // Test helpers: a real native controller, the native helper (pmx-native), polling.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,8 @@ export function startController() {
   const child = spawn(
     PANORAMIX_BIN,
     ['serve', '--listen', '127.0.0.1:0', '--db', join(dir, 'controller.sqlite3')],
-    { env: { ...process.env, PANORAMIX_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] },
+    // a fresh passphrase for this throw-away controller: serve refuses to keep its key in plaintext
+    { env: { ...process.env, PANORAMIX_LOG: 'warn', PANORAMIX_PASSPHRASE: randomBytes(16).toString('hex') }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return new Promise((resolve, reject) => {
     let buf = '';

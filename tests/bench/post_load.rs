@@ -118,6 +118,8 @@ impl Server {
         let mut child = cmd
             // at info, the store logs its write requests and commits at shutdown
             .env("PANORAMIX_LOG", "warn,panoramix_server=info")
+            // the controller key is sealed under a passphrase (serve refuses plaintext)
+            .env("PANORAMIX_PASSPHRASE", "post_load bench passphrase")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -16,6 +16,11 @@ use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_panoramix");
 
+/// The passphrase the test servers seal their controller key under (`serve`
+/// refuses to write it in plaintext); the same at every start, so that a restart
+/// on the same database opens the same key.
+pub const TEST_PASSPHRASE: &str = "panoramix test passphrase";
+
 /// A controller process.
 pub struct TestServer {
     pub url: String,
@@ -88,6 +93,7 @@ impl TestServer {
             .arg(db)
             .args(extra)
             .env("PANORAMIX_LOG", "warn")
+            .env("PANORAMIX_PASSPHRASE", TEST_PASSPHRASE)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, mkdirSync, existsSync, rmSync, readFileSync, statSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -36,7 +37,8 @@ function startController() {
   const child = spawn(
     findBinary(),
     ['serve', '--listen', '127.0.0.1:0', '--db', join(dir, 'controller.sqlite3'), '--static-dir', WEB],
-    { env: { ...process.env, PANORAMIX_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] },
+    // a fresh passphrase for this throw-away controller: serve refuses to keep its key in plaintext
+    { env: { ...process.env, PANORAMIX_LOG: 'warn', PANORAMIX_PASSPHRASE: randomBytes(16).toString('hex') }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return new Promise((ok, fail) => {
     let buf = '';

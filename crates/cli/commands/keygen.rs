@@ -43,36 +43,76 @@ fn write_private(path: &std::path::Path, stored: &str) -> anyhow::Result<()> {
 
 /// The controller key: from `PANORAMIX_KEY` (hex) if set, else read from a secret
 /// key file (mode 0600, sealed under `PANORAMIX_PASSPHRASE`), or created if missing.
+///
+/// Never plaintext by default: without `PANORAMIX_PASSPHRASE` or `PANORAMIX_KEY`,
+/// creating the file is refused (plaintext only with `--insecure-plaintext-keys`),
+/// and an existing plaintext file is refused too, or sealed in place when a
+/// passphrase is set.
 pub fn load_or_create(path: &std::path::Path) -> anyhow::Result<Keypair> {
     if let Ok(h) = std::env::var("PANORAMIX_KEY") {
         let h = Zeroizing::new(h);
         return Keypair::from_secret_hex(h.trim())
             .map_err(|_| anyhow::anyhow!("PANORAMIX_KEY is not a secret key (64 hex)"));
     }
+    let insecure = INSECURE_PLAINTEXT.load(Ordering::Relaxed);
     if path.exists() {
         check_private(path)?;
         let s = Zeroizing::new(
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
         );
+        if !is_sealed(&s) && !insecure {
+            if passphrase().is_none() {
+                anyhow::bail!(
+                    "the controller key in {} is stored in plaintext: set PANORAMIX_PASSPHRASE to have it \
+                     encrypted under that passphrase now, or pass --insecure-plaintext-keys to keep it as it is",
+                    path.display()
+                );
+            }
+            let kp = Keypair::from_secret_hex(s.trim())
+                .map_err(|_| anyhow::anyhow!("{} is not a secret key", path.display()))?;
+            let stored = seal(kp.secret_hex().as_str())?;
+            replace_private(path, &stored)?;
+            eprintln!(
+                "the controller key in {} was stored in plaintext; it is now encrypted under PANORAMIX_PASSPHRASE",
+                path.display()
+            );
+            return Ok(kp);
+        }
         let s = unseal(&s, &path.display().to_string())?;
         Keypair::from_secret_hex(s.trim())
             .map_err(|_| anyhow::anyhow!("{} is not a secret key", path.display()))
     } else {
-        let kp = Keypair::generate(&mut rand_core::OsRng);
-        match seal(kp.secret_hex().as_str()) {
-            Ok(stored) => write_private(path, &stored)?,
-            Err(_) => {
-                // `serve` still starts without a passphrase (the test and bench
-                // harnesses rely on it), but says loudly what it did
-                eprintln!(
-                    "warning: no PANORAMIX_PASSPHRASE or PANORAMIX_KEY: the controller key in {} is stored in plaintext (mode 0600)",
-                    path.display()
-                );
-                write_private(path, kp.secret_hex().as_str())?;
-            }
+        if passphrase().is_none() && !insecure {
+            anyhow::bail!(
+                "refusing to store the controller's secret key in plaintext ({}). Set one of:\n  \
+                 PANORAMIX_PASSPHRASE=...   the key file is encrypted under it (Argon2id + ChaCha20-Poly1305); \
+                 give the same passphrase at every start\n  \
+                 PANORAMIX_KEY=<64 hex>     the key itself (e.g. from a secret manager); nothing is written\n  \
+                 --insecure-plaintext-keys  plaintext key file, mode 0600 (tests and throw-away setups only)",
+                path.display()
+            );
         }
+        let kp = Keypair::generate(&mut rand_core::OsRng);
+        let stored = seal(kp.secret_hex().as_str())?;
+        if !is_sealed(&stored) {
+            eprintln!(
+                "warning: --insecure-plaintext-keys: the controller key in {} is stored in plaintext (mode 0600)",
+                path.display()
+            );
+        }
+        write_private(path, &stored)?;
         Ok(kp)
     }
+}
+
+/// Replace a secret file atomically (a new file of mode 0600, renamed over it).
+fn replace_private(path: &std::path::Path, stored: &str) -> anyhow::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".new");
+    let tmp = std::path::PathBuf::from(tmp);
+    let _ = std::fs::remove_file(&tmp);
+    write_private(&tmp, stored)?;
+    std::fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))
 }
 
 // ------------------------------------------------------------ keys at rest

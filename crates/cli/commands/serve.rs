@@ -24,7 +24,10 @@ pub struct Args {
     /// SQLite database file.
     #[arg(long, env = "PANORAMIX_DATABASE")]
     db: Option<PathBuf>,
-    /// The controller's secret key file (created, mode 0600, if missing).
+    /// The controller's secret key file (default `<db>.controller-key`). Created if
+    /// missing, mode 0600, encrypted under `PANORAMIX_PASSPHRASE`; without a
+    /// passphrase (or the key itself in `PANORAMIX_KEY`) serve refuses to start,
+    /// unless `--insecure-plaintext-keys`.
     #[arg(long)]
     key_file: Option<PathBuf>,
     /// Serve static files (the web demo) from this directory under `/`.

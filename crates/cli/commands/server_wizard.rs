@@ -178,7 +178,11 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     std::fs::write(&a.config, serde_json::to_string_pretty(&cfg)? + "\n")
         .with_context(|| format!("writing {}", a.config.display()))?;
     println!("wrote {}", a.config.display());
-    println!("Start the server with");
-    println!("  panoramix serve --config {}", a.config.display());
+    println!("Start the server with (its key is kept encrypted under the passphrase;");
+    println!("give the same one at every start, or the key itself in PANORAMIX_KEY)");
+    println!(
+        "  PANORAMIX_PASSPHRASE='...' panoramix serve --config {}",
+        a.config.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
