@@ -2,8 +2,8 @@
 //! that the request, rejection, cycle and inbox-depth metrics move by exactly what
 //! the requests made here did; `serve --metrics-listen` and `--no-metrics`.
 //!
-//! Native-only (the Worker has no metrics): these tests start the native server
-//! whatever `PANORAMIX_TEST_TARGET` says.
+//! The metrics tests are native-only (the Worker has no metrics) and start the native
+//! server whatever `PANORAMIX_TEST_TARGET` says; the health check runs on either host.
 mod common;
 
 use common::*;
@@ -379,4 +379,22 @@ fn no_metrics_keeps_the_health_check() {
     assert_eq!(get(&format!("{}/metrics", srv.url)).0, 404);
     let (status, body, ct) = get(&format!("{}/healthz", srv.url));
     assert_eq!((status, ct.as_str()), (200, "application/json"), "{body}");
+}
+
+/// `GET /healthz` on whichever host `PANORAMIX_TEST_TARGET` selects: the Worker
+/// answers it from its Durable Object's database as the native server does.
+#[test]
+fn health_check_answers_on_either_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start(dir.path());
+    let (status, body, ct) = get(&format!("{}/healthz", srv.url));
+    assert_eq!((status, ct.as_str()), (200, "application/json"), "{body}");
+    let v: Json = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (v["status"].as_str(), v["db"].as_str()),
+        (Some("ok"), Some("ok"))
+    );
+    assert_eq!(v["version"].as_str(), Some(env!("CARGO_PKG_VERSION")));
+    let (status, code) = send(&format!("{}/healthz", srv.url), "POST", b"{}");
+    assert_eq!((status, code.as_deref()), (405, Some("method_not_allowed")));
 }

@@ -55,7 +55,7 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
             .empty());
     }
     let path = req.path();
-    if !path.starts_with("/panoramix") {
+    if !path.starts_with("/panoramix") && path != "/healthz" {
         return error_response(&ApiError::NotFound(format!("no such path: {path}")));
     }
     let stub = env.durable_object(DO_BINDING)?.get_by_name(DO_NAME)?;

@@ -72,6 +72,9 @@ impl ControllerObject {
         let url = req.url()?;
         let path = url.path().to_owned();
         let query = url.query().unwrap_or("").to_owned();
+        if path == "/healthz" {
+            return health(&method, &mut Self::store(r));
+        }
         if r.dump && method == "GET" && path == DUMP_PATH {
             return match dump(&mut Self::store(r)) {
                 Ok(text) => json_response(200, &serde_json::json!({ "dump": text })),
@@ -177,6 +180,28 @@ async fn read_body(req: &mut Request, limit: usize) -> Result<Option<Vec<u8>>> {
         }
     }
     Ok((total <= limit).then_some(buf))
+}
+
+/// `GET /healthz`, as on the native server: 200 when a cheap read of the Durable
+/// Object's database works, 503 otherwise (the reason is logged, never returned).
+fn health(method: &str, store: &mut DoStore<'_>) -> Result<Response> {
+    if method != "GET" && method != "HEAD" {
+        let e = ApiError::MethodNotAllowed;
+        return json_response(e.status(), &e.body());
+    }
+    let db = store.read(|tx| tx.query("SELECT COUNT(*) FROM meta", &[]).map(|_| ()));
+    if let Err(e) = &db {
+        worker::console_error!("panoramix: health check: the database could not be read: {e:?}");
+    }
+    let ok = db.is_ok();
+    json_response(
+        if ok { 200 } else { 503 },
+        &serde_json::json!({
+            "status": if ok { "ok" } else { "unavailable" },
+            "version": env!("CARGO_PKG_VERSION"),
+            "db": if ok { "ok" } else { "error" },
+        }),
+    )
 }
 
 /// Every table of the schema as text, rows in key order: tests compare two dumps to
