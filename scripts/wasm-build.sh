@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
-# Build the npm package @panoramix/mixnet (npm/dist) from the wasm/ crate:
-#   cargo (wasm32, release) → wasm-bindgen --target web (pinned to wasm/Cargo.lock's
-#   version) → wasm-opt (npm binaryen@132, never Debian's) → npm/dist
-# and print the module's raw and gzipped sizes against the budget.
-# Installs pinned tools only when they are missing. See ../shared/docs/toolchain.md.
+# Build the npm package @panoramix/mixnet (npm/dist) from the wasm/ crate, as two
+# WebAssembly modules:
+#   * the client module (panoramix_wasm_bg.wasm; cargo feature `client`): keys,
+#     canonical encoding, envelopes, negotiations, Sphinx packets/SURBs/replies,
+#     ballots. `init()` loads it; a web app loads only this one by default, and the
+#     size budget applies to it;
+#   * the contributor module (panoramix_contributor_bg.wasm; feature `contributor`):
+#     batch processing, shuffles with proofs, decryption and their verification,
+#     loaded by `initContributor()` / the `@panoramix/mixnet/contributor` entry.
+# Each: cargo (wasm32, release) → wasm-bindgen --target web (pinned to
+# wasm/Cargo.lock's version) → wasm-opt (npm binaryen@132, never Debian's) → npm/dist.
+# Prints both modules' raw and gzipped sizes and checks the client module against
+# the budget. Installs pinned tools only when they are missing. See
+# ../shared/docs/toolchain.md.
 #
-# Env: WASM_BUDGET_GZ (bytes, default 256000 = 250 KB), WASM_BUDGET_STRICT=1 to fail
-# when over budget (default: warn), WASM_OPT_LEVEL (default -O3).
+# Env: WASM_BUDGET_GZ (bytes, default 256000 = 250 KB, for the client module),
+# WASM_BUDGET_STRICT (default 1: fail when over budget; 0: warn only),
+# WASM_OPT_LEVEL (default -O3).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WASM_DIR="$ROOT/wasm"
@@ -34,39 +44,53 @@ wasm-bindgen --version
 WASM_OPT="$NPM_DIR/node_modules/.bin/wasm-opt"
 "$WASM_OPT" --version
 
-# 2. the wasm crate ---------------------------------------------------------------
-step "cargo build (wasm32, release)"
-(cd "$WASM_DIR" && CARGO_TARGET_DIR="$WASM_TARGET" \
-  cargo build --release --target wasm32-unknown-unknown -p panoramix-wasm)
-RAW="$WASM_TARGET/wasm32-unknown-unknown/release/panoramix_wasm.wasm"
-
-# 3. bindings + optimisation ------------------------------------------------------
-step "wasm-bindgen"
+# 2.-3. the wasm crate, once per module: cargo → wasm-bindgen → wasm-opt ------------------
 DIST="$NPM_DIR/dist"
 rm -rf "$DIST"
 mkdir -p "$DIST"
-wasm-bindgen --target web --out-dir "$DIST" "$RAW"
-rm -f "$DIST/panoramix_wasm_bg.wasm.d.ts" "$DIST/.gitignore"
-BG="$DIST/panoramix_wasm_bg.wasm"
-before=$(stat -c%s "$BG")
-step "wasm-opt $OPT"
-"$WASM_OPT" "$OPT" --strip-debug --strip-producers \
-  --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  "$BG" -o "$BG.opt"
-mv "$BG.opt" "$BG"
+RAW="$WASM_TARGET/wasm32-unknown-unknown/release/panoramix_wasm.wasm"
+declare -A BEFORE
+# feature → output name (dist/<name>.js, dist/<name>_bg.wasm)
+for spec in client:panoramix_wasm contributor:panoramix_contributor; do
+  feature=${spec%%:*}
+  name=${spec#*:}
+  step "cargo build (wasm32, release, feature $feature)"
+  (cd "$WASM_DIR" && CARGO_TARGET_DIR="$WASM_TARGET" \
+    cargo build --release --target wasm32-unknown-unknown -p panoramix-wasm \
+      --no-default-features --features "$feature")
+  step "wasm-bindgen ($name)"
+  wasm-bindgen --target web --out-dir "$DIST" --out-name "$name" "$RAW"
+  rm -f "$DIST/${name}_bg.wasm.d.ts" "$DIST/.gitignore"
+  BG="$DIST/${name}_bg.wasm"
+  BEFORE[$name]=$(stat -c%s "$BG")
+  step "wasm-opt $OPT ($name)"
+  "$WASM_OPT" "$OPT" --strip-debug --strip-producers \
+    --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    "$BG" -o "$BG.opt"
+  mv "$BG.opt" "$BG"
+done
 
 # 4. the JavaScript layer -----------------------------------------------------------
 step "package files"
 cp "$NPM_DIR"/src/*.js "$NPM_DIR"/src/*.d.ts "$DIST/"
 
 # 5. sizes --------------------------------------------------------------------------
-raw=$(stat -c%s "$BG")
-gz=$(gzip -9c "$BG" | wc -c)
 js=$(cat "$DIST"/*.js | wc -c)
-echo "wasm-build: panoramix_wasm_bg.wasm after wasm-bindgen $before bytes, after wasm-opt $raw bytes raw, $gz bytes gzipped (budget $BUDGET); JavaScript $js bytes"
+for name in panoramix_wasm panoramix_contributor; do
+  BG="$DIST/${name}_bg.wasm"
+  raw=$(stat -c%s "$BG")
+  gz=$(gzip -9c "$BG" | wc -c)
+  if [ "$name" = panoramix_wasm ]; then
+    client_gz=$gz
+    echo "wasm-build: client module ${name}_bg.wasm (loaded by default): after wasm-bindgen ${BEFORE[$name]} bytes, after wasm-opt $raw bytes raw, $gz bytes gzipped (budget $BUDGET)"
+  else
+    echo "wasm-build: contributor module ${name}_bg.wasm (loaded on demand): after wasm-bindgen ${BEFORE[$name]} bytes, after wasm-opt $raw bytes raw, $gz bytes gzipped"
+  fi
+done
+echo "wasm-build: JavaScript $js bytes"
 step "done"
-if [ "$gz" -gt "$BUDGET" ]; then
-  echo "wasm-build: OVER BUDGET: $gz > $BUDGET bytes gzipped" >&2
-  if [ "${WASM_BUDGET_STRICT:-0}" = 1 ]; then exit 1; fi
+if [ "$client_gz" -gt "$BUDGET" ]; then
+  echo "wasm-build: OVER BUDGET: client module $client_gz > $BUDGET bytes gzipped" >&2
+  if [ "${WASM_BUDGET_STRICT:-1}" = 1 ]; then exit 1; fi
 fi

@@ -96,13 +96,15 @@ if [ "${SKIP_BROWSER:-0}" != 1 ] && [ -x /usr/bin/chromium ]; then
     step "esbuild bundle (bare '@panoramix/mixnet' imports, page + worker), strict CSP, headless Chromium"
     mkdir -p "$TMP/app/esb" "$TMP/app/esb-out"
     for f in main.js worker.js; do
-      sed 's#./node_modules/@panoramix/mixnet/dist/index.js#@panoramix/mixnet#' \
+      sed -e 's#./node_modules/@panoramix/mixnet/dist/index.js#@panoramix/mixnet#' \
+        -e 's#./node_modules/@panoramix/mixnet/dist/contributor-entry.js#@panoramix/mixnet/contributor#' \
         "$NPM_DIR/test/browser/$f" > "$TMP/app/esb/$f"
     done
     (cd "$TMP/app" && "$NPM_DIR/node_modules/.bin/esbuild" esb/main.js esb/worker.js --bundle \
       --format=esm --platform=browser --outdir=esb-out --log-level=warning) || fail=1
-    # esbuild does not emit assets named by new URL(..., import.meta.url): copy the module
+    # esbuild does not emit assets named by new URL(..., import.meta.url): copy the modules
     cp "$TMP/app/node_modules/@panoramix/mixnet/dist/panoramix_wasm_bg.wasm" \
+      "$TMP/app/node_modules/@panoramix/mixnet/dist/panoramix_contributor_bg.wasm" \
       "$NPM_DIR/test/browser/index.html" "$TMP/app/esb-out/"
     node "$NPM_DIR/test/browser/run-browser.mjs" "$TMP/app/esb-out" || fail=1
   fi
@@ -110,7 +112,8 @@ if [ "${SKIP_BROWSER:-0}" != 1 ] && [ -x /usr/bin/chromium ]; then
     step "Vite production build (bare imports, page + worker), strict CSP, headless Chromium"
     mkdir -p "$TMP/app/vite"
     for f in main.js worker.js; do
-      sed 's#./node_modules/@panoramix/mixnet/dist/index.js#@panoramix/mixnet#' \
+      sed -e 's#./node_modules/@panoramix/mixnet/dist/index.js#@panoramix/mixnet#' \
+        -e 's#./node_modules/@panoramix/mixnet/dist/contributor-entry.js#@panoramix/mixnet/contributor#' \
         "$NPM_DIR/test/browser/$f" > "$TMP/app/vite/$f"
     done
     cp "$NPM_DIR/test/browser/index.html" "$NPM_DIR/test/browser/vite.config.mjs" "$TMP/app/vite/"

@@ -14,7 +14,7 @@ if [ ! -f "$DIST/panoramix_wasm_bg.wasm" ]; then
 fi
 rm -rf "$OUT"
 mkdir -p "$OUT"
-cp "$DIST"/*.js "$DIST"/panoramix_wasm_bg.wasm "$OUT/"
+cp "$DIST"/*.js "$DIST"/*.wasm "$OUT/"  # the client and the contributor modules
 sed -i "s|from '#wasm-bytes'|from './wasm-bytes-web.js'|" "$OUT"/*.js
 if grep -q "#wasm-bytes" "$OUT"/*.js; then
   echo "build-vendor: an import of #wasm-bytes is left in the vendored package" >&2

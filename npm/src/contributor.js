@@ -2,13 +2,8 @@
 // agent does it) and a sender for a mix-net (Sphinx packets or Zeus ballots).
 import { PanoramixError } from './errors.js';
 import { PanoramixClient } from './client.js';
-import {
-  messageHash,
-  processEndpoint,
-  SphinxRoute,
-  verifyEndpoint,
-  zeusEncryptBallot,
-} from './index.js';
+import { messageHash, SphinxRoute, zeusEncryptBallot } from './index.js';
+import { processEndpoint, verifyEndpoint } from './processing.js';
 
 function isConflict(e) {
   return e && e.status === 409;

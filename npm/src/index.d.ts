@@ -27,6 +27,19 @@ export declare function init(source?: InitInput): Promise<void>;
 /** Load the module synchronously from bytes or a compiled module. */
 export declare function initSync(source?: BufferSource | WebAssembly.Module): void;
 export declare function isInitialized(): boolean;
+/**
+ * Load the contributor module (batch processing, shuffles, decryption and their
+ * verification: `sphinxProcessBatch`, `SphinxMix`, `sphinxGatewayAccept`,
+ * `zeusProcess`, `zeusMix`, `zeusVerify`, `zeusVerifyMix`, `zeusPartialDecrypt`,
+ * `zeusCombine`, `zeusVerifyElection`, `zeusSimulateElection`, `processEndpoint`,
+ * `verifyEndpoint`, `Contributor`). Idempotent; optional in Node; once before those
+ * in browsers and workers. By default `panoramix_contributor_bg.wasm` next to the
+ * package's `index.js`.
+ */
+export declare function initContributor(source?: InitInput): Promise<void>;
+/** Load the contributor module synchronously from bytes or a compiled module. */
+export declare function initContributorSync(source?: BufferSource | WebAssembly.Module): void;
+export declare function isContributorInitialized(): boolean;
 
 // ---------------------------------------------------------------- core
 export interface KeyInfo {
@@ -186,12 +199,30 @@ export declare class SphinxRoute {
   createSurb(): SurbInfo;
   free(): void;
 }
+/** What `SphinxMix.processPackets` returns. */
+export interface PacketBatchResult {
+  /** The forwarded packets, shuffled, concatenated (`packetLen` bytes each). */
+  packets: Uint8Array;
+  /** Their next hops' node ids, 16 bytes each, in the same order. */
+  nextHops: Uint8Array;
+  /** One byte per input, in input order: 0 forwarded, 1 final, 2 reply, 3 rejected. */
+  status: Uint8Array;
+  /** The final and reply outputs, shuffled. */
+  exits: BatchOutput[];
+  /** The dropped inputs, in input order. */
+  rejected: Rejection[];
+}
 export declare class SphinxMix {
   constructor(params: SphinxParamsInput | null | undefined, secret: string, cache?: Uint8Array);
   readonly publicKey: string;
   readonly nodeId: string;
   readonly cacheSize: number;
   processBatch(texts: string[]): BatchResult;
+  /**
+   * The bulk path: raw packets of `packetLen` bytes each, concatenated (no base64).
+   * Replays are dropped and outputs shuffled as in `processBatch`.
+   */
+  processPackets(packets: Uint8Array): PacketBatchResult;
   saveCache(): Uint8Array;
   free(): void;
 }

@@ -1,7 +1,9 @@
 // @panoramix/mixnet: the PANORAMIX Rust code compiled to WebAssembly, with a
-// signing API client and a contributor helper. No side effects on import: the
-// WebAssembly module is loaded by `init()` (browsers, workers) or on first use
-// (Node, synchronously from the package directory).
+// signing API client and a contributor helper. No side effects on import. Two
+// WebAssembly modules: the client module (keys, encodings, envelopes, Sphinx
+// packets, ballots), loaded by `init()`, and the contributor module (batch
+// processing, shuffles, decryption, their verification), loaded by
+// `initContributor()`; in Node each loads synchronously on first use.
 import * as wasm from './panoramix_wasm.js';
 import { wasmSource, wasmSourceSync } from './wasm-source.js';
 import { PanoramixError, convertError } from './errors.js';
@@ -114,8 +116,6 @@ export const sphinxWrap = wrap(wasm.sphinxWrap);
 export const sphinxCreateSurb = wrap(wasm.sphinxCreateSurb);
 export const sphinxSurbReply = wrap(wasm.sphinxSurbReply);
 export const sphinxOpenReply = wrap(wasm.sphinxOpenReply);
-export const sphinxGatewayAccept = wrap(wasm.sphinxGatewayAccept);
-export const sphinxProcessBatch = wrap(wasm.sphinxProcessBatch);
 
 /** A route prepared once for many packets. */
 export class SphinxRoute {
@@ -150,41 +150,6 @@ export class SphinxRoute {
   }
 }
 
-/** A mix key with its replay cache, for successive batches. */
-export class SphinxMix {
-  #inner;
-  constructor(params, secret, cache) {
-    ensure();
-    try {
-      this.#inner = new wasm.SphinxMix(params, secret, cache);
-    } catch (e) {
-      throw convertError(e);
-    }
-  }
-  get publicKey() {
-    return this.#inner.publicKey;
-  }
-  get nodeId() {
-    return this.#inner.nodeId;
-  }
-  get cacheSize() {
-    return this.#inner.cacheSize;
-  }
-  processBatch(texts) {
-    try {
-      return this.#inner.processBatch(texts);
-    } catch (e) {
-      throw convertError(e);
-    }
-  }
-  saveCache() {
-    return this.#inner.saveCache();
-  }
-  free() {
-    this.#inner.free();
-  }
-}
-
 // ---------------------------------------------------------------- ZEUS
 /** The session id trustee key shares are published for in a PANORAMIX mix-net. */
 export const TRUSTEE_KEY_SESSION = 'panoramix/zeus/trustee-key/v1';
@@ -194,41 +159,29 @@ export const zeusPublishTrusteeKey = wrap(wasm.zeusPublishTrusteeKey);
 export const zeusCombineTrusteeKeys = wrap(wasm.zeusCombineTrusteeKeys);
 export const zeusEncryptBallot = wrap(wasm.zeusEncryptBallot);
 export const zeusVerifyBallot = wrap(wasm.zeusVerifyBallot);
-export const zeusProcess = wrap((type, params, inputs, secret) =>
-  wasm.zeusProcess(type, params, inputs, secret ?? undefined),
-);
-export const zeusVerify = wrap(wasm.zeusVerify);
-export const zeusVerifyElection = wrap(wasm.zeusVerifyElection);
-export const zeusSimulateElection = wrap(wasm.zeusSimulateElection);
 
-/** Shuffle and prove (`kind`: `tw`, the default, or `sk`): `{outputs, proof}`. */
-export function zeusMix(params, ciphertexts, kind = 'tw') {
-  return zeusProcess(kind === 'sk' ? 'ZEUS_SK_MIX' : 'ZEUS_TW_MIX', params, ciphertexts);
-}
-
-/** Verify a shuffle and its proof (throws a `zeus_*` PanoramixError). */
-export function zeusVerifyMix(params, inputs, outputs, proof) {
-  const kind = JSON.parse(proof).sk ? 'ZEUS_SK_MIX' : 'ZEUS_TW_MIX';
-  zeusVerify(kind, params, inputs, outputs, proof);
-}
-
-/** One trustee's decryption shares, with Chaum–Pedersen proofs, one per ciphertext. */
-export function zeusPartialDecrypt(params, trusteeSecret, ciphertexts) {
-  return zeusProcess('ZEUS_SK_PARTIAL_DECRYPT', params, ciphertexts, trusteeSecret).outputs;
-}
-
-/** Verify every trustee's shares and combine them: plaintexts (hex), sorted by ciphertext. */
-export function zeusCombine(params, shares) {
-  return zeusProcess('ZEUS_SK_COMBINE', params, shares).outputs;
-}
-
-// ---------------------------------------------------------------- endpoints
-export const processEndpoint = wrap((endpoint, secrets, inputs) =>
-  wasm.processEndpoint(endpoint, secrets ?? null, inputs),
-);
-export const verifyEndpoint = wrap((endpoint, inputs, outputs, proof) =>
-  wasm.verifyEndpoint(endpoint, inputs, outputs, proof ?? undefined),
-);
+// ---------------------------------------------------------------- processing
+// Batch processing, shuffles, decryption and their verification run in the
+// contributor module (see processing.js): `initContributor()` loads it (Node: on
+// first use). Re-exported here so that one import serves every use.
+export {
+  initContributor,
+  initContributorSync,
+  isContributorInitialized,
+  sphinxGatewayAccept,
+  sphinxProcessBatch,
+  SphinxMix,
+  zeusProcess,
+  zeusVerify,
+  zeusVerifyElection,
+  zeusSimulateElection,
+  zeusMix,
+  zeusVerifyMix,
+  zeusPartialDecrypt,
+  zeusCombine,
+  processEndpoint,
+  verifyEndpoint,
+} from './processing.js';
 
 export { PanoramixClient, ApiError } from './client.js';
 export { Contributor, MixnetSender, endpointIds } from './contributor.js';

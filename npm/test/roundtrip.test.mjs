@@ -62,6 +62,44 @@ test('sphinx: Rust-made packets are processed in JavaScript, a Rust SURB answere
   assert.equal(last.outputs[0].recipient, `surb:${s.surbId}`);
 });
 
+test('sphinx: the bytes path (SphinxMix.processPackets) peels Rust-made packets as processBatch does', async () => {
+  const s = fixtures.sphinx;
+  const contributor = await import('@panoramix/mixnet/contributor');
+  await contributor.init(); // both modules (already loaded here in Node: idempotent)
+  assert.ok(pmx.isInitialized() && pmx.isContributorInitialized());
+  const plen = pmx.sphinxParams(s.params).packetLen;
+  const nodeIds = new Set(s.mixes.map((m) => pmx.sphinxKeyFromSecret(m.secret).nodeId));
+  let packed = Buffer.concat(s.packets.map((t) => Buffer.from(t, 'base64')));
+  let exits = [];
+  for (const m of s.mixes) {
+    const mix = new contributor.SphinxMix(s.params, m.secret);
+    const count = packed.length / plen;
+    const out = mix.processPackets(packed);
+    assert.deepEqual(out.rejected, []);
+    assert.equal(out.status.length, count);
+    assert.equal(out.packets.length + out.exits.length * plen, count * plen);
+    assert.equal(out.nextHops.length, (out.packets.length / plen) * 16);
+    for (let i = 0; i < out.nextHops.length; i += 16) {
+      assert.ok(nodeIds.has(Buffer.from(out.nextHops.subarray(i, i + 16)).toString('hex')));
+    }
+    // a replay of the same batch is dropped packet by packet
+    const again = mix.processPackets(packed);
+    assert.ok(again.status.every((x) => x === 3));
+    assert.ok(again.rejected.every((r) => r.code === 'sphinx_replay'));
+    mix.free();
+    exits = out.exits;
+    packed = out.packets;
+  }
+  assert.equal(packed.length, 0);
+  assert.deepEqual(exits.map((o) => o.text).sort(), [...s.messages].sort());
+  assert.ok(exits.every((o) => o.kind === 'Final'));
+  const bad = new contributor.SphinxMix(s.params, s.mixes[0].secret);
+  assert.throws(() => bad.processPackets(new Uint8Array(plen + 1)), { code: 'invalid_argument' });
+  const garbled = bad.processPackets(new Uint8Array(plen));
+  assert.deepEqual([...garbled.status], [3]);
+  assert.equal(garbled.rejected[0].index, 0);
+});
+
 test('zeus: Rust-made ballots, proofs and shares verify in JavaScript', () => {
   const z = fixtures.zeus;
   const p = z.params;

@@ -110,7 +110,8 @@ pub fn process(ep: &EndpointView, secrets: &Secrets, inputs: &[Msg]) -> Result<P
             }
             None => sphinx::ReplayCache::for_node(key.node_id()),
         };
-        let out = sphinx::process_batch(&key, &params, &mut cache, &texts, &mut OsRng)?;
+        let mut rng = crate::sphinx_api::shuffle_rng();
+        let out = sphinx::process_batch(&key, &params, &mut cache, &texts, &mut rng)?;
         return Ok(Processed {
             outputs: out
                 .outputs

@@ -10,10 +10,16 @@
 //! envelopes, negotiations, hashes), SPHINXMIX and ZEUS, plus [`endpoint`], which
 //! processes and verifies a whole endpoint batch exactly as the native contributor
 //! agent does.
+//!
+//! Cargo features select what a build exports: `client` (core, packet and SURB
+//! creation, ballots) and `contributor` (batch processing, shuffles, decryption,
+//! their verification, endpoints). The npm package ships one module of each.
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used)]
 
+#[cfg(feature = "client")]
 pub mod core_api;
+#[cfg(feature = "contributor")]
 pub mod endpoint;
 pub mod error;
 pub mod sphinx_api;
@@ -24,19 +30,23 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
+// (each module of the package uses a subset of these helpers)
 /// Serialize to a plain JS value: objects (not `Map`s), numbers, arrays.
+#[allow(dead_code)]
 pub(crate) fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue> {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| Error::new("internal", e.to_string()))
 }
 
 /// Deserialize an argument.
+#[allow(dead_code)]
 pub(crate) fn from_js<T: DeserializeOwned>(what: &str, v: JsValue) -> Result<T> {
     serde_wasm_bindgen::from_value(v)
         .map_err(|e| Error::new("invalid_argument", format!("{what}: {e}")))
 }
 
 /// Bytes of a `Uint8Array`, an `ArrayBuffer` or a string (its UTF-8 encoding).
+#[allow(dead_code)]
 pub(crate) fn bytes_of(what: &str, v: &JsValue) -> Result<Vec<u8>> {
     if let Some(s) = v.as_string() {
         return Ok(s.into_bytes());

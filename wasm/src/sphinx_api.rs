@@ -5,10 +5,12 @@
 //! lists of mix public keys (64 hex each), in hop order.
 
 use crate::error::{Error, Result};
-use crate::{bytes_of, from_js, to_js};
+#[cfg(feature = "client")]
+use crate::bytes_of;
+use crate::{from_js, to_js};
 use panoramix_sphinx as sphinx;
 use rand_core::OsRng;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value as Json;
 use wasm_bindgen::prelude::*;
 
@@ -43,6 +45,7 @@ fn params_js(p: JsValue) -> Result<sphinx::SphinxParams> {
     params_of(&from_js::<Json>("params", p)?)
 }
 
+#[cfg(feature = "client")]
 fn route_of(params: &sphinx::SphinxParams, route: &[String]) -> Result<sphinx::Route> {
     let keys = route
         .iter()
@@ -56,6 +59,7 @@ fn mix_key(secret: &str) -> Result<sphinx::MixKeyPair> {
         .map_err(|e| Error::new("bad_key", format!("mix secret: {e}")))
 }
 
+#[cfg(feature = "client")]
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct MixKeyInfo {
@@ -64,6 +68,7 @@ struct MixKeyInfo {
     node_id: String,
 }
 
+#[cfg(feature = "client")]
 fn mix_info(k: &sphinx::MixKeyPair) -> MixKeyInfo {
     MixKeyInfo {
         secret: k.secret_hex().to_string(),
@@ -72,18 +77,21 @@ fn mix_info(k: &sphinx::MixKeyPair) -> MixKeyInfo {
     }
 }
 
+#[cfg(feature = "client")]
 /// A fresh mix key: `{secret, publicKey, nodeId}` (hex).
 #[wasm_bindgen(js_name = sphinxKeygen)]
 pub fn sphinx_keygen() -> std::result::Result<JsValue, JsValue> {
     Ok(to_js(&mix_info(&sphinx::MixKeyPair::generate(&mut OsRng)))?)
 }
 
+#[cfg(feature = "client")]
 /// The mix key of a secret: `{secret, publicKey, nodeId}`.
 #[wasm_bindgen(js_name = sphinxKeyFromSecret)]
 pub fn sphinx_key_from_secret(secret: &str) -> std::result::Result<JsValue, JsValue> {
     Ok(to_js(&mix_info(&mix_key(secret)?))?)
 }
 
+#[cfg(feature = "client")]
 /// The node id (32 hex) of a mix public key.
 #[wasm_bindgen(js_name = sphinxNodeId)]
 pub fn sphinx_node_id(public_key: &str) -> std::result::Result<String, JsValue> {
@@ -93,6 +101,7 @@ pub fn sphinx_node_id(public_key: &str) -> std::result::Result<String, JsValue> 
         .to_hex())
 }
 
+#[cfg(feature = "client")]
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ParamsInfo {
@@ -106,6 +115,7 @@ struct ParamsInfo {
     text_len: usize,
 }
 
+#[cfg(feature = "client")]
 /// The full geometry of parameters: `{BODY_LEN, MAX_HOPS, HEADER_LEN, packetLen, textLen}`.
 #[wasm_bindgen(js_name = sphinxParams)]
 pub fn sphinx_params(params: JsValue) -> std::result::Result<JsValue, JsValue> {
@@ -119,6 +129,7 @@ pub fn sphinx_params(params: JsValue) -> std::result::Result<JsValue, JsValue> {
     })?)
 }
 
+#[cfg(feature = "client")]
 /// Wrap `message` for `destination` through `route`: `{recipient, text}` to post to
 /// the gateway's INBOX (`recipient` is the first mix's node id).
 #[wasm_bindgen(js_name = sphinxWrap)]
@@ -135,6 +146,7 @@ pub fn sphinx_wrap(
     Ok(to_js(&msg)?)
 }
 
+#[cfg(feature = "client")]
 /// A prepared route for many packets: precomputes the per-hop tables once.
 #[wasm_bindgen(js_name = SphinxRoute)]
 pub struct SphinxRoute {
@@ -143,6 +155,7 @@ pub struct SphinxRoute {
     first_hop: String,
 }
 
+#[cfg(feature = "client")]
 #[wasm_bindgen(js_class = SphinxRoute)]
 impl SphinxRoute {
     /// Prepare `route` under `params`.
@@ -184,6 +197,7 @@ impl SphinxRoute {
     }
 }
 
+#[cfg(feature = "client")]
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SurbInfo {
@@ -193,6 +207,7 @@ struct SurbInfo {
     opener: Json,
 }
 
+#[cfg(feature = "client")]
 fn surb_js(p: &sphinx::SphinxParams, r: &sphinx::Route) -> std::result::Result<JsValue, JsValue> {
     let (surb, opener) = sphinx::create_surb(p, r, &mut OsRng).map_err(Error::from)?;
     let opener_json =
@@ -205,6 +220,7 @@ fn surb_js(p: &sphinx::SphinxParams, r: &sphinx::Route) -> std::result::Result<J
     })?)
 }
 
+#[cfg(feature = "client")]
 /// A single-use reply block through `route`: `{surb, firstHop, id, opener}`. Hand
 /// out `surb` (text); keep `opener` (secret) to read the reply, which the exit mix
 /// reports to recipient `surb:<id>`.
@@ -218,6 +234,7 @@ pub fn sphinx_create_surb(
     surb_js(&p, &r)
 }
 
+#[cfg(feature = "client")]
 /// Answer through a SURB: `{recipient, text}` (recipient: the first hop's node id).
 #[wasm_bindgen(js_name = sphinxSurbReply)]
 pub fn sphinx_surb_reply(
@@ -235,6 +252,7 @@ pub fn sphinx_surb_reply(
     })?)
 }
 
+#[cfg(feature = "client")]
 /// Read a reply delivered for a SURB (the exit's base64 text) with its opener.
 #[wasm_bindgen(js_name = sphinxOpenReply)]
 pub fn sphinx_open_reply(opener: JsValue, text: &str) -> std::result::Result<Vec<u8>, JsValue> {
@@ -244,13 +262,15 @@ pub fn sphinx_open_reply(opener: JsValue, text: &str) -> std::result::Result<Vec
     Ok(o.open_text(text).map_err(Error::from)?)
 }
 
-#[derive(Serialize, Deserialize)]
+#[cfg(feature = "contributor")]
+#[derive(Serialize)]
 struct RejectedJs {
     index: usize,
     code: String,
     message: String,
 }
 
+#[cfg(feature = "contributor")]
 fn rejected_js(r: &[sphinx::Rejected]) -> Vec<RejectedJs> {
     r.iter()
         .map(|r| RejectedJs {
@@ -261,12 +281,14 @@ fn rejected_js(r: &[sphinx::Rejected]) -> Vec<RejectedJs> {
         .collect()
 }
 
+#[cfg(feature = "contributor")]
 #[derive(Serialize)]
 struct GatewayJs {
     accepted: Vec<usize>,
     rejected: Vec<RejectedJs>,
 }
 
+#[cfg(feature = "contributor")]
 /// What a gateway admits from its INBOX texts: `{accepted: indexes, rejected}`.
 #[wasm_bindgen(js_name = sphinxGatewayAccept)]
 pub fn sphinx_gateway_accept(
@@ -281,12 +303,14 @@ pub fn sphinx_gateway_accept(
     })?)
 }
 
+#[cfg(feature = "contributor")]
 #[derive(Serialize)]
 struct BatchJs {
     outputs: Vec<sphinx::BatchOutput>,
     rejected: Vec<RejectedJs>,
 }
 
+#[cfg(feature = "contributor")]
 /// A mix with its replay cache, for processing successive batches.
 #[wasm_bindgen(js_name = SphinxMix)]
 pub struct SphinxMix {
@@ -295,6 +319,7 @@ pub struct SphinxMix {
     cache: sphinx::ReplayCache,
 }
 
+#[cfg(feature = "contributor")]
 #[wasm_bindgen(js_class = SphinxMix)]
 impl SphinxMix {
     /// A mix for `secret` under `params`, with a fresh replay cache, or the one
@@ -343,13 +368,87 @@ impl SphinxMix {
     /// message}]}`. `kind` is `Forward`, `Final` or `Reply`.
     #[wasm_bindgen(js_name = processBatch)]
     pub fn process_batch(&mut self, texts: Vec<String>) -> std::result::Result<JsValue, JsValue> {
-        let out =
-            sphinx::process_batch(&self.key, &self.params, &mut self.cache, &texts, &mut OsRng)
-                .map_err(Error::from)?;
+        let out = sphinx::process_batch(
+            &self.key,
+            &self.params,
+            &mut self.cache,
+            &texts,
+            &mut shuffle_rng(),
+        )
+        .map_err(Error::from)?;
         Ok(to_js(&BatchJs {
             rejected: rejected_js(&out.rejected),
             outputs: out.outputs,
         })?)
+    }
+
+    /// The bulk path for a mix that holds packets as bytes: peel one layer of every
+    /// packet in `packets`, raw packets of `packetLen` bytes each, concatenated in one
+    /// `Uint8Array` (no base64 text, no JavaScript value per packet). Replays are
+    /// dropped and outputs shuffled as in `processBatch`. Returns `{packets, nextHops,
+    /// status, exits, rejected}`:
+    /// * `packets`: the forwarded packets, shuffled, concatenated (`packetLen` bytes each);
+    /// * `nextHops`: their next hops' node ids, 16 bytes each, in the same order;
+    /// * `status`: one byte per input, in input order: 0 forwarded, 1 final, 2 reply,
+    ///   3 rejected;
+    /// * `exits`: the final and reply outputs `[{recipient, text, kind}]`, shuffled;
+    /// * `rejected`: `[{index, code, message}]`, in input order.
+    #[wasm_bindgen(js_name = processPackets)]
+    pub fn process_packets(&mut self, packets: &[u8]) -> std::result::Result<JsValue, JsValue> {
+        let len = self.params.packet_len();
+        if packets.len() % len != 0 {
+            return Err(Error::new(
+                "invalid_argument",
+                format!("packets: a multiple of the packet length {len} bytes"),
+            )
+            .into());
+        }
+        let inputs: Vec<&[u8]> = packets.chunks_exact(len).collect();
+        let peeled = sphinx::peel_batch(&self.key, &self.params, &inputs);
+        let mut status = vec![STATUS_REJECTED; inputs.len()];
+        let mut forward: Vec<(sphinx::MixNodeId, sphinx::SphinxPacket)> = Vec::new();
+        let mut exits = Vec::new();
+        let mut rejected = Vec::new();
+        for (index, r) in peeled.into_iter().enumerate() {
+            let cache = &mut self.cache;
+            let r = r.and_then(|(tag, p)| cache.check_and_insert(&tag).map(|()| p));
+            let r = match r {
+                Ok(sphinx::ProcessedPacket::Forward { next_hop, packet }) => {
+                    forward.push((next_hop, packet));
+                    Ok(STATUS_FORWARD)
+                }
+                Ok(p) => sphinx::to_output(p).map(|o| {
+                    let s = match o.kind {
+                        sphinx::OutputKind::Reply => STATUS_REPLY,
+                        _ => STATUS_FINAL,
+                    };
+                    exits.push(o);
+                    s
+                }),
+                Err(e) => Err(e),
+            };
+            match r {
+                Ok(s) => status[index] = s,
+                Err(error) => rejected.push(sphinx::Rejected { index, error }),
+            }
+        }
+        let mut rng = shuffle_rng();
+        sphinx::shuffle(&mut forward, &mut rng);
+        sphinx::shuffle(&mut exits, &mut rng);
+        let mut out = Vec::with_capacity(forward.len() * len);
+        let mut hops = Vec::with_capacity(forward.len() * 16);
+        for (hop, p) in &forward {
+            hops.extend_from_slice(&hop.0);
+            out.extend_from_slice(p.as_bytes());
+        }
+        let o = js_sys::Object::new();
+        let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
+        set("packets", &js_sys::Uint8Array::from(&out[..]).into())?;
+        set("nextHops", &js_sys::Uint8Array::from(&hops[..]).into())?;
+        set("status", &js_sys::Uint8Array::from(&status[..]).into())?;
+        set("exits", &to_js(&exits)?)?;
+        set("rejected", &to_js(&rejected_js(&rejected))?)?;
+        Ok(o.into())
     }
 
     /// The replay cache's compact encoding, to persist between sessions.
@@ -359,6 +458,30 @@ impl SphinxMix {
     }
 }
 
+#[cfg(feature = "contributor")]
+#[cfg(feature = "contributor")]
+const STATUS_FORWARD: u8 = 0;
+#[cfg(feature = "contributor")]
+const STATUS_FINAL: u8 = 1;
+#[cfg(feature = "contributor")]
+const STATUS_REPLY: u8 = 2;
+#[cfg(feature = "contributor")]
+const STATUS_REJECTED: u8 = 3;
+
+/// The generator a batch is shuffled with: ChaCha20 keyed once per batch from the
+/// platform's CSPRNG, rather than one `crypto.getRandomValues` call per draw.
+#[cfg(feature = "contributor")]
+pub(crate) fn shuffle_rng() -> rand_chacha::ChaCha20Rng {
+    use rand_core::SeedableRng;
+    rand_chacha::ChaCha20Rng::from_rng(OsRng).unwrap_or_else(|_| {
+        // from_rng fails only if the platform RNG does; OsRng panics the same way
+        let mut seed = [0u8; 32];
+        rand_core::RngCore::fill_bytes(&mut OsRng, &mut seed);
+        rand_chacha::ChaCha20Rng::from_seed(seed)
+    })
+}
+
+#[cfg(feature = "contributor")]
 /// Process one batch with a fresh replay cache (one cycle's endpoint).
 #[wasm_bindgen(js_name = sphinxProcessBatch)]
 pub fn sphinx_process_batch(

@@ -8,10 +8,12 @@ use crate::error::{Error, Result};
 use crate::{bytes_of, from_js, to_js};
 use panoramix_zeus as zeus;
 use rand_core::OsRng;
+#[cfg(feature = "client")]
 use serde::Serialize;
 use serde_json::Value as Json;
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "client")]
 fn point(what: &str, hex: &str) -> Result<zeus::Point> {
     zeus::Point::from_hex(hex).map_err(|e| Error::new("bad_key", format!("{what}: {e}")))
 }
@@ -31,6 +33,7 @@ pub fn zeus_params(p: &Json) -> Result<zeus::ZeusParams> {
     serde_json::from_value(p.clone()).map_err(|e| Error::new("endpoint_params", e.to_string()))
 }
 
+#[cfg(feature = "client")]
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct TrusteeInfo {
@@ -38,6 +41,7 @@ struct TrusteeInfo {
     public_key: String,
 }
 
+#[cfg(feature = "client")]
 /// A fresh trustee key share: `{secret, publicKey}` (hex).
 #[wasm_bindgen(js_name = zeusTrusteeKeygen)]
 pub fn zeus_trustee_keygen() -> std::result::Result<JsValue, JsValue> {
@@ -48,12 +52,14 @@ pub fn zeus_trustee_keygen() -> std::result::Result<JsValue, JsValue> {
     })?)
 }
 
+#[cfg(feature = "client")]
 /// The public key share of a trustee secret.
 #[wasm_bindgen(js_name = zeusTrusteePublicKey)]
 pub fn zeus_trustee_public_key(secret: &str) -> std::result::Result<String, JsValue> {
     Ok(secret_of(secret)?.public_key().to_hex())
 }
 
+#[cfg(feature = "client")]
 /// Publish a key share with its proof of knowledge bound to `session_id`:
 /// `{public_key, proof: {commitment, response}}`.
 #[wasm_bindgen(js_name = zeusPublishTrusteeKey)]
@@ -65,6 +71,7 @@ pub fn zeus_publish_trustee_key(
     Ok(to_js(&k)?)
 }
 
+#[cfg(feature = "client")]
 /// Verify every published key share and return the election key (hex).
 #[wasm_bindgen(js_name = zeusCombineTrusteeKeys)]
 pub fn zeus_combine_trustee_keys(
@@ -77,6 +84,7 @@ pub fn zeus_combine_trustee_keys(
         .to_hex())
 }
 
+#[cfg(feature = "client")]
 /// Encrypt a ballot (at most 29 bytes) for `session_id` and the election key;
 /// returns its text (256 hex).
 #[wasm_bindgen(js_name = zeusEncryptBallot)]
@@ -91,6 +99,7 @@ pub fn zeus_encrypt_ballot(
     Ok(b.to_text())
 }
 
+#[cfg(feature = "client")]
 /// Verify a ballot's proof; returns its ciphertext text (128 hex) or throws.
 #[wasm_bindgen(js_name = zeusVerifyBallot)]
 pub fn zeus_verify_ballot(
@@ -105,6 +114,7 @@ pub fn zeus_verify_ballot(
     Ok(b.ciphertext.to_text())
 }
 
+#[cfg(feature = "contributor")]
 /// Run endpoint type `endpoint_type` on `inputs` (texts): `{outputs, proof}`.
 /// `ZEUS_TW_MIX` / `ZEUS_SK_MIX` shuffle and prove; `ZEUS_SK_PARTIAL_DECRYPT`
 /// needs the trustee `secret`; `ZEUS_SK_COMBINE` verifies every share and decrypts;
@@ -124,6 +134,7 @@ pub fn zeus_process(
     Ok(to_js(&out)?)
 }
 
+#[cfg(feature = "contributor")]
 /// Check that `outputs` and `proof` are a correct processing of `inputs` by an
 /// endpoint of this type; throws a `zeus_*` error naming the first failed check.
 /// The verifier's batching weights are derived from everything verified
@@ -142,6 +153,7 @@ pub fn zeus_verify(
     Ok(())
 }
 
+#[cfg(feature = "contributor")]
 /// Verify a whole election transcript (JSON text or object); returns the report
 /// `{session_id, ballots, trustees, mixes, checks}` or throws.
 #[wasm_bindgen(js_name = zeusVerifyElection)]
@@ -157,6 +169,7 @@ pub fn zeus_verify_election(transcript: JsValue) -> std::result::Result<JsValue,
     Ok(to_js(&r)?)
 }
 
+#[cfg(feature = "contributor")]
 /// Run a whole honest election (for tests and demos): `{session_id, trustees,
 /// mixes: ["tw" | "sk", ...], plaintexts: [string | Uint8Array]}` → the transcript
 /// as JSON text.

@@ -3,7 +3,7 @@
 // mix-net work (including the heavy batch processing) off the page's main thread.
 // Messages in: {type: 'start', controller, identity, secrets, joint}, {type: 'stop'}.
 // Messages out: {type: 'event', text}, {type: 'busy', busy}, {type: 'error', text}.
-import { init, PanoramixClient } from '../vendor/panoramix/index.js';
+import { init, initContributor, PanoramixClient } from '../vendor/panoramix/index.js';
 import { Agent } from './agent.js';
 
 let running = false;
@@ -17,7 +17,7 @@ self.onmessage = async (ev) => {
   if (m.type !== 'start' || running) return;
   running = true;
   try {
-    await init();
+    await Promise.all([init(), initContributor()]); // client + contributor modules
     const client = await PanoramixClient.connect(m.controller, m.identity);
     const agent = new Agent(client, m.secrets, m.joint, (text) => self.postMessage({ type: 'event', text }));
     let failures = 0;

@@ -58,7 +58,8 @@ function renderTally(election, votes) {
 }
 
 async function main() {
-  await pmx.init();
+  // the client module, and the contributor module for the endpoints' proof checks
+  await Promise.all([pmx.init(), pmx.initContributor()]);
   progress('waiting for the election');
   let joint = await findMixnet(name);
   while (!joint) {

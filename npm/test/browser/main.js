@@ -1,7 +1,11 @@
 // A plain <script type="module"> page under a strict CSP: Sphinx on the main
-// thread, a Zeus election in a module Web Worker; reports to the server.
+// thread (init() loads the client module only, initContributor() the contributor
+// module), a Zeus election in a module Web Worker importing the
+// '@panoramix/mixnet/contributor' entry; reports to the server.
 import {
   init,
+  initContributor,
+  isContributorInitialized,
   generateKeypair,
   sphinxKeygen,
   sphinxWrap,
@@ -17,6 +21,18 @@ document.addEventListener('securitypolicyviolation', (e) =>
 try {
   await init();
   await init(); // idempotent
+  // init() loads the client module only; the contributor module comes on demand
+  const wasmFetched = () =>
+    performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.includes('.wasm'));
+  const clientOnly =
+    !isContributorInitialized() && !wasmFetched().some((n) => n.includes('panoramix_contributor'));
+  let notInitialized = null;
+  try {
+    sphinxProcessBatch(null, sphinxKeygen().secret, []);
+  } catch (e) {
+    notInitialized = e.code;
+  }
+  await initContributor();
   const me = generateKeypair();
   const mixes = [sphinxKeygen(), sphinxKeygen(), sphinxKeygen()];
   let batch = [sphinxWrap(null, mixes.map((m) => m.publicKey), 'bob', 'hello').text];
@@ -29,9 +45,14 @@ try {
     worker.onerror = (e) => reject(new Error(`worker: ${e.message}`));
     worker.postMessage({ votes: ['yes', 'no', 'yes'] });
   });
-  const ok = batch[0] === 'hello' && signed && fromWorker.ok;
+  const ok =
+    batch[0] === 'hello' && signed && clientOnly && notInitialized === 'not_initialized' && fromWorker.ok;
   document.body.textContent = ok ? 'OK' : 'FAILED';
-  await report({ ok, main: { plaintext: batch[0], signed }, worker: fromWorker });
+  await report({
+    ok,
+    main: { plaintext: batch[0], signed, clientOnly, notInitialized, wasm: wasmFetched() },
+    worker: fromWorker,
+  });
 } catch (e) {
   await report({ ok: false, error: String(e && e.stack ? e.stack : e), code: e && e.code });
 }

@@ -10,11 +10,11 @@ import {
   zeusVerifyMix,
   zeusPartialDecrypt,
   zeusCombine,
-} from './node_modules/@panoramix/mixnet/dist/index.js';
+} from './node_modules/@panoramix/mixnet/dist/contributor-entry.js';
 
 self.onmessage = async (e) => {
   try {
-    await init();
+    await init(); // both modules: the contributor entry's init()
     const sid = 'browser/1';
     const t = zeusTrusteeKeygen();
     const pk = zeusCombineTrusteeKeys(sid, [zeusPublishTrusteeKey(t.secret, sid)]);

@@ -35,3 +35,15 @@ export async function example(url: string, secret: string, joint: string): Promi
   const results = await sender.results(1);
   return out.outputs.length + steps.length + (results?.length ?? 0);
 }
+
+import * as contributor from '@panoramix/mixnet/contributor';
+import { initContributor, type PacketBatchResult } from '@panoramix/mixnet';
+
+export async function bulk(packets: Uint8Array): Promise<number> {
+  await contributor.init(); // both modules
+  await initContributor(); // idempotent
+  const mix = new contributor.SphinxMix(null, '11'.repeat(32));
+  const r: PacketBatchResult = mix.processPackets(packets);
+  const forwarded = r.status.filter((s) => s === 0).length;
+  return r.packets.length + r.nextHops.length + r.exits.length + r.rejected.length + forwarded;
+}

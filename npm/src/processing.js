@@ -1,0 +1,160 @@
+// The contributor module (panoramix_contributor_bg.wasm): batch processing
+// (Sphinx mixes, Zeus shuffles with proofs, decryption), their verification and
+// whole endpoints. A web app that only sends loads the client module alone; this
+// one is loaded by `initContributor()` (or the `@panoramix/mixnet/contributor`
+// entry's `init()`), and in Node on first use.
+import * as wasm from './panoramix_contributor.js';
+import { contributorSource, contributorSourceSync } from './wasm-source.js';
+import { PanoramixError, convertError } from './errors.js';
+
+let initialized = false;
+let pending = null;
+
+/**
+ * Load the contributor module. Optional in Node; once in browsers and workers
+ * before the processing functions. Idempotent. `source` as for `init()`; by default
+ * the `panoramix_contributor_bg.wasm` next to this file.
+ */
+export function initContributor(source) {
+  if (initialized) return Promise.resolve();
+  if (!pending) {
+    pending = (async () => {
+      let src = source;
+      if (src === undefined || src === null) src = await contributorSource();
+      await wasm.default({ module_or_path: src });
+      initialized = true;
+    })();
+    pending.catch(() => {
+      pending = null;
+    });
+  }
+  return pending;
+}
+
+/** Synchronous initialisation of the contributor module from bytes or a compiled module. */
+export function initContributorSync(source) {
+  if (initialized) return;
+  const src = source ?? contributorSourceSync();
+  if (!src) {
+    throw new PanoramixError(
+      'not_initialized',
+      'initContributorSync() needs the module bytes here; or call `await initContributor()` first',
+    );
+  }
+  wasm.initSync({ module: src });
+  initialized = true;
+}
+
+/** Whether the contributor module is loaded. */
+export function isContributorInitialized() {
+  return initialized;
+}
+
+function ensure() {
+  if (initialized) return;
+  const src = contributorSourceSync();
+  if (!src) {
+    throw new PanoramixError(
+      'not_initialized',
+      'batch processing needs the contributor module: call `await initContributor()` once ' +
+        "(or `await init()` from '@panoramix/mixnet/contributor') in a browser or worker",
+    );
+  }
+  wasm.initSync({ module: src });
+  initialized = true;
+}
+
+function wrap(f) {
+  return function (...args) {
+    ensure();
+    try {
+      return f(...args);
+    } catch (e) {
+      throw convertError(e);
+    }
+  };
+}
+
+// ---------------------------------------------------------------- SPHINXMIX
+export const sphinxGatewayAccept = wrap(wasm.sphinxGatewayAccept);
+export const sphinxProcessBatch = wrap(wasm.sphinxProcessBatch);
+
+/** A mix key with its replay cache, for successive batches. */
+export class SphinxMix {
+  #inner;
+  constructor(params, secret, cache) {
+    ensure();
+    try {
+      this.#inner = new wasm.SphinxMix(params, secret, cache);
+    } catch (e) {
+      throw convertError(e);
+    }
+  }
+  get publicKey() {
+    return this.#inner.publicKey;
+  }
+  get nodeId() {
+    return this.#inner.nodeId;
+  }
+  get cacheSize() {
+    return this.#inner.cacheSize;
+  }
+  processBatch(texts) {
+    try {
+      return this.#inner.processBatch(texts);
+    } catch (e) {
+      throw convertError(e);
+    }
+  }
+  /** Raw packets concatenated in one Uint8Array: see the type declarations. */
+  processPackets(packets) {
+    try {
+      return this.#inner.processPackets(packets);
+    } catch (e) {
+      throw convertError(e);
+    }
+  }
+  saveCache() {
+    return this.#inner.saveCache();
+  }
+  free() {
+    this.#inner.free();
+  }
+}
+
+// ---------------------------------------------------------------- ZEUS
+export const zeusProcess = wrap((type, params, inputs, secret) =>
+  wasm.zeusProcess(type, params, inputs, secret ?? undefined),
+);
+export const zeusVerify = wrap(wasm.zeusVerify);
+export const zeusVerifyElection = wrap(wasm.zeusVerifyElection);
+export const zeusSimulateElection = wrap(wasm.zeusSimulateElection);
+
+/** Shuffle and prove (`kind`: `tw`, the default, or `sk`): `{outputs, proof}`. */
+export function zeusMix(params, ciphertexts, kind = 'tw') {
+  return zeusProcess(kind === 'sk' ? 'ZEUS_SK_MIX' : 'ZEUS_TW_MIX', params, ciphertexts);
+}
+
+/** Verify a shuffle and its proof (throws a `zeus_*` PanoramixError). */
+export function zeusVerifyMix(params, inputs, outputs, proof) {
+  const kind = JSON.parse(proof).sk ? 'ZEUS_SK_MIX' : 'ZEUS_TW_MIX';
+  zeusVerify(kind, params, inputs, outputs, proof);
+}
+
+/** One trustee's decryption shares, with Chaum–Pedersen proofs, one per ciphertext. */
+export function zeusPartialDecrypt(params, trusteeSecret, ciphertexts) {
+  return zeusProcess('ZEUS_SK_PARTIAL_DECRYPT', params, ciphertexts, trusteeSecret).outputs;
+}
+
+/** Verify every trustee's shares and combine them: plaintexts (hex), sorted by ciphertext. */
+export function zeusCombine(params, shares) {
+  return zeusProcess('ZEUS_SK_COMBINE', params, shares).outputs;
+}
+
+// ---------------------------------------------------------------- endpoints
+export const processEndpoint = wrap((endpoint, secrets, inputs) =>
+  wasm.processEndpoint(endpoint, secrets ?? null, inputs),
+);
+export const verifyEndpoint = wrap((endpoint, inputs, outputs, proof) =>
+  wasm.verifyEndpoint(endpoint, inputs, outputs, proof ?? undefined),
+);
