@@ -492,6 +492,83 @@ fn one_endpoint_flooded_by_many_keys_is_rate_limited() {
     audit_verifies(&srv);
 }
 
+/// Clients over a tight limit back off (honouring `Retry-After`) and get through:
+/// every post is eventually stored exactly once, and each client received at most
+/// about one 429 per second of its run, not a 429 per busy-loop turn.
+#[test]
+fn rate_limited_clients_back_off_and_get_through() {
+    let dir = tempfile::tempdir().unwrap();
+    // the owner's own set-up (6 signed requests) already runs into the key limit
+    let (srv, _p1) = server_with_endpoint(
+        dir.path(),
+        &[
+            "--rate-per-key",
+            "4",
+            "--rate-burst-per-key",
+            "4",
+            "--rate-per-endpoint",
+            "6",
+            "--rate-burst-per-endpoint",
+            "6",
+        ],
+    );
+    const CLIENTS: usize = 4;
+    const POSTS: usize = 10;
+    let t0 = std::time::Instant::now();
+    let counts: Vec<(u64, f64)> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..CLIENTS)
+            .map(|ci| {
+                let c = srv.client();
+                s.spawn(move || {
+                    let t = std::time::Instant::now();
+                    for i in 0..POSTS {
+                        c.post_message("e", "INBOX", "s", "r", &format!("c{ci}-m{i}"), None)
+                            .expect("a rate-limited post eventually succeeds");
+                    }
+                    (c.rate_limited_count(), t.elapsed().as_secs_f64())
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let elapsed = t0.elapsed().as_secs_f64();
+    let total: u64 = counts.iter().map(|c| c.0).sum();
+    eprintln!(
+        "{} posts in {elapsed:.1} s, {total} answers 429: {counts:?}",
+        CLIENTS * POSTS
+    );
+    // 40 posts through an endpoint limited to 6/s (burst 6) take several seconds...
+    assert!(elapsed >= 4.0, "the limit did not apply: {elapsed:.1} s");
+    assert!(total > 0, "no client was ever limited");
+    // ...and each client waits at least Retry-After (1 s) after each 429
+    for (n, secs) in &counts {
+        assert!(
+            *n as f64 <= secs + 1.0,
+            "a client hammered: {n} 429s in {secs:.1} s"
+        );
+    }
+    let stored = srv.client().messages("e", "INBOX").unwrap();
+    let mut texts: Vec<&str> = stored.iter().filter_map(|m| m["text"].as_str()).collect();
+    texts.sort_unstable();
+    texts.dedup();
+    assert_eq!(
+        (stored.len(), texts.len()),
+        (CLIENTS * POSTS, CLIENTS * POSTS)
+    );
+    // without retries the limit is returned as it is
+    let mut impatient = srv.client();
+    impatient.set_retry_policy(panoramix_client::RetryPolicy::none());
+    let refused = (0..20).find_map(|i| {
+        impatient
+            .post_message("e", "INBOX", "s", "r", &format!("x{i}"), None)
+            .err()
+    });
+    let e = refused.expect("20 posts at once passed a limit of 6/s");
+    assert_eq!((e.status(), e.code()), (Some(429), Some("rate_limited")));
+    assert_eq!(impatient.rate_limited_count(), 1);
+    audit_verifies(&srv);
+}
+
 #[test]
 fn oversized_message_and_body_are_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -641,35 +718,6 @@ fn keys_at_rest_are_sealed_and_private() {
     );
 }
 
-/// The contributor configuration keeps its secret keys sealed under the passphrase.
-#[test]
-fn contributor_config_keys_are_sealed() {
-    use std::process::Command;
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("contributor.json");
-    let status = |pass: &str| {
-        Command::new(BIN)
-            .args(["status", "--url", "http://127.0.0.1:9", "--config"])
-            .arg(&cfg)
-            .env_remove("PANORAMIX_INSECURE_PLAINTEXT_KEYS")
-            .env_remove("PANORAMIX_KEY")
-            .env("PANORAMIX_PASSPHRASE", pass)
-            .output()
-            .unwrap()
-    };
-    // the key is created (sealed) before the unreachable controller is noticed
-    let _ = status("open sesame");
-    let text = std::fs::read_to_string(&cfg).unwrap();
-    let v: Json = serde_json::from_str(&text).unwrap();
-    let key = v["KEY"]["value"].as_str().unwrap();
-    assert!(key.starts_with("pmx-sealed-v1:"), "{text}");
-    let o = status("not it");
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("wrong passphrase"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
 /// Whether `text` shows the secret key of `key_id` anywhere: as 64 hex digits, or
 /// as 32 raw bytes, at any offset.
 fn shows_secret_of(text: &[u8], key_id: &str) -> bool {
@@ -745,3 +793,32 @@ fn serve_refuses_to_keep_its_key_in_plaintext() {
     assert_eq!(serve_id(old.path(), &plain, &pass), Ok(id2));
 }
 
+/// The contributor configuration keeps its secret keys sealed under the passphrase.
+#[test]
+fn contributor_config_keys_are_sealed() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("contributor.json");
+    let status = |pass: &str| {
+        Command::new(BIN)
+            .args(["status", "--url", "http://127.0.0.1:9", "--config"])
+            .arg(&cfg)
+            .env_remove("PANORAMIX_INSECURE_PLAINTEXT_KEYS")
+            .env_remove("PANORAMIX_KEY")
+            .env("PANORAMIX_PASSPHRASE", pass)
+            .output()
+            .unwrap()
+    };
+    // the key is created (sealed) before the unreachable controller is noticed
+    let _ = status("open sesame");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    let v: Json = serde_json::from_str(&text).unwrap();
+    let key = v["KEY"]["value"].as_str().unwrap();
+    assert!(key.starts_with("pmx-sealed-v1:"), "{text}");
+    let o = status("not it");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("wrong passphrase"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

@@ -293,3 +293,93 @@ fn sphinx_packet_replayed_in_a_later_cycle_is_dropped() {
         "{logs:#?}"
     );
 }
+
+/// A whole Sphinx cycle on a controller with tight request-rate limits: the
+/// contributor agents and the sender are refused with 429 `rate_limited` along the
+/// way, back off as `Retry-After` says, and the cycle completes with every message;
+/// no agent gets more than about one 429 per second of its run.
+#[test]
+fn a_cycle_completes_under_tight_rate_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start_with(
+        &dir.path().join("controller.sqlite3"),
+        &[
+            "--rate-per-key",
+            "3",
+            "--rate-burst-per-key",
+            "3",
+            "--rate-per-endpoint",
+            "4",
+            "--rate-burst-per-endpoint",
+            "4",
+        ],
+    );
+    let cs: Vec<Contributor> = (0..3).map(|_| Contributor::new("SPHINXMIX")).collect();
+    let spec = spec("SPHINXMIX", "limited", 6);
+    let joint = setup_mixnet(&srv, &cs, &spec);
+    let t0 = Instant::now();
+    let agents: Vec<_> = cs
+        .iter()
+        .map(|c| {
+            let st = AgentState {
+                mixnet: joint.clone(),
+                cycle: 1,
+                max_cycles: 1,
+                ..Default::default()
+            };
+            let mut a = Agent::new(c.client(&srv), c.secrets(), st, None).unwrap();
+            std::thread::spawn(move || {
+                let deadline = Instant::now() + Duration::from_secs(120);
+                let mut errors = Vec::new();
+                while Instant::now() < deadline {
+                    match a.step() {
+                        Ok(s) if s.finished => break,
+                        Ok(s) if !s.acted => std::thread::sleep(Duration::from_millis(30)),
+                        Ok(_) => {}
+                        Err(e) => {
+                            errors.push(e.to_string());
+                            std::thread::sleep(Duration::from_millis(100));
+                        }
+                    }
+                }
+                (a.client().rate_limited_count(), errors)
+            })
+        })
+        .collect();
+    let sender = Sender::new(srv.client(), &joint).unwrap();
+    // six posts in a burst: over the sender's key limit (3, then 3/s)
+    let msgs = send_all(&sender, 1, 6);
+    let out = wait("the cycle's output", Duration::from_secs(120), || {
+        sender.results(1).unwrap()
+    });
+    let mut got: Vec<Vec<u8>> = out.into_iter().map(|(_, m)| m).collect();
+    let mut want = msgs;
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+    let runs: Vec<(u64, Vec<String>)> = agents.into_iter().map(|h| h.join().unwrap()).collect();
+    let secs = t0.elapsed().as_secs_f64();
+    let limited: u64 = runs.iter().map(|r| r.0).sum::<u64>() + sender.client().rate_limited_count();
+    eprintln!(
+        "cycle in {secs:.1} s; 429s: agents {:?}, sender {}",
+        runs.iter().map(|r| r.0).collect::<Vec<_>>(),
+        sender.client().rate_limited_count()
+    );
+    assert!(
+        sender.client().rate_limited_count() > 0,
+        "the sender was never limited"
+    );
+    assert!(limited > 1, "the limits were never reached");
+    for (n, errors) in &runs {
+        assert!(
+            *n as f64 <= secs + 1.0,
+            "an agent hammered: {n} 429s in {secs:.1} s"
+        );
+        assert!(
+            errors.iter().all(|e| !e.contains("rate_limited")),
+            "an agent step failed on a 429 instead of backing off: {errors:?}"
+        );
+    }
+    let (code, out, err) = run_cli(&["audit", "verify", &srv.url], None);
+    assert_eq!(code, 0, "{out}{err}");
+}

@@ -50,9 +50,13 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         "contributing to mix-net {mixnet} from cycle {}",
         agent.state().cycle
     );
+    // consecutive failed steps: the wait after a failure doubles (1 s .. 60 s, with
+    // jitter), so that an unreachable or rate-limiting controller is not hammered
+    let mut failures = 0u32;
     loop {
         match agent.step() {
             Ok(s) => {
+                failures = 0;
                 for e in &s.events {
                     eprintln!("{e}");
                 }
@@ -65,9 +69,21 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                 }
             }
             Err(e) => {
-                eprintln!("panoramix: {e}; retrying");
-                std::thread::sleep(Duration::from_millis(a.poll_ms.max(1000)));
+                let wait = failure_backoff(a.poll_ms.max(1000), failures);
+                failures = failures.saturating_add(1);
+                eprintln!("panoramix: {e}; retrying in {:.1} s", wait.as_secs_f64());
+                std::thread::sleep(wait);
             }
         }
     }
+}
+
+/// The wait after `failures` consecutive failed steps: `first_ms` doubled each
+/// time up to 60 s, between half and all of it (jitter).
+fn failure_backoff(first_ms: u64, failures: u32) -> Duration {
+    let exp = first_ms
+        .saturating_mul(1u64 << failures.min(16))
+        .min(60_000);
+    let jitter = rand_core::RngCore::next_u64(&mut rand_core::OsRng) % (exp / 2 + 1);
+    Duration::from_millis(exp / 2 + jitter)
 }

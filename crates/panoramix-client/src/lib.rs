@@ -78,12 +78,79 @@ impl Action {
     }
 }
 
+/// How a client waits and retries when the controller answers 429 `rate_limited`
+/// (a request-rate limit, or a proxy's 429 without a code): it waits at least the
+/// answer's `Retry-After`, and otherwise a capped exponential backoff with jitter,
+/// then sends the same request again, a bounded number of times within a bounded
+/// total wait. 429 `inbox_full` is not retried: that INBOX will not empty itself
+/// (send to the next cycle instead).
+///
+/// A request refused by the rate limiter never reached the controller, so sending
+/// the very same signed bytes again is safe (its nonce was not used), and the
+/// total wait stays well inside the controller's accepted clock skew (300 s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (0: never retry).
+    pub max_retries: u32,
+    /// The first backoff; each retry doubles it.
+    pub base: Duration,
+    /// The largest backoff (a longer `Retry-After` is still honoured).
+    pub cap: Duration,
+    /// Give up (return the 429) rather than wait longer than this in total.
+    pub max_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 8 retries, 250 ms doubling up to 8 s, at most 60 s of waiting in all.
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 8,
+            base: Duration::from_millis(250),
+            cap: Duration::from_secs(8),
+            max_wait: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retry: every 429 is returned at once.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_retries: 0,
+            ..Self::default()
+        }
+    }
+
+    /// The wait before retry number `attempt` (0 for the first retry), given the
+    /// answer's `Retry-After` and a random number for the jitter: the larger of
+    /// `Retry-After` and half to all of `min(cap, base * 2^attempt)`, plus up to
+    /// `base` more, so that clients refused together do not come back together.
+    pub fn delay(&self, attempt: u32, retry_after: Option<Duration>, random: u64) -> Duration {
+        let exp = self
+            .base
+            .saturating_mul(1u32.checked_shl(attempt.min(31)).unwrap_or(u32::MAX))
+            .min(self.cap);
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        let half = ms(exp) / 2;
+        let backoff = Duration::from_millis(half + random % (half + 1));
+        let spread = Duration::from_millis((random >> 32) % (ms(self.base) + 1));
+        backoff.max(retry_after.unwrap_or_default()) + spread
+    }
+}
+
+/// `Retry-After` as delay-seconds (an HTTP date is ignored: the backoff applies).
+fn parse_retry_after(v: &str) -> Option<Duration> {
+    v.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
 /// A signing client for one peer.
 pub struct Client {
     base: String,
     agent: ureq::Agent,
     key: Keypair,
     controller_id: String,
+    retry: RetryPolicy,
+    rate_limited: std::sync::atomic::AtomicU64,
 }
 
 fn now_secs() -> i64 {
@@ -129,6 +196,8 @@ impl Client {
             agent,
             key,
             controller_id: String::new(),
+            retry: RetryPolicy::default(),
+            rate_limited: std::sync::atomic::AtomicU64::new(0),
         };
         let info = c.get("/panoramix/controller/")?;
         c.controller_id = info["data"]["controller_id"]
@@ -158,43 +227,103 @@ impl Client {
         &self.controller_id
     }
 
+    /// How this client retries after 429 `rate_limited` ([`RetryPolicy::default`]
+    /// unless changed).
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry
+    }
+
+    /// Change how this client retries after 429 `rate_limited`.
+    pub fn set_retry_policy(&mut self, policy: RetryPolicy) {
+        self.retry = policy;
+    }
+
+    /// How many 429 `rate_limited` answers this client has received (each one
+    /// retried or, once the policy's bounds are reached, returned).
+    pub fn rate_limited_count(&self) -> u64 {
+        self.rate_limited.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn api_error(status: u16, r: ureq::Response) -> ClientError {
+        let body: Json = r.into_json().unwrap_or(Json::Null);
+        ClientError::Api {
+            status,
+            code: body["error"]["code"]
+                .as_str()
+                .unwrap_or("unknown")
+                .to_owned(),
+            message: body["error"]["message"].as_str().unwrap_or("").to_owned(),
+        }
+    }
+
     fn decode(resp: Result<ureq::Response, ureq::Error>) -> Result<Json, ClientError> {
         match resp {
             Ok(r) => r
                 .into_json::<Json>()
                 .map_err(|e| ClientError::Decode(e.to_string())),
-            Err(ureq::Error::Status(status, r)) => {
-                let body: Json = r.into_json().unwrap_or(Json::Null);
-                Err(ClientError::Api {
-                    status,
-                    code: body["error"]["code"]
-                        .as_str()
-                        .unwrap_or("unknown")
-                        .to_owned(),
-                    message: body["error"]["message"].as_str().unwrap_or("").to_owned(),
-                })
-            }
+            Err(ureq::Error::Status(status, r)) => Err(Self::api_error(status, r)),
             Err(e) => Err(ClientError::Transport(e.to_string())),
         }
     }
 
-    /// An unsigned GET of `path_and_query`.
-    pub fn get(&self, path_and_query: &str) -> Result<Json, ClientError> {
-        Self::decode(
-            self.agent
-                .get(&format!("{}{}", self.base, path_and_query))
-                .call(),
-        )
+    /// Make a request, and make it again after a 429 `rate_limited` as the
+    /// [`RetryPolicy`] says.
+    fn with_backoff(
+        &self,
+        mut request: impl FnMut() -> Result<ureq::Response, Box<ureq::Error>>,
+    ) -> Result<Json, ClientError> {
+        let mut waited = Duration::ZERO;
+        let mut attempt = 0u32;
+        loop {
+            match request().map_err(|e| *e) {
+                Err(ureq::Error::Status(429, r)) => {
+                    let retry_after = r.header("retry-after").and_then(parse_retry_after);
+                    let err = Self::api_error(429, r);
+                    if err.code() == Some("inbox_full") {
+                        return Err(err);
+                    }
+                    self.rate_limited
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let d = self.retry.delay(attempt, retry_after, OsRng.next_u64());
+                    if attempt >= self.retry.max_retries || waited + d > self.retry.max_wait {
+                        return Err(err);
+                    }
+                    std::thread::sleep(d);
+                    waited += d;
+                    attempt += 1;
+                }
+                other => return Self::decode(other),
+            }
+        }
     }
 
-    /// Send a raw body (for tests of malformed input).
+    /// An unsigned GET of `path_and_query` (retried after 429 `rate_limited`, e.g.
+    /// from a proxy's per-address limit).
+    pub fn get(&self, path_and_query: &str) -> Result<Json, ClientError> {
+        let url = format!("{}{}", self.base, path_and_query);
+        self.with_backoff(|| self.agent.get(&url).call().map_err(Box::new))
+    }
+
+    /// Send a raw body once, as it is: no retry after a 429 (for tests of malformed
+    /// input and of the limits). Signed requests go through [`Client::send`].
     pub fn send_raw(&self, method: &str, path: &str, body: &[u8]) -> Result<Json, ClientError> {
-        Self::decode(
-            self.agent
-                .request(method, &format!("{}{}", self.base, path))
-                .set("content-type", "application/json")
-                .send_bytes(body),
-        )
+        Self::decode(self.request(method, path).send_bytes(body))
+    }
+
+    fn request(&self, method: &str, path: &str) -> ureq::Request {
+        self.agent
+            .request(method, &format!("{}{}", self.base, path))
+            .set("content-type", "application/json")
+    }
+
+    /// Send a signed body, again after a 429 `rate_limited` (the same bytes: the
+    /// limiter refused it before the controller saw its nonce).
+    pub fn send_signed(&self, method: &str, path: &str, body: &[u8]) -> Result<Json, ClientError> {
+        self.with_backoff(|| {
+            self.request(method, path)
+                .send_bytes(body)
+                .map_err(Box::new)
+        })
     }
 
     /// `info` for a request: resource, operation, extra fields, and freshness.
@@ -218,7 +347,7 @@ impl Client {
         by_consensus: Option<Json>,
     ) -> Result<Json, ClientError> {
         let body = self.envelope(data, info, by_consensus)?;
-        self.send_raw(method, path, body.to_string().as_bytes())
+        self.send_signed(method, path, body.to_string().as_bytes())
     }
 
     /// Build a signed envelope without sending it.
@@ -656,4 +785,39 @@ pub fn tls_config(
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(std::sync::Arc::new(cfg))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_with_jitter_and_honours_retry_after() {
+        let p = RetryPolicy::default();
+        let ms = |d: Duration| d.as_millis() as u64;
+        for r in [0u64, 1, 0xdead_beef_1234_5678, u64::MAX] {
+            for attempt in 0..40 {
+                let exp = (250u64 << attempt.min(20)).min(8000);
+                let d = ms(p.delay(attempt, None, r));
+                assert!(d >= exp / 2 && d <= exp + 250, "{attempt}: {d}");
+                // a server's Retry-After is a floor
+                let d = ms(p.delay(attempt, Some(Duration::from_secs(30)), r));
+                assert!((30_000..=30_250).contains(&d), "{attempt}: {d}");
+            }
+        }
+        // the jitter spreads clients refused together
+        let spread: std::collections::BTreeSet<u64> = (0..64u64)
+            .map(|i| {
+                ms(p.delay(
+                    3,
+                    Some(Duration::from_secs(1)),
+                    i.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+                ))
+            })
+            .collect();
+        assert!(spread.len() > 16, "{spread:?}");
+        assert_eq!(parse_retry_after(" 2 "), Some(Duration::from_secs(2)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        assert_eq!(RetryPolicy::none().max_retries, 0);
+    }
 }

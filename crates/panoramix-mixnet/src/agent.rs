@@ -2,6 +2,8 @@
 //! closes inboxes, processes, uploads, co-signs what co-owners propose only after
 //! recomputing it, marks endpoints PROCESSED and starts the next cycle. Its state is
 //! a JSON file, written before every upload, so it survives restarts.
+//! Its requests go through [`Client`], which backs off and retries after a 429
+//! `rate_limited` ([`panoramix_client::RetryPolicy`]) instead of failing the step.
 
 use crate::backend::{
     Backend, BackendError, EndpointView, Msg, Processed, Processing, Secrets, backend,

@@ -1,6 +1,8 @@
 //! The client side of a mix-net: encrypt for it (a Sphinx packet through every
 //! owner's mix, or a ballot for the election key), post to the cycle's entry
 //! endpoint, and read the cycle's result.
+//! A post refused with 429 `rate_limited` is retried by the [`Client`] after its
+//! backoff ([`panoramix_client::RetryPolicy`]); 429 `inbox_full` is returned at once.
 
 use crate::backend::sphinx_params;
 use crate::mixnet::MixnetSpec;
