@@ -4,9 +4,9 @@
 //! `{BODY_LEN, HEADER_LEN}`); missing fields take the defaults (1024, 5). Routes are
 //! lists of mix public keys (64 hex each), in hop order.
 
-use crate::error::{Error, Result};
 #[cfg(feature = "client")]
 use crate::bytes_of;
+use crate::error::{Error, Result};
 use crate::{from_js, to_js};
 use panoramix_sphinx as sphinx;
 use rand_core::OsRng;
@@ -396,7 +396,7 @@ impl SphinxMix {
     #[wasm_bindgen(js_name = processPackets)]
     pub fn process_packets(&mut self, packets: &[u8]) -> std::result::Result<JsValue, JsValue> {
         let len = self.params.packet_len();
-        if packets.len() % len != 0 {
+        if !packets.len().is_multiple_of(len) {
             return Err(Error::new(
                 "invalid_argument",
                 format!("packets: a multiple of the packet length {len} bytes"),

@@ -115,6 +115,64 @@ fn sphinx_through_three_mixes_and_a_surb() {
 }
 
 #[wasm_bindgen_test]
+fn sphinx_packets_as_bytes() {
+    use base64::Engine;
+    let params = js(&json!({"BODY_LEN": 512, "MAX_HOPS": 4}));
+    let plen = rs(sphinx_api::sphinx_params(params.clone()).unwrap())["packetLen"]
+        .as_u64()
+        .unwrap() as usize;
+    let mixes: Vec<Json> = (0..3)
+        .map(|_| rs(sphinx_api::sphinx_keygen().unwrap()))
+        .collect();
+    let route: Vec<String> = mixes
+        .iter()
+        .map(|m| m["publicKey"].as_str().unwrap().to_owned())
+        .collect();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut packed = Vec::new();
+    for m in ["a", "b", "c"] {
+        let msg =
+            rs(sphinx_api::sphinx_wrap(params.clone(), route.clone(), "bob", m.into()).unwrap());
+        packed.extend(b64.decode(msg["text"].as_str().unwrap()).unwrap());
+    }
+    packed.extend(vec![0u8; plen]); // not a packet: rejected, the rest goes on
+    let mut exits = Json::Null;
+    for (i, m) in mixes.iter().enumerate() {
+        let mut mix =
+            sphinx_api::SphinxMix::new(params.clone(), m["secret"].as_str().unwrap(), None)
+                .unwrap();
+        let out = mix.process_packets(&packed).unwrap();
+        let get = |k: &str| js_sys::Reflect::get(&out, &k.into()).unwrap();
+        let status = js_sys::Uint8Array::new(&get("status")).to_vec();
+        let hops = js_sys::Uint8Array::new(&get("nextHops")).to_vec();
+        packed = js_sys::Uint8Array::new(&get("packets")).to_vec();
+        exits = rs(get("exits"));
+        if i == 0 {
+            assert_eq!(status, vec![0, 0, 0, 3]);
+            assert_eq!(rs(get("rejected"))[0]["index"], 3);
+        }
+        if i < 2 {
+            assert_eq!(packed.len(), 3 * plen);
+            let next = mixes[i + 1]["nodeId"].as_str().unwrap();
+            for h in hops.chunks(16) {
+                assert_eq!(hex::encode(h), next);
+            }
+        } else {
+            assert_eq!(status, vec![1, 1, 1]);
+            assert!(packed.is_empty() && hops.is_empty());
+        }
+    }
+    let mut texts: Vec<String> = exits
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["text"].as_str().unwrap().to_owned())
+        .collect();
+    texts.sort();
+    assert_eq!(texts, vec!["a", "b", "c"]);
+}
+
+#[wasm_bindgen_test]
 fn zeus_election_through_the_endpoint_functions() {
     let sid = "wasm-test/1";
     let t = rs(zeus_api::zeus_trustee_keygen().unwrap());
