@@ -48,6 +48,8 @@ if [ "${PANORAMIX_TEST_QUICK:-0}" != 1 ]; then
   cargo bench --locked -p panoramix-core --bench core -- --warm-up-time 0.2 --measurement-time 0.5
   cargo bench --locked --bench post_load -- --smoke
   cargo bench --locked --bench mixnet_e2e -- --smoke
+  # 30 s: posts, negotiations and a 3-mix Sphinx mix-net; kill -9 of the server and of a mix
+  cargo bench --locked --bench soak -- --smoke
 fi
 
 step "fuzz smoke runs"
