@@ -22,9 +22,13 @@ export type InitInput =
   | WebAssembly.Module
   | Promise<Response | BufferSource | WebAssembly.Module>;
 
-/** Load the module (idempotent). Optional in Node; once before use in browsers/workers. */
+/**
+ * Load the client module (idempotent). Optional in Node; once before use in
+ * browsers/workers. Batch processing needs the contributor module too: see
+ * `initContributor`.
+ */
 export declare function init(source?: InitInput): Promise<void>;
-/** Load the module synchronously from bytes or a compiled module. */
+/** Load the client module synchronously from bytes or a compiled module. */
 export declare function initSync(source?: BufferSource | WebAssembly.Module): void;
 export declare function isInitialized(): boolean;
 /**
