@@ -5,7 +5,10 @@
 #   2. the Node test suite (node:test) of npm/test against the packed tarball
 #      installed into a temporary project, with a live native controller and the
 #      native helper pmx-native (Rust agents, fixtures, checks);
-#   3. the README's first example, run unchanged, and the examples under tsc --strict.
+#   3. the README's first example, run unchanged, and the examples under tsc --strict;
+#      consumers: Node ESM and CommonJS, a plain <script type=module> page with a
+#      module Web Worker, esbuild, Vite (build, `vite preview`, dev server), every
+#      page under a strict CSP in headless Chromium; publint and attw on the tarball.
 #   4. with WASM_BENCH=1, the benchmark of the package against the native crates.
 # Env: PANORAMIX_BIN (default: build the root `panoramix` binary), SKIP_BROWSER=1,
 #      WASM_TARGET_DIR (default wasm/target), ROOT_TARGET_DIR (default $CARGO_TARGET_DIR
@@ -40,7 +43,8 @@ if [ "${SKIP_BROWSER:-0}" != 1 ]; then
       CHROMEDRIVER=/usr/bin/chromedriver \
       cargo test --target wasm32-unknown-unknown -p panoramix-wasm --tests) || fail=1
   else
-    echo "wasm-test: SKIPPED headless Chromium (no /usr/bin/chromium + /usr/bin/chromedriver)"
+    echo "wasm-test: no /usr/bin/chromium + /usr/bin/chromedriver (apt-get install chromium chromium-driver, or SKIP_BROWSER=1)" >&2
+    fail=1
   fi
 fi
 
@@ -62,6 +66,13 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/pmx-npm-XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 TGZ=$(cd "$NPM_DIR" && npm pack --silent --pack-destination "$TMP" | tail -1)
 echo "wasm-test: packed $TGZ ($(stat -c%s "$TMP/$TGZ") bytes)"
+
+step "package lint: publint and are-the-types-wrong on the tarball"
+"$NPM_DIR/node_modules/.bin/publint" run --strict "$TMP/$TGZ" || fail=1
+# ESM only (require() of it works through Node's require(esm), tested below); the
+# .wasm subpaths are assets for bundlers, not modules with types
+"$NPM_DIR/node_modules/.bin/attw" "$TMP/$TGZ" --profile esm-only --format table-flipped \
+  --exclude-entrypoints ./panoramix_wasm_bg.wasm ./panoramix_contributor_bg.wasm || fail=1
 mkdir -p "$TMP/app"
 cat > "$TMP/app/package.json" <<'EOF'
 { "name": "pmx-consumer", "private": true, "type": "module" }
@@ -92,6 +103,7 @@ if [ "${SKIP_BROWSER:-0}" != 1 ] && [ -x /usr/bin/chromium ]; then
   step "plain <script type=module> page + module Web Worker, strict CSP, headless Chromium"
   cp "$NPM_DIR"/test/browser/index.html "$NPM_DIR"/test/browser/main.js "$NPM_DIR"/test/browser/worker.js "$TMP/app/"
   node "$NPM_DIR/test/browser/run-browser.mjs" "$TMP/app" || fail=1
+  [ -e "$NPM_DIR/node_modules/.bin/esbuild" ] || { echo "wasm-test: esbuild missing (npm ci in npm/)" >&2; fail=1; }
   if [ -x "$NPM_DIR/node_modules/.bin/esbuild" ]; then
     step "esbuild bundle (bare '@panoramix/mixnet' imports, page + worker), strict CSP, headless Chromium"
     mkdir -p "$TMP/app/esb" "$TMP/app/esb-out"
@@ -108,6 +120,7 @@ if [ "${SKIP_BROWSER:-0}" != 1 ] && [ -x /usr/bin/chromium ]; then
       "$NPM_DIR/test/browser/index.html" "$TMP/app/esb-out/"
     node "$NPM_DIR/test/browser/run-browser.mjs" "$TMP/app/esb-out" || fail=1
   fi
+  [ -e "$NPM_DIR/node_modules/.bin/vite" ] || { echo "wasm-test: vite missing (npm ci in npm/)" >&2; fail=1; }
   if [ -f "$NPM_DIR/node_modules/vite/bin/vite.js" ]; then
     step "Vite production build (bare imports, page + worker), strict CSP, headless Chromium"
     mkdir -p "$TMP/app/vite"
@@ -119,6 +132,37 @@ if [ "${SKIP_BROWSER:-0}" != 1 ] && [ -x /usr/bin/chromium ]; then
     cp "$NPM_DIR/test/browser/index.html" "$NPM_DIR/test/browser/vite.config.mjs" "$TMP/app/vite/"
     (cd "$TMP/app/vite" && node "$NPM_DIR/node_modules/vite/bin/vite.js" build --config vite.config.mjs) || fail=1
     node "$NPM_DIR/test/browser/run-browser.mjs" "$TMP/app/vite/dist" || fail=1
+    # the same build served by `vite preview`, and the sources by the dev server,
+    # each on a loopback port chosen here, behind the CSP-adding relay (the dev
+    # client's HMR websocket goes straight to Vite's port: connect-src allows it)
+    for mode in preview dev; do
+      step "Vite $mode server (page + worker), strict CSP, headless Chromium"
+      port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+      if [ "$mode" = preview ]; then
+        args=(preview --config vite.config.mjs --host 127.0.0.1 --port "$port" --strictPort)
+      else
+        args=(--config vite.config.mjs --host 127.0.0.1 --port "$port" --strictPort)
+      fi
+      (cd "$TMP/app/vite" && exec node "$NPM_DIR/node_modules/vite/bin/vite.js" "${args[@]}") \
+        > "$TMP/vite-$mode.log" 2>&1 &
+      vite_pid=$!
+      up=0
+      for _ in $(seq 1 100); do
+        if node -e "fetch('http://127.0.0.1:$port/').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; then
+          up=1; break
+        fi
+        sleep 0.2
+      done
+      if [ "$up" = 1 ]; then
+        extra=""; [ "$mode" = dev ] && extra="ws://127.0.0.1:$port"
+        PMX_CONNECT_EXTRA="$extra" \
+          node "$NPM_DIR/test/browser/run-browser.mjs" --upstream="http://127.0.0.1:$port/" || fail=1
+      else
+        echo "wasm-test: vite $mode did not answer on 127.0.0.1:$port" >&2; cat "$TMP/vite-$mode.log" >&2; fail=1
+      fi
+      kill "$vite_pid" 2>/dev/null || true
+      wait "$vite_pid" 2>/dev/null || true
+    done
   fi
 fi
 

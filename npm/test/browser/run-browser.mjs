@@ -1,6 +1,8 @@
 // Serve the consumer project (this directory's parent holds node_modules) under a
 // strict Content-Security-Policy and open the page in headless Chromium; the page
 // reports its result with a POST. Usage: node run-browser.mjs <app dir>
+// or: node run-browser.mjs --upstream=<url> — every request but the report is then
+// passed to that server (a Vite dev or preview server), with the CSP added.
 import http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
@@ -8,9 +10,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, normalize, extname } from 'node:path';
 
-const root = process.argv[2];
+const arg = process.argv[2] ?? '';
+const upstream = arg.startsWith('--upstream=') ? arg.slice('--upstream='.length) : null;
+const root = upstream ? null : arg;
+// PMX_CONNECT_EXTRA: more connect-src origins (the Vite dev client's websocket to
+// the dev server's own port); script-src stays 'self' 'wasm-unsafe-eval' always
+const connect = ["'self'", ...(process.env.PMX_CONNECT_EXTRA ?? '').split(' ').filter(Boolean)];
 const CSP =
-  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'";
+  `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src ${connect.join(' ')}`;
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
 let done;
 const result = new Promise((r) => (done = r));
@@ -20,6 +27,20 @@ const server = http.createServer(async (req, res) => {
     for await (const c of req) body += c;
     res.end('ok');
     done(JSON.parse(body));
+    return;
+  }
+  if (upstream) {
+    try {
+      const r = await fetch(new URL(req.url, upstream), { headers: { accept: req.headers.accept ?? '*/*' } });
+      const data = Buffer.from(await r.arrayBuffer());
+      res.writeHead(r.status, {
+        'content-type': r.headers.get('content-type') ?? 'application/octet-stream',
+        'content-security-policy': CSP,
+      });
+      res.end(data);
+    } catch (e) {
+      res.writeHead(502).end(String(e));
+    }
     return;
   }
   const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
