@@ -92,7 +92,10 @@ pub fn load(env: &Env) -> Result<Settings, String> {
         (&mut rates.per_key, "PANORAMIX_RATE_PER_KEY"),
         (&mut rates.key_burst, "PANORAMIX_RATE_BURST_PER_KEY"),
         (&mut rates.per_endpoint, "PANORAMIX_RATE_PER_ENDPOINT"),
-        (&mut rates.endpoint_burst, "PANORAMIX_RATE_BURST_PER_ENDPOINT"),
+        (
+            &mut rates.endpoint_burst,
+            "PANORAMIX_RATE_BURST_PER_ENDPOINT",
+        ),
     ] {
         if let Some(v) = number::<f64>(env, name)? {
             if !v.is_finite() || v < 0.0 {
