@@ -458,6 +458,17 @@ fn one_key_flooding_is_rate_limited() {
         json!({"endpoint_id": "e", "box": "INBOX", "sender": "s", "recipient": "r", "text": "one more"}),
     );
     assert_refused(&srv, &flooder, &body, 429, "rate_limited");
+    // Retry-After: the time the key's bucket takes to refill a token (1 / 0.5 s)
+    if !srv.is_worker() {
+        let r = panoramix_client::agent()
+            .post(&format!("{}/panoramix/messages/", srv.url))
+            .set("content-type", "application/json")
+            .send_bytes(&body);
+        match r {
+            Err(ureq::Error::Status(429, r)) => assert_eq!(r.header("retry-after"), Some("2")),
+            other => panic!("expected a 429: {other:?}"),
+        }
+    }
     // another key is not affected
     srv.client()
         .post_message("e", "INBOX", "s", "r", "someone else", None)

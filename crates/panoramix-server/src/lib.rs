@@ -152,8 +152,10 @@ async fn answer(st: &Arc<AppState>, req: Request<Body>) -> (Response<Body>, Opti
         });
         tracing::debug!(%method, %path, ?which, "rate limited");
         let mut r = json_response(e.status(), &e.body());
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        r.headers_mut().insert(
+            header::RETRY_AFTER,
+            st.limiter.retry_after_secs(&which).into(),
+        );
         return (r, Some(e.code()));
     }
     let api = ApiRequest {

@@ -135,6 +135,21 @@ impl Limiter {
         }
     }
 
+    /// The `Retry-After` (whole seconds, at least 1) of a request refused for
+    /// `which`: the time an empty bucket takes to refill one token, `1 / rate`.
+    pub fn retry_after_secs(&self, which: &Limited) -> u64 {
+        let b = match which {
+            Limited::Key => &self.keys,
+            Limited::Endpoint => &self.endpoints,
+        };
+        let rate = b.lock().unwrap_or_else(|e| e.into_inner()).rate;
+        if rate > 0.0 {
+            (1.0 / rate).ceil().clamp(1.0, 3600.0) as u64
+        } else {
+            1
+        }
+    }
+
     /// Charge a signed request body to its key and endpoint. A body that does not
     /// parse is not charged (the controller refuses it anyway).
     pub fn check(&self, body: &[u8]) -> Result<(), Limited> {
@@ -199,5 +214,14 @@ mod tests {
         assert_eq!(l.check(body("b", "e").as_bytes()), Ok(()));
         assert_eq!(l.check(body("c", "e").as_bytes()), Err(Limited::Endpoint));
         assert_eq!(l.check(b"not json"), Ok(()));
+        assert_eq!(l.retry_after_secs(&Limited::Key), 1);
+        let slow = Limiter::new(RateLimits {
+            per_key: 0.4,
+            key_burst: 1.0,
+            per_endpoint: 1000.0,
+            endpoint_burst: 1.0,
+        });
+        assert_eq!(slow.retry_after_secs(&Limited::Key), 3);
+        assert_eq!(slow.retry_after_secs(&Limited::Endpoint), 1);
     }
 }
