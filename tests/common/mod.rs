@@ -205,51 +205,70 @@ impl TestServer {
         let state = PathBuf::from(format!("{}.wrangler", db.display()));
         // wrangler's own chatter (placeholder Request.cf warnings, request lines) goes here
         let log = PathBuf::from(format!("{}.wrangler.log", db.display()));
-        let port = free_port();
-        let inspector = free_port();
-        let mut cmd = Command::new(&wrangler);
-        cmd.current_dir(&dir)
-            .args(["dev", "--local", "--ip", "127.0.0.1", "--port"])
-            .arg(port.to_string())
-            .arg("--inspector-port")
-            .arg(inspector.to_string())
-            .arg("--persist-to")
-            .arg(&state)
-            .args([
-                "--show-interactive-dev-session=false",
-                "--log-level",
-                "warn",
-            ])
-            .arg("--var")
-            .arg(format!("PANORAMIX_CONTROLLER_KEY:{key}"))
-            .args(["--var", "PANORAMIX_TEST_DUMP:1"])
-            .args(vars.iter().flat_map(|v| ["--var", v.as_str()]))
-            .env("WRANGLER_SEND_METRICS", "false")
-            .env("CI", "1")
-            .stdin(Stdio::null())
-            .stdout(log_file(&log))
-            .stderr(log_file(&log));
-        // its own process group, so that node and workerd stop together
-        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-        let mut child = cmd.spawn().expect("start wrangler dev");
-        let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(90);
-        loop {
-            if http_status(port, "/panoramix/controller/") == Some(200) {
-                break;
-            }
-            if let Ok(Some(s)) = child.try_wait() {
-                panic!("wrangler dev exited before answering: {s}\n{}", tail(&log));
-            }
-            if Instant::now() > deadline {
-                signal_group(child.id(), "-KILL");
-                panic!(
-                    "the Worker did not answer on {url} within 90 s\n{}",
+        // workerd binds more loopback ports of its own when it starts: when a port
+        // picked here is taken in between (suites start Workers in parallel), it
+        // exits at once; a fresh pair of ports then gets it up
+        const ATTEMPTS: u32 = 3;
+        let mut attempt = 0;
+        let (url, child) = loop {
+            attempt += 1;
+            let port = free_port();
+            let inspector = free_port();
+            let mut cmd = Command::new(&wrangler);
+            cmd.current_dir(&dir)
+                .args(["dev", "--local", "--ip", "127.0.0.1", "--port"])
+                .arg(port.to_string())
+                .arg("--inspector-port")
+                .arg(inspector.to_string())
+                .arg("--persist-to")
+                .arg(&state)
+                .args([
+                    "--show-interactive-dev-session=false",
+                    "--log-level",
+                    "warn",
+                ])
+                .arg("--var")
+                .arg(format!("PANORAMIX_CONTROLLER_KEY:{key}"))
+                .args(["--var", "PANORAMIX_TEST_DUMP:1"])
+                .args(vars.iter().flat_map(|v| ["--var", v.as_str()]))
+                .env("WRANGLER_SEND_METRICS", "false")
+                .env("CI", "1")
+                .stdin(Stdio::null())
+                .stdout(log_file(&log))
+                .stderr(log_file(&log));
+            // its own process group, so that node and workerd stop together
+            std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+            let mut child = cmd.spawn().expect("start wrangler dev");
+            let url = format!("http://127.0.0.1:{port}");
+            let deadline = Instant::now() + Duration::from_secs(90);
+            let exited = loop {
+                if http_status(port, "/panoramix/controller/") == Some(200) {
+                    break None;
+                }
+                if let Ok(Some(s)) = child.try_wait() {
+                    break Some(s);
+                }
+                if Instant::now() > deadline {
+                    signal_group(child.id(), "-KILL");
+                    panic!(
+                        "the Worker did not answer on {url} within 90 s\n{}",
+                        tail(&log)
+                    );
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            };
+            match exited {
+                None => break (url, child),
+                Some(s) if attempt < ATTEMPTS => {
+                    signal_group(child.id(), "-KILL");
+                    eprintln!("wrangler dev exited before answering ({s}); starting it again");
+                }
+                Some(s) => panic!(
+                    "wrangler dev exited before answering, {ATTEMPTS} times: {s}\n{}",
                     tail(&log)
-                );
+                ),
             }
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        };
         TestServer {
             url,
             db: db.to_owned(),
