@@ -146,16 +146,11 @@ async fn answer(st: &Arc<AppState>, req: Request<Body>) -> (Response<Body>, Opti
     if method != "GET"
         && let Err(which) = st.limiter.check(&body)
     {
-        let e = ApiError::RateLimited(match which {
-            limits::Limited::Key => "too many requests from this key; slow down".into(),
-            limits::Limited::Endpoint => "too many requests to this endpoint; slow down".into(),
-        });
+        let e = ApiError::RateLimited(which.message());
         tracing::debug!(%method, %path, ?which, "rate limited");
         let mut r = json_response(e.status(), &e.body());
-        r.headers_mut().insert(
-            header::RETRY_AFTER,
-            st.limiter.retry_after_secs(&which).into(),
-        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, which.retry_after().into());
         return (r, Some(e.code()));
     }
     let api = ApiRequest {
