@@ -6,12 +6,20 @@
 // `initContributor()`; in Node each loads synchronously on first use.
 import * as wasm from './panoramix_wasm.js';
 import { wasmSource, wasmSourceSync } from './wasm-source.js';
-import { PanoramixError, convertError } from './errors.js';
+import { moduleLoader } from './loader.js';
+import { convertError } from './errors.js';
 
 export { PanoramixError } from './errors.js';
 
-let initialized = false;
-let pending = null;
+const client = moduleLoader({
+  wasm,
+  source: wasmSource,
+  sourceSync: wasmSourceSync,
+  syncName: 'initSync',
+  asyncName: 'init',
+  hint: 'call `await init()` once before using @panoramix/mixnet in a browser or worker',
+});
+const ensure = client.ensure;
 
 /**
  * Load the WebAssembly module. Optional in Node; required once in browsers and
@@ -21,51 +29,17 @@ let pending = null;
  * `.wasm` next to this file.
  */
 export function init(source) {
-  if (initialized) return Promise.resolve();
-  if (!pending) {
-    pending = (async () => {
-      let src = source;
-      if (src === undefined || src === null) src = await wasmSource();
-      await wasm.default({ module_or_path: src });
-      initialized = true;
-    })();
-    pending.catch(() => {
-      pending = null;
-    });
-  }
-  return pending;
+  return client.init(source);
 }
 
 /** Synchronous initialisation from bytes or a compiled module (e.g. in a worker). */
 export function initSync(source) {
-  if (initialized) return;
-  const src = source ?? wasmSourceSync();
-  if (!src) {
-    throw new PanoramixError(
-      'not_initialized',
-      'initSync() needs the module bytes here; or call `await init()` first',
-    );
-  }
-  wasm.initSync({ module: src });
-  initialized = true;
+  client.initSync(source);
 }
 
 /** Whether the module is loaded. */
 export function isInitialized() {
-  return initialized;
-}
-
-function ensure() {
-  if (initialized) return;
-  const src = wasmSourceSync();
-  if (!src) {
-    throw new PanoramixError(
-      'not_initialized',
-      'call `await init()` once before using @panoramix/mixnet in a browser or worker',
-    );
-  }
-  wasm.initSync({ module: src });
-  initialized = true;
+  return client.isInitialized();
 }
 
 function wrap(f) {

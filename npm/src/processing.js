@@ -5,10 +5,20 @@
 // entry's `init()`), and in Node on first use.
 import * as wasm from './panoramix_contributor.js';
 import { contributorSource, contributorSourceSync } from './wasm-source.js';
-import { PanoramixError, convertError } from './errors.js';
+import { moduleLoader } from './loader.js';
+import { convertError } from './errors.js';
 
-let initialized = false;
-let pending = null;
+const contributor = moduleLoader({
+  wasm,
+  source: contributorSource,
+  sourceSync: contributorSourceSync,
+  syncName: 'initContributorSync',
+  asyncName: 'initContributor',
+  hint:
+    'batch processing needs the contributor module: call `await initContributor()` once ' +
+    "(or `await init()` from '@panoramix/mixnet/contributor') in a browser or worker",
+});
+const ensure = contributor.ensure;
 
 /**
  * Load the contributor module. Optional in Node; once in browsers and workers
@@ -16,52 +26,17 @@ let pending = null;
  * the `panoramix_contributor_bg.wasm` next to this file.
  */
 export function initContributor(source) {
-  if (initialized) return Promise.resolve();
-  if (!pending) {
-    pending = (async () => {
-      let src = source;
-      if (src === undefined || src === null) src = await contributorSource();
-      await wasm.default({ module_or_path: src });
-      initialized = true;
-    })();
-    pending.catch(() => {
-      pending = null;
-    });
-  }
-  return pending;
+  return contributor.init(source);
 }
 
 /** Synchronous initialisation of the contributor module from bytes or a compiled module. */
 export function initContributorSync(source) {
-  if (initialized) return;
-  const src = source ?? contributorSourceSync();
-  if (!src) {
-    throw new PanoramixError(
-      'not_initialized',
-      'initContributorSync() needs the module bytes here; or call `await initContributor()` first',
-    );
-  }
-  wasm.initSync({ module: src });
-  initialized = true;
+  contributor.initSync(source);
 }
 
 /** Whether the contributor module is loaded. */
 export function isContributorInitialized() {
-  return initialized;
-}
-
-function ensure() {
-  if (initialized) return;
-  const src = contributorSourceSync();
-  if (!src) {
-    throw new PanoramixError(
-      'not_initialized',
-      'batch processing needs the contributor module: call `await initContributor()` once ' +
-        "(or `await init()` from '@panoramix/mixnet/contributor') in a browser or worker",
-    );
-  }
-  wasm.initSync({ module: src });
-  initialized = true;
+  return contributor.isInitialized();
 }
 
 function wrap(f) {
