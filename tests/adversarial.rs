@@ -833,3 +833,51 @@ fn contributor_config_keys_are_sealed() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// A backlog of stale nonces (a busy period, then a pause) is pruned a bounded number
+/// of rows per signed request, never all at once: a 10-minute soak found one request
+/// deleting a million nonces inside its savepoint, holding the writer for minutes.
+#[test]
+fn stale_nonces_are_pruned_in_bounded_steps() {
+    if skip_on_worker("pre-filling the SQLite file") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("controller.sqlite3");
+    drop(TestServer::start_with(&db, &[])); // the schema
+    const STALE: i64 = 50_000;
+    let hour_ago = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        - 3600;
+    {
+        let mut c = rusqlite::Connection::open(&db).unwrap();
+        let tx = c.transaction().unwrap();
+        {
+            let mut st = tx
+                .prepare("INSERT INTO nonces (signer, nonce, ts) VALUES ('stale', ?1, ?2)")
+                .unwrap();
+            for i in 0..STALE {
+                st.execute(rusqlite::params![format!("n{i}"), hour_ago])
+                    .unwrap();
+            }
+        }
+        tx.commit().unwrap();
+    }
+    let srv = TestServer::start_with(&db, &[]);
+    for i in 0..5 {
+        peer(&srv, &format!("p{i}"));
+    }
+    drop(srv);
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let fresh = count("SELECT COUNT(*) FROM nonces WHERE signer <> 'stale'");
+    let stale = count("SELECT COUNT(*) FROM nonces WHERE signer = 'stale'");
+    assert!(fresh >= 5, "{fresh} signed requests recorded");
+    assert_eq!(
+        stale,
+        STALE - fresh * panoramix_controller::NONCE_PRUNE_BATCH,
+        "each signed request prunes exactly its batch of the backlog"
+    );
+}

@@ -20,7 +20,7 @@ pub mod authz;
 pub mod error;
 mod handlers;
 pub mod ratelimit;
-pub use handlers::verify_head;
+pub use handlers::{NONCE_PRUNE_BATCH, verify_head};
 pub mod store;
 mod util;
 
