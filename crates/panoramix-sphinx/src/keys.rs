@@ -28,10 +28,15 @@ pub(crate) fn decode_point(bytes: &[u8; GROUP_ELEMENT_LEN]) -> Result<RistrettoP
         .ok_or(Error::Malformed(Malformed::InvalidGroupElement))
 }
 
-/// A random non-zero scalar.
+/// A random non-zero scalar: 64 random bytes reduced modulo the group order (the bias is
+/// below 2^-250). This is what curve25519-dalek's `Scalar::random` does; it is spelled out
+/// here so that the crate does not depend on the `rand_core` version of either
+/// curve25519-dalek it builds with, and the known-answer vectors stay the same.
 pub(crate) fn random_nonzero_scalar(rng: &mut (impl RngCore + CryptoRng)) -> Scalar {
+    let mut wide = Zeroizing::new([0u8; 64]);
     loop {
-        let s = Scalar::random(rng);
+        rng.fill_bytes(wide.as_mut());
+        let s = Scalar::from_bytes_mod_order_wide(&wide);
         if s != Scalar::ZERO {
             return s;
         }
