@@ -119,6 +119,30 @@ impl MixContext {
         }
     }
 
+    /// The shape checks every proof of shuffle starts with (a non-empty input,
+    /// an output of the same length), then both lists decoded.
+    pub(crate) fn decode_shuffle(
+        input: &[Ciphertext],
+        output: &[Ciphertext],
+    ) -> Result<(Vec<DecodedCiphertext>, Vec<DecodedCiphertext>), crate::VerifyError> {
+        if input.is_empty() {
+            return Err(crate::VerifyError::Empty {
+                what: "input".into(),
+            });
+        }
+        if output.len() != input.len() {
+            return Err(crate::VerifyError::LengthMismatch {
+                at: "output".into(),
+                expected: input.len(),
+                found: output.len(),
+            });
+        }
+        Ok((
+            Self::decode_list("input", input)?,
+            Self::decode_list("output", output)?,
+        ))
+    }
+
     /// Decode a list of ciphertexts in parallel; the error names the first
     /// bad element as `{what}[i].c1` / `.c2`.
     pub(crate) fn decode_list(

@@ -286,20 +286,7 @@ pub fn verify<R: RngCore + CryptoRng>(
     proof: &TwProof,
     rng: &mut R,
 ) -> Result<(), VerifyError> {
-    if input.is_empty() {
-        return Err(VerifyError::Empty {
-            what: "input".into(),
-        });
-    }
-    if output.len() != input.len() {
-        return Err(VerifyError::LengthMismatch {
-            at: "output".into(),
-            expected: input.len(),
-            found: output.len(),
-        });
-    }
-    let wi = MixContext::decode_list("input", input)?;
-    let wo = MixContext::decode_list("output", output)?;
+    let (wi, wo) = MixContext::decode_shuffle(input, output)?;
     verify_decoded(ctx, 0, "", input, &wi, output, &wo, proof, rng)
 }
 
