@@ -93,7 +93,10 @@ fn setup(n: usize) -> Setup {
     let ctx = MixContext::new(&sid, &pk).unwrap();
     let m = encode_plaintext(b"vote").unwrap();
     let input = (0..n)
-        .map(|_| ctx.encrypt_point(&m, &Scalar::random(&mut rng)).compress())
+        .map(|_| {
+            ctx.encrypt_point(&m, &panoramix_zeus::encoding::random_scalar(&mut rng))
+                .compress()
+        })
         .collect();
     ctx.generators(n); // cached, as for a session
     Setup {

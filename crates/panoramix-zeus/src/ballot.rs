@@ -49,7 +49,7 @@ pub fn encrypt_ballot<R: RngCore + CryptoRng>(
         reason,
     })?;
     let m = encode_plaintext(plaintext)?;
-    let r = Zeroizing::new(Scalar::random(rng));
+    let r = Zeroizing::new(crate::encoding::random_scalar(rng));
     let c1 = &*r * curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
     let c2 = m + pk * *r;
     let ciphertext = Ciphertext::from_points(&c1, &c2);

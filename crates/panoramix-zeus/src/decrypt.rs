@@ -97,8 +97,11 @@ pub fn partial_decrypt<R: RngCore + CryptoRng>(
     let cs = MixContext::decode_list("input", ciphertexts)?;
     let pk = secret.public_key();
     let x = secret.scalar();
-    let ws: Zeroizing<Vec<Scalar>> =
-        Zeroizing::new((0..cs.len()).map(|_| Scalar::random(rng)).collect());
+    let ws: Zeroizing<Vec<Scalar>> = Zeroizing::new(
+        (0..cs.len())
+            .map(|_| crate::encoding::random_scalar(rng))
+            .collect(),
+    );
     let out: Vec<(Point, CpProof)> = par::map_range(cs.len(), |j| {
         let c1 = cs[j].c1;
         let d = Point::from_point(&(c1 * x));
@@ -177,8 +180,8 @@ pub(crate) fn verify_partial_decoded<R: RngCore + CryptoRng>(
     for j in 0..n {
         let (d, a, b, c) = dec[j];
         let s = pd.proofs[j].s.0;
-        let z = Scalar::random(rng);
-        let y = Scalar::random(rng);
+        let z = crate::encoding::random_scalar(rng);
+        let y = crate::encoding::random_scalar(rng);
         gc += z * s;
         pkc -= z * c;
         sc.extend_from_slice(&[-z, -y, y * s, -(y * c)]);
@@ -361,7 +364,8 @@ mod tests {
             .iter()
             .map(|m| {
                 let p = crate::encoding::encode_plaintext(m).unwrap();
-                ctx.encrypt_point(&p, &Scalar::random(&mut rng)).compress()
+                ctx.encrypt_point(&p, &crate::encoding::random_scalar(&mut rng))
+                    .compress()
             })
             .collect();
         let pds: Vec<_> = sks

@@ -4,9 +4,21 @@
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::IsIdentity;
+use rand_core::{CryptoRng, RngCore};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use zeroize::Zeroizing;
 
 use crate::error::{DecodeError, ZeusError};
+
+/// A uniformly random scalar: 64 random bytes reduced modulo the group order (bias below
+/// 2^-250), exactly what curve25519-dalek's `Scalar::random` does. Spelled out so that the
+/// crate does not depend on the `rand_core` version of either curve25519-dalek it builds
+/// with (5 on x86-64, 4.1 elsewhere); the known-answer vectors stay the same.
+pub fn random_scalar<R: RngCore + CryptoRng + ?Sized>(rng: &mut R) -> Scalar {
+    let mut wide = Zeroizing::new([0u8; 64]);
+    rng.fill_bytes(wide.as_mut());
+    Scalar::from_bytes_mod_order_wide(&wide)
+}
 
 /// Maximum plaintext length in bytes that [`encode_plaintext`] accepts.
 pub const MAX_PLAINTEXT_LEN: usize = 29;

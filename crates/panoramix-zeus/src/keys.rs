@@ -32,7 +32,7 @@ pub(crate) fn schnorr_prove<R: RngCore + CryptoRng>(
     x: &Scalar,
     rng: &mut R,
 ) -> SchnorrProof {
-    let k = Zeroizing::new(Scalar::random(rng));
+    let k = Zeroizing::new(crate::encoding::random_scalar(rng));
     let commitment = Point::from_point(&(&*k * RISTRETTO_BASEPOINT_TABLE));
     t.append_point("commitment", &commitment);
     let c = t.challenge_scalar("challenge");
@@ -81,7 +81,7 @@ impl TrusteeSecret {
     /// Draw a fresh non-zero key share.
     pub fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
         loop {
-            let x = Scalar::random(rng);
+            let x = crate::encoding::random_scalar(rng);
             if x != Scalar::ZERO {
                 return TrusteeSecret { x };
             }

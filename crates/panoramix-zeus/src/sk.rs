@@ -129,7 +129,9 @@ pub fn shuffle_and_prove<R: RngCore + CryptoRng>(
     for _ in 0..=r {
         perms.push(random_permutation(rng, n));
         rands.push(Zeroizing::new(
-            (0..n).map(|_| Scalar::random(rng)).collect::<Vec<_>>(),
+            (0..n)
+                .map(|_| crate::encoding::random_scalar(rng))
+                .collect::<Vec<_>>(),
         ));
     }
     let lists: Vec<Vec<Ciphertext>> = par::map_range(r + 1, |s| {

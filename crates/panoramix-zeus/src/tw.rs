@@ -149,7 +149,11 @@ pub(crate) fn random_permutation<R: RngCore>(rng: &mut R, n: usize) -> Zeroizing
 }
 
 fn random_scalars<R: RngCore + CryptoRng>(rng: &mut R, n: usize) -> Zeroizing<Vec<Scalar>> {
-    Zeroizing::new((0..n).map(|_| Scalar::random(rng)).collect())
+    Zeroizing::new(
+        (0..n)
+            .map(|_| crate::encoding::random_scalar(rng))
+            .collect(),
+    )
 }
 
 /// Compress `2·P` for each `P` (cheap batched compression of points that
@@ -189,12 +193,12 @@ pub fn shuffle_and_prove<R: RngCore + CryptoRng>(
     let r_re = random_scalars(rng, n); // re-encryption randomness per output
     let r_u = random_scalars(rng, n); // commitment randomness per input
     let b_rand = random_scalars(rng, n);
-    let alpha = Zeroizing::new(Scalar::random(rng));
+    let alpha = Zeroizing::new(crate::encoding::random_scalar(rng));
     let beta_p = random_scalars(rng, n);
-    let gamma = Zeroizing::new(Scalar::random(rng));
-    let delta = Zeroizing::new(Scalar::random(rng));
+    let gamma = Zeroizing::new(crate::encoding::random_scalar(rng));
+    let delta = Zeroizing::new(crate::encoding::random_scalar(rng));
     let eps = random_scalars(rng, n);
-    let phi = Zeroizing::new(Scalar::random(rng));
+    let phi = Zeroizing::new(crate::encoding::random_scalar(rng));
 
     // --- shuffle
     let out_pts: Vec<DecodedCiphertext> =
@@ -363,12 +367,14 @@ pub(crate) fn verify_decoded<R: RngCore + CryptoRng>(
     let prod_e = e.iter().fold(Scalar::ONE, |acc, x| acc * x);
 
     // --- one batched equation with verifier-chosen weights
-    let w1 = Scalar::random(rng);
-    let w3 = Scalar::random(rng);
-    let w4 = Scalar::random(rng);
-    let w5 = Scalar::random(rng);
-    let w6 = Scalar::random(rng);
-    let rho: Vec<Scalar> = (0..n).map(|_| Scalar::random(rng)).collect();
+    let w1 = crate::encoding::random_scalar(rng);
+    let w3 = crate::encoding::random_scalar(rng);
+    let w4 = crate::encoding::random_scalar(rng);
+    let w5 = crate::encoding::random_scalar(rng);
+    let w6 = crate::encoding::random_scalar(rng);
+    let rho: Vec<Scalar> = (0..n)
+        .map(|_| crate::encoding::random_scalar(rng))
+        .collect();
 
     let mut sc: Vec<Scalar> = Vec::with_capacity(8 * n + 8);
     let mut pt: Vec<RistrettoPoint> = Vec::with_capacity(8 * n + 8);
@@ -508,7 +514,8 @@ pub(crate) mod tests {
         let input = (0..n)
             .map(|i| {
                 let m = crate::encoding::encode_plaintext(&[i as u8]).unwrap();
-                ctx.encrypt_point(&m, &Scalar::random(&mut rng)).compress()
+                ctx.encrypt_point(&m, &crate::encoding::random_scalar(&mut rng))
+                    .compress()
             })
             .collect();
         (ctx, input, rng)
