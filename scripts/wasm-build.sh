@@ -9,7 +9,8 @@
 #     batch processing, shuffles with proofs, decryption and their verification,
 #     loaded by `initContributor()` / the `@panoramix/mixnet/contributor` entry.
 # Each: cargo (wasm32, release) → wasm-bindgen --target web (pinned to
-# wasm/Cargo.lock's version) → wasm-opt (npm binaryen@132, never Debian's) → npm/dist.
+# wasm/Cargo.lock's version, scripts/ensure-wasm-bindgen.sh) → wasm-opt (npm
+# binaryen@132, never Debian's) → npm/dist.
 # Prints both modules' raw and gzipped sizes and checks the client module against
 # the budget. Installs pinned tools only when they are missing. See
 # ../shared/docs/toolchain.md.
@@ -30,16 +31,17 @@ step() { echo "== wasm-build: $* ($(( $(date +%s) - t0 )) s)"; }
 
 # 1. tools ---------------------------------------------------------------------
 step "tools"
-if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-  rustup target add wasm32-unknown-unknown \
-    || "$ROOT/../shared/toolchain/ensure-wasm32.sh"
+# the wasm32 std of the toolchain in use (scripts/test.sh has set it up already)
+if [ ! -d "$(rustc --print sysroot)/lib/rustlib/wasm32-unknown-unknown/lib" ]; then
+  if [ -f "$ROOT/../shared/toolchain/ensure-wasm32.sh" ]; then
+    bash "$ROOT/../shared/toolchain/ensure-wasm32.sh"
+  else
+    rustup target add wasm32-unknown-unknown
+  fi
 fi
-WBG=$(grep -A1 '^name = "wasm-bindgen"$' "$WASM_DIR/Cargo.lock" | sed -n 's/^version = "\(.*\)"/\1/p')
-if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WBG"; then
-  # NOT --locked: its lock pins a webpki-roots the registry mirror does not serve
-  cargo install wasm-bindgen-cli --version "$WBG"
-fi
-wasm-bindgen --version
+# wasm-bindgen CLI = wasm/Cargo.lock's wasm-bindgen, installed with --locked when missing
+bash "$ROOT/scripts/ensure-wasm-bindgen.sh" "$WASM_DIR/Cargo.lock"
+node --version
 (cd "$NPM_DIR" && npm ci --no-audit --no-fund --loglevel=error)
 WASM_OPT="$NPM_DIR/node_modules/.bin/wasm-opt"
 "$WASM_OPT" --version
@@ -56,7 +58,7 @@ for spec in client:panoramix_wasm contributor:panoramix_contributor; do
   name=${spec#*:}
   step "cargo build (wasm32, release, feature $feature)"
   (cd "$WASM_DIR" && CARGO_TARGET_DIR="$WASM_TARGET" \
-    cargo build --release --target wasm32-unknown-unknown -p panoramix-wasm \
+    cargo build --locked --release --target wasm32-unknown-unknown -p panoramix-wasm \
       --no-default-features --features "$feature")
   step "wasm-bindgen ($name)"
   wasm-bindgen --target web --out-dir "$DIST" --out-name "$name" "$RAW"

@@ -30,18 +30,21 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 step "wasm-bindgen-test under Node"
 # NO -q: cargo would pass --quiet to the runner, which rejects it
 (cd "$WASM_DIR" && CARGO_TARGET_DIR="$WASM_TARGET" \
-  cargo test --target wasm32-unknown-unknown -p panoramix-wasm --tests) || fail=1
+  cargo test --locked --target wasm32-unknown-unknown -p panoramix-wasm --tests) || fail=1
 if [ "${SKIP_BROWSER:-0}" != 1 ]; then
   if { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; } && [ "$(id -u)" = 0 ]; then
     step "installing chromium and chromium-driver (Debian)"
-    apt-get update -qq || true
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver || true
+    # a failed install shows below as missing binaries, and fails the run
+    apt-get update -qq || fail=1
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver || fail=1
   fi
   if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
     step "wasm-bindgen-test in headless Chromium"
+    # (the chromium wrapper may print a harmless "[: …: unexpected operator" on stderr)
+    echo "wasm-test: $(/usr/bin/chromium --version), $(/usr/bin/chromedriver --version)"
     (cd "$WASM_DIR" && CARGO_TARGET_DIR="$WASM_TARGET" WASM_BINDGEN_USE_BROWSER=1 \
       CHROMEDRIVER=/usr/bin/chromedriver \
-      cargo test --target wasm32-unknown-unknown -p panoramix-wasm --tests) || fail=1
+      cargo test --locked --target wasm32-unknown-unknown -p panoramix-wasm --tests) || fail=1
   else
     echo "wasm-test: no /usr/bin/chromium + /usr/bin/chromedriver (apt-get install chromium chromium-driver, or SKIP_BROWSER=1)" >&2
     fail=1
@@ -50,12 +53,12 @@ fi
 
 # 2. native side: the controller and pmx-native ---------------------------------------
 step "native helper (pmx-native)"
-(cd "$WASM_DIR" && CARGO_TARGET_DIR="$WASM_TARGET" cargo build --release -p panoramix-wasm-native)
+(cd "$WASM_DIR" && CARGO_TARGET_DIR="$WASM_TARGET" cargo build --locked --release -p panoramix-wasm-native)
 export PMX_NATIVE="$WASM_TARGET/release/pmx-native"
 if [ -z "${PANORAMIX_BIN:-}" ]; then
   step "controller binary (panoramix)"
   ROOT_TARGET="${ROOT_TARGET_DIR:-${CARGO_TARGET_DIR:-$ROOT/target}}"
-  (cd "$ROOT" && CARGO_TARGET_DIR="$ROOT_TARGET" cargo build --bin panoramix)
+  (cd "$ROOT" && CARGO_TARGET_DIR="$ROOT_TARGET" cargo build --locked --bin panoramix)
   PANORAMIX_BIN="$ROOT_TARGET/debug/panoramix"
 fi
 export PANORAMIX_BIN
@@ -90,15 +93,20 @@ if [ "$lines" -gt 10 ] || [ "$lines" -eq 0 ]; then echo "wasm-test: README examp
 step "CommonJS consumer (require of the ES module, Node >= 20.19)"
 (cd "$TMP/app" && node -e "const p = require('@panoramix/mixnet'); const k = p.generateKeypair(); if (!p.verify(k.keyData, 'envelope', 'x', p.sign(k.secret, 'envelope', 'x'))) process.exit(1); console.log('require ok', p.version())") || fail=1
 
+step "examples under tsc --strict"
+# typescript is a pinned devDependency: missing means `npm ci` went wrong, a failure
 if [ -x "$NPM_DIR/node_modules/.bin/tsc" ]; then
-  step "examples under tsc --strict"
   mkdir -p "$TMP/app/ts"
   cp "$TMP/app/readme-example.mjs" "$TMP/app/ts/readme.ts"
-  cp "$NPM_DIR"/test/types/*.ts "$TMP/app/ts/" 2>/dev/null || true
+  cp "$NPM_DIR"/test/types/*.ts "$TMP/app/ts/" || fail=1
   (cd "$TMP/app" && "$NPM_DIR/node_modules/.bin/tsc" --strict --noEmit --target es2022 \
     --module nodenext --moduleResolution nodenext --skipLibCheck false ts/*.ts) || fail=1
+else
+  echo "wasm-test: tsc missing (npm ci in npm/)" >&2
+  fail=1
 fi
 
+# (without chromium, step 1 has already failed the run unless SKIP_BROWSER=1)
 if [ "${SKIP_BROWSER:-0}" != 1 ] && [ -x /usr/bin/chromium ]; then
   step "plain <script type=module> page + module Web Worker, strict CSP, headless Chromium"
   cp "$NPM_DIR"/test/browser/index.html "$NPM_DIR"/test/browser/main.js "$NPM_DIR"/test/browser/worker.js "$TMP/app/"
@@ -160,6 +168,7 @@ if [ "${SKIP_BROWSER:-0}" != 1 ] && [ -x /usr/bin/chromium ]; then
       else
         echo "wasm-test: vite $mode did not answer on 127.0.0.1:$port" >&2; cat "$TMP/vite-$mode.log" >&2; fail=1
       fi
+      # cleanup only: the server may have exited already
       kill "$vite_pid" 2>/dev/null || true
       wait "$vite_pid" 2>/dev/null || true
     done

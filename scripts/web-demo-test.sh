@@ -31,16 +31,18 @@ if [ ! -x "$CHROMIUM" ]; then
   fi
 fi
 export CHROMIUM
+# (Debian's wrapper may print a harmless "[: …: unexpected operator" on stderr)
+echo "web-demo-test: $("$CHROMIUM" --version) ($CHROMIUM)"
 
 # 2. the panoramix binary ----------------------------------------------------------
 if [ -z "${PANORAMIX_BIN:-}" ]; then
   step "cargo build (panoramix)"
   export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-  (cd "$ROOT" && timeout 1800 cargo build --bin panoramix)
+  (cd "$ROOT" && timeout 1800 cargo build --locked --bin panoramix)
   PANORAMIX_BIN="$CARGO_TARGET_DIR/debug/panoramix"
 fi
 export PANORAMIX_BIN
-"$PANORAMIX_BIN" --version || true
+"$PANORAMIX_BIN" --version
 
 # 3. the WebAssembly package, copied into web-demo/vendor/ --------------------------
 if [ "${WEB_DEMO_REUSE_WASM:-0}" = 1 ] && [ -f "$ROOT/npm/dist/panoramix_wasm_bg.wasm" ]; then
@@ -59,5 +61,6 @@ step "npm ci (web-demo/tests)"
 # 5. the tests ------------------------------------------------------------------------
 step "end-to-end tests"
 cd "$ROOT/web-demo/tests"
+echo "web-demo-test: node $(node --version)"
 timeout "${WEB_DEMO_TEST_TIMEOUT:-900}" node --test --test-concurrency=1 --test-reporter=spec e2e.mjs
 step "done; screenshots in web-demo/tests/screenshots/"

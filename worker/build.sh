@@ -4,7 +4,7 @@
 # worker-build 0.8.7 are installed with cargo only when missing; wrangler, esbuild
 # and binaryen (wasm-opt) come from npm via package-lock.json. Prints the bundle
 # size as `wrangler deploy --dry-run` computes it and fails if the gzip-compressed
-# Worker is larger than 1 MiB.
+# Worker is larger than 1 MiB. `worker/build.sh --tools` only installs the tools.
 set -euo pipefail
 cd "$(dirname "$0")"
 export WRANGLER_SEND_METRICS=false
@@ -14,13 +14,14 @@ if [ -z "$wbg" ]; then
   echo "build.sh: no wasm-bindgen in worker/Cargo.lock" >&2
   exit 2
 fi
-if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $wbg"; then
-  # not --locked: its lockfile pins a webpki-roots release the mirror lacks
-  cargo install wasm-bindgen-cli --version "$wbg"
-fi
-if ! worker-build --version 2>/dev/null | grep -q '0\.8\.7'; then
+# the wasm-bindgen CLI at Cargo.lock's version, built --locked from tools/wasm-bindgen-cli
+bash ../scripts/ensure-wasm-bindgen.sh Cargo.lock
+# (a missing worker-build fails the version check: it is then installed)
+if ! worker-build --version 2>/dev/null | grep -qx '0\.8\.7'; then
   cargo install worker-build --version 0.8.7 --locked
 fi
+echo "build.sh: worker-build $(worker-build --version), node $(node --version)"
+if [ "${1:-}" = --tools ]; then exit 0; fi
 if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
@@ -35,7 +36,8 @@ export WASM_BINDGEN_BIN WASM_OPT_BIN ESBUILD_BIN
   exit 2
 }
 
-worker-build --release
+# everything after `--` goes to worker-build's `cargo build`
+worker-build --release -- --locked
 
 # the size Cloudflare counts: wrangler's own upload bundle (offline, no account needed)
 dry=$(node_modules/.bin/wrangler deploy --dry-run --outdir build/.dry-run 2>&1) || {
@@ -43,6 +45,7 @@ dry=$(node_modules/.bin/wrangler deploy --dry-run --outdir build/.dry-run 2>&1) 
   exit 1
 }
 rm -rf build/.dry-run
+# no such line: reported as unknown, and the size check below fails
 line=$(printf '%s\n' "$dry" | grep -m1 'Total Upload:' || true)
 echo "worker bundle: ${line:-Total Upload: unknown}"
 gz_kib=$(printf '%s\n' "$line" | sed -n 's/.*gzip: \([0-9.]*\) KiB.*/\1/p')
