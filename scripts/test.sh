@@ -67,6 +67,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 (cd wasm && cargo clippy --locked --target wasm32-unknown-unknown -p panoramix-wasm --all-targets -- -D warnings)
 (cd wasm && cargo clippy --locked -p panoramix-wasm-native --all-targets -- -D warnings)
 
+step "python3, libsodium and pysodium for the independent Python verifiers"
+# their tests (crates/panoramix-{sphinx,zeus}/tests/python_cross_check.rs) fail without them
+bash scripts/ensure-python.sh
+
 step "tests (native)"
 cargo test --workspace --locked
 
