@@ -1,7 +1,11 @@
 //! `panoramix`: the thin binary. Parses arguments, runs one command, prints errors
 //! once and picks the exit code: 0 ok, 1 `doctor` found a problem, 2 a usage error
 //! or a failure, 3 a verification failed (audit log, election), 4 controller unreachable.
+//! A closed stdout or stderr (`panoramix audit verify URL | head -1`) does not change
+//! the exit code: the output is dropped quietly (see `out.rs`).
 
+#[macro_use]
+mod out;
 mod commands;
 
 use clap::{Parser, Subcommand};
@@ -77,13 +81,14 @@ fn main() -> ExitCode {
         Command::Contribute(a) => commands::contribute::run(a),
         Command::VerifyElection { file } => commands::verify_election::run(file),
     };
-    match res {
+    let code = match res {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("panoramix: error: {e:#}");
+            errln!("panoramix: error: {e:#}");
             ExitCode::from(2)
         }
-    }
+    };
+    out::finish(code)
 }
 
 #[cfg(test)]

@@ -117,6 +117,13 @@ impl ControllerObject {
                 api.path
             );
         }
+        if let (Some(ApiError::MethodNotAllowed), Some(allowed)) =
+            (&err, panoramix_controller::allowed_methods(&api.path))
+        {
+            return Ok(crate::json_builder(resp.status)?
+                .with_header("allow", &allowed.join(", "))?
+                .fixed(resp.body.to_string().into_bytes()));
+        }
         json_response(resp.status, &resp.body)
     }
 }

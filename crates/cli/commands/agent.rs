@@ -140,7 +140,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         .build()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(a.listen).await?;
-        println!(
+        outln!(
             "panoramix agent: listening on http://{}",
             listener.local_addr()?
         );

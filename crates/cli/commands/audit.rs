@@ -20,14 +20,14 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
             let (records, head) = match panoramix_client::audit_log(&agent, &url) {
                 Ok(x) => x,
                 Err(e @ panoramix_client::ClientError::Transport(_)) => {
-                    eprintln!("panoramix: {e}");
+                    errln!("panoramix: {e}");
                     return Ok(ExitCode::from(4));
                 }
                 Err(e) => {
                     return Err(e).with_context(|| format!("downloading the audit log of {url}"));
                 }
             };
-            eprintln!("downloaded {} entries", records.len());
+            errln!("downloaded {} entries", records.len());
             match audit::verify_log(&records) {
                 Ok(s) => {
                     // the head is signed after the last page was read: it is either this
@@ -36,27 +36,30 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                     let head_ok = head_seq > s.entries as i64
                         || (head_seq == s.entries as i64
                             && head["hash"].as_str() == Some(s.head.as_str()));
-                    println!(
+                    outln!(
                         "audit log OK: {} entries, {} request signatures, {} consensus ids recomputed, {} consensus applications checked",
-                        s.entries, s.signatures, s.consensuses, s.applications
+                        s.entries,
+                        s.signatures,
+                        s.consensuses,
+                        s.applications
                     );
-                    println!("head: {} (entry {})", s.head, s.entries);
+                    outln!("head: {} (entry {})", s.head, s.entries);
                     if !verify_head(&head) {
-                        println!("controller's signature on the head: INVALID");
+                        outln!("controller's signature on the head: INVALID");
                         return Ok(ExitCode::from(3));
                     }
                     if !head_ok {
-                        println!("the controller's signed head does not match the downloaded log");
+                        outln!("the controller's signed head does not match the downloaded log");
                         return Ok(ExitCode::from(3));
                     }
-                    println!(
+                    outln!(
                         "controller's signature on the head: valid ({})",
                         head["controller"].as_str().unwrap_or("")
                     );
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(b) => {
-                    println!("audit log BROKEN at entry {}: {}", b.seq, b.reason);
+                    outln!("audit log BROKEN at entry {}: {}", b.seq, b.reason);
                     Ok(ExitCode::from(3))
                 }
             }

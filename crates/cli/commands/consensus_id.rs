@@ -44,7 +44,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
     };
     // a negotiation as the API returns it names its id `id`
     let nid = field("negotiation_id").or_else(|_| field("id"))?;
-    println!(
+    outln!(
         "{}",
         consensus_id(nid, field("text")?, &signings, field("timestamp")?)
     );

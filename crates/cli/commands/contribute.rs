@@ -46,7 +46,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     };
     state.max_cycles = a.cycles;
     let mut agent = Agent::new(client, secrets, state, Some(state_path))?;
-    eprintln!(
+    errln!(
         "contributing to mix-net {mixnet} from cycle {}",
         agent.state().cycle
     );
@@ -58,10 +58,10 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             Ok(s) => {
                 failures = 0;
                 for e in &s.events {
-                    eprintln!("{e}");
+                    errln!("{e}");
                 }
                 if s.finished {
-                    eprintln!("{} cycles done", a.cycles);
+                    errln!("{} cycles done", a.cycles);
                     return Ok(ExitCode::SUCCESS);
                 }
                 if !s.acted {
@@ -71,7 +71,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             Err(e) => {
                 let wait = failure_backoff(a.poll_ms.max(1000), failures);
                 failures = failures.saturating_add(1);
-                eprintln!("panoramix: {e}; retrying in {:.1} s", wait.as_secs_f64());
+                errln!("panoramix: {e}; retrying in {:.1} s", wait.as_secs_f64());
                 std::thread::sleep(wait);
             }
         }

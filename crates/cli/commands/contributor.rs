@@ -122,12 +122,12 @@ impl ContributorConfig {
             kp.secret_hex().as_str(),
             "the contributor's Ed25519 secret key",
         )?;
-        eprintln!(
+        errln!(
             "created key {} (fingerprint {})",
             kp.key_id(),
             &kp.key_id()[..16]
         );
-        eprintln!(
+        errln!(
             "it is stored in {} (mode 0600); losing it loses this contributor's place in its mix-nets",
             self.path.display()
         );

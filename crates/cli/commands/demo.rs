@@ -74,7 +74,7 @@ impl Bars {
         if self.on {
             let _ = self.multi.println(s);
         } else {
-            eprintln!("{s}");
+            errln!("{s}");
         }
     }
 }
@@ -488,7 +488,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         .map_err(|_| anyhow::anyhow!("the controller thread panicked"))??;
 
     if a.json {
-        println!("{}", serde_json::to_string(&summary)?);
+        outln!("{}", serde_json::to_string(&summary)?);
     } else {
         print_summary(&summary);
     }
@@ -496,9 +496,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
 }
 
 fn print_summary(s: &Json) {
-    println!("panoramix demo summary");
+    outln!("panoramix demo summary");
     if let Some(x) = s.get("sphinx") {
-        println!(
+        outln!(
             "  SPHINXMIX: {} messages through {} mixes in {:.2} s ({:.0} messages/s end to end); contributors spent {:.0}% of their time in cryptography",
             x["messages"],
             x["hops"],
@@ -508,7 +508,7 @@ fn print_summary(s: &Json) {
         );
     }
     if let Some(x) = s.get("zeus") {
-        println!(
+        outln!(
             "  ZEUS: {} ballots, {} mixers, {} trustees in {:.2} s; tally {}; {:.0}% of contributor time in cryptography",
             x["ballots"],
             x["mixers"],
@@ -518,10 +518,10 @@ fn print_summary(s: &Json) {
             100.0 * x["crypto_share"].as_f64().unwrap_or(0.0)
         );
     }
-    println!(
+    outln!(
         "  audit log: {} entries verified (head {})",
         s["audit"]["entries"],
         s["audit"]["head"].as_str().unwrap_or("")
     );
-    println!("  output: {}", s["output"].as_str().unwrap_or(""));
+    outln!("  output: {}", s["output"].as_str().unwrap_or(""));
 }

@@ -17,8 +17,8 @@ pub struct Args {
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let kp = Keypair::generate(&mut rand_core::OsRng);
     write_secret(&a.out, &kp)?;
-    println!("key id: {}", kp.key_id());
-    println!("key data: {}", kp.key_data());
+    outln!("key id: {}", kp.key_id());
+    outln!("key data: {}", kp.key_data());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -72,7 +72,7 @@ pub fn load_or_create(path: &std::path::Path) -> anyhow::Result<Keypair> {
                 .map_err(|_| anyhow::anyhow!("{} is not a secret key", path.display()))?;
             let stored = seal(kp.secret_hex().as_str())?;
             replace_private(path, &stored)?;
-            eprintln!(
+            errln!(
                 "the controller key in {} was stored in plaintext; it is now encrypted under PANORAMIX_PASSPHRASE",
                 path.display()
             );
@@ -95,7 +95,7 @@ pub fn load_or_create(path: &std::path::Path) -> anyhow::Result<Keypair> {
         let kp = Keypair::generate(&mut rand_core::OsRng);
         let stored = seal(kp.secret_hex().as_str())?;
         if !is_sealed(&stored) {
-            eprintln!(
+            errln!(
                 "warning: --insecure-plaintext-keys: the controller key in {} is stored in plaintext (mode 0600)",
                 path.display()
             );
@@ -222,7 +222,7 @@ pub fn unseal(stored: &str, what: &str) -> anyhow::Result<Zeroizing<String>> {
         return open_with(stored, &p).map_err(|e| anyhow::anyhow!("{what}: {e}"));
     }
     if !INSECURE_PLAINTEXT.load(Ordering::Relaxed) {
-        eprintln!(
+        errln!(
             "warning: {what} is stored in plaintext; set PANORAMIX_PASSPHRASE and re-create it to encrypt it"
         );
     }

@@ -165,15 +165,15 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let scheme = if tls.is_some() { "https" } else { "http" };
     let ready = move |addr: SocketAddr| {
         tracing::info!(controller_id = %id, db = %db.display(), "listening on {scheme}://{addr}");
-        println!("panoramix: listening on {scheme}://{addr}");
-        println!("panoramix: controller id {id}");
+        outln!("panoramix: listening on {scheme}://{addr}");
+        outln!("panoramix: controller id {id}");
         let _ = std::io::stdout().flush();
     };
     rt.block_on(async move {
         if let Some(addr) = a.metrics_listen {
             let (bound, _task) = bind_metrics(state.clone(), addr).await?;
             tracing::info!("metrics on http://{bound}/metrics");
-            println!("panoramix: metrics on http://{bound}/metrics");
+            outln!("panoramix: metrics on http://{bound}/metrics");
         }
         match tls {
             Some(tls) => serve_tls(state, listen, tls, ready, shutdown_signal()).await,

@@ -116,8 +116,8 @@ fn ask(prompt: &str, default: &str, interactive: bool) -> anyhow::Result<String>
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let interactive = !a.yes && std::io::stdin().is_terminal();
-    println!("welcome to panoramix server wizard!");
-    println!("configuration file is: {}", a.config.display());
+    outln!("welcome to panoramix server wizard!");
+    outln!("configuration file is: {}", a.config.display());
     let url = match a.catalog_url {
         Some(u) => u,
         None => ask("catalog_url", "http://127.0.0.1:8000/", interactive)?,
@@ -177,10 +177,10 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     });
     std::fs::write(&a.config, serde_json::to_string_pretty(&cfg)? + "\n")
         .with_context(|| format!("writing {}", a.config.display()))?;
-    println!("wrote {}", a.config.display());
-    println!("Start the server with (its key is kept encrypted under the passphrase;");
-    println!("give the same one at every start, or the key itself in PANORAMIX_KEY)");
-    println!(
+    outln!("wrote {}", a.config.display());
+    outln!("Start the server with (its key is kept encrypted under the passphrase;");
+    outln!("give the same one at every start, or the key itself in PANORAMIX_KEY)");
+    outln!(
         "  PANORAMIX_PASSPHRASE='...' panoramix serve --config {}",
         a.config.display()
     );

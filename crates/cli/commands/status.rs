@@ -25,7 +25,7 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
     let client = match cfg.client(a.url) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("panoramix: {e:#}");
+            errln!("panoramix: {e:#}");
             return Ok(ExitCode::from(4));
         }
     };
@@ -62,9 +62,9 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
         out["endpoints"] = json!(list);
     }
     if a.json {
-        println!("{out}");
+        outln!("{out}");
     } else {
-        println!(
+        outln!(
             "peer {} ({})",
             out["peer"].as_str().unwrap_or(""),
             if out["registered"] == true {
@@ -74,10 +74,10 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
             }
         );
         if let Some(j) = out.get("joined") {
-            println!("joined: {}", j.as_str().unwrap_or(""));
+            outln!("joined: {}", j.as_str().unwrap_or(""));
         }
         if let Some(m) = out.get("mixnet") {
-            println!(
+            outln!(
                 "mix-net {} ({}, {} owners), cycle {}",
                 m["name"].as_str().unwrap_or(""),
                 m["backend"].as_str().unwrap_or(""),
@@ -85,7 +85,7 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
                 out["cycle"]
             );
             for e in out["endpoints"].as_array().cloned().unwrap_or_default() {
-                println!(
+                outln!(
                     "  {:<28} {:<24} {:<10} inbox {}",
                     e["endpoint"].as_str().unwrap_or(""),
                     e["type"].as_str().unwrap_or(""),
@@ -104,11 +104,11 @@ pub fn doctor(a: Args) -> anyhow::Result<ExitCode> {
     let mut problems = 0;
     let client = match cfg.client(a.url) {
         Ok(c) => {
-            println!("ok: the controller answers at {}", c.base());
+            outln!("ok: the controller answers at {}", c.base());
             c
         }
         Err(e) => {
-            println!("problem: {e:#}");
+            outln!("problem: {e:#}");
             return Ok(ExitCode::from(4));
         }
     };
@@ -122,24 +122,24 @@ pub fn doctor(a: Args) -> anyhow::Result<ExitCode> {
         .as_i64()
         .unwrap_or(300);
     if skew * 2 > max {
-        println!("problem: this clock is {skew} s off the controller's (it accepts {max} s)");
+        outln!("problem: this clock is {skew} s off the controller's (it accepts {max} s)");
         problems += 1;
     } else {
-        println!("ok: clock skew {skew} s (the controller accepts {max} s)");
+        outln!("ok: clock skew {skew} s (the controller accepts {max} s)");
     }
     match client.peer(&client.id()) {
         Ok(p) if p["key_data"].as_str() == Some(client.key().key_data().as_str()) => {
-            println!("ok: the local key is registered as peer {}", client.id());
+            outln!("ok: the local key is registered as peer {}", client.id());
         }
         Ok(_) => {
-            println!(
+            outln!(
                 "problem: the registered peer {} has another key",
                 client.id()
             );
             problems += 1;
         }
         Err(_) => {
-            println!(
+            outln!(
                 "problem: the local key {} is not registered (run `panoramix wizard`)",
                 client.id()
             );
@@ -154,14 +154,14 @@ pub fn doctor(a: Args) -> anyhow::Result<ExitCode> {
                         .any(|x| x["owner_key_id"].as_str() == Some(client.id().as_str()))
                 }) =>
             {
-                println!("ok: an owner of mix-net {m}");
+                outln!("ok: an owner of mix-net {m}");
             }
             Ok(_) => {
-                println!("problem: not an owner of mix-net {m}");
+                outln!("problem: not an owner of mix-net {m}");
                 problems += 1;
             }
             Err(e) => {
-                println!("problem: mix-net {m}: {e}");
+                outln!("problem: mix-net {m}: {e}");
                 problems += 1;
             }
         }

@@ -8,12 +8,12 @@ pub fn run(file: std::path::PathBuf) -> anyhow::Result<ExitCode> {
         std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
     match panoramix_zeus::verify_election(&json) {
         Ok(report) => {
-            println!("{report}");
-            println!("election transcript OK");
+            outln!("{report}");
+            outln!("election transcript OK");
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            println!("election transcript FAILS: {e}");
+            outln!("election transcript FAILS: {e}");
             Ok(ExitCode::from(3))
         }
     }

@@ -153,7 +153,7 @@ fn export_agreement(
     {
         let file = path.with_extension("agreement.json");
         std::fs::write(&file, serde_json::to_string_pretty(n)?)?;
-        eprintln!(
+        errln!(
             "the signed agreement is in {} (consensus {})",
             file.display(),
             n["consensus"].as_str().unwrap_or("")
@@ -191,7 +191,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                 bail!("a mix-net needs at least one owner");
             }
             setup::propose_successor(&client, &current, &owners, &new_name)?;
-            println!(
+            outln!(
                 "proposed successor {new_name} of {current} with {} owners; waiting for every participant",
                 owners.len()
             );
@@ -200,7 +200,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                 common.timeout,
                 || Ok(setup::successor(&client, &current)?),
             )?;
-            println!("successor mix-net {next} agreed; it takes over from the next cycle");
+            outln!("successor mix-net {next} agreed; it takes over from the next cycle");
             export_agreement(
                 &client,
                 &cfg,
@@ -225,23 +225,23 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
             let current = setup::current(&client, &mixnet)?;
             let peer = client.peer(&current)?;
             let spec: MixnetSpec = serde_json::from_value(peer["crypto_params"].clone())?;
-            eprintln!("mix-net {} ({}), owners:", spec.name, spec.backend);
+            errln!("mix-net {} ({}), owners:", spec.name, spec.backend);
             for o in peer["owners"].as_array().cloned().unwrap_or_default() {
                 let id = o["owner_key_id"].as_str().unwrap_or_default();
                 let name = client
                     .peer(id)
                     .map(|p| p["name"].as_str().unwrap_or("").to_owned())
                     .unwrap_or_default();
-                eprintln!("  {id} {name}");
+                errln!("  {id} {name}");
             }
             let already_owner = peer["owners"].as_array().is_some_and(|a| {
                 a.iter()
                     .any(|o| o["owner_key_id"].as_str() == Some(client.id().as_str()))
             });
             if !spec.terms.is_empty() && !already_owner {
-                eprintln!("terms of service:\n{}", spec.terms);
+                errln!("terms of service:\n{}", spec.terms);
                 if !accept_terms && !confirm("accept these terms?", interactive)? {
-                    eprintln!("panoramix: the terms must be accepted explicitly (--accept-terms)");
+                    errln!("panoramix: the terms must be accepted explicitly (--accept-terms)");
                     return Ok(ExitCode::from(2));
                 }
             }
@@ -252,7 +252,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                 .clone()
                 .unwrap_or_else(|| format!("{}-{}", spec.name, &client.id()[..8]));
             setup::register(&client, &peer_name, &spec.backend, &secrets)?;
-            eprintln!(
+            errln!(
                 "registered as {}; waiting for a reconfiguration proposal that includes it",
                 client.id()
             );
@@ -265,7 +265,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                         &client,
                         &current,
                         &|owners: &[String]| {
-                            eprintln!("proposed owners: {}", owners.join(", "));
+                            errln!("proposed owners: {}", owners.join(", "));
                             yes || confirm("co-sign this reconfiguration?", interactive)
                                 .unwrap_or(false)
                         },
@@ -287,7 +287,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                 )?;
                 cfg.set("MIXNET", json!(id), "the mix-net's joint peer")?;
             }
-            println!("co-signed the reconfiguration of {current}: successor {next}");
+            outln!("co-signed the reconfiguration of {current}: successor {next}");
             export_agreement(&client, &cfg, &path, &format!("successor:{current}"))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -311,7 +311,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                     .with_prompt("mix-net name")
                     .interact_text()?,
                 None => {
-                    eprintln!("panoramix: missing --name (or PANORAMIX_MIXNET_NAME)");
+                    errln!("panoramix: missing --name (or PANORAMIX_MIXNET_NAME)");
                     return Ok(ExitCode::from(2));
                 }
             };
@@ -366,7 +366,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                 .clone()
                 .unwrap_or_else(|| format!("{name}-coordinator"));
             setup::register(&client, &peer_name, &backend, &secrets)?;
-            eprintln!("registered peer {}", client.id());
+            errln!("registered peer {}", client.id());
             let (neg, invs) = match (cfg.get_str("NEGOTIATION"), cfg.get("INVITATIONS").cloned()) {
                 (Some(n), Some(Json::Array(i))) => (
                     n,
@@ -381,9 +381,9 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                     (n, i)
                 }
             };
-            println!("Send invitations to peers:");
+            outln!("Send invitations to peers:");
             for i in &invs {
-                println!("{i}");
+                outln!("{i}");
             }
             let _ = std::io::Write::flush(&mut std::io::stdout());
             if cfg.get_str("MIXNET").is_none() {
@@ -402,7 +402,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                         )?)
                     },
                 )?;
-                eprintln!("all invited contributors joined; proposed the joint peer");
+                errln!("all invited contributors joined; proposed the joint peer");
                 let joint = wait("waiting for every owner to co-sign", common.timeout, || {
                     Ok(setup::finish(&client, &name)?)
                 })?;
@@ -415,7 +415,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                 &common.config.clone().unwrap_or_else(default_path),
                 &format!("joint:{name}"),
             )?;
-            println!(
+            outln!(
                 "Created mix-net {name}: {}/panoramix/peers/{joint}/",
                 client.base()
             );
@@ -435,7 +435,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                     .with_prompt("invitation")
                     .interact_text()?,
                 None => {
-                    eprintln!("panoramix: missing --invitation (or PANORAMIX_INVITATION)");
+                    errln!("panoramix: missing --invitation (or PANORAMIX_INVITATION)");
                     return Ok(ExitCode::from(2));
                 }
             };
@@ -443,35 +443,36 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
             let client = cfg.client(common.url.clone())?;
             cfg.set("CATALOG_URL", json!(client.base()), "controller URL")?;
             let (spec, by) = setup::proposal(&client, &invitation)?;
-            eprintln!("mix-net {:?} proposed by {by}", spec.name);
+            errln!("mix-net {:?} proposed by {by}", spec.name);
             // agree by policy to what matches the defaults; ask about the rest
             let Some(defaults) = default_params(&spec.backend) else {
                 bail!("unsupported backend {}", spec.backend)
             };
-            eprintln!("backend: {}", spec.backend);
+            errln!("backend: {}", spec.backend);
             for (k, d, help) in &defaults {
                 let v = &spec.params[*k];
                 if v == d {
-                    eprintln!("  {k} = {v} ({help}): matches the default, accepted");
+                    errln!("  {k} = {v} ({help}): matches the default, accepted");
                 } else if !confirm(
                     &format!("{k} = {v} ({help}), default {d}: accept?"),
                     interactive,
                 )? && !common.yes
                 {
-                    eprintln!(
+                    errln!(
                         "panoramix: {k} = {v} differs from the default; rerun with --yes to accept it"
                     );
                     return Ok(ExitCode::from(2));
                 }
             }
-            eprintln!(
+            errln!(
                 "entry endpoints take {}..{} messages per cycle",
-                spec.size_min, spec.size_max
+                spec.size_min,
+                spec.size_max
             );
             if !spec.terms.is_empty() {
-                eprintln!("terms of service:\n{}", spec.terms);
+                errln!("terms of service:\n{}", spec.terms);
                 if !accept_terms && !confirm("accept these terms?", interactive)? {
-                    eprintln!("panoramix: the terms must be accepted explicitly (--accept-terms)");
+                    errln!("panoramix: the terms must be accepted explicitly (--accept-terms)");
                     return Ok(ExitCode::from(2));
                 }
             }
@@ -487,7 +488,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                 setup::join(&client, &invitation, &spec)?;
                 cfg.set("JOINED", json!("yes"), "join contribution sent")?;
             }
-            eprintln!("joined; waiting for the coordinator's joint-peer proposal");
+            errln!("joined; waiting for the coordinator's joint-peer proposal");
             if cfg.get_str("MIXNET").is_none() {
                 let joint = wait(
                     "waiting for the joint peer proposal",
@@ -502,7 +503,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                 &common.config.clone().unwrap_or_else(default_path),
                 &format!("joint:{}", spec.name),
             )?;
-            println!(
+            outln!(
                 "Joined mix-net {}: {}",
                 spec.name,
                 cfg.get_str("MIXNET").unwrap_or_default()

@@ -100,17 +100,9 @@ pub(crate) fn dispatch<H: Host, S: Store>(
             })
         }
         ("GET", ["audit"]) => store.read(|tx| get_audit(c, tx, &q)),
-        (
-            _,
-            ["controller"]
-            | ["negotiations", ..]
-            | ["contributions"]
-            | ["peers", ..]
-            | ["roles"]
-            | ["endpoints", ..]
-            | ["messages"]
-            | ["audit"],
-        ) => Err(ApiError::MethodNotAllowed),
+        // a route of the table (`routes.rs`) with a method it does not take: 405;
+        // any other path, an unknown sub-path of a known resource included: 404
+        _ if crate::routes::allowed_for(&segs).is_some() => Err(ApiError::MethodNotAllowed),
         _ => Err(ApiError::NotFound(format!("no such path: {}", req.path))),
     }
 }

@@ -23,7 +23,9 @@ pub mod ratelimit;
 pub use handlers::{NONCE_PRUNE_BATCH, verify_head};
 pub mod store;
 mod util;
+mod routes;
 
+pub use routes::allowed_methods;
 pub use error::ApiError;
 use panoramix_core::Keypair;
 use panoramix_core::time::Micros;

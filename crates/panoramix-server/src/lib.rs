@@ -184,10 +184,14 @@ async fn answer(st: &Arc<AppState>, req: Request<Body>) -> (Response<Body>, Opti
                 None => tracing::debug!(%method, %path, status = resp.status, "ok"),
             }
             st.metrics.events(&out.events);
-            (
-                json_response(resp.status, &resp.body),
-                out.error.as_ref().map(ApiError::code),
-            )
+            let mut r = json_response(resp.status, &resp.body);
+            if let (Some(ApiError::MethodNotAllowed), Some(allowed)) =
+                (&out.error, panoramix_controller::allowed_methods(&path))
+                && let Ok(v) = HeaderValue::from_str(&allowed.join(", "))
+            {
+                r.headers_mut().insert(header::ALLOW, v);
+            }
+            (r, out.error.as_ref().map(ApiError::code))
         }
         Err(e) => {
             tracing::error!(%method, %path, error = %e, "handler panicked");

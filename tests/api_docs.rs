@@ -1,0 +1,204 @@
+//! Regressions for the places where docs/api.md and the server disagreed (issue 12):
+//! an unknown sub-path of a known resource is 404 (it was 405), and only a route
+//! with a method it does not take is 405; and no command panics on a closed
+//! stdout or stderr (`panoramix audit verify URL | head -1` did).
+mod common;
+
+use common::*;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+/// Status, error code and `Allow` header of a raw request.
+fn raw(url: &str, method: &str, path: &str) -> (u16, Option<String>, Option<String>) {
+    let agent = panoramix_client::agent();
+    let req = agent
+        .request(method, &format!("{url}{path}"))
+        .set("content-type", "application/json");
+    let res = if method == "GET" {
+        req.call()
+    } else {
+        req.send_bytes(b"{}")
+    };
+    let resp = match res {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{method} {path}: {e}"),
+    };
+    let status = resp.status();
+    let allow = resp.header("allow").map(str::to_owned);
+    let body: serde_json::Value = resp.into_json().unwrap_or_default();
+    let code = body["error"]["code"].as_str().map(str::to_owned);
+    (status, code, allow)
+}
+
+/// The route table of docs/api.md: every path shape and the methods it takes.
+const ROUTES: &[(&str, &[&str])] = &[
+    ("/panoramix/controller/", &["GET"]),
+    ("/panoramix/negotiations/", &["GET", "POST"]),
+    ("/panoramix/negotiations/x", &["GET"]),
+    ("/panoramix/contributions/", &["GET", "POST"]),
+    ("/panoramix/peers/", &["GET", "POST"]),
+    ("/panoramix/peers/x", &["GET"]),
+    ("/panoramix/roles/", &["GET", "POST"]),
+    ("/panoramix/endpoints/", &["GET", "POST"]),
+    ("/panoramix/endpoints/x", &["GET", "PATCH"]),
+    ("/panoramix/messages/", &["GET", "POST"]),
+    ("/panoramix/audit/", &["GET"]),
+];
+
+#[test]
+fn unknown_sub_paths_are_404_and_wrong_methods_on_routes_405() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start(dir.path());
+    // unknown paths under a known resource: 404 whatever the method (they were 405)
+    for path in [
+        "/panoramix/messages/x/y",
+        "/panoramix/messages/x",
+        "/panoramix/controller/zz",
+        "/panoramix/audit/1",
+        "/panoramix/peers/a/b",
+        "/panoramix/negotiations/a/b",
+        "/panoramix/endpoints/e/f",
+        "/panoramix/roles/x",
+        "/panoramix/contributions/x",
+        "/panoramix/nothing/",
+        "/panoramix/",
+    ] {
+        for method in ["GET", "POST", "PATCH", "DELETE"] {
+            let (status, code, _) = raw(&srv.url, method, path);
+            assert_eq!(
+                (status, code.as_deref()),
+                (404, Some("not_found")),
+                "{method} {path}"
+            );
+        }
+    }
+    // a route with a method it does not take: 405, and `Allow` names the methods
+    // it takes (native server); the methods it takes are neither 404 nor 405
+    for (path, allowed) in ROUTES {
+        for method in ["GET", "POST", "PATCH", "PUT", "DELETE"] {
+            let (status, code, allow) = raw(&srv.url, method, path);
+            if allowed.contains(&method) {
+                assert!(
+                    status != 405 && code.as_deref() != Some("method_not_allowed"),
+                    "{method} {path}: {status} {code:?}"
+                );
+                assert!(
+                    !(status == 404 && path.ends_with('/')),
+                    "{method} {path}: {status} {code:?}"
+                );
+            } else {
+                assert_eq!(
+                    (status, code.as_deref()),
+                    (405, Some("method_not_allowed")),
+                    "{method} {path}"
+                );
+                if !srv.is_worker() {
+                    assert_eq!(
+                        allow.as_deref(),
+                        Some(allowed.join(", ").as_str()),
+                        "{method} {path}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Run the binary with its stdout (or stderr) the write end of a pipe whose read
+/// end is already closed: every write to it fails with EPIPE.
+fn run_closed(args: &[&str], close_stdout: bool, stdin: Option<&str>) -> (Option<i32>, String) {
+    use std::io::Write;
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).stdin(Stdio::piped());
+    let err_file = tempfile::NamedTempFile::new().unwrap();
+    if close_stdout {
+        cmd.stdout(writer).stderr(err_file.reopen().unwrap());
+    } else {
+        cmd.stderr(writer).stdout(Stdio::null());
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(s) = stdin {
+        input.write_all(s.as_bytes()).unwrap();
+    }
+    drop(input);
+    let status = child.wait().unwrap();
+    (
+        status.code(),
+        std::fs::read_to_string(err_file.path()).unwrap(),
+    )
+}
+
+#[test]
+fn no_command_panics_on_a_closed_stdout_or_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start(dir.path());
+    let a = peer(&srv, "alice");
+    let b = peer(&srv, "bob");
+    for c in [&a, &b] {
+        c.create_negotiation("n", None).unwrap();
+    }
+
+    // stdout closed before the command prints anything: the verification still
+    // runs, its verdict is the exit code, nothing panics (this was a panic, 101)
+    let (code, err) = run_closed(&["audit", "verify", &srv.url], true, None);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("downloaded"), "stderr still works: {err}");
+
+    // a verification that fails keeps its exit code (4: unreachable) with both
+    // streams closed in turn
+    for close_stdout in [true, false] {
+        let (code, err) = run_closed(
+            &["audit", "verify", "http://127.0.0.1:9"],
+            close_stdout,
+            None,
+        );
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(code, Some(4), "stdout closed: {close_stdout}: {err}");
+    }
+    // a failure (exit 2) and an unreachable controller (exit 4) with stderr closed
+    let (code, _) = run_closed(
+        &["verify-election", "/nonexistent/transcript.json"],
+        false,
+        None,
+    );
+    assert_eq!(code, Some(2));
+    let (code, _) = run_closed(
+        &[
+            "status",
+            "--config",
+            "/nonexistent/panoramix.json",
+            "--url",
+            "http://127.0.0.1:9",
+        ],
+        false,
+        None,
+    );
+    assert_eq!(code, Some(4));
+    // a command that reads stdin and prints one line
+    let record = r#"{"negotiation_id": "n", "text": "t", "signings": {}, "timestamp": "2018-06-20T12:00:00.000001"}"#;
+    let (code, err) = run_closed(&["consensus-id"], true, Some(record));
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(code, Some(0), "{err}");
+
+    // `panoramix audit verify URL | head -1`: the reader takes one line and goes
+    let mut child = Command::new(BIN)
+        .args(["audit", "verify", &srv.url])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("audit log OK"), "{first}");
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}
