@@ -20,7 +20,7 @@ step "worker: format and lints"
 
 step "worker: end-to-end suites under workerd"
 PANORAMIX_TEST_TARGET=worker cargo test --locked \
-  --test scenario --test bad_inputs --test adversarial --test observability --test mixnet --test crash \
+  --test scenario --test bad_inputs --test api_strict --test adversarial --test observability --test mixnet --test crash \
   --test worker_concurrency
 
 if [ "${PANORAMIX_TEST_QUICK:-0}" != 1 ]; then

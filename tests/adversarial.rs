@@ -33,9 +33,7 @@ fn leak(c: Client) -> &'static Client {
 }
 
 fn contribution(c: &Client, neg: &str, text: &str) -> Vec<u8> {
-    let signature = c
-        .key()
-        .sign(panoramix_core::Domain::Contribution, text.as_bytes());
+    let signature = panoramix_core::negotiation::sign_contribution(c.key(), neg, text);
     let info = c.info("contribution", "create", Map::new());
     c.envelope(
         json!({"negotiation_id": neg, "text": text, "signature": signature}),

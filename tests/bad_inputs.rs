@@ -231,10 +231,7 @@ fn bad_inputs_change_nothing() {
         .to_string()
         .into_bytes();
     let outsider_text = Client::text_for(std::slice::from_ref(&agreed_a), true, Default::default());
-    let sig = p3.key().sign(
-        panoramix_core::Domain::Contribution,
-        outsider_text.as_bytes(),
-    );
+    let sig = panoramix_core::negotiation::sign_contribution(p3.key(), &restricted, &outsider_text);
     let outsider = {
         let info = p3.info("contribution", "create", Map::new());
         p3.envelope(
@@ -249,9 +246,7 @@ fn bad_inputs_change_nothing() {
     let forged_contribution = {
         // p3 relays a contribution signed by p1: a contribution must come from its signer
         let text = Client::text_for(std::slice::from_ref(&agreed_a), false, Default::default());
-        let sig = p1
-            .key()
-            .sign(panoramix_core::Domain::Contribution, text.as_bytes());
+        let sig = panoramix_core::negotiation::sign_contribution(p1.key(), &restricted, &text);
         let info = p3.info("contribution", "create", Map::new());
         p3.envelope(json!({"negotiation_id": restricted, "text": text, "signature": sig, "signer_key_id": p1.id()}), info, None)
             .unwrap()
@@ -470,7 +465,7 @@ fn bad_inputs_change_nothing() {
         case(
             "contribution relayed by another key",
             403,
-            "forbidden",
+            "contribution_signer_mismatch",
             "POST",
             "/panoramix/contributions/",
             forged_contribution,

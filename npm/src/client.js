@@ -131,7 +131,8 @@ export class PanoramixClient {
 
   /** Contribute a canonical text; the answer's `consensus` is set when it closed. */
   async contribute(negotiationId, text) {
-    const signature = signContribution(this.#secret, text);
+    // bound to the negotiation (label contribution-in over {negotiation_id, text})
+    const signature = signContribution(this.#secret, negotiationId, text);
     const r = await this.call('POST', '/panoramix/contributions/', 'contribution', 'create', {
       negotiation_id: negotiationId,
       text,

@@ -54,7 +54,9 @@ export interface KeyInfo {
   /** 64 hex: the key id, which is the peer id once registered. */
   keyId: string;
 }
-export type SignatureDomain = 'envelope' | 'contribution' | 'audit-head';
+/** `contribution` is the legacy, text-only contribution label (verification of old
+ * records); new contributions are signed for `contribution-in` (see signContribution). */
+export type SignatureDomain = 'envelope' | 'contribution' | 'contribution-in' | 'audit-head';
 export interface Envelope {
   data: JsonObject;
   info: JsonObject;
@@ -96,7 +98,24 @@ export declare function parseContribution(text: string): {
   meta: JsonObject;
   accepted: boolean;
 };
-export declare function signContribution(secret: string, text: string): string;
+/**
+ * Sign a contribution text for one negotiation: label `panoramix/v1/contribution-in`
+ * over canonical `{negotiation_id, text}`, so it cannot be replayed into another one.
+ */
+export declare function signContribution(
+  secret: string,
+  negotiationId: string,
+  text: string,
+): string;
+/** Whether `signature` is `keyData`'s signature of `text` for negotiation `negotiationId`. */
+export declare function verifyContribution(
+  keyData: string,
+  negotiationId: string,
+  text: string,
+  signature: string,
+): boolean;
+/** The bytes a contribution signature covers: canonical `{negotiation_id, text}`. */
+export declare function contributionMessage(negotiationId: string, text: string): Uint8Array;
 export declare function consensusId(
   negotiationId: string,
   text: string,

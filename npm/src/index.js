@@ -70,6 +70,8 @@ export const actionBody = wrap(wasm.actionBody);
 export const contributionText = wrap(wasm.contributionText);
 export const parseContribution = wrap(wasm.parseContribution);
 export const signContribution = wrap(wasm.signContribution);
+export const verifyContribution = wrap(wasm.verifyContribution);
+export const contributionMessage = wrap(wasm.contributionMessage);
 export const consensusId = wrap(wasm.consensusId);
 export const closing = wrap((participants, latest) => wasm.closing(participants ?? null, latest));
 export const jointKeyData = wrap(wasm.jointKeyData);

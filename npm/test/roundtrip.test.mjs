@@ -22,7 +22,18 @@ test('core: Rust-made envelopes, texts and hashes check out in JavaScript', () =
   assert.equal(pmx.keyId(c.keyData), c.keyId);
   assert.equal(pmx.canonicalEncode({ b: [1, -2, 'x'], a: null }), c.canonical);
   assert.deepEqual(pmx.canonicalDecode(c.canonical), { a: null, b: [1, -2, 'x'] });
-  assert.ok(pmx.verify(c.keyData, 'contribution', 'text', c.contributionSignature));
+  // contribution signatures are bound to their negotiation (label contribution-in)
+  assert.ok(pmx.verifyContribution(c.keyData, 'neg', 'text', c.contributionSignature));
+  assert.ok(!pmx.verifyContribution(c.keyData, 'other-neg', 'text', c.contributionSignature));
+  assert.ok(
+    pmx.verify(
+      c.keyData,
+      'contribution-in',
+      pmx.contributionMessage('neg', 'text'),
+      c.contributionSignature,
+    ),
+  );
+  assert.ok(!pmx.verify(c.keyData, 'contribution', 'text', c.contributionSignature));
   assert.ok(!pmx.verify(c.keyData, 'envelope', 'text', c.contributionSignature));
   assert.equal(pmx.jointKeyData('net', ['a', 'b']), c.jointKeyData);
   assert.equal(pmx.messageHash(3, 's', 'r', 't'), c.messageHash);
@@ -137,7 +148,8 @@ test('JavaScript-made artifacts verify and process natively', async () => {
     value,
     canonical: pmx.canonicalEncode(value),
     text,
-    contributionSignature: pmx.signContribution(k.secret, text),
+    negotiationId: 'js-neg',
+    contributionSignature: pmx.signContribution(k.secret, 'js-neg', text),
   };
   const params = { BODY_LEN: 1024, MAX_HOPS: 5 };
   const mixes = [pmx.sphinxKeygen(), pmx.sphinxKeygen(), pmx.sphinxKeygen()];

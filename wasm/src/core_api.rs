@@ -38,10 +38,13 @@ fn domain(name: &str) -> Result<Domain> {
     match name {
         "envelope" => Ok(Domain::Envelope),
         "contribution" => Ok(Domain::Contribution),
+        "contribution-in" => Ok(Domain::ContributionIn),
         "audit-head" => Ok(Domain::AuditHead),
         other => Err(Error::new(
             "invalid_argument",
-            format!("unknown signature domain {other:?} (envelope, contribution, audit-head)"),
+            format!(
+                "unknown signature domain {other:?} (envelope, contribution, contribution-in, audit-head)"
+            ),
         )),
     }
 }
@@ -202,10 +205,46 @@ pub fn parse_contribution(text: &str) -> std::result::Result<JsValue, JsValue> {
     })?)
 }
 
-/// Sign a contribution text (domain `contribution`).
+/// Sign a contribution text for the negotiation `negotiation_id`: label
+/// `panoramix/v1/contribution-in` over canonical `{negotiation_id, text}`, so the
+/// signature cannot be carried into another negotiation.
 #[wasm_bindgen(js_name = signContribution)]
-pub fn sign_contribution(secret: &str, text: &str) -> std::result::Result<String, JsValue> {
-    Ok(keypair(secret)?.sign(Domain::Contribution, text.as_bytes()))
+pub fn sign_contribution(
+    secret: &str,
+    negotiation_id: &str,
+    text: &str,
+) -> std::result::Result<String, JsValue> {
+    Ok(negotiation::sign_contribution(
+        &keypair(secret)?,
+        negotiation_id,
+        text,
+    ))
+}
+
+/// Whether `signature` is `key_data`'s bound signature of `text` as a contribution
+/// to `negotiation_id` (label `panoramix/v1/contribution-in`).
+#[wasm_bindgen(js_name = verifyContribution)]
+pub fn verify_contribution(
+    key_data: &str,
+    negotiation_id: &str,
+    text: &str,
+    signature: &str,
+) -> std::result::Result<bool, JsValue> {
+    let pk = PublicKey::from_key_data(key_data).map_err(Error::from)?;
+    Ok(negotiation::verify_contribution(
+        &pk,
+        negotiation::ContributionLabel::Bound,
+        negotiation_id,
+        text,
+        signature,
+    )
+    .is_ok())
+}
+
+/// The bytes a contribution signature covers: canonical `{negotiation_id, text}`.
+#[wasm_bindgen(js_name = contributionMessage)]
+pub fn contribution_message(negotiation_id: &str, text: &str) -> Vec<u8> {
+    negotiation::contribution_message(negotiation_id, text)
 }
 
 /// The consensus id of a closed negotiation:

@@ -49,16 +49,21 @@ fn keys_envelopes_and_errors() {
     let text =
         core_api::contribution_text(js(&json!({"x": 1})), js(&json!({"accept": 1}))).unwrap();
     assert!(rs(core_api::parse_contribution(&text).unwrap())["accepted"] == json!(true));
-    let sig = core_api::sign_contribution(secret, &text).unwrap();
+    let sig = core_api::sign_contribution(secret, "neg-1", &text).unwrap();
+    let key_data = k["keyData"].as_str().unwrap();
+    assert!(core_api::verify_contribution(key_data, "neg-1", &text, &sig).unwrap());
+    assert!(!core_api::verify_contribution(key_data, "neg-2", &text, &sig).unwrap());
+    let msg = core_api::contribution_message("neg-1", &text);
     assert!(
         core_api::verify(
-            k["keyData"].as_str().unwrap(),
-            "contribution",
-            JsValue::from_str(&text),
+            key_data,
+            "contribution-in",
+            JsValue::from(js_sys::Uint8Array::from(msg.as_slice())),
             &sig
         )
         .unwrap()
     );
+    assert!(!core_api::verify(key_data, "contribution", JsValue::from_str(&text), &sig).unwrap());
 }
 
 #[wasm_bindgen_test]

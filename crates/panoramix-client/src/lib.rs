@@ -10,7 +10,6 @@
 use panoramix_controller::audit::Record;
 use panoramix_core::canonical::Value;
 use panoramix_core::envelope;
-use panoramix_core::identity::Domain;
 use panoramix_core::negotiation::Text;
 use panoramix_core::{Keypair, identity};
 use rand_core::{OsRng, RngCore};
@@ -402,7 +401,10 @@ impl Client {
     /// Contribute `text` (a canonical contribution text); returns the contribution
     /// answer, whose `consensus` is set when this contribution closed the negotiation.
     pub fn contribute(&self, negotiation_id: &str, text: &str) -> Result<Json, ClientError> {
-        let signature = self.key.sign(Domain::Contribution, text.as_bytes());
+        // bound to the negotiation: label `panoramix/v1/contribution-in` over
+        // canonical {negotiation_id, text}, so it cannot be replayed into another one
+        let signature =
+            panoramix_core::negotiation::sign_contribution(&self.key, negotiation_id, text);
         let data = json!({"negotiation_id": negotiation_id, "text": text, "signature": signature});
         Ok(self.call(
             "POST",

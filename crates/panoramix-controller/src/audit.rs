@@ -13,7 +13,9 @@
 //! (or null) and `effect` what changed. Its hash is
 //! `sha256hex("panoramix/v1/audit" || 0x00 || canonical(entry))`, and `prev` is the
 //! previous entry's hash (64 zeros for the first). [`verify_log`] re-checks a whole
-//! log: the chain, every signature, every consensus id and every signing, and that
+//! log: the chain, every signature, every consensus id and every signing (under the
+//! label named by the entry's `signing_labels`, or the legacy label when it has none,
+//! see [`SIGNING_LABELS`]), and that
 //! each consensus was applied once, to exactly the action it agreed.
 
 use crate::error::ApiError;
@@ -22,10 +24,17 @@ use crate::util::{col_i64, col_str};
 use panoramix_core::canonical::{self, Value};
 use panoramix_core::envelope::Verified;
 use panoramix_core::identity::{Domain, PublicKey};
-use panoramix_core::negotiation::{self, Text};
+use panoramix_core::negotiation::{self, ContributionLabel, Text};
 use panoramix_core::time::Micros;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// The key of a `consensus` entry's effect naming, for each signer, the label its
+/// contribution signature was made with (`panoramix/v1/contribution-in` over
+/// canonical `{negotiation_id, text}`, or the legacy `panoramix/v1/contribution`
+/// over the text). Entries written before contributions were bound to their
+/// negotiation lack it: all their signings are legacy.
+pub const SIGNING_LABELS: &str = "signing_labels";
 
 /// The `prev` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -214,7 +223,18 @@ pub fn verify_log(records: &[Record]) -> Result<Summary, Break> {
                 .and_then(Value::as_dict)
                 .cloned()
                 .unwrap_or_default();
+            let labels = effect.get(SIGNING_LABELS);
             for (signer, sig) in &signings {
+                let label = match labels {
+                    None => ContributionLabel::Legacy,
+                    Some(l) => l
+                        .get(signer)
+                        .and_then(Value::as_str)
+                        .and_then(ContributionLabel::parse)
+                        .ok_or_else(|| {
+                            brk(r.seq, format!("no valid signing label for signer {signer}"))
+                        })?,
+                };
                 let kd = keys.get(signer).and_then(Value::as_str).unwrap_or_default();
                 let pk = PublicKey::from_key_data(kd)
                     .map_err(|_| brk(r.seq, format!("no valid key for signer {signer}")))?;
@@ -224,8 +244,15 @@ pub fn verify_log(records: &[Record]) -> Result<Summary, Break> {
                         format!("key for signer {signer} has another key id"),
                     ));
                 }
-                pk.verify(Domain::Contribution, text.as_bytes(), sig)
-                    .map_err(|_| brk(r.seq, format!("signing of {signer} does not verify")))?;
+                negotiation::verify_contribution(&pk, label, &nid, &text, sig).map_err(|_| {
+                    brk(
+                        r.seq,
+                        format!(
+                            "signing of {signer} does not verify (label {})",
+                            label.as_str()
+                        ),
+                    )
+                })?;
             }
             let cid = negotiation::consensus_id(&nid, &text, &signings, &ts);
             if field("consensus").and_then(Value::as_str) != Some(cid.as_str()) {

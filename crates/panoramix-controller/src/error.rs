@@ -17,6 +17,19 @@ pub enum ApiError {
     /// 401: the signature does not verify.
     #[error("the request signature does not verify")]
     BadSignature,
+    /// 400: an object in the body names a key twice (one signed request, one meaning).
+    #[error("{0}")]
+    DuplicateKey(String),
+    /// 400: a field the operation does not define (named in the message).
+    #[error("{0}")]
+    UnknownField(String),
+    /// 401: the request is well signed but its contribution's signature does not
+    /// verify for this negotiation and text under the sender's key.
+    #[error("{0}")]
+    BadContributionSignature(String),
+    /// 403: the contribution is signed by another key than the request.
+    #[error("{0}")]
+    ContributionSignerMismatch(String),
     /// 401: the request names another controller.
     #[error("the request is addressed to another controller")]
     ForeignRequest,
@@ -71,9 +84,17 @@ impl ApiError {
     /// HTTP status.
     pub fn status(&self) -> u16 {
         match self {
-            ApiError::Malformed(_) | ApiError::Invalid(_) => 400,
-            ApiError::BadSignature | ApiError::ForeignRequest | ApiError::StaleRequest(_) => 401,
-            ApiError::Forbidden(_) | ApiError::ConsensusMismatch(_) => 403,
+            ApiError::Malformed(_)
+            | ApiError::Invalid(_)
+            | ApiError::DuplicateKey(_)
+            | ApiError::UnknownField(_) => 400,
+            ApiError::BadSignature
+            | ApiError::BadContributionSignature(_)
+            | ApiError::ForeignRequest
+            | ApiError::StaleRequest(_) => 401,
+            ApiError::Forbidden(_)
+            | ApiError::ConsensusMismatch(_)
+            | ApiError::ContributionSignerMismatch(_) => 403,
             ApiError::NotFound(_) => 404,
             ApiError::MethodNotAllowed => 405,
             ApiError::Replay
@@ -94,6 +115,10 @@ impl ApiError {
             ApiError::Malformed(_) => "malformed",
             ApiError::Invalid(_) => "invalid",
             ApiError::BadSignature => "bad_signature",
+            ApiError::DuplicateKey(_) => "duplicate_key",
+            ApiError::UnknownField(_) => "unknown_field",
+            ApiError::BadContributionSignature(_) => "bad_contribution_signature",
+            ApiError::ContributionSignerMismatch(_) => "contribution_signer_mismatch",
             ApiError::ForeignRequest => "foreign_request",
             ApiError::StaleRequest(_) => "stale_request",
             ApiError::Forbidden(_) => "forbidden",
@@ -130,6 +155,10 @@ impl From<EnvelopeError> for ApiError {
         match e {
             EnvelopeError::Malformed(m) => ApiError::Malformed(m),
             EnvelopeError::BadSignature => ApiError::BadSignature,
+            EnvelopeError::DuplicateKey(m) => ApiError::DuplicateKey(m),
+            EnvelopeError::UnknownField(f) => {
+                ApiError::UnknownField(format!("unknown field `{f}` in the envelope"))
+            }
         }
     }
 }
@@ -149,6 +178,10 @@ pub fn all_examples() -> Vec<ApiError> {
         ApiError::Malformed(String::new()),
         ApiError::Invalid(String::new()),
         ApiError::BadSignature,
+        ApiError::DuplicateKey(String::new()),
+        ApiError::UnknownField(String::new()),
+        ApiError::BadContributionSignature(String::new()),
+        ApiError::ContributionSignerMismatch(String::new()),
         ApiError::ForeignRequest,
         ApiError::StaleRequest(0),
         ApiError::Forbidden(String::new()),

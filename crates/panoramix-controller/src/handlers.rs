@@ -10,7 +10,7 @@ use panoramix_core::canonical::Value;
 use panoramix_core::envelope::{self, Verified};
 use panoramix_core::identity::{self, Domain, PublicKey};
 use panoramix_core::model::{self, ENDPOINT_TYPES, EndpointStatus, MsgBox};
-use panoramix_core::negotiation::{self, Latest, Text};
+use panoramix_core::negotiation::Text;
 use panoramix_core::time::Micros;
 use serde_json::{Value as Json, json};
 
@@ -52,7 +52,7 @@ pub(crate) fn dispatch<H: Host, S: Store>(
             let v = signed(c, req, "contribution", "create")?;
             store.write(|tx| {
                 record_nonce(c, tx, &v)?;
-                contribute(c, tx, &v)
+                crate::contribute::contribute(c, tx, &v)
             })
         }
         ("GET", ["peers"]) => store.read(|tx| list_peers(c, tx, &q)),
@@ -139,9 +139,9 @@ fn signed<H: Host>(
             c.config.max_body
         )));
     }
-    let json: Json = serde_json::from_slice(&req.body)
-        .map_err(|e| ApiError::Malformed(format!("body is not valid JSON: {e}")))?;
-    let v = envelope::verify(&json)?;
+    // strict JSON (a repeated key is refused), then the signature; `v.data` and
+    // `v.info` are rebuilt from the signed canonical bytes
+    let v = envelope::verify_slice(&req.body)?;
     let applies_consensus = matches!(
         (resource, operation),
         ("peer", "create") | ("endpoint", _) | ("role", "update")
@@ -156,6 +156,7 @@ fn signed<H: Host>(
             "info.resource must be `{resource}` and info.operation `{operation}` on this path"
         )));
     }
+    crate::fields::check(resource, operation, &v)?;
     match v.info.get("controller") {
         Some(Json::String(id)) if *id == c.id() => {}
         Some(Json::String(_)) => return Err(ApiError::ForeignRequest),
@@ -400,163 +401,6 @@ fn list_contributions(tx: &mut dyn Tx, q: &Query) -> Res {
     Ok((
         200,
         json!({"data": rows.iter().map(|r| contribution_json(r)).collect::<Vec<_>>(), "next": null}),
-    ))
-}
-
-fn contribute<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Res {
-    let neg_ref = match opt_str(&v.data, "negotiation_id")? {
-        Some(n) => n,
-        None => req_str(&v.data, "negotiation")?,
-    };
-    // the original sent a URL; its last path segment is the id
-    let neg_id = neg_ref
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or(neg_ref)
-        .to_owned();
-    let text = bounded(req_str(&v.data, "text")?, "text", c.config.max_body)?;
-    let signature = req_str(&v.data, "signature")?;
-    if let Some(claimed) = opt_str(&v.data, "signer_key_id")?
-        && claimed != v.signer_id
-    {
-        return Err(ApiError::Forbidden(
-            "a contribution must be sent by its own signer".into(),
-        ));
-    }
-    Text::parse(text)?;
-    v.signer
-        .verify(Domain::Contribution, text.as_bytes(), signature)
-        .map_err(|_| ApiError::BadSignature)?;
-
-    let rows = tx.query(
-        "SELECT status, participants FROM negotiations WHERE id = ?1",
-        &[neg_id.as_str().into()],
-    )?;
-    let row = rows
-        .first()
-        .ok_or_else(|| ApiError::NotFound(format!("no negotiation {neg_id}")))?;
-    if col_str(row, 0) != "OPEN" {
-        return Err(ApiError::NegotiationClosed);
-    }
-    let participants: Option<Vec<String>> = match col_json(row, 1) {
-        Json::Array(a) => Some(
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_owned))
-                .collect(),
-        ),
-        _ => None,
-    };
-    if let Some(ps) = &participants
-        && !ps.contains(&v.signer_id)
-    {
-        return Err(ApiError::Forbidden(
-            "this negotiation is restricted to its named participants".into(),
-        ));
-    }
-    let now = c.host.now();
-    tx.execute(
-        "UPDATE contributions SET latest = 0 WHERE negotiation_id = ?1 AND signer = ?2 AND latest = 1",
-        &[neg_id.as_str().into(), v.signer_id.as_str().into()],
-    )?;
-    let ins = tx.query(
-        "INSERT INTO contributions (negotiation_id, signer, key_data, text, signature, latest, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6) RETURNING id",
-        &[
-            neg_id.as_str().into(),
-            v.signer_id.as_str().into(),
-            v.signer.key_data().into(),
-            text.into(),
-            signature.into(),
-            SqlValue::Int(now.0),
-        ],
-    )?;
-    let contribution_id = ins.first().map(|r| col_i64(r, 0)).unwrap_or_default();
-    audit::append(
-        tx,
-        now,
-        "contribution.create",
-        Some(v),
-        None,
-        Value::dict([
-            ("negotiation_id", Value::str(neg_id.as_str())),
-            ("contribution_id", Value::Int(i128::from(contribution_id))),
-        ]),
-    )?;
-
-    let latest_rows = tx.query(
-        "SELECT signer, text, signature, key_data FROM contributions WHERE negotiation_id = ?1 AND latest = 1 ORDER BY signer",
-        &[neg_id.as_str().into()],
-    )?;
-    let latest: Vec<Latest> = latest_rows
-        .iter()
-        .map(|r| Latest {
-            signer: col_str(r, 0),
-            text: col_str(r, 1),
-            signature: col_str(r, 2),
-        })
-        .collect();
-    let mut consensus = Json::Null;
-    if let Some((agreed, signings)) = negotiation::closing(participants.as_deref(), &latest) {
-        let ts = now.iso();
-        let cid = negotiation::consensus_id(&neg_id, &agreed, &signings, &ts);
-        let key_of = |s: &str| {
-            latest_rows
-                .iter()
-                .find(|r| col_str(r, 0) == s)
-                .map(|r| col_str(r, 3))
-                .unwrap_or_default()
-        };
-        let signings_json: Vec<Json> = signings
-            .iter()
-            .map(|(k, s)| json!({"signer_key_id": k, "signature": s, "key_data": key_of(k)}))
-            .collect();
-        tx.execute(
-            "UPDATE negotiations SET status = 'DONE', text = ?1, timestamp = ?2, consensus = ?3, signings = ?4 WHERE id = ?5",
-            &[
-                agreed.as_str().into(),
-                ts.as_str().into(),
-                cid.as_str().into(),
-                Json::Array(signings_json).to_string().into(),
-                neg_id.as_str().into(),
-            ],
-        )?;
-        let effect = Value::dict([
-            ("negotiation_id", Value::str(neg_id.as_str())),
-            ("text", Value::str(agreed.as_str())),
-            ("timestamp", Value::str(ts.as_str())),
-            (
-                "signings",
-                Value::Dict(
-                    signings
-                        .iter()
-                        .map(|(k, s)| (k.clone(), Value::str(s.as_str())))
-                        .collect(),
-                ),
-            ),
-            (
-                "key_data",
-                Value::Dict(
-                    signings
-                        .keys()
-                        .map(|k| (k.clone(), Value::str(key_of(k))))
-                        .collect(),
-                ),
-            ),
-        ]);
-        audit::append(tx, now, "consensus", None, Some(&cid), effect)?;
-        consensus = Json::String(cid);
-    }
-    Ok((
-        201,
-        json!({"data": {
-            "id": contribution_id,
-            "negotiation_id": neg_id,
-            "signer_key_id": v.signer_id,
-            "text": text,
-            "signature": signature,
-            "latest": true,
-            "consensus": consensus,
-        }}),
     ))
 }
 

@@ -17,7 +17,9 @@
 
 pub mod audit;
 pub mod authz;
+mod contribute;
 pub mod error;
+pub mod fields;
 mod handlers;
 pub mod ratelimit;
 pub use handlers::{NONCE_PRUNE_BATCH, verify_head};

@@ -13,9 +13,15 @@
 //! hex characters), `ts` (Unix seconds) and `controller` (the id of the controller
 //! the request is meant for). The controller rejects foreign, stale and replayed
 //! requests (see `docs/protocol.md` §2).
+//!
+//! Strictness (one byte string, one meaning): [`verify_slice`] refuses a key repeated
+//! anywhere in the body; `meta.signature` and `meta.key_data` must be lower-case hex;
+//! `meta` and `by_consensus` may hold only their defined fields; and the handlers
+//! receive `data` and `info` rebuilt from the canonical bytes that were signed.
 
 use crate::canonical::{self, Value};
-use crate::identity::{Domain, Keypair, PublicKey};
+use crate::identity::{self, Domain, Keypair, PublicKey};
+use crate::strict_json::{self, StrictJsonError};
 use serde_json::{Map, Value as Json};
 
 /// Why an envelope was refused.
@@ -24,6 +30,12 @@ pub enum EnvelopeError {
     /// Not a JSON object of the envelope's shape.
     #[error("malformed envelope: {0}")]
     Malformed(String),
+    /// An object in the body names a key twice.
+    #[error("{0}")]
+    DuplicateKey(String),
+    /// `meta` or `by_consensus` holds a field the envelope does not define.
+    #[error("unknown field `{0}`")]
+    UnknownField(String),
     /// The signature or key is not valid.
     #[error("bad signature")]
     BadSignature,
@@ -42,19 +54,25 @@ pub struct ByConsensus {
 
 /// A request whose signature has been verified. Only [`verify`] creates it, so code
 /// that takes a `Verified` cannot forget to check the signature.
+///
+/// `data`, `info` and `by_consensus` are rebuilt from the canonical decoding of the
+/// signed bytes, never taken from the JSON as sent: JSON spellings that encode alike
+/// (`true` and `1`, `false` and `0`) reach the handlers as the one canonical value
+/// (the integers 1 and 0), so a relay that rewrites one into the other changes
+/// nothing a handler sees.
 #[derive(Debug, Clone)]
 pub struct Verified {
-    /// `data` as sent.
+    /// `data`, rebuilt from the signed canonical bytes.
     pub data: Map<String, Json>,
-    /// `info` as sent.
+    /// `info`, rebuilt from the signed canonical bytes.
     pub info: Map<String, Json>,
-    /// `by_consensus`, if any.
+    /// `by_consensus`, if any (rebuilt from the signed canonical bytes).
     pub by_consensus: Option<ByConsensus>,
     /// The signer's public key.
     pub signer: PublicKey,
     /// The signer's key id.
     pub signer_id: String,
-    /// The envelope signature (hex).
+    /// The envelope signature (128 lower-case hex).
     pub signature: String,
     /// canonical({data, info}): what a consensus body is compared with.
     pub data_info_canonical: Vec<u8>,
@@ -71,6 +89,33 @@ impl Verified {
 
 fn malformed(s: impl Into<String>) -> EnvelopeError {
     EnvelopeError::Malformed(s.into())
+}
+
+/// The fields `meta` may hold.
+pub const META_FIELDS: &[&str] = &["signature", "key_data"];
+/// The fields `by_consensus` may hold.
+pub const BY_CONSENSUS_FIELDS: &[&str] = &["consensus_id", "consensus_type", "consensus_part"];
+
+fn only_fields(
+    obj: &Map<String, Json>,
+    allowed: &[&str],
+    prefix: &str,
+) -> Result<(), EnvelopeError> {
+    match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(k) => Err(EnvelopeError::UnknownField(format!("{prefix}.{k}"))),
+        None => Ok(()),
+    }
+}
+
+/// Parse and verify an envelope from the bytes of a request body: the body is read
+/// with [`strict_json::parse`] (a key repeated anywhere is refused), then
+/// [`verify`]ied.
+pub fn verify_slice(body: &[u8]) -> Result<Verified, EnvelopeError> {
+    let json = strict_json::parse(body).map_err(|e| match e {
+        StrictJsonError::DuplicateKey { .. } => EnvelopeError::DuplicateKey(e.to_string()),
+        other => malformed(other.to_string()),
+    })?;
+    verify(&json)
 }
 
 /// Parse and verify an envelope from its JSON.
@@ -95,6 +140,7 @@ pub fn verify(body: &Json) -> Result<Verified, EnvelopeError> {
         .get("meta")
         .and_then(Json::as_object)
         .ok_or_else(|| malformed("`meta` must be an object"))?;
+    only_fields(meta, META_FIELDS, "meta")?;
     let signature = meta
         .get("signature")
         .and_then(Json::as_str)
@@ -103,9 +149,25 @@ pub fn verify(body: &Json) -> Result<Verified, EnvelopeError> {
         .get("key_data")
         .and_then(Json::as_str)
         .ok_or_else(|| malformed("`meta.key_data` must be a string"))?;
-    let by_consensus = match obj.get("by_consensus") {
+    if !identity::is_lower_hex(signature, 128) {
+        return Err(malformed(
+            "`meta.signature` must be 128 lower-case hex characters ([0-9a-f]): the one canonical spelling",
+        ));
+    }
+    if !identity::is_lower_hex(key_data, 64) {
+        return Err(malformed(
+            "`meta.key_data` must be 64 lower-case hex characters ([0-9a-f]): the one canonical spelling",
+        ));
+    }
+    let bc_json = match obj.get("by_consensus") {
         None | Some(Json::Null) => None,
-        Some(v) => Some(parse_by_consensus(v)?),
+        Some(v) => {
+            let o = v
+                .as_object()
+                .ok_or_else(|| malformed("`by_consensus` must be an object"))?;
+            only_fields(o, BY_CONSENSUS_FIELDS, "by_consensus")?;
+            Some(v)
+        }
     };
 
     let data_v = canonical::from_json(&Json::Object(data.clone()))
@@ -114,8 +176,8 @@ pub fn verify(body: &Json) -> Result<Verified, EnvelopeError> {
         .map_err(|e| malformed(format!("info: {e}")))?;
     let data_info = Value::dict([("data", data_v.clone()), ("info", info_v.clone())]);
     let data_info_canonical = data_info.encode();
-    let signed_canonical = match obj.get("by_consensus") {
-        None | Some(Json::Null) => data_info_canonical.clone(),
+    let signed_canonical = match bc_json {
+        None => data_info_canonical.clone(),
         Some(bc) => {
             let bc =
                 canonical::from_json(bc).map_err(|e| malformed(format!("by_consensus: {e}")))?;
@@ -126,9 +188,23 @@ pub fn verify(body: &Json) -> Result<Verified, EnvelopeError> {
     signer
         .verify(Domain::Envelope, &signed_canonical, signature)
         .map_err(|_| EnvelopeError::BadSignature)?;
+    // what the handlers see: the signed bytes, decoded
+    let signed = canonical::decode(&signed_canonical)
+        .map_err(|e| malformed(format!("signed bytes: {e}")))?;
+    let part = |k: &str| match signed.get(k).map(canonical::to_json) {
+        Some(Json::Object(m)) => Ok(Some(m)),
+        None => Ok(None),
+        Some(_) => Err(malformed(format!("`{k}` must be an object"))),
+    };
+    let data = part("data")?.unwrap_or_default();
+    let info = part("info")?.unwrap_or_default();
+    let by_consensus = match part("by_consensus")? {
+        None => None,
+        Some(bc) => Some(parse_by_consensus(&Json::Object(bc))?),
+    };
     Ok(Verified {
-        data: data.clone(),
-        info: info.clone(),
+        data,
+        info,
         by_consensus,
         signer_id: signer.key_id(),
         signer,
@@ -229,10 +305,38 @@ mod tests {
         let mut t = env.clone();
         t["data"]["a"] = json!(2);
         assert_eq!(verify(&t).unwrap_err(), EnvelopeError::BadSignature);
-        // true and 1 are the same canonical value, as in the original
+        // true and 1 are the same canonical value, as in the original, and the handler
+        // sees that one value whichever spelling was sent
+        assert_eq!(v.data["b"], json!(1));
         let mut t = env.clone();
         t["data"]["b"] = json!(1);
-        assert!(verify(&t).is_ok());
+        assert_eq!(verify(&t).unwrap().data, v.data);
+        // upper-case hex is refused, never stored as sent
+        let mut t = env.clone();
+        t["meta"]["signature"] = json!(env["meta"]["signature"].as_str().unwrap().to_uppercase());
+        assert!(
+            matches!(verify(&t).unwrap_err(), EnvelopeError::Malformed(m) if m.contains("lower-case"))
+        );
+        let mut t = env.clone();
+        t["meta"]["key_data"] = json!(env["meta"]["key_data"].as_str().unwrap().to_uppercase());
+        assert!(
+            matches!(verify(&t).unwrap_err(), EnvelopeError::Malformed(m) if m.contains("lower-case"))
+        );
+        let mut t = env.clone();
+        t["meta"]["note"] = json!("x");
+        assert_eq!(
+            verify(&t).unwrap_err(),
+            EnvelopeError::UnknownField("meta.note".into())
+        );
+        // a duplicated key is refused before anything else
+        let text = env.to_string();
+        let dup = text.replacen("\"data\":{", "\"data\":{\"a\":2,", 1);
+        assert_ne!(dup, text);
+        assert!(matches!(
+            verify_slice(dup.as_bytes()).unwrap_err(),
+            EnvelopeError::DuplicateKey(_)
+        ));
+        assert!(verify_slice(text.as_bytes()).is_ok());
         let mut t = env.clone();
         t["by_consensus"] = json!({"consensus_id": "00"});
         assert_eq!(verify(&t).unwrap_err(), EnvelopeError::BadSignature);

@@ -18,8 +18,14 @@ use zeroize::Zeroizing;
 pub enum Domain {
     /// An API request envelope: canonical `{data, info, by_consensus?}`.
     Envelope,
-    /// A contribution text in a negotiation.
+    /// A contribution text in a negotiation, legacy: the text alone. Still verified
+    /// for contributions recorded before contributions were bound to their
+    /// negotiation; the controller accepts no new contribution signed this way.
     Contribution,
+    /// A contribution bound to its negotiation: canonical
+    /// `{"negotiation_id": id, "text": text}` (see
+    /// [`crate::negotiation::contribution_message`]).
+    ContributionIn,
     /// The controller's signature over an audit log head.
     AuditHead,
 }
@@ -30,6 +36,7 @@ impl Domain {
         match self {
             Domain::Envelope => b"panoramix/v1/envelope",
             Domain::Contribution => b"panoramix/v1/contribution",
+            Domain::ContributionIn => b"panoramix/v1/contribution-in",
             Domain::AuditHead => b"panoramix/v1/audit-head",
         }
     }
@@ -130,7 +137,7 @@ pub struct PublicKey(VerifyingKey);
 impl PublicKey {
     /// Parse `key_data` (64 lowercase hex characters).
     pub fn from_key_data(key_data: &str) -> Result<PublicKey, IdentityError> {
-        if key_data.len() != 64 || key_data.bytes().any(|c| c.is_ascii_uppercase()) {
+        if !is_lower_hex(key_data, 64) {
             return Err(IdentityError::BadKey);
         }
         let mut b = [0u8; 32];
@@ -158,8 +165,9 @@ impl PublicKey {
     }
 
     /// Verify a hex signature made by [`Keypair::sign`] for `domain`.
+    /// Only the canonical spelling, 128 lower-case hex characters, is accepted.
     pub fn verify(&self, domain: Domain, msg: &[u8], sig_hex: &str) -> Result<(), IdentityError> {
-        if sig_hex.len() != 128 {
+        if !is_lower_hex(sig_hex, 128) {
             return Err(IdentityError::BadSignature);
         }
         let mut b = [0u8; 64];
@@ -169,6 +177,14 @@ impl PublicKey {
             .verify_strict(&domain_message(domain, msg), &sig)
             .map_err(|_| IdentityError::BadSignature)
     }
+}
+
+/// Whether `s` is exactly `len` lower-case hex characters (`[0-9a-f]`): the one
+/// canonical spelling of keys, key ids and signatures.
+pub fn is_lower_hex(s: &str, len: usize) -> bool {
+    s.len() == len
+        && s.bytes()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
 }
 
 fn key_id_of_bytes(pk: &[u8]) -> String {
@@ -233,6 +249,15 @@ mod tests {
         assert_eq!(key_id(&kp.key_data()).unwrap(), kp.key_id());
         assert!(PublicKey::from_key_data(&kp.key_data().to_uppercase()).is_err());
         assert!(PublicKey::from_key_data("00").is_err());
+        // only the lower-case spelling of a signature verifies
+        assert!(
+            pk.verify(Domain::Envelope, b"hello", &sig.to_uppercase())
+                .is_err()
+        );
+        assert!(
+            pk.verify(Domain::ContributionIn, b"hello", &sig).is_err(),
+            "the bound contribution label is its own domain"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! * [`identity`]: Ed25519 keys, key ids, domain-separated signatures.
 //! * [`envelope`]: the signed request envelope and its verification.
 //! * [`negotiation`]: contribution texts, the closing rule, consensus ids.
+//! * [`strict_json`]: the JSON reader of signed bodies (no repeated keys, bounded depth).
 //! * [`model`]: endpoint statuses, boxes, message and set hashes, roles.
 //! * [`time`]: the consensus timestamp format.
 #![forbid(unsafe_code)]
@@ -19,6 +20,7 @@ pub mod envelope;
 pub mod identity;
 pub mod model;
 pub mod negotiation;
+pub mod strict_json;
 pub mod time;
 
 pub use canonical::Value;

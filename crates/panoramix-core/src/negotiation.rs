@@ -14,10 +14,81 @@
 //! with `signings` a dictionary from signer key id to its signature of the text and
 //! `timestamp` formatted as `YYYY-MM-DDTHH:MM:SS.ffffff` (UTC, no zone) — exactly the
 //! original's rule, so anyone can recompute it.
+//!
+//! A contribution's signature is bound to its negotiation: it is made for
+//! [`Domain::ContributionIn`] (`panoramix/v1/contribution-in`) over
+//! [`contribution_message`], the canonical `{"negotiation_id": id, "text": text}`,
+//! so it cannot be carried into another negotiation. Contributions recorded before
+//! this binding were signed for [`Domain::Contribution`] over the text alone; the
+//! audit verifier still checks those ([`ContributionLabel::Legacy`]).
 
 use crate::canonical::{self, Value};
-use crate::identity::sha256_hex;
+use crate::identity::{Domain, IdentityError, Keypair, PublicKey, sha256_hex};
 use std::collections::BTreeMap;
+
+/// How a contribution's signature was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContributionLabel {
+    /// `panoramix/v1/contribution-in` over canonical `{negotiation_id, text}`: the
+    /// only signature the controller accepts for a new contribution.
+    Bound,
+    /// `panoramix/v1/contribution` over the text alone: contributions recorded
+    /// before the binding; verified, never accepted anew.
+    Legacy,
+}
+
+impl ContributionLabel {
+    /// The signing label, as recorded in a consensus audit entry.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContributionLabel::Bound => "panoramix/v1/contribution-in",
+            ContributionLabel::Legacy => "panoramix/v1/contribution",
+        }
+    }
+
+    /// The label named by `s` (one of [`Self::as_str`]).
+    pub fn parse(s: &str) -> Option<ContributionLabel> {
+        [ContributionLabel::Bound, ContributionLabel::Legacy]
+            .into_iter()
+            .find(|l| l.as_str() == s)
+    }
+}
+
+/// The bytes a bound contribution signature covers: canonical
+/// `{"negotiation_id": negotiation_id, "text": text}`.
+pub fn contribution_message(negotiation_id: &str, text: &str) -> Vec<u8> {
+    Value::dict([
+        ("negotiation_id", Value::str(negotiation_id)),
+        ("text", Value::str(text)),
+    ])
+    .encode()
+}
+
+/// Sign `text` as a contribution to `negotiation_id` (bound label).
+pub fn sign_contribution(kp: &Keypair, negotiation_id: &str, text: &str) -> String {
+    kp.sign(
+        Domain::ContributionIn,
+        &contribution_message(negotiation_id, text),
+    )
+}
+
+/// Verify a contribution signature made with `label`.
+pub fn verify_contribution(
+    pk: &PublicKey,
+    label: ContributionLabel,
+    negotiation_id: &str,
+    text: &str,
+    signature: &str,
+) -> Result<(), IdentityError> {
+    match label {
+        ContributionLabel::Bound => pk.verify(
+            Domain::ContributionIn,
+            &contribution_message(negotiation_id, text),
+            signature,
+        ),
+        ContributionLabel::Legacy => pk.verify(Domain::Contribution, text.as_bytes(), signature),
+    }
+}
 
 /// Errors about negotiation texts and consensus application.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -247,6 +318,44 @@ mod tests {
         );
         assert_eq!(id, expected);
     }
+
+    /// The known-answer vector of `docs/protocol.md` (§ contributions).
+    #[test]
+    fn bound_contribution_signature_known_answer() {
+        // RFC 8032 test 1 secret key
+        let kp = Keypair::from_secret_hex(
+            "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+        )
+        .unwrap();
+        let nid = "neg-1";
+        let text = Text::encode(Value::str("x"), {
+            let mut m = BTreeMap::new();
+            m.insert("accept".to_string(), Value::Int(1));
+            m
+        });
+        assert_eq!(
+            text,
+            "{\n014_body: 011_x,\n014_meta: {\n016_accept: 01101}\n}\n"
+        );
+        let msg = contribution_message(nid, &text);
+        assert_eq!(hex::encode(&msg), KAT_MESSAGE_HEX);
+        let sig = sign_contribution(&kp, nid, &text);
+        assert_eq!(sig, KAT_SIGNATURE);
+        let pk = kp.public();
+        verify_contribution(&pk, ContributionLabel::Bound, nid, &text, &sig).unwrap();
+        // bound to the negotiation: another id does not verify, nor the legacy label
+        assert!(verify_contribution(&pk, ContributionLabel::Bound, "neg-2", &text, &sig).is_err());
+        assert!(verify_contribution(&pk, ContributionLabel::Legacy, nid, &text, &sig).is_err());
+        let legacy = kp.sign(Domain::Contribution, text.as_bytes());
+        verify_contribution(&pk, ContributionLabel::Legacy, nid, &text, &legacy).unwrap();
+        assert!(verify_contribution(&pk, ContributionLabel::Bound, nid, &text, &legacy).is_err());
+        for l in [ContributionLabel::Bound, ContributionLabel::Legacy] {
+            assert_eq!(ContributionLabel::parse(l.as_str()), Some(l));
+        }
+    }
+
+    const KAT_MESSAGE_HEX: &str = "7b0a3031655f6e65676f74696174696f6e5f69643a203031355f6e65672d312c0a3031345f746578743a20303233345f7b0a3031345f626f64793a203031315f782c0a3031345f6d6574613a207b0a3031365f6163636570743a2030313130317d0a7d0a7d0a";
+    const KAT_SIGNATURE: &str = "4b78f5cbc22fcc5ddccaeb489b7a2ffe9b49ec719d4ac730c7a50e0a640ec14f903d6c12febfb971c74135bd6409a84789d8053ac1019093e0eb8560d4504001";
 
     #[test]
     fn application_checks() {

@@ -335,7 +335,7 @@ fn fixtures_cmd() -> Res<Json> {
         "core": {
             "keyData": kp.key_data(), "keyId": kp.key_id(), "envelope": env,
             "canonical": String::from_utf8(canon).map_err(e)?,
-            "contributionSignature": kp.sign(panoramix_core::Domain::Contribution, b"text"),
+            "contributionSignature": panoramix_core::negotiation::sign_contribution(&kp, "neg", "text"),
             "jointKeyData": panoramix_core::identity::joint_key_data("net", &["a".into(), "b".into()]),
             "messageHash": panoramix_core::model::message_hash(Some(3), "s", "r", "t"),
             "consensusId": panoramix_core::negotiation::consensus_id(
@@ -400,9 +400,11 @@ fn check_cmd(arg: &Json) -> Res<Json> {
                     c["keyData"].as_str().unwrap_or_default(),
                 )
                 .map_err(e)?;
-                pk.verify(
-                    panoramix_core::Domain::Contribution,
-                    c["text"].as_str().unwrap_or_default().as_bytes(),
+                panoramix_core::negotiation::verify_contribution(
+                    &pk,
+                    panoramix_core::negotiation::ContributionLabel::Bound,
+                    c["negotiationId"].as_str().unwrap_or_default(),
+                    c["text"].as_str().unwrap_or_default(),
                     c["contributionSignature"].as_str().unwrap_or_default(),
                 )
                 .map_err(e)
