@@ -15,7 +15,8 @@ pin=$(sed -n 's/^pysodium==\([^ ]*\).*/\1/p' "$req")
 apt_pkgs=()
 command -v python3 >/dev/null || apt_pkgs+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || apt_pkgs+=(python3-venv)
-ldconfig -p 2>/dev/null | grep -q 'libsodium\.so\.' || apt_pkgs+=(libsodium23)
+# (grep without -q reads all of ldconfig's output: no SIGPIPE under pipefail)
+ldconfig -p 2>/dev/null | grep 'libsodium\.so\.' >/dev/null || apt_pkgs+=(libsodium23)
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null; then
     echo "ensure-python: install ${apt_pkgs[*]} (libsodium >= 1.0.18) with your package manager" >&2
