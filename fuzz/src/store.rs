@@ -1,0 +1,187 @@
+//! A fresh in-memory SQLite store per fuzz input, implementing the controller's
+//! [`Store`] with the same transaction semantics as the native server (a write runs
+//! in a savepoint that is released on `Ok` and rolled back on `Err`; a read runs in
+//! a transaction that is always rolled back). It also records what the invariants
+//! need: whether a request committed anything, whether a read wrote anything, and
+//! whether the store itself (not the controller's SQL) failed.
+
+use panoramix_controller::store::{Row, SqlValue, Store, StoreError, Tx};
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, ErrorCode, params_from_iter};
+
+fn store_err(e: rusqlite::Error) -> StoreError {
+    let constraint = matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation);
+    StoreError {
+        message: e.to_string(),
+        constraint,
+    }
+}
+
+fn to_sql(v: &SqlValue) -> rusqlite::types::Value {
+    match v {
+        SqlValue::Null => rusqlite::types::Value::Null,
+        SqlValue::Int(i) => rusqlite::types::Value::Integer(*i),
+        SqlValue::Text(s) => rusqlite::types::Value::Text(s.clone()),
+    }
+}
+
+struct MemTx<'a>(&'a Connection);
+
+impl Tx for MemTx<'_> {
+    fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<usize, StoreError> {
+        let mut st = self.0.prepare_cached(sql).map_err(store_err)?;
+        st.execute(params_from_iter(params.iter().map(to_sql)))
+            .map_err(store_err)
+    }
+
+    fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+        let mut st = self.0.prepare_cached(sql).map_err(store_err)?;
+        let n = st.column_count();
+        let mut rows = st
+            .query(params_from_iter(params.iter().map(to_sql)))
+            .map_err(store_err)?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(store_err)? {
+            let mut row = Vec::with_capacity(n);
+            for i in 0..n {
+                row.push(match r.get_ref(i).map_err(store_err)? {
+                    ValueRef::Null => SqlValue::Null,
+                    ValueRef::Integer(i) => SqlValue::Int(i),
+                    ValueRef::Real(f) => SqlValue::Text(f.to_string()),
+                    ValueRef::Text(t) | ValueRef::Blob(t) => {
+                        SqlValue::Text(String::from_utf8_lossy(t).into_owned())
+                    }
+                });
+            }
+            out.push(row);
+        }
+        Ok(out)
+    }
+}
+
+/// The tables whose row counts make the cheap digest of [`MemStore::digest`].
+const TABLES: &[&str] = &[
+    "meta",
+    "nonces",
+    "negotiations",
+    "contributions",
+    "consensus_uses",
+    "peers",
+    "peer_owners",
+    "roles",
+    "endpoints",
+    "endpoint_logs",
+    "messages",
+    "audit",
+];
+
+/// An in-memory SQLite database with the controller's schema.
+pub struct MemStore {
+    conn: Connection,
+    /// A write transaction was committed since the last [`MemStore::reset_flags`].
+    pub committed: bool,
+    /// A read transaction changed rows (it is rolled back, but a read must not write).
+    pub read_wrote: bool,
+    /// Beginning, releasing or rolling back a transaction failed: the store itself
+    /// failed, so a 500 is not the controller's fault.
+    pub infra_failed: bool,
+}
+
+impl MemStore {
+    /// A fresh, empty database. Panics only if SQLite cannot open memory.
+    pub fn new() -> MemStore {
+        let conn = Connection::open_in_memory().expect("in-memory SQLite");
+        conn.set_prepared_statement_cache_capacity(64);
+        MemStore {
+            conn,
+            committed: false,
+            read_wrote: false,
+            infra_failed: false,
+        }
+    }
+
+    /// Clear the per-request flags.
+    pub fn reset_flags(&mut self) {
+        self.committed = false;
+        self.read_wrote = false;
+        self.infra_failed = false;
+    }
+
+    /// A cheap digest of the whole state: the row count of every table and the
+    /// newest audit hash. A rejected request must leave it unchanged.
+    pub fn digest(&self) -> (Vec<i64>, String) {
+        static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let sql = SQL.get_or_init(|| {
+            format!(
+                "SELECT {}",
+                TABLES
+                    .iter()
+                    .map(|t| format!("(SELECT COUNT(*) FROM {t})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        });
+        let counts = self
+            .conn
+            .query_row(sql, [], |r| {
+                (0..TABLES.len())
+                    .map(|i| r.get::<_, i64>(i))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .expect("digest query");
+        let head = self
+            .conn
+            .query_row(
+                "SELECT COALESCE((SELECT entry_hash FROM audit ORDER BY seq DESC LIMIT 1), '')",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .expect("audit head query");
+        (counts, head)
+    }
+
+    fn begin(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.conn.execute_batch(sql).map_err(|e| {
+            self.infra_failed = true;
+            store_err(e)
+        })
+    }
+}
+
+impl Default for MemStore {
+    fn default() -> Self {
+        MemStore::new()
+    }
+}
+
+impl Store for MemStore {
+    fn write<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.begin("SAVEPOINT req")?;
+        let out = f(&mut MemTx(&self.conn));
+        match &out {
+            Ok(_) => {
+                self.begin("RELEASE req")?;
+                self.committed = true;
+            }
+            Err(_) => self.begin("ROLLBACK TO req; RELEASE req")?,
+        }
+        out
+    }
+
+    fn read<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let before = self.conn.total_changes();
+        self.begin("BEGIN DEFERRED")?;
+        let out = f(&mut MemTx(&self.conn));
+        if self.conn.total_changes() != before {
+            self.read_wrote = true;
+        }
+        self.begin("ROLLBACK")?;
+        out
+    }
+}
