@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Makes sure a Node.js that every npm package of this repository accepts is available,
-# and prints (on stdout, alone) the directory to put first on PATH for the rest of the
-# run. Messages go to stderr. Usage (scripts/test.sh does this):
-#   node_bin=$(bash scripts/ensure-node.sh); export PATH="$node_bin:$PATH"
+# Makes sure a Node.js that every npm package of this repository accepts is available.
+# Prints (on stdout, alone) the directory to put first on PATH for the rest of the run
+# when it installed or found the pinned Node, nothing when the node on PATH is fine.
+# Messages go to stderr. Usage (scripts/test.sh does this):
+#   node_bin=$(bash scripts/ensure-node.sh); [ -z "$node_bin" ] || export PATH="$node_bin:$PATH"
 #
 # The floor is the strictest `engines` range of what the scripts run, read from the
 # committed lock files: vite 7.3.8 (npm/package-lock.json) wants ^20.19.0 || >=22.12.0,
@@ -44,7 +45,6 @@ if [ "${PANORAMIX_NODE_FORCE:-0}" != 1 ] && command -v node >/dev/null; then
   have=$(node --version)
   if accepted "$have"; then
     log "using $(command -v node) $have (needs ^20.19.0 || >=22.12.0)"
-    dirname "$(command -v node)"
     exit 0
   fi
   log "$(command -v node) is $have, outside ^20.19.0 || >=22.12.0: taking the pinned Node $PIN"
@@ -67,7 +67,7 @@ fi
 if ! command -v npm >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     log "no npm: installing Debian's nodejs and npm (only to fetch the pinned Node)"
-    timeout 600 apt-get update -qq
+    timeout 600 apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -qq nodejs npm >&2
   else
     log "no npm, and cannot install it (not root or no apt-get)"

@@ -53,8 +53,9 @@ step "toolchain (Rust pinned in rust-toolchain.toml, wasm32 std, Node)"
 # here so that no rustup proxy tries an install halfway (see scripts/ensure-rust.sh)
 rust_toolchain=$(bash scripts/ensure-rust.sh)
 export RUSTUP_TOOLCHAIN=$rust_toolchain
+# Node: the machine's when new enough, else the pinned one, first on PATH from here on
 node_bin=$(bash scripts/ensure-node.sh)
-export PATH="$node_bin:$PATH"
+if [ -n "$node_bin" ]; then export PATH="$node_bin:$PATH"; fi
 rustc --version
 cargo --version
 echo "node $(node --version) ($(command -v node)), npm $(npm --version)"
