@@ -73,18 +73,8 @@ pub struct Step {
     pub events: Vec<String>,
 }
 
-/// How an agent misbehaves (for tests of the honest agents' checks).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cheat {
-    /// Drop one output.
-    Drop,
-    /// Output one message twice.
-    Duplicate,
-    /// Replace one output with a copy of another input's processing... or garbage.
-    Replace,
-    /// Attach a proof for different data.
-    ForgeProof,
-}
+#[cfg(feature = "test-hooks")]
+pub use crate::cheat::Cheat;
 
 /// A contributor agent.
 pub struct Agent {
@@ -94,6 +84,7 @@ pub struct Agent {
     state_path: Option<PathBuf>,
     backend: Box<dyn Backend>,
     verified: HashSet<String>,
+    #[cfg(feature = "test-hooks")]
     cheat: Option<Cheat>,
     crash_after_uploads: Option<usize>,
     crypto_time: std::time::Duration,
@@ -167,6 +158,7 @@ impl Agent {
             state_path,
             backend,
             verified: HashSet::new(),
+            #[cfg(feature = "test-hooks")]
             cheat: None,
             crash_after_uploads: None,
             crypto_time: std::time::Duration::ZERO,
@@ -174,7 +166,8 @@ impl Agent {
         })
     }
 
-    /// Make this agent cheat (tests only).
+    /// Make this agent cheat (tests only: the `test-hooks` feature).
+    #[cfg(feature = "test-hooks")]
     pub fn set_cheat(&mut self, cheat: Option<Cheat>) {
         self.cheat = cheat;
     }
@@ -758,9 +751,13 @@ impl Agent {
                         None => {
                             let inputs = msgs(&self.client.messages(&id, "ACCEPTED")?);
                             let t0 = std::time::Instant::now();
-                            let mut p = self.backend.process(&view(ep), &self.secrets, &inputs)?;
+                            let p = self.backend.process(&view(ep), &self.secrets, &inputs)?;
                             self.crypto_time += t0.elapsed();
-                            self.apply_cheat(&mut p, &inputs);
+                            #[cfg(feature = "test-hooks")]
+                            let p = match self.cheat {
+                                Some(c) => crate::cheat::apply(c, p, &inputs),
+                                None => p,
+                            };
                             self.state.processed.insert(id.clone(), p.clone());
                             self.state.sphinx_replay = self.secrets.replay_bytes().map(hex::encode);
                             self.save()?;
@@ -961,31 +958,6 @@ impl Agent {
             }
         }
         Ok(hashes)
-    }
-
-    fn apply_cheat(&self, p: &mut Processed, inputs: &[Msg]) {
-        let Some(cheat) = self.cheat else { return };
-        if p.outputs.len() < 2 {
-            return;
-        }
-        match cheat {
-            Cheat::Drop => {
-                p.outputs.pop();
-            }
-            Cheat::Duplicate => {
-                let first = p.outputs[0].clone();
-                let last = p.outputs.len() - 1;
-                p.outputs[last] = first;
-            }
-            Cheat::Replace => {
-                // replace one output by an input, or by another valid-looking output
-                let last = p.outputs.len() - 1;
-                p.outputs[last].text = inputs.first().map(|m| m.text.clone()).unwrap_or_default();
-            }
-            Cheat::ForgeProof => {
-                p.outputs.swap(0, 1);
-            }
-        }
     }
 }
 

@@ -9,6 +9,8 @@
 
 pub mod agent;
 pub mod backend;
+#[cfg(feature = "test-hooks")]
+pub mod cheat;
 pub mod mixnet;
 pub mod sender;
 pub mod setup;
