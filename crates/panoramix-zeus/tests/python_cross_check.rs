@@ -74,4 +74,10 @@ fn python_verifier_accepts_vectors_and_rejects_mutations() {
         ns.len(),
         "{stdout}"
     );
+    // 8 targeted mutations each, plus 20 one-digit changes of the transcripts with N ≤ 3
+    assert_eq!(
+        stdout.matches(": 28 mutations rejected").count(),
+        3,
+        "{stdout}"
+    );
 }

@@ -20,7 +20,9 @@ either case; only the group operations differ.
 Usage:
     verify_zeus.py [--backend sodium|pure|both] [--self-test] [--check-backends] FILE.json [...]
         verify each file, exit 1 on the first failure; with --self-test also
-        check that mutated copies of each transcript are rejected; with
+        check that mutated copies of each transcript are rejected (8 targeted
+        mutations, and for N <= 3 one hex digit changed in each of 20 seeded
+        random points, scalars and ciphertexts); with
         --check-backends first check that the two backends agree on decoding
         (canonical encodings only), hashing to the group and multiplication.
 Exit status 3: the sodium backend was asked for but pysodium or libsodium is
@@ -34,6 +36,7 @@ canonical transcript must equal the recorded intermediates.
 import copy
 import hashlib
 import json
+import random
 import sys
 import time
 
@@ -260,7 +263,6 @@ def check_backends():
     """The two backends agree: decoding (accept or reject, and the re-encoding) of
     edge-case and seeded random encodings, the hash-to-group map and scalar
     multiplication. Deterministic (fixed seed)."""
-    import random
     so = sodium_ops()
     rng = random.Random(20)
     cases = [v.to_bytes(32, "little") for v in (0, 1, 2, P - 2, P - 1, P, P + 1, 2**255 - 1)]
@@ -662,13 +664,40 @@ def self_test(path):
         "plaintext": lambda x: x["plaintexts"].__setitem__(0, "00"),
         "appended output": lambda x: x["mixes"][0]["output"].append(x["mixes"][0]["output"][0]),
     }
+    # and, for small transcripts, one hex digit changed in 20 seeded random points,
+    # scalars and ciphertexts (each of them is bound by a proof or by the joint key)
+    if len(t["ballots"]) <= 3:
+        rng = random.Random(len(t["ballots"]))
+        leaves = []
+
+        def walk(x):
+            for k, v in x.items() if isinstance(x, dict) else enumerate(x):
+                if isinstance(v, str) and len(v) in (64, 128):
+                    leaves.append((x, k))
+                elif isinstance(v, (dict, list)):
+                    walk(v)
+
+        walk(t)
+        for j in sorted(rng.sample(range(len(leaves)), 20)):
+            x, k = leaves[j]
+            i = rng.randrange(len(x[k]))
+            digit = rng.choice([d for d in "0123456789abcdef" if d != x[k][i]])
+            mutations[f"field {j}, hex digit {i}"] = (x, k, x[k][:i] + digit + x[k][i + 1:])
     for name, mutate in mutations.items():
-        bad = copy.deepcopy(t)
-        mutate(bad)
+        if isinstance(mutate, tuple):  # a field of t itself: change it, verify, restore
+            x, k, value = mutate
+            old, x[k] = x[k], value
+            bad = t
+        else:
+            bad = copy.deepcopy(t)
+            mutate(bad)
         try:
             verify_transcript(bad, {})
         except (Invalid, KeyError, IndexError, ValueError):
             continue
+        finally:
+            if isinstance(mutate, tuple):
+                x[k] = old
         raise SystemExit(f"self-test: mutation '{name}' was accepted")
     print(f"{path}: {len(mutations)} mutations rejected")
 
