@@ -29,7 +29,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the controller (registration, configuration and messaging services).
-    Serve(commands::serve::Args),
+    Serve(Box<commands::serve::Args>),
     /// Write the controller's configuration (asks, or takes flags).
     ServerWizard(commands::server_wizard::Args),
     /// Print the consensus id of a negotiation record read as JSON on stdin.
@@ -68,7 +68,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     commands::keygen::set_insecure_plaintext(cli.insecure_plaintext_keys);
     let res = match cli.command {
-        Command::Serve(a) => commands::serve::run(a),
+        Command::Serve(a) => commands::serve::run(*a),
         Command::ServerWizard(a) => commands::server_wizard::run(a),
         Command::ConsensusId => commands::consensus_id::run(),
         Command::Audit { command } => commands::audit::run(command),
