@@ -211,9 +211,14 @@ fn seed(s: &str) -> Result<Keypair, String> {
 
 /// The signing domain of a label (every label of `identity::Domain`).
 fn domain(label: &str) -> Option<Domain> {
-    [Domain::Envelope, Domain::Contribution, Domain::AuditHead]
-        .into_iter()
-        .find(|d| d.label() == label.as_bytes())
+    [
+        Domain::Envelope,
+        Domain::Contribution,
+        Domain::ContributionIn,
+        Domain::AuditHead,
+    ]
+    .into_iter()
+    .find(|d| d.label() == label.as_bytes())
 }
 
 fn bytes_field(f: &BTreeMap<String, String>, name: &str) -> Result<Vec<u8>, String> {

@@ -140,7 +140,6 @@ pub fn verify(body: &Json) -> Result<Verified, EnvelopeError> {
         .get("meta")
         .and_then(Json::as_object)
         .ok_or_else(|| malformed("`meta` must be an object"))?;
-    only_fields(meta, META_FIELDS, "meta")?;
     let signature = meta
         .get("signature")
         .and_then(Json::as_str)
@@ -159,6 +158,7 @@ pub fn verify(body: &Json) -> Result<Verified, EnvelopeError> {
             "`meta.key_data` must be 64 lower-case hex characters ([0-9a-f]): the one canonical spelling",
         ));
     }
+    only_fields(meta, META_FIELDS, "meta")?;
     let bc_json = match obj.get("by_consensus") {
         None | Some(Json::Null) => None,
         Some(v) => {
