@@ -312,3 +312,108 @@ pub(crate) fn page(tx: &mut dyn Tx, after: i64, limit: i64) -> Result<Vec<Record
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use panoramix_core::Keypair;
+
+    /// A log of `consensus` entries, each `(negotiation id, signature, labels)`.
+    fn log(kp: &Keypair, entries: &[(&str, String, Option<&str>)]) -> Vec<Record> {
+        let text = Text::encode(
+            Value::str("x"),
+            [("accept".to_string(), Value::Int(1))]
+                .into_iter()
+                .collect(),
+        );
+        let ts = "2026-01-01T00:00:00.000000";
+        let mut prev = GENESIS.to_owned();
+        let mut out = Vec::new();
+        for (i, (nid, sig, label)) in entries.iter().enumerate() {
+            let kid = kp.key_id();
+            let signings: BTreeMap<String, String> = [(kid.clone(), sig.clone())].into();
+            let mut effect = vec![
+                ("negotiation_id", Value::str(*nid)),
+                ("text", Value::str(text.as_str())),
+                ("timestamp", Value::str(ts)),
+                (
+                    "signings",
+                    Value::dict([(kid.as_str(), Value::str(sig.as_str()))]),
+                ),
+                (
+                    "key_data",
+                    Value::dict([(kid.as_str(), Value::str(kp.key_data()))]),
+                ),
+            ];
+            if let Some(l) = label {
+                effect.push((
+                    SIGNING_LABELS,
+                    Value::dict([(kid.as_str(), Value::str(*l))]),
+                ));
+            }
+            let seq = i as i64 + 1;
+            let entry = Value::dict([
+                ("seq", Value::Int(i128::from(seq))),
+                ("prev", Value::str(prev.as_str())),
+                ("time", Value::str(ts)),
+                ("kind", Value::str("consensus")),
+                ("signer", Value::Null),
+                ("key_data", Value::Null),
+                ("request", Value::Null),
+                ("signature", Value::Null),
+                (
+                    "consensus",
+                    Value::str(negotiation::consensus_id(nid, &text, &signings, ts)),
+                ),
+                ("effect", Value::dict(effect)),
+            ]);
+            let bytes = String::from_utf8(entry.encode()).unwrap();
+            let hash = entry_hash(bytes.as_bytes());
+            out.push(Record {
+                seq,
+                prev_hash: prev.clone(),
+                entry_hash: hash.clone(),
+                entry: bytes,
+            });
+            prev = hash;
+        }
+        out
+    }
+
+    #[test]
+    fn signings_verify_under_their_recorded_label_legacy_without_one() {
+        let kp = Keypair::from_secret(&[5u8; 32]);
+        let text = Text::encode(
+            Value::str("x"),
+            [("accept".to_string(), Value::Int(1))]
+                .into_iter()
+                .collect(),
+        );
+        let legacy = kp.sign(Domain::Contribution, text.as_bytes());
+        let bound = negotiation::sign_contribution(&kp, "n2", &text);
+        let bound_label = ContributionLabel::Bound.as_str();
+        let legacy_label = ContributionLabel::Legacy.as_str();
+        // an old entry (no signing_labels), a new bound one, a new legacy one
+        let ok = log(
+            &kp,
+            &[
+                ("n1", legacy.clone(), None),
+                ("n2", bound.clone(), Some(bound_label)),
+                ("n3", legacy.clone(), Some(legacy_label)),
+            ],
+        );
+        assert_eq!(verify_log(&ok).unwrap().consensuses, 3);
+        // a bound signature moved to another negotiation, or under the wrong label
+        for bad in [
+            vec![("n3", bound.clone(), Some(bound_label))],
+            vec![("n2", bound.clone(), None)],
+            vec![("n2", bound.clone(), Some(legacy_label))],
+            vec![("n1", legacy.clone(), Some(bound_label))],
+            vec![("n2", bound.clone(), Some("panoramix/v1/whatever"))],
+        ] {
+            let e = verify_log(&log(&kp, &bad)).unwrap_err();
+            assert_eq!(e.seq, 1, "{e}");
+            assert!(e.reason.contains("signing"), "{e}");
+        }
+    }
+}
