@@ -664,7 +664,15 @@ fn unmarked_findings(p: &Parsed) -> Vec<String> {
         for span in code_spans(line) {
             let bytes = unescape(&span);
             let trivial = matches!(bytes.as_str(), "null" | "[\n]\n" | "{\n}\n");
-            if !trivial && canonical::decode(bytes.as_bytes()).is_ok() && !known(&span) {
+            // a scalar's encoding, right or wrong: `LL N 0 S` / `LL N _ ...` spelled
+            // in hex digits, `_` and `-` (the old §1.3 row `0210ffff…` did not decode)
+            let scalar_like = span.len() >= 5
+                && span.starts_with('0')
+                && span.bytes().all(|b| {
+                    b.is_ascii_digit() || (b'a'..=b'f').contains(&b) || b == b'_' || b == b'-'
+                });
+            let decodes = canonical::decode(bytes.as_bytes()).is_ok();
+            if !trivial && (decodes || scalar_like) && !known(&span) {
                 out.push(format!("line {n}: canonical encoding `{span}`"));
             }
         }
@@ -673,7 +681,10 @@ fn unmarked_findings(p: &Parsed) -> Vec<String> {
 }
 
 fn read_doc(doc: &str) -> Parsed {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(doc);
+    // DOC_EXAMPLES_ROOT: check the docs of another checkout (e.g. an older one)
+    let root = std::env::var("DOC_EXAMPLES_ROOT")
+        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
+    let path = std::path::Path::new(&root).join(doc);
     let src = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{doc}: {e}"));
     parse(doc, &src).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -762,11 +773,11 @@ fn the_checks_catch_drift() {
     let p = parse("t.md", key).unwrap();
     assert!(check(&p.examples[0], &mut Ctx::default()).is_err());
 
-    let unmarked = "The key id is\n\n```\n4c91ecbc2a09d1b1ffdd9843955c2eb1fd347ffa6785e9ab3ceee5d2fc8b961b\n```\nand `013_abc` encodes \"abc\".\n";
+    let unmarked = "The key id is\n\n```\n4c91ecbc2a09d1b1ffdd9843955c2eb1fd347ffa6785e9ab3ceee5d2fc8b961b\n```\nand `013_abc` encodes \"abc\", `0210ffffffffffffffff` 2^64 - 1.\n";
     let p = parse("t.md", unmarked).unwrap();
     assert_eq!(
         unmarked_findings(&p).len(),
-        2,
+        3,
         "{:?}",
         unmarked_findings(&p)
     );
