@@ -202,3 +202,56 @@ fn no_command_panics_on_a_closed_stdout_or_stderr() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(out.status.code(), Some(0), "{err}");
 }
+
+/// The exit code is the command's verdict even when nobody reads its output: a
+/// tampered audit log is exit 3 with stdout closed; `keygen` still writes its key.
+#[test]
+fn a_closed_stdout_keeps_the_verdict() {
+    if skip_on_worker("tampering with the SQLite file") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.sqlite3");
+    let mut srv = TestServer::start_with(&db, &[]);
+    let p = peer(&srv, "p");
+    let q = peer(&srv, "q");
+    srv.stop();
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        let entry: String = c
+            .query_row("SELECT entry FROM audit WHERE seq = 3", [], |r| r.get(0))
+            .unwrap();
+        let forged = entry.replace(&p.id(), &q.id());
+        assert_ne!(forged, entry);
+        c.execute("UPDATE audit SET entry = ?1 WHERE seq = 3", [forged])
+            .unwrap();
+    }
+    let srv = TestServer::start_with(&db, &[]);
+    let (code, err) = run_closed(&["audit", "verify", &srv.url], true, None);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(code, Some(3), "{err}");
+
+    let key = dir.path().join("k.key");
+    let (code, err) = run_closed(
+        &[
+            "keygen",
+            "--insecure-plaintext-keys",
+            "--out",
+            key.to_str().unwrap(),
+        ],
+        true,
+        None,
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(key.exists());
+    for args in [
+        &["--help"][..],
+        &["--version"][..],
+        &["audit", "--help"][..],
+    ] {
+        let (code, err) = run_closed(args, true, None);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(code, Some(0), "{args:?}: {err}");
+    }
+}
