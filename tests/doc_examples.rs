@@ -23,7 +23,7 @@
 //! | `sha256` | optional `label` (hashes `label \|\| 0x00 \|\| input`), one of `input` / `input_json` / `input_hex`, `hash` |
 //! | `joint-peer` | `name`, optional `owner_seeds`, `owners`, `key_data`, `peer_id` |
 //! | `message-hash` | `serial`, `sender`, `recipient`, `text`, `canonical`, `hash` |
-//! | `consensus-input seeds=S,..` | the JSON record `panoramix consensus-id` reads; each signing verifies and is the deterministic signature of one of the seeds |
+//! | `consensus-input seeds=S,.. label=L?` | the JSON record `panoramix consensus-id` reads; each signing verifies and is the deterministic contribution signature (§3.1; label `L`, default `panoramix/v1/contribution-in`) of one of the seeds |
 //! | `consensus-record` | the canonical record of the last `consensus-input` (line breaks after each `\n` are for reading) |
 //! | `consensus-id` | the id of the last `consensus-input`, also as the real `panoramix consensus-id` prints it |
 //! | `request METHOD PATH seed=S` | a signed envelope: it verifies, is signed by seed S, names the route's resource/operation (the routes table); its `data` is accepted by a real server |
@@ -250,6 +250,8 @@ fn eq<T: PartialEq + std::fmt::Debug>(what: &str, doc: T, code: T) -> Result<(),
 #[derive(Default)]
 struct Ctx {
     consensus: Option<(String, String, BTreeMap<String, String>, String)>,
+    /// The JSON text of the last `consensus-input`.
+    consensus_input: String,
     request: Option<(String, String, Json)>,
     /// resource/operation of each "METHOD path" of the routes table.
     route_ops: BTreeMap<String, (String, String)>,
@@ -407,6 +409,17 @@ fn check(e: &Example, ctx: &mut Ctx) -> Result<(), String> {
                 .arg("seeds")
                 .ok_or("`consensus-input` needs seeds=.. (the signers' secret keys)")?;
             let keys = seeds.split(',').map(seed).collect::<Result<Vec<_>, _>>()?;
+            // the contribution label (§3.1): bound to the negotiation by default,
+            // `label=panoramix/v1/contribution` for a legacy signature of the text
+            let label = e
+                .arg("label")
+                .unwrap_or_else(|| "panoramix/v1/contribution-in".into());
+            let d = domain(&label).ok_or_else(|| format!("no Domain has the label {label}"))?;
+            let msg = if d == Domain::Contribution {
+                text.as_bytes().to_vec()
+            } else {
+                negotiation::contribution_message(&nid, &text)
+            };
             for (signer, sig) in &signings {
                 let kp = keys
                     .iter()
@@ -415,13 +428,14 @@ fn check(e: &Example, ctx: &mut Ctx) -> Result<(), String> {
                 eq(
                     &format!("signature of {signer}"),
                     sig.clone(),
-                    kp.sign(Domain::Contribution, text.as_bytes()),
+                    kp.sign(d, &msg),
                 )?;
                 kp.public()
-                    .verify(Domain::Contribution, text.as_bytes(), sig)
+                    .verify(d, &msg, sig)
                     .map_err(|e| format!("signature of {signer}: {e}"))?;
             }
             ctx.consensus = Some((nid, text, signings, ts));
+            ctx.consensus_input = e.text.clone();
             Ok(())
         }
         "consensus-record" => {
@@ -446,6 +460,11 @@ fn check(e: &Example, ctx: &mut Ctx) -> Result<(), String> {
                 "consensus id",
                 e.text.trim().to_owned(),
                 negotiation::consensus_id(nid, text, signings, ts),
+            )?;
+            eq(
+                "what `panoramix consensus-id` prints",
+                e.text.trim().to_owned(),
+                consensus_id_cli(&ctx.consensus_input)?,
             )
         }
         "request" => {
@@ -542,6 +561,33 @@ fn check(e: &Example, ctx: &mut Ctx) -> Result<(), String> {
             "unknown kind `{other}` (the kinds are listed at the top of tests/doc_examples.rs)"
         )),
     }
+}
+
+/// `panoramix consensus-id` with `input` on stdin: its output.
+fn consensus_id_cli(input: &str) -> Result<String, String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_panoramix"))
+        .arg("consensus-id")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    child
+        .stdin
+        .take()
+        .ok_or("stdin")?
+        .write_all(input.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!(
+            "panoramix consensus-id failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 /// The routes table: every row is a route the router takes with that method, and
