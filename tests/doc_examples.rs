@@ -31,6 +31,7 @@
 //! | `error STATUS` | an error body: code, status and (for fixed messages) message of an `ApiError` |
 //! | `controller-info` | `GET /panoramix/controller/` of a real server: the same keys, the same `limits` |
 //! | `healthz` | `GET /healthz` of a real server, exactly |
+//! | `audit-page seed=S?` | a `GET /panoramix/audit/` answer: the records verify as `panoramix audit verify` checks them (from entry 1), the head's signature verifies and names the last entry; optionally the first entry is signed by seed S |
 //! | `routes` | the routes table against the router's table (`panoramix_controller::allowed_methods`) |
 //! | `errors` | the error table against every `ApiError` variant |
 //!
@@ -553,6 +554,48 @@ fn check(e: &Example, ctx: &mut Ctx) -> Result<(), String> {
             }
             Ok(())
         }
+        "audit-page" => {
+            let j: Json = serde_json::from_str(&e.text).map_err(|e| format!("not JSON: {e}"))?;
+            let records: Vec<panoramix_controller::audit::Record> =
+                serde_json::from_value(j["data"].clone()).map_err(|e| format!("data: {e}"))?;
+            if records.is_empty() {
+                return Err("no records".into());
+            }
+            // the chain, the hashes, every signature (§7.4), from entry 1
+            let s = panoramix_controller::audit::verify_log(&records)
+                .map_err(|b| format!("the log does not verify: {b}"))?;
+            let head = &j["head"];
+            if !panoramix_controller::verify_head(head) {
+                return Err("the head's signature does not verify".into());
+            }
+            eq("head.seq", head["seq"].as_i64(), Some(s.entries as i64))?;
+            eq("head.hash", head["hash"].as_str(), Some(s.head.as_str()))?;
+            for r in &records {
+                let entry = canonical::decode(r.entry.as_bytes()).map_err(|e| e.to_string())?;
+                let d = entry.as_dict().ok_or("an entry is a dict")?;
+                // a signed entry: its signer is the key id of its key_data
+                if let (Some(Value::Str(k)), Some(Value::Str(signer))) =
+                    (d.get("key_data"), d.get("signer"))
+                {
+                    eq(
+                        "signer",
+                        signer.clone(),
+                        identity::key_id(k).map_err(|e| e.to_string())?,
+                    )?;
+                }
+            }
+            if let Some(sd) = e.arg("seed") {
+                let kp = seed(&sd)?;
+                let first =
+                    canonical::decode(records[0].entry.as_bytes()).map_err(|e| e.to_string())?;
+                eq(
+                    "the first entry's key",
+                    first.get("key_data").and_then(Value::as_str),
+                    Some(kp.key_data().as_str()),
+                )?;
+            }
+            Ok(())
+        }
         "routes" => check_routes(e, ctx),
         "errors" => check_errors(e),
         // need a server: `check_online`
@@ -781,6 +824,8 @@ fn every_marked_example_in_the_docs_recomputes() {
         "healthz",
         "routes",
         "errors",
+        "audit-page",
+        "signature",
     ] {
         assert!(
             examples.iter().any(|e| e.kind == kind),
