@@ -255,3 +255,77 @@ fn a_closed_stdout_keeps_the_verdict() {
         assert_eq!(code, Some(0), "{args:?}: {err}");
     }
 }
+
+/// protocol.md §2.4 lists the checks in the order the code runs them: a request
+/// failing two checks gets the earlier one's answer. In particular the replay
+/// check comes first inside the transaction, before the route's own checks (the
+/// doc used to say it came last).
+#[test]
+fn the_documented_order_of_checks_is_the_real_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start(dir.path());
+    let owner = peer(&srv, "owner");
+    let action = owner.endpoint_action(&serde_json::json!({"endpoint_id": "gw_order",
+        "peer_id": owner.id(), "public": true, "endpoint_type": "SPHINXMIX_GATEWAY"}));
+    let cid = owner
+        .self_consensus("endpoint", std::slice::from_ref(&action))
+        .unwrap();
+    owner.apply(&action, &cid, None).unwrap();
+    let c = srv.client();
+    let data = serde_json::json!({"endpoint_id": "gw_order", "box": "INBOX", "text": "hello"});
+    let signed = |data: &serde_json::Value, edit: &dyn Fn(&mut serde_json::Value)| -> String {
+        let mut info = c.info("message", "create", serde_json::Map::new());
+        edit(&mut info);
+        c.envelope(data.clone(), info, None).unwrap().to_string()
+    };
+    let bad_sig = |body: String| -> String {
+        let mut j: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let s = j["meta"]["signature"].as_str().unwrap().to_owned();
+        let flipped = if s.starts_with('0') { "1" } else { "0" };
+        j["meta"]["signature"] = serde_json::json!(format!("{flipped}{}", &s[1..]));
+        j.to_string()
+    };
+    let other_controller = "ab".repeat(32);
+    let send = |body: &str| {
+        let e = c
+            .send_raw("POST", "/panoramix/messages/", body.as_bytes())
+            .expect_err("refused");
+        (e.status().unwrap_or(0), e.code().unwrap_or("").to_owned())
+    };
+    let no_edit = |_: &mut serde_json::Value| {};
+    // 4 (duplicate key) before 5 (signature)
+    let body = bad_sig(signed(&data, &no_edit)).replacen(
+        "\"box\":\"INBOX\"",
+        "\"box\":\"INBOX\",\"box\":\"INBOX\"",
+        1,
+    );
+    assert!(body.contains("\"box\":\"INBOX\",\"box\""), "{body}");
+    assert_eq!(send(&body), (400, "duplicate_key".into()));
+    // 5 (signature) before 7 (resource/operation)
+    let body = bad_sig(signed(&data, &|i| i["resource"] = "negotiation".into()));
+    assert_eq!(send(&body), (401, "bad_signature".into()));
+    // 7 (resource/operation) before 9 (controller)
+    let body = signed(&data, &|i| {
+        i["resource"] = "negotiation".into();
+        i["controller"] = other_controller.clone().into();
+    });
+    assert_eq!(send(&body).0, 400);
+    // 8 (unknown field) before 9 (controller)
+    let mut odd = data.clone();
+    odd["colour"] = "blue".into();
+    let body = signed(&odd, &|i| i["controller"] = other_controller.clone().into());
+    assert_eq!(send(&body), (400, "unknown_field".into()));
+    // 9 (controller) before 11 (stale)
+    let body = signed(&data, &|i| {
+        i["controller"] = other_controller.clone().into();
+        i["ts"] = 1_000_000.into();
+    });
+    assert_eq!(send(&body), (401, "foreign_request".into()));
+    // 12 (replay) before 13 (the route's checks: this message is a duplicate now)
+    let body = signed(&data, &no_edit);
+    c.send_raw("POST", "/panoramix/messages/", body.as_bytes())
+        .expect("first post");
+    assert_eq!(send(&body), (409, "replay".into()));
+    // a fresh nonce reaches the route's checks
+    assert_eq!(send(&signed(&data, &no_edit)), (409, "duplicate".into()));
+}
