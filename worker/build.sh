@@ -36,15 +36,24 @@ export WASM_BINDGEN_BIN WASM_OPT_BIN ESBUILD_BIN
   exit 2
 }
 
+# PANORAMIX_WORKER_FEATURES: cargo features of the Worker (scripts/worker-test.sh
+# builds `test-hooks` into PANORAMIX_WORKER_OUT=build-test); a build with features
+# never goes to build/, which is what `wrangler deploy` uploads
+out=${PANORAMIX_WORKER_OUT:-build}
+features=${PANORAMIX_WORKER_FEATURES:-}
+if [ -n "$features" ] && [ "$out" = build ]; then
+  echo "build.sh: a build with features ($features) goes elsewhere than build/: set PANORAMIX_WORKER_OUT" >&2
+  exit 2
+fi
 # everything after `--` goes to worker-build's `cargo build`
-worker-build --release -- --locked
+worker-build --release --out-dir "$out" -- --locked ${features:+--features "$features"}
 
 # the size Cloudflare counts: wrangler's own upload bundle (offline, no account needed)
-dry=$(node_modules/.bin/wrangler deploy --dry-run --outdir build/.dry-run 2>&1) || {
+dry=$(node_modules/.bin/wrangler deploy --dry-run --outdir "$out/.dry-run" "$out/index.js" 2>&1) || {
   echo "$dry" >&2
   exit 1
 }
-rm -rf build/.dry-run
+rm -rf "$out/.dry-run"
 # no such line: reported as unknown, and the size check below fails
 line=$(printf '%s\n' "$dry" | grep -m1 'Total Upload:' || true)
 echo "worker bundle: ${line:-Total Upload: unknown}"

@@ -11,6 +11,8 @@ mod config;
 mod host;
 mod object;
 mod store;
+#[cfg(feature = "test-hooks")]
+mod test_hooks;
 
 pub use object::ControllerObject;
 

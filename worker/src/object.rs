@@ -12,7 +12,7 @@ use crate::{config, json_response};
 use futures_util::StreamExt;
 use panoramix_controller::Host;
 use panoramix_controller::ratelimit::RateLimiter;
-use panoramix_controller::store::{SCHEMA, Store, StoreError};
+use panoramix_controller::store::Store;
 use panoramix_controller::{ApiError, ApiRequest, Controller};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -21,14 +21,13 @@ use worker::{
     DurableObject, Env, Method, Request, Response, Result, SqlStorage, State, durable_object,
 };
 
-/// The test-only route that returns every table as text.
-pub const DUMP_PATH: &str = "/panoramix/__test/dump";
-
 struct Ready {
     controller: Controller<WorkerHost>,
     random: Rc<RandomHealth>,
     storage: SyncStorage,
     sql: SqlStorage,
+    /// Whether the test-only dump route is on (`PANORAMIX_TEST_DUMP=1`).
+    #[cfg(feature = "test-hooks")]
     dump: bool,
     /// Token buckets of this object's isolate: a Worker isolate may be evicted, which
     /// refills them, so these limits stop floods, not a patient client.
@@ -75,11 +74,9 @@ impl ControllerObject {
         if path == "/healthz" {
             return health(&method, &mut Self::store(r));
         }
-        if r.dump && method == "GET" && path == DUMP_PATH {
-            return match dump(&mut Self::store(r)) {
-                Ok(text) => json_response(200, &serde_json::json!({ "dump": text })),
-                Err(e) => internal(&e.message),
-            };
+        #[cfg(feature = "test-hooks")]
+        if r.dump && method == "GET" && path == crate::test_hooks::DUMP_PATH {
+            return crate::test_hooks::dump_response(&mut Self::store(r));
         }
         let limit = r.controller.config.max_body;
         let body = match read_body(&mut req, limit).await {
@@ -147,6 +144,7 @@ impl DurableObject for ControllerObject {
                 random,
                 storage,
                 sql,
+                #[cfg(feature = "test-hooks")]
                 dump: settings.dump,
                 limiter: RefCell::new(RateLimiter::new(settings.rates)),
             })
@@ -209,25 +207,4 @@ fn health(method: &str, store: &mut DoStore<'_>) -> Result<Response> {
             "db": if ok { "ok" } else { "error" },
         }),
     )
-}
-
-/// Every table of the schema as text, rows in key order: tests compare two dumps to
-/// check that a rejected request changed nothing.
-fn dump(store: &mut DoStore<'_>) -> std::result::Result<String, StoreError> {
-    store.read(|tx| {
-        let mut out = String::new();
-        for stmt in SCHEMA {
-            let Some(rest) = stmt.strip_prefix("CREATE TABLE IF NOT EXISTS ") else {
-                continue;
-            };
-            let Some(table) = rest.split_whitespace().next() else {
-                continue;
-            };
-            out.push_str(&format!("## {table}\n"));
-            for row in tx.query(&format!("SELECT * FROM {table} ORDER BY 1, 2"), &[])? {
-                out.push_str(&format!("{row:?}\n"));
-            }
-        }
-        Ok(out)
-    })
 }
