@@ -66,6 +66,11 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # wasm/ is a workspace of its own (the npm package's crate on wasm32, its native helper)
 (cd wasm && cargo fmt -- --check)
 (cd wasm && cargo clippy --locked --target wasm32-unknown-unknown -p panoramix-wasm --all-targets -- -D warnings)
+# and each of the two modules the npm package ships (scripts/wasm-build.sh), alone
+for feature in client contributor; do
+  (cd wasm && cargo clippy --locked --target wasm32-unknown-unknown -p panoramix-wasm --lib \
+    --no-default-features --features "$feature" -- -D warnings)
+done
 (cd wasm && cargo clippy --locked -p panoramix-wasm-native --all-targets -- -D warnings)
 
 step "python3, libsodium and pysodium for the independent Python verifiers"
@@ -73,7 +78,11 @@ step "python3, libsodium and pysodium for the independent Python verifiers"
 bash scripts/ensure-python.sh
 
 step "tests (native)"
-cargo test --workspace --locked
+# then a table per suite: tests that ran, not applicable to this host (and why)
+report=$root/target/test-report/native
+rm -rf "$report" && mkdir -p "$report"
+PANORAMIX_TEST_REPORT_DIR=$report cargo test --workspace --locked 2>&1 | tee "$report/cargo-test.log"
+bash scripts/test-report.sh native "$report"
 
 step "pure crates build for wasm32-unknown-unknown"
 cargo check --locked --target wasm32-unknown-unknown \
