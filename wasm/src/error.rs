@@ -126,8 +126,10 @@ impl From<panoramix_core::envelope::EnvelopeError> for Error {
     fn from(e: panoramix_core::envelope::EnvelopeError) -> Error {
         use panoramix_core::envelope::EnvelopeError as E;
         match e {
-            E::Malformed(_) => Error::new("malformed_envelope", e.to_string()),
             E::BadSignature => Error::new("bad_signature", e.to_string()),
+            // not of the envelope's shape: `Malformed`, and the strict parser's
+            // duplicate keys and unknown fields
+            _ => Error::new("malformed_envelope", e.to_string()),
         }
     }
 }
@@ -144,15 +146,195 @@ impl From<panoramix_core::negotiation::NegotiationError> for Error {
     }
 }
 
+// These run under wasm-bindgen-test-runner: scripts/wasm-test.sh's `cargo test
+// --target wasm32-unknown-unknown -p panoramix-wasm --tests` runs the library's unit
+// tests too, under Node and in headless Chromium (a plain `#[test]` would be skipped
+// there). `unsupported = test` makes them ordinary tests in a native `cargo test` too.
 #[cfg(test)]
 mod tests {
     use super::*;
+    use panoramix_core::canonical::CanonicalError;
+    use panoramix_core::envelope::EnvelopeError;
+    use panoramix_core::identity::IdentityError;
+    use panoramix_core::negotiation::NegotiationError;
+    use panoramix_sphinx as sphinx;
+    use panoramix_zeus::{DecodeError, TwCheck, VerifyError, ZeusError};
+    use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn codes() {
         assert_eq!(snake("TwProof"), "tw_proof");
+        assert_eq!(snake("A"), "a");
+        assert_eq!(snake(""), "");
         assert_eq!(variant_code("BallotProof { ballot: 3 }"), "ballot_proof");
         assert_eq!(variant_code("JointKeyMismatch"), "joint_key_mismatch");
         assert_eq!(variant_code("Verify(Empty)"), "verify");
+        assert_eq!(variant_code(""), "");
+    }
+
+    /// Every library error reaches JavaScript with the code the package documents
+    /// (npm/README.md's table and this module's), with the library's message.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn library_errors_map_to_documented_codes() {
+        let cases: Vec<(Error, &str, String)> = vec![
+            (
+                sphinx::Error::BadMac.into(),
+                "sphinx_bad_mac",
+                sphinx::Error::BadMac.to_string(),
+            ),
+            (
+                sphinx::Error::Replay.into(),
+                "sphinx_replay",
+                sphinx::Error::Replay.to_string(),
+            ),
+            (
+                sphinx::Error::DuplicateHop.into(),
+                "sphinx_duplicate_hop",
+                sphinx::Error::DuplicateHop.to_string(),
+            ),
+            (
+                sphinx::Error::CacheKeyMismatch.into(),
+                "sphinx_cache_key_mismatch",
+                sphinx::Error::CacheKeyMismatch.to_string(),
+            ),
+            (
+                VerifyError::BallotProof { ballot: 3 }.into(),
+                "zeus_ballot_proof",
+                "ballot 3: proof of knowledge of the encryption randomness does not verify".into(),
+            ),
+            (
+                VerifyError::TwProof {
+                    mix: 1,
+                    check: TwCheck::Sum,
+                }
+                .into(),
+                "zeus_tw_proof",
+                VerifyError::TwProof {
+                    mix: 1,
+                    check: TwCheck::Sum,
+                }
+                .to_string(),
+            ),
+            (
+                VerifyError::SkRound {
+                    mix: 0,
+                    round: 2,
+                    bit: 1,
+                    index: 4,
+                }
+                .into(),
+                "zeus_sk_round",
+                VerifyError::SkRound {
+                    mix: 0,
+                    round: 2,
+                    bit: 1,
+                    index: 4,
+                }
+                .to_string(),
+            ),
+            (
+                VerifyError::DecryptionProof {
+                    trustee: 0,
+                    index: 1,
+                }
+                .into(),
+                "zeus_decryption_proof",
+                VerifyError::DecryptionProof {
+                    trustee: 0,
+                    index: 1,
+                }
+                .to_string(),
+            ),
+            (
+                VerifyError::OutputMismatch { index: 2 }.into(),
+                "zeus_output_mismatch",
+                VerifyError::OutputMismatch { index: 2 }.to_string(),
+            ),
+            (
+                VerifyError::JointKeyMismatch.into(),
+                "zeus_joint_key_mismatch",
+                VerifyError::JointKeyMismatch.to_string(),
+            ),
+            // a verification failure inside a prover's error keeps the verifier's code
+            (
+                ZeusError::Verify(VerifyError::BallotProof { ballot: 0 }).into(),
+                "zeus_ballot_proof",
+                VerifyError::BallotProof { ballot: 0 }.to_string(),
+            ),
+            (
+                ZeusError::PlaintextTooLong { len: 30, max: 29 }.into(),
+                "zeus_plaintext_too_long",
+                ZeusError::PlaintextTooLong { len: 30, max: 29 }.to_string(),
+            ),
+            (
+                ZeusError::MissingSecret.into(),
+                "zeus_missing_secret",
+                ZeusError::MissingSecret.to_string(),
+            ),
+            (
+                DecodeError::NonCanonicalPoint.into(),
+                "bad_key",
+                DecodeError::NonCanonicalPoint.to_string(),
+            ),
+            (
+                IdentityError::BadKey.into(),
+                "bad_key",
+                IdentityError::BadKey.to_string(),
+            ),
+            (
+                IdentityError::BadSignature.into(),
+                "bad_signature",
+                IdentityError::BadSignature.to_string(),
+            ),
+            (
+                EnvelopeError::Malformed("no data".into()).into(),
+                "malformed_envelope",
+                "malformed envelope: no data".into(),
+            ),
+            (
+                EnvelopeError::BadSignature.into(),
+                "bad_signature",
+                EnvelopeError::BadSignature.to_string(),
+            ),
+            (
+                CanonicalError::Truncated(7).into(),
+                "canonical",
+                CanonicalError::Truncated(7).to_string(),
+            ),
+            (
+                NegotiationError::BadText("x".into()).into(),
+                "bad_text",
+                NegotiationError::BadText("x".into()).to_string(),
+            ),
+        ];
+        for (err, code, message) in cases {
+            assert_eq!(err.code, code, "{err}");
+            assert_eq!(err.message, message, "{err}");
+            assert_eq!(err.to_string(), format!("{code}: {message}"));
+        }
+    }
+
+    /// What JavaScript catches: an `Error` named `PanoramixError` with the code as a
+    /// property, thrown by a real binding.
+    #[cfg(all(target_arch = "wasm32", feature = "client"))]
+    #[wasm_bindgen_test]
+    fn thrown_error_is_a_panoramix_error_with_its_code() {
+        let field = |v: &JsValue, k: &str| js_sys::Reflect::get(v, &k.into()).ok()?.as_string();
+        let js: JsValue = Error::new("bad_key", "key_data is not valid").into();
+        assert!(js.is_instance_of::<js_sys::Error>());
+        assert_eq!(field(&js, "name").as_deref(), Some("PanoramixError"));
+        assert_eq!(field(&js, "code").as_deref(), Some("bad_key"));
+        assert_eq!(
+            field(&js, "message").as_deref(),
+            Some("key_data is not valid")
+        );
+        // a real binding: the trustee secret is not 64 hex
+        let thrown = crate::zeus_api::zeus_trustee_public_key("zz")
+            .err()
+            .map(|e| (field(&e, "name"), field(&e, "code")));
+        assert_eq!(
+            thrown,
+            Some((Some("PanoramixError".into()), Some("bad_key".into())))
+        );
     }
 }
