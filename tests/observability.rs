@@ -2,8 +2,9 @@
 //! that the request, rejection, cycle and inbox-depth metrics move by exactly what
 //! the requests made here did; `serve --metrics-listen` and `--no-metrics`.
 //!
-//! The metrics tests are native-only (the Worker has no metrics) and start the native
-//! server whatever `PANORAMIX_TEST_TARGET` says; the health check runs on either host.
+//! The metrics tests are native-only (the Worker has no metrics): on the Worker
+//! target they are reported not applicable; the health check runs on either host,
+//! and there checks that the Worker indeed has no `/metrics`.
 mod common;
 
 use common::*;
@@ -117,8 +118,15 @@ fn assert_rejections(
 
 const SECRET: &str = "very secret message text";
 
+/// Why the metrics tests do not apply to the Worker.
+const NO_WORKER_METRICS: &str =
+    "the Worker has no /metrics (its /healthz: health_check_answers_on_either_host)";
+
 #[test]
 fn health_and_metrics_follow_requests_rejections_cycles_and_depths() {
+    if not_applicable(Host::Worker, NO_WORKER_METRICS) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let srv = TestServer::start_native(&dir.path().join("c.sqlite3"), &[]);
     let t0 = Instant::now();
@@ -317,6 +325,9 @@ fn health_and_metrics_follow_requests_rejections_cycles_and_depths() {
 
 #[test]
 fn metrics_on_their_own_listener_count_limits() {
+    if not_applicable(Host::Worker, NO_WORKER_METRICS) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let maddr = format!("127.0.0.1:{port}");
@@ -374,6 +385,9 @@ fn metrics_on_their_own_listener_count_limits() {
 
 #[test]
 fn no_metrics_keeps_the_health_check() {
+    if not_applicable(Host::Worker, NO_WORKER_METRICS) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let srv = TestServer::start_native(&dir.path().join("c.sqlite3"), &["--no-metrics"]);
     assert_eq!(get(&format!("{}/metrics", srv.url)).0, 404);
@@ -397,4 +411,7 @@ fn health_check_answers_on_either_host() {
     assert_eq!(v["version"].as_str(), Some(env!("CARGO_PKG_VERSION")));
     let (status, code) = send(&format!("{}/healthz", srv.url), "POST", b"{}");
     assert_eq!((status, code.as_deref()), (405, Some("method_not_allowed")));
+    // the reason the metrics tests are not applicable to the Worker
+    let metrics = get(&format!("{}/metrics", srv.url)).0;
+    assert_eq!(metrics, if srv.is_worker() { 404 } else { 200 });
 }

@@ -210,6 +210,12 @@ fn seed_scenario_three_peers() {
 
 #[test]
 fn graceful_shutdown_on_sigterm() {
+    if not_applicable(
+        Host::Worker,
+        "a Worker gets no signals: SIGTERM to `wrangler dev` would test wrangler, not the controller",
+    ) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let mut srv = TestServer::start(dir.path());
     let _p = peer(&srv, "p");

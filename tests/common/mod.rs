@@ -3,7 +3,11 @@
 //!
 //! With `PANORAMIX_TEST_TARGET=worker`, [`TestServer::start`] runs the Cloudflare
 //! Worker instead (`wrangler dev --local` in `worker/`, workerd on a loopback port,
-//! built beforehand by `worker/build.sh`), so that the same suites check both hosts.
+//! built beforehand by `scripts/worker-test.sh`), so that the same suites check both
+//! hosts. A test runs against the host the target names, or it says that it does not
+//! apply to that host ([`not_applicable`]) and returns: never a silent fallback to
+//! the other host. [`TestServer::start_with`] panics on the Worker target when a
+//! flag has no Worker setting, and [`TestServer::start_native`] panics there.
 #![allow(dead_code)]
 
 use panoramix_client::{Action, Client};
@@ -30,25 +34,109 @@ pub struct TestServer {
     worker: bool,
 }
 
+/// The hosts the end-to-end suites run against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Host {
+    /// `panoramix serve` on SQLite.
+    Native,
+    /// The Cloudflare Worker under workerd (`wrangler dev --local`).
+    Worker,
+}
+
+impl Host {
+    /// The host `PANORAMIX_TEST_TARGET` selects: `worker`, or the native server.
+    pub fn target() -> Host {
+        if std::env::var("PANORAMIX_TEST_TARGET").is_ok_and(|t| t == "worker") {
+            Host::Worker
+        } else {
+            Host::Native
+        }
+    }
+
+    /// Its name in the run's report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Host::Native => "native",
+            Host::Worker => "worker",
+        }
+    }
+}
+
 /// Which host the end-to-end suites run against: `PANORAMIX_TEST_TARGET=worker`
 /// selects the Worker under workerd; anything else (or nothing) the native server.
 pub fn target_is_worker() -> bool {
-    std::env::var("PANORAMIX_TEST_TARGET").is_ok_and(|t| t == "worker")
+    Host::target() == Host::Worker
 }
 
-/// For a test that exercises something only the native host has (CLI flags,
-/// signals, the SQLite file): on the Worker target, says so and returns true.
-pub fn skip_on_worker(what: &str) -> bool {
-    if target_is_worker() {
-        eprintln!("skipped on PANORAMIX_TEST_TARGET=worker: {what} is native-only");
+/// The name of the running test (libtest names each test's thread after it).
+fn test_name() -> String {
+    std::thread::current()
+        .name()
+        .filter(|n| *n != "main")
+        .unwrap_or("(unnamed test)")
+        .to_owned()
+}
+
+/// Append one tab-separated line to `file` in `PANORAMIX_TEST_REPORT_DIR`, if set
+/// (one `write` of a short line to a file opened for appending: lines of parallel
+/// tests and suites do not interleave).
+fn report_line(file: &str, fields: &[&str]) {
+    let Some(dir) = std::env::var_os("PANORAMIX_TEST_REPORT_DIR") else {
+        return;
+    };
+    let line = fields
+        .iter()
+        .map(|f| f.replace(['\t', '\n'], " "))
+        .collect::<Vec<_>>()
+        .join("\t")
+        + "\n";
+    let path = Path::new(&dir).join(file);
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()));
+    if let Err(e) = written {
+        panic!("cannot write the test report {}: {e}", path.display());
     }
-    target_is_worker()
 }
 
-/// The Worker bindings equivalent to native `serve` flags, when every flag has one
-/// (the rate limits); `None` when a flag is native-only.
-fn worker_vars(flags: &[&str]) -> Option<Vec<String>> {
+/// When the target is `host`: records that the calling test does not apply to it,
+/// with `reason` (one line of the run's report: suite, test, host, reason, in
+/// `PANORAMIX_TEST_REPORT_DIR/not-applicable.tsv`; `scripts/test-report.sh` lists
+/// them), prints it, and returns true, so that the caller returns at once. Returns
+/// false, and records nothing, on the other host.
+pub fn not_applicable(host: Host, reason: &str) -> bool {
+    if Host::target() != host {
+        return false;
+    }
+    let (suite, test) = (env!("CARGO_CRATE_NAME"), test_name());
+    eprintln!(
+        "NOT APPLICABLE to the {} host: {suite}::{test}: {reason}",
+        host.name()
+    );
+    report_line("not-applicable.tsv", &[suite, &test, host.name(), reason]);
+    true
+}
+
+/// [`not_applicable`] to the Worker, for something only the native host has.
+pub fn skip_on_worker(what: &str) -> bool {
+    not_applicable(Host::Worker, &format!("{what} is native-only"))
+}
+
+/// Records, in the run's report, that the running test started a server on `host`.
+fn started(host: Host) {
+    report_line(
+        "servers.tsv",
+        &[env!("CARGO_CRATE_NAME"), &test_name(), host.name()],
+    );
+}
+
+/// The Worker bindings equivalent to native `serve` flags, or the first flag that
+/// has none (a test needing it must be [`not_applicable`] to the Worker).
+fn worker_vars(flags: &[&str]) -> Result<Vec<String>, String> {
     let mut vars = Vec::new();
+    let mut authorities: Vec<&str> = Vec::new();
     let mut it = flags.iter();
     while let Some(flag) = it.next() {
         let name = match *flag {
@@ -56,11 +144,24 @@ fn worker_vars(flags: &[&str]) -> Option<Vec<String>> {
             "--rate-burst-per-key" => "PANORAMIX_RATE_BURST_PER_KEY",
             "--rate-per-endpoint" => "PANORAMIX_RATE_PER_ENDPOINT",
             "--rate-burst-per-endpoint" => "PANORAMIX_RATE_BURST_PER_ENDPOINT",
-            _ => return None,
+            "--max-body" => "PANORAMIX_MAX_BODY",
+            "--max-skew" => "PANORAMIX_MAX_SKEW_SECS",
+            "--max-message" => "PANORAMIX_MAX_MESSAGE",
+            "--max-inbox" => "PANORAMIX_MAX_INBOX",
+            "--page-max" => "PANORAMIX_PAGE_MAX",
+            "--authority" => {
+                authorities.push(it.next().ok_or("--authority without a value")?);
+                continue;
+            }
+            other => return Err((*other).to_owned()),
         };
-        vars.push(format!("{name}:{}", it.next()?));
+        let value = it.next().ok_or_else(|| format!("{flag} without a value"))?;
+        vars.push(format!("{name}:{value}"));
     }
-    Some(vars)
+    if !authorities.is_empty() {
+        vars.push(format!("PANORAMIX_AUTHORITIES:{}", authorities.join(",")));
+    }
+    Ok(vars)
 }
 
 impl TestServer {
@@ -71,23 +172,37 @@ impl TestServer {
 
     /// Start a server on `db` (reusing it if it exists) with extra flags.
     ///
-    /// On the Worker target, without extra flags, this starts the Worker with its
-    /// Durable Object state kept beside `db`; the native-only flags need the native
-    /// server, which is then started instead (and the test says so on stderr).
+    /// On the Worker target this starts the Worker with its Durable Object state
+    /// kept beside `db` and the flags as its bindings ([`worker_vars`]); a flag the
+    /// Worker has no setting for fails the test (never a native server instead: a
+    /// test that needs such a flag is [`not_applicable`] to the Worker).
     pub fn start_with(db: &Path, extra: &[&str]) -> TestServer {
         if target_is_worker() {
-            if let Some(vars) = worker_vars(extra) {
-                return Self::start_worker_with(db, &vars);
+            match worker_vars(extra) {
+                Ok(vars) => return Self::start_worker_with(db, &vars),
+                Err(flag) => panic!(
+                    "PANORAMIX_TEST_TARGET=worker: the Worker has no setting for {flag:?} \
+                     (of {extra:?}): give the Worker one (worker/src/config.rs) or declare \
+                     the test not_applicable(Host::Worker, why)"
+                ),
             }
-            eprintln!(
-                "PANORAMIX_TEST_TARGET=worker: flags {extra:?} are native-only; this test runs against the native server"
-            );
         }
         Self::start_native(db, extra)
     }
 
-    /// Start the native server on `db` with extra flags, whatever the target.
+    /// Start the native server on `db` with extra flags. Panics on the Worker target:
+    /// a native-only test is [`not_applicable`] to the Worker before it starts one.
     pub fn start_native(db: &Path, extra: &[&str]) -> TestServer {
+        assert!(
+            !target_is_worker(),
+            "PANORAMIX_TEST_TARGET=worker, but this test starts the native server: \
+             declare it not_applicable(Host::Worker, why) first"
+        );
+        Self::spawn_native(db, extra)
+    }
+
+    fn spawn_native(db: &Path, extra: &[&str]) -> TestServer {
+        started(Host::Native);
         let mut child = Command::new(BIN)
             .args(["serve", "--listen", "127.0.0.1:0", "--db"])
             .arg(db)
@@ -179,18 +294,32 @@ impl TestServer {
     /// its Durable Object state in `<db>.wrangler/` and the controller key in
     /// `<db>.controller-key` (created if missing, like the native server's), so that
     /// a restart on the same `db` is the same controller with the same data.
+    ///
+    /// This is the production build (`worker/build/`, what the benchmark measures);
+    /// the suites run the test build ([`Self::start_worker_with`]).
     pub fn start_worker(db: &Path) -> TestServer {
-        Self::start_worker_with(db, &[])
+        Self::start_worker_build(db, &[], WorkerBuild::Production)
     }
 
-    /// [`Self::start_worker`] with extra `NAME:value` bindings.
+    /// The test build of the Worker (`worker/build-test/`: [`Self::dump`] works) with
+    /// extra `NAME:value` bindings.
     pub fn start_worker_with(db: &Path, vars: &[String]) -> TestServer {
+        Self::start_worker_build(db, vars, WorkerBuild::Test)
+    }
+
+    /// The Worker of `build` under `wrangler dev --local`, with `vars` bindings.
+    pub fn start_worker_build(db: &Path, vars: &[String], build: WorkerBuild) -> TestServer {
         let dir = worker_dir();
         let wrangler = dir.join("node_modules/.bin/wrangler");
+        let script = build.dir().join("index.js");
         assert!(
-            dir.join("build/index.js").is_file() && wrangler.is_file(),
-            "the Worker is not built: run worker/build.sh (or scripts/worker-test.sh) first"
+            dir.join(&script).is_file() && wrangler.is_file(),
+            "the Worker's {build:?} build is not there ({}): run scripts/worker-test.sh \
+             (or {}worker/build.sh) first",
+            script.display(),
+            build.env()
         );
+        started(Host::Worker);
         let key_file = PathBuf::from(format!("{}.controller-key", db.display()));
         let key = match std::fs::read_to_string(&key_file) {
             Ok(k) => k.trim().to_owned(),
@@ -216,7 +345,9 @@ impl TestServer {
             let inspector = free_port();
             let mut cmd = Command::new(&wrangler);
             cmd.current_dir(&dir)
-                .args(["dev", "--local", "--ip", "127.0.0.1", "--port"])
+                .arg("dev")
+                .arg(&script)
+                .args(["--local", "--ip", "127.0.0.1", "--port"])
                 .arg(port.to_string())
                 .arg("--inspector-port")
                 .arg(inspector.to_string())
@@ -308,6 +439,36 @@ pub fn worker_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("worker")
 }
 
+/// The two builds of the Worker that `scripts/worker-test.sh` makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkerBuild {
+    /// `worker/build/`: what `wrangler deploy` uploads; no test hooks.
+    Production,
+    /// `worker/build-test/`: built with the `test-hooks` feature (the dump route
+    /// that [`TestServer::dump`] reads); what the suites run.
+    Test,
+}
+
+impl WorkerBuild {
+    /// Its directory, relative to `worker/`.
+    pub fn dir(self) -> &'static Path {
+        Path::new(match self {
+            WorkerBuild::Production => "build",
+            WorkerBuild::Test => "build-test",
+        })
+    }
+
+    /// The environment `worker/build.sh` makes it with.
+    fn env(self) -> &'static str {
+        match self {
+            WorkerBuild::Production => "",
+            WorkerBuild::Test => {
+                "PANORAMIX_WORKER_FEATURES=test-hooks PANORAMIX_WORKER_OUT=build-test "
+            }
+        }
+    }
+}
+
 /// Send `signal` (e.g. `-KILL`) to the process group `pgid`.
 fn signal_group(pgid: u32, signal: &str) {
     let _ = Command::new("kill")
@@ -339,7 +500,7 @@ fn http_status(port: u16, path: &str) -> Option<u16> {
     std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
 }
 
-/// The Worker's test-only dump of every table (`PANORAMIX_TEST_DUMP=1`).
+/// The Worker's dump of every table (a test build, `PANORAMIX_TEST_DUMP=1`).
 fn worker_dump(url: &str) -> String {
     let r = panoramix_client::agent()
         .get(&format!("{url}/panoramix/__test/dump"))
