@@ -5,8 +5,8 @@ use super::server_wizard::ServerConfig;
 use anyhow::Context;
 use panoramix_controller::{Config, Controller};
 use panoramix_server::{
-    MetricsMode, NativeHost, RateLimits, bind_metrics, open_state_with, serve, serve_tls,
-    tls_server_config,
+    Bounds, MetricsMode, NativeHost, RateLimits, bind_metrics, open_state_bounded, serve,
+    serve_tls, tls_server_config,
 };
 use std::io::Write;
 use std::net::SocketAddr;
@@ -66,6 +66,43 @@ pub struct Args {
     /// Burst of signed requests to one endpoint.
     #[arg(long)]
     rate_burst_per_endpoint: Option<f64>,
+    /// Unsigned reads per second from one client address (0: no limit; default 1000).
+    #[arg(long)]
+    rate_reads_per_address: Option<f64>,
+    /// Burst of reads from one client address (default 4000).
+    #[arg(long)]
+    rate_burst_reads_per_address: Option<f64>,
+    /// Signed requests per second from one client address (0: no limit; default 10000).
+    #[arg(long)]
+    rate_writes_per_address: Option<f64>,
+    /// Burst of signed requests from one client address (default 20000).
+    #[arg(long)]
+    rate_burst_writes_per_address: Option<f64>,
+    /// Byte budget of one listing page (default 1048576): a page ends at `limit`
+    /// items or at this many bytes of items, whichever comes first.
+    #[arg(long)]
+    page_max_bytes: Option<usize>,
+    /// Seconds a client has to send a request head (default 10).
+    #[arg(long)]
+    header_timeout: Option<f64>,
+    /// Seconds a client has to send a request body (default 30).
+    #[arg(long)]
+    body_timeout: Option<f64>,
+    /// Seconds a keep-alive connection may stay idle, or leave a response unread (default 60).
+    #[arg(long)]
+    idle_timeout: Option<f64>,
+    /// Connections served at once (default 512).
+    #[arg(long)]
+    max_connections: Option<usize>,
+    /// API handlers running at once (default 16).
+    #[arg(long)]
+    max_handlers: Option<usize>,
+    /// Bytes of request bodies held at once (default 33554432; at least --max-body).
+    #[arg(long)]
+    body_budget: Option<usize>,
+    /// Bytes of responses waiting to be sent at once (default 33554432).
+    #[arg(long)]
+    response_budget: Option<usize>,
     /// Serve `GET /metrics` (and `/healthz`) on this address (plain HTTP) instead of
     /// on the API listener.
     #[arg(long, conflicts_with = "no_metrics")]
@@ -127,16 +164,57 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         config.page_max = m.max(1);
         config.page_default = config.page_default.min(config.page_max);
     }
+    if let Some(b) = a.page_max_bytes {
+        config.page_max_bytes = b.max(1);
+    }
     let mut limits = RateLimits::default();
     for (flag, v) in [
         (&mut limits.per_key, a.rate_per_key),
         (&mut limits.key_burst, a.rate_burst_per_key),
         (&mut limits.per_endpoint, a.rate_per_endpoint),
         (&mut limits.endpoint_burst, a.rate_burst_per_endpoint),
+        (&mut limits.read_per_addr, a.rate_reads_per_address),
+        (
+            &mut limits.read_burst_per_addr,
+            a.rate_burst_reads_per_address,
+        ),
+        (&mut limits.write_per_addr, a.rate_writes_per_address),
+        (
+            &mut limits.write_burst_per_addr,
+            a.rate_burst_writes_per_address,
+        ),
     ] {
         if let Some(v) = v {
             anyhow::ensure!(v.is_finite() && v >= 0.0, "rates and bursts must be >= 0");
             *flag = v;
+        }
+    }
+    let mut bounds = Bounds::default();
+    for (slot, v, flag) in [
+        (
+            &mut bounds.header_timeout,
+            a.header_timeout,
+            "--header-timeout",
+        ),
+        (&mut bounds.body_timeout, a.body_timeout, "--body-timeout"),
+        (&mut bounds.idle_timeout, a.idle_timeout, "--idle-timeout"),
+    ] {
+        if let Some(v) = v {
+            anyhow::ensure!(
+                v.is_finite() && v > 0.0 && v <= 86_400.0,
+                "{flag} must be a number of seconds in (0, 86400]"
+            );
+            *slot = std::time::Duration::from_secs_f64(v);
+        }
+    }
+    for (slot, v) in [
+        (&mut bounds.max_connections, a.max_connections),
+        (&mut bounds.max_handlers, a.max_handlers),
+        (&mut bounds.body_budget, a.body_budget),
+        (&mut bounds.response_budget, a.response_budget),
+    ] {
+        if let Some(v) = v {
+            *slot = v.max(1);
         }
     }
     let controller = Controller::new(key, config, NativeHost);
@@ -146,13 +224,14 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         (false, Some(_)) => MetricsMode::Separate,
         (false, None) => MetricsMode::Main,
     };
-    let state = open_state_with(
+    let state = open_state_bounded(
         controller,
         &db,
         a.sync_full,
         a.static_dir,
         limits,
         metrics_mode,
+        bounds,
     )
     .with_context(|| format!("opening database {}", db.display()))?;
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -75,6 +75,12 @@ pub enum ApiError {
     /// 429: the signing key or the endpoint is over its request rate (native server).
     #[error("{0}")]
     RateLimited(String),
+    /// 415: a `POST` or `PATCH` body that is not declared `application/json`.
+    #[error("the request body must be application/json (content-type: {0:?})")]
+    UnsupportedMediaType(String),
+    /// 408: the request body did not arrive within the body-read timeout.
+    #[error("the request body did not arrive within {0} seconds")]
+    RequestTimeout(u64),
     /// 500: a storage failure. The message is logged, never returned.
     #[error("internal error")]
     Internal(String),
@@ -103,6 +109,8 @@ impl ApiError {
             | ApiError::WrongLastConsensus
             | ApiError::NegotiationClosed => 409,
             ApiError::TooLarge(_) => 413,
+            ApiError::UnsupportedMediaType(_) => 415,
+            ApiError::RequestTimeout(_) => 408,
             ApiError::WrongState(_) => 422,
             ApiError::InboxFull | ApiError::RateLimited(_) => 429,
             ApiError::Internal(_) => 500,
@@ -134,6 +142,8 @@ impl ApiError {
             ApiError::WrongState(_) => "wrong_state",
             ApiError::InboxFull => "inbox_full",
             ApiError::RateLimited(_) => "rate_limited",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::RequestTimeout(_) => "request_timeout",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -197,6 +207,8 @@ pub fn all_examples() -> Vec<ApiError> {
         ApiError::WrongState(String::new()),
         ApiError::InboxFull,
         ApiError::RateLimited(String::new()),
+        ApiError::UnsupportedMediaType(String::new()),
+        ApiError::RequestTimeout(0),
         ApiError::Internal(String::new()),
     ]
 }

@@ -4,6 +4,7 @@ use crate::audit;
 use crate::authz::{check_peer_action, controllers};
 use crate::error::ApiError;
 use crate::store::{SqlValue, Store, Tx};
+use crate::paging::{EP_SIZE, MSG_SIZE, NEG_SIZE, PEER_SIZE, cut as page_cut, texts};
 use crate::util::*;
 use crate::{ApiRequest, Controller, Event, Host};
 use panoramix_core::canonical::Value;
@@ -122,6 +123,7 @@ fn controller_info<H: Host>(c: &Controller<H>) -> Json {
             "max_skew_secs": c.config.max_skew_secs,
             "max_inbox": c.config.max_inbox,
             "page_max": c.config.page_max,
+            "page_max_bytes": c.config.page_max_bytes,
         }
     }})
 }
@@ -270,17 +272,6 @@ fn apply_consensus(tx: &mut dyn Tx, v: &Verified, action: &str) -> Result<Applie
     })
 }
 
-fn page_next(items: &[Json], limit: i64, key: &str) -> Json {
-    if items.len() as i64 == limit {
-        items
-            .last()
-            .and_then(|l| l.get(key))
-            .cloned()
-            .unwrap_or(Json::Null)
-    } else {
-        Json::Null
-    }
-}
 
 // ---------------------------------------------------------------- negotiations
 
@@ -312,22 +303,25 @@ fn get_negotiation(tx: &mut dyn Tx, id: &str) -> Res {
 
 fn list_negotiations<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) -> Res {
     let limit = q.limit(c.config.page_default, c.config.page_max)?;
-    let rows = match (q.get("consensus"), q.get("title")) {
-        (Some(cid), _) => tx.query(
-            &format!("SELECT {NEG_COLS} FROM negotiations WHERE consensus = ?1"),
-            &[cid.into()],
-        )?,
-        (None, Some(title)) => tx.query(
-            &format!("SELECT {NEG_COLS} FROM negotiations WHERE title = ?1 AND id > ?2 ORDER BY id LIMIT ?3"),
-            &[title.into(), q.get("after").unwrap_or("").into(), SqlValue::Int(limit)],
-        )?,
-        (None, None) => tx.query(
-            &format!("SELECT {NEG_COLS} FROM negotiations WHERE id > ?1 ORDER BY id LIMIT ?2"),
-            &[q.get("after").unwrap_or("").into(), SqlValue::Int(limit)],
-        )?,
+    let (cond, params): (&str, Vec<SqlValue>) = match (q.get("consensus"), q.get("title")) {
+        // at most one row (consensus ids are unique): no paging
+        (Some(cid), _) => ("FROM negotiations WHERE consensus = ?1", vec![cid.into()]),
+        (None, Some(title)) => (
+            "FROM negotiations WHERE title = ?1 AND id > ?2 ORDER BY id",
+            vec![title.into(), q.get("after").unwrap_or("").into()],
+        ),
+        (None, None) => (
+            "FROM negotiations WHERE id > ?1 ORDER BY id",
+            vec![q.get("after").unwrap_or("").into()],
+        ),
     };
+    let cut = page_cut(c.config.page_max_bytes, tx, NEG_SIZE, cond, &params, limit)?;
+    let mut p = params;
+    p.push(SqlValue::Int(cut.take));
+    let rows = tx.query(&format!("SELECT {NEG_COLS} {cond} LIMIT ?{}", p.len()), &p)?;
     let items: Vec<Json> = rows.iter().map(|r| negotiation_json(r)).collect();
-    let next = page_next(&items, limit, "id");
+    let full = cut.full && q.get("consensus").is_none();
+    let next = crate::paging::next_of(&items, full, "id");
     Ok((200, json!({"data": items, "next": next})))
 }
 
@@ -450,15 +444,18 @@ fn get_peer(tx: &mut dyn Tx, id: &str) -> Res {
 
 fn list_peers<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) -> Res {
     let limit = q.limit(c.config.page_default, c.config.page_max)?;
+    let cond = "FROM peers WHERE peer_id > ?1 ORDER BY peer_id";
+    let after: SqlValue = q.get("after").unwrap_or("").into();
+    let cut = page_cut(c.config.page_max_bytes, tx, PEER_SIZE, cond, std::slice::from_ref(&after), limit)?;
     let rows = tx.query(
-        &format!("SELECT {PEER_COLS} FROM peers WHERE peer_id > ?1 ORDER BY peer_id LIMIT ?2"),
-        &[q.get("after").unwrap_or("").into(), SqlValue::Int(limit)],
+        &format!("SELECT {PEER_COLS} {cond} LIMIT ?2"),
+        &[after, SqlValue::Int(cut.take)],
     )?;
     let mut items = Vec::with_capacity(rows.len());
     for r in &rows {
         items.push(peer_json(tx, r)?);
     }
-    let next = page_next(&items, limit, "peer_id");
+    let next = crate::paging::next_of(&items, cut.full, "peer_id");
     Ok((200, json!({"data": items, "next": next})))
 }
 
@@ -866,14 +863,20 @@ fn list_endpoints<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) -> Res
         params.push(s.into());
         sql.push_str(&format!(" AND status = ?{}", params.len()));
     }
-    params.push(SqlValue::Int(limit));
-    sql.push_str(&format!(" ORDER BY endpoint_id LIMIT ?{}", params.len()));
+    sql.push_str(" ORDER BY endpoint_id");
+    let cond = sql
+        .split_once(" FROM ")
+        .map(|(_, rest)| format!("FROM {rest}"))
+        .unwrap_or_default();
+    let cut = page_cut(c.config.page_max_bytes, tx, EP_SIZE, &cond, &params, limit)?;
+    params.push(SqlValue::Int(cut.take));
+    sql.push_str(&format!(" LIMIT ?{}", params.len()));
     let rows = tx.query(&sql, &params)?;
     let mut items = Vec::with_capacity(rows.len());
     for r in &rows {
         items.push(endpoint_json(tx, r)?);
     }
-    let next = page_next(&items, limit, "endpoint_id");
+    let next = crate::paging::next_of(&items, cut.full, "endpoint_id");
     Ok((200, json!({"data": items, "next": next})))
 }
 
@@ -1121,17 +1124,19 @@ fn update_endpoint<H: Host>(
 
 // ---------------------------------------------------------------- messages
 
-fn message_json(r: &[SqlValue]) -> Json {
-    let r = r.to_vec();
+/// A message row, its texts moved (not copied) into the JSON.
+fn message_json(r: crate::store::Row) -> Json {
+    let (id, serial) = (col_i64(&r, 0), col_opt_i64(&r, 3));
+    let [_, endpoint_id, bx, _, sender, recipient, body, hash] = texts(r);
     json!({
-        "id": col_i64(&r, 0),
-        "endpoint_id": col_str(&r, 1),
-        "box": col_str(&r, 2),
-        "serial": col_opt_i64(&r, 3),
-        "sender": col_str(&r, 4),
-        "recipient": col_str(&r, 5),
-        "text": col_str(&r, 6),
-        "message_hash": col_str(&r, 7),
+        "id": id,
+        "endpoint_id": endpoint_id,
+        "box": bx,
+        "serial": serial,
+        "sender": sender,
+        "recipient": recipient,
+        "text": body,
+        "message_hash": hash,
     })
 }
 
@@ -1149,12 +1154,17 @@ fn list_messages<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) -> Res 
             .parse::<i64>()
             .map_err(|_| ApiError::Invalid("`after` must be a message id".into()))?,
     };
+    let cond = "FROM messages WHERE endpoint_id = ?1 AND box = ?2 AND id > ?3 ORDER BY id";
+    let params = [ep.into(), bx.as_str().into(), SqlValue::Int(after)];
+    let cut = page_cut(c.config.page_max_bytes, tx, MSG_SIZE, cond, &params, limit)?;
+    let [p1, p2, p3] = params;
     let rows = tx.query(
-        "SELECT id, endpoint_id, box, serial, sender, recipient, text, message_hash FROM messages WHERE endpoint_id = ?1 AND box = ?2 AND id > ?3 ORDER BY id LIMIT ?4",
-        &[ep.into(), bx.as_str().into(), SqlValue::Int(after), SqlValue::Int(limit)],
+        &format!("SELECT id, endpoint_id, box, serial, sender, recipient, text, message_hash {cond} LIMIT ?4"),
+        &[p1, p2, p3, SqlValue::Int(cut.take)],
     )?;
-    let items: Vec<Json> = rows.iter().map(|r| message_json(r)).collect();
-    let next = page_next(&items, limit, "id");
+    // rows are moved into the JSON items (the texts are not copied again)
+    let items: Vec<Json> = rows.into_iter().map(message_json).collect();
+    let next = crate::paging::next_of(&items, cut.full, "id");
     Ok((200, json!({"data": items, "next": next})))
 }
 
@@ -1389,7 +1399,15 @@ fn get_audit<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) -> Res {
             .parse::<i64>()
             .map_err(|_| ApiError::Invalid("`after` must be an entry number".into()))?,
     };
-    let recs = audit::page(tx, after, limit)?;
+    let cut = page_cut(
+        c.config.page_max_bytes,
+        tx,
+        "octet_length(entry)",
+        "FROM audit WHERE seq > ?1 ORDER BY seq",
+        &[SqlValue::Int(after)],
+        limit,
+    )?;
+    let recs = audit::page(tx, after, cut.take)?;
     let head = tx.query(
         "SELECT seq, entry_hash FROM audit ORDER BY seq DESC LIMIT 1",
         &[],
@@ -1403,7 +1421,7 @@ fn get_audit<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) -> Res {
         ("hash", Value::str(hhash.as_str())),
     ]);
     let head_sig = c.key.sign(Domain::AuditHead, &head_value.encode());
-    let next = if recs.len() as i64 == limit {
+    let next = if cut.full {
         recs.last().map(|r| json!(r.seq)).unwrap_or(Json::Null)
     } else {
         Json::Null

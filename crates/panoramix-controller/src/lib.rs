@@ -21,13 +21,14 @@ mod contribute;
 pub mod error;
 pub mod fields;
 mod handlers;
+mod paging;
 pub mod ratelimit;
+mod routes;
 pub use handlers::{NONCE_PRUNE_BATCH, verify_head};
+pub use routes::allowed_methods;
 pub mod store;
 mod util;
-mod routes;
 
-pub use routes::allowed_methods;
 pub use error::ApiError;
 use panoramix_core::Keypair;
 use panoramix_core::time::Micros;
@@ -60,6 +61,10 @@ pub struct Config {
     pub page_default: i64,
     /// Largest page size of listings.
     pub page_max: i64,
+    /// Byte budget of one listing page: a page ends at `page_max` items or at
+    /// items whose stored size adds up to this, whichever comes first (at least
+    /// one item is always returned).
+    pub page_max_bytes: usize,
 }
 
 impl Default for Config {
@@ -73,6 +78,7 @@ impl Default for Config {
             max_inbox: 100_000,
             page_default: 100,
             page_max: 1000,
+            page_max_bytes: 1 << 20,
         }
     }
 }

@@ -8,8 +8,12 @@
 //!
 //! The key is read before the signature is verified: a flood under many made-up
 //! keys escapes the per-key limit, but not the per-endpoint one, and each such
-//! request is refused by the controller (401) after one signature check. Unsigned
-//! reads are not limited here (put a proxy in front for per-address limits).
+//! request is refused by the controller (401) after one signature check.
+//!
+//! Every request is also charged to the client's address (the peer socket address
+//! natively, `CF-Connecting-IP` on a Worker): unsigned reads in one bucket per
+//! address, signed requests in another. Behind a proxy every client has the
+//! proxy's address; limit per client there.
 
 use panoramix_core::time::Micros;
 use std::collections::HashMap;
@@ -25,6 +29,14 @@ pub struct RateLimits {
     pub per_endpoint: f64,
     /// Requests one endpoint may receive at once.
     pub endpoint_burst: f64,
+    /// Sustained unsigned reads (GET) per second from one client address.
+    pub read_per_addr: f64,
+    /// Reads one address may make at once.
+    pub read_burst_per_addr: f64,
+    /// Sustained signed requests per second from one client address (all keys).
+    pub write_per_addr: f64,
+    /// Signed requests one address may make at once.
+    pub write_burst_per_addr: f64,
 }
 
 impl Default for RateLimits {
@@ -36,6 +48,10 @@ impl Default for RateLimits {
             key_burst: 2000.0,
             per_endpoint: 5000.0,
             endpoint_burst: 10000.0,
+            read_per_addr: 1000.0,
+            read_burst_per_addr: 4000.0,
+            write_per_addr: 10000.0,
+            write_burst_per_addr: 20000.0,
         }
     }
 }
@@ -48,6 +64,10 @@ impl RateLimits {
             key_burst: 0.0,
             per_endpoint: 0.0,
             endpoint_burst: 0.0,
+            read_per_addr: 0.0,
+            read_burst_per_addr: 0.0,
+            write_per_addr: 0.0,
+            write_burst_per_addr: 0.0,
         }
     }
 }
@@ -112,13 +132,26 @@ pub enum Limited {
         /// Seconds until the endpoint accepts again.
         retry_after: u32,
     },
+    /// The client address is over its read rate.
+    AddressReads {
+        /// Seconds until the address may read again.
+        retry_after: u32,
+    },
+    /// The client address is over its rate of signed requests.
+    AddressWrites {
+        /// Seconds until the address may send again.
+        retry_after: u32,
+    },
 }
 
 impl Limited {
     /// Seconds the client should wait (the `Retry-After` header).
     pub fn retry_after(&self) -> u32 {
         match self {
-            Limited::Key { retry_after } | Limited::Endpoint { retry_after } => *retry_after,
+            Limited::Key { retry_after }
+            | Limited::Endpoint { retry_after }
+            | Limited::AddressReads { retry_after }
+            | Limited::AddressWrites { retry_after } => *retry_after,
         }
     }
 
@@ -127,6 +160,10 @@ impl Limited {
         match self {
             Limited::Key { .. } => "too many requests from this key; slow down".into(),
             Limited::Endpoint { .. } => "too many requests to this endpoint; slow down".into(),
+            Limited::AddressReads { .. } => "too many reads from this address; slow down".into(),
+            Limited::AddressWrites { .. } => {
+                "too many signed requests from this address; slow down".into()
+            }
         }
     }
 }
@@ -135,6 +172,8 @@ impl Limited {
 pub struct RateLimiter {
     keys: Buckets,
     endpoints: Buckets,
+    reads: Buckets,
+    writes: Buckets,
 }
 
 #[derive(serde::Deserialize)]
@@ -163,7 +202,25 @@ impl RateLimiter {
         RateLimiter {
             keys: Buckets::new(l.per_key, l.key_burst),
             endpoints: Buckets::new(l.per_endpoint, l.endpoint_burst),
+            reads: Buckets::new(l.read_per_addr, l.read_burst_per_addr),
+            writes: Buckets::new(l.write_per_addr, l.write_burst_per_addr),
         }
+    }
+
+    /// Charge an unsigned read to the client address `addr` at time `now`.
+    pub fn check_read(&mut self, addr: &str, now: Micros) -> Result<(), Limited> {
+        self.reads
+            .take(addr, now)
+            .map_err(|retry_after| Limited::AddressReads { retry_after })
+    }
+
+    /// Charge a signed request to the client address `addr`, then (see
+    /// [`RateLimiter::check`]) to its key and endpoint.
+    pub fn check_write(&mut self, addr: &str, body: &[u8], now: Micros) -> Result<(), Limited> {
+        self.writes
+            .take(addr, now)
+            .map_err(|retry_after| Limited::AddressWrites { retry_after })?;
+        self.check(body, now)
     }
 
     /// Charge a signed request body to its key and endpoint at time `now`. A body
@@ -231,6 +288,7 @@ mod tests {
             key_burst: 1.0,
             per_endpoint: 1.0,
             endpoint_burst: 2.0,
+            ..RateLimits::off()
         });
         let body = |k: &str, e: &str| {
             format!(r#"{{"data":{{"endpoint_id":"{e}"}},"info":{{}},"meta":{{"key_data":"{k}"}}}}"#)
@@ -258,5 +316,32 @@ mod tests {
         // all of them refilled after 2 s: the next new key evicts them
         assert!(b.take("new", Micros(2_000_000)).is_ok());
         assert_eq!(b.map.len(), 1);
+    }
+
+    #[test]
+    fn reads_and_writes_are_charged_per_address() {
+        let mut l = RateLimiter::new(RateLimits {
+            read_per_addr: 0.5,
+            read_burst_per_addr: 2.0,
+            write_per_addr: 1.0,
+            write_burst_per_addr: 1.0,
+            ..RateLimits::off()
+        });
+        let t = Micros(0);
+        assert_eq!(l.check_read("1.2.3.4", t), Ok(()));
+        assert_eq!(l.check_read("1.2.3.4", t), Ok(()));
+        assert_eq!(
+            l.check_read("1.2.3.4", t),
+            Err(Limited::AddressReads { retry_after: 2 })
+        );
+        assert_eq!(l.check_read("5.6.7.8", t), Ok(()));
+        assert_eq!(l.check_read("1.2.3.4", Micros(2_000_000)), Ok(()));
+        // writes have their own bucket, whatever the key
+        assert_eq!(l.check_write("1.2.3.4", b"{}", t), Ok(()));
+        assert_eq!(
+            l.check_write("1.2.3.4", b"{}", t),
+            Err(Limited::AddressWrites { retry_after: 1 })
+        );
+        assert!(RateLimits::default().read_per_addr > 0.0);
     }
 }

@@ -6,14 +6,17 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod bounds;
+pub mod conn;
 pub mod limits;
 pub mod metrics;
 pub mod sqlite;
 
+pub use bounds::Bounds;
 pub use limits::RateLimits;
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, BodyDataStream};
 use axum::extract::State;
 use axum::http::{HeaderValue, Request, Response, StatusCode, header};
 use futures_util::StreamExt;
@@ -58,6 +61,9 @@ pub struct AppState {
     pub metrics: metrics::Metrics,
     /// Where `GET /metrics` is served.
     pub metrics_mode: MetricsMode,
+    /// Timeouts and caps on connections, handlers, bodies and responses.
+    pub bounds: Bounds,
+    gates: bounds::Gates,
 }
 
 /// Where `GET /metrics` is served. `GET /healthz` is always served on the API
@@ -76,7 +82,9 @@ pub enum MetricsMode {
 
 /// Build the router.
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new().fallback(serve_any).with_state(state)
+    Router::new()
+        .fallback(|State(st): State<Arc<AppState>>, req| serve_any(st, req))
+        .with_state(state)
 }
 
 fn json_response(status: u16, body: &serde_json::Value) -> Response<Body> {
@@ -93,7 +101,7 @@ fn json_response(status: u16, body: &serde_json::Value) -> Response<Body> {
     r
 }
 
-async fn serve_any(State(st): State<Arc<AppState>>, req: Request<Body>) -> Response<Body> {
+async fn serve_any(st: Arc<AppState>, req: Request<Body>) -> Response<Body> {
     let start = Instant::now();
     let method = metrics::method_class(req.method().as_str());
     let route = metrics::route_class(req.uri().path());
@@ -135,24 +143,79 @@ async fn answer(st: &Arc<AppState>, req: Request<Body>) -> (Response<Body>, Opti
         let code = (r.status() == StatusCode::NOT_FOUND).then_some("not_found");
         return (r, code);
     }
+    let ip = req
+        .extensions()
+        .get::<conn::PeerAddr>()
+        .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |p| p.0.ip());
     let limit = st.controller.config.max_body;
-    let body = match read_body(req.into_body(), limit).await {
-        Some(b) => b,
-        None => {
-            let e = ApiError::TooLarge(format!("request body is larger than {limit} bytes"));
-            return (json_response(e.status(), &e.body()), Some(e.code()));
+    let timeout = st.bounds.body_timeout;
+    // refused before its body is read: the body is drained in the background (at
+    // most 16 times the limit, within the body timeout) so that the client reads
+    // the answer rather than a reset, and the connection is closed after it
+    let refuse = |e: ApiError, body: Option<BodyDataStream>| {
+        if let Some(b) = body {
+            drain_later(b, limit.saturating_mul(16), timeout);
         }
-    };
-    if method != "GET"
-        && let Err(which) = st.limiter.check(&body)
-    {
-        let e = ApiError::RateLimited(which.message());
-        tracing::debug!(%method, %path, ?which, "rate limited");
         let mut r = json_response(e.status(), &e.body());
         r.headers_mut()
-            .insert(header::RETRY_AFTER, which.retry_after().into());
-        return (r, Some(e.code()));
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        (r, Some(e.code()))
+    };
+    if matches!(method.as_str(), "POST" | "PATCH") {
+        let ct = req.headers().get(header::CONTENT_TYPE);
+        if !ct.is_some_and(|v| is_json(v.as_bytes())) {
+            let shown = ct.map_or_else(
+                || "none".to_owned(),
+                |v| {
+                    String::from_utf8_lossy(v.as_bytes())
+                        .chars()
+                        .take(100)
+                        .collect()
+                },
+            );
+            let e = ApiError::UnsupportedMediaType(shown);
+            return refuse(e, Some(req.into_body().into_data_stream()));
+        }
     }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        let e = ApiError::TooLarge(format!("request body is larger than {limit} bytes"));
+        return refuse(e, Some(req.into_body().into_data_stream()));
+    }
+    if method == "GET"
+        && let Err(which) = st.limiter.check_read(ip)
+    {
+        return rate_limited(&method, &path, &which);
+    }
+    let mut stream = req.into_body().into_data_stream();
+    let read =
+        tokio::time::timeout(timeout, read_body(&mut stream, limit, declared, &st.gates)).await;
+    let (body, body_permit) = match read {
+        Ok(Ok(b)) => b,
+        Ok(Err(BodyError::TooLarge)) => {
+            let e = ApiError::TooLarge(format!("request body is larger than {limit} bytes"));
+            return refuse(e, Some(stream));
+        }
+        Ok(Err(BodyError::Broken)) => {
+            let e = ApiError::Malformed("the request body could not be read".into());
+            return refuse(e, None);
+        }
+        Err(_) => {
+            let secs = timeout.as_secs_f64().ceil() as u64;
+            return refuse(ApiError::RequestTimeout(secs), None);
+        }
+    };
+    drop(stream);
+    if method != "GET"
+        && let Err(which) = st.limiter.check_write(ip, &body)
+    {
+        return rate_limited(&method, &path, &which);
+    }
+    let handler_permit = st.gates.handlers.clone().acquire_owned().await.ok();
     let api = ApiRequest {
         method: method.clone(),
         path: path.clone(),
@@ -168,11 +231,16 @@ async fn answer(st: &Arc<AppState>, req: Request<Body>) -> (Response<Body>, Opti
         } else {
             st2.db.writing_handle()
         };
-        st2.controller.handle_outcome(&mut h, &api)
+        let out = st2.controller.handle_outcome(&mut h, &api);
+        drop(api);
+        drop(body_permit);
+        // serialized once, straight from the JSON value, off the async threads
+        let bytes = serde_json::to_vec(&out.response.body).unwrap_or_default();
+        (out, bytes)
     })
     .await;
     match res {
-        Ok(out) => {
+        Ok((out, bytes)) => {
             let resp = out.response;
             match &out.error {
                 Some(ApiError::Internal(m)) => {
@@ -184,12 +252,29 @@ async fn answer(st: &Arc<AppState>, req: Request<Body>) -> (Response<Body>, Opti
                 None => tracing::debug!(%method, %path, status = resp.status, "ok"),
             }
             st.metrics.events(&out.events);
-            let mut r = json_response(resp.status, &resp.body);
+            let status = resp.status;
+            drop(resp);
+            // the response waits for its share of the response budget while this
+            // request still holds its handler slot; then the slot is free
+            let permit = st.gates.response(bytes.len()).await;
+            drop(handler_permit);
+            let mut r = Response::new(Body::new(bounds::Budgeted::new(bytes, permit)));
+            *r.status_mut() =
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let h = r.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            );
             if let (Some(ApiError::MethodNotAllowed), Some(allowed)) =
                 (&out.error, panoramix_controller::allowed_methods(&path))
                 && let Ok(v) = HeaderValue::from_str(&allowed.join(", "))
             {
-                r.headers_mut().insert(header::ALLOW, v);
+                h.insert(header::ALLOW, v);
             }
             (r, out.error.as_ref().map(ApiError::code))
         }
@@ -267,23 +352,91 @@ pub fn health(st: &AppState) -> (u16, serde_json::Value) {
     )
 }
 
-/// Read a body of at most `limit` bytes. A larger body is drained (up to 16 times
-/// the limit) before the 413 goes out, so that the client reads the answer instead
-/// of a broken pipe.
-async fn read_body(body: Body, limit: usize) -> Option<Vec<u8>> {
-    let mut stream = body.into_data_stream();
-    let mut buf = Vec::new();
-    let mut total = 0usize;
-    while let Some(chunk) = stream.next().await {
-        let Ok(chunk) = chunk else { return None };
-        total += chunk.len();
-        if total <= limit {
-            buf.extend_from_slice(&chunk);
-        } else if total > limit.saturating_mul(16) {
-            return None;
-        }
+/// A 429 with its `Retry-After`.
+fn rate_limited(
+    method: &str,
+    path: &str,
+    which: &limits::Limited,
+) -> (Response<Body>, Option<&'static str>) {
+    let e = ApiError::RateLimited(which.message());
+    tracing::debug!(%method, %path, ?which, "rate limited");
+    let mut r = json_response(e.status(), &e.body());
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, which.retry_after().into());
+    (r, Some(e.code()))
+}
+
+/// Whether a `Content-Type` is JSON: `application/json`, optionally with
+/// `charset=utf-8` (case-insensitive, spaces around `;` allowed).
+pub fn is_json(ct: &[u8]) -> bool {
+    let Ok(ct) = std::str::from_utf8(ct) else {
+        return false;
+    };
+    let mut parts = ct.split(';').map(str::trim);
+    let media = parts.next().unwrap_or_default();
+    if !media.eq_ignore_ascii_case("application/json") {
+        return false;
     }
-    (total <= limit).then_some(buf)
+    parts.all(|p| {
+        p.split_once('=').is_some_and(|(k, v)| {
+            k.trim().eq_ignore_ascii_case("charset")
+                && v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+        })
+    })
+}
+
+/// Read and discard what is left of a refused body, in the background.
+fn drain_later(mut stream: BodyDataStream, max: usize, within: std::time::Duration) {
+    tokio::spawn(async move {
+        let drain = async {
+            let mut n = 0usize;
+            while let Some(Ok(c)) = stream.next().await {
+                n = n.saturating_add(c.len());
+                if n > max {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(within, drain).await;
+    });
+}
+
+enum BodyError {
+    TooLarge,
+    Broken,
+}
+
+/// Read a body of at most `limit` bytes, holding its share of the body budget
+/// (reserved up front for a declared length, else as the bytes arrive). A larger
+/// body is refused as soon as it passes the limit.
+async fn read_body(
+    stream: &mut BodyDataStream,
+    limit: usize,
+    declared: Option<u64>,
+    gates: &bounds::Gates,
+) -> Result<(Vec<u8>, tokio::sync::OwnedSemaphorePermit), BodyError> {
+    let first = declared.map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX).min(limit));
+    let mut permit = gates.body(first).await;
+    let mut reserved = first.max(1);
+    let mut buf = Vec::with_capacity(first);
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else {
+            return Err(BodyError::Broken);
+        };
+        let total = buf.len().saturating_add(chunk.len());
+        if total > limit {
+            return Err(BodyError::TooLarge);
+        }
+        if total > reserved {
+            let more = (total - reserved)
+                .max(64 * 1024)
+                .min(limit - reserved.min(limit));
+            permit.merge(gates.body(more).await);
+            reserved += more;
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok((buf, permit))
 }
 
 async fn static_file(st: &AppState, path: &str) -> Response<Body> {
@@ -376,7 +529,29 @@ pub fn open_state_with(
     limits: RateLimits,
     metrics_mode: MetricsMode,
 ) -> Result<Arc<AppState>, ServeError> {
+    open_state_bounded(
+        controller,
+        db_path,
+        full_sync,
+        static_dir,
+        limits,
+        metrics_mode,
+        Bounds::default(),
+    )
+}
+
+/// Like [`open_state_with`], with these connection and concurrency bounds.
+pub fn open_state_bounded(
+    controller: Controller<NativeHost>,
+    db_path: &std::path::Path,
+    full_sync: bool,
+    static_dir: Option<PathBuf>,
+    limits: RateLimits,
+    metrics_mode: MetricsMode,
+    bounds: Bounds,
+) -> Result<Arc<AppState>, ServeError> {
     let db = SqliteDb::open(db_path, full_sync).map_err(|e| ServeError::Db(e.message))?;
+    let controller_max_body = controller.config.max_body;
     controller
         .migrate(&mut db.handle())
         .map_err(|e| ServeError::Db(format!("{e:?}")))?;
@@ -387,6 +562,8 @@ pub fn open_state_with(
         limiter: limits::Limiter::new(limits),
         metrics: metrics::Metrics::new(),
         metrics_mode,
+        gates: bounds::Gates::new(&bounds, controller_max_body),
+        bounds,
     }))
 }
 
@@ -438,9 +615,16 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     ready(listener.local_addr()?);
-    axum::serve(listener, router(state.clone()))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    let st = state.clone();
+    let bounds = state.bounds;
+    conn::run(
+        listener,
+        None,
+        bounds,
+        move |req| serve_any(st.clone(), req),
+        shutdown,
+    )
+    .await;
     let (requests, commits) = state.db.write_stats();
     tracing::info!(
         requests,
@@ -490,20 +674,18 @@ pub async fn serve_tls(
     ready: impl FnOnce(SocketAddr),
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let listener = std::net::TcpListener::bind(addr)?;
-    listener.set_nonblocking(true)?;
+    let listener = tokio::net::TcpListener::bind(addr).await?;
     ready(listener.local_addr()?);
-    let handle = axum_server::Handle::new();
-    let h2 = handle.clone();
-    tokio::spawn(async move {
-        shutdown.await;
-        h2.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
-    });
-    let config = axum_server::tls_rustls::RustlsConfig::from_config(tls);
-    axum_server::from_tcp_rustls(listener, config)
-        .handle(handle)
-        .serve(router(state.clone()).into_make_service())
-        .await?;
+    let st = state.clone();
+    let bounds = state.bounds;
+    conn::run(
+        listener,
+        Some(tokio_rustls::TlsAcceptor::from(tls)),
+        bounds,
+        move |req| serve_any(st.clone(), req),
+        shutdown,
+    )
+    .await;
     let (requests, commits) = state.db.write_stats();
     tracing::info!(
         requests,

@@ -5,6 +5,7 @@
 use panoramix_controller::ratelimit::RateLimiter;
 pub use panoramix_controller::ratelimit::{Limited, RateLimits};
 use panoramix_core::time::Micros;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -25,14 +26,31 @@ impl Limiter {
         }
     }
 
+    fn now(&self) -> Micros {
+        Micros(i64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(i64::MAX))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, RateLimiter> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Charge a signed request body to its key and endpoint. A body that does not
     /// parse is not charged (the controller refuses it anyway).
     pub fn check(&self, body: &[u8]) -> Result<(), Limited> {
-        let now = Micros(i64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(i64::MAX));
-        self.inner
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .check(body, now)
+        let now = self.now();
+        self.lock().check(body, now)
+    }
+
+    /// Charge a signed request to the client address, then to its key and endpoint.
+    pub fn check_write(&self, addr: IpAddr, body: &[u8]) -> Result<(), Limited> {
+        let now = self.now();
+        self.lock().check_write(&addr.to_string(), body, now)
+    }
+
+    /// Charge an unsigned read to the client address.
+    pub fn check_read(&self, addr: IpAddr) -> Result<(), Limited> {
+        let now = self.now();
+        self.lock().check_read(&addr.to_string(), now)
     }
 }
 
@@ -47,6 +65,7 @@ mod tests {
             key_burst: 1.0,
             per_endpoint: 1000.0,
             endpoint_burst: 2.0,
+            ..RateLimits::off()
         });
         let body = |k: &str, e: &str| {
             format!(r#"{{"data":{{"endpoint_id":"{e}"}},"info":{{}},"meta":{{"key_data":"{k}"}}}}"#)
