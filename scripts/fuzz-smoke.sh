@@ -18,7 +18,9 @@
 # api_request: after its run, the final corpus is replayed once with
 # PANORAMIX_FUZZ_ROUTES set, which prints how many requests each route got and
 # with which statuses; the script fails if a signed write route was never accepted
-# (the harness must get past the signature check, not stop at a 401).
+# (the harness must get past the signature check, not stop at a 401). Then the
+# seeds are replayed against deliberately broken stores (PANORAMIX_FUZZ_SELFTEST):
+# the target must fail, at the invariant each fault breaks (see fuzz/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${FUZZ_SECS:-10}
@@ -73,6 +75,24 @@ for t in $targets; do
         exit 1
       fi
     done
+    # the invariants must be able to fail: with a deliberately broken store the
+    # target has to stop on the checked-in seeds, at the invariant that fault breaks
+    seeds=$(mktemp -d)
+    for fault in "keep-refused:changed the store" "sql-error:-> 500"; do
+      rm -rf "${seeds:?}"/* && cp -r fuzz/corpus/api_request/. "$seeds/"
+      if (cd fuzz && PANORAMIX_FUZZ_SELFTEST="${fault%%:*}" cargo fuzz run "${fuzz_flags[@]}" "$t" "$seeds" -- \
+        -runs=0 -artifact_prefix="$seeds/") >"$log" 2>&1; then
+        echo "fuzz smoke: api_request did not catch the injected fault ${fault%%:*}" >&2
+        exit 1
+      fi
+      if ! grep -aq -- "${fault#*:}" "$log"; then
+        tail -40 "$log"
+        echo "fuzz smoke: api_request failed with fault ${fault%%:*}, but not at the expected invariant" >&2
+        exit 1
+      fi
+      echo "self-test: injected fault ${fault%%:*} caught (\"${fault#*:}\")"
+    done
+    rm -rf "$seeds"
   fi
   rm -rf "$work" "$log"
 done

@@ -393,6 +393,9 @@ fn create_endpoint(w: &mut World, g: &mut Gen<'_>) {
             && let Some(id) = data_of(&r)["endpoint_id"].as_str()
         {
             w.endpoints.push((id.to_owned(), pi));
+            if let Some(src) = data_of(&r)["links"][0]["from_endpoint_id"].as_str() {
+                w.links.push((id.to_owned(), src.to_owned()));
+            }
         }
     }
 }
@@ -420,10 +423,29 @@ fn post_message(w: &mut World, g: &mut Gen<'_>) {
         "OUTBOX",
         "inbox",
     ]);
+    // a linked box takes only texts published by the source: read them there
+    let mut published = Vec::new();
+    if let Some((_, src)) = w.links.iter().find(|(e, _)| *e == ep).cloned()
+        && !g.rare()
+    {
+        for from in ["ACCEPTED", "OUTBOX"] {
+            let q = format!("endpoint_id={src}&box={from}&limit=1000");
+            let r = w.send("GET", "/panoramix/messages/", &q, Vec::new());
+            if let Some(items) = data_of(&r).as_array() {
+                published.extend(
+                    items
+                        .iter()
+                        .filter_map(|m| m["text"].as_str().map(str::to_owned)),
+                );
+            }
+        }
+    }
     let n = 1 + g.pick(3);
     let mut msgs = Vec::new();
     for i in 0..n {
-        let text = if !w.texts.is_empty() && g.coin() {
+        let text = if !published.is_empty() && !g.rare() {
+            published[g.pick(published.len())].clone()
+        } else if !w.texts.is_empty() && g.coin() {
             w.texts[g.pick(w.texts.len())].clone()
         } else {
             format!("m{}", g.pick(8))

@@ -25,10 +25,40 @@ fn to_sql(v: &SqlValue) -> rusqlite::types::Value {
     }
 }
 
+/// A deliberately broken store, to show that the invariants catch what they claim
+/// to (`PANORAMIX_FUZZ_SELFTEST`, run by scripts/fuzz-smoke.sh, which expects the
+/// target to fail on its seeds with each of these).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// `keep-refused`: a refused request's transaction is released, not rolled back.
+    KeepRefused,
+    /// `sql-error`: appending to the audit log fails as a broken query would (a 500).
+    SqlError,
+}
+
+/// The fault named by `PANORAMIX_FUZZ_SELFTEST`, if any.
+pub fn fault() -> Option<Fault> {
+    static F: std::sync::OnceLock<Option<Fault>> = std::sync::OnceLock::new();
+    *F.get_or_init(
+        || match std::env::var("PANORAMIX_FUZZ_SELFTEST").as_deref() {
+            Ok("keep-refused") => Some(Fault::KeepRefused),
+            Ok("sql-error") => Some(Fault::SqlError),
+            Ok(other) if !other.is_empty() => panic!("unknown PANORAMIX_FUZZ_SELFTEST {other}"),
+            _ => None,
+        },
+    )
+}
+
 struct MemTx<'a>(&'a Connection);
 
 impl Tx for MemTx<'_> {
     fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<usize, StoreError> {
+        if fault() == Some(Fault::SqlError) && sql.starts_with("INSERT INTO audit") {
+            return Err(StoreError {
+                message: "injected: no such column".into(),
+                constraint: false,
+            });
+        }
         let mut st = self.0.prepare_cached(sql).map_err(store_err)?;
         st.execute(params_from_iter(params.iter().map(to_sql)))
             .map_err(store_err)
@@ -166,6 +196,7 @@ impl Store for MemStore {
                 self.begin("RELEASE req")?;
                 self.committed = true;
             }
+            Err(_) if fault() == Some(Fault::KeepRefused) => self.begin("RELEASE req")?,
             Err(_) => self.begin("ROLLBACK TO req; RELEASE req")?,
         }
         out

@@ -144,6 +144,8 @@ pub struct World {
     pub peers: Vec<PeerRec>,
     /// Created endpoints and the index of their peer.
     pub endpoints: Vec<(String, usize)>,
+    /// Linked endpoints: (endpoint, the source endpoint its link reads from).
+    pub links: Vec<(String, String)>,
     /// Message texts posted so far.
     pub texts: Vec<String>,
     /// Keys that are role authorities (configured or assigned).
@@ -171,6 +173,7 @@ impl World {
             consensuses: Vec::new(),
             peers: Vec::new(),
             endpoints: Vec::new(),
+            links: Vec::new(),
             texts: Vec::new(),
             authorities: vec![3],
             accepted: Vec::new(),
