@@ -469,7 +469,14 @@ fn post_message(w: &mut World, g: &mut Gen<'_>) {
         g.mutate_object(data.as_object_mut().expect("object"), &known);
     }
     let info = w.info("message", "create", Map::new());
-    if let Some(r) = w.send_signed(signer, "POST", "/panoramix/messages/", data, info, None)
+    let linked = w.links.iter().any(|(e, _)| *e == ep);
+    let r = w.send_signed(signer, "POST", "/panoramix/messages/", data, info, None);
+    if let Some(r) = &r
+        && linked
+    {
+        crate::tally::record_as("/panoramix/messages/+linked", "POST", r.status);
+    }
+    if let Some(r) = r
         && r.status == 201
     {
         let items = match data_of(&r) {

@@ -53,12 +53,18 @@ pub fn route(path: &str) -> String {
 
 /// Count one answer (only when counting is on).
 pub fn record(method: &str, path: &str, status: u16) {
+    record_as(&route(path), method, status);
+}
+
+/// Count one answer under a label of its own (a path through a handler that the
+/// route alone does not show, e.g. a post into a linked box).
+pub fn record_as(label: &str, method: &str, status: u16) {
     if target().is_none() {
         return;
     }
     COUNTS.with(|c| {
         *c.borrow_mut()
-            .entry((route(path), method.to_owned()))
+            .entry((label.to_owned(), method.to_owned()))
             .or_default()
             .entry(status)
             .or_default() += 1;
