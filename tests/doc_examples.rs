@@ -30,6 +30,7 @@
 //! | `response STATUS` | the answer to the last `request`: a real server gives the same `data` (message hashes recomputed) |
 //! | `error STATUS` | an error body: code, status and (for fixed messages) message of an `ApiError` |
 //! | `controller-info` | `GET /panoramix/controller/` of a real server: the same keys, the same `limits` |
+//! | `config` | the defaults table: each field the controller reports in `limits` has the default a real server reports |
 //! | `healthz` | `GET /healthz` of a real server, exactly |
 //! | `audit-page seed=S?` | a `GET /panoramix/audit/` answer: the records verify as `panoramix audit verify` checks them (from entry 1), the head's signature verifies and names the last entry; optionally the first entry is signed by seed S |
 //! | `routes` | the routes table against the router's table (`panoramix_controller::allowed_methods`) |
@@ -599,7 +600,7 @@ fn check(e: &Example, ctx: &mut Ctx) -> Result<(), String> {
         "routes" => check_routes(e, ctx),
         "errors" => check_errors(e),
         // need a server: `check_online`
-        "controller-info" | "healthz" => Ok(()),
+        "controller-info" | "healthz" | "config" => Ok(()),
         other => Err(format!(
             "unknown kind `{other}` (the kinds are listed at the top of tests/doc_examples.rs)"
         )),
@@ -826,6 +827,7 @@ fn every_marked_example_in_the_docs_recomputes() {
         "errors",
         "audit-page",
         "signature",
+        "config",
     ] {
         assert!(
             examples.iter().any(|e| e.kind == kind),
@@ -900,6 +902,7 @@ fn api_md_examples_match_a_real_server() {
     let mut checked = 0;
     for e in &examples {
         let doc: Json = match e.kind.as_str() {
+            "config" => Json::Null,
             "controller-info" | "healthz" | "request" | "response" => {
                 serde_json::from_str(&e.text).unwrap_or_else(|err| panic!("{}: {err}", e.at()))
             }
@@ -919,6 +922,37 @@ fn api_md_examples_match_a_real_server() {
             }
             "healthz" if !srv.is_worker() => {
                 assert_eq!(doc, get("/healthz"), "{}", e.at());
+            }
+            "config" => {
+                // every default of the table that the controller reports in `limits`
+                let limits = get("/panoramix/controller/")["data"]["limits"].clone();
+                let mut matched = 0;
+                for row in e.text.lines().skip(2) {
+                    let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+                    let Some(field) = code_spans(cells.get(1).copied().unwrap_or_default())
+                        .first()
+                        .cloned()
+                    else {
+                        continue;
+                    };
+                    let Some(want) = limits.get(&field).and_then(Json::as_i64) else {
+                        continue;
+                    };
+                    // "8 MiB (8 388 608)" or "100 000": the number in parentheses, else the cell
+                    let cell = cells.get(2).copied().unwrap_or_default();
+                    let num = cell
+                        .split_once('(')
+                        .map_or(cell, |(_, r)| r.split(')').next().unwrap_or_default());
+                    let digits: String = num.chars().filter(|c| !c.is_whitespace()).collect();
+                    assert_eq!(
+                        digits.parse::<i64>().ok(),
+                        Some(want),
+                        "{}: default of {field}",
+                        e.at()
+                    );
+                    matched += 1;
+                }
+                assert!(matched >= 4, "{}: only {matched} defaults checked", e.at());
             }
             "request" => request = Some(e),
             "response" => {
