@@ -358,10 +358,13 @@ fn a_contribution_is_bound_to_its_negotiation() {
         "bad_contribution_signature",
     );
     assert!(msg.contains("legacy"), "{msg}");
-    // where it was signed, it closes X (self-consensus), and the log verifies
+    // where it was signed, it closes X (self-consensus), and the log verifies; the
+    // original's URL form names the negotiation by its last path segment, which is
+    // what the signature is bound to
+    let url = format!("{}/panoramix/negotiations/{x}/", srv.url);
     let body = contribution_body(
         &p1,
-        json!({"negotiation_id": x, "text": text, "signature": sig_x}),
+        json!({"negotiation": url, "text": text, "signature": sig_x}),
     );
     let r = p1
         .send_raw("POST", "/panoramix/contributions/", &body)
