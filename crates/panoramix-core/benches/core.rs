@@ -42,6 +42,19 @@ fn bench(c: &mut Criterion) {
     g.bench_function("envelope/verify_full", |b| {
         b.iter(|| envelope::verify(black_box(&env)).unwrap())
     });
+    // what the controller runs on a body: the strict JSON reader (no repeated keys),
+    // then verification with the canonical rebuild; and the parts, against the lax
+    // serde_json reader it replaced
+    let body = env.to_string().into_bytes();
+    g.bench_function("envelope/verify_slice", |b| {
+        b.iter(|| envelope::verify_slice(black_box(&body)).unwrap())
+    });
+    g.bench_function("json/strict_parse", |b| {
+        b.iter(|| panoramix_core::strict_json::parse(black_box(&body)).unwrap())
+    });
+    g.bench_function("json/serde_json_parse", |b| {
+        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&body)).unwrap())
+    });
     g.finish();
 }
 
