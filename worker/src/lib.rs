@@ -60,8 +60,30 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
     if !path.starts_with("/panoramix") && path != "/healthz" {
         return error_response(&ApiError::NotFound(format!("no such path: {path}")));
     }
+    if let Some(e) = early_refusal(&req) {
+        return error_response(&e);
+    }
     let stub = env.durable_object(DO_BINDING)?.get_by_name(DO_NAME)?;
     stub.fetch_with_request(req).await
+}
+
+/// A `POST` or `PATCH` that is not JSON is refused (415) here, before its body is
+/// streamed to the Durable Object (an object answering before it reads a body it
+/// was handed makes workerd restart it).
+fn early_refusal(req: &Request) -> Option<ApiError> {
+    let method = req.method().to_string();
+    if !panoramix_controller::media::needs_json(&method) {
+        return None;
+    }
+    let ct = req.headers().get("content-type").ok().flatten();
+    if ct
+        .as_deref()
+        .is_some_and(|c| panoramix_controller::media::is_json(c.as_bytes()))
+    {
+        return None;
+    }
+    let shown = ct.map_or_else(|| "none".to_owned(), |c| c.chars().take(100).collect());
+    Some(ApiError::UnsupportedMediaType(shown))
 }
 
 #[event(fetch)]

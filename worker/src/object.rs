@@ -79,6 +79,35 @@ impl ControllerObject {
             return crate::test_hooks::dump_response(&mut Self::store(r));
         }
         let limit = r.controller.config.max_body;
+        // before the body is read: a declared length over what `read_body` would
+        // drain (413 at once; a body up to that is drained first, so that the client
+        // reads the 413 rather than a reset) and the client address's read rate
+        // (Cloudflare's edge sets CF-Connecting-IP; without it every client shares
+        // one bucket); the media type was checked by the fetch handler
+        // (`crate::early_refusal`)
+        let headers = req.headers();
+        let declared = headers
+            .get("content-length")
+            .ok()
+            .flatten()
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit.saturating_mul(16) as u64) {
+            let e = ApiError::TooLarge(format!("request body is larger than {limit} bytes"));
+            return json_response(e.status(), &e.body());
+        }
+        let addr = headers
+            .get("cf-connecting-ip")
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| "unknown".to_owned());
+        if method == "GET" {
+            let now = r.controller.host.now();
+            let limited = r.limiter.borrow_mut().check_read(&addr, now);
+            if let Err(l) = limited {
+                let e = ApiError::RateLimited(l.message());
+                return crate::rate_limited_response(&e, l.retry_after());
+            }
+        }
         let body = match read_body(&mut req, limit).await {
             Ok(Some(b)) => b,
             Ok(None) => {
@@ -92,7 +121,7 @@ impl ControllerObject {
         };
         if method != "GET" {
             let now = r.controller.host.now();
-            let limited = r.limiter.borrow_mut().check(&body, now);
+            let limited = r.limiter.borrow_mut().check_write(&addr, &body, now);
             if let Err(l) = limited {
                 let e = ApiError::RateLimited(l.message());
                 return crate::rate_limited_response(&e, l.retry_after());

@@ -21,6 +21,7 @@ mod contribute;
 pub mod error;
 pub mod fields;
 mod handlers;
+pub mod media;
 mod paging;
 pub mod ratelimit;
 mod routes;

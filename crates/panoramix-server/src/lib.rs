@@ -21,7 +21,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, Request, Response, StatusCode, header};
 use futures_util::StreamExt;
 use panoramix_controller::store::{Store, StoreError};
-use panoramix_controller::{ApiError, ApiRequest, Controller, Host};
+use panoramix_controller::{ApiError, ApiRequest, Controller, Host, media};
 use panoramix_core::time::Micros;
 use rand_core::{OsRng, RngCore};
 use sqlite::SqliteDb;
@@ -161,9 +161,9 @@ async fn answer(st: &Arc<AppState>, req: Request<Body>) -> (Response<Body>, Opti
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
         (r, Some(e.code()))
     };
-    if matches!(method.as_str(), "POST" | "PATCH") {
+    if media::needs_json(&method) {
         let ct = req.headers().get(header::CONTENT_TYPE);
-        if !ct.is_some_and(|v| is_json(v.as_bytes())) {
+        if !ct.is_some_and(|v| media::is_json(v.as_bytes())) {
             let shown = ct.map_or_else(
                 || "none".to_owned(),
                 |v| {
@@ -364,25 +364,6 @@ fn rate_limited(
     r.headers_mut()
         .insert(header::RETRY_AFTER, which.retry_after().into());
     (r, Some(e.code()))
-}
-
-/// Whether a `Content-Type` is JSON: `application/json`, optionally with
-/// `charset=utf-8` (case-insensitive, spaces around `;` allowed).
-pub fn is_json(ct: &[u8]) -> bool {
-    let Ok(ct) = std::str::from_utf8(ct) else {
-        return false;
-    };
-    let mut parts = ct.split(';').map(str::trim);
-    let media = parts.next().unwrap_or_default();
-    if !media.eq_ignore_ascii_case("application/json") {
-        return false;
-    }
-    parts.all(|p| {
-        p.split_once('=').is_some_and(|(k, v)| {
-            k.trim().eq_ignore_ascii_case("charset")
-                && v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
-        })
-    })
 }
 
 /// Read and discard what is left of a refused body, in the background.
