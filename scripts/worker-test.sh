@@ -4,7 +4,7 @@
 # build with the `test-hooks` feature (the dump route the suites compare stores with)
 # into worker/build-test/; lint it; then run the end-to-end suites against the test
 # build under workerd (`wrangler dev --local` on loopback ports, started and stopped
-# by the tests): the seed scenario, the bad-input table, the strict API checks, the
+# by the tests): the seed scenario, the bad-input table, the strict API checks, the API bounds (paging by bytes, 413, 415, read limits), the
 # adversarial suite (rate limits included), the health check, the end-to-end mix-net
 # runs, kill -9 during posts (acknowledged posts survive a restart on the same Durable
 # Object state), the concurrency tests, and the check that the production build has
@@ -35,7 +35,7 @@ mkdir -p "$report"
 rc=0
 PANORAMIX_TEST_TARGET=worker PANORAMIX_TEST_REPORT_DIR=$report cargo test --locked --no-fail-fast \
   --test scenario --test bad_inputs --test api_strict --test adversarial --test observability --test mixnet --test crash \
-  --test worker_concurrency --test test_hooks 2>&1 | tee "$report/cargo-test.log" || rc=$?
+  --test worker_concurrency --test test_hooks --test api_bounds 2>&1 | tee "$report/cargo-test.log" || rc=$?
 bash scripts/test-report.sh worker "$report" || { [ "$rc" != 0 ] || rc=1; }
 if [ "$rc" != 0 ]; then
   echo "worker-test.sh: the Worker suites failed" >&2
