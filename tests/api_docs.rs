@@ -108,11 +108,22 @@ fn unknown_sub_paths_are_404_and_wrong_methods_on_routes_405() {
 /// Run the binary with its stdout (or stderr) the write end of a pipe whose read
 /// end is already closed: every write to it fails with EPIPE.
 fn run_closed(args: &[&str], close_stdout: bool, stdin: Option<&str>) -> (Option<i32>, String) {
+    run_closed_env(args, close_stdout, stdin, &[])
+}
+
+/// [`run_closed`] with extra environment variables.
+fn run_closed_env(
+    args: &[&str],
+    close_stdout: bool,
+    stdin: Option<&str>,
+    env: &[(&str, &str)],
+) -> (Option<i32>, String) {
     use std::io::Write;
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
     let mut cmd = Command::new(BIN);
     cmd.args(args).stdin(Stdio::piped());
+    cmd.envs(env.iter().copied());
     let err_file = tempfile::NamedTempFile::new().unwrap();
     if close_stdout {
         cmd.stdout(writer).stderr(err_file.reopen().unwrap());
@@ -328,4 +339,32 @@ fn the_documented_order_of_checks_is_the_real_one() {
     assert_eq!(send(&body), (409, "replay".into()));
     // a fresh nonce reaches the route's checks
     assert_eq!(send(&signed(&data, &no_edit)), (409, "duplicate".into()));
+}
+
+/// `panoramix status | head -1` and `panoramix doctor | head -1`: with stdout
+/// closed they run to the end and keep their verdict (doctor: 0 all ok, 1 a
+/// problem found).
+#[test]
+fn status_and_doctor_survive_a_closed_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start(dir.path());
+    let registered = peer(&srv, "registered");
+    let config = dir.path().join("contributor.json");
+    let cfg = config.to_str().unwrap();
+    let key = registered.key().secret_hex();
+    let stranger = panoramix_core::Keypair::generate(&mut rand_core::OsRng).secret_hex();
+    for (cmd, key, want) in [
+        ("status", key.as_str(), 0),
+        ("doctor", key.as_str(), 0),
+        ("doctor", stranger.as_str(), 1),
+    ] {
+        let (code, err) = run_closed_env(
+            &[cmd, "--config", cfg, "--url", &srv.url],
+            true,
+            None,
+            &[("PANORAMIX_KEY", key)],
+        );
+        assert!(!err.contains("panicked"), "{cmd}: {err}");
+        assert_eq!(code, Some(want), "{cmd}: {err}");
+    }
 }
