@@ -920,7 +920,7 @@ fn api_md_examples_match_a_real_server() {
                     e.at()
                 );
             }
-            "healthz" if !srv.is_worker() => {
+            "healthz" => {
                 assert_eq!(doc, get("/healthz"), "{}", e.at());
             }
             "config" => {
