@@ -112,6 +112,12 @@ fn parse(doc: &str, src: &str) -> Result<Parsed, String> {
             .trim()
             .strip_prefix("<!-- kat:")
             .and_then(|r| r.strip_suffix("-->"));
+        if marker.is_none() && !in_fence && l.trim_start().starts_with("<!-- kat") {
+            return Err(format!(
+                "{doc}:{}: a marker is one line `<!-- kat: KIND ARGS -->`",
+                i + 1
+            ));
+        }
         let Some(marker) = marker.filter(|_| !in_fence) else {
             unmarked.push((i + 1, l.to_owned()));
             i += 1;
