@@ -138,6 +138,29 @@ fn pages_end_at_the_byte_budget_and_next_continues_them() {
             .iter()
             .all(|p| p["head"]["seq"].as_i64() == Some(seqs.len() as i64))
     );
+    // contributions too (an open negotiation takes any number of contributors)
+    let neg = p.create_negotiation("open", None).unwrap();
+    let a = p.endpoint_action(&json!({"endpoint_id": "x".repeat(100), "peer_id": p.id(),
+        "endpoint_type": "SPHINXMIX", "size_min": 1, "size_max": 5, "description": "d".repeat(900)}));
+    let text = Client::text_for(std::slice::from_ref(&a), false, Default::default());
+    assert!(text.len() > 1000, "{}", text.len());
+    for _ in 0..5 {
+        srv.client().contribute(&neg, &text).unwrap();
+    }
+    let pages = walk(
+        &agent,
+        &format!("{}/panoramix/contributions/?negotiation={neg}", srv.url),
+    );
+    let n: Vec<usize> = pages
+        .iter()
+        .map(|p| p["data"].as_array().unwrap().len())
+        .collect();
+    assert!(n.len() >= 3 && n.iter().sum::<usize>() == 5, "{n:?}");
+    assert_eq!(
+        srv.client().contributions(&neg).unwrap().len(),
+        5,
+        "the client follows next"
+    );
 }
 
 /// The "Done when" of issue 12: 200 × 256 KiB messages in a public inbox, 12

@@ -146,10 +146,17 @@ export class PanoramixClient {
   }
 
   async contributions(negotiationId) {
-    const r = await this.get(
-      `/panoramix/contributions/?negotiation=${encodeURIComponent(negotiationId)}`,
-    );
-    return r.data ?? [];
+    // pages end at the controller's byte budget: follow `next`
+    const out = [];
+    let after = 0;
+    for (;;) {
+      const r = await this.get(
+        `/panoramix/contributions/?negotiation=${encodeURIComponent(negotiationId)}&after=${after}`,
+      );
+      out.push(...(r.data ?? []));
+      if (typeof r.next !== 'number') return out;
+      after = r.next;
+    }
   }
 
   /** An action for a negotiation: its data and info (nonce, time) are fixed now. */

@@ -48,7 +48,7 @@ pub(crate) fn dispatch<H: Host, S: Store>(
                 create_negotiation(c, tx, &v)
             })
         }
-        ("GET", ["contributions"]) => store.read(|tx| list_contributions(tx, &q)),
+        ("GET", ["contributions"]) => store.read(|tx| list_contributions(c, tx, &q)),
         ("POST", ["contributions"]) => {
             let v = signed(c, req, "contribution", "create")?;
             store.write(|tx| {
@@ -383,19 +383,31 @@ fn contribution_json(r: &[SqlValue]) -> Json {
     })
 }
 
-fn list_contributions(tx: &mut dyn Tx, q: &Query) -> Res {
+fn list_contributions<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) -> Res {
     let neg = q
         .get("negotiation")
         .or_else(|| q.get("negotiation_id"))
         .ok_or_else(|| ApiError::Invalid("filter by ?negotiation= is required".into()))?;
+    // every latest contribution by default (up to page_max), in pages of bytes
+    let limit = q.limit(c.config.page_max, c.config.page_max)?;
+    let after = match q.get("after") {
+        None => 0,
+        Some(a) => a
+            .parse::<i64>()
+            .map_err(|_| ApiError::Invalid("`after` must be a contribution id".into()))?,
+    };
+    let cond = "FROM contributions WHERE negotiation_id = ?1 AND latest = 1 AND id > ?2 ORDER BY id";
+    let params = [neg.into(), SqlValue::Int(after)];
+    let size = "octet_length(text) + octet_length(signature)";
+    let cut = page_cut(c.config.page_max_bytes, tx, size, cond, &params, limit)?;
+    let [p1, p2] = params;
     let rows = tx.query(
-        "SELECT id, negotiation_id, signer, key_data, text, signature, latest FROM contributions WHERE negotiation_id = ?1 AND latest = 1 ORDER BY id",
-        &[neg.into()],
+        &format!("SELECT id, negotiation_id, signer, key_data, text, signature, latest {cond} LIMIT ?3"),
+        &[p1, p2, SqlValue::Int(cut.take)],
     )?;
-    Ok((
-        200,
-        json!({"data": rows.iter().map(|r| contribution_json(r)).collect::<Vec<_>>(), "next": null}),
-    ))
+    let items: Vec<Json> = rows.iter().map(|r| contribution_json(r)).collect();
+    let next = crate::paging::next_of(&items, cut.full, "id");
+    Ok((200, json!({"data": items, "next": next})))
 }
 
 // ---------------------------------------------------------------- peers and roles
