@@ -557,16 +557,19 @@ pub async fn bind_metrics(
 ) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), ServeError> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    let app = Router::new().fallback(serve_metrics_only).with_state(state);
-    let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::error!(error = %e, "metrics listener failed");
-        }
-    });
+    // the same accept loop, timeouts and connection cap as the API listener
+    let bounds = state.bounds;
+    let task = tokio::spawn(conn::run(
+        listener,
+        None,
+        bounds,
+        move |req| serve_metrics_only(state.clone(), req),
+        std::future::pending(),
+    ));
     Ok((bound, task))
 }
 
-async fn serve_metrics_only(State(st): State<Arc<AppState>>, req: Request<Body>) -> Response<Body> {
+async fn serve_metrics_only(st: Arc<AppState>, req: Request<Body>) -> Response<Body> {
     let start = Instant::now();
     let method = metrics::method_class(req.method().as_str());
     let path = req.uri().path().to_owned();
