@@ -3,8 +3,8 @@
 use crate::audit;
 use crate::authz::{check_peer_action, controllers};
 use crate::error::ApiError;
-use crate::store::{SqlValue, Store, Tx};
 use crate::paging::{EP_SIZE, MSG_SIZE, NEG_SIZE, PEER_SIZE, cut as page_cut, texts};
+use crate::store::{SqlValue, Store, Tx};
 use crate::util::*;
 use crate::{ApiRequest, Controller, Event, Host};
 use panoramix_core::canonical::Value;
@@ -272,7 +272,6 @@ fn apply_consensus(tx: &mut dyn Tx, v: &Verified, action: &str) -> Result<Applie
     })
 }
 
-
 // ---------------------------------------------------------------- negotiations
 
 fn negotiation_json(r: &[SqlValue]) -> Json {
@@ -396,13 +395,16 @@ fn list_contributions<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) ->
             .parse::<i64>()
             .map_err(|_| ApiError::Invalid("`after` must be a contribution id".into()))?,
     };
-    let cond = "FROM contributions WHERE negotiation_id = ?1 AND latest = 1 AND id > ?2 ORDER BY id";
+    let cond =
+        "FROM contributions WHERE negotiation_id = ?1 AND latest = 1 AND id > ?2 ORDER BY id";
     let params = [neg.into(), SqlValue::Int(after)];
     let size = "octet_length(text) + octet_length(signature)";
     let cut = page_cut(c.config.page_max_bytes, tx, size, cond, &params, limit)?;
     let [p1, p2] = params;
     let rows = tx.query(
-        &format!("SELECT id, negotiation_id, signer, key_data, text, signature, latest {cond} LIMIT ?3"),
+        &format!(
+            "SELECT id, negotiation_id, signer, key_data, text, signature, latest {cond} LIMIT ?3"
+        ),
         &[p1, p2, SqlValue::Int(cut.take)],
     )?;
     let items: Vec<Json> = rows.iter().map(|r| contribution_json(r)).collect();
@@ -458,7 +460,14 @@ fn list_peers<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) -> Res {
     let limit = q.limit(c.config.page_default, c.config.page_max)?;
     let cond = "FROM peers WHERE peer_id > ?1 ORDER BY peer_id";
     let after: SqlValue = q.get("after").unwrap_or("").into();
-    let cut = page_cut(c.config.page_max_bytes, tx, PEER_SIZE, cond, std::slice::from_ref(&after), limit)?;
+    let cut = page_cut(
+        c.config.page_max_bytes,
+        tx,
+        PEER_SIZE,
+        cond,
+        std::slice::from_ref(&after),
+        limit,
+    )?;
     let rows = tx.query(
         &format!("SELECT {PEER_COLS} {cond} LIMIT ?2"),
         &[after, SqlValue::Int(cut.take)],
