@@ -8,15 +8,19 @@ use crate::error::{Error, Result};
 use panoramix_core::identity::{Domain, PublicKey};
 use wasm_bindgen::prelude::*;
 
-/// A signature domain from its name (`envelope`, `contribution`, `audit-head`).
+/// A signature domain from its name (`envelope`, `contribution`, `contribution-in`,
+/// `audit-head`).
 pub(crate) fn domain_of(name: &str) -> Result<Domain> {
     match name {
         "envelope" => Ok(Domain::Envelope),
         "contribution" => Ok(Domain::Contribution),
+        "contribution-in" => Ok(Domain::ContributionIn),
         "audit-head" => Ok(Domain::AuditHead),
         other => Err(Error::new(
             "invalid_argument",
-            format!("unknown signature domain {other:?} (envelope, contribution, audit-head)"),
+            format!(
+                "unknown signature domain {other:?} (envelope, contribution, contribution-in, audit-head)"
+            ),
         )),
     }
 }
