@@ -644,7 +644,15 @@ fn fuzzed_signed(w: &mut World, g: &mut Gen<'_>) {
         let m = info.as_object_mut().expect("object");
         g.mutate_object(m, &known);
         if g.rare() {
-            m.insert("ts".into(), json!(now_secs() + g.int(-400, 400)));
+            // around the clock, at the edges of the skew window, and far outside it
+            let now = now_secs();
+            let ts = match g.pick(4) {
+                0 => now + g.int(-400, 400),
+                1 => now + *g.choose(&[-301, -300, 300, 301]),
+                2 => *g.choose(&[i64::MIN, i64::MAX, 0, -1, now.wrapping_add(i64::MIN)]),
+                _ => g.int(i64::MIN, i64::MAX),
+            };
+            m.insert("ts".into(), json!(ts));
         }
     }
     let bc = if g.coin() {

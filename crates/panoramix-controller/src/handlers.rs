@@ -180,9 +180,9 @@ fn signed<H: Host>(
     }
     let ts = opt_i64(&v.info, "ts")?
         .ok_or_else(|| ApiError::Invalid("info.ts (Unix seconds) is required".into()))?;
-    // A request that applies a consensus was fixed when the consensus was negotiated,
-    // possibly long ago: it is protected by the consensus being usable once instead.
-    if v.by_consensus.is_none() && (c.host.now().secs() - ts).abs() > c.config.max_skew_secs {
+    // A consensus-bound request may be old: single use protects it. abs_diff: no i64 overflow.
+    let (now, skew) = (c.host.now().secs(), c.config.max_skew_secs.unsigned_abs());
+    if v.by_consensus.is_none() && now.abs_diff(ts) > skew {
         return Err(ApiError::StaleRequest(c.config.max_skew_secs));
     }
     Ok(v)
