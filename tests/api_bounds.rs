@@ -580,3 +580,35 @@ fn reads_are_rate_limited_per_address() {
     c.register("p", Some("contributor"), "SPHINXMIX", json!({}))
         .expect("a signed request is not a read");
 }
+
+#[test]
+fn connections_beyond_the_cap_wait_until_one_is_closed() {
+    if not_applicable(
+        Host::Worker,
+        "Cloudflare's edge, not the Worker, caps connections (see docs/deploy.md)",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start_native(
+        &dir.path().join("c.sqlite3"),
+        &["--max-connections", "2", "--header-timeout", "2"],
+    );
+    // two silent connections take both slots
+    let silent: Vec<TcpStream> = (0..2).map(|_| connect(&srv.url)).collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let t0 = Instant::now();
+    let mut s = connect(&srv.url); // accepted by the kernel, not served yet
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(b"GET /panoramix/controller/ HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let got = read_response(&mut s);
+    let waited = t0.elapsed();
+    assert!(got.starts_with(b"HTTP/1.1 200"));
+    // served only once the silent ones were cut by the header timeout (2 s)
+    assert!(
+        waited >= Duration::from_millis(1500) && waited < Duration::from_secs(5),
+        "served after {waited:?}"
+    );
+    drop(silent);
+}
