@@ -35,6 +35,15 @@ test('core: Rust-made envelopes, texts and hashes check out in JavaScript', () =
   );
   assert.ok(!pmx.verify(c.keyData, 'contribution', 'text', c.contributionSignature));
   assert.ok(!pmx.verify(c.keyData, 'envelope', 'text', c.contributionSignature));
+  // the known-answer vector of docs/protocol.md §3.1 (the RFC 8032 test 1 key)
+  assert.equal(
+    pmx.signContribution(
+      '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60',
+      'neg-1',
+      pmx.contributionText('x', { accept: 1 }),
+    ),
+    '4b78f5cbc22fcc5ddccaeb489b7a2ffe9b49ec719d4ac730c7a50e0a640ec14f903d6c12febfb971c74135bd6409a84789d8053ac1019093e0eb8560d4504001',
+  );
   assert.equal(pmx.jointKeyData('net', ['a', 'b']), c.jointKeyData);
   assert.equal(pmx.messageHash(3, 's', 'r', 't'), c.messageHash);
   assert.equal(

@@ -64,6 +64,13 @@ fn keys_envelopes_and_errors() {
         .unwrap()
     );
     assert!(!core_api::verify(key_data, "contribution", JsValue::from_str(&text), &sig).unwrap());
+    // the known-answer vector of docs/protocol.md §3.1 (the RFC 8032 test 1 key)
+    let rfc = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+    let kat_text = "{\n014_body: 011_x,\n014_meta: {\n016_accept: 01101}\n}\n";
+    assert_eq!(
+        core_api::sign_contribution(rfc, "neg-1", kat_text).unwrap(),
+        "4b78f5cbc22fcc5ddccaeb489b7a2ffe9b49ec719d4ac730c7a50e0a640ec14f903d6c12febfb971c74135bd6409a84789d8053ac1019093e0eb8560d4504001"
+    );
 }
 
 #[wasm_bindgen_test]
