@@ -86,6 +86,7 @@ pub struct Agent {
     verified: HashSet<String>,
     #[cfg(feature = "test-hooks")]
     cheat: Option<Cheat>,
+    #[cfg(feature = "test-hooks")]
     crash_after_uploads: Option<usize>,
     crypto_time: std::time::Duration,
     recomputed: std::collections::HashMap<String, Processed>,
@@ -160,6 +161,7 @@ impl Agent {
             verified: HashSet::new(),
             #[cfg(feature = "test-hooks")]
             cheat: None,
+            #[cfg(feature = "test-hooks")]
             crash_after_uploads: None,
             crypto_time: std::time::Duration::ZERO,
             recomputed: std::collections::HashMap::new(),
@@ -172,7 +174,9 @@ impl Agent {
         self.cheat = cheat;
     }
 
-    /// Fail (as if killed) after this many more PROCESSBOX uploads (tests only).
+    /// Fail (as if killed) after this many more PROCESSBOX uploads (tests only: the
+    /// `test-hooks` feature).
+    #[cfg(feature = "test-hooks")]
     pub fn set_crash_after_uploads(&mut self, n: Option<usize>) {
         self.crash_after_uploads = n;
     }
@@ -938,6 +942,7 @@ impl Agent {
             hashes.push(message_hash(Some(serial), sender, &o.recipient, &o.text));
         }
         if !missing.is_empty() {
+            #[cfg(feature = "test-hooks")]
             let crash = match self.crash_after_uploads {
                 Some(n) if n < missing.len() => {
                     missing.truncate(n);
@@ -945,6 +950,8 @@ impl Agent {
                 }
                 _ => false,
             };
+            #[cfg(not(feature = "test-hooks"))]
+            let crash = false;
             if !missing.is_empty() {
                 ignore_conflict(
                     self.client
