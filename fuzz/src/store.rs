@@ -5,25 +5,9 @@
 //! need: whether a request committed anything, whether a read wrote anything, and
 //! whether the store itself (not the controller's SQL) failed.
 
+use panoramix_controller::sqlite::{SqliteTx, store_err};
 use panoramix_controller::store::{Row, SqlValue, Store, StoreError, Tx};
-use rusqlite::types::ValueRef;
-use rusqlite::{Connection, ErrorCode, params_from_iter};
-
-fn store_err(e: rusqlite::Error) -> StoreError {
-    let constraint = matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation);
-    StoreError {
-        message: e.to_string(),
-        constraint,
-    }
-}
-
-fn to_sql(v: &SqlValue) -> rusqlite::types::Value {
-    match v {
-        SqlValue::Null => rusqlite::types::Value::Null,
-        SqlValue::Int(i) => rusqlite::types::Value::Integer(*i),
-        SqlValue::Text(s) => rusqlite::types::Value::Text(s.clone()),
-    }
-}
+use rusqlite::Connection;
 
 /// A deliberately broken store, to show that the invariants catch what they claim
 /// to (`PANORAMIX_FUZZ_SELFTEST`, run by scripts/fuzz-smoke.sh, which expects the
@@ -49,7 +33,8 @@ pub fn fault() -> Option<Fault> {
     )
 }
 
-struct MemTx<'a>(&'a Connection);
+/// The shared rusqlite [`Tx`] with the self-test's SQL fault in front of it.
+struct MemTx<'a>(SqliteTx<'a>);
 
 impl Tx for MemTx<'_> {
     fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<usize, StoreError> {
@@ -59,33 +44,11 @@ impl Tx for MemTx<'_> {
                 constraint: false,
             });
         }
-        let mut st = self.0.prepare_cached(sql).map_err(store_err)?;
-        st.execute(params_from_iter(params.iter().map(to_sql)))
-            .map_err(store_err)
+        self.0.execute(sql, params)
     }
 
     fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
-        let mut st = self.0.prepare_cached(sql).map_err(store_err)?;
-        let n = st.column_count();
-        let mut rows = st
-            .query(params_from_iter(params.iter().map(to_sql)))
-            .map_err(store_err)?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next().map_err(store_err)? {
-            let mut row = Vec::with_capacity(n);
-            for i in 0..n {
-                row.push(match r.get_ref(i).map_err(store_err)? {
-                    ValueRef::Null => SqlValue::Null,
-                    ValueRef::Integer(i) => SqlValue::Int(i),
-                    ValueRef::Real(f) => SqlValue::Text(f.to_string()),
-                    ValueRef::Text(t) | ValueRef::Blob(t) => {
-                        SqlValue::Text(String::from_utf8_lossy(t).into_owned())
-                    }
-                });
-            }
-            out.push(row);
-        }
-        Ok(out)
+        self.0.query(sql, params)
     }
 }
 
@@ -190,7 +153,7 @@ impl Store for MemStore {
         f: impl FnOnce(&mut dyn Tx) -> Result<T, E>,
     ) -> Result<T, E> {
         self.begin("SAVEPOINT req")?;
-        let out = f(&mut MemTx(&self.conn));
+        let out = f(&mut MemTx(SqliteTx(&self.conn)));
         match &out {
             Ok(_) => {
                 self.begin("RELEASE req")?;
@@ -208,7 +171,7 @@ impl Store for MemStore {
     ) -> Result<T, E> {
         let before = self.conn.total_changes();
         self.begin("BEGIN DEFERRED")?;
-        let out = f(&mut MemTx(&self.conn));
+        let out = f(&mut MemTx(SqliteTx(&self.conn)));
         if self.conn.total_changes() != before {
             self.read_wrote = true;
         }

@@ -25,6 +25,8 @@ pub mod media;
 mod paging;
 pub mod ratelimit;
 mod routes;
+#[cfg(feature = "rusqlite")]
+pub mod sqlite;
 pub use handlers::{NONCE_PRUNE_BATCH, verify_head};
 pub use routes::allowed_methods;
 pub mod store;

@@ -4,66 +4,16 @@
 //! at the same time share (group commit); a request returns only after the commit
 //! that contains its changes.
 
-use panoramix_controller::store::{Row, SqlValue, Store, StoreError, Tx};
-use rusqlite::types::ValueRef;
-use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior, params_from_iter};
+pub use panoramix_controller::sqlite::SqliteTx;
+use panoramix_controller::sqlite::store_err;
+use panoramix_controller::store::{Store, StoreError, Tx};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-
-fn store_err(e: rusqlite::Error) -> StoreError {
-    let constraint = matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation);
-    StoreError {
-        message: e.to_string(),
-        constraint,
-    }
-}
-
-fn to_sql(v: &SqlValue) -> rusqlite::types::Value {
-    match v {
-        SqlValue::Null => rusqlite::types::Value::Null,
-        SqlValue::Int(i) => rusqlite::types::Value::Integer(*i),
-        SqlValue::Text(s) => rusqlite::types::Value::Text(s.clone()),
-    }
-}
-
-/// A transaction on a rusqlite connection.
-pub struct SqliteTx<'a>(&'a Connection);
-
-impl Tx for SqliteTx<'_> {
-    fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<usize, StoreError> {
-        let mut st = self.0.prepare_cached(sql).map_err(store_err)?;
-        st.execute(params_from_iter(params.iter().map(to_sql)))
-            .map_err(store_err)
-    }
-
-    fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
-        let mut st = self.0.prepare_cached(sql).map_err(store_err)?;
-        let n = st.column_count();
-        let mut rows = st
-            .query(params_from_iter(params.iter().map(to_sql)))
-            .map_err(store_err)?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next().map_err(store_err)? {
-            let mut row = Vec::with_capacity(n);
-            for i in 0..n {
-                row.push(match r.get_ref(i).map_err(store_err)? {
-                    ValueRef::Null => SqlValue::Null,
-                    ValueRef::Integer(i) => SqlValue::Int(i),
-                    ValueRef::Real(f) => SqlValue::Text(f.to_string()),
-                    ValueRef::Text(t) | ValueRef::Blob(t) => {
-                        SqlValue::Text(String::from_utf8_lossy(t).into_owned())
-                    }
-                });
-            }
-            out.push(row);
-        }
-        Ok(out)
-    }
-}
 
 fn open(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
     let flags = if read_only {
