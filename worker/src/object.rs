@@ -72,6 +72,12 @@ impl ControllerObject {
         let path = url.path().to_owned();
         let query = url.query().unwrap_or("").to_owned();
         if path == "/healthz" {
+            if !matches!(method.as_str(), "GET" | "HEAD") {
+                // read what was sent before answering 405: an object that answers
+                // without reading a body it was handed makes workerd restart it, and
+                // the client's next request on that connection then hangs
+                let _ = read_body(&mut req, r.controller.config.max_body).await;
+            }
             return health(&method, &mut Self::store(r));
         }
         #[cfg(feature = "test-hooks")]
