@@ -2,10 +2,11 @@
 //! contribution texts, consensus ids and message hashes.
 
 use crate::error::{Error, Result};
+use crate::identity_api::domain_of;
 use crate::{bytes_of, from_js, to_js};
 use panoramix_core::canonical;
 use panoramix_core::envelope;
-use panoramix_core::identity::{self, Domain, Keypair, PublicKey};
+use panoramix_core::identity::{self, Keypair, PublicKey};
 use panoramix_core::model;
 use panoramix_core::negotiation::{self, Latest, Text};
 use rand_core::{OsRng, RngCore};
@@ -32,21 +33,6 @@ fn key_info(kp: &Keypair) -> KeyInfo {
 
 fn keypair(secret: &str) -> Result<Keypair> {
     Ok(Keypair::from_secret_hex(secret)?)
-}
-
-fn domain(name: &str) -> Result<Domain> {
-    match name {
-        "envelope" => Ok(Domain::Envelope),
-        "contribution" => Ok(Domain::Contribution),
-        "contribution-in" => Ok(Domain::ContributionIn),
-        "audit-head" => Ok(Domain::AuditHead),
-        other => Err(Error::new(
-            "invalid_argument",
-            format!(
-                "unknown signature domain {other:?} (envelope, contribution, contribution-in, audit-head)"
-            ),
-        )),
-    }
 }
 
 /// A fresh Ed25519 identity: `{secret, keyData, keyId}` (hex).
@@ -77,7 +63,7 @@ pub fn sign(
 ) -> std::result::Result<String, JsValue> {
     let kp = keypair(secret)?;
     let msg = bytes_of("message", &message)?;
-    Ok(kp.sign(domain(domain_name)?, &msg))
+    Ok(kp.sign(domain_of(domain_name)?, &msg))
 }
 
 /// Whether `signature` is `key_data`'s signature of `message` for `domain`.
@@ -90,7 +76,7 @@ pub fn verify(
 ) -> std::result::Result<bool, JsValue> {
     let pk = PublicKey::from_key_data(key_data).map_err(Error::from)?;
     let msg = bytes_of("message", &message)?;
-    Ok(pk.verify(domain(domain_name)?, &msg, signature).is_ok())
+    Ok(pk.verify(domain_of(domain_name)?, &msg, signature).is_ok())
 }
 
 /// The canonical encoding of a JSON-like value (booleans are 1 and 0; floats are
