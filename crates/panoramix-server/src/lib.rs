@@ -88,7 +88,12 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 fn json_response(status: u16, body: &serde_json::Value) -> Response<Body> {
-    let mut r = Response::new(Body::from(body.to_string()));
+    json_body(status, Body::from(body.to_string()))
+}
+
+/// A response with this status and JSON body and the headers every API answer has.
+fn json_body(status: u16, body: Body) -> Response<Body> {
+    let mut r = Response::new(body);
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -258,23 +263,12 @@ async fn answer(st: &Arc<AppState>, req: Request<Body>) -> (Response<Body>, Opti
             // request still holds its handler slot; then the slot is free
             let permit = st.gates.response(bytes.len()).await;
             drop(handler_permit);
-            let mut r = Response::new(Body::new(bounds::Budgeted::new(bytes, permit)));
-            *r.status_mut() =
-                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let h = r.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            h.insert(
-                header::ACCESS_CONTROL_ALLOW_ORIGIN,
-                HeaderValue::from_static("*"),
-            );
+            let mut r = json_body(status, Body::new(bounds::Budgeted::new(bytes, permit)));
             if let (Some(ApiError::MethodNotAllowed), Some(allowed)) =
                 (&out.error, panoramix_controller::allowed_methods(&path))
                 && let Ok(v) = HeaderValue::from_str(&allowed.join(", "))
             {
-                h.insert(header::ALLOW, v);
+                r.headers_mut().insert(header::ALLOW, v);
             }
             (r, out.error.as_ref().map(ApiError::code))
         }
