@@ -7,14 +7,14 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+mod negotiate;
+
 use panoramix_controller::audit::Record;
 use panoramix_core::canonical::Value;
 use panoramix_core::envelope;
-use panoramix_core::negotiation::Text;
 use panoramix_core::{Keypair, identity};
 use rand_core::{OsRng, RngCore};
 use serde_json::{Map, Value as Json, json};
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Client errors.
@@ -371,137 +371,6 @@ impl Client {
     ) -> Result<Json, ClientError> {
         let info = self.info(resource, operation, Map::new());
         self.send(method, path, data, info, None)
-    }
-
-    // ------------------------------------------------------------ negotiations
-
-    /// Create a negotiation; returns its id.
-    pub fn create_negotiation(
-        &self,
-        title: &str,
-        participants: Option<&[String]>,
-    ) -> Result<String, ClientError> {
-        let mut data = json!({"title": title});
-        if let Some(p) = participants {
-            data["participants"] = json!(p);
-        }
-        let r = self.call(
-            "POST",
-            "/panoramix/negotiations/",
-            "negotiation",
-            "create",
-            data,
-        )?;
-        r["data"]["id"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| ClientError::Decode("no negotiation id".into()))
-    }
-
-    /// Contribute `text` (a canonical contribution text); returns the contribution
-    /// answer, whose `consensus` is set when this contribution closed the negotiation.
-    pub fn contribute(&self, negotiation_id: &str, text: &str) -> Result<Json, ClientError> {
-        // bound to the negotiation: label `panoramix/v1/contribution-in` over
-        // canonical {negotiation_id, text}, so it cannot be replayed into another one
-        let signature =
-            panoramix_core::negotiation::sign_contribution(&self.key, negotiation_id, text);
-        let data = json!({"negotiation_id": negotiation_id, "text": text, "signature": signature});
-        Ok(self.call(
-            "POST",
-            "/panoramix/contributions/",
-            "contribution",
-            "create",
-            data,
-        )?["data"]
-            .clone())
-    }
-
-    /// A negotiation's details.
-    pub fn negotiation(&self, id: &str) -> Result<Json, ClientError> {
-        Ok(self.get(&format!("/panoramix/negotiations/{id}/"))?["data"].clone())
-    }
-
-    /// The latest contributions of a negotiation.
-    pub fn contributions(&self, negotiation_id: &str) -> Result<Vec<Json>, ClientError> {
-        // pages end at the controller's byte budget: follow `next`
-        let mut out = Vec::new();
-        let mut after = 0i64;
-        loop {
-            let r = self.get(&format!(
-                "/panoramix/contributions/?negotiation={negotiation_id}&after={after}"
-            ))?;
-            out.extend(r["data"].as_array().cloned().unwrap_or_default());
-            match r["next"].as_i64() {
-                Some(n) => after = n,
-                None => return Ok(out),
-            }
-        }
-    }
-
-    /// Prepare an action for a negotiation (fixes its nonce and timestamp now).
-    pub fn action(
-        &self,
-        method: &str,
-        path: &str,
-        resource: &str,
-        operation: &str,
-        data: Json,
-        extra_info: Map<String, Json>,
-    ) -> Action {
-        Action {
-            method: method.into(),
-            path: path.into(),
-            data,
-            info: self.info(resource, operation, extra_info),
-        }
-    }
-
-    /// The contribution text for `actions` (one action: its body; several: a list).
-    pub fn text_for(
-        actions: &[Action],
-        accept: bool,
-        extra_meta: BTreeMap<String, Value>,
-    ) -> String {
-        let body = if actions.len() == 1 {
-            actions[0].body()
-        } else {
-            Value::List(actions.iter().map(Action::body).collect())
-        };
-        let mut meta = extra_meta;
-        meta.insert("accept".into(), Value::Int(i128::from(accept)));
-        Text::encode(body, meta)
-    }
-
-    /// Agree with oneself: a new negotiation that this peer alone closes by accepting.
-    /// Returns the consensus id.
-    pub fn self_consensus(&self, title: &str, actions: &[Action]) -> Result<String, ClientError> {
-        let neg = self.create_negotiation(title, Some(&[self.id()]))?;
-        let text = Self::text_for(actions, true, BTreeMap::new());
-        let r = self.contribute(&neg, &text)?;
-        r["consensus"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| ClientError::Decode("self-consensus did not close".into()))
-    }
-
-    /// Apply an agreed action.
-    pub fn apply(
-        &self,
-        action: &Action,
-        consensus_id: &str,
-        part: Option<u32>,
-    ) -> Result<Json, ClientError> {
-        let mut bc = json!({"consensus_id": consensus_id, "consensus_type": "structural"});
-        if let Some(p) = part {
-            bc["consensus_part"] = json!(p);
-        }
-        self.send(
-            &action.method,
-            &action.path,
-            action.data.clone(),
-            action.info.clone(),
-            Some(bc),
-        )
     }
 
     // ------------------------------------------------------------ peers
