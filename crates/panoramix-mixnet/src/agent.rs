@@ -18,6 +18,10 @@ use serde_json::{Value as Json, json};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
 
+mod negotiate;
+mod transition;
+mod upload;
+
 /// Agent errors.
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
@@ -337,121 +341,6 @@ impl Agent {
         Ok(st)
     }
 
-    fn find_negotiation(&self, cx: &Ctx, title: &str) -> Result<Option<Json>, AgentError> {
-        let r = self
-            .client
-            .get(&format!("/panoramix/negotiations/?title={}", pct(title)))?;
-        let mut want = cx.owners.clone();
-        want.sort();
-        for n in r["data"].as_array().cloned().unwrap_or_default() {
-            let mut ps: Vec<String> = n["participants"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
-            ps.sort();
-            if ps == want {
-                return Ok(Some(n));
-            }
-        }
-        Ok(None)
-    }
-
-    /// The coordinator (first owner) proposes; every owner checks with `check` and
-    /// signs the same text. Returns the agreed text once the negotiation is done.
-    fn negotiate(
-        &mut self,
-        cx: &Ctx,
-        title: &str,
-        propose: &dyn Fn(&Client) -> Vec<Action>,
-        check: &dyn Fn(&Text) -> Result<(), String>,
-        st: &mut Step,
-    ) -> Result<Option<Text>, AgentError> {
-        let me = self.client.id();
-        let coordinator = cx.owners[0] == me;
-        let neg = match self.find_negotiation(cx, title)? {
-            Some(n) => n,
-            None if coordinator => {
-                self.client.create_negotiation(title, Some(&cx.owners))?;
-                st.acted = true;
-                return Ok(None);
-            }
-            None => return Ok(None),
-        };
-        if neg["status"] == "DONE" {
-            return Ok(Text::parse(neg["text"].as_str().unwrap_or_default()).ok());
-        }
-        let nid = neg["id"].as_str().unwrap_or_default().to_owned();
-        let contribs = self.client.contributions(&nid)?;
-        if contribs
-            .iter()
-            .any(|c| c["signer_key_id"].as_str() == Some(me.as_str()))
-        {
-            return Ok(None);
-        }
-        if coordinator {
-            let text = Client::text_for(&propose(&self.client), true, BTreeMap::new());
-            let r = self.client.contribute(&nid, &text)?;
-            st.acted = true;
-            st.events.push(format!("proposed {title}"));
-            if r["consensus"].is_string() {
-                return Ok(Text::parse(&text).ok());
-            }
-            return Ok(None);
-        }
-        let Some(proposal) = contribs
-            .iter()
-            .find(|c| c["signer_key_id"].as_str() == Some(cx.owners[0].as_str()))
-        else {
-            return Ok(None);
-        };
-        let text_s = proposal["text"].as_str().unwrap_or_default().to_owned();
-        let text = Text::parse(&text_s).map_err(|e| AgentError::State(e.to_string()))?;
-        match check(&text) {
-            Ok(()) => {
-                let r = self.client.contribute(&nid, &text_s)?;
-                st.acted = true;
-                st.events.push(format!("co-signed {title}"));
-                Ok(if r["consensus"].is_string() {
-                    Some(text)
-                } else {
-                    None
-                })
-            }
-            Err(reason) => {
-                self.complain(title, &reason, st)?;
-                Ok(None)
-            }
-        }
-    }
-
-    /// Record a refusal in the audit log: a signed, non-accepting contribution that
-    /// names the endpoint and the reason.
-    fn complain(&mut self, about: &str, reason: &str, st: &mut Step) -> Result<(), AgentError> {
-        if self.state.complaints.contains(about) {
-            return Ok(());
-        }
-        let neg = self
-            .client
-            .create_negotiation(&format!("complaint:{about}"), Some(&[self.client.id()]))?;
-        let mut meta = BTreeMap::new();
-        meta.insert("accept".into(), canonical::Value::Int(0));
-        let body = canonical::Value::dict([
-            ("complaint", canonical::Value::str(about)),
-            ("reason", canonical::Value::str(reason)),
-        ]);
-        self.client.contribute(&neg, &Text::encode(body, meta))?;
-        tracing::warn!(about, reason, "refused to co-sign");
-        st.events.push(format!("REFUSED {about}: {reason}"));
-        self.state.complaints.insert(about.to_owned());
-        self.save()?;
-        st.acted = true;
-        Ok(())
-    }
-
     fn ensure_graph(
         &mut self,
         cx: &Ctx,
@@ -517,78 +406,6 @@ impl Agent {
                 st.acted = true;
                 st.events.push(format!("created {id}"));
             }
-        }
-        Ok(())
-    }
-
-    /// Apply an agreed transition of endpoint `ep` (any owner may).
-    fn apply_transition(
-        &mut self,
-        cx: &Ctx,
-        title: &str,
-        text: &Text,
-        ep_id: &str,
-        st: &mut Step,
-    ) -> Result<(), AgentError> {
-        let neg = self.find_negotiation(cx, title)?.unwrap_or(Json::Null);
-        let cid = neg["consensus"].as_str().unwrap_or_default();
-        let a = action_of(
-            &text.body,
-            "PATCH",
-            &format!("/panoramix/endpoints/{ep_id}/"),
-        );
-        ignore_conflict(self.client.apply(&a, cid, None))?;
-        st.acted = true;
-        st.events.push(format!("{title} applied"));
-        Ok(())
-    }
-
-    /// Move an endpoint: alone for an own endpoint, by negotiation for a joint one.
-    #[allow(clippy::too_many_arguments)]
-    fn transition(
-        &mut self,
-        cx: &Ctx,
-        ep: &Json,
-        status: &str,
-        hashes: &[String],
-        proof: Option<Json>,
-        check: &dyn Fn(&Json) -> Result<(), String>,
-        st: &mut Step,
-    ) -> Result<(), AgentError> {
-        let id = ep["endpoint_id"].as_str().unwrap_or_default().to_owned();
-        let last = ep["last_consensus_id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        if ep["peer_id"].as_str() != Some(cx.joint.as_str()) {
-            let a = self
-                .client
-                .transition_action(&id, &last, status, hashes, proof);
-            let cid = self
-                .client
-                .self_consensus(&format!("{status}:{id}"), std::slice::from_ref(&a))?;
-            ignore_conflict(self.client.apply(&a, &cid, None))?;
-            st.acted = true;
-            st.events.push(format!("{id} {status}"));
-            return Ok(());
-        }
-        let title = format!("{status}:{id}:{last}");
-        let (hashes_v, proof_v) = (hashes.to_vec(), proof.clone());
-        let propose = |cl: &Client| {
-            vec![cl.transition_action(&id, &last, status, &hashes_v, proof_v.clone())]
-        };
-        let id2 = id.clone();
-        let full_check = |t: &Text| -> Result<(), String> {
-            let data = data_of(&t.body);
-            if data["endpoint_id"].as_str() != Some(id2.as_str())
-                || data["status"].as_str() != Some(status)
-            {
-                return Err("proposal is for another endpoint or status".into());
-            }
-            check(&data)
-        };
-        if let Some(text) = self.negotiate(cx, &title, &propose, &full_check, st)? {
-            self.apply_transition(cx, &title, &text, &id, st)?;
         }
         Ok(())
     }
@@ -911,60 +728,6 @@ impl Agent {
             },
             _ => Ok(()),
         }
-    }
-
-    /// Upload outputs to the PROCESSBOX (skipping serials already there); returns the
-    /// hashes in serial order.
-    fn upload(
-        &mut self,
-        id: &str,
-        sender: &str,
-        p: &Processed,
-        st: &mut Step,
-    ) -> Result<Vec<String>, AgentError> {
-        let present = self.client.messages(id, "PROCESSBOX")?;
-        let have: HashSet<i64> = present
-            .iter()
-            .filter_map(|m| m["serial"].as_i64())
-            .collect();
-        let mut hashes = Vec::with_capacity(p.outputs.len());
-        let mut missing = Vec::new();
-        for (i, o) in p.outputs.iter().enumerate() {
-            let serial = i as i64;
-            if !have.contains(&serial) {
-                missing.push((
-                    sender.to_owned(),
-                    o.recipient.clone(),
-                    o.text.clone(),
-                    Some(serial),
-                ));
-            }
-            hashes.push(message_hash(Some(serial), sender, &o.recipient, &o.text));
-        }
-        if !missing.is_empty() {
-            #[cfg(feature = "test-hooks")]
-            let crash = match self.crash_after_uploads {
-                Some(n) if n < missing.len() => {
-                    missing.truncate(n);
-                    true
-                }
-                _ => false,
-            };
-            #[cfg(not(feature = "test-hooks"))]
-            let crash = false;
-            if !missing.is_empty() {
-                ignore_conflict(
-                    self.client
-                        .post_messages(id, "PROCESSBOX", &missing)
-                        .map(Json::from),
-                )?;
-                st.acted = true;
-            }
-            if crash {
-                return Err(AgentError::State("simulated crash during upload".into()));
-            }
-        }
-        Ok(hashes)
     }
 }
 
