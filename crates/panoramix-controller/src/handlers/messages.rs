@@ -1,0 +1,268 @@
+//! Messages: listing a box and posting into an INBOX or a PROCESSBOX.
+
+use super::*;
+
+/// A message row, its texts moved (not copied) into the JSON.
+pub(super) fn message_json(r: crate::store::Row) -> Json {
+    let (id, serial) = (col_i64(&r, 0), col_opt_i64(&r, 3));
+    let [_, endpoint_id, bx, _, sender, recipient, body, hash] = texts(r);
+    json!({
+        "id": id,
+        "endpoint_id": endpoint_id,
+        "box": bx,
+        "serial": serial,
+        "sender": sender,
+        "recipient": recipient,
+        "text": body,
+        "message_hash": hash,
+    })
+}
+
+pub(super) fn list_messages<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) -> Res {
+    let ep = q
+        .get("endpoint_id")
+        .ok_or_else(|| ApiError::Invalid("filter by ?endpoint_id= is required".into()))?;
+    let bx = MsgBox::parse(q.get("box").unwrap_or("INBOX")).ok_or_else(|| {
+        ApiError::Invalid("`box` must be INBOX, ACCEPTED, PROCESSBOX or OUTBOX".into())
+    })?;
+    let limit = q.limit(c.config.page_default, c.config.page_max)?;
+    let after = match q.get("after") {
+        None => 0,
+        Some(a) => a
+            .parse::<i64>()
+            .map_err(|_| ApiError::Invalid("`after` must be a message id".into()))?,
+    };
+    let cond = "FROM messages WHERE endpoint_id = ?1 AND box = ?2 AND id > ?3 ORDER BY id";
+    let params = [ep.into(), bx.as_str().into(), SqlValue::Int(after)];
+    let cut = page_cut(c.config.page_max_bytes, tx, MSG_SIZE, cond, &params, limit)?;
+    let [p1, p2, p3] = params;
+    let rows = tx.query(
+        &format!("SELECT id, endpoint_id, box, serial, sender, recipient, text, message_hash {cond} LIMIT ?4"),
+        &[p1, p2, p3, SqlValue::Int(cut.take)],
+    )?;
+    // rows are moved into the JSON items (the texts are not copied again)
+    let items: Vec<Json> = rows.into_iter().map(message_json).collect();
+    let next = crate::paging::next_of(&items, cut.full, "id");
+    Ok((200, json!({"data": items, "next": next})))
+}
+
+/// Most messages one request may carry.
+pub const MAX_BATCH: usize = 5000;
+
+/// `POST /messages/`: one message (`data` holds its fields) or a batch (`data.messages`
+/// is a list of `{sender, recipient, text, serial?}`), all into one box of one
+/// endpoint, in one transaction: every message passes every check or none is stored.
+pub(super) fn post_message<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Res {
+    let d = &v.data;
+    let ep_id = req_str(d, "endpoint_id")?;
+    let bx = MsgBox::parse(req_str(d, "box")?)
+        .ok_or_else(|| ApiError::Invalid("`box` must be INBOX or PROCESSBOX".into()))?;
+    let batch = match d.get("messages") {
+        None | Some(Json::Null) => None,
+        Some(Json::Array(items)) => {
+            if items.is_empty() || items.len() > MAX_BATCH {
+                return Err(ApiError::Invalid(format!(
+                    "`messages` must hold 1 to {MAX_BATCH} messages"
+                )));
+            }
+            Some(
+                items
+                    .iter()
+                    .map(|i| {
+                        i.as_object().ok_or_else(|| {
+                            ApiError::Invalid("each of `messages` must be an object".into())
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            )
+        }
+        Some(_) => return Err(ApiError::Invalid("`messages` must be a list".into())),
+    };
+    let items: Vec<&Obj> = batch.unwrap_or_else(|| vec![d]);
+    struct Item<'a> {
+        sender: &'a str,
+        recipient: &'a str,
+        text: &'a str,
+        serial: Option<i64>,
+    }
+    let mut parsed = Vec::with_capacity(items.len());
+    for m in &items {
+        parsed.push(Item {
+            sender: bounded(opt_str(m, "sender")?.unwrap_or(""), "sender", 512)?,
+            recipient: bounded(opt_str(m, "recipient")?.unwrap_or(""), "recipient", 512)?,
+            text: bounded(req_str(m, "text")?, "text", c.config.max_message)?,
+            serial: opt_i64(m, "serial")?,
+        });
+    }
+    if !matches!(bx, MsgBox::Inbox | MsgBox::Processbox) {
+        return Err(ApiError::Forbidden(format!(
+            "nobody posts to {}: only a consensus moves messages there",
+            bx.as_str()
+        )));
+    }
+    let ep = load_endpoint(tx, ep_id)?;
+    let wanted = if bx == MsgBox::Inbox {
+        EndpointStatus::Open
+    } else {
+        EndpointStatus::Closed
+    };
+    if ep.status != wanted {
+        return Err(ApiError::WrongState(format!(
+            "endpoint {ep_id} is {}, not {}",
+            ep.status.as_str(),
+            wanted.as_str()
+        )));
+    }
+    for it in &parsed {
+        match (bx, it.serial) {
+            (MsgBox::Inbox, Some(_)) => {
+                return Err(ApiError::Invalid("INBOX messages carry no serial".into()));
+            }
+            (MsgBox::Processbox, Some(s)) if s >= 0 => {}
+            (MsgBox::Processbox, _) => {
+                return Err(ApiError::Invalid(
+                    "PROCESSBOX messages need a non-negative integer serial".into(),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let own = controllers(&ep.peer_id, &peer_owners(tx, &ep.peer_id)?);
+    let links: Vec<Link> = ep
+        .links
+        .iter()
+        .filter(|l| l.to_box == bx)
+        .cloned()
+        .collect();
+    // sources of a linked box that have published it
+    let mut sources: Vec<(String, MsgBox)> = Vec::new();
+    if !links.is_empty() {
+        let mut allowed = own.contains(&v.signer_id);
+        for l in &links {
+            let src = match load_endpoint(tx, &l.from_endpoint_id) {
+                Ok(s) => s,
+                Err(ApiError::NotFound(_)) => continue,
+                Err(e) => return Err(e),
+            };
+            let ready = match l.from_box {
+                MsgBox::Accepted => matches!(
+                    src.status,
+                    EndpointStatus::Closed | EndpointStatus::Processed
+                ),
+                _ => src.status == EndpointStatus::Processed,
+            };
+            if !allowed
+                && controllers(&src.peer_id, &peer_owners(tx, &src.peer_id)?).contains(&v.signer_id)
+            {
+                allowed = true;
+            }
+            if ready {
+                sources.push((src.id.clone(), l.from_box));
+            }
+        }
+        if !allowed {
+            return Err(ApiError::Forbidden(format!(
+                "the {} of {ep_id} is fed by a link: only the owners of the linked endpoints post there",
+                bx.as_str()
+            )));
+        }
+    } else if (bx == MsgBox::Processbox || !ep.public) && !own.contains(&v.signer_id) {
+        return Err(ApiError::Forbidden(format!(
+            "only the owners of {} may post to the {} of {ep_id}",
+            ep.peer_id,
+            bx.as_str()
+        )));
+    }
+    let now = c.host.now();
+    let mut out = Vec::with_capacity(parsed.len());
+    let mut hashes = Vec::with_capacity(parsed.len());
+    for it in &parsed {
+        let text_hash = identity::sha256_hex(it.text.as_bytes());
+        if !links.is_empty() {
+            let mut found = false;
+            for (src, fbox) in &sources {
+                if !tx
+                    .query(
+                        "SELECT 1 FROM messages WHERE endpoint_id = ?1 AND box = ?2 AND text_hash = ?3 LIMIT 1",
+                        &[src.as_str().into(), fbox.as_str().into(), text_hash.as_str().into()],
+                    )?
+                    .is_empty()
+                {
+                    found = true;
+                    break;
+                }
+            }
+            if !found {
+                return Err(ApiError::Forbidden(
+                    "the message is not in the published box of any linked endpoint".into(),
+                ));
+            }
+            if !tx
+                .query(
+                    "SELECT 1 FROM messages WHERE endpoint_id = ?1 AND box = ?2 AND text_hash = ?3 LIMIT 1",
+                    &[ep_id.into(), bx.as_str().into(), text_hash.as_str().into()],
+                )?
+                .is_empty()
+            {
+                return Err(ApiError::Duplicate(
+                    "this message was already taken over from the linked endpoint".into(),
+                ));
+            }
+        }
+        let hash = model::message_hash(it.serial, it.sender, it.recipient, it.text);
+        let ins = tx.query(
+            "INSERT INTO messages (endpoint_id, box, serial, sender, recipient, text, message_hash, text_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING RETURNING id",
+            &[
+                ep_id.into(),
+                bx.as_str().into(),
+                it.serial.into(),
+                it.sender.into(),
+                it.recipient.into(),
+                it.text.into(),
+                hash.as_str().into(),
+                text_hash.into(),
+                SqlValue::Int(now.0),
+            ],
+        )?;
+        let id = ins.first().map(|r| col_i64(r, 0)).ok_or_else(|| {
+            ApiError::Duplicate(format!(
+                "message {hash} is already in the {} of {ep_id}",
+                bx.as_str()
+            ))
+        })?;
+        if bx == MsgBox::Inbox {
+            // the guard in the WHERE clause keeps size_max even under concurrent writers
+            let n = tx.execute(
+                "UPDATE endpoints SET inbox_count = inbox_count + 1 WHERE endpoint_id = ?1 AND inbox_count < size_max",
+                &[ep_id.into()],
+            )?;
+            if n != 1 {
+                return Err(ApiError::InboxFull);
+            }
+        }
+        out.push(json!({
+            "id": id, "endpoint_id": ep_id, "box": bx.as_str(), "serial": it.serial, "sender": it.sender,
+            "recipient": it.recipient, "text": it.text, "message_hash": hash,
+        }));
+        hashes.push(Value::str(hash));
+    }
+    let effect = if hashes.len() == 1 && d.get("messages").is_none() {
+        Value::dict([
+            ("endpoint_id", Value::str(ep_id)),
+            ("box", Value::str(bx.as_str())),
+            ("message_hash", hashes.remove(0)),
+        ])
+    } else {
+        Value::dict([
+            ("endpoint_id", Value::str(ep_id)),
+            ("box", Value::str(bx.as_str())),
+            ("message_hashes", Value::List(hashes)),
+        ])
+    };
+    audit::append(tx, now, "message.create", Some(v), None, effect)?;
+    if d.get("messages").is_some() {
+        Ok((201, json!({"data": out})))
+    } else {
+        Ok((201, json!({"data": out.remove(0)})))
+    }
+}
