@@ -58,10 +58,7 @@ enum Command {
     /// Check reachability, clock skew and that the local key is the registered one.
     Doctor(commands::status::Args),
     /// Verify a whole ZEUS election transcript (exit 3 if it fails).
-    VerifyElection {
-        /// The transcript (JSON).
-        file: std::path::PathBuf,
-    },
+    VerifyElection(commands::verify_election::Args),
 }
 
 fn main() -> ExitCode {
@@ -79,7 +76,7 @@ fn main() -> ExitCode {
         Command::Doctor(a) => commands::status::doctor(a),
         Command::Wizard { command } => commands::wizard::run(command),
         Command::Contribute(a) => commands::contribute::run(a),
-        Command::VerifyElection { file } => commands::verify_election::run(file),
+        Command::VerifyElection(a) => commands::verify_election::run(a),
     };
     let code = match res {
         Ok(code) => code,
