@@ -6,26 +6,29 @@
 //!
 //! | type | input texts | output texts | proof text |
 //! |---|---|---|---|
-//! | `ZEUS_BOOTH` | ballots (256 hex) | ciphertexts (128 hex) of the accepted ballots, in input order | JSON list of rejected inputs |
+//! | `ZEUS_BOOTH` | ballots (hex, [`Ballot::to_text`]) | ciphertexts (128 hex) of the counted ballots (each credential's last accepted one), in input order | JSON list of rejected inputs |
 //! | `ZEUS_TW_MIX` | ciphertexts | ciphertexts | JSON `{"tw": TwProof}` |
 //! | `ZEUS_SK_MIX` | ciphertexts | ciphertexts | JSON `{"sk": SkProof}` |
 //! | `ZEUS_SK_PARTIAL_DECRYPT` | ciphertexts | decryption shares (448 hex), one per input | empty |
-//! | `ZEUS_SK_COMBINE` | shares of every trustee for every ciphertext | plaintexts (hex), sorted by ciphertext | empty |
+//! | `ZEUS_SK_COMBINE` | shares of every trustee for every ciphertext | outcomes ([`Outcome::to_text`]: plaintext hex or `spoiled:` + element hex), sorted by ciphertext | empty |
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRng, RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha512};
 
-use crate::ballot::{Ballot, verify_ballot};
+use crate::ballot::{Ballot, check_ballot};
 use crate::context::MixContext;
-use crate::decrypt::{CpProof, DecryptionShare, PartialDecryption, combine_decoded, decode_all};
+use crate::decrypt::{CpProof, DecryptionShare, PartialDecryption, combine_decoded, outcomes};
 use crate::election::{MixKind, MixProof, mix};
 use crate::encoding::{Ciphertext, Point};
 use crate::error::{VerifyError, ZeusError};
 use crate::keys::TrusteeSecret;
+use crate::par;
+use crate::params::Outcome;
+pub use crate::params::ZeusParams;
 use crate::sk::MIN_SK_ROUNDS;
 
 /// The ZEUS endpoint types.
@@ -104,26 +107,6 @@ impl<'de> Deserialize<'de> for EndpointType {
     }
 }
 
-fn default_rounds() -> u32 {
-    MIN_SK_ROUNDS
-}
-
-/// Endpoint parameters (the endpoint's `endpoint_params`, as JSON).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ZeusParams {
-    /// Election / session id bound into every proof.
-    pub session_id: String,
-    /// The election key.
-    pub election_public_key: Point,
-    /// Registered trustee key shares, in trustee order (for decryption).
-    #[serde(default)]
-    pub trustees: Vec<Point>,
-    /// Sako–Kilian rounds to produce and to require (at least 128).
-    #[serde(default = "default_rounds")]
-    pub sk_rounds: u32,
-}
-
 /// Result of `process`: output message texts and the proof text.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProcessOutput {
@@ -171,32 +154,73 @@ fn context(params: &ZeusParams) -> Result<MixContext, VerifyError> {
     })
 }
 
-/// The booth's decision on a list of ballot texts: accepted ciphertexts in
-/// input order, and the rejected inputs (bad encoding, bad proof, replay).
-pub fn booth_filter<S: AsRef<str>>(
-    params: &ZeusParams,
-    inputs: &[S],
-) -> (Vec<Ciphertext>, Vec<Rejected>) {
-    let mut accepted = Vec::new();
-    let mut rejected = Vec::new();
+/// The booth's decision on a list of ballot texts (the box rule of
+/// docs/zeus.md §4).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BoothDecision {
+    /// Accepted ballots with their input index, in input order (re-votes
+    /// that were later superseded included).
+    pub accepted: Vec<(usize, Ballot)>,
+    /// The counted ciphertexts: each credential's last accepted ballot, in
+    /// input order.
+    pub counted: Vec<Ciphertext>,
+    /// Refused inputs.
+    pub rejected: Vec<Rejected>,
+}
+
+/// Apply the box rule to ballot texts: refuse what does not parse, does not
+/// verify ([`check_ballot`]: validity proof, signature, eligibility) or
+/// replays an accepted ballot's `c1`; count each credential's last accepted
+/// ballot. Invalid parameters refuse every input.
+pub fn booth_filter<S: AsRef<str> + Sync>(params: &ZeusParams, inputs: &[S]) -> BoothDecision {
+    let rules = match params.rules() {
+        Ok(r) => r,
+        Err(e) => {
+            return BoothDecision {
+                rejected: (0..inputs.len())
+                    .map(|index| Rejected {
+                        index,
+                        reason: format!("election parameters: {e}"),
+                    })
+                    .collect(),
+                ..BoothDecision::default()
+            };
+        }
+    };
+    let checked: Vec<Result<Ballot, String>> = par::map_range(inputs.len(), |i| {
+        let b = Ballot::from_text(inputs[i].as_ref()).map_err(|e| e.to_string())?;
+        check_ballot(params, &rules, &b, i).map_err(|e| e.to_string())?;
+        Ok(b)
+    });
+    decide(checked)
+}
+
+/// The box rule over ballots already checked one by one.
+pub(crate) fn decide(checked: Vec<Result<Ballot, String>>) -> BoothDecision {
+    let mut d = BoothDecision::default();
     let mut seen = HashSet::new();
-    for (i, s) in inputs.iter().enumerate() {
-        let r = Ballot::from_text(s.as_ref())
-            .map_err(|e| e.to_string())
-            .and_then(|b| {
-                verify_ballot(&params.session_id, &params.election_public_key, &b, i)
-                    .map_err(|e| e.to_string())?;
-                if !seen.insert(b.ciphertext.c1) {
-                    return Err("replays an earlier ballot".to_string());
-                }
-                Ok(b.ciphertext)
-            });
+    for (index, r) in checked.into_iter().enumerate() {
         match r {
-            Ok(c) => accepted.push(c),
-            Err(reason) => rejected.push(Rejected { index: i, reason }),
+            Ok(b) if !seen.insert(b.ciphertext.c1) => d.rejected.push(Rejected {
+                index,
+                reason: "replays an earlier ballot".into(),
+            }),
+            Ok(b) => d.accepted.push((index, b)),
+            Err(reason) => d.rejected.push(Rejected { index, reason }),
         }
     }
-    (accepted, rejected)
+    let mut last: HashMap<Point, usize> = HashMap::new();
+    for (k, (_, b)) in d.accepted.iter().enumerate() {
+        last.insert(b.credential, k);
+    }
+    d.counted = d
+        .accepted
+        .iter()
+        .enumerate()
+        .filter(|(k, (_, b))| last.get(&b.credential) == Some(k))
+        .map(|(_, (_, b))| b.ciphertext)
+        .collect();
+    d
 }
 
 /// Group shares by ciphertext (sorted by ciphertext bytes) and check there
@@ -205,7 +229,8 @@ fn group_shares<S: AsRef<str>>(
     params: &ZeusParams,
     inputs: &[S],
 ) -> Result<(Vec<Ciphertext>, Vec<PartialDecryption>), VerifyError> {
-    let t = params.trustees.len();
+    let keys: Vec<Point> = params.trustees.iter().map(|k| k.public_key).collect();
+    let t = keys.len();
     if t == 0 {
         return Err(VerifyError::Empty {
             what: "params.trustees".into(),
@@ -218,8 +243,7 @@ fn group_shares<S: AsRef<str>>(
                 at: format!("input[{i}]"),
                 reason,
             })?;
-        let ti = params
-            .trustees
+        let ti = keys
             .iter()
             .position(|p| *p == sh.trustee_public_key)
             .ok_or_else(|| VerifyError::PartialDecryptionSet {
@@ -269,23 +293,17 @@ fn combine_shares<S: AsRef<str>, R: RngCore + CryptoRng>(
     inputs: &[S],
     rng: &mut R,
 ) -> Result<Vec<String>, VerifyError> {
+    let trustees = params.verify_trustees()?;
+    params.rules()?;
     let (cts, pds) = group_shares(params, inputs)?;
     let dec = MixContext::decode_list("ciphertexts", &cts)?;
-    let m = combine_decoded(
-        &params.session_id,
-        &params.trustees,
-        "",
-        &cts,
-        &dec,
-        &pds,
-        rng,
-    )?;
-    Ok(decode_all(&m)?.iter().map(hex::encode).collect())
+    let m = combine_decoded(&params.session_id, &trustees, "", &cts, &dec, &pds, rng)?;
+    Ok(outcomes(params, &m).iter().map(Outcome::to_text).collect())
 }
 
 /// Run endpoint type `ty` on `inputs`. `secret` is needed only by
 /// `ZEUS_SK_PARTIAL_DECRYPT`.
-pub fn process<S: AsRef<str>, R: RngCore + CryptoRng>(
+pub fn process<S: AsRef<str> + Sync, R: RngCore + CryptoRng>(
     ty: EndpointType,
     params: &ZeusParams,
     secret: Option<&TrusteeSecret>,
@@ -294,10 +312,10 @@ pub fn process<S: AsRef<str>, R: RngCore + CryptoRng>(
 ) -> Result<ProcessOutput, ZeusError> {
     match ty {
         EndpointType::ZeusBooth => {
-            let (acc, rej) = booth_filter(params, inputs);
+            let d = booth_filter(params, inputs);
             Ok(ProcessOutput {
-                outputs: acc.iter().map(Ciphertext::to_text).collect(),
-                proof: serde_json::to_string(&rej).map_err(|e| ZeusError::Malformed {
+                outputs: d.counted.iter().map(Ciphertext::to_text).collect(),
+                proof: serde_json::to_string(&d.rejected).map_err(|e| ZeusError::Malformed {
                     at: "proof".into(),
                     reason: e.to_string(),
                 })?,
@@ -328,7 +346,7 @@ pub fn process<S: AsRef<str>, R: RngCore + CryptoRng>(
             let trustee = params
                 .trustees
                 .iter()
-                .position(|p| *p == pk)
+                .position(|k| k.public_key == pk)
                 .ok_or(ZeusError::UnknownTrustee)?;
             let input = parse_cts("input", inputs)?;
             let pd =
@@ -376,7 +394,7 @@ fn check_same<S: AsRef<str>>(expected: &[String], outputs: &[S]) -> Result<(), V
 
 /// Check that `outputs` and `proof` are a correct processing of `inputs`
 /// by an endpoint of type `ty`.
-pub fn verify<S: AsRef<str>, T: AsRef<str>, R: RngCore + CryptoRng>(
+pub fn verify<S: AsRef<str> + Sync, T: AsRef<str>, R: RngCore + CryptoRng>(
     ty: EndpointType,
     params: &ZeusParams,
     inputs: &[S],
@@ -386,8 +404,8 @@ pub fn verify<S: AsRef<str>, T: AsRef<str>, R: RngCore + CryptoRng>(
 ) -> Result<(), VerifyError> {
     match ty {
         EndpointType::ZeusBooth => {
-            let (acc, _) = booth_filter(params, inputs);
-            let exp: Vec<String> = acc.iter().map(Ciphertext::to_text).collect();
+            let d = booth_filter(params, inputs);
+            let exp: Vec<String> = d.counted.iter().map(Ciphertext::to_text).collect();
             check_same(&exp, outputs)
         }
         EndpointType::ZeusSkMix | EndpointType::ZeusTwMix => {
@@ -445,7 +463,7 @@ pub fn verify<S: AsRef<str>, T: AsRef<str>, R: RngCore + CryptoRng>(
             let trustee = params
                 .trustees
                 .iter()
-                .position(|p| *p == pk)
+                .position(|k| k.public_key == pk)
                 .ok_or_else(|| VerifyError::PartialDecryptionSet {
                     position: 0,
                     reason: "share from an unregistered trustee".into(),
@@ -475,7 +493,7 @@ pub fn verify<S: AsRef<str>, T: AsRef<str>, R: RngCore + CryptoRng>(
 /// `"panoramix/zeus/v1/verifier-weights"` and every input, output and the
 /// proof (each length-prefixed). Sound in the random-oracle model, like
 /// Fiat–Shamir; for hosts without a system RNG (wasm, fuzzing, the CLI).
-pub fn verify_deterministic<S: AsRef<str>, T: AsRef<str>>(
+pub fn verify_deterministic<S: AsRef<str> + Sync, T: AsRef<str>>(
     ty: EndpointType,
     params: &ZeusParams,
     inputs: &[S],
@@ -489,8 +507,7 @@ pub fn verify_deterministic<S: AsRef<str>, T: AsRef<str>>(
     };
     put(crate::election::VERIFIER_WEIGHTS_DOMAIN.as_bytes());
     put(ty.as_str().as_bytes());
-    put(params.session_id.as_bytes());
-    put(&params.election_public_key.0);
+    put(serde_json::to_string(params).unwrap_or_default().as_bytes());
     for s in inputs {
         put(s.as_ref().as_bytes());
     }

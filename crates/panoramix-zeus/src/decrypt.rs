@@ -4,7 +4,8 @@
 //! ciphertext `(c1, c2)` the factor `d = x_i·c1` and a proof `(a, b, s)` that
 //! `log_G pk_i = log_{c1} d`: `a = w·G`, `b = w·c1`, `s = w + c·x_i` with the
 //! challenge `c` from the transcript. Combination (n-of-n, as in Zeus) is
-//! `M = c2 − Σ_i d_i`, then [`crate::encoding::decode_plaintext`].
+//! `M = c2 − Σ_i d_i`, then [`ZeusParams::outcome`] (an allowed answer in its
+//! canonical encoding, or a spoiled ballot).
 
 use curve25519_dalek::constants::{RISTRETTO_BASEPOINT_POINT as G, RISTRETTO_BASEPOINT_TABLE};
 use curve25519_dalek::ristretto::RistrettoPoint;
@@ -15,12 +16,11 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::context::MixContext;
-use crate::encoding::{
-    Ciphertext, DecodedCiphertext, HexScalar, Point, decode_plaintext, parse_hex,
-};
+use crate::encoding::{Ciphertext, DecodedCiphertext, HexScalar, Point, parse_hex};
 use crate::error::{DecodeError, VerifyError, ZeusError};
 use crate::keys::TrusteeSecret;
 use crate::par;
+use crate::params::{Outcome, ZeusParams};
 use crate::transcript::{GROUP_NAME, Transcript};
 
 /// Domain of decryption-share proofs.
@@ -224,37 +224,41 @@ pub fn verify_partial_decryption<R: RngCore + CryptoRng>(
     verify_partial_decoded(session_id, trustee_pk, "", ciphertexts, &decoded, pd, rng).map(|_| ())
 }
 
-/// Verify every trustee's partial decryption (each registered trustee
-/// exactly once), then combine and decode the plaintexts, in input order.
+/// Decrypt a list: check the trustees' keys against the election key
+/// ([`ZeusParams::verify_trustees`]: every proof of knowledge, no two equal,
+/// their sum is the election key), verify every trustee's partial decryption
+/// (each registered trustee exactly once), combine, and classify each
+/// decrypted element ([`ZeusParams::outcome`]), in input order. A spoiled
+/// ballot is an outcome, never an error.
 pub fn combine<R: RngCore + CryptoRng>(
-    session_id: &str,
-    trustees: &[Point],
+    params: &ZeusParams,
     ciphertexts: &[Ciphertext],
     partials: &[PartialDecryption],
     rng: &mut R,
-) -> Result<Vec<Vec<u8>>, VerifyError> {
+) -> Result<Vec<Outcome>, VerifyError> {
     if ciphertexts.is_empty() {
         return Err(VerifyError::Empty {
             what: "input".into(),
         });
     }
+    let trustees = params.verify_trustees()?;
+    params.rules()?;
     let decoded = MixContext::decode_list("input", ciphertexts)?;
     let m = combine_decoded(
-        session_id,
-        trustees,
+        &params.session_id,
+        &trustees,
         "",
         ciphertexts,
         &decoded,
         partials,
         rng,
     )?;
-    decode_all(&m)
+    Ok(outcomes(params, &m))
 }
 
-pub(crate) fn decode_all(m: &[RistrettoPoint]) -> Result<Vec<Vec<u8>>, VerifyError> {
-    par::try_map_range(m.len(), |j| {
-        decode_plaintext(&m[j]).map_err(|_| VerifyError::UndecodablePlaintext { index: j })
-    })
+/// Classify every decrypted element.
+pub(crate) fn outcomes(params: &ZeusParams, m: &[RistrettoPoint]) -> Vec<Outcome> {
+    par::map_range(m.len(), |j| params.outcome(&m[j]))
 }
 
 /// Check the set of partial decryptions and return `M_j = c2_j − Σ d_ij`.
@@ -374,15 +378,32 @@ mod tests {
             .map(|(i, s)| partial_decrypt("s", s, i, &cts, &mut rng).unwrap())
             .collect();
         let tpk: Vec<Point> = keys.iter().map(|k| k.public_key).collect();
-        assert_eq!(combine("s", &tpk, &cts, &pds, &mut rng).unwrap(), msgs);
+        let mut params = ZeusParams::new("s", pk);
+        params.trustees = keys.clone();
+        let plain: Vec<Outcome> = msgs.iter().cloned().map(Outcome::Plaintext).collect();
+        assert_eq!(combine(&params, &cts, &pds, &mut rng).unwrap(), plain);
         let mut bad = pds.clone();
         bad[1].proofs[3].s = HexScalar(bad[1].proofs[3].s.0 + Scalar::ONE);
         assert_eq!(
-            combine("s", &tpk, &cts, &bad, &mut rng),
+            combine(&params, &cts, &bad, &mut rng),
             Err(VerifyError::DecryptionProof {
                 trustee: 1,
                 index: 3
             })
+        );
+        // a foreign trustee key in place of a real one: refused before any share is used
+        let mut foreign = params.clone();
+        foreign.trustees[2] = TrusteeSecret::generate(&mut rng).publish("s", &mut rng);
+        assert_eq!(
+            combine(&foreign, &cts, &pds, &mut rng),
+            Err(VerifyError::JointKeyMismatch)
+        );
+        // a key record whose proof of knowledge does not verify
+        let mut unproven = params.clone();
+        unproven.trustees[0].proof = unproven.trustees[1].proof;
+        assert_eq!(
+            combine(&unproven, &cts, &pds, &mut rng),
+            Err(VerifyError::TrusteeKeyProof { trustee: 0 })
         );
         assert!(verify_partial_decryption("other", &tpk[0], &cts, &pds[0], &mut rng).is_err());
     }

@@ -7,19 +7,21 @@ use rand_core::{CryptoRng, RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha512};
 
-use crate::ballot::{Ballot, encrypt_ballot, verify_ballot};
+use crate::ballot::{Ballot, check_ballot, encrypt_ballot};
 use crate::context::MixContext;
-use crate::decrypt::{PartialDecryption, combine_decoded, decode_all, partial_decrypt};
+use crate::credential::VoterSecret;
+use crate::decrypt::{PartialDecryption, combine_decoded, outcomes, partial_decrypt};
 use crate::encoding::{Ciphertext, DecodedCiphertext, Point};
 use crate::error::{VerifyError, ZeusError};
-use crate::keys::{TrusteeKey, TrusteeSecret, combine_trustee_keys};
+use crate::keys::{TrusteeSecret, combine_trustee_keys};
 use crate::par;
+use crate::params::{Outcome, ZeusParams};
 use crate::sk::{MIN_SK_ROUNDS, SkProof};
 use crate::transcript::GROUP_NAME;
 use crate::tw::TwProof;
 
 /// Version string of election transcripts.
-pub const TRANSCRIPT_VERSION: &str = "panoramix/zeus/v1/election";
+pub const TRANSCRIPT_VERSION: &str = "panoramix/zeus/v2/election";
 
 /// Domain of the derandomised batching weights of [`verify_election`].
 pub const VERIFIER_WEIGHTS_DOMAIN: &str = "panoramix/zeus/v1/verifier-weights";
@@ -94,20 +96,18 @@ pub struct ElectionTranscript {
     pub version: String,
     /// `"ristretto255"`.
     pub group: String,
-    /// Election / session id, bound into every proof.
-    pub session_id: String,
-    /// Trustees' key shares with proofs of knowledge.
-    pub trustees: Vec<TrusteeKey>,
-    /// The election key (sum of the shares).
-    pub public_key: Point,
-    /// Accepted ballots, in order.
+    /// The election: session id, key, trustees' key records, answers, voter
+    /// list, re-vote policy.
+    pub election: ZeusParams,
+    /// Every ballot the box accepted, in box order (superseded re-votes
+    /// included); the counted ones are derived by the box rule.
     pub ballots: Vec<Ballot>,
     /// The mix chain.
     pub mixes: Vec<MixRecord>,
     /// One partial decryption of the last mix's output per trustee.
     pub partial_decryptions: Vec<PartialDecryption>,
-    /// Decrypted plaintexts (lowercase hex), in the order of the last output.
-    pub plaintexts: Vec<String>,
+    /// The outcome of every ballot, in the order of the last output.
+    pub plaintexts: Vec<Outcome>,
 }
 
 /// What a successful verification checked, in order.
@@ -115,8 +115,10 @@ pub struct ElectionTranscript {
 pub struct VerifyReport {
     /// Session id.
     pub session_id: String,
-    /// Number of ballots (N).
+    /// Number of counted ballots (N).
     pub ballots: usize,
+    /// Of which spoiled.
+    pub spoiled: usize,
     /// Number of trustees.
     pub trustees: usize,
     /// Number of mixes.
@@ -129,8 +131,8 @@ impl std::fmt::Display for VerifyReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(
             f,
-            "election {:?}: VALID ({} ballots, {} trustees, {} mixes)",
-            self.session_id, self.ballots, self.trustees, self.mixes
+            "election {:?}: VALID ({} ballots counted, {} spoiled, {} trustees, {} mixes)",
+            self.session_id, self.ballots, self.spoiled, self.trustees, self.mixes
         )?;
         for c in &self.checks {
             writeln!(f, "  ok  {c}")?;
@@ -183,17 +185,28 @@ pub struct ElectionSpec {
     pub trustees: usize,
     /// The mix chain.
     pub mixes: Vec<MixKind>,
-    /// One plaintext per voter.
+    /// The candidate list (empty: free text).
+    pub answers: Vec<String>,
+    /// One answer per voter.
     pub plaintexts: Vec<Vec<u8>>,
 }
 
-/// Run a whole honest election (keys, ballots, mixes, decryption) and
-/// return its transcript and the trustees' secrets. For tests, test
-/// vectors and benchmarks; deterministic for a seeded `rng`.
+/// What [`simulate_election`] returns besides the transcript.
+pub struct SimulatedSecrets {
+    /// The trustees' key shares, in trustee order.
+    pub trustees: Vec<TrusteeSecret>,
+    /// The voters' credentials, one per plaintext, in order.
+    pub voters: Vec<VoterSecret>,
+}
+
+/// Run a whole honest election (keys, a voter list with one credential per
+/// voter, ballots, mixes, decryption) and return its transcript and the
+/// secrets. For tests, test vectors and benchmarks; deterministic for a
+/// seeded `rng`.
 pub fn simulate_election<R: RngCore + CryptoRng>(
     spec: &ElectionSpec,
     rng: &mut R,
-) -> Result<(ElectionTranscript, Vec<TrusteeSecret>), ZeusError> {
+) -> Result<(ElectionTranscript, SimulatedSecrets), ZeusError> {
     let sid = spec.session_id.as_str();
     if spec.plaintexts.is_empty() {
         return Err(ZeusError::EmptyInput);
@@ -201,20 +214,61 @@ pub fn simulate_election<R: RngCore + CryptoRng>(
     let secrets: Vec<TrusteeSecret> = (0..spec.trustees)
         .map(|_| TrusteeSecret::generate(rng))
         .collect();
-    let trustees: Vec<TrusteeKey> = secrets.iter().map(|s| s.publish(sid, rng)).collect();
+    let trustees: Vec<_> = secrets.iter().map(|s| s.publish(sid, rng)).collect();
     let public_key = combine_trustee_keys(sid, &trustees)?;
+    let voters: Vec<VoterSecret> = spec
+        .plaintexts
+        .iter()
+        .map(|_| VoterSecret::generate(rng))
+        .collect();
+    let mut election = ZeusParams::new(sid, public_key);
+    election.trustees = trustees;
+    election.answers = spec.answers.clone();
+    election.voters = voters.iter().map(VoterSecret::public).collect();
     let ballots = spec
         .plaintexts
         .iter()
-        .map(|m| encrypt_ballot(sid, &public_key, m, rng))
+        .zip(&voters)
+        .map(|(m, v)| encrypt_ballot(&election, v, m, rng))
         .collect::<Result<Vec<_>, _>>()?;
-    let ctx = MixContext::new(sid, &public_key).map_err(|reason| ZeusError::Decode {
-        at: "public_key".into(),
-        reason,
+    let list: Vec<Ciphertext> = ballots.iter().map(|b| b.ciphertext).collect();
+    let (mixes, partial_decryptions, plaintexts) =
+        tally(&election, &spec.mixes, list, &secrets, rng)?;
+    Ok((
+        ElectionTranscript {
+            version: TRANSCRIPT_VERSION.into(),
+            group: GROUP_NAME.into(),
+            election,
+            ballots,
+            mixes,
+            partial_decryptions,
+            plaintexts,
+        },
+        SimulatedSecrets {
+            trustees: secrets,
+            voters,
+        },
+    ))
+}
+
+/// Mix `list` through `kinds` (mixers named `mixer-0`, …), have every trustee
+/// decrypt the last output, and combine: what an honest tally publishes.
+pub fn tally<R: RngCore + CryptoRng>(
+    election: &ZeusParams,
+    kinds: &[MixKind],
+    mut list: Vec<Ciphertext>,
+    trustees: &[TrusteeSecret],
+    rng: &mut R,
+) -> Result<(Vec<MixRecord>, Vec<PartialDecryption>, Vec<Outcome>), ZeusError> {
+    let sid = election.session_id.as_str();
+    let ctx = MixContext::new(sid, &election.election_public_key).map_err(|reason| {
+        ZeusError::Decode {
+            at: "public_key".into(),
+            reason,
+        }
     })?;
-    let mut list: Vec<Ciphertext> = ballots.iter().map(|b| b.ciphertext).collect();
     let mut mixes = Vec::new();
-    for (k, kind) in spec.mixes.iter().enumerate() {
+    for (k, kind) in kinds.iter().enumerate() {
         let (output, proof) = mix(&ctx, *kind, &list, rng)?;
         list = output.clone();
         mixes.push(MixRecord {
@@ -223,27 +277,13 @@ pub fn simulate_election<R: RngCore + CryptoRng>(
             proof,
         });
     }
-    let partial_decryptions = secrets
+    let partials = trustees
         .iter()
         .enumerate()
         .map(|(i, s)| partial_decrypt(sid, s, i, &list, rng))
         .collect::<Result<Vec<_>, _>>()?;
-    let tpk: Vec<Point> = trustees.iter().map(|t| t.public_key).collect();
-    let plain = crate::decrypt::combine(sid, &tpk, &list, &partial_decryptions, rng)?;
-    Ok((
-        ElectionTranscript {
-            version: TRANSCRIPT_VERSION.into(),
-            group: GROUP_NAME.into(),
-            session_id: spec.session_id.clone(),
-            trustees,
-            public_key,
-            ballots,
-            mixes,
-            partial_decryptions,
-            plaintexts: plain.iter().map(hex::encode).collect(),
-        },
-        secrets,
-    ))
+    let plain = crate::decrypt::combine(election, &list, &partials, rng)?;
+    Ok((mixes, partials, plain))
 }
 
 /// Parse a transcript, reporting the JSON path of the first bad value.
@@ -287,40 +327,58 @@ pub fn verify_transcript<R: RngCore + CryptoRng>(
         });
     }
     checks.push(format!("version {TRANSCRIPT_VERSION}, group {GROUP_NAME}"));
-    let sid = t.session_id.as_str();
 
-    // keys
-    let joint = combine_trustee_keys(sid, &t.trustees)?;
-    if joint != t.public_key {
-        return Err(VerifyError::JointKeyMismatch);
-    }
+    // the election: trustees' keys, answers, voter list
+    let e = &t.election;
+    let sid = e.session_id.as_str();
+    let tpk = e.verify_trustees()?;
     checks.push(format!(
-        "{} trustee key shares: distinct, each with a valid proof of knowledge bound to the session; election key = their sum",
-        t.trustees.len()
+        "{} trustee key shares: distinct, each with a valid proof of knowledge bound to {:?}; election key = their sum",
+        tpk.len(),
+        e.key_session()
     ));
-    let ctx = MixContext::new(sid, &t.public_key).map_err(|reason| VerifyError::Encoding {
-        at: "public_key".into(),
-        reason,
-    })?;
+    let rules = e.rules()?;
+    checks.push(format!(
+        "election definition: {}, {}, re-vote policy: last ballot counts",
+        if e.answers.is_empty() {
+            "free-text answers".to_string()
+        } else {
+            format!("{} distinct answers", e.answers.len())
+        },
+        if e.voters.is_empty() {
+            "any credential may vote".to_string()
+        } else {
+            format!("{} distinct voter credentials", e.voters.len())
+        }
+    ));
+    let ctx =
+        MixContext::new(sid, &e.election_public_key).map_err(|reason| VerifyError::Encoding {
+            at: "election.election_public_key".into(),
+            reason,
+        })?;
 
-    // ballots
-    let n = t.ballots.len();
-    if n == 0 {
-        return Err(VerifyError::Empty {
-            what: "ballots".into(),
-        });
-    }
-    let mut list_d: Vec<DecodedCiphertext> =
-        par::try_map_range(n, |i| verify_ballot(sid, &t.public_key, &t.ballots[i], i))?;
-    let mut seen: HashMap<Point, usize> = HashMap::with_capacity(n);
+    // ballots: each valid, no replay, then each credential's last one counts
+    par::try_map_range(t.ballots.len(), |i| {
+        check_ballot(e, &rules, &t.ballots[i], i)
+    })?;
+    let mut seen: HashMap<Point, usize> = HashMap::with_capacity(t.ballots.len());
     for (i, b) in t.ballots.iter().enumerate() {
         if let Some(&first) = seen.get(&b.ciphertext.c1) {
             return Err(VerifyError::DuplicateBallot { ballot: i, first });
         }
         seen.insert(b.ciphertext.c1, i);
     }
+    let counted = crate::backend::decide(t.ballots.iter().cloned().map(Ok).collect()).counted;
+    let n = counted.len();
+    if n == 0 {
+        return Err(VerifyError::Empty {
+            what: "ballots".into(),
+        });
+    }
+    let mut list_d: Vec<DecodedCiphertext> = MixContext::decode_list("ballots", &counted)?;
     checks.push(format!(
-        "{n} ballots: canonical encodings, valid proofs of knowledge of the randomness bound to session and key, no replayed ballot"
+        "{} accepted ballots: canonical encodings, valid validity proofs and credential signatures bound to session, key and credential, eligible credentials, no replayed ballot; {n} counted (each credential's last ballot)",
+        t.ballots.len()
     ));
 
     // mixes
@@ -330,7 +388,7 @@ pub fn verify_transcript<R: RngCore + CryptoRng>(
         });
     }
     let mut mixers: HashMap<&str, usize> = HashMap::new();
-    let mut list: Vec<Ciphertext> = t.ballots.iter().map(|b| b.ciphertext).collect();
+    let mut list: Vec<Ciphertext> = counted;
     for (k, m) in t.mixes.iter().enumerate() {
         if let Some(&first) = mixers.get(m.mixer.as_str()) {
             return Err(VerifyError::DuplicateMixer {
@@ -382,13 +440,12 @@ pub fn verify_transcript<R: RngCore + CryptoRng>(
     }
 
     // decryption
-    let tpk: Vec<Point> = t.trustees.iter().map(|k| k.public_key).collect();
     let m = combine_decoded(sid, &tpk, "", &list, &list_d, &t.partial_decryptions, rng)?;
     checks.push(format!(
         "{} partial decryptions of the last mix output: one per registered trustee, every Chaum-Pedersen proof valid",
         t.partial_decryptions.len()
     ));
-    let plain = decode_all(&m)?;
+    let plain = outcomes(e, &m);
     if t.plaintexts.len() != n {
         return Err(VerifyError::LengthMismatch {
             at: "plaintexts".into(),
@@ -397,17 +454,24 @@ pub fn verify_transcript<R: RngCore + CryptoRng>(
         });
     }
     for (j, (p, q)) in plain.iter().zip(t.plaintexts.iter()).enumerate() {
-        if hex::encode(p) != *q {
-            return Err(VerifyError::PlaintextMismatch { index: j });
+        if p != q {
+            return Err(VerifyError::OutcomeMismatch {
+                index: j,
+                expected: p.to_text(),
+                found: q.to_text(),
+            });
         }
     }
+    let spoiled = plain.iter().filter(|p| p.is_spoiled()).count();
     checks.push(format!(
-        "{n} plaintexts: combined factors decode and equal the published result"
+        "{n} outcomes equal the combined factors: {} allowed answers in canonical encoding, {spoiled} spoiled (element published, counted as invalid)",
+        n - spoiled
     ));
     Ok(VerifyReport {
-        session_id: t.session_id.clone(),
+        session_id: e.session_id.clone(),
         ballots: n,
-        trustees: t.trustees.len(),
+        spoiled,
+        trustees: tpk.len(),
         mixes: t.mixes.len(),
         checks,
     })

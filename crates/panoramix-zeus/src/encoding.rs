@@ -247,14 +247,37 @@ pub fn encode_plaintext(msg: &[u8]) -> Result<RistrettoPoint, ZeusError> {
 }
 
 /// Invert [`encode_plaintext`]: fails unless the element's encoding has the
-/// layout described there (length ≤ 29, zero padding, byte 31 zero).
+/// layout described there (length ≤ 29, zero padding, byte 31 zero) **and**
+/// is the canonical encoding of its plaintext, `encode(decode(p)) == p`: the
+/// first counter that works, so a voter cannot mark a ballot by choosing a
+/// later one.
 pub fn decode_plaintext(p: &RistrettoPoint) -> Result<Vec<u8>, ZeusError> {
     let b = p.compress().to_bytes();
     let len = b[1] as usize;
     if len > MAX_PLAINTEXT_LEN || b[0] & 1 != 0 || b[2 + len..].iter().any(|&x| x != 0) {
         return Err(ZeusError::NotAPlaintext);
     }
-    Ok(b[2..2 + len].to_vec())
+    let msg = b[2..2 + len].to_vec();
+    if encode_plaintext(&msg)? != *p {
+        return Err(ZeusError::NotAPlaintext);
+    }
+    Ok(msg)
+}
+
+/// The encoding of `msg` with counter `ctr` if those bytes decode to a
+/// non-identity element: a *non-canonical* encoding unless `ctr` is the
+/// first that works. For tests of the canonical-encoding rule only.
+pub fn encode_with_counter(msg: &[u8], ctr: u8) -> Option<RistrettoPoint> {
+    if msg.len() > MAX_PLAINTEXT_LEN || ctr >= 128 {
+        return None;
+    }
+    let mut b = [0u8; 32];
+    b[0] = ctr << 1;
+    b[1] = msg.len() as u8;
+    b[2..2 + msg.len()].copy_from_slice(msg);
+    CompressedRistretto(b)
+        .decompress()
+        .filter(|p| !p.is_identity())
 }
 
 #[cfg(test)]
@@ -279,6 +302,18 @@ mod tests {
         assert!(max_ctr < 64, "max counter {max_ctr}");
         assert!(encode_plaintext(&[0u8; 30]).is_err());
         assert!(encode_plaintext(b"").is_ok());
+    }
+
+    #[test]
+    fn only_the_canonical_counter_decodes() {
+        let first = encode_plaintext(b"yes").unwrap();
+        let ctr0 = first.compress().to_bytes()[0] >> 1;
+        let later = (ctr0 + 1..128)
+            .find_map(|c| encode_with_counter(b"yes", c))
+            .expect("a later counter works");
+        assert_ne!(later, first);
+        assert_eq!(decode_plaintext(&first).unwrap(), b"yes");
+        assert_eq!(decode_plaintext(&later), Err(ZeusError::NotAPlaintext));
     }
 
     #[test]

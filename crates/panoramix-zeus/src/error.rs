@@ -77,6 +77,9 @@ pub enum ZeusError {
     /// The given secret key does not match the expected public key.
     #[error("secret key does not match any registered trustee")]
     UnknownTrustee,
+    /// The answer is not on the election's candidate list.
+    #[error("the answer is not one of the election's answers")]
+    NotAnAnswer,
     /// Unknown endpoint type name.
     #[error("unknown endpoint type {0:?}")]
     UnknownEndpointType(String),
@@ -184,10 +187,40 @@ pub enum VerifyError {
     #[error("election public key is not the sum of the trustees' key shares")]
     JointKeyMismatch,
     /// A ballot's proof of knowledge of its randomness is invalid.
-    #[error("ballot {ballot}: proof of knowledge of the encryption randomness does not verify")]
+    #[error("ballot {ballot}: validity proof does not verify")]
     BallotProof {
         /// Ballot index.
         ballot: usize,
+    },
+    /// A ballot's signature by its credential does not verify.
+    #[error("ballot {ballot}: signature by its credential does not verify")]
+    BallotSignature {
+        /// Index of the ballot.
+        ballot: usize,
+    },
+    /// A ballot's credential is not on the voter list.
+    #[error("ballot {ballot}: credential is not on the voter list")]
+    NotEligible {
+        /// Index of the ballot.
+        ballot: usize,
+    },
+    /// A Benaloh audit of an opened ballot failed.
+    #[error("opened ballot: {reason}")]
+    BallotOpening {
+        /// What failed.
+        reason: String,
+    },
+    /// A published outcome is not the one the verified decryption gives.
+    #[error(
+        "plaintext {index}: published outcome {found:?}, the verified decryption gives {expected:?}"
+    )]
+    OutcomeMismatch {
+        /// Position in the last mix's output.
+        index: usize,
+        /// Text form of the recomputed outcome.
+        expected: String,
+        /// Text form of the published one.
+        found: String,
     },
     /// A ballot replays (shares `c1` with) an earlier ballot.
     #[error("ballot {ballot}: replays ballot {first}")]

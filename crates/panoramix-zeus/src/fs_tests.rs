@@ -79,19 +79,39 @@ fn cp_ballot_and_key_proofs_reject_omissions() {
         let key = with_omitted(label, || sk.publish("sid", &mut rng));
         assert!(key.verify("sid", 0).is_err(), "key proof omitting {label}");
     }
-    for label in [
-        "session_id",
-        "group",
-        "public_key",
-        "ciphertext",
-        "commitment",
-    ] {
-        let b = with_omitted(label, || {
-            encrypt_ballot("sid", &pk, b"x", &mut rng).unwrap()
+    // ballots: every item of the validity transcript is bound (the validity
+    // proof is checked first, so the error names it), and the signature binds
+    // the validity proof
+    let voter = crate::credential::VoterSecret::generate(&mut rng);
+    let free = crate::params::ZeusParams::new("sid", pk);
+    let mut listed = free.clone();
+    listed.answers = vec!["x".into(), "y".into()];
+    for (params, commit) in [(&free, "commitment"), (&listed, "commitments")] {
+        for label in [
+            "session_id",
+            "group",
+            "public_key",
+            "credential",
+            "answers",
+            "ciphertext",
+            commit,
+        ] {
+            let b = with_omitted(label, || {
+                encrypt_ballot(params, &voter, b"x", &mut rng).unwrap()
+            });
+            assert_eq!(
+                verify_ballot(params, &b, 0),
+                Err(crate::error::VerifyError::BallotProof { ballot: 0 }),
+                "ballot omitting {label}"
+            );
+        }
+        let b = with_omitted("validity", || {
+            encrypt_ballot(params, &voter, b"x", &mut rng).unwrap()
         });
-        assert!(
-            verify_ballot("sid", &pk, &b, 0).is_err(),
-            "ballot omitting {label}"
+        assert_eq!(
+            verify_ballot(params, &b, 0),
+            Err(crate::error::VerifyError::BallotSignature { ballot: 0 }),
+            "ballot signature omitting validity"
         );
     }
     let cts = vec![

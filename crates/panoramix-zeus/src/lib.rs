@@ -3,13 +3,18 @@
 //!
 //! * Trustee key shares with proofs of knowledge ([`TrusteeSecret`],
 //!   [`combine_trustee_keys`]).
-//! * Non-malleable ballots with a proof of knowledge of the randomness
-//!   ([`encrypt_ballot`]) and a reversible encoding of up to
-//!   [`MAX_PLAINTEXT_LEN`] bytes into a group element.
+//! * Ballots that belong to their voter ([`VoterSecret`] credentials sign
+//!   them) and prove their validity: one of the election's answers
+//!   (disjunctive Chaum–Pedersen) or, for free text, knowledge of the
+//!   randomness ([`encrypt_ballot`]); a canonical encoding of up to
+//!   [`MAX_PLAINTEXT_LEN`] bytes into a group element; the Benaloh challenge
+//!   ([`prepare_ballot`], [`open_ballot`]).
 //! * Mixing with a Terelius–Wikström proof ([`tw`], default) or a
 //!   Sako–Kilian proof with at least 128 rounds ([`sk`]).
 //! * Partial decryption with Chaum–Pedersen proofs and a combination that
-//!   verifies every proof first ([`decrypt`]).
+//!   checks the trustees' keys against the election key and every proof
+//!   first; a ballot that decrypts to no allowed answer is published as
+//!   spoiled and never stops the tally ([`decrypt`], [`Outcome`]).
 //! * A stand-alone verifier for a whole election ([`verify_election`]) that
 //!   reports the first failure precisely ([`VerifyError`]).
 //! * The endpoint types `ZEUS_BOOTH`, `ZEUS_TW_MIX`, `ZEUS_SK_MIX`,
@@ -32,6 +37,7 @@
 //!     session_id: "example".into(),
 //!     trustees: 2,
 //!     mixes: vec![MixKind::Tw, MixKind::Tw],
+//!     answers: vec!["yes".into(), "no".into()],
 //!     plaintexts: vec![b"yes".to_vec(), b"no".to_vec(), b"yes".to_vec()],
 //! };
 //! let (transcript, _secrets) = simulate_election(&spec, &mut rng)?;
@@ -44,15 +50,18 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 #![warn(missing_docs)]
 
+pub mod assemble;
 pub mod backend;
 pub mod ballot;
 pub mod context;
+pub mod credential;
 pub mod decrypt;
 pub mod election;
 pub mod encoding;
 pub mod error;
 pub mod keys;
 mod par;
+pub mod params;
 pub mod sk;
 mod transcript;
 pub mod tw;
@@ -60,19 +69,27 @@ pub mod tw;
 #[cfg(test)]
 mod fs_tests;
 
-pub use backend::{EndpointType, ProcessOutput, ZeusParams};
-pub use ballot::{Ballot, encrypt_ballot, verify_ballot};
+pub use assemble::assemble_transcript;
+pub use backend::{BoothDecision, EndpointType, ProcessOutput, booth_filter};
+pub use ballot::{
+    Ballot, OrBranch, PreparedBallot, ValidityProof, check_ballot, encrypt_ballot, encrypt_element,
+    open_ballot, prepare_ballot, verify_ballot,
+};
 pub use context::MixContext;
+pub use credential::VoterSecret;
 pub use decrypt::{CpProof, DecryptionShare, PartialDecryption, combine, partial_decrypt};
 pub use election::{
-    ElectionSpec, ElectionTranscript, MixKind, MixProof, MixRecord, VerifyReport, mix,
-    parse_transcript, simulate_election, verify_election, verify_mix, verify_transcript,
+    ElectionSpec, ElectionTranscript, MixKind, MixProof, MixRecord, SimulatedSecrets, VerifyReport,
+    mix, parse_transcript, simulate_election, tally, verify_election, verify_mix,
+    verify_transcript,
 };
 pub use encoding::{
     Ciphertext, HexScalar, MAX_PLAINTEXT_LEN, Point, decode_plaintext, encode_plaintext,
+    encode_with_counter,
 };
 pub use error::{DecodeError, TwCheck, VerifyError, ZeusError};
 pub use keys::{SchnorrProof, TrusteeKey, TrusteeSecret, combine_trustee_keys};
+pub use params::{MAX_ANSWERS, Outcome, RevotePolicy, Rules, ZeusParams};
 pub use sk::{MIN_SK_ROUNDS, SkProof};
 pub use transcript::{DOMAIN_PREFIX, GROUP_NAME};
 pub use tw::TwProof;

@@ -1,0 +1,247 @@
+//! The election parameters every ZEUS endpoint and the election transcript
+//! carry ([`ZeusParams`]), what they imply once checked ([`Rules`]), and the
+//! outcome of decrypting one ballot ([`Outcome`]).
+
+use std::collections::HashSet;
+
+use curve25519_dalek::ristretto::RistrettoPoint;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::encoding::{MAX_PLAINTEXT_LEN, Point, decode_plaintext, encode_plaintext};
+use crate::error::{DecodeError, VerifyError};
+use crate::keys::{TrusteeKey, combine_trustee_keys};
+use crate::sk::MIN_SK_ROUNDS;
+
+/// At most this many answers in a candidate list (the validity proof has one
+/// branch per answer).
+pub const MAX_ANSWERS: usize = 64;
+
+/// Prefix of the text form of a spoiled outcome.
+pub const SPOILED_PREFIX: &str = "spoiled:";
+
+fn default_rounds() -> u32 {
+    MIN_SK_ROUNDS
+}
+
+/// Which of a credential's ballots counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevotePolicy {
+    /// The last ballot the box accepted for a credential counts (as in
+    /// Helios and Belenios); earlier ones are superseded.
+    #[default]
+    Last,
+}
+
+impl RevotePolicy {
+    fn is_default(&self) -> bool {
+        *self == RevotePolicy::Last
+    }
+}
+
+/// Election parameters: the `endpoint_params` of every ZEUS endpoint and the
+/// `election` object of an election transcript (JSON, unknown fields refused).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZeusParams {
+    /// Election / session id bound into every proof.
+    pub session_id: String,
+    /// The election key.
+    pub election_public_key: Point,
+    /// The trustees' published key shares with their proofs of knowledge,
+    /// in trustee order. Their sum must be the election key.
+    #[serde(default)]
+    pub trustees: Vec<TrusteeKey>,
+    /// The session the trustees' proofs of knowledge are bound to (empty:
+    /// `session_id`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub trustee_key_session: String,
+    /// Allowed answers (UTF-8, 1 to 29 bytes, distinct, at most
+    /// [`MAX_ANSWERS`]); empty for a free-text election.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<String>,
+    /// Eligible voters' public credentials; empty: any credential may vote.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub voters: Vec<Point>,
+    /// Which of a credential's ballots counts.
+    #[serde(default, skip_serializing_if = "RevotePolicy::is_default")]
+    pub revote: RevotePolicy,
+    /// Sako–Kilian rounds to produce and to require (at least 128).
+    #[serde(default = "default_rounds")]
+    pub sk_rounds: u32,
+}
+
+impl ZeusParams {
+    /// Parameters of a free-text election open to any credential.
+    pub fn new(session_id: &str, election_public_key: Point) -> Self {
+        ZeusParams {
+            session_id: session_id.to_owned(),
+            election_public_key,
+            trustees: Vec::new(),
+            trustee_key_session: String::new(),
+            answers: Vec::new(),
+            voters: Vec::new(),
+            revote: RevotePolicy::Last,
+            sk_rounds: MIN_SK_ROUNDS,
+        }
+    }
+
+    /// The session the trustees' key proofs are bound to.
+    pub fn key_session(&self) -> &str {
+        if self.trustee_key_session.is_empty() {
+            &self.session_id
+        } else {
+            &self.trustee_key_session
+        }
+    }
+
+    /// Check every trustee's proof of knowledge (bound to
+    /// [`ZeusParams::key_session`]), that no two keys are equal and that
+    /// their sum is the election key; returns the trustees' public keys.
+    pub fn verify_trustees(&self) -> Result<Vec<Point>, VerifyError> {
+        let joint = combine_trustee_keys(self.key_session(), &self.trustees)?;
+        if joint != self.election_public_key {
+            return Err(VerifyError::JointKeyMismatch);
+        }
+        Ok(self.trustees.iter().map(|t| t.public_key).collect())
+    }
+
+    /// Check the answers and the voter list and precompute what ballot
+    /// checks need.
+    pub fn rules(&self) -> Result<Rules, VerifyError> {
+        let bad = |at: String, reason: String| VerifyError::Malformed { at, reason };
+        let pk = self
+            .election_public_key
+            .decode()
+            .map_err(|reason| VerifyError::Encoding {
+                at: "election.election_public_key".into(),
+                reason,
+            })?;
+        if self.answers.len() > MAX_ANSWERS {
+            return Err(bad(
+                "election.answers".into(),
+                format!("{} answers, at most {MAX_ANSWERS}", self.answers.len()),
+            ));
+        }
+        let mut answer_points = Vec::with_capacity(self.answers.len());
+        for (k, a) in self.answers.iter().enumerate() {
+            let at = format!("election.answers[{k}]");
+            if a.is_empty() || a.len() > MAX_PLAINTEXT_LEN {
+                return Err(bad(at, format!("must be 1 to {MAX_PLAINTEXT_LEN} bytes")));
+            }
+            if self.answers[..k].contains(a) {
+                return Err(bad(at, "repeats an earlier answer".into()));
+            }
+            answer_points.push(encode_plaintext(a.as_bytes()).map_err(|e| bad(at, e.to_string()))?);
+        }
+        let mut voters = HashSet::with_capacity(self.voters.len());
+        for (i, v) in self.voters.iter().enumerate() {
+            let at = format!("election.voters[{i}]");
+            v.decode().map_err(|reason| VerifyError::Encoding {
+                at: at.clone(),
+                reason,
+            })?;
+            if !voters.insert(*v) {
+                return Err(bad(at, "repeats an earlier credential".into()));
+            }
+        }
+        Ok(Rules {
+            pk,
+            answers: answer_points,
+            voters,
+        })
+    }
+
+    /// What a decrypted element `m` counts as: an allowed answer in its
+    /// canonical encoding, or spoiled.
+    pub fn outcome(&self, m: &RistrettoPoint) -> Outcome {
+        match decode_plaintext(m) {
+            Ok(p)
+                if self.answers.is_empty()
+                    || self.answers.iter().any(|a| a.as_bytes() == p.as_slice()) =>
+            {
+                Outcome::Plaintext(p)
+            }
+            _ => Outcome::Spoiled(Point::from_point(m)),
+        }
+    }
+}
+
+/// Checked election parameters, ready for ballot checks.
+#[derive(Clone, Debug)]
+pub struct Rules {
+    pub(crate) pk: RistrettoPoint,
+    /// The answers' encodings, in order.
+    pub(crate) answers: Vec<RistrettoPoint>,
+    pub(crate) voters: HashSet<Point>,
+}
+
+impl Rules {
+    /// Whether `credential` may vote.
+    pub fn eligible(&self, credential: &Point) -> bool {
+        self.voters.is_empty() || self.voters.contains(credential)
+    }
+
+    /// Number of answers (0: free text).
+    pub fn answer_count(&self) -> usize {
+        self.answers.len()
+    }
+}
+
+/// What one decrypted ballot counts as.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Outcome {
+    /// An allowed answer (or, in a free-text election, any plaintext) in its
+    /// canonical encoding.
+    Plaintext(Vec<u8>),
+    /// Anything else; the decrypted element is published so that anyone can
+    /// recompute it from the verified partial decryptions. Counted as invalid.
+    Spoiled(Point),
+}
+
+impl Outcome {
+    /// Text form: the plaintext as lowercase hex, or `spoiled:` followed by
+    /// the element's 64 hex characters.
+    pub fn to_text(&self) -> String {
+        match self {
+            Outcome::Plaintext(p) => hex::encode(p),
+            Outcome::Spoiled(m) => format!("{SPOILED_PREFIX}{}", m.to_hex()),
+        }
+    }
+
+    /// Parse the text form (lowercase hex only).
+    pub fn from_text(s: &str) -> Result<Self, DecodeError> {
+        if let Some(h) = s.strip_prefix(SPOILED_PREFIX) {
+            return Ok(Outcome::Spoiled(Point::from_hex(h)?));
+        }
+        let b = s.as_bytes();
+        let max = 2 * MAX_PLAINTEXT_LEN;
+        if b.len() % 2 != 0
+            || b.len() > max
+            || !b.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+        {
+            return Err(DecodeError::BadHex { expected: max });
+        }
+        hex::decode(b)
+            .map(Outcome::Plaintext)
+            .map_err(|_| DecodeError::BadHex { expected: max })
+    }
+
+    /// Whether the ballot was spoiled.
+    pub fn is_spoiled(&self) -> bool {
+        matches!(self, Outcome::Spoiled(_))
+    }
+}
+
+impl Serialize for Outcome {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_text())
+    }
+}
+
+impl<'de> Deserialize<'de> for Outcome {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s: std::borrow::Cow<'de, str> = Deserialize::deserialize(d)?;
+        Outcome::from_text(&s).map_err(serde::de::Error::custom)
+    }
+}
