@@ -529,7 +529,7 @@ impl Ballot {
     /// Parse the text form (lowercase hex only).
     pub fn from_text(s: &str) -> Result<Self, DecodeError> {
         let b = s.as_bytes();
-        if b.len() % 2 != 0
+        if !b.len().is_multiple_of(2)
             || b.len() > 2 * ballot_len(MAX_ANSWERS)
             || !b.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
         {

@@ -251,6 +251,10 @@ pub fn simulate_election<R: RngCore + CryptoRng>(
     ))
 }
 
+/// What an honest tally publishes: the mix chain, the partial decryptions of
+/// its last output and the outcomes.
+pub type Tally = (Vec<MixRecord>, Vec<PartialDecryption>, Vec<Outcome>);
+
 /// Mix `list` through `kinds` (mixers named `mixer-0`, …), have every trustee
 /// decrypt the last output, and combine: what an honest tally publishes.
 pub fn tally<R: RngCore + CryptoRng>(
@@ -259,7 +263,7 @@ pub fn tally<R: RngCore + CryptoRng>(
     mut list: Vec<Ciphertext>,
     trustees: &[TrusteeSecret],
     rng: &mut R,
-) -> Result<(Vec<MixRecord>, Vec<PartialDecryption>, Vec<Outcome>), ZeusError> {
+) -> Result<Tally, ZeusError> {
     let sid = election.session_id.as_str();
     let ctx = MixContext::new(sid, &election.election_public_key).map_err(|reason| {
         ZeusError::Decode {

@@ -216,7 +216,7 @@ impl Outcome {
         }
         let b = s.as_bytes();
         let max = 2 * MAX_PLAINTEXT_LEN;
-        if b.len() % 2 != 0
+        if !b.len().is_multiple_of(2)
             || b.len() > max
             || !b.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
         {
