@@ -358,6 +358,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             terms: "demo".into(),
             graph: None,
             previous: None,
+            election: None,
         };
         let (joint, agents) = start_mixnet(&url, &spec, a.contributors, &bars, stop.clone())?;
         let payloads: Vec<Vec<u8>> = (0..a.messages)
@@ -419,6 +420,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             terms: "demo".into(),
             graph: None,
             previous: None,
+            election: None,
         };
         let (joint, agents) = start_mixnet(&url, &spec, a.contributors, &bars, stop.clone())?;
         let options = ["yes", "no", "abstain"];

@@ -355,6 +355,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                 terms,
                 graph,
                 previous: None,
+                election: None,
             };
             let client = cfg.client(common.url.clone())?;
             cfg.set("CATALOG_URL", json!(client.base()), "controller URL")?;

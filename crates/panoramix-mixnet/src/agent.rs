@@ -18,6 +18,7 @@ use serde_json::{Value as Json, json};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
 
+mod election;
 mod negotiate;
 mod transition;
 mod upload;
@@ -100,7 +101,7 @@ struct Ctx {
     joint: String,
     owners: Vec<String>,
     spec: MixnetSpec,
-    trustees: Vec<String>,
+    trustees: Vec<panoramix_zeus::TrusteeKey>,
 }
 
 fn data_of(part: &canonical::Value) -> Json {
@@ -227,10 +228,9 @@ impl Agent {
             for o in &owners {
                 let p = self.client.peer(o)?;
                 trustees.push(
-                    p["crypto_params"]["trustee_key"]["public_key"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_owned(),
+                    serde_json::from_value(p["crypto_params"]["trustee_key"].clone()).map_err(
+                        |e| AgentError::State(format!("owner {o} published no trustee key: {e}")),
+                    )?,
                 );
             }
         }
@@ -256,6 +256,7 @@ impl Agent {
             let c = self.state.cycle;
             match self.client.endpoint(&cx.spec.result(c)) {
                 Ok(ep) if ep["status"] == "PROCESSED" => {
+                    self.keep_transcript(&cx, c, &mut st)?;
                     if self.state.max_cycles != 0
                         && self.state.completed + 1 >= self.state.max_cycles
                     {

@@ -348,10 +348,15 @@ impl Backend for ZeusBackend {
         if ep.endpoint_type != "ZEUS_BOOTH" {
             return vec![true; texts.len()];
         }
-        let (_, rejected) = zeus::backend::booth_filter(&params, texts);
+        // refused: unparsable, bad validity proof or signature, a credential not on
+        // the voter list, a replayed c1; a superseded re-vote stays admissible (the
+        // booth counts a credential's last accepted ballot)
+        let decision = zeus::backend::booth_filter(&params, texts);
         let mut ok = vec![true; texts.len()];
-        for r in rejected {
-            ok[r.index] = false;
+        for r in decision.rejected {
+            if let Some(o) = ok.get_mut(r.index) {
+                *o = false;
+            }
         }
         ok
     }

@@ -5,8 +5,25 @@
 //! graph this module derives from it (the seed's §4.1 graphs), all in one
 //! negotiation among the owners; a graph may also be given as a JSON template.
 
+use panoramix_zeus::TrusteeKey;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
+
+/// The election a ZEUS mix-net runs (what the web demo calls the election, kept in
+/// the joint peer's `crypto_params`): the question, the allowed answers and the
+/// eligible voters' public credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Election {
+    /// The question put to the voters.
+    #[serde(default)]
+    pub question: String,
+    /// The allowed answers, in order; empty for a free-text election.
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// Eligible voters' public credentials (64 hex each); empty: any credential.
+    #[serde(default)]
+    pub voters: Vec<String>,
+}
 
 /// What the owners agreed on for the mix-net.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,6 +51,9 @@ pub struct MixnetSpec {
     /// The mix-net this one succeeds after a reconfiguration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<String>,
+    /// Zeus: the question, its allowed answers and the voter list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub election: Option<Election>,
 }
 
 /// The session id a trustee's proof of knowledge of its key share is bound to.
@@ -63,23 +83,39 @@ impl MixnetSpec {
         }
     }
 
-    /// Zeus endpoint parameters for `cycle`.
-    fn zeus_params(&self, joint: &str, cycle: u64, trustees: &[String]) -> Json {
-        json!({
+    /// Zeus endpoint parameters for `cycle` (a `ZeusParams` as JSON): `trustees` are
+    /// the owners' published trustee keys in owner order. Only the booth (`booth`)
+    /// carries the voter list, so that a long list is not copied into every endpoint.
+    pub fn zeus_params(
+        &self,
+        joint: &str,
+        cycle: u64,
+        trustees: &[TrusteeKey],
+        booth: bool,
+    ) -> Json {
+        let answers: &[String] = self.election.as_ref().map_or(&[], |e| &e.options);
+        let mut p = json!({
             "session_id": format!("{joint}/{cycle}"),
             "election_public_key": self.election_public_key,
             "trustees": trustees,
+            "trustee_key_session": TRUSTEE_KEY_SESSION,
+            "answers": answers,
             "sk_rounds": self.params["SK_ROUNDS"].as_u64().unwrap_or(128),
-        })
+        });
+        if booth {
+            let voters: &[String] = self.election.as_ref().map_or(&[], |e| &e.voters);
+            p["voters"] = json!(voters);
+        }
+        p
     }
 
     /// The endpoint specs of `cycle`: `owners` are the joint peer's owners in route
-    /// order; `trustees` (Zeus) their trustee public keys in the same order.
+    /// order; `trustees` (Zeus) their published trustee keys in the same order.
     pub fn graph(
         &self,
         joint: &str,
         owners: &[String],
-        trustees: &[String],
+        trustees: &[TrusteeKey],
         cycle: u64,
     ) -> Vec<Json> {
         if let Some(t) = &self.graph {
@@ -89,7 +125,8 @@ impl MixnetSpec {
         let n = owners.len();
         let mut g = Vec::new();
         if self.backend == "ZEUS" {
-            let p = self.zeus_params(joint, cycle, trustees);
+            let p = self.zeus_params(joint, cycle, trustees, false);
+            let booth = self.zeus_params(joint, cycle, trustees, true);
             let mix_type = if self.params["MIX_PROOF"].as_str() == Some("SK") {
                 "ZEUS_SK_MIX"
             } else {
@@ -97,7 +134,7 @@ impl MixnetSpec {
             };
             g.push(json!({"endpoint_id": self.entry(cycle), "peer_id": joint, "endpoint_type": "ZEUS_BOOTH",
                 "size_min": self.size_min, "size_max": self.size_max, "public": true, "links": [],
-                "description": "ballot box", "endpoint_params": p}));
+                "description": "ballot box", "endpoint_params": booth}));
             let mut prev = (self.entry(cycle), "OUTBOX");
             for (i, o) in owners.iter().enumerate() {
                 let id = self.ep(cycle, &format!("mix{i}"));
@@ -168,5 +205,102 @@ fn instantiate(
     match walk(t, &subst) {
         Json::Array(items) => items,
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use panoramix_zeus::{TrusteeSecret, ZeusParams, combine_trustee_keys};
+
+    fn zeus_spec(election: Option<Election>) -> (MixnetSpec, Vec<TrusteeKey>) {
+        let mut rng = rand_core::OsRng;
+        let keys: Vec<TrusteeKey> = (0..3)
+            .map(|_| TrusteeSecret::generate(&mut rng).publish(TRUSTEE_KEY_SESSION, &mut rng))
+            .collect();
+        let pk = combine_trustee_keys(TRUSTEE_KEY_SESSION, &keys).unwrap();
+        let spec = MixnetSpec {
+            name: "e".into(),
+            backend: "ZEUS".into(),
+            params: json!({"MIX_PROOF": "TW", "SK_ROUNDS": 130}),
+            size_min: 2,
+            size_max: 4,
+            election_public_key: Some(pk.to_hex()),
+            terms: String::new(),
+            graph: None,
+            previous: None,
+            election,
+        };
+        (spec, keys)
+    }
+
+    fn owners() -> Vec<String> {
+        vec!["a".into(), "b".into(), "c".into()]
+    }
+
+    #[test]
+    fn every_zeus_endpoint_gets_the_trustee_records_and_answers_only_the_booth_the_voters() {
+        let voters = vec!["11".repeat(32), "22".repeat(32)];
+        let (spec, keys) = zeus_spec(Some(Election {
+            question: "q".into(),
+            options: vec!["yes".into(), "no".into()],
+            voters: voters.clone(),
+        }));
+        let g = spec.graph("J", &owners(), &keys, 7);
+        assert_eq!(g.len(), 1 + 3 + 3 + 1);
+        for ep in &g {
+            let p = &ep["endpoint_params"];
+            let booth = ep["endpoint_type"] == "ZEUS_BOOTH";
+            let mut want = json!({
+                "session_id": "J/7",
+                "election_public_key": spec.election_public_key,
+                "trustees": keys,
+                "trustee_key_session": TRUSTEE_KEY_SESSION,
+                "answers": ["yes", "no"],
+                "sk_rounds": 130,
+            });
+            if booth {
+                want["voters"] = json!(voters);
+            }
+            assert_eq!(p, &want, "{}", ep["endpoint_id"]);
+            assert!(p["trustees"][0]["proof"]["commitment"].is_string());
+            // what the backends parse (unknown fields refused), and it checks out
+            let zp: ZeusParams = serde_json::from_value(p.clone()).unwrap();
+            assert_eq!(zp.verify_trustees().unwrap().len(), 3);
+            assert_eq!(zp.voters.len(), if booth { 2 } else { 0 });
+        }
+    }
+
+    #[test]
+    fn without_an_election_the_answers_and_voters_are_empty_lists() {
+        let (spec, keys) = zeus_spec(None);
+        for ep in spec.graph("J", &owners(), &keys, 1) {
+            let p = &ep["endpoint_params"];
+            assert_eq!(p["answers"], json!([]));
+            if ep["endpoint_type"] == "ZEUS_BOOTH" {
+                assert_eq!(p["voters"], json!([]));
+            } else {
+                assert!(p.get("voters").is_none());
+            }
+            let zp: ZeusParams = serde_json::from_value(p.clone()).unwrap();
+            assert!(zp.answers.is_empty() && zp.voters.is_empty());
+        }
+    }
+
+    #[test]
+    fn the_election_object_round_trips_and_is_optional() {
+        let (spec, _) = zeus_spec(None);
+        let j = serde_json::to_value(&spec).unwrap();
+        assert!(j.get("election").is_none());
+        // as the web demo stores it: no voters key
+        let mut web = j.clone();
+        web["election"] = json!({"question": "q", "options": ["a", "b"]});
+        let back: MixnetSpec = serde_json::from_value(web).unwrap();
+        let e = back.election.clone().unwrap();
+        assert_eq!(e.options, ["a", "b"]);
+        assert!(e.voters.is_empty());
+        let again: MixnetSpec =
+            serde_json::from_value(serde_json::to_value(&back).unwrap()).unwrap();
+        assert_eq!(again, back);
     }
 }

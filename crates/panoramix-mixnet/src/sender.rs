@@ -1,12 +1,14 @@
 //! The client side of a mix-net: encrypt for it (a Sphinx packet through every
-//! owner's mix, or a ballot for the election key), post to the cycle's entry
-//! endpoint, and read the cycle's result.
+//! owner's mix, or a ballot for the election key signed by a voter credential),
+//! post to the cycle's entry endpoint, and read the cycle's result (for ZEUS: the
+//! outcomes, a spoiled ballot kept apart from the plaintexts).
 //! A post refused with 429 `rate_limited` is retried by the [`Client`] after its
 //! backoff ([`panoramix_client::RetryPolicy`]); 429 `inbox_full` is returned at once.
 
 use crate::backend::sphinx_params;
 use crate::mixnet::MixnetSpec;
 use panoramix_client::{Client, ClientError};
+use panoramix_zeus::{Outcome, TrusteeKey, VoterSecret, ZeusParams};
 use serde_json::Value as Json;
 
 /// Sender errors.
@@ -23,12 +25,18 @@ pub enum SendError {
 /// A cycle's output: (recipient, plaintext) pairs.
 pub type Output = Vec<(String, Vec<u8>)>;
 
+/// A cycle's output with every entry typed: (recipient, outcome) pairs. A ZEUS
+/// ballot that decrypted to something other than an allowed answer in its
+/// canonical encoding is [`Outcome::Spoiled`]; every Sphinx message is a plaintext.
+pub type Outcomes = Vec<(String, Outcome)>;
+
 /// A client of one mix-net.
 pub struct Sender {
     client: Client,
     joint: String,
     spec: MixnetSpec,
     route: Option<(panoramix_sphinx::SphinxParams, panoramix_sphinx::Route)>,
+    trustees: Vec<TrusteeKey>,
 }
 
 impl Sender {
@@ -38,6 +46,17 @@ impl Sender {
         let spec: MixnetSpec = serde_json::from_value(peer["crypto_params"].clone())
             .map_err(|e| SendError::Crypto(e.to_string()))?;
         let mut route = None;
+        let mut trustees = Vec::new();
+        if spec.backend == "ZEUS" {
+            for o in panoramix_client::owners_of(&peer) {
+                let p = client.peer(&o)?;
+                trustees.push(
+                    serde_json::from_value(p["crypto_params"]["trustee_key"].clone()).map_err(
+                        |e| SendError::Crypto(format!("owner {o} published no trustee key: {e}")),
+                    )?,
+                );
+            }
+        }
         if spec.backend == "SPHINXMIX" {
             let mut keys = Vec::new();
             for o in peer["owners"].as_array().cloned().unwrap_or_default() {
@@ -61,6 +80,7 @@ impl Sender {
             joint: joint.to_owned(),
             spec,
             route,
+            trustees,
         })
     }
 
@@ -89,33 +109,80 @@ impl Sender {
                 Ok((m.recipient, m.text))
             }
             None => {
-                let key: panoramix_zeus::Point = serde_json::from_value(Json::String(
-                    self.spec.election_public_key.clone().unwrap_or_default(),
-                ))
-                .map_err(|e| SendError::Crypto(e.to_string()))?;
-                let b = panoramix_zeus::encrypt_ballot(
-                    &format!("{}/{cycle}", self.joint),
-                    &key,
-                    message,
-                    &mut rng,
-                )
-                .map_err(|e| SendError::Crypto(e.to_string()))?;
+                // one-time credential: only an election without a voter list takes it
+                let params = self.election_params(cycle)?;
+                if !params.voters.is_empty() {
+                    return Err(SendError::Crypto(
+                        "this election has a voter list: cast with encrypt_ballot and an eligible credential"
+                            .into(),
+                    ));
+                }
+                let voter = VoterSecret::generate(&mut rng);
+                let b = panoramix_zeus::encrypt_ballot(&params, &voter, message, &mut rng)
+                    .map_err(|e| SendError::Crypto(e.to_string()))?;
                 Ok((self.joint.clone(), b.to_text()))
             }
         }
     }
 
-    /// Encrypt and post to the entry endpoint of `cycle`.
-    pub fn send(&self, cycle: u64, recipient: &str, message: &[u8]) -> Result<Json, SendError> {
-        let (to, text) = self.encrypt(cycle, recipient, message)?;
+    /// ZEUS: the election parameters the booth of `cycle` checks ballots against
+    /// (the booth's `endpoint_params` of the agreed graph).
+    pub fn election_params(&self, cycle: u64) -> Result<ZeusParams, SendError> {
+        if self.spec.backend != "ZEUS" {
+            return Err(SendError::Crypto(format!(
+                "{} is a {} mix-net, not an election",
+                self.joint, self.spec.backend
+            )));
+        }
+        serde_json::from_value(
+            self.spec
+                .zeus_params(&self.joint, cycle, &self.trustees, true),
+        )
+        .map_err(|e| SendError::Crypto(format!("the election parameters: {e}")))
+    }
+
+    /// ZEUS: the recipient and text of a ballot for `answer` in `cycle`, signed with
+    /// the voter's credential (one of the election's answers when it has a list).
+    pub fn encrypt_ballot(
+        &self,
+        cycle: u64,
+        voter: &VoterSecret,
+        answer: &[u8],
+    ) -> Result<(String, String), SendError> {
+        let params = self.election_params(cycle)?;
+        let b = panoramix_zeus::encrypt_ballot(&params, voter, answer, &mut rand_core::OsRng)
+            .map_err(|e| SendError::Crypto(e.to_string()))?;
+        Ok((self.joint.clone(), b.to_text()))
+    }
+
+    /// ZEUS: encrypt a ballot and cast it in the booth of `cycle`. A later ballot of
+    /// the same credential replaces this one (the last one counts).
+    pub fn send_ballot(
+        &self,
+        cycle: u64,
+        voter: &VoterSecret,
+        answer: &[u8],
+    ) -> Result<Json, SendError> {
+        let (to, text) = self.encrypt_ballot(cycle, voter, answer)?;
+        self.post(cycle, &to, &text)
+    }
+
+    /// Post a prepared text to the entry endpoint of `cycle`.
+    pub fn post(&self, cycle: u64, recipient: &str, text: &str) -> Result<Json, SendError> {
         Ok(self.client.post_message(
             &self.spec.entry(cycle),
             "INBOX",
             &self.client.id(),
-            &to,
-            &text,
+            recipient,
+            text,
             None,
         )?)
+    }
+
+    /// Encrypt and post to the entry endpoint of `cycle`.
+    pub fn send(&self, cycle: u64, recipient: &str, message: &[u8]) -> Result<Json, SendError> {
+        let (to, text) = self.encrypt(cycle, recipient, message)?;
+        self.post(cycle, &to, &text)
     }
 
     /// Whether the entry endpoint of `cycle` accepts messages.
@@ -127,7 +194,23 @@ impl Sender {
     }
 
     /// The cycle's output, once agreed: (recipient, plaintext) pairs in OUTBOX order.
+    /// Spoiled ZEUS ballots are not in it (they are no plaintext): see
+    /// [`Sender::outcomes`], which keeps them as [`Outcome::Spoiled`].
     pub fn results(&self, cycle: u64) -> Result<Option<Output>, SendError> {
+        Ok(self.outcomes(cycle)?.map(|out| {
+            out.into_iter()
+                .filter_map(|(r, o)| match o {
+                    Outcome::Plaintext(p) => Some((r, p)),
+                    Outcome::Spoiled(_) => None,
+                })
+                .collect()
+        }))
+    }
+
+    /// The cycle's output, once agreed: (recipient, outcome) pairs in OUTBOX order.
+    /// ZEUS outcome texts are the plaintext's hex or `spoiled:` and the decrypted
+    /// element's hex; anything else is refused, never passed on as bytes.
+    pub fn outcomes(&self, cycle: u64) -> Result<Option<Outcomes>, SendError> {
         let id = self.spec.result(cycle);
         match self.client.endpoint(&id) {
             Ok(ep) if ep["status"] == "PROCESSED" => {}
@@ -136,21 +219,24 @@ impl Sender {
             Err(e) => return Err(e.into()),
         }
         let out = self.client.messages(&id, "OUTBOX")?;
-        Ok(Some(
-            out.iter()
-                .map(|m| {
-                    let text = m["text"].as_str().unwrap_or_default();
-                    let bytes = if self.spec.backend == "ZEUS" {
-                        hex::decode(text).unwrap_or_else(|_| text.as_bytes().to_vec())
-                    } else {
-                        text.as_bytes().to_vec()
-                    };
-                    (
-                        m["recipient"].as_str().unwrap_or_default().to_owned(),
-                        bytes,
-                    )
-                })
-                .collect(),
-        ))
+        let zeus = self.spec.backend == "ZEUS";
+        out.iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let text = m["text"].as_str().unwrap_or_default();
+                let outcome = if zeus {
+                    Outcome::from_text(text).map_err(|e| {
+                        SendError::Crypto(format!("{id} output {i} is not an outcome: {e}"))
+                    })?
+                } else {
+                    Outcome::Plaintext(text.as_bytes().to_vec())
+                };
+                Ok((
+                    m["recipient"].as_str().unwrap_or_default().to_owned(),
+                    outcome,
+                ))
+            })
+            .collect::<Result<Outcomes, SendError>>()
+            .map(Some)
     }
 }

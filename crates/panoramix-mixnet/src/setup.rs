@@ -189,12 +189,14 @@ pub fn complete_spec(
         }
         let pk = panoramix_zeus::combine_trustee_keys(TRUSTEE_KEY_SESSION, &keys)
             .map_err(|e| SetupError::Refused(format!("trustee keys do not verify: {e}")))?;
-        spec.election_public_key = Some(
-            serde_json::to_value(pk)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
-        );
+        spec.election_public_key = Some(pk.to_hex());
+        // the election (answers, voter list) must make valid booth parameters
+        let params: panoramix_zeus::ZeusParams =
+            serde_json::from_value(spec.zeus_params(&spec.name, 1, &keys, true))
+                .map_err(|e| SetupError::Refused(format!("the election: {e}")))?;
+        params
+            .rules()
+            .map_err(|e| SetupError::Refused(format!("the election: {e}")))?;
     } else {
         for o in owners {
             let p = client.peer(o)?;
