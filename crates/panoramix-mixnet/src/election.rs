@@ -207,3 +207,34 @@ pub fn transcript_path(state_path: &Path, joint: &str, cycle: u64) -> PathBuf {
         .join("elections")
         .join(format!("{joint}-{cycle}.json"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transcripts_go_beside_the_state_file_and_are_replaced_whole() {
+        let base = std::env::temp_dir().join(format!(
+            "panoramix-election-{}-{:x}",
+            std::process::id(),
+            rand_core::RngCore::next_u64(&mut rand_core::OsRng)
+        ));
+        let state = base.join("me.state.json");
+        let p = transcript_path(&state, "J", 3);
+        assert_eq!(p, base.join("elections").join("J-3.json"));
+        assert_eq!(
+            transcript_path(Path::new("me.state.json"), "J", 1),
+            Path::new("elections").join("J-1.json")
+        );
+        write_atomic(&p, "first").unwrap();
+        write_atomic(&p, "second").unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "second");
+        // no temporary file left behind
+        let names: Vec<_> = std::fs::read_dir(p.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["J-3.json"]);
+        std::fs::remove_dir_all(&base).unwrap();
+    }
+}

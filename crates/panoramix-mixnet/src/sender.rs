@@ -126,7 +126,9 @@ impl Sender {
     }
 
     /// ZEUS: the election parameters the booth of `cycle` checks ballots against
-    /// (the booth's `endpoint_params` of the agreed graph).
+    /// (the booth's `endpoint_params` of the agreed graph: derived from the
+    /// description, or read from the booth when a graph template replaces the
+    /// default graph).
     pub fn election_params(&self, cycle: u64) -> Result<ZeusParams, SendError> {
         if self.spec.backend != "ZEUS" {
             return Err(SendError::Crypto(format!(
@@ -134,11 +136,14 @@ impl Sender {
                 self.joint, self.spec.backend
             )));
         }
-        serde_json::from_value(
+        let params = if self.spec.graph.is_some() {
+            self.client.endpoint(&self.spec.entry(cycle))?["endpoint_params"].clone()
+        } else {
             self.spec
-                .zeus_params(&self.joint, cycle, &self.trustees, true),
-        )
-        .map_err(|e| SendError::Crypto(format!("the election parameters: {e}")))
+                .zeus_params(&self.joint, cycle, &self.trustees, true)
+        };
+        serde_json::from_value(params)
+            .map_err(|e| SendError::Crypto(format!("the election parameters: {e}")))
     }
 
     /// ZEUS: the recipient and text of a ballot for `answer` in `cycle`, signed with

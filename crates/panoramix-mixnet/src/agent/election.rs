@@ -8,8 +8,9 @@ use crate::election::{CollectError, collect, transcript_json, transcript_path, w
 
 impl Agent {
     /// Keep the verified transcript of cycle `c` of the election (once; a cycle
-    /// whose transcript does not verify leaves `<joint>-<cycle>.json.invalid` with
-    /// the reason instead, so it is not collected again at every step).
+    /// whose transcript does not verify, or cannot be read for good, leaves
+    /// `<joint>-<cycle>.json.invalid` with the reason instead: the mix-net goes on
+    /// and the transcript is not collected again at every step).
     pub(super) fn keep_transcript(
         &mut self,
         cx: &Ctx,
@@ -40,7 +41,10 @@ impl Agent {
                     path.display()
                 ));
             }
-            Err(CollectError::Client(e)) => return Err(e.into()),
+            // unreachable or busy: try again at the next step
+            Err(CollectError::Client(e)) if e.status().is_none_or(|s| s >= 500 || s == 429) => {
+                return Err(e.into());
+            }
             Err(e) => {
                 write_atomic(&invalid, &format!("{e}\n")).map_err(|e| io(&invalid, e))?;
                 st.events.push(format!(
