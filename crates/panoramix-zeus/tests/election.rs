@@ -11,18 +11,27 @@ fn spec(n: usize, mixes: Vec<MixKind>) -> ElectionSpec {
         session_id: "election-2026/test".into(),
         trustees: 3,
         mixes,
+        answers: vec![],
         plaintexts: (0..n).map(|i| format!("vote {i}").into_bytes()).collect(),
     }
 }
 
-fn honest(n: usize) -> ElectionTranscript {
+fn honest_with_secrets(n: usize) -> (ElectionTranscript, SimulatedSecrets) {
     let mut rng = ChaCha20Rng::from_seed([n as u8; 32]);
     simulate_election(
         &spec(n, vec![MixKind::Tw, MixKind::Sk { rounds: 128 }]),
         &mut rng,
     )
     .unwrap()
-    .0
+}
+
+fn honest(n: usize) -> ElectionTranscript {
+    honest_with_secrets(n).0
+}
+
+/// The mix context of the transcript's election.
+fn context(t: &ElectionTranscript) -> MixContext {
+    MixContext::new(&t.election.session_id, &t.election.election_public_key).unwrap()
 }
 
 fn verify(t: &ElectionTranscript) -> Result<VerifyReport, VerifyError> {
@@ -56,9 +65,58 @@ fn honest_elections_verify() {
         // plaintexts are a permutation of the votes
         let mut got = t.plaintexts.clone();
         got.sort();
-        let mut want: Vec<String> = (0..n).map(|i| hex::encode(format!("vote {i}"))).collect();
+        let mut want: Vec<Outcome> = (0..n)
+            .map(|i| Outcome::Plaintext(format!("vote {i}").into_bytes()))
+            .collect();
         want.sort();
         assert_eq!(got, want);
+        assert_eq!(r.spoiled, 0);
+        // the published text form is the plaintext's hex
+        let texts: Vec<String> = t.plaintexts.iter().map(Outcome::to_text).collect();
+        for (o, s) in t.plaintexts.iter().zip(&texts) {
+            assert_eq!(&Outcome::from_text(s).unwrap(), o);
+            assert!(s.chars().all(|c| c.is_ascii_hexdigit()));
+        }
+    }
+}
+
+#[test]
+fn honest_candidate_elections_verify() {
+    let answers = ["yes", "no", "abstain"];
+    for n in [1, 4] {
+        let mut rng = ChaCha20Rng::from_seed([100 + n as u8; 32]);
+        let votes: Vec<Vec<u8>> = (0..n)
+            .map(|i| answers[i % answers.len()].as_bytes().to_vec())
+            .collect();
+        let spec = ElectionSpec {
+            answers: answers.iter().map(|a| a.to_string()).collect(),
+            plaintexts: votes.clone(),
+            ..spec(n, vec![MixKind::Sk { rounds: 128 }, MixKind::Tw])
+        };
+        let (t, _) = simulate_election(&spec, &mut rng).unwrap();
+        for b in &t.ballots {
+            assert!(
+                matches!(&b.validity, ValidityProof::OneOf(br) if br.len() == answers.len()),
+                "{b:?}"
+            );
+        }
+        let json = serde_json::to_string(&t).unwrap();
+        let r = verify_election(&json).unwrap();
+        assert_eq!((r.ballots, r.spoiled, r.mixes), (n, 0, 2));
+        let mut got = t.plaintexts.clone();
+        got.sort();
+        let mut want: Vec<Outcome> = votes.into_iter().map(Outcome::Plaintext).collect();
+        want.sort();
+        assert_eq!(got, want);
+        // a voter's answer outside the list cannot be simulated
+        let bad = ElectionSpec {
+            plaintexts: vec![b"maybe".to_vec()],
+            ..spec.clone()
+        };
+        assert_eq!(
+            simulate_election(&bad, &mut rng).err().unwrap(),
+            ZeusError::NotAnAnswer
+        );
     }
 }
 
@@ -66,7 +124,9 @@ fn honest_elections_verify() {
 fn zero_ballots_is_a_defined_error() {
     let mut rng = ChaCha20Rng::from_seed([0; 32]);
     assert_eq!(
-        simulate_election(&spec(0, vec![MixKind::Tw]), &mut rng).unwrap_err(),
+        simulate_election(&spec(0, vec![MixKind::Tw]), &mut rng)
+            .err()
+            .unwrap(),
         ZeusError::EmptyInput
     );
     let mut t = honest(2);
@@ -77,7 +137,7 @@ fn zero_ballots_is_a_defined_error() {
             what: "ballots".into()
         }
     );
-    let ctx = MixContext::new("s", &t.public_key).unwrap();
+    let ctx = MixContext::new("s", &t.election.election_public_key).unwrap();
     assert_eq!(
         tw::shuffle_and_prove(&ctx, &[], &mut rng).unwrap_err(),
         ZeusError::EmptyInput
@@ -108,7 +168,7 @@ fn swapped_outputs_are_rejected() {
 #[test]
 fn duplicated_vote_is_rejected() {
     let t0 = honest(4);
-    let ctx = MixContext::new(&t0.session_id, &t0.public_key).unwrap();
+    let ctx = context(&t0);
     for k in 0..2 {
         let mut t = t0.clone();
         let dup = t.mixes[k].output[0].decode().unwrap();
@@ -130,9 +190,10 @@ fn duplicated_vote_is_rejected() {
 #[test]
 fn mixer_replacing_a_ciphertext_is_caught() {
     let t0 = honest(5);
-    let ctx = MixContext::new(&t0.session_id, &t0.public_key).unwrap();
+    let ctx = context(&t0);
     let mut rng = ChaCha20Rng::from_seed([5; 32]);
-    let forged = encrypt_ballot(&t0.session_id, &t0.public_key, b"forged", &mut rng).unwrap();
+    let forger = VoterSecret::generate(&mut rng);
+    let forged = encrypt_ballot(&t0.election, &forger, b"forged", &mut rng).unwrap();
     for kind in [MixKind::Tw, MixKind::Sk { rounds: 128 }] {
         let mut t = t0.clone();
         let mut input: Vec<Ciphertext> = t.ballots.iter().map(|b| b.ciphertext).collect();
@@ -276,7 +337,7 @@ fn fewer_than_128_rounds_are_rejected() {
         Err(VerifyError::LengthMismatch { .. })
     ));
     // the prover refuses too
-    let ctx = MixContext::new(&t.session_id, &t.public_key).unwrap();
+    let ctx = context(&t);
     let input: Vec<Ciphertext> = t.ballots.iter().map(|b| b.ciphertext).collect();
     let mut rng = ChaCha20Rng::from_seed([1; 32]);
     assert_eq!(
@@ -291,23 +352,46 @@ fn fewer_than_128_rounds_are_rejected() {
 #[test]
 fn wrong_session_id_is_rejected() {
     let mut t = honest(2);
-    t.session_id.push('x');
+    t.election.session_id.push('x');
     assert_eq!(
         verify(&t).unwrap_err(),
         VerifyError::TrusteeKeyProof { trustee: 0 }
     );
+    // with the trustees' proofs pinned to their own session, the ballots
+    // (bound to the election's session) fail
+    let mut t = honest(2);
+    t.election.trustee_key_session = t.election.session_id.clone();
+    verify(&t).unwrap();
+    t.election.session_id.push('x');
+    assert_eq!(
+        verify(&t).unwrap_err(),
+        VerifyError::BallotProof { ballot: 0 }
+    );
     // a mix proof made for another session does not verify in this one
-    let t = honest(2);
+    let (t, secrets) = honest_with_secrets(2);
     let mut rng = ChaCha20Rng::from_seed([2; 32]);
-    let other = MixContext::new("another election", &t.public_key).unwrap();
-    let this = MixContext::new(&t.session_id, &t.public_key).unwrap();
+    let other = MixContext::new("another election", &t.election.election_public_key).unwrap();
+    let this = context(&t);
     let input: Vec<Ciphertext> = t.ballots.iter().map(|b| b.ciphertext).collect();
     for kind in [MixKind::Tw, MixKind::Sk { rounds: 128 }] {
         let (out, proof) = mix(&other, kind, &input, &mut rng).unwrap();
         assert!(verify_mix(&this, &input, &out, &proof, 128, &mut rng).is_err());
     }
-    // a ballot from another election is rejected
-    let b = encrypt_ballot("another election", &t.public_key, b"x", &mut rng).unwrap();
+    // a ballot from another election, by an eligible voter, is rejected
+    let mut elsewhere = t.election.clone();
+    elsewhere.session_id = "another election".into();
+    let b = encrypt_ballot(&elsewhere, &secrets.voters[0], b"x", &mut rng).unwrap();
+    verify_ballot(&elsewhere, &b, 0).unwrap();
+    let mut t2 = t.clone();
+    t2.ballots[0] = b;
+    assert_eq!(
+        verify(&t2).unwrap_err(),
+        VerifyError::BallotProof { ballot: 0 }
+    );
+    // ... and so is one made for another election key in this session
+    let mut rekeyed = t.election.clone();
+    rekeyed.election_public_key = t.election.trustees[0].public_key;
+    let b = encrypt_ballot(&rekeyed, &secrets.voters[0], b"x", &mut rng).unwrap();
     let mut t2 = t.clone();
     t2.ballots[0] = b;
     assert_eq!(
@@ -366,7 +450,7 @@ fn non_canonical_points_and_scalars_and_identity_are_rejected() {
     assert!(matches!(e, VerifyError::Malformed { .. }), "{e:?}");
     // the identity as a trustee key
     let mut t3 = t.clone();
-    t3.trustees[1].public_key = Point([0; 32]);
+    t3.election.trustees[1].public_key = Point([0; 32]);
     assert!(matches!(
         verify(&t3),
         Err(VerifyError::Encoding {
@@ -374,22 +458,42 @@ fn non_canonical_points_and_scalars_and_identity_are_rejected() {
             ..
         })
     ));
+    // the identity as a ballot's credential, and on the voter list
+    let mut t4 = t.clone();
+    t4.ballots[1].credential = Point([0; 32]);
+    assert_eq!(
+        verify(&t4).unwrap_err(),
+        VerifyError::Encoding {
+            at: "ballots[1].credential".into(),
+            reason: DecodeError::IdentityPoint
+        }
+    );
+    let mut t5 = t.clone();
+    t5.election.voters[0] = Point([0; 32]);
+    assert_eq!(
+        verify(&t5).unwrap_err(),
+        VerifyError::Encoding {
+            at: "election.voters[0]".into(),
+            reason: DecodeError::IdentityPoint
+        }
+    );
 }
 
 #[test]
 fn keys_ballots_decryption_and_result_are_checked() {
     let t0 = honest(3);
     let mut t = t0.clone();
-    t.public_key = t.trustees[0].public_key;
+    t.election.election_public_key = t.election.trustees[0].public_key;
     assert_eq!(verify(&t).unwrap_err(), VerifyError::JointKeyMismatch);
     let mut t = t0.clone();
-    t.trustees[1].proof.response = HexScalar(t.trustees[1].proof.response.0 + Scalar::ONE);
+    t.election.trustees[1].proof.response =
+        HexScalar(t.election.trustees[1].proof.response.0 + Scalar::ONE);
     assert_eq!(
         verify(&t).unwrap_err(),
         VerifyError::TrusteeKeyProof { trustee: 1 }
     );
     let mut t = t0.clone();
-    t.trustees[2] = t.trustees[0];
+    t.election.trustees[2] = t.election.trustees[0];
     assert_eq!(
         verify(&t).unwrap_err(),
         VerifyError::DuplicateTrustee {
@@ -398,13 +502,48 @@ fn keys_ballots_decryption_and_result_are_checked() {
         }
     );
     let mut t = t0.clone();
-    t.ballots[2].proof.response = HexScalar(Scalar::ONE);
+    match &mut t.ballots[2].validity {
+        ValidityProof::Knowledge(p) => p.response = HexScalar(Scalar::ONE),
+        v => panic!("free-text ballot with {v:?}"),
+    }
     assert_eq!(
         verify(&t).unwrap_err(),
         VerifyError::BallotProof { ballot: 2 }
     );
+    // the credential's signature over the ballot
     let mut t = t0.clone();
-    t.ballots[2] = t.ballots[0];
+    t.ballots[2].signature.response = HexScalar(t.ballots[2].signature.response.0 + Scalar::ONE);
+    assert_eq!(
+        verify(&t).unwrap_err(),
+        VerifyError::BallotSignature { ballot: 2 }
+    );
+    // a ballot moved to another voter's credential: its validity proof binds
+    // the credential
+    let mut t = t0.clone();
+    t.ballots[2].credential = t.ballots[0].credential;
+    assert_eq!(
+        verify(&t).unwrap_err(),
+        VerifyError::BallotProof { ballot: 2 }
+    );
+    // a valid ballot by a credential that is not on the voter list
+    let mut t = t0.clone();
+    let mut rng = ChaCha20Rng::from_seed([6; 32]);
+    let outsider = VoterSecret::generate(&mut rng);
+    t.ballots[2] = encrypt_ballot(&t.election, &outsider, b"vote 2", &mut rng).unwrap();
+    assert_eq!(
+        verify(&t).unwrap_err(),
+        VerifyError::NotEligible { ballot: 2 }
+    );
+    // a voter removed from the list
+    let mut t = t0.clone();
+    let gone = t.ballots[1].credential;
+    t.election.voters.retain(|v| *v != gone);
+    assert_eq!(
+        verify(&t).unwrap_err(),
+        VerifyError::NotEligible { ballot: 1 }
+    );
+    let mut t = t0.clone();
+    t.ballots[2] = t.ballots[0].clone();
     assert_eq!(
         verify(&t).unwrap_err(),
         VerifyError::DuplicateBallot {
@@ -455,14 +594,28 @@ fn keys_ballots_decryption_and_result_are_checked() {
     t.plaintexts.swap(0, 1);
     assert_eq!(
         verify(&t).unwrap_err(),
-        VerifyError::PlaintextMismatch { index: 0 }
+        VerifyError::OutcomeMismatch {
+            index: 0,
+            expected: t0.plaintexts[0].to_text(),
+            found: t0.plaintexts[1].to_text(),
+        }
     );
+    // a valid ballot published as spoiled
     let mut t = t0.clone();
-    t.version = "panoramix/zeus/v0".into();
+    let m = encode_plaintext(b"vote 0").unwrap();
+    t.plaintexts[1] = Outcome::Spoiled(Point::from_point(&m));
     assert!(matches!(
         verify(&t),
-        Err(VerifyError::UnsupportedVersion { .. })
+        Err(VerifyError::OutcomeMismatch { index: 1, .. })
     ));
+    for version in ["panoramix/zeus/v0", "panoramix/zeus/v1/election"] {
+        let mut t = t0.clone();
+        t.version = version.into();
+        assert!(matches!(
+            verify(&t),
+            Err(VerifyError::UnsupportedVersion { .. })
+        ));
+    }
 }
 
 #[test]
