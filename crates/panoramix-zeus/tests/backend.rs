@@ -13,34 +13,47 @@ fn pipeline_through_texts() {
     let secrets: Vec<TrusteeSecret> = (0..2).map(|_| TrusteeSecret::generate(&mut rng)).collect();
     let keys: Vec<TrusteeKey> = secrets.iter().map(|s| s.publish(sid, &mut rng)).collect();
     let pk = combine_trustee_keys(sid, &keys).unwrap();
-    let params = ZeusParams {
-        session_id: sid.into(),
-        election_public_key: pk,
-        trustees: keys.iter().map(|k| k.public_key).collect(),
-        sk_rounds: 128,
-    };
+    let votes = ["yes", "no", "yes", "abstain"];
+    let voters: Vec<VoterSecret> = votes
+        .iter()
+        .map(|_| VoterSecret::generate(&mut rng))
+        .collect();
+    let mut params = ZeusParams::new(sid, pk);
+    params.trustees = keys;
+    params.answers = vec!["yes".into(), "no".into(), "abstain".into()];
+    params.voters = voters.iter().map(VoterSecret::public).collect();
     let p2: ZeusParams = serde_json::from_str(&serde_json::to_string(&params).unwrap()).unwrap();
     assert_eq!(p2, params);
 
-    let votes = ["yes", "no", "yes", "abstain"];
     let mut inbox: Vec<String> = votes
         .iter()
-        .map(|v| {
-            encrypt_ballot(sid, &pk, v.as_bytes(), &mut rng)
+        .zip(&voters)
+        .map(|(v, voter)| {
+            encrypt_ballot(&params, voter, v.as_bytes(), &mut rng)
                 .unwrap()
                 .to_text()
         })
         .collect();
     inbox.push(inbox[1].clone()); // replay
     inbox.push("zz".into()); // garbage
-    let foreign = encrypt_ballot("other", &pk, b"yes", &mut rng)
+    let mut other = params.clone();
+    other.session_id = "other".into();
+    let foreign = encrypt_ballot(&other, &voters[0], b"yes", &mut rng)
         .unwrap()
         .to_text();
-    inbox.push(foreign);
+    inbox.push(foreign); // another election's ballot, by an eligible voter
+    let outsider = VoterSecret::generate(&mut rng);
+    let ineligible = encrypt_ballot(&params, &outsider, b"no", &mut rng)
+        .unwrap()
+        .to_text();
+    inbox.push(ineligible); // a valid ballot by a credential not on the list
 
     let booth = backend::process(EndpointType::ZeusBooth, &params, None, &inbox, &mut rng).unwrap();
     assert_eq!(booth.outputs.len(), 4);
-    assert!(booth.proof.contains("\"index\":4") && booth.proof.contains("\"index\":6"));
+    let rejected: Vec<backend::Rejected> = serde_json::from_str(&booth.proof).unwrap();
+    let idx: Vec<usize> = rejected.iter().map(|r| r.index).collect();
+    assert_eq!(idx, [4, 5, 6, 7], "{rejected:?}");
+    assert!(rejected[3].reason.contains("voter list"), "{rejected:?}");
     backend::verify(
         EndpointType::ZeusBooth,
         &params,

@@ -11,9 +11,12 @@ fn setup() -> (MixContext, Vec<Ciphertext>, ChaCha20Rng) {
     let key = sk.publish("issue-4", &mut rng);
     let pk = combine_trustee_keys("issue-4", &[key]).unwrap();
     let ctx = MixContext::new("issue-4", &pk).unwrap();
+    let mut params = ZeusParams::new("issue-4", pk);
+    params.trustees = vec![key];
     let input = (0..8)
         .map(|i| {
-            encrypt_ballot("issue-4", &pk, &[i], &mut rng)
+            let voter = VoterSecret::generate(&mut rng);
+            encrypt_ballot(&params, &voter, &[i], &mut rng)
                 .unwrap()
                 .ciphertext
         })
@@ -69,19 +72,28 @@ fn issue_4_combine_refuses_an_unproven_factor() {
     let secrets: Vec<TrusteeSecret> = (0..2).map(|_| TrusteeSecret::generate(&mut rng)).collect();
     let keys: Vec<TrusteeKey> = secrets.iter().map(|s| s.publish("c", &mut rng)).collect();
     let pk = combine_trustee_keys("c", &keys).unwrap();
+    let mut params = ZeusParams::new("c", pk);
+    params.trustees = keys;
+    let voter = VoterSecret::generate(&mut rng);
     let cts: Vec<Ciphertext> = (0..3u8)
-        .map(|i| encrypt_ballot("c", &pk, &[i], &mut rng).unwrap().ciphertext)
+        .map(|i| {
+            encrypt_ballot(&params, &voter, &[i], &mut rng)
+                .unwrap()
+                .ciphertext
+        })
         .collect();
     let mut pds: Vec<PartialDecryption> = secrets
         .iter()
         .enumerate()
         .map(|(i, s)| partial_decrypt("c", s, i, &cts, &mut rng).unwrap())
         .collect();
-    let tpk: Vec<Point> = keys.iter().map(|k| k.public_key).collect();
+    // the honest shares combine to the votes
+    let plain: Vec<Outcome> = (0..3u8).map(|i| Outcome::Plaintext(vec![i])).collect();
+    assert_eq!(combine(&params, &cts, &pds, &mut rng).unwrap(), plain);
     // a trustee substitutes a factor that would change the plaintext
     pds[0].factors[1] = pds[0].factors[2];
     assert_eq!(
-        combine("c", &tpk, &cts, &pds, &mut rng).unwrap_err(),
+        combine(&params, &cts, &pds, &mut rng).unwrap_err(),
         VerifyError::DecryptionProof {
             trustee: 0,
             index: 1
