@@ -194,6 +194,17 @@ fn election_with_voter_list_revote_copied_and_ineligible_ballots() {
     forged.credential = voters[6].public();
     forged.signature = other.signature;
     let ineligible = panoramix_zeus::encrypt_ballot(&params, &outsider, b"yes", &mut rng).unwrap();
+    // why the booth will refuse them: the copy's validity proof is bound to voter 5's
+    // credential (checked before the signature, so a genuine signature by voter 6
+    // would not save it); the outsider is not on the list
+    assert!(matches!(
+        panoramix_zeus::verify_ballot(&params, &forged, 0),
+        Err(panoramix_zeus::VerifyError::BallotProof { .. })
+    ));
+    assert!(matches!(
+        panoramix_zeus::verify_ballot(&params, &ineligible, 0),
+        Err(panoramix_zeus::VerifyError::NotEligible { .. })
+    ));
 
     sender.send_ballot(1, &voters[0], b"yes").unwrap();
     sender.send_ballot(1, &voters[1], b"no").unwrap();
