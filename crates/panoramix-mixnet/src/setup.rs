@@ -72,6 +72,7 @@ pub fn create(
     spec: &MixnetSpec,
     n: usize,
 ) -> Result<(String, Vec<String>), SetupError> {
+    check_description_size(spec)?;
     let neg = client.create_negotiation(&format!("mixnet:{}", spec.name), None)?;
     let mut invitations = Vec::new();
     let mut hashes = Vec::new();
@@ -170,6 +171,23 @@ pub fn propose_joint(
     Ok(Some(neg))
 }
 
+/// The most bytes of a peer's `crypto_params` (compact JSON) the controller takes;
+/// the joint peer's are the description, voter list included.
+pub const MAX_DESCRIPTION_BYTES: usize = 64 * 1024;
+
+/// Refuse a description the controller would refuse as the joint peer's
+/// `crypto_params` (a Zeus voter list of more than about 900 credentials).
+pub fn check_description_size(spec: &MixnetSpec) -> Result<(), SetupError> {
+    let size = json!(spec).to_string().len();
+    if size > MAX_DESCRIPTION_BYTES {
+        let voters = spec.election.as_ref().map_or(0, |e| e.voters.len());
+        return Err(SetupError::Refused(format!(
+            "the description is {size} bytes ({voters} voter credentials); the controller takes at most {MAX_DESCRIPTION_BYTES} bytes of a peer's crypto_params"
+        )));
+    }
+    Ok(())
+}
+
 /// The description with what derives from the owners (the Zeus election key).
 pub fn complete_spec(
     client: &Client,
@@ -177,6 +195,7 @@ pub fn complete_spec(
     owners: &[String],
 ) -> Result<MixnetSpec, SetupError> {
     let mut spec = spec.clone();
+    check_description_size(&spec)?;
     if spec.backend == "ZEUS" {
         let mut keys = Vec::new();
         for o in owners {
@@ -453,4 +472,33 @@ pub fn current(client: &Client, joint: &str) -> Result<String, SetupError> {
         }
     }
     Ok(j)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mixnet::Election;
+
+    #[test]
+    fn a_voter_list_too_long_for_the_controller_is_refused_at_setup() {
+        let spec = |n: usize| MixnetSpec {
+            name: "e".into(),
+            backend: "ZEUS".into(),
+            params: json!({"MIX_PROOF": "TW"}),
+            size_min: 1,
+            size_max: 1,
+            election_public_key: Some("ab".repeat(32)),
+            terms: String::new(),
+            graph: None,
+            previous: None,
+            election: Some(Election {
+                question: "q".into(),
+                options: vec!["yes".into(), "no".into()],
+                voters: (0..n).map(|i| format!("{i:064x}")).collect(),
+            }),
+        };
+        assert!(check_description_size(&spec(900)).is_ok());
+        let err = check_description_size(&spec(1000)).unwrap_err().to_string();
+        assert!(err.contains("1000 voter credentials"), "{err}");
+    }
 }
