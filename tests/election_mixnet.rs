@@ -40,13 +40,14 @@ fn election_spec(name: &str, size: i64, options: &[&str], voters: &[VoterSecret]
     s
 }
 
-/// Run one cycle with every agent keeping its state (and so its elections) in
-/// its own directory under `root`; returns the state paths and the agents' logs.
+/// Run `cycles` cycles with every agent keeping its state (and so its elections)
+/// in its own directory under `root`; returns the state paths and the agents' logs.
 fn run_agents_with_state(
     srv: &TestServer,
     cs: &[Contributor],
     joint: &str,
     root: &Path,
+    cycles: u64,
 ) -> (Vec<PathBuf>, std::thread::JoinHandle<Vec<Vec<String>>>) {
     let mut paths = Vec::new();
     let mut agents = Vec::new();
@@ -57,7 +58,7 @@ fn run_agents_with_state(
         let st = AgentState {
             mixnet: joint.into(),
             cycle: 1,
-            max_cycles: 1,
+            max_cycles: cycles,
             ..Default::default()
         };
         agents.push(Agent::new(c.client(srv), c.secrets(), st, Some(path.clone())).unwrap());
@@ -127,10 +128,10 @@ fn tally(outcomes: &[(String, Outcome)]) -> (BTreeMap<String, usize>, usize) {
     (counts, spoiled)
 }
 
-/// The transcript every agent kept must be the collected one, and verify.
-fn check_kept(paths: &[PathBuf], joint: &str, json: &str, logs: &[Vec<String>]) {
+/// The transcript of `cycle` every agent kept must be the collected one, and verify.
+fn check_kept(paths: &[PathBuf], joint: &str, cycle: u64, json: &str, logs: &[Vec<String>]) {
     for (p, log) in paths.iter().zip(logs) {
-        let kept = transcript_path(p, joint, 1);
+        let kept = transcript_path(p, joint, cycle);
         assert!(
             kept.starts_with(p.parent().unwrap().join("elections")),
             "{}",
@@ -146,8 +147,9 @@ fn check_kept(paths: &[PathBuf], joint: &str, json: &str, logs: &[Vec<String>]) 
         );
         panoramix_zeus::verify_election(&text).unwrap();
         assert!(
-            log.iter()
-                .any(|e| e.contains("election transcript of cycle 1 verified and kept")),
+            log.iter().any(|e| e.contains(&format!(
+                "election transcript of cycle {cycle} verified and kept"
+            ))),
             "{log:#?}"
         );
         assert!(!log.iter().any(|e| e.starts_with("REFUSED")), "{log:#?}");
@@ -170,7 +172,7 @@ fn election_with_voter_list_revote_copied_and_ineligible_ballots() {
     let mut spec = election_spec("referendum", 8, &["yes", "no", "abstain"], &voters);
     spec.size_max = 10;
     let joint = setup_mixnet(&srv, &cs, &spec);
-    let (paths, agents) = run_agents_with_state(&srv, &cs, &joint, dir.path());
+    let (paths, agents) = run_agents_with_state(&srv, &cs, &joint, dir.path(), 1);
     let sender = Sender::new(srv.client(), &joint).unwrap();
     wait("the booth", Duration::from_secs(60), || {
         sender.is_open(1).then_some(())
@@ -261,7 +263,7 @@ fn election_with_voter_list_revote_copied_and_ineligible_ballots() {
         (7, 0, 3, 3),
         "counted ballots"
     );
-    check_kept(&paths, &joint, &json, &logs);
+    check_kept(&paths, &joint, 1, &json, &logs);
 
     // the CLI verifier takes the kept file (exit 0) and refuses a flipped proof byte (3)
     let kept = transcript_path(&paths[0], &joint, 1);
@@ -281,7 +283,7 @@ fn election_with_voter_list_revote_copied_and_ineligible_ballots() {
 }
 
 #[test]
-fn free_text_election_reports_a_junk_ballot_spoiled_and_completes() {
+fn free_text_election_reports_a_junk_ballot_spoiled_and_completes_and_the_next_one_too() {
     if skip_on_worker("a 3-contributor election with agents in threads") {
         return;
     }
@@ -290,9 +292,11 @@ fn free_text_election_reports_a_junk_ballot_spoiled_and_completes() {
     let mut rng = rand_core::OsRng;
     let voters: Vec<VoterSecret> = (0..4).map(|_| VoterSecret::generate(&mut rng)).collect();
     let cs: Vec<Contributor> = (0..3).map(|_| Contributor::new("ZEUS")).collect();
-    let spec = election_spec("freetext", 5, &[], &[]);
+    // 5 ballots per cycle; the inbox takes a 6th (a replay refused in cycle 2)
+    let mut spec = election_spec("freetext", 5, &[], &[]);
+    spec.size_max = 6;
     let joint = setup_mixnet(&srv, &cs, &spec);
-    let (paths, agents) = run_agents_with_state(&srv, &cs, &joint, dir.path());
+    let (paths, agents) = run_agents_with_state(&srv, &cs, &joint, dir.path(), 2);
     let sender = Sender::new(srv.client(), &joint).unwrap();
     wait("the booth", Duration::from_secs(60), || {
         sender.is_open(1).then_some(())
@@ -314,14 +318,13 @@ fn free_text_election_reports_a_junk_ballot_spoiled_and_completes() {
     let outcomes = wait("the tally", Duration::from_secs(120), || {
         sender.outcomes(1).unwrap()
     });
-    let logs = agents.join().unwrap();
     let (counts, spoiled) = tally(&outcomes);
     assert_eq!(spoiled, 1, "{outcomes:?}");
     let want: BTreeMap<String, usize> = ["first", "second", "third", "fourth"]
         .into_iter()
         .map(|a| (a.to_owned(), 1))
         .collect();
-    assert_eq!(counts, want, "logs {logs:#?}");
+    assert_eq!(counts, want);
     let junk_m = outcomes
         .iter()
         .find_map(|(_, o)| match o {
@@ -353,5 +356,32 @@ fn free_text_election_reports_a_junk_ballot_spoiled_and_completes() {
     let json = transcript_json(&t);
     let report = panoramix_zeus::verify_election(&json).unwrap();
     assert_eq!((report.ballots, report.spoiled), (5, 1));
-    check_kept(&paths, &joint, &json, &logs);
+
+    // the next election (cycle 2): a ballot of cycle 1 is bound to its session and
+    // refused; the agents keep a second file
+    wait("the second booth", Duration::from_secs(60), || {
+        sender.is_open(2).then_some(())
+    });
+    sender.post(2, &joint, &junk.to_text()).unwrap();
+    let again = ["a", "b", "c", "d"];
+    for (v, t) in voters.iter().zip(again) {
+        sender.send_ballot(2, v, t.as_bytes()).unwrap();
+    }
+    sender.send(2, "x", b"e").unwrap();
+    let outcomes2 = wait("the second tally", Duration::from_secs(120), || {
+        sender.outcomes(2).unwrap()
+    });
+    let logs = agents.join().unwrap();
+    let (counts2, spoiled2) = tally(&outcomes2);
+    assert_eq!(spoiled2, 0, "{outcomes2:?}");
+    assert_eq!(
+        counts2.keys().collect::<Vec<_>>(),
+        ["a", "b", "c", "d", "e"]
+    );
+    let t2 = collect(&srv.client(), &spec, &joint, 2).unwrap();
+    assert_eq!(t2.election.session_id, format!("{joint}/2"));
+    let json2 = transcript_json(&t2);
+    panoramix_zeus::verify_election(&json2).unwrap();
+    check_kept(&paths, &joint, 1, &json, &logs);
+    check_kept(&paths, &joint, 2, &json2, &logs);
 }
