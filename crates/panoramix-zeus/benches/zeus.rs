@@ -4,7 +4,17 @@
 //! A summary with µs per ciphertext and the Sako–Kilian / TW ratio, all
 //! measured in this same run, is printed at the end.
 //!
+//! The `zeus_ballot/` group measures one voter's ballot: creation
+//! (`prepare_ballot`: encryption, validity proof — disjunctive
+//! Chaum–Pedersen over K = 2, 5, 10 answers, or a knowledge proof for free
+//! text — and the credential's signature) and the box's check of it
+//! (`check_ballot` with the election's rules computed once, as the booth
+//! does); its summary gives µs per ballot.
+//!
 //! `cargo bench -p panoramix-zeus --bench zeus` (filter: `-- tw_`).
+//! `ZEUS_BENCH_BALLOTS_ONLY=1` runs only the ballot group and its summary
+//! (skipping the mixes' N = 1,000 and 10,000 setups);
+//! `ZEUS_BENCH_NO_SUMMARY=1` skips the summaries.
 
 use std::time::Duration;
 
@@ -198,6 +208,115 @@ fn wall_benches(c: &mut Criterion) {
     }
 }
 
+/// The ballot benchmarks' cases: answers K (0 = free text) and a label.
+const BALLOT_CASES: [(usize, &str); 4] = [(2, "k2"), (5, "k5"), (10, "k10"), (0, "free_text")];
+
+struct BallotSetup {
+    params: ZeusParams,
+    rules: Rules,
+    voter: VoterSecret,
+    answer: Vec<u8>,
+    ballot: Ballot,
+}
+
+/// A one-trustee election with `k` answers (0: free text) and `voters`
+/// credentials on its list (the benchmarked voter's among them).
+fn ballot_setup(k: usize, voters: usize) -> BallotSetup {
+    let mut rng = ChaCha20Rng::from_seed([100 + k as u8; 32]);
+    let sid = format!("bench-ballot-{k}");
+    let key = TrusteeSecret::generate(&mut rng).publish(&sid, &mut rng);
+    let mut params = ZeusParams::new(&sid, key.public_key);
+    params.trustees = vec![key];
+    params.answers = (0..k).map(|i| format!("candidate {i}")).collect();
+    let voter = VoterSecret::generate(&mut rng);
+    if voters > 0 {
+        params.voters = (1..voters)
+            .map(|_| VoterSecret::generate(&mut rng).public())
+            .collect();
+        params.voters.push(voter.public());
+    }
+    let answer = if k == 0 {
+        b"a free-text vote".to_vec()
+    } else {
+        format!("candidate {}", k / 2).into_bytes()
+    };
+    let ballot = encrypt_ballot(&params, &voter, &answer, &mut rng).unwrap();
+    let rules = params.rules().unwrap();
+    check_ballot(&params, &rules, &ballot, 0).unwrap();
+    BallotSetup {
+        params,
+        rules,
+        voter,
+        answer,
+        ballot,
+    }
+}
+
+fn ballot_benches(c: &mut Criterion<ProcessCpu>) {
+    let mut g = c.benchmark_group("zeus_ballot");
+    g.sample_size(20)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(2));
+    g.throughput(Throughput::Elements(1));
+    let mut rng = ChaCha20Rng::from_seed([6; 32]);
+    for (k, label) in BALLOT_CASES {
+        let s = ballot_setup(k, 0);
+        g.bench_function(BenchmarkId::new("create", label), |b| {
+            b.iter(|| prepare_ballot(&s.params, &s.voter, &s.answer, &mut rng).unwrap())
+        });
+        g.bench_function(BenchmarkId::new("verify", label), |b| {
+            b.iter(|| check_ballot(&s.params, &s.rules, &s.ballot, 0).unwrap())
+        });
+    }
+    g.finish();
+}
+
+/// µs of process CPU time per ballot created and verified (one thread,
+/// median of 5 batches of 100), per number of answers; then creation with a
+/// 1,000-credential voter list (`prepare_ballot` checks the parameters,
+/// voter list included, each time).
+fn ballot_summary() {
+    let mut rng = ChaCha20Rng::from_seed([7; 32]);
+    let batch = 100;
+    let med = |mut xs: Vec<f64>| {
+        xs.sort_by(|a, b| a.total_cmp(b));
+        xs[xs.len() / 2] * 1e6 / batch as f64
+    };
+    println!(
+        "
+zeus ballots, 1 thread, process CPU time, median of 5 batches of {batch}:"
+    );
+    println!("  answers      create µs/ballot   verify µs/ballot   text bytes");
+    let mut run = |s: &BallotSetup, name: &str| {
+        let mut create = Vec::new();
+        let mut verify = Vec::new();
+        for _ in 0..5 {
+            create.push(cpu(|| {
+                for _ in 0..batch {
+                    std::hint::black_box(
+                        prepare_ballot(&s.params, &s.voter, &s.answer, &mut rng).unwrap(),
+                    );
+                }
+            }));
+            verify.push(cpu(|| {
+                for _ in 0..batch {
+                    std::hint::black_box(check_ballot(&s.params, &s.rules, &s.ballot, 0).unwrap());
+                }
+            }));
+        }
+        println!(
+            "  {name:<12} {:16.1}   {:16.1}   {:10}",
+            med(create),
+            med(verify),
+            s.ballot.to_text().len()
+        );
+    };
+    for (k, label) in BALLOT_CASES {
+        run(&ballot_setup(k, 0), label);
+    }
+    run(&ballot_setup(2, 1000), "k2+1000vtr");
+}
+
 fn cpu<T>(f: impl FnOnce() -> T) -> f64 {
     let t = ProcessTime::now();
     std::hint::black_box(f());
@@ -297,14 +416,21 @@ fn main() {
         .build_global()
         .unwrap();
     let quick = std::env::args().any(|a| a == "--test" || a == "--list");
+    let ballots_only = std::env::var_os("ZEUS_BENCH_BALLOTS_ONLY").is_some();
     let mut c = Criterion::default()
         .with_measurement(ProcessCpu)
         .configure_from_args();
-    cpu_benches(&mut c);
-    let mut w = Criterion::default().configure_from_args();
-    wall_benches(&mut w);
+    ballot_benches(&mut c);
+    if !ballots_only {
+        cpu_benches(&mut c);
+        let mut w = Criterion::default().configure_from_args();
+        wall_benches(&mut w);
+    }
     if !quick && std::env::var_os("ZEUS_BENCH_NO_SUMMARY").is_none() {
-        summary();
+        ballot_summary();
+        if !ballots_only {
+            summary();
+        }
     }
     c.final_summary();
 }
