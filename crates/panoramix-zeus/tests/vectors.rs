@@ -1,12 +1,23 @@
-//! Known-answer vectors from deterministic seeds for N ∈ {1, 2, 3, 10, 1000}.
+//! Known-answer vectors from deterministic seeds: whole elections for
+//! N ∈ {1, 2, 3, 10, 1000} (`zeus_n{N}.json`), ballots with validity proofs for
+//! K = 0 (knowledge proof), 1, 2 and 5 answers and their signatures
+//! (`zeus_ballots.json`), and two small elections through the box rule, one
+//! with spoiled ballots and one with a candidate list
+//! (`zeus_election_{spoiled,answers}.json`).
 //!
 //! `cargo test -p panoramix-zeus --test vectors` re-creates every vector in
-//! memory, compares it byte for byte with the committed
-//! `tests/vectors/zeus_n{N}.json`, and verifies the committed transcripts. The
+//! memory, compares it byte for byte with the committed file in
+//! `tests/vectors/`, and verifies the committed transcripts and ballots. The
 //! test never writes the files: after an intentional format change rewrite them
-//! with `cargo run -p panoramix-zeus --example write_vectors` (the generator is
-//! `examples/write_vectors/kat.rs`, shared with this test).
+//! with `cargo run -p panoramix-zeus --example write_vectors` (the generators
+//! are in `examples/write_vectors/`, shared with this test). The byte examples
+//! of docs/zeus.md marked `<!-- zeus-vector: ... -->` are checked against the
+//! same vectors (`doc_examples_match_the_vectors`).
 
+#[path = "../examples/write_vectors/ballots.rs"]
+mod ballots;
+#[path = "../examples/write_vectors/elections.rs"]
+mod elections;
 #[path = "../examples/write_vectors/kat.rs"]
 mod kat;
 
@@ -68,29 +79,117 @@ fn kat_n1000() {
     check(1000);
 }
 
-/// Every committed vector file is one of the sizes checked above, and each size has one.
+/// Every committed vector file is one the generator writes, and each has one.
 #[test]
-fn committed_files_are_the_generated_sizes() {
+fn committed_files_are_the_generated_ones() {
     let dir = path(1).parent().unwrap().to_path_buf();
     let mut found: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|f| f.starts_with("zeus_n"))
         .collect();
     found.sort();
     let mut want: Vec<String> = kat::SIZES
         .iter()
         .map(|n| format!("zeus_n{n}.json"))
+        .chain(["zeus_ballots.json".to_string()])
+        .chain(
+            elections::NAMES
+                .iter()
+                .map(|n| format!("zeus_election_{n}.json")),
+        )
         .collect();
     want.sort();
     assert_eq!(found, want);
+}
+
+/// The file at `p` is byte for byte `v` as the generator writes it.
+fn same_file(p: &std::path::Path, v: &Value) -> Value {
+    let text = std::fs::read_to_string(p).unwrap();
+    let stored: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(&stored, v, "{} differs from a fresh run", p.display());
+    assert!(
+        text == kat::text(v),
+        "{} is not byte for byte what `cargo run -p panoramix-zeus --example write_vectors` writes",
+        p.display()
+    );
+    stored
+}
+
+#[test]
+fn kat_ballots() {
+    let stored = same_file(&ballots::path(), &ballots::build());
+    let cases = stored["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), ballots::CASES.len());
+    for c in cases {
+        // the committed ballot verifies under its committed election, in both forms
+        let params: ZeusParams = serde_json::from_value(c["election"].clone()).unwrap();
+        let b: Ballot = serde_json::from_value(c["ballot"].clone()).unwrap();
+        assert_eq!(
+            Ballot::from_text(c["ballot_text"].as_str().unwrap()).unwrap(),
+            b
+        );
+        verify_ballot(&params, &b, 0).unwrap();
+        let r = HexScalar::from_hex(c["randomness"].as_str().unwrap()).unwrap();
+        let answer = open_ballot(&params, &b, &r).unwrap();
+        assert_eq!(answer, c["answer"].as_str().unwrap().as_bytes());
+        let k = params.answers.len();
+        assert_eq!(b.to_text().len(), 2 * ballot::ballot_len(k));
+        // one flipped bit anywhere in the text is refused
+        let text = b.to_text();
+        for i in (0..text.len()).step_by(7) {
+            let mut t = text.clone().into_bytes();
+            t[i] = if t[i] == b'0' { b'1' } else { b'0' };
+            let t = String::from_utf8(t).unwrap();
+            if let Ok(bad) = Ballot::from_text(&t) {
+                assert!(
+                    verify_ballot(&params, &bad, 0).is_err(),
+                    "{} digit {i}",
+                    c["name"]
+                );
+            }
+        }
+    }
+}
+
+fn check_election(name: &str) {
+    let (v, tjson) = elections::build(name);
+    let stored = same_file(&elections::path(name), &v);
+    let t: ElectionTranscript = serde_json::from_value(stored["transcript"].clone()).unwrap();
+    let tj = serde_json::to_string(&t).unwrap();
+    assert_eq!(tj, tjson);
+    assert_eq!(
+        hex::encode(Sha256::digest(tj.as_bytes())),
+        stored["transcript_sha256"].as_str().unwrap()
+    );
+    let r = verify_election(&tj).unwrap();
+    assert_eq!(r.spoiled as u64, stored["spoiled"].as_u64().unwrap());
+    // the booth's decision on the committed inputs is the committed one
+    let inputs: Vec<String> = serde_json::from_value(stored["booth_inputs"].clone()).unwrap();
+    let d = booth_filter(&t.election, &inputs);
+    assert_eq!(
+        serde_json::to_value(&d.rejected).unwrap(),
+        stored["booth_rejected"]
+    );
+    assert_eq!(serde_json::to_value(&d.counted).unwrap(), stored["counted"]);
+    let accepted: Vec<Ballot> = d.accepted.into_iter().map(|(_, b)| b).collect();
+    assert_eq!(accepted, t.ballots);
+}
+
+#[test]
+fn kat_election_spoiled() {
+    check_election("spoiled");
+}
+
+#[test]
+fn kat_election_answers() {
+    check_election("answers");
 }
 
 #[test]
 fn kat_n0_is_a_defined_error() {
     let mut rng = ChaCha20Rng::from_seed(seed(0));
     assert_eq!(
-        simulate_election(&spec(0), &mut rng).unwrap_err(),
-        ZeusError::EmptyInput
+        simulate_election(&spec(0), &mut rng).err(),
+        Some(ZeusError::EmptyInput)
     );
 }

@@ -27,6 +27,7 @@ pub fn spec(n: usize) -> ElectionSpec {
         session_id: format!("panoramix/zeus/kat/n={n}"),
         trustees: 3,
         mixes: vec![MixKind::Tw, MixKind::Sk { rounds: 128 }],
+        answers: vec![],
         plaintexts: (0..n)
             .map(|i| format!("ballot-{i:04}").into_bytes())
             .collect(),
@@ -45,7 +46,8 @@ pub fn build(n: usize) -> (Value, String) {
     let (t, secrets) = simulate_election(&sp, &mut rng).unwrap();
     let tjson = serde_json::to_string(&t).unwrap();
     let digest = hex::encode(Sha256::digest(tjson.as_bytes()));
-    let ctx = MixContext::new(&t.session_id, &t.public_key).unwrap();
+    let e = &t.election;
+    let ctx = MixContext::new(&e.session_id, &e.election_public_key).unwrap();
     let input: Vec<Ciphertext> = t.ballots.iter().map(|b| b.ciphertext).collect();
     let MixProof::Tw(twp) = &t.mixes[0].proof else {
         panic!("mix 0 is a TW mix")
@@ -59,10 +61,10 @@ pub fn build(n: usize) -> (Value, String) {
         .map(|b| if *b == 1 { '1' } else { '0' })
         .collect();
     let gens: Vec<String> = (0..=n.min(10) as u64)
-        .map(|i| Point::from_point(&context::generator(&t.session_id, i)).to_hex())
+        .map(|i| Point::from_point(&context::generator(&e.session_id, i)).to_hex())
         .collect();
     let mut v = json!({
-        "_comment": "panoramix-zeus known-answer vector. Written by `cargo run -p panoramix-zeus --example write_vectors` (crates/panoramix-zeus/examples/write_vectors/kat.rs) and compared by tests/vectors.rs: simulate_election(spec) with ChaCha20Rng::from_seed(seed); transcript_sha256 is SHA-256 of the compact JSON serialisation of the transcript. Intermediates: generators h_0..h_min(N,10), the TW challenges e_i and v of mix 0, the Sako-Kilian challenge bits (round 0 first) of mix 1, and the trustees' secret key shares.",
+        "_comment": "panoramix-zeus known-answer vector. Written by `cargo run -p panoramix-zeus --example write_vectors` (crates/panoramix-zeus/examples/write_vectors/kat.rs) and compared by tests/vectors.rs: simulate_election(spec) with ChaCha20Rng::from_seed(seed); transcript_sha256 is SHA-256 of the compact JSON serialisation of the transcript. Intermediates: generators h_0..h_min(N,10), the TW challenges e_i and v of mix 0, the Sako-Kilian challenge bits (round 0 first) of mix 1, the trustees' secret key shares and the first 10 voters' secret credentials.",
         "n": n,
         "seed": hex::encode(seed(n)),
         "spec": {
@@ -74,7 +76,8 @@ pub fn build(n: usize) -> (Value, String) {
         "transcript_sha256": digest,
         "intermediates": {
             "generators": gens,
-            "trustee_secrets": secrets.iter().map(|s| s.to_hex().to_string()).collect::<Vec<_>>(),
+            "trustee_secrets": secrets.trustees.iter().map(|s| s.to_hex().to_string()).collect::<Vec<_>>(),
+            "voter_secrets": secrets.voters.iter().take(10).map(|s| s.to_hex().to_string()).collect::<Vec<_>>(),
             "tw_e": ch.e.iter().take(10).map(hexs).collect::<Vec<_>>(),
             "tw_v": hexs(&ch.v),
             "sk_bits": bits,
@@ -84,7 +87,8 @@ pub fn build(n: usize) -> (Value, String) {
         v["transcript"] = serde_json::to_value(&t).unwrap();
     } else {
         v["samples"] = json!({
-            "public_key": t.public_key,
+            "election_public_key": e.election_public_key,
+            "voters[0]": e.voters[0],
             "ballots[0]": t.ballots[0],
             "mixes[0].output[0]": t.mixes[0].output[0],
             "mixes[1].output[last]": t.mixes[1].output[n - 1],

@@ -1,21 +1,34 @@
-//! Rewrite the known-answer vectors `tests/vectors/zeus_n{1,2,3,10,1000}.json`.
+//! Rewrite the known-answer vectors in `tests/vectors/`:
+//! `zeus_n{1,2,3,10,1000}.json` (whole elections, kat.rs), `zeus_ballots.json`
+//! (validity proofs, knowledge proof, signature; ballots.rs) and
+//! `zeus_election_{spoiled,answers}.json` (box rule, spoiled outcomes, candidate
+//! lists; elections.rs).
 //!
 //! `cargo run -p panoramix-zeus --example write_vectors`
 //!
-//! Only after an intentional change of the transcript format: the vectors pin the
-//! format, and `cargo test -p panoramix-zeus --test vectors` compares the committed
-//! files with what this writes (it never writes them itself). Review the diff, and
-//! check the new files with the independent verifier
+//! Only after an intentional change of a format: the vectors pin the formats,
+//! and `cargo test -p panoramix-zeus --test vectors` compares the committed
+//! files with what this writes (it never writes them itself). Review the diff,
+//! and check the new files with the independent verifier
 //! (`tests/python/verify_zeus.py --self-test tests/vectors/zeus_n*.json`).
 
+mod ballots;
+mod elections;
 mod kat;
+
+fn write(path: std::path::PathBuf, v: &serde_json::Value) -> std::io::Result<()> {
+    std::fs::write(&path, kat::text(v))?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
 
 fn main() -> std::io::Result<()> {
     for n in kat::SIZES {
-        let (v, _) = kat::build(n);
-        let path = kat::path(n);
-        std::fs::write(&path, kat::text(&v))?;
-        println!("wrote {}", path.display());
+        write(kat::path(n), &kat::build(n).0)?;
+    }
+    write(ballots::path(), &ballots::build())?;
+    for name in elections::NAMES {
+        write(elections::path(name), &elections::build(name).0)?;
     }
     Ok(())
 }
