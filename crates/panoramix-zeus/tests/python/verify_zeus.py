@@ -1,36 +1,33 @@
 #!/usr/bin/env python3
-"""Independent verifier for panoramix ZEUS election transcripts.
+"""Independent verifier for panoramix ZEUS election transcripts (v2).
 
 Written from docs/zeus.md alone, as a cross-implementation check of the Rust
 verifier and of the specification. It checks every equation plainly (no
-batching, no multi-scalar tricks).
+batching, no multi-scalar tricks), in the order of the verifier checklist
+(docs/zeus.md section 9): header, trustees' keys, election definition, ballots
+(validity proofs, credential signatures, eligibility, replays, each credential's
+last ballot), mixes, partial decryptions, outcomes (canonical decoding, allowed
+answers, spoiled ballots).
 
-Two interchangeable Ristretto255 backends, chosen with --backend:
-    sodium  (default) libsodium's crypto_core_ristretto255_* and
-            crypto_scalarmult_ristretto255, through the PyPI package pysodium
-            (pinned in requirements.txt; scripts/ensure-python.sh installs it).
-            N = 10 takes 0.13 s of CPU time (AMD EPYC, 2026-12-06).
-    pure    this file's own RFC 9496 arithmetic, standard library only: about
-            25 times slower (N = 10 takes 3.5 s of CPU time). A fallback for
-            machines without libsodium, and a check of the sodium backend
-            (--backend both runs each file through both).
-The transcript, the hashing and every equation are this file's own code in
-either case; only the group operations differ.
+Modules: ristretto255.py (the group: libsodium through pysodium, or pure
+Python), zeus_proofs.py (transcript, Schnorr, TW, SK, Chaum-Pedersen),
+zeus_ballots.py (parameters, plaintext encoding, ballots, the box rule).
 
 Usage:
     verify_zeus.py [--backend sodium|pure|both] [--self-test] [--check-backends] FILE.json [...]
-        verify each file, exit 1 on the first failure; with --self-test also
-        check that mutated copies of each transcript are rejected (8 targeted
-        mutations, and for N <= 3 one hex digit changed in each of 20 seeded
-        random points, scalars and ciphertexts); with
-        --check-backends first check that the two backends agree on decoding
-        (canonical encodings only), hashing to the group and multiplication.
+        verify each file, exit 1 on the first failure ("FILE: INVALID: <check>").
+        FILE is an election transcript (panoramix verify-election's input), a
+        vector file holding one ("transcript", with recorded intermediates and,
+        for the election vectors, the booth's inputs and decision), or the ballot
+        vectors (tests/vectors/zeus_ballots.json: each ballot verified, its
+        challenges and commitments recomputed, its Benaloh opening checked and,
+        with libsodium's ChaCha20, the ballot re-created byte for byte from the
+        seed). --self-test also checks that mutated copies of each transcript
+        are rejected (targeted mutations, and for N <= 4 one hex digit changed in
+        each of 20 seeded random points, scalars and ciphertexts).
+        --check-backends first checks that the two group backends agree.
 Exit status 3: the sodium backend was asked for but pysodium or libsodium is
 missing (run scripts/ensure-python.sh).
-
-A vector file (tests/vectors/zeus_n*.json) is checked further: the
-generators, the TW challenges, the Sako-Kilian bits and the SHA-256 of the
-canonical transcript must equal the recorded intermediates.
 """
 
 import copy
@@ -40,551 +37,87 @@ import random
 import sys
 import time
 
-# --------------------------------------------------------------------------
-# Ristretto255 (RFC 9496)
+import ristretto255
+from ristretto255 import L, BackendMissing, Invalid, check, grp
+from zeus_ballots import (ballot_from_text, ballot_to_text, booth, box_rule, check_ballot,
+                          check_rules, check_trustees, decode_plaintext, election_params,
+                          encode_plaintext, one_of_commitments, outcome, validity_bytes,
+                          validity_statement)
+from zeus_proofs import (ciphertext, generator, hex_scalar, hexbytes, point, scalar, statement,
+                         verify_cp, verify_sk, verify_tw)
 
-P = 2**255 - 19
-L = 2**252 + 27742317777372353535851937790883648493
-D = (-121665 * pow(121666, P - 2, P)) % P
-SQRT_M1 = 19681161376707505956807079304988542015446066515923890162744021073123829784752
-SQRT_AD_MINUS_ONE = 25063068953384623474111414158702152701244531502492656460079210482610430750235
-INVSQRT_A_MINUS_D = 54469307008909316920995813868745141605393597292927456921205312896311721017578
-ONE_MINUS_D_SQ = (1 - D * D) % P
-D_MINUS_ONE_SQ = (D - 1) * (D - 1) % P
-
-assert SQRT_M1 * SQRT_M1 % P == P - 1
-assert SQRT_AD_MINUS_ONE * SQRT_AD_MINUS_ONE % P == (-D - 1) % P
-assert INVSQRT_A_MINUS_D * INVSQRT_A_MINUS_D * (-1 - D) % P == 1
-
-
-class Invalid(Exception):
-    """A check failed."""
-
-
-def is_neg(x):
-    return (x % P) & 1
-
-
-def ct_abs(x):
-    x %= P
-    return (P - x) % P if is_neg(x) else x
-
-
-def sqrt_ratio_m1(u, v):
-    u %= P
-    v %= P
-    v3 = v * v % P * v % P
-    v7 = v3 * v3 % P * v % P
-    r = u * v3 % P * pow(u * v7 % P, (P - 5) // 8, P) % P
-    check = v * r % P * r % P
-    correct = check == u
-    flipped = check == (-u) % P
-    flipped_i = check == (-u * SQRT_M1) % P
-    if flipped or flipped_i:
-        r = r * SQRT_M1 % P
-    return (correct or flipped), ct_abs(r)
-
-
-IDENTITY = (0, 1, 1, 0)
-
-
-def add(p1, p2):
-    x1, y1, z1, t1 = p1
-    x2, y2, z2, t2 = p2
-    a = (y1 - x1) * (y2 - x2) % P
-    b = (y1 + x1) * (y2 + x2) % P
-    c = t1 * 2 * D % P * t2 % P
-    d = z1 * 2 * z2 % P
-    e, f, g, h = b - a, d - c, d + c, b + a
-    return (e * f % P, g * h % P, f * g % P, e * h % P)
-
-
-def neg(p):
-    x, y, z, t = p
-    return ((-x) % P, y, z, (-t) % P)
-
-
-def mul(k, p):
-    """k·p, plain double-and-add (public data only: this is a verifier)."""
-    k %= L
-    acc = IDENTITY
-    for bit in bin(k)[2:]:
-        acc = add(acc, acc)
-        if bit == "1":
-            acc = add(acc, p)
-    return acc
-
-
-def decode(b):
-    """Canonical decoding; the identity is rejected (docs/zeus.md section 1)."""
-    if len(b) != 32:
-        raise Invalid("point length")
-    s = int.from_bytes(b, "little")
-    if s >= P or is_neg(s):
-        raise Invalid("non-canonical point")
-    ss = s * s % P
-    u1 = (1 - ss) % P
-    u2 = (1 + ss) % P
-    u2_sqr = u2 * u2 % P
-    v = (-(D * u1 % P * u1) - u2_sqr) % P
-    was_square, invsqrt = sqrt_ratio_m1(1, v * u2_sqr)
-    den_x = invsqrt * u2 % P
-    den_y = invsqrt * den_x % P * v % P
-    x = ct_abs(2 * s * den_x)
-    y = u1 * den_y % P
-    t = x * y % P
-    if not was_square or is_neg(t) or y == 0:
-        raise Invalid("invalid point encoding")
-    if s == 0:
-        raise Invalid("identity point")
-    return (x, y, 1, t)
-
-
-def encode(p):
-    x0, y0, z0, t0 = p
-    u1 = (z0 + y0) * (z0 - y0) % P
-    u2 = x0 * y0 % P
-    _, invsqrt = sqrt_ratio_m1(1, u1 * u2 % P * u2)
-    den1 = invsqrt * u1 % P
-    den2 = invsqrt * u2 % P
-    z_inv = den1 * den2 % P * t0 % P
-    ix0 = x0 * SQRT_M1 % P
-    iy0 = y0 * SQRT_M1 % P
-    enchanted = den1 * INVSQRT_A_MINUS_D % P
-    rotate = is_neg(t0 * z_inv)
-    x, y = (iy0, ix0) if rotate else (x0, y0)
-    den_inv = enchanted if rotate else den2
-    if is_neg(x * z_inv):
-        y = (-y) % P
-    s = ct_abs(den_inv * (z0 - y))
-    return s.to_bytes(32, "little")
-
-
-def eq(p1, p2):
-    x1, y1, _, _ = p1
-    x2, y2, _, _ = p2
-    return (x1 * y2 - y1 * x2) % P == 0 or (y1 * y2 - x1 * x2) % P == 0
-
-
-def is_identity(p):
-    return eq(p, IDENTITY)
-
-
-def elligator(t):
-    r = SQRT_M1 * t % P * t % P
-    u = (r + 1) * ONE_MINUS_D_SQ % P
-    v = (-1 - r * D) * (r + D) % P
-    was_square, s = sqrt_ratio_m1(u, v)
-    s_prime = (-ct_abs(s * t)) % P
-    if not was_square:
-        s = s_prime
-    c = P - 1 if was_square else r
-    n = (c * (r - 1) % P * D_MINUS_ONE_SQ - v) % P
-    w0 = 2 * s * v % P
-    w1 = n * SQRT_AD_MINUS_ONE % P
-    w2 = (1 - s * s) % P
-    w3 = (1 + s * s) % P
-    return (w0 * w3 % P, w2 * w1 % P, w1 * w3 % P, w0 * w2 % P)
-
-
-def from_uniform_bytes(b):
-    t1 = int.from_bytes(b[:32], "little") & ((1 << 255) - 1)
-    t2 = int.from_bytes(b[32:], "little") & ((1 << 255) - 1)
-    return add(elligator(t1 % P), elligator(t2 % P))
-
-
-BASEPOINT = bytes.fromhex("e2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2d76")
-G = decode(BASEPOINT)
-assert encode(add(G, G)).hex() == "6a493210f7499cd17fecb510ae0cea23a110e8d5b901f8acadd3095c73a3b919"
-
-# The group operations the checks below use, by name: this file's own arithmetic
-# above ("pure"), or libsodium's ("sodium"), installed by use_backend().
-PURE = {
-    "IDENTITY": IDENTITY, "G": G, "add": add, "neg": neg, "mul": mul, "eq": eq,
-    "decode": decode, "encode": encode, "from_uniform_bytes": from_uniform_bytes,
-}
-
-
-class BackendMissing(Exception):
-    """The sodium backend cannot be loaded."""
-
-
-def sodium_ops():
-    """Ristretto255 from libsodium. Points are their canonical 32-byte encodings
-    (so equality is byte equality); the identity is the all-zero encoding."""
-    try:
-        import pysodium as na
-        na.crypto_core_ristretto255_is_valid_point(BASEPOINT)
-    except Exception as e:  # ImportError, or ValueError/OSError without libsodium >= 1.0.18
-        raise BackendMissing(f"pysodium with libsodium >= 1.0.18 is needed ({type(e).__name__}: {e})")
-    zero = bytes(32)
-
-    def s_add(p, q):
-        return na.crypto_core_ristretto255_add(p, q)
-
-    def s_neg(p):
-        return na.crypto_core_ristretto255_sub(zero, p)
-
-    def s_mul(k, p):
-        k %= L
-        if k == 0 or p == zero:  # libsodium refuses an identity result
-            return zero
-        kb = k.to_bytes(32, "little")
-        if p == BASEPOINT:
-            return na.crypto_scalarmult_ristretto255_base(kb)
-        return na.crypto_scalarmult_ristretto255(kb, p)
-
-    def s_decode(b):
-        """Canonical decoding; the identity is rejected (docs/zeus.md section 1)."""
-        if len(b) != 32:
-            raise Invalid("point length")
-        b = bytes(b)
-        if b[31] & 0x80:
-            # libsodium 1.0.18 (Debian 12's) ignores the top bit; RFC 9496 requires it clear
-            raise Invalid("non-canonical point")
-        if b == zero:
-            raise Invalid("identity point")
-        if not na.crypto_core_ristretto255_is_valid_point(b):
-            raise Invalid("invalid point encoding")
-        return b
-
-    return {
-        "IDENTITY": zero, "G": BASEPOINT, "add": s_add, "neg": s_neg, "mul": s_mul,
-        "eq": lambda p, q: p == q, "decode": s_decode, "encode": lambda p: p,
-        "from_uniform_bytes": na.crypto_core_ristretto255_from_hash,
-    }
-
-
-def use_backend(name):
-    globals().update(PURE if name == "pure" else sodium_ops())
-
-
-def check_backends():
-    """The two backends agree: decoding (accept or reject, and the re-encoding) of
-    edge-case and seeded random encodings, the hash-to-group map and scalar
-    multiplication. Deterministic (fixed seed)."""
-    so = sodium_ops()
-    rng = random.Random(20)
-    cases = [v.to_bytes(32, "little") for v in (0, 1, 2, P - 2, P - 1, P, P + 1, 2**255 - 1)]
-    cases += [(v | (1 << 255)).to_bytes(32, "little") for v in (0, 2, 4)]
-    cases += [encode(mul(k, G)) for k in (1, 2, 3, L - 1)]
-    cases += [bytes(b ^ (0x80 if i == 31 else 0) for i, b in enumerate(c)) for c in cases[-4:]]
-    cases += [rng.getrandbits(256).to_bytes(32, "little") for _ in range(600)]
-    cases += [encode(mul(rng.randrange(1, L), G)) for _ in range(40)]
-    valid = 0
-    for c in cases:
-        got = []
-        for ops in (PURE, so):
-            try:
-                got.append(ops["encode"](ops["decode"](c)))
-            except Invalid:
-                got.append(None)
-        if got[0] != got[1]:
-            raise Invalid(f"backends disagree on decoding {c.hex()}: pure {got[0]}, sodium {got[1]}")
-        valid += got[0] is not None
-    for _ in range(30):
-        h = rng.getrandbits(512).to_bytes(64, "little")
-        k = rng.randrange(L)
-        p, q = from_uniform_bytes(h), so["from_uniform_bytes"](h)
-        check(encode(p) == q, "backends disagree on from_uniform_bytes")
-        check(encode(mul(k, p)) == so["mul"](k, q), "backends disagree on mul")
-        check(encode(add(p, neg(G))) == so["add"](q, so["neg"](BASEPOINT)), "backends disagree on add")
-    print(f"backends agree: {len(cases)} encodings ({valid} valid), 30 hashes, products and sums")
+VERSION = "panoramix/zeus/v2/election"
+TRANSCRIPT_FIELDS = ["version", "group", "election", "ballots", "mixes", "partial_decryptions",
+                     "plaintexts"]
 
 # --------------------------------------------------------------------------
-# Encodings
-
-
-def hexbytes(s, n):
-    if not isinstance(s, str) or len(s) != 2 * n or any(c not in "0123456789abcdef" for c in s):
-        raise Invalid("bad hex")
-    return bytes.fromhex(s)
-
-
-def point(s):
-    return decode(hexbytes(s, 32))
-
-
-def scalar(s):
-    v = int.from_bytes(hexbytes(s, 32), "little")
-    if v >= L:
-        raise Invalid("non-canonical scalar")
-    return v
-
-
-def ct_bytes(s):
-    return hexbytes(s, 64)
-
-
-def ciphertext(s):
-    b = ct_bytes(s)
-    return decode(b[:32]), decode(b[32:])
-
-
-def decode_plaintext(m):
-    b = encode(m)
-    n = b[1]
-    if n > 29 or b[0] & 1 or any(b[2 + n:]):
-        raise Invalid("not a plaintext")
-    return b[2:2 + n]
-
-
-# --------------------------------------------------------------------------
-# Transcript (docs/zeus.md section 2)
-
-
-def frame(label, data):
-    return len(label).to_bytes(8, "little") + label + len(data).to_bytes(8, "little") + data
-
-
-class Transcript:
-    def __init__(self, protocol):
-        self.h = hashlib.sha512()
-        self.append("panoramix/zeus/v1/transcript", protocol.encode())
-
-    def append(self, label, data):
-        self.h.update(frame(label.encode(), data))
-
-    def u64(self, label, v):
-        self.append(label, v.to_bytes(8, "little"))
-
-    def challenge(self, label):
-        h = self.h.copy()
-        h.update(frame(b"challenge", label.encode()))
-        out = h.digest()
-        self.append(label, out)
-        return out
-
-    def challenge_scalar(self, label):
-        return int.from_bytes(self.challenge(label), "little") % L
-
-
-def expand(domain, seed, i):
-    return hashlib.sha512(frame(domain.encode(), seed) + i.to_bytes(8, "little")).digest()
-
-
-def generator(sid, i):
-    return from_uniform_bytes(expand("panoramix/zeus/v1/generator", sid.encode(), i))
-
-
-# --------------------------------------------------------------------------
-# Checks
-
-
-def schnorr_ok(t, x_pub, proof):
-    r = point(proof["commitment"])
-    t.append("commitment", hexbytes(proof["commitment"], 32))
-    c = t.challenge_scalar("challenge")
-    s = scalar(proof["response"])
-    return eq(add(mul(s, G), neg(mul(c, x_pub))), r)
-
-
-def check(cond, what):
-    if not cond:
-        raise Invalid(what)
-
-
-def tw_statement(sid, pkb, inp, out):
-    t = Transcript("panoramix/zeus/v1/tw-shuffle")
-    t.append("session_id", sid.encode())
-    t.append("group", b"ristretto255")
-    t.append("public_key", pkb)
-    t.append("generators", b"panoramix/zeus/v1/generator")
-    t.u64("n", len(inp))
-    t.append("input", b"".join(ct_bytes(c) for c in inp))
-    t.append("output", b"".join(ct_bytes(c) for c in out))
-    return t
-
-
-def verify_tw(k, sid, pkb, pk, gens, h0, inp, out, pr, info):
-    n = len(inp)
-    for name in ("u", "b", "b_prime", "k_b", "k_e"):
-        check(len(pr[name]) == n, f"mix {k}: length of {name}")
-    t = tw_statement(sid, pkb, inp, out)
-    t.append("u", b"".join(hexbytes(x, 32) for x in pr["u"]))
-    seed = t.challenge("e_seed")
-    e = [int.from_bytes(expand("panoramix/zeus/v1/tw-e", seed, i), "little") % L for i in range(n)]
-    t.append("b", b"".join(hexbytes(x, 32) for x in pr["b"]))
-    t.append("a_prime", hexbytes(pr["a_prime"], 32))
-    t.append("b_prime", b"".join(hexbytes(x, 32) for x in pr["b_prime"]))
-    t.append("c_prime", hexbytes(pr["c_prime"], 32))
-    t.append("d_prime", hexbytes(pr["d_prime"], 32))
-    t.append("f_prime", ct_bytes(pr["f_prime"]))
-    v = t.challenge_scalar("v")
-    info["tw_e"] = e
-    info["tw_v"] = v
-
-    u = [point(x) for x in pr["u"]]
-    bb = [point(x) for x in pr["b"]]
-    bp = [point(x) for x in pr["b_prime"]]
-    a_p, c_p, d_p = point(pr["a_prime"]), point(pr["c_prime"]), point(pr["d_prime"])
-    f1, f2 = ciphertext(pr["f_prime"])
-    ka, kc, kd, kf = (scalar(pr[x]) for x in ("k_a", "k_c", "k_d", "k_f"))
-    kb = [scalar(x) for x in pr["k_b"]]
-    ke = [scalar(x) for x in pr["k_e"]]
-    w = [ciphertext(c) for c in inp]
-    wo = [ciphertext(c) for c in out]
-    g = gens[1:n + 1]
-
-    def msum(pairs):
-        acc = IDENTITY
-        for s, p in pairs:
-            acc = add(acc, mul(s, p))
-        return acc
-
-    a = msum(zip(e, u))
-    check(eq(add(mul(v, a), a_p), msum([(ka, G)] + list(zip(ke, g)))), f"mix {k}: TW equation A")
-    prev = h0
-    for i in range(n):
-        lhs = add(mul(v, bb[i]), bp[i])
-        rhs = add(mul(kb[i], G), mul(ke[i], prev))
-        check(eq(lhs, rhs), f"mix {k}: TW equation B_{i}")
-        prev = bb[i]
-    c = IDENTITY
-    for i in range(n):
-        c = add(c, add(u[i], neg(g[i])))
-    check(eq(add(mul(v, c), c_p), mul(kc, G)), f"mix {k}: TW equation C")
-    prod = 1
-    for x in e:
-        prod = prod * x % L
-    dd = add(bb[n - 1], neg(mul(prod, h0)))
-    check(eq(add(mul(v, dd), d_p), mul(kd, G)), f"mix {k}: TW equation D")
-    for comp, fp, base in ((0, f1, G), (1, f2, pk)):
-        f = msum([(e[i], w[i][comp]) for i in range(n)])
-        rhs = add(msum([(ke[i], wo[i][comp]) for i in range(n)]), neg(mul(kf, base)))
-        check(eq(add(mul(v, f), fp), rhs), f"mix {k}: TW equation F component {comp + 1}")
-
-
-def verify_sk(k, sid, pkb, pk, inp, out, pr, info):
-    n = len(inp)
-    r = pr["rounds"]
-    check(isinstance(r, int) and r >= 128, f"mix {k}: fewer than 128 rounds")
-    for name in ("collections", "offsets", "randoms"):
-        check(len(pr[name]) == r, f"mix {k}: number of {name}")
-        for lst in pr[name]:
-            check(len(lst) == n, f"mix {k}: length in {name}")
-    for offs in pr["offsets"]:
-        check(sorted(offs) == list(range(n)), f"mix {k}: offsets not a permutation")
-    t = Transcript("panoramix/zeus/v1/sk-shuffle")
-    t.append("session_id", sid.encode())
-    t.append("group", b"ristretto255")
-    t.append("public_key", pkb)
-    t.u64("n", n)
-    t.u64("rounds", r)
-    t.append("input", b"".join(ct_bytes(c) for c in inp))
-    t.append("output", b"".join(ct_bytes(c) for c in out))
-    for coll in pr["collections"]:
-        t.append("collection", b"".join(ct_bytes(c) for c in coll))
-    seed = t.challenge("bits_seed")
-    stream = b""
-    j = 0
-    while len(stream) * 8 < r:
-        stream += expand("panoramix/zeus/v1/sk-bits", seed, j)
-        j += 1
-    bits = [(stream[i // 8] >> (i % 8)) & 1 for i in range(r)]
-    info["sk_bits"] = "".join(str(b) for b in bits)
-    w = [ciphertext(c) for c in inp]
-    wo = [ciphertext(c) for c in out]
-    for rnd in range(r):
-        coll = [ciphertext(c) for c in pr["collections"][rnd]]
-        x, y = (w, coll) if bits[rnd] == 0 else (coll, wo)
-        for jj in range(n):
-            rj = scalar(pr["randoms"][rnd][jj])
-            yy = y[pr["offsets"][rnd][jj]]
-            ok = eq(yy[0], add(x[jj][0], mul(rj, G))) and eq(yy[1], add(x[jj][1], mul(rj, pk)))
-            check(ok, f"mix {k}: Sako-Kilian round {rnd} element {jj}")
+# The verifier checklist (docs/zeus.md section 9)
 
 
 def verify_transcript(t, info):
-    check(t["version"] == "panoramix/zeus/v1/election", "version")
+    """All checks of section 9 in order; raises Invalid naming the first failure.
+    Returns (N counted, number spoiled)."""
+    check(isinstance(t, dict) and sorted(t) == sorted(TRANSCRIPT_FIELDS), "transcript fields")
+    check(t["version"] == VERSION, "version")
     check(t["group"] == "ristretto255", "group")
-    sid = t["session_id"]
-    total = IDENTITY
-    seen = set()
-    check(len(t["trustees"]) >= 1, "no trustees")
-    for i, tr in enumerate(t["trustees"]):
-        check(tr["public_key"] not in seen, f"duplicate trustee {i}")
-        seen.add(tr["public_key"])
-        pki = point(tr["public_key"])
-        ts = Transcript("panoramix/zeus/v1/trustee-key")
-        ts.append("session_id", sid.encode())
-        ts.append("group", b"ristretto255")
-        ts.append("public_key", hexbytes(tr["public_key"], 32))
-        check(schnorr_ok(ts, pki, tr["proof"]), f"trustee {i}: key proof")
-        total = add(total, pki)
-    pkb = hexbytes(t["public_key"], 32)
-    check(encode(total) == pkb, "joint key")
-    pk = decode(pkb)
+    e = election_params(t["election"])
+    sid = e["session_id"]
+    tpk = check_trustees(e)
+    check_rules(e)
+    pkb = hexbytes(e["election_public_key"], 32)
+    pk = e["pk"]
 
     ballots = t["ballots"]
-    n = len(ballots)
-    check(n >= 1, "no ballots")
-    c1s = set()
     for i, b in enumerate(ballots):
-        c1, _ = ciphertext(b["ciphertext"])
-        tb = Transcript("panoramix/zeus/v1/ballot")
-        tb.append("session_id", sid.encode())
-        tb.append("group", b"ristretto255")
-        tb.append("public_key", pkb)
-        tb.append("ciphertext", ct_bytes(b["ciphertext"]))
-        check(schnorr_ok(tb, c1, b["proof"]), f"ballot {i}: proof")
-        check(b["ciphertext"][:64] not in c1s, f"ballot {i}: replay")
-        c1s.add(b["ciphertext"][:64])
+        check_ballot(e, b, i)
+    lst = box_rule(e, ballots)
+    n = len(lst)
+    check(n >= 1, "no ballots")
+    info["counted"] = lst
 
     check(len(t["mixes"]) >= 1, "no mixes")
     check(len({m["mixer"] for m in t["mixes"]}) == len(t["mixes"]), "duplicate mixer")
     gens = [generator(sid, i) for i in range(n + 1)]
-    info["generators"] = [encode(g).hex() for g in gens[:11]]
-    lst = [b["ciphertext"] for b in ballots]
+    info["generators"] = [grp.encode(g).hex() for g in gens[:11]]
     for k, m in enumerate(t["mixes"]):
+        check(set(m) == {"mixer", "output", "proof"}, f"mix {k}: fields")
         check(len(m["output"]) == n, f"mix {k}: output length")
+        for c in m["output"]:
+            ciphertext(c)
         (kind, pr), = m["proof"].items()
         if kind == "tw":
             verify_tw(k, sid, pkb, pk, gens, gens[0], lst, m["output"], pr, info)
         elif kind == "sk":
             verify_sk(k, sid, pkb, pk, lst, m["output"], pr, info)
         else:
-            raise Invalid("unknown proof type")
+            raise Invalid(f"mix {k}: unknown proof type")
         lst = m["output"]
 
     pds = t["partial_decryptions"]
-    check(len(pds) == len(t["trustees"]), "number of partial decryptions")
+    check(len(pds) == len(tpk), "number of partial decryptions")
     check(sorted(pd["trustee"] for pd in pds) == list(range(len(pds))), "trustee indices")
     cts = [ciphertext(c) for c in lst]
     acc = [c[1] for c in cts]
     for pd in pds:
         ti = pd["trustee"]
-        pkib = hexbytes(t["trustees"][ti]["public_key"], 32)
-        pki = decode(pkib)
+        pkib = hexbytes(e["trustees"][ti]["public_key"], 32)
         check(len(pd["factors"]) == n and len(pd["proofs"]) == n, "partial decryption length")
         for j in range(n):
-            d = point(pd["factors"][j])
-            pr = pd["proofs"][j]
-            a, b, s = point(pr["a"]), point(pr["b"]), scalar(pr["s"])
-            tc = Transcript("panoramix/zeus/v1/decryption-share")
-            tc.append("session_id", sid.encode())
-            tc.append("group", b"ristretto255")
-            tc.append("trustee_public_key", pkib)
-            tc.append("ciphertext", ct_bytes(lst[j]))
-            tc.append("factor", hexbytes(pd["factors"][j], 32))
-            tc.append("a", hexbytes(pr["a"], 32))
-            tc.append("b", hexbytes(pr["b"], 32))
-            c = tc.challenge_scalar("challenge")
-            ok = eq(mul(s, G), add(a, mul(c, pki))) and eq(mul(s, cts[j][0]), add(b, mul(c, d)))
-            check(ok, f"trustee {ti}: decryption proof {j}")
-            acc[j] = add(acc[j], neg(d))
-    plain = [decode_plaintext(m).hex() for m in acc]
-    check(plain == t["plaintexts"], "plaintexts")
-    return n
+            d = verify_cp(sid, pkib, tpk[ti], lst[j], cts[j][0], pd["factors"][j], pd["proofs"][j])
+            check(d is not None, f"trustee {ti}: decryption proof {j}")
+            acc[j] = grp.add(acc[j], grp.neg(d))
+    outs = [outcome(e, m) for m in acc]
+    check(len(t["plaintexts"]) == n, "number of outcomes")
+    for j, (o, p) in enumerate(zip(outs, t["plaintexts"])):
+        check(o == p, f"outcome {j}: published {p!r}, the decryption gives {o!r}")
+    return n, sum(o.startswith("spoiled:") for o in outs)
 
 
-# canonical field order (docs/zeus.md section 9: the Rust struct order)
+# canonical field order (docs/zeus.md section 8.3: the Rust struct order), with
+# the election's defaults left out as serialisation skips them
 ORDER = {
-    "transcript": ["version", "group", "session_id", "trustees", "public_key", "ballots", "mixes",
-                   "partial_decryptions", "plaintexts"],
     "trustee": ["public_key", "proof"],
     "schnorr": ["commitment", "response"],
-    "ballot": ["ciphertext", "proof"],
     "mix": ["mixer", "output", "proof"],
     "tw": ["u", "b", "a_prime", "b_prime", "c_prime", "d_prime", "f_prime", "k_a", "k_b", "k_c",
            "k_d", "k_e", "k_f"],
@@ -592,82 +125,297 @@ ORDER = {
     "pd": ["trustee", "factors", "proofs"],
     "cp": ["a", "b", "s"],
 }
+SKIPPED_DEFAULTS = {"trustee_key_session": "", "answers": [], "voters": [], "revote": "last"}
 
 
 def canonical(t):
     def o(d, key):
         return {k: d[k] for k in ORDER[key]}
-    c = o(t, "transcript")
-    c["trustees"] = [dict(o(x, "trustee"), proof=o(x["proof"], "schnorr")) for x in t["trustees"]]
-    c["ballots"] = [dict(o(x, "ballot"), proof=o(x["proof"], "schnorr")) for x in t["ballots"]]
+
+    e = {}
+    for k in ("session_id", "election_public_key", "trustees", "trustee_key_session", "answers",
+              "voters", "revote", "sk_rounds"):
+        if k in t["election"] and t["election"][k] != SKIPPED_DEFAULTS.get(k, None):
+            e[k] = t["election"][k]
+    e["trustees"] = [dict(o(x, "trustee"), proof=o(x["proof"], "schnorr")) for x in e["trustees"]]
+
+    def ballot(b):
+        v = b["validity"]
+        if "knowledge" in v:
+            v = {"knowledge": o(v["knowledge"], "schnorr")}
+        else:
+            v = {"one_of": [{"challenge": x["challenge"], "response": x["response"]} for x in v["one_of"]]}
+        return {"credential": b["credential"], "ciphertext": b["ciphertext"], "validity": v,
+                "signature": o(b["signature"], "schnorr")}
+
     mixes = []
     for m in t["mixes"]:
         (kind, pr), = m["proof"].items()
         mm = o(m, "mix")
         mm["proof"] = {kind: o(pr, kind)}
         mixes.append(mm)
-    c["mixes"] = mixes
-    c["partial_decryptions"] = [
-        dict(o(x, "pd"), proofs=[o(p, "cp") for p in x["proofs"]]) for x in t["partial_decryptions"]
-    ]
-    return json.dumps(c, separators=(",", ":"))
+    c = {"version": t["version"], "group": t["group"], "election": e,
+         "ballots": [ballot(b) for b in t["ballots"]], "mixes": mixes,
+         "partial_decryptions": [dict(o(x, "pd"), proofs=[o(p, "cp") for p in x["proofs"]])
+                                 for x in t["partial_decryptions"]],
+         "plaintexts": t["plaintexts"]}
+    return json.dumps(c, separators=(",", ":"), ensure_ascii=False)
 
 
-def verify_file(path, doc=None):
-    if doc is None:
-        with open(path) as f:
-            doc = json.load(f)
-    t = doc.get("transcript", doc)
-    info = {}
-    n = verify_transcript(t, info)
-    if "intermediates" in doc:
-        im = doc["intermediates"]
+# --------------------------------------------------------------------------
+# Vector files
+
+
+def check_vector(doc, t, info):
+    """The recorded intermediates and the booth's decision of a vector file."""
+    if "transcript_sha256" in doc:
+        digest = hashlib.sha256(canonical(t).encode()).hexdigest()
+        check(digest == doc["transcript_sha256"], "transcript digest differs")
+    im = doc.get("intermediates", {})
+    if "generators" in im:
         check(info["generators"] == im["generators"], "generators differ from the vector")
         check([hex_scalar(x) for x in info["tw_e"][:10]] == im["tw_e"], "TW e_i differ")
         check(hex_scalar(info["tw_v"]) == im["tw_v"], "TW v differs")
         check(info["sk_bits"] == im["sk_bits"], "Sako-Kilian bits differ")
-        digest = hashlib.sha256(canonical(t).encode()).hexdigest()
-        check(digest == doc["transcript_sha256"], "transcript digest differs")
-    return n
+    for i, x in enumerate(im.get("voter_secrets", [])):
+        check(grp.encode(grp.mul(scalar(x), grp.G)).hex() == t["election"]["voters"][i],
+              f"voter secret {i} is not the listed credential")
+    if "booth_inputs" in doc:
+        e = election_params(t["election"])
+        check_rules(e)
+        accepted, rejected, counted = booth(e, doc["booth_inputs"])
+        check([i for i, _ in accepted] == doc["accepted_inputs"], "booth: accepted inputs differ")
+        check([b for _, b in accepted] == [canon_ballot(b) for b in t["ballots"]],
+              "booth: the transcript's ballots are not the accepted inputs")
+        check(rejected == [r["index"] for r in doc["booth_rejected"]], "booth: rejected inputs differ")
+        check(counted == doc["counted"] == info["counted"], "booth: counted ciphertexts differ")
+        check(doc["spoiled"] == info["spoiled"], "number of spoiled ballots differs")
 
 
-def hex_scalar(v):
-    return v.to_bytes(32, "little").hex()
+def canon_ballot(b):
+    return ballot_from_text(ballot_to_text(b))
+
+
+def chacha_draws(seed):
+    """ChaCha20 (20 rounds, 64-bit nonce 0, counter from 0) keystream of `seed`, as
+    64-byte draws reduced mod l (docs/zeus.md section 10.2)."""
+    import pysodium
+    stream = pysodium.crypto_stream_chacha20_xor(bytes(64 * 64), bytes(8), bytes.fromhex(seed))
+    for i in range(64):
+        yield int.from_bytes(stream[64 * i:64 * i + 64], "little") % L
+
+
+def reproduce_ballot(c, e):
+    """Re-create a ballot vector's election keys and ballot from its seed, as the
+    prover of section 4 does, and compare them byte for byte."""
+    draw = chacha_draws(c["seed"])
+    G, mul, add, neg, enc = grp.G, grp.mul, grp.add, grp.neg, grp.encode
+    xs = [next(draw), next(draw)]
+    for i, x in enumerate(xs):
+        k = next(draw)
+        pki = enc(mul(x, G))
+        t = statement("panoramix/zeus/v1/trustee-key", e["key_session"], public_key=pki)
+        t.append("commitment", enc(mul(k, G)))
+        s = (k + t.challenge_scalar("challenge") * x) % L
+        tr = e["trustees"][i]
+        check(tr == {"public_key": pki.hex(), "proof": {"commitment": enc(mul(k, G)).hex(),
+                                                        "response": hex_scalar(s)}},
+              f"{c['name']}: trustee {i} differs from the re-created one")
+    v = next(draw)
+    check(hex_scalar(v) == c["voter_secret"], f"{c['name']}: voter secret")
+    r = next(draw)
+    check(hex_scalar(r) == c["randomness"], f"{c['name']}: randomness")
+    ans = c["answer"].encode()
+    c1 = mul(r, G)
+    b = {"credential": enc(mul(v, G)).hex()}
+    if not e["answers"]:
+        c2 = add(encode_plaintext(ans), mul(r, e["pk"]))
+        b["ciphertext"] = enc(c1).hex() + enc(c2).hex()
+        k = next(draw)
+        t = validity_statement(e, b)
+        t.append("commitment", enc(mul(k, G)))
+        s = (k + t.challenge_scalar("challenge") * r) % L
+        b["validity"] = {"knowledge": {"commitment": enc(mul(k, G)).hex(), "response": hex_scalar(s)}}
+    else:
+        real = e["answer_bytes"].index(ans)
+        c2 = add(e["answer_points"][real], mul(r, e["pk"]))
+        b["ciphertext"] = enc(c1).hex() + enc(c2).hex()
+        es, ss = [], []
+        for i in range(len(e["answers"])):
+            sim, nonce = next(draw), next(draw)
+            es.append(0 if i == real else sim)
+            ss.append(nonce)
+        branches = [{"challenge": hex_scalar(x), "response": hex_scalar(y)} for x, y in zip(es, ss)]
+        comms, _ = one_of_commitments(e, c1, c2, branches)
+        t = validity_statement(e, b)
+        t.append("commitments", b"".join(enc(p) for p in comms))
+        ch = t.challenge_scalar("challenge")
+        es[real] = (ch - sum(es)) % L
+        ss[real] = (ss[real] + es[real] * r) % L
+        b["validity"] = {"one_of": [{"challenge": hex_scalar(x), "response": hex_scalar(y)}
+                                    for x, y in zip(es, ss)]}
+    k = next(draw)
+    t = statement("panoramix/zeus/v1/ballot-signature", e["session_id"],
+                  public_key=hexbytes(e["election_public_key"], 32),
+                  credential=bytes.fromhex(b["credential"]),
+                  ciphertext=bytes.fromhex(b["ciphertext"]), validity=validity_bytes(b["validity"]))
+    t.append("commitment", enc(mul(k, G)))
+    s = (k + t.challenge_scalar("challenge") * v) % L
+    b["signature"] = {"commitment": enc(mul(k, G)).hex(), "response": hex_scalar(s)}
+    check(ballot_to_text(b) == c["ballot_text"], f"{c['name']}: the re-created ballot differs")
+
+
+def verify_ballot_vectors(doc, reproduce):
+    """tests/vectors/zeus_ballots.json: each case's election and ballot verify;
+    the text form is the JSON form; the recorded encodings, commitments and
+    challenges are recomputed; the Benaloh opening gives the answer."""
+    for c in doc["cases"]:
+        name = c["name"]
+        e = election_params(c["election"])
+        check_trustees(e)
+        check_rules(e)
+        b = c["ballot"]
+        check(ballot_from_text(c["ballot_text"]) == canon_ballot(b), f"{name}: text form")
+        c1, c2 = check_ballot(e, b, 0)
+        check([grp.encode(m).hex() for m in e["answer_points"]] == c["answer_encodings"],
+              f"{name}: answer encodings")
+        im = c["intermediates"]
+        t = validity_statement(e, b)
+        v = b["validity"]
+        if "one_of" in v:
+            comms, total = one_of_commitments(e, c1, c2, v["one_of"])
+            hexes = [grp.encode(p).hex() for p in comms]
+            check([hexes[i:i + 2] for i in range(0, len(hexes), 2)] == im["validity_commitments"],
+                  f"{name}: commitments")
+            t.append("commitments", b"".join(grp.encode(p) for p in comms))
+        else:
+            t.append("commitment", hexbytes(v["knowledge"]["commitment"], 32))
+        check(hex_scalar(t.challenge_scalar("challenge")) == im["validity_challenge"],
+              f"{name}: validity challenge")
+        t = statement("panoramix/zeus/v1/ballot-signature", e["session_id"],
+                      public_key=hexbytes(e["election_public_key"], 32),
+                      credential=hexbytes(b["credential"], 32),
+                      ciphertext=hexbytes(b["ciphertext"], 64), validity=validity_bytes(v))
+        t.append("commitment", hexbytes(b["signature"]["commitment"], 32))
+        check(hex_scalar(t.challenge_scalar("challenge")) == im["signature_challenge"],
+              f"{name}: signature challenge")
+        # Benaloh opening (section 4.7)
+        r = scalar(c["randomness"])
+        check(grp.eq(grp.mul(r, grp.G), c1), f"{name}: opening: r*G is not c1")
+        msg = decode_plaintext(grp.add(c2, grp.neg(grp.mul(r, e["pk"]))))
+        check(msg is not None and msg == c["answer"].encode(), f"{name}: opening: answer")
+        check(not e["answers"] or msg in e["answer_bytes"], f"{name}: opening: not an answer")
+        if reproduce:
+            reproduce_ballot(c, e)
+    return len(doc["cases"])
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def verify_file(path, doc=None, reproduce=True):
+    """Returns a one-line summary of what was checked."""
+    if doc is None:
+        doc = load(path)
+    if "cases" in doc:
+        n = verify_ballot_vectors(doc, reproduce)
+        again = ", re-created from their seeds" if reproduce else ""
+        return f"{n} ballots: validity proofs, signatures, challenges, openings{again}"
+    t = doc.get("transcript", doc)
+    info = {}
+    n, spoiled = verify_transcript(t, info)
+    info["spoiled"] = spoiled
+    check_vector(doc, t, info)
+    extra = ", vector intermediates match" if t is not doc else ""
+    return f"{n} ballots counted, {spoiled} spoiled{extra}"
+
+
+# --------------------------------------------------------------------------
+# Self-test: mutated copies must be rejected
+
+
+def targeted_mutations(t):
+    """Mutations of a transcript, each of which a verifier must reject; those that
+    do not apply to this transcript (no TW or SK mix) are left out."""
+    kinds = [next(iter(m["proof"])) for m in t["mixes"]]
+    tw_k = kinds.index("tw") if "tw" in kinds else None
+    sk_k = kinds.index("sk") if "sk" in kinds else None
+    e = t["election"]
+
+    def bump(h):
+        return hex_scalar((int.from_bytes(bytes.fromhex(h), "little") + 1) % L)
+
+    def other_point(k):
+        return grp.encode(grp.mul(k, grp.G)).hex()
+
+    def set_(d, k, v):
+        d[k] = v
+
+    def validity(x):
+        v = x["ballots"][0]["validity"]
+        if "knowledge" in v:
+            set_(v["knowledge"], "response", bump(v["knowledge"]["response"]))
+        else:
+            set_(v["one_of"][0], "challenge", bump(v["one_of"][0]["challenge"]))
+
+    def moved_credential(x):
+        # the ballot under another listed credential: its proof and signature bind the first
+        new = other_point(12345)
+        x["ballots"][0]["credential"] = new
+        x["election"].setdefault("voters", []).append(new)
+
+    def off_list(x):
+        voters = x["election"]["voters"]
+        voters[voters.index(x["ballots"][0]["credential"])] = other_point(54321)
+
+    m = {
+        "session id": lambda x: set_(x["election"], "session_id", x["election"]["session_id"] + "!"),
+        "session id, trustee keys' session pinned": lambda x: (
+            set_(x["election"], "trustee_key_session", x["election"]["session_id"]),
+            set_(x["election"], "session_id", x["election"]["session_id"] + "!")),
+        "outcome 0 as a plaintext 00": lambda x: set_(x["plaintexts"], 0, "00"),
+        "outcome 0 as spoiled": lambda x: set_(x["plaintexts"], 0, "spoiled:" + other_point(7)),
+        "appended output": lambda x: x["mixes"][0]["output"].append(x["mixes"][0]["output"][0]),
+        "validity proof": validity,
+        "signature response": lambda x: set_(x["ballots"][0]["signature"], "response",
+                                             bump(x["ballots"][0]["signature"]["response"])),
+        "credential moved to another listed voter": moved_credential,
+        "replayed ballot appended": lambda x: x["ballots"].append(copy.deepcopy(x["ballots"][0])),
+        "trustee_key_session": lambda x: set_(x["election"], "trustee_key_session", "another"),
+        "trustee 0 replaced": lambda x: set_(x["election"]["trustees"], 0, x["election"]["trustees"][-1])
+        if len(x["election"]["trustees"]) > 1 else x["election"]["trustees"].append(x["election"]["trustees"][0]),
+    }
+    if e.get("voters"):
+        m["credential off the voter list"] = off_list
+    if tw_k is not None:
+        def tw(x):
+            return x["mixes"][tw_k]["proof"]["tw"]
+        m["TW k_a"] = lambda x: set_(tw(x), "k_a", bump(tw(x)["k_a"]))
+        m["TW u[0]"] = lambda x: set_(tw(x)["u"], 0, tw(x)["u"][-1] if len(tw(x)["u"]) > 1
+                                      else other_point(99))
+        m["swapped TW outputs (N=1: another ciphertext)"] = lambda x: (
+            x["mixes"][tw_k]["output"].reverse() if len(x["mixes"][tw_k]["output"]) > 1
+            else set_(x["mixes"][tw_k]["output"], 0, other_point(3) + other_point(4)))
+    if sk_k is not None:
+        def sk(x):
+            return x["mixes"][sk_k]["proof"]["sk"]
+        m["SK randoms"] = lambda x: set_(sk(x)["randoms"][3], 0, hex_scalar(5))
+        m["SK 127 rounds"] = lambda x: (set_(sk(x), "rounds", 127), sk(x)["collections"].pop(),
+                                        sk(x)["offsets"].pop(), sk(x)["randoms"].pop())
+    return m
 
 
 def self_test(path):
-    """Mutated copies must be rejected."""
-    with open(path) as f:
-        doc = json.load(f)
-    t = doc["transcript"]
-
-    def flip(h):
-        return ("1" if h[0] == "0" else "0") + h[1:]
-
-    def tw(x):
-        return x["mixes"][0]["proof"]["tw"]
-
-    def sk(x):
-        return x["mixes"][1]["proof"]["sk"]
-
-    mutations = {
-        "swapped TW outputs (N=1: output = input)": lambda x: (
-            x["mixes"][0]["output"].reverse()
-            if len(x["mixes"][0]["output"]) > 1
-            else x["mixes"][0]["output"].__setitem__(0, x["ballots"][0]["ciphertext"])
-        ),
-        "TW k_a": lambda x: tw(x).__setitem__("k_a", hex_scalar((int.from_bytes(bytes.fromhex(tw(x)["k_a"]), "little") + 1) % L)),
-        "TW u[0]": lambda x: tw(x)["u"].__setitem__(0, tw(x)["u"][-1] if len(tw(x)["u"]) > 1 else flip(tw(x)["u"][0])),
-        "SK randoms": lambda x: sk(x)["randoms"][3].__setitem__(0, hex_scalar(5)),
-        "SK 127 rounds": lambda x: (sk(x).__setitem__("rounds", 127), sk(x)["collections"].pop(), sk(x)["offsets"].pop(), sk(x)["randoms"].pop()),
-        "session id": lambda x: x.__setitem__("session_id", x["session_id"] + "!"),
-        "plaintext": lambda x: x["plaintexts"].__setitem__(0, "00"),
-        "appended output": lambda x: x["mixes"][0]["output"].append(x["mixes"][0]["output"][0]),
-    }
+    """Mutated copies must be rejected. Returns the number of mutations."""
+    t = load(path)["transcript"]
+    mutations = targeted_mutations(t)
     # and, for small transcripts, one hex digit changed in 20 seeded random points,
-    # scalars and ciphertexts (each of them is bound by a proof or by the joint key)
-    if len(t["ballots"]) <= 3:
-        rng = random.Random(len(t["ballots"]))
+    # scalars and ciphertexts (each of them is bound by a proof, the joint key or
+    # the voter list)
+    if len(t["plaintexts"]) <= 4:
+        rng = random.Random(len(t["plaintexts"]))
         leaves = []
 
         def walk(x):
@@ -693,7 +441,7 @@ def self_test(path):
             mutate(bad)
         try:
             verify_transcript(bad, {})
-        except (Invalid, KeyError, IndexError, ValueError):
+        except (Invalid, KeyError, IndexError, ValueError, TypeError, AttributeError):
             continue
         finally:
             if isinstance(mutate, tuple):
@@ -719,7 +467,7 @@ def main(argv):
     args = [a for a in args if a != "--check-backends"]
     if check_both:
         try:
-            check_backends()
+            ristretto255.check_backends()
         except BackendMissing as e:
             print(f"verify_zeus.py: {e}; run scripts/ensure-python.sh")
             return 3
@@ -733,21 +481,23 @@ def main(argv):
         return 2
     for backend in backends:
         try:
-            use_backend(backend)
+            ristretto255.use_backend(backend)
         except BackendMissing as e:
             print(f"verify_zeus.py: {e}; run scripts/ensure-python.sh (or use --backend pure)")
             return 3
         for path in args:
             start = time.perf_counter()
             try:
-                n = verify_file(path)
+                what = verify_file(path, reproduce=backend == "sodium")
             except Invalid as e:
                 print(f"{path}: INVALID: {e}")
                 return 1
+            except (KeyError, IndexError, ValueError, TypeError, AttributeError) as e:
+                print(f"{path}: INVALID: malformed ({type(e).__name__}: {e})")
+                return 1
             took = time.perf_counter() - start
-            print(f"{path}: VALID ({n} ballots; generators, challenges, bits and digest match; "
-                  f"{backend} backend, {took:.2f} s)")
-            if selftest:
+            print(f"{path}: VALID ({what}; {backend} backend, {took:.2f} s)")
+            if selftest and "cases" not in load(path):
                 self_test(path)
     return 0
 
