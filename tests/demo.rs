@@ -31,10 +31,54 @@ fn demo_runs_end_to_end() {
     let tally = s["zeus"]["tally"].as_object().unwrap();
     assert_eq!(tally.values().map(|v| v.as_u64().unwrap()).sum::<u64>(), 30);
     assert!(s["audit"]["entries"].as_u64().unwrap() > 50);
-    for f in ["summary.json", "audit-log.json", "controller.sqlite3"] {
+    assert_eq!(s["zeus"]["spoiled"], 0);
+    assert_eq!(s["zeus"]["voters"], 30);
+    assert_eq!(
+        s["zeus"]["transcript"].as_str(),
+        out.join("election.json").to_str()
+    );
+    for f in [
+        "summary.json",
+        "audit-log.json",
+        "controller.sqlite3",
+        "election.json",
+    ] {
         assert!(out.join(f).exists(), "{f} missing");
     }
     // nothing else is left behind: only the output directory was created
     let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(entries.len(), 1);
+}
+
+/// Without `--json`, the summary says where the election transcript is and how to
+/// check it, and that command passes.
+#[test]
+fn demo_prints_where_the_election_transcript_is_and_how_to_check_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo-out");
+    let (code, stdout, stderr) = run_cli(
+        &[
+            "demo",
+            "--messages",
+            "0",
+            "--ballots",
+            "4",
+            "--contributors",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let file = out.join("election.json");
+    let command = format!("panoramix verify-election {}", file.display());
+    assert!(stdout.contains(&command), "{stdout}");
+    assert!(
+        stdout.contains(&format!("election transcript: {}", file.display())),
+        "{stdout}"
+    );
+    let (code, stdout, stderr) = run_cli(&["verify-election", file.to_str().unwrap()], None);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("4 ballots counted, 0 spoiled"), "{stdout}");
 }

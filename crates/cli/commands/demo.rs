@@ -2,6 +2,9 @@
 //! controller on a loopback port (SQLite in the output directory), contributors
 //! that set a mix-net up through negotiations and run their agents, and a crowd
 //! of clients: one Sphinx cycle and one Zeus election, verified, with a summary.
+//! The election has a candidate list and a voter list (one credential per ballot,
+//! each simulated voter casting with its own); its whole transcript is written to
+//! `DIR/election.json` for `panoramix verify-election`.
 
 use anyhow::{Context, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -10,10 +13,12 @@ use panoramix_controller::{Config, Controller, audit};
 use panoramix_core::Keypair;
 use panoramix_mixnet::agent::{Agent, AgentState};
 use panoramix_mixnet::backend::Secrets;
-use panoramix_mixnet::mixnet::MixnetSpec;
-use panoramix_mixnet::sender::Sender;
+use panoramix_mixnet::election;
+use panoramix_mixnet::mixnet::{Election, MixnetSpec};
+use panoramix_mixnet::sender::{SendError, Sender};
 use panoramix_mixnet::setup;
 use panoramix_server::{NativeHost, open_state, serve};
+use panoramix_zeus::{Outcome, VoterSecret};
 use serde_json::{Value as Json, json};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -27,8 +32,10 @@ pub struct Args {
     /// Messages through the Sphinx mix-net (0 to skip).
     #[arg(long, default_value_t = 2000)]
     messages: usize,
-    /// Ballots in the Zeus election (0 to skip).
-    #[arg(long, default_value_t = 1000)]
+    /// Ballots in the Zeus election (0 to skip; at most 900: each ballot has its voter
+    /// credential on the voter list, which is part of the mix-net's description, and
+    /// the controller takes at most 64 KiB of it).
+    #[arg(long, default_value_t = 800)]
     ballots: usize,
     /// Contributors (mixes, trustees).
     #[arg(long, default_value_t = 3)]
@@ -43,6 +50,9 @@ pub struct Args {
     #[arg(long)]
     json: bool,
 }
+
+/// The most ballots (voter credentials) whose voter list fits in the description.
+const MAX_BALLOTS: usize = 900;
 
 struct Bars {
     multi: MultiProgress,
@@ -193,13 +203,15 @@ fn start_mixnet(
     Ok((joint, handles))
 }
 
-/// Send `payloads` from `clients` concurrent clients; returns the time taken.
+/// Send `count` messages from `clients` concurrent clients, message `i` by
+/// `send(sender, i)`; returns the time taken.
 fn crowd(
     url: &str,
     joint: &str,
-    payloads: &[Vec<u8>],
+    count: usize,
     clients: usize,
     pb: &ProgressBar,
+    send: impl Fn(&Sender, usize) -> Result<Json, SendError> + Sync,
 ) -> anyhow::Result<Duration> {
     let probe = Sender::new(
         Client::connect(url, Keypair::generate(&mut rand_core::OsRng))?,
@@ -213,12 +225,12 @@ fn crowd(
         std::thread::sleep(Duration::from_millis(20));
     }
     let t0 = Instant::now();
-    let next = Arc::new(AtomicU64::new(0));
-    let payloads = Arc::new(payloads.to_vec());
+    let next = AtomicU64::new(0);
+    let (next, send) = (&next, &send);
     std::thread::scope(|s| -> anyhow::Result<()> {
         let mut hs = Vec::new();
         for _ in 0..clients.max(1) {
-            let (next, payloads, pb) = (next.clone(), payloads.clone(), pb.clone());
+            let pb = pb.clone();
             hs.push(s.spawn(move || -> anyhow::Result<()> {
                 let sender = Sender::new(
                     Client::connect(url, Keypair::generate(&mut rand_core::OsRng))?,
@@ -226,10 +238,10 @@ fn crowd(
                 )?;
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-                    let Some(p) = payloads.get(i) else {
+                    if i >= count {
                         return Ok(());
-                    };
-                    sender.send(1, "everyone", p)?;
+                    }
+                    send(&sender, i)?;
                     pb.inc(1);
                 }
             }));
@@ -290,6 +302,12 @@ fn finish_agents(
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     if a.contributors < 1 || a.contributors > 5 {
         bail!("--contributors must be between 1 and 5");
+    }
+    if a.ballots > MAX_BALLOTS {
+        bail!(
+            "--ballots must be at most {MAX_BALLOTS}: one voter credential per ballot goes on the election's voter list, part of the mix-net's description (at most {} bytes)",
+            panoramix_mixnet::setup::MAX_DESCRIPTION_BYTES
+        );
     }
     let out = a.out.clone().unwrap_or_else(|| {
         let t = std::time::SystemTime::now()
@@ -366,7 +384,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             .collect();
         let t0 = Instant::now();
         let pb = bars.bar(a.messages as u64, "sending Sphinx packets");
-        let send_time = crowd(&url, &joint, &payloads, a.clients, &pb)?;
+        let send_time = crowd(&url, &joint, payloads.len(), a.clients, &pb, |s, i| {
+            s.send(1, "everyone", &payloads[i])
+        })?;
         pb.finish();
         let pb = bars.bar(1, "mixing");
         let sender = Sender::new(
@@ -410,6 +430,11 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             "ZEUS: {} trustees set up an election",
             a.contributors
         ));
+        // one credential per voter: the public parts are the election's voter list
+        let options = ["yes", "no", "abstain"];
+        let voters: Vec<VoterSecret> = (0..a.ballots)
+            .map(|_| VoterSecret::generate(&mut rand_core::OsRng))
+            .collect();
         let spec = MixnetSpec {
             name: "election".into(),
             backend: "ZEUS".into(),
@@ -420,16 +445,22 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             terms: "demo".into(),
             graph: None,
             previous: None,
-            election: None,
+            election: Some(Election {
+                question: "Should the demo run again?".into(),
+                options: options.iter().map(|o| o.to_string()).collect(),
+                voters: voters.iter().map(|v| v.public().to_hex()).collect(),
+            }),
         };
         let (joint, agents) = start_mixnet(&url, &spec, a.contributors, &bars, stop.clone())?;
-        let options = ["yes", "no", "abstain"];
         let payloads: Vec<Vec<u8>> = (0..a.ballots)
             .map(|i| options[(i * 7 + i / 3) % 3].as_bytes().to_vec())
             .collect();
         let t0 = Instant::now();
         let pb = bars.bar(a.ballots as u64, "casting encrypted ballots");
-        let cast_time = crowd(&url, &joint, &payloads, a.clients, &pb)?;
+        // every simulated voter casts with its own credential
+        let cast_time = crowd(&url, &joint, payloads.len(), a.clients, &pb, |s, i| {
+            s.send_ballot(1, &voters[i], &payloads[i])
+        })?;
         pb.finish();
         let pb = bars.bar(1, "mixing, decrypting");
         let sender = Sender::new(
@@ -440,6 +471,32 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         pb.finish();
         let total = t0.elapsed();
         let (crypto, busy) = finish_agents(agents)?;
+        // the whole election, as auditors receive it (collect verifies it first)
+        let transcript = election::collect(sender.client(), sender.spec(), &joint, 1)
+            .context("collecting the election transcript")?;
+        let file = out.join("election.json");
+        election::write_atomic(&file, &election::transcript_json(&transcript))
+            .with_context(|| format!("writing {}", file.display()))?;
+        let spoiled = transcript
+            .plaintexts
+            .iter()
+            .filter(|o| matches!(o, Outcome::Spoiled(_)))
+            .count();
+        let published: Vec<&[u8]> = transcript
+            .plaintexts
+            .iter()
+            .filter_map(|o| match o {
+                Outcome::Plaintext(p) => Some(p.as_slice()),
+                Outcome::Spoiled(_) => None,
+            })
+            .collect();
+        let mut from_result: Vec<&[u8]> = result.iter().map(|(_, m)| m.as_slice()).collect();
+        let mut from_transcript = published.clone();
+        from_result.sort();
+        from_transcript.sort();
+        if from_result != from_transcript {
+            bail!("ZEUS: the transcript's plaintexts are not the published result");
+        }
         let mut tally = std::collections::BTreeMap::new();
         for (_, m) in &result {
             *tally
@@ -458,12 +515,18 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         bars.say(&format!(
             "  tally {tally:?}: equals the cast votes; every proof verified by the next stage"
         ));
+        bars.say(&format!(
+            "  election transcript verified and written to {}; check it: panoramix verify-election {}",
+            file.display(),
+            file.display()
+        ));
         summary["zeus"] = json!({
             "ballots": a.ballots, "mixers": a.contributors, "trustees": a.contributors,
             "cast_secs": cast_time.as_secs_f64(), "total_secs": total.as_secs_f64(),
             "agent_busy_secs": busy.as_secs_f64(), "agent_crypto_secs": crypto.as_secs_f64(),
             "crypto_share": crypto.as_secs_f64() / busy.as_secs_f64().max(1e-9),
-            "tally": tally,
+            "tally": tally, "spoiled": spoiled, "voters": voters.len(),
+            "transcript": file.display().to_string(),
         });
     }
     stop.store(true, Ordering::Relaxed);
@@ -519,6 +582,15 @@ fn print_summary(s: &Json) {
             x["tally"],
             100.0 * x["crypto_share"].as_f64().unwrap_or(0.0)
         );
+        if x["spoiled"].as_u64().unwrap_or(0) > 0 {
+            outln!(
+                "  ZEUS: {} spoiled ballots (counted as invalid)",
+                x["spoiled"]
+            );
+        }
+        let file = x["transcript"].as_str().unwrap_or("");
+        outln!("  election transcript: {file}");
+        outln!("    check it: panoramix verify-election {file}");
     }
     outln!(
         "  audit log: {} entries verified (head {})",
