@@ -7,7 +7,8 @@
 //
 // Both sides do the same work per call (pmx-native's `bench` mirrors each row): what
 // the package parses per call (a mix secret and the parameters per batch, the
-// election key per ballot, the endpoint parameters per shuffle) the native side parses
+// election parameters and the voter secret per ballot, the parameters and the
+// ballot text per ballot check, the endpoint parameters per shuffle) the native side parses
 // per call too, from the same texts; what is held parsed here (a prepared SphinxRoute,
 // a VerifyingKey) is parsed once there too. Parsing an Ed25519 key is its own row.
 import { spawnSync } from 'node:child_process';
@@ -75,10 +76,28 @@ if (pmx.SphinxMix.prototype.processPackets) {
 }
 const t = pmx.zeusTrusteeKeygen();
 const sid = 'bench';
-const zp = { session_id: sid, election_public_key: t.publicKey, trustees: [t.publicKey] };
-wasm.ballot_encrypt = timeUs(() => pmx.zeusEncryptBallot(sid, t.publicKey, 'ballot'));
-const ballots = Array.from({ length: n }, () => pmx.zeusEncryptBallot(sid, t.publicKey, 'ballot'));
+const zp = {
+  session_id: sid,
+  election_public_key: t.publicKey,
+  trustees: [pmx.zeusPublishTrusteeKey(t.secret, sid)],
+};
+const voter = pmx.zeusVoterKeygen();
+wasm.ballot_encrypt = timeUs(() => pmx.zeusEncryptBallot(zp, voter.secret, 'ballot'));
+// ballots with a candidate list: the validity proof has one branch per answer
+const ANSWER_COUNTS = [2, 5, 10];
+for (const k of ANSWER_COUNTS) {
+  const p = { ...zp, answers: Array.from({ length: k }, (_, i) => `candidate-${i}`) };
+  const answer = `candidate-${Math.floor(k / 2)}`;
+  wasm[`ballot_create_k${k}`] = timeUs(() => pmx.zeusEncryptBallot(p, voter.secret, answer));
+  const text = pmx.zeusEncryptBallot(p, voter.secret, answer);
+  wasm[`ballot_verify_k${k}`] = timeUs(() => pmx.zeusVerifyBallot(p, text));
+}
+// one credential per ballot: the booth counts one ballot per credential
+const ballots = Array.from({ length: n }, () =>
+  pmx.zeusEncryptBallot(zp, pmx.zeusVoterKeygen().secret, 'ballot'),
+);
 const cts = pmx.zeusProcess('ZEUS_BOOTH', zp, ballots).outputs;
+if (cts.length !== n) throw new Error('the booth refused ballots');
 const mixed = pmx.zeusProcess('ZEUS_TW_MIX', zp, cts);
 wasm.tw_shuffle_prove_per_ct = timeUs(() => pmx.zeusProcess('ZEUS_TW_MIX', zp, cts)) / n;
 wasm.tw_verify_per_ct =
@@ -108,7 +127,13 @@ const labels = {
   sphinx_create: 'Sphinx packet creation (3 hops, 1 KiB body)',
   sphinx_hop: `Sphinx hop (per packet, batch of ${n})`,
   sphinx_hop_bytes: `Sphinx hop, packets as bytes (per packet, batch of ${n})`,
-  ballot_encrypt: 'Zeus ballot encryption (with proof)',
+  ballot_encrypt: 'Zeus ballot, free text (knowledge proof + credential signature)',
+  ballot_create_k2: 'Zeus ballot creation, 2 candidates (validity proof + signature)',
+  ballot_verify_k2: 'Zeus ballot verification, 2 candidates',
+  ballot_create_k5: 'Zeus ballot creation, 5 candidates',
+  ballot_verify_k5: 'Zeus ballot verification, 5 candidates',
+  ballot_create_k10: 'Zeus ballot creation, 10 candidates',
+  ballot_verify_k10: 'Zeus ballot verification, 10 candidates',
   tw_shuffle_prove_per_ct: `TW shuffle + prove (per ciphertext, n=${n})`,
   tw_verify_per_ct: `TW verify (per ciphertext, n=${n})`,
   ed25519_parse: 'Ed25519 public key parsing (hex, decompression, weak-key check)',

@@ -2,7 +2,7 @@
 // agent does it) and a sender for a mix-net (Sphinx packets or Zeus ballots).
 import { PanoramixError } from './errors.js';
 import { PanoramixClient } from './client.js';
-import { messageHash, SphinxRoute, zeusEncryptBallot } from './index.js';
+import { messageHash, SphinxRoute, zeusParseOutcome, zeusPrepareBallot } from './index.js';
 import { processEndpoint, verifyEndpoint } from './processing.js';
 
 function isConflict(e) {
@@ -158,9 +158,13 @@ export class Contributor {
   }
 }
 
-/** A client of one mix-net: encrypts for it, posts to a cycle's entry, reads results. */
+/**
+ * A client of one mix-net: encrypts for it, posts to a cycle's entry, reads results.
+ * ZEUS ballots are signed with a voter credential secret (`options.voterSecret`,
+ * the `voterSecret` property, or per call); without one they are refused.
+ */
 export class MixnetSender {
-  static async open(client, joint) {
+  static async open(client, joint, options = {}) {
     const peer = await client.peer(joint);
     const spec = peer.crypto_params;
     const owners = ownersOf(peer);
@@ -173,7 +177,9 @@ export class MixnetSender {
         keys,
       );
     }
-    return new MixnetSender(client, joint, spec, owners, route);
+    const s = new MixnetSender(client, joint, spec, owners, route);
+    if (options.voterSecret) s.voterSecret = options.voterSecret;
+    return s;
   }
 
   constructor(client, joint, spec, owners, route) {
@@ -182,28 +188,76 @@ export class MixnetSender {
     this.spec = spec;
     this.owners = owners;
     this.route = route;
+    /** ZEUS: the voter credential secret ballots are signed with. */
+    this.voterSecret = undefined;
   }
 
   ids(cycle) {
     return endpointIds(this.spec, cycle, this.owners);
   }
 
-  /** `{recipient, text}` to post for `message` to `recipient` in `cycle`. */
-  encrypt(cycle, recipient, message) {
-    if (this.route) return this.route.wrap(recipient, message);
-    return {
-      recipient: this.joint,
-      text: zeusEncryptBallot(
-        `${this.joint}/${cycle}`,
-        this.spec.election_public_key,
-        message,
-      ),
+  /**
+   * ZEUS: the parameters ballots of `cycle` are made for, from the mix-net's
+   * description (`election: {question, options, voters}`): what a ballot's proofs
+   * bind (session, election key, answers) and the voter list. The booth endpoint's
+   * `endpoint_params` are authoritative: pass them to `prepareBallot` when you have
+   * them (a graph template may differ).
+   */
+  zeusParams(cycle) {
+    const p = {
+      session_id: `${this.joint}/${cycle}`,
+      election_public_key: this.spec.election_public_key,
     };
+    const e = this.spec.election;
+    if (Array.isArray(e?.options) && e.options.length) p.answers = e.options;
+    if (Array.isArray(e?.voters) && e.voters.length) p.voters = e.voters;
+    return p;
+  }
+
+  #voter(voterSecret) {
+    const v = voterSecret ?? this.voterSecret;
+    if (typeof v !== 'string' || !v) {
+      throw new PanoramixError(
+        'missing_credential',
+        'a ZEUS ballot is signed with a voter credential: give a voter secret (zeusVoterKeygen)',
+      );
+    }
+    return v;
+  }
+
+  /**
+   * ZEUS: a prepared ballot for `answer` in `cycle` (cast it with `cast`, or audit
+   * it). `options`: `voterSecret`, `params` (the booth's endpoint_params).
+   */
+  prepareBallot(cycle, answer, options = {}) {
+    if (this.route) throw new PanoramixError('invalid_argument', 'not a ZEUS mix-net');
+    return zeusPrepareBallot(
+      options.params ?? this.zeusParams(cycle),
+      this.#voter(options.voterSecret),
+      answer,
+    );
+  }
+
+  /** `{recipient, text}` to post for `message` to `recipient` in `cycle`. */
+  encrypt(cycle, recipient, message, voterSecret) {
+    if (this.route) return this.route.wrap(recipient, message);
+    const b = this.prepareBallot(cycle, message, { voterSecret });
+    try {
+      return { recipient: this.joint, text: b.castText() };
+    } finally {
+      b.free();
+    }
+  }
+
+  /** ZEUS: post a prepared ballot to the booth of `cycle` (throws `ballot_audited`). */
+  async cast(cycle, prepared) {
+    const text = prepared.castText();
+    return this.client.postMessage(this.ids(cycle).entry, 'INBOX', this.client.id, this.joint, text);
   }
 
   /** Encrypt and post to the entry endpoint of `cycle`. */
-  send(cycle, recipient, message) {
-    const m = this.encrypt(cycle, recipient, message);
+  send(cycle, recipient, message, voterSecret) {
+    const m = this.encrypt(cycle, recipient, message, voterSecret);
     return this.client.postMessage(
       this.ids(cycle).entry,
       'INBOX',
@@ -223,8 +277,9 @@ export class MixnetSender {
   }
 
   /**
-   * The cycle's output once agreed, else null: `[{recipient, text, bytes}]` in
-   * OUTBOX order (Zeus plaintexts are hex-decoded into `bytes`).
+   * The cycle's output once agreed, else null: `[{recipient, text, bytes, spoiled}]`
+   * in OUTBOX order. Zeus plaintexts are hex-decoded into `bytes`; a spoiled ballot
+   * (`spoiled:<hex>`) has `spoiled: true` and `bytes: null`.
    */
   async results(cycle) {
     const id = this.ids(cycle).result;
@@ -238,13 +293,16 @@ export class MixnetSender {
     if (ep.status !== 'PROCESSED') return null;
     const out = await this.client.messages(id, 'OUTBOX');
     return out.map((m) => {
-      let bytes;
-      if (this.spec.backend === 'ZEUS' && /^([0-9a-f]{2})*$/.test(m.text)) {
-        bytes = new Uint8Array(m.text.match(/../g)?.map((h) => parseInt(h, 16)) ?? []);
-      } else {
-        bytes = new TextEncoder().encode(m.text);
+      if (this.spec.backend === 'ZEUS') {
+        const o = zeusParseOutcome(m.text);
+        return { recipient: m.recipient, text: m.text, bytes: o.bytes, spoiled: o.spoiled };
       }
-      return { recipient: m.recipient, text: m.text, bytes };
+      return {
+        recipient: m.recipient,
+        text: m.text,
+        bytes: new TextEncoder().encode(m.text),
+        spoiled: false,
+      };
     });
   }
 }

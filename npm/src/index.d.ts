@@ -258,16 +258,85 @@ export type ZeusEndpointType =
   | 'ZEUS_SK_MIX'
   | 'ZEUS_SK_PARTIAL_DECRYPT'
   | 'ZEUS_SK_COMBINE';
-/** An endpoint's `endpoint_params`. */
-export interface ZeusParams {
-  session_id: string;
-  election_public_key: string;
-  trustees?: string[];
-  sk_rounds?: number;
-}
 export interface TrusteeKey {
   public_key: string;
   proof: { commitment: string; response: string };
+}
+/** The election's parameters: an endpoint's `endpoint_params`, a transcript's `election`. */
+export interface ZeusParams {
+  /** Bound into every proof (a mix-net's cycle: `${joint}/${cycle}`). */
+  session_id: string;
+  /** 64 hex. */
+  election_public_key: string;
+  /** The trustees' published key shares with their proofs, in trustee order. */
+  trustees?: TrusteeKey[];
+  /** The session the trustee key proofs are bound to (default: `session_id`). */
+  trustee_key_session?: string;
+  /** The allowed answers (UTF-8, 1..=29 bytes each, distinct); none = free text. */
+  answers?: string[];
+  /** Eligible voter credentials (64 hex); none = any credential. */
+  voters?: string[];
+  /** The re-vote policy: a credential's last accepted ballot counts. */
+  revote?: 'last';
+  sk_rounds?: number;
+}
+/** A voter credential: the secret signs ballots, the credential is public. */
+export interface VoterKey {
+  /** 64 hex. Keep it secret. */
+  secret: string;
+  /** 64 hex: goes on the election's voter list. */
+  credential: string;
+}
+/** What `PreparedBallot.audit()` reveals and checks. */
+export interface BallotOpening {
+  /** The answer the ballot opens to (UTF-8). */
+  answer: string;
+  answerHex: string;
+  /** The encryption randomness (64 hex), revealed. */
+  randomness: string;
+  /** Whether the opening checks and gives the prepared answer. */
+  ok: boolean;
+}
+/**
+ * A ballot prepared in the booth (the Benaloh challenge): cast it (`castText()`)
+ * or audit it (`audit()`), never both.
+ */
+export declare class PreparedBallot {
+  constructor(params: ZeusParams | string, voterSecret: string, answer: BytesLike);
+  /** The ballot text (hex); post `castText()`. */
+  readonly text: string;
+  /** sha256 hex of the text. */
+  readonly tracker: string;
+  readonly credential: string;
+  readonly audited: boolean;
+  readonly cast: boolean;
+  /** Reveal the randomness and check the opening; the ballot can no longer be cast.
+   * Throws `ballot_cast` after `castText()`. */
+  audit(): BallotOpening;
+  /** The text to post; throws `ballot_audited` once audited. */
+  castText(): string;
+  free(): void;
+}
+/** A ballot as the booth checks it. */
+export interface VerifiedBallot {
+  /** 128 hex. */
+  ciphertext: string;
+  credential: string;
+  tracker: string;
+}
+/** One outcome of a combination (see `zeusParseOutcome`). */
+export interface ZeusOutcome {
+  spoiled: boolean;
+  /** The plaintext hex, or the decrypted element of a spoiled ballot. */
+  hex: string;
+  bytes: Uint8Array | null;
+  answer: string | null;
+}
+/** One mix of a chain, as published: for `zeusAssembleElection`. */
+export interface PublishedMix {
+  mixer: string;
+  outputs: string[];
+  proof: string;
 }
 export interface ZeusOutput {
   outputs: string[];
@@ -284,16 +353,32 @@ export declare function zeusTrusteeKeygen(): { secret: string; publicKey: string
 export declare function zeusTrusteePublicKey(secret: string): string;
 export declare function zeusPublishTrusteeKey(secret: string, sessionId: string): TrusteeKey;
 export declare function zeusCombineTrusteeKeys(sessionId: string, keys: TrusteeKey[]): string;
+export declare function zeusVoterKeygen(): VoterKey;
+export declare function zeusVoterCredential(secret: string): string;
+/** Prepare a ballot (Benaloh challenge): see `PreparedBallot`. */
+export declare function zeusPrepareBallot(
+  params: ZeusParams | string,
+  voterSecret: string,
+  answer: BytesLike,
+): PreparedBallot;
+/** A ballot text for `answer`, signed by the voter's credential (no audit possible). */
 export declare function zeusEncryptBallot(
-  sessionId: string,
-  electionKey: string,
-  plaintext: BytesLike,
+  params: ZeusParams | string,
+  voterSecret: string,
+  answer: BytesLike,
 ): string;
-export declare function zeusVerifyBallot(
-  sessionId: string,
-  electionKey: string,
+/** Verify a ballot as the booth does (validity proof, signature, eligibility). */
+export declare function zeusVerifyBallot(params: ZeusParams | string, ballot: string): VerifiedBallot;
+/** Check a revealed ballot (Benaloh): the answer it opens to, or throws. */
+export declare function zeusAuditBallot(
+  params: ZeusParams | string,
   ballot: string,
+  randomness: string,
 ): string;
+/** sha256 hex of a ballot text. */
+export declare function zeusBallotTracker(ballot: string): string;
+/** Parse an outcome text: plaintext hex or `spoiled:<hex>`. */
+export declare function zeusParseOutcome(text: string): ZeusOutcome;
 export declare function zeusProcess(
   type: ZeusEndpointType,
   params: ZeusParams,
@@ -308,11 +393,25 @@ export declare function zeusVerify(
   proof: string,
 ): void;
 export declare function zeusVerifyElection(transcript: string | JsonObject): VerifyReport;
-export declare function zeusSimulateElection(
-  sessionId: string,
-  trustees: number,
-  mixes: ('tw' | 'sk')[],
-  plaintexts: BytesLike[],
+/** Run a whole honest election (one voter credential per plaintext). */
+export declare function zeusSimulateElection(spec: {
+  session_id: string;
+  trustees: number;
+  mixes: ('tw' | 'sk')[];
+  answers?: string[];
+  plaintexts: string[];
+}): { transcript: string; trusteeSecrets: string[]; voterSecrets: string[] };
+/**
+ * The election transcript (JSON text) from a mix-net's published texts: the
+ * booth's inputs in order, each mix in chain order, every trustee's partial
+ * decryptions, the combination's outcomes. Verified before it is returned.
+ */
+export declare function zeusAssembleElection(
+  params: ZeusParams | string,
+  boothInputs: string[],
+  mixes: PublishedMix[],
+  shares: string[],
+  outcomes: string[],
 ): string;
 export declare function zeusMix(
   params: ZeusParams,
@@ -330,6 +429,7 @@ export declare function zeusPartialDecrypt(
   trusteeSecret: string,
   ciphertexts: string[],
 ): string[];
+/** Outcome texts sorted by ciphertext: plaintext hex or `spoiled:<hex>`. */
 export declare function zeusCombine(params: ZeusParams, shares: string[]): string[];
 
 // ---------------------------------------------------------------- endpoints
@@ -461,6 +561,8 @@ export interface MixnetSpec {
   size_max: number;
   election_public_key?: string;
   terms?: string;
+  /** ZEUS: the question, its allowed answers and the eligible voters' credentials. */
+  election?: { question?: string; options?: string[]; voters?: string[] };
   [key: string]: unknown;
 }
 export declare function endpointIds(
@@ -483,14 +585,33 @@ export declare class Contributor {
   step(joint: string, cycle: number): Promise<(StepResult & { endpoint: string })[]>;
 }
 export declare class MixnetSender {
-  static open(client: PanoramixClient, joint: string): Promise<MixnetSender>;
+  static open(
+    client: PanoramixClient,
+    joint: string,
+    options?: { voterSecret?: string },
+  ): Promise<MixnetSender>;
   readonly client: PanoramixClient;
   readonly joint: string;
   readonly spec: MixnetSpec;
   readonly owners: string[];
+  /** ZEUS: the voter credential secret ballots are signed with. */
+  voterSecret: string | undefined;
   ids(cycle: number): { entry: string; result: string; mixes: string[]; decryptions: string[] };
-  encrypt(cycle: number, recipient: string, message: BytesLike): ClientMessage;
-  send(cycle: number, recipient: string, message: BytesLike): Promise<any>;
+  /** ZEUS: the parameters of `cycle` from the mix-net's description. */
+  zeusParams(cycle: number): ZeusParams;
+  /** ZEUS: a prepared ballot (throws `missing_credential` without a voter secret). */
+  prepareBallot(
+    cycle: number,
+    answer: BytesLike,
+    options?: { voterSecret?: string; params?: ZeusParams },
+  ): PreparedBallot;
+  /** ZEUS: throws `missing_credential` without a voter secret. */
+  encrypt(cycle: number, recipient: string | null, message: BytesLike, voterSecret?: string): ClientMessage;
+  send(cycle: number, recipient: string | null, message: BytesLike, voterSecret?: string): Promise<any>;
+  /** ZEUS: post a prepared ballot (throws `ballot_audited`). */
+  cast(cycle: number, prepared: PreparedBallot): Promise<any>;
   isOpen(cycle: number): Promise<boolean>;
-  results(cycle: number): Promise<{ recipient: string; text: string; bytes: Uint8Array }[] | null>;
+  results(
+    cycle: number,
+  ): Promise<{ recipient: string; text: string; bytes: Uint8Array | null; spoiled: boolean }[] | null>;
 }

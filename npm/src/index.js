@@ -7,7 +7,7 @@
 import * as wasm from './panoramix_wasm.js';
 import { wasmSource, wasmSourceSync } from './wasm-source.js';
 import { moduleLoader } from './loader.js';
-import { convertError } from './errors.js';
+import { convertError, PanoramixError } from './errors.js';
 
 export { PanoramixError } from './errors.js';
 
@@ -133,8 +133,107 @@ export const zeusTrusteeKeygen = wrap(wasm.zeusTrusteeKeygen);
 export const zeusTrusteePublicKey = wrap(wasm.zeusTrusteePublicKey);
 export const zeusPublishTrusteeKey = wrap(wasm.zeusPublishTrusteeKey);
 export const zeusCombineTrusteeKeys = wrap(wasm.zeusCombineTrusteeKeys);
+export const zeusVoterKeygen = wrap(wasm.zeusVoterKeygen);
+export const zeusVoterCredential = wrap(wasm.zeusVoterCredential);
 export const zeusEncryptBallot = wrap(wasm.zeusEncryptBallot);
 export const zeusVerifyBallot = wrap(wasm.zeusVerifyBallot);
+export const zeusAuditBallot = wrap(wasm.zeusAuditBallot);
+export const zeusBallotTracker = wrap(wasm.zeusBallotTracker);
+
+/**
+ * A ballot prepared in the booth, not yet cast (the Benaloh challenge): either
+ * `castText()` (post that text) or `audit()` (reveal the randomness and check the
+ * opening), never both. The randomness stays inside WebAssembly until `audit()`.
+ */
+export class PreparedBallot {
+  #inner;
+  /** Prepare a ballot for `answer` under the voter's credential secret. */
+  constructor(params, voterSecret, answer) {
+    ensure();
+    try {
+      this.#inner = wasm.zeusPrepareBallot(params, voterSecret, answer);
+    } catch (e) {
+      throw convertError(e);
+    }
+  }
+  #live() {
+    if (!this.#inner) throw new PanoramixError('invalid_argument', 'this PreparedBallot was freed');
+    return this.#inner;
+  }
+  /** The ballot text (hex); post `castText()`, which refuses an audited ballot. */
+  get text() {
+    return this.#live().text;
+  }
+  /** sha256 hex of the text: what the booth shows and the results page lists. */
+  get tracker() {
+    return this.#live().tracker;
+  }
+  /** The voter's public credential. */
+  get credential() {
+    return this.#live().credential;
+  }
+  get audited() {
+    return this.#live().audited;
+  }
+  get cast() {
+    return this.#live().cast;
+  }
+  /**
+   * Reveal the randomness and check the opening: `{answer, answerHex, randomness,
+   * ok}`. The ballot can no longer be cast. Throws `ballot_cast` after `castText()`.
+   */
+  audit() {
+    const inner = this.#live();
+    try {
+      return inner.audit();
+    } catch (e) {
+      throw convertError(e);
+    }
+  }
+  /** The text to post to the booth; throws `ballot_audited` once audited. */
+  castText() {
+    const inner = this.#live();
+    try {
+      return inner.castText();
+    } catch (e) {
+      throw convertError(e);
+    }
+  }
+  /** Wipe the randomness now (the object is unusable afterwards). Idempotent. */
+  free() {
+    this.#inner?.free();
+    this.#inner = undefined;
+  }
+}
+
+/** Prepare a ballot: see `PreparedBallot`. */
+export function zeusPrepareBallot(params, voterSecret, answer) {
+  return new PreparedBallot(params, voterSecret, answer);
+}
+
+/**
+ * One outcome text of a combination: plaintext hex, or `spoiled:<hex>` (the
+ * decrypted element of a ballot that encodes no allowed answer). Returns
+ * `{spoiled, hex, bytes, answer}`: for a spoiled one `hex` is the element and
+ * `bytes`/`answer` are null; else `bytes` are the plaintext and `answer` its UTF-8
+ * (null when it is not valid UTF-8).
+ */
+export function zeusParseOutcome(text) {
+  const m = typeof text === 'string' ? /^(spoiled:)?((?:[0-9a-f]{2})*)$/.exec(text) : null;
+  if (!m || (m[1] && m[2].length !== 64)) {
+    throw new PanoramixError('invalid_argument', `not a Zeus outcome text: ${String(text).slice(0, 80)}`);
+  }
+  if (m[1]) return { spoiled: true, hex: m[2], bytes: null, answer: null };
+  const bytes = new Uint8Array(m[2].length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(m[2].slice(2 * i, 2 * i + 2), 16);
+  let answer;
+  try {
+    answer = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    answer = null;
+  }
+  return { spoiled: false, hex: m[2], bytes, answer };
+}
 
 // ---------------------------------------------------------------- processing
 // Batch processing, shuffles, decryption and their verification run in the
@@ -151,6 +250,7 @@ export {
   zeusVerify,
   zeusVerifyElection,
   zeusSimulateElection,
+  zeusAssembleElection,
   zeusMix,
   zeusVerifyMix,
   zeusPartialDecrypt,

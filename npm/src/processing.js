@@ -104,6 +104,8 @@ export const zeusProcess = wrap((type, params, inputs, secret) =>
 export const zeusVerify = wrap(wasm.zeusVerify);
 export const zeusVerifyElection = wrap(wasm.zeusVerifyElection);
 export const zeusSimulateElection = wrap(wasm.zeusSimulateElection);
+/** The election transcript (JSON text) from a mix-net's published texts, verified. */
+export const zeusAssembleElection = wrap(wasm.zeusAssembleElection);
 
 /** Shuffle and prove (`kind`: `tw`, the default, or `sk`): `{outputs, proof}`. */
 export function zeusMix(params, ciphertexts, kind = 'tw') {
@@ -121,7 +123,10 @@ export function zeusPartialDecrypt(params, trusteeSecret, ciphertexts) {
   return zeusProcess('ZEUS_SK_PARTIAL_DECRYPT', params, ciphertexts, trusteeSecret).outputs;
 }
 
-/** Verify every trustee's shares and combine them: plaintexts (hex), sorted by ciphertext. */
+/**
+ * Verify the trustees' keys and every share and combine them: outcome texts sorted
+ * by ciphertext, plaintext hex or `spoiled:<hex>` (see `zeusParseOutcome`).
+ */
 export function zeusCombine(params, shares) {
   return zeusProcess('ZEUS_SK_COMBINE', params, shares).outputs;
 }

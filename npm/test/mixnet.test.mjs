@@ -48,7 +48,7 @@ async function rustContributor(backend) {
   return { native: c };
 }
 
-async function runMixnet(backend, owners, messages) {
+async function runMixnet(backend, owners, messages, election) {
   const spec = {
     name: `${backend.toLowerCase()}js`,
     backend,
@@ -60,6 +60,7 @@ async function runMixnet(backend, owners, messages) {
     size_max: messages.length,
     terms: 'test terms',
   };
+  if (election) spec.election = election.definition;
   const { joint } = await native('setup', {
     url: ctl.url,
     spec,
@@ -76,7 +77,7 @@ async function runMixnet(backend, owners, messages) {
   const senderClient = await pmx.PanoramixClient.connect(ctl.url, pmx.generateKeypair().secret);
   const sender = await pmx.MixnetSender.open(senderClient, joint);
   await waitFor('the entry endpoint', () => sender.isOpen(1));
-  for (const m of messages) await sender.send(1, 'bob', m);
+  for (const [i, m] of messages.entries()) await sender.send(1, 'bob', m, election?.voters[i].secret);
   const js = owners.filter((o) => o.contributor).map((o) => o.contributor);
   const steps = [];
   const out = await waitFor('the cycle output', async () => {
@@ -107,10 +108,17 @@ test('SPHINXMIX: JS → Rust → JS mixes, messages sent from JavaScript', async
   assert.equal(v.outputs, messages.length);
 });
 
-test('ZEUS: JS and Rust trustees, ballots sent from JavaScript', async () => {
+test('ZEUS: JS and Rust trustees, ballots sent from JavaScript with voter credentials', async () => {
   const owners = [await jsContributor('ZEUS', 'js-trustee-0'), await rustContributor('ZEUS')];
   const votes = ['yes', 'no', 'yes', 'abstain', 'no'];
-  const { out, steps, sender, js } = await runMixnet('ZEUS', owners, votes);
+  const voters = votes.map(() => pmx.zeusVoterKeygen());
+  const definition = {
+    question: 'Agreed?',
+    options: ['yes', 'no', 'abstain'],
+    voters: voters.map((v) => v.credential),
+  };
+  const { out, steps, sender, js } = await runMixnet('ZEUS', owners, votes, { definition, voters });
+  assert.ok(out.every((m) => m.spoiled === false));
   const got = out.map((m) => new TextDecoder().decode(m.bytes));
   assert.deepEqual([...got].sort(), [...votes].sort());
   // the JS trustee mixed (TW proof, verified by the Rust agent) and decrypted
@@ -121,6 +129,34 @@ test('ZEUS: JS and Rust trustees, ballots sent from JavaScript', async () => {
   for (const id of [ids.entry, ...ids.mixes, ...ids.decryptions, ids.result]) {
     await js[0].verifySource(id);
   }
+  // without a credential the sender refuses to make a ballot
+  assert.throws(() => sender.encrypt(1, null, 'yes'), { code: 'missing_credential' });
+  // the booth's params are what the sender derived from the description
+  const c = sender.client;
+  const booth = await c.endpoint(ids.entry);
+  const p = booth.endpoint_params;
+  assert.deepEqual(p.answers, definition.options);
+  assert.deepEqual(p.voters, definition.voters);
+  // the election transcript from the published texts (as the web results page
+  // offers it for download), verified
+  const texts = async (id, box) =>
+    (await c.messages(id, box)).sort((a, b) => (a.serial ?? 0) - (b.serial ?? 0)).map((m) => m.text);
+  const proofText = (e) => (typeof e.process_proof === 'string' ? e.process_proof : JSON.stringify(e.process_proof));
+  const mixes = [];
+  for (const [i, id] of ids.mixes.entries()) {
+    mixes.push({ mixer: `trustee-${i}`, outputs: await texts(id, 'OUTBOX'), proof: proofText(await c.endpoint(id)) });
+  }
+  const shares = [];
+  for (const id of ids.decryptions) shares.push(...(await texts(id, 'OUTBOX')));
+  const transcript = pmx.zeusAssembleElection(
+    p,
+    await texts(ids.entry, 'ACCEPTED'),
+    mixes,
+    shares,
+    await texts(ids.result, 'OUTBOX'),
+  );
+  const report = pmx.zeusVerifyElection(transcript);
+  assert.equal(JSON.parse(transcript).ballots.length, votes.length, JSON.stringify(report));
 });
 
 test('the native audit verifier accepts the whole log', { skip: !PANORAMIX_BIN }, async () => {

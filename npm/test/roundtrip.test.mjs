@@ -136,6 +136,10 @@ test('zeus: Rust-made ballots, proofs and shares verify in JavaScript', () => {
   assert.deepEqual([...votes].sort(), [...z.votes].sort());
   const report = pmx.zeusVerifyElection(z.transcript);
   assert.equal(report.ballots, z.votes.length);
+  // each Rust-made ballot verifies in JavaScript under the election's voter list
+  z.ballots.forEach((b, i) => {
+    assert.equal(pmx.zeusVerifyBallot(p, b).credential, p.voters[i]);
+  });
   // a forged shuffle: outputs reordered under the same proof
   assert.throws(
     () => pmx.zeusVerify('ZEUS_TW_MIX', p, z.booth.outputs, [...z.tw.outputs].reverse(), z.tw.proof),
@@ -175,8 +179,15 @@ test('JavaScript-made artifacts verify and process natively', async () => {
   const sid = 'js/1';
   const keys = [t0, t1].map((t) => pmx.zeusPublishTrusteeKey(t.secret, sid));
   const pk = pmx.zeusCombineTrusteeKeys(sid, keys);
-  const zp = { session_id: sid, election_public_key: pk, trustees: keys.map((x) => x.public_key) };
-  const ballots = ['a', 'b', 'c', 'd'].map((v) => pmx.zeusEncryptBallot(sid, pk, v));
+  const voters = [0, 1, 2, 3].map(() => pmx.zeusVoterKeygen());
+  const zp = {
+    session_id: sid,
+    election_public_key: pk,
+    trustees: keys,
+    answers: ['a', 'b', 'c', 'd'],
+    voters: voters.map((v) => v.credential),
+  };
+  const ballots = ['a', 'b', 'c', 'd'].map((v, i) => pmx.zeusEncryptBallot(zp, voters[i].secret, v));
   const booth = pmx.zeusProcess('ZEUS_BOOTH', zp, ballots);
   const mix = pmx.zeusMix(zp, booth.outputs);
   const shares0 = pmx.zeusPartialDecrypt(zp, t0.secret, mix.outputs);
@@ -191,7 +202,13 @@ test('JavaScript-made artifacts verify and process natively', async () => {
     shares0,
     allShares,
     plaintexts: pmx.zeusCombine(zp, allShares),
-    transcript: pmx.zeusSimulateElection('js-election', 2, ['tw', 'sk'], ['x', 'y', 'z']),
+    transcript: pmx.zeusSimulateElection({
+      session_id: 'js-election',
+      trustees: 2,
+      mixes: ['tw', 'sk'],
+      answers: ['x', 'y', 'z'],
+      plaintexts: ['x', 'y', 'z'],
+    }).transcript,
   };
   const r = await native('check', { core, sphinx, zeus });
   assert.equal(r.ok, true, JSON.stringify(r.checks));
@@ -206,10 +223,18 @@ test('errors carry stable codes', () => {
   assert.throws(() => pmx.sphinxWrap(null, [m.publicKey, m.publicKey], 'x', 'y'), {
     code: 'sphinx_duplicate_hop',
   });
-  assert.throws(() => pmx.zeusEncryptBallot('s', 'zz', 'v'), { code: 'bad_key' });
+  const v = pmx.zeusVoterKeygen();
+  assert.throws(() => pmx.zeusEncryptBallot({ session_id: 's', election_public_key: 'zz' }, v.secret, 'v'), {
+    code: 'endpoint_params',
+  });
   const t = pmx.zeusTrusteeKeygen();
-  assert.throws(() => pmx.zeusEncryptBallot('s', t.publicKey, 'x'.repeat(40)), {
+  const free = { session_id: 's', election_public_key: t.publicKey };
+  assert.throws(() => pmx.zeusEncryptBallot(free, v.secret, 'x'.repeat(40)), {
     code: 'zeus_plaintext_too_long',
+  });
+  assert.throws(() => pmx.zeusEncryptBallot(free, 'zz', 'v'), { code: 'bad_key' });
+  assert.throws(() => pmx.zeusEncryptBallot({ ...free, answers: ['yes'] }, v.secret, 'no'), {
+    code: 'zeus_not_an_answer',
   });
   assert.throws(() => pmx.processEndpoint({ endpoint_id: 'e', endpoint_type: 'SPHINXMIX' }, {}, []), {
     code: 'missing_secret',

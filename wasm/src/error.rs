@@ -13,6 +13,8 @@
 //! | `zeus_<variant>` | a ZEUS error (`zeus_ballot_proof`, `zeus_tw_proof`, `zeus_output_mismatch`, ...) |
 //! | `endpoint_params` | an endpoint's type or parameters are unusable |
 //! | `missing_secret` | the endpoint needs a secret that was not given |
+//! | `ballot_audited` | a prepared ballot was audited (its randomness revealed): it cannot be cast |
+//! | `ballot_cast` | a prepared ballot was cast: it cannot be audited |
 //! | `verify_failed` | another party's processing does not verify |
 //! | `internal` | a bug |
 
@@ -200,7 +202,27 @@ mod tests {
             (
                 VerifyError::BallotProof { ballot: 3 }.into(),
                 "zeus_ballot_proof",
-                "ballot 3: proof of knowledge of the encryption randomness does not verify".into(),
+                "ballot 3: validity proof does not verify".into(),
+            ),
+            (
+                VerifyError::BallotSignature { ballot: 1 }.into(),
+                "zeus_ballot_signature",
+                VerifyError::BallotSignature { ballot: 1 }.to_string(),
+            ),
+            (
+                VerifyError::NotEligible { ballot: 2 }.into(),
+                "zeus_not_eligible",
+                "ballot 2: credential is not on the voter list".into(),
+            ),
+            (
+                VerifyError::BallotOpening { reason: "x".into() }.into(),
+                "zeus_ballot_opening",
+                "opened ballot: x".into(),
+            ),
+            (
+                ZeusError::NotAnAnswer.into(),
+                "zeus_not_an_answer",
+                ZeusError::NotAnAnswer.to_string(),
             ),
             (
                 VerifyError::TwProof {

@@ -188,13 +188,19 @@ fn sphinx_packets_as_bytes() {
 fn zeus_election_through_the_endpoint_functions() {
     let sid = "wasm-test/1";
     let t = rs(zeus_api::zeus_trustee_keygen().unwrap());
-    let tk = zeus_api::zeus_publish_trustee_key(t["secret"].as_str().unwrap(), sid).unwrap();
-    let pk = zeus_api::zeus_combine_trustee_keys(sid, js(&json!([rs(tk)]))).unwrap();
-    let params =
-        json!({"session_id": sid, "election_public_key": pk, "trustees": [t["publicKey"]]});
+    let tk = rs(zeus_api::zeus_publish_trustee_key(t["secret"].as_str().unwrap(), sid).unwrap());
+    let pk = zeus_api::zeus_combine_trustee_keys(sid, js(&json!([tk]))).unwrap();
+    let voters: Vec<Json> = (0..3)
+        .map(|_| rs(zeus_api::zeus_voter_keygen().unwrap()))
+        .collect();
+    let params = json!({"session_id": sid, "election_public_key": pk, "trustees": [tk],
+        "answers": ["a", "b", "c"], "voters": voters.iter().map(|v| v["credential"].clone()).collect::<Vec<_>>()});
     let ballots: Vec<String> = ["a", "b", "c"]
         .iter()
-        .map(|v| zeus_api::zeus_encrypt_ballot(sid, &pk, (*v).into()).unwrap())
+        .zip(&voters)
+        .map(|(a, v)| {
+            zeus_api::zeus_encrypt_ballot(js(&params), js(&v["secret"]), (*a).into()).unwrap()
+        })
         .collect();
     let ep = |ty: &str| json!({"endpoint_id": format!("e-{ty}"), "endpoint_type": ty, "endpoint_params": params});
     let msgs = |texts: &[String]| {
@@ -252,4 +258,40 @@ fn zeus_election_through_the_endpoint_functions() {
         .collect();
     votes.sort();
     assert_eq!(votes, ["a", "b", "c"]);
+}
+
+/// The Benaloh challenge through the class JavaScript sees: an audited ballot opens
+/// to its answer and can no longer be cast; a cast one can no longer be audited.
+#[wasm_bindgen_test]
+fn prepared_ballot_is_cast_or_audited_never_both() {
+    let sid = "wasm-test/benaloh";
+    let t = rs(zeus_api::zeus_trustee_keygen().unwrap());
+    let tk = rs(zeus_api::zeus_publish_trustee_key(t["secret"].as_str().unwrap(), sid).unwrap());
+    let v = rs(zeus_api::zeus_voter_keygen().unwrap());
+    let params = json!({"session_id": sid, "election_public_key": tk["public_key"],
+        "trustees": [tk], "answers": ["yes", "no"], "voters": [v["credential"]]});
+    let secret = || js(&v["secret"]);
+    let mut b = zeus_api::zeus_prepare_ballot(js(&params), secret(), "no".into()).unwrap();
+    let text = b.text();
+    assert_eq!(b.credential(), v["credential"].as_str().unwrap());
+    let o = rs(b.audit().unwrap());
+    assert_eq!(o["ok"], json!(true));
+    assert_eq!(o["answer"], json!("no"));
+    assert!(b.audited());
+    assert_eq!(code(b.cast_text().unwrap_err()), "ballot_audited");
+    let r = o["randomness"].as_str().unwrap();
+    assert_eq!(
+        zeus_api::zeus_audit_ballot(js(&params), text.into(), r.into()).unwrap(),
+        "no"
+    );
+    let mut c = zeus_api::zeus_prepare_ballot(js(&params), secret(), "yes".into()).unwrap();
+    assert_eq!(c.cast_text().unwrap(), c.text());
+    assert_eq!(code(c.audit().unwrap_err()), "ballot_cast");
+    let checked = rs(zeus_api::zeus_verify_ballot(js(&params), c.text().into()).unwrap());
+    assert_eq!(checked["credential"], v["credential"]);
+    let e = zeus_api::zeus_prepare_ballot(js(&params), secret(), "maybe".into()).err();
+    assert_eq!(e.map(code).as_deref(), Some("zeus_not_an_answer"));
+    // a number where a string belongs is refused, not handed to WebAssembly
+    let e = zeus_api::zeus_prepare_ballot(js(&params), JsValue::from(7), "yes".into()).err();
+    assert_eq!(e.map(code).as_deref(), Some("invalid_argument"));
 }

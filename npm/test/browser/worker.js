@@ -4,7 +4,9 @@ import {
   zeusTrusteeKeygen,
   zeusPublishTrusteeKey,
   zeusCombineTrusteeKeys,
-  zeusEncryptBallot,
+  zeusVoterKeygen,
+  zeusPrepareBallot,
+  zeusParseOutcome,
   zeusProcess,
   zeusMix,
   zeusVerifyMix,
@@ -18,13 +20,23 @@ self.onmessage = async (e) => {
     const sid = 'browser/1';
     const t = zeusTrusteeKeygen();
     const pk = zeusCombineTrusteeKeys(sid, [zeusPublishTrusteeKey(t.secret, sid)]);
-    const p = { session_id: sid, election_public_key: pk, trustees: [t.publicKey] };
-    const ballots = e.data.votes.map((v) => zeusEncryptBallot(sid, pk, v));
+    const voters = e.data.votes.map(() => zeusVoterKeygen());
+    const p = {
+      session_id: sid,
+      election_public_key: pk,
+      trustees: [zeusPublishTrusteeKey(t.secret, sid)],
+      answers: [...new Set(e.data.votes)],
+      voters: voters.map((v) => v.credential),
+    };
+    // the Benaloh challenge once, then the ballots cast
+    const audited = zeusPrepareBallot(p, voters[0].secret, e.data.votes[0]);
+    if (!audited.audit().ok) throw new Error('the audited ballot does not open');
+    const ballots = e.data.votes.map((v, i) => zeusPrepareBallot(p, voters[i].secret, v).castText());
     const cts = zeusProcess('ZEUS_BOOTH', p, ballots).outputs;
     const mixed = zeusMix(p, cts);
     zeusVerifyMix(p, cts, mixed.outputs, mixed.proof);
     const plain = zeusCombine(p, zeusPartialDecrypt(p, t.secret, mixed.outputs));
-    const votes = plain.map((h) => new TextDecoder().decode(Uint8Array.from(h.match(/../g), (x) => parseInt(x, 16))));
+    const votes = plain.map((h) => zeusParseOutcome(h).answer);
     const ok = [...votes].sort().join() === [...e.data.votes].sort().join();
     self.postMessage({ ok, votes });
   } catch (err) {

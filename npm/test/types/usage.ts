@@ -8,22 +8,38 @@ import {
   SphinxMix,
   SphinxRoute,
   zeusEncryptBallot,
+  zeusPrepareBallot,
+  zeusVoterKeygen,
+  zeusParseOutcome,
+  zeusAssembleElection,
   zeusMix,
   zeusVerifyMix,
   type ZeusParams,
+  type BallotOpening,
+  type PreparedBallot,
   type BatchResult,
 } from '@panoramix/mixnet';
 
 export async function example(url: string, secret: string, joint: string): Promise<number> {
   await init();
   const client = await PanoramixClient.connect(url, secret);
-  const sender = await MixnetSender.open(client, joint);
+  const voter = zeusVoterKeygen();
+  const sender = await MixnetSender.open(client, joint, { voterSecret: voter.secret });
   await sender.send(1, 'bob', 'hello');
+  const prepared: PreparedBallot = sender.prepareBallot(1, 'yes');
+  const opened: BallotOpening = prepared.audit();
+  const again: PreparedBallot = zeusPrepareBallot(sender.zeusParams(1), voter.secret, opened.answer);
+  await sender.cast(1, again);
   const route = new SphinxRoute({ BODY_LEN: 1024, MAX_HOPS: 5 }, ['00'.repeat(32)]);
   const mix = new SphinxMix(null, '11'.repeat(32));
   const out: BatchResult = mix.processBatch([route.wrap('bob', new Uint8Array([1, 2])).text]);
-  const params: ZeusParams = { session_id: 's', election_public_key: 'aa'.repeat(32) };
-  const ballot: string = zeusEncryptBallot(params.session_id, params.election_public_key, 'yes');
+  const params: ZeusParams = {
+    session_id: 's',
+    election_public_key: 'aa'.repeat(32),
+    answers: ['yes', 'no'],
+    voters: [voter.credential],
+  };
+  const ballot: string = zeusEncryptBallot(params, voter.secret, 'yes');
   const m = zeusMix(params, [ballot.slice(0, 128)]);
   try {
     zeusVerifyMix(params, [ballot.slice(0, 128)], m.outputs, m.proof);
@@ -33,7 +49,10 @@ export async function example(url: string, secret: string, joint: string): Promi
   const me = new Contributor(client, { mix: '22'.repeat(32) });
   const steps = await me.step(joint, 1);
   const results = await sender.results(1);
-  return out.outputs.length + steps.length + (results?.length ?? 0);
+  const spoiled = (results ?? []).filter((r) => r.spoiled || r.bytes === null).length;
+  const answer: string | null = zeusParseOutcome('796573').answer;
+  const json: string = zeusAssembleElection(params, [ballot], [{ mixer: 'm', outputs: m.outputs, proof: m.proof }], [], []);
+  return out.outputs.length + steps.length + (results?.length ?? 0) + spoiled + (answer?.length ?? 0) + json.length;
 }
 
 import * as contributor from '@panoramix/mixnet/contributor';

@@ -13,6 +13,8 @@
 //!   election transcript, for JavaScript to verify and process.
 //! * `check`: verify JavaScript-made artifacts with the native crates.
 //! * `bench`: time the operations the package's benchmark times, natively.
+mod ballot_bench;
+
 use panoramix_client::Client;
 use panoramix_core::Keypair;
 use panoramix_mixnet::agent::{Agent, AgentState};
@@ -28,9 +30,9 @@ use std::io::Read;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-type Res<T> = Result<T, String>;
+pub(crate) type Res<T> = Result<T, String>;
 
-fn e<E: std::fmt::Display>(x: E) -> String {
+pub(crate) fn e<E: std::fmt::Display>(x: E) -> String {
     x.to_string()
 }
 
@@ -294,16 +296,19 @@ fn fixtures_cmd() -> Res<Json> {
         .collect();
     let tks: Vec<zeus::TrusteeKey> = ts.iter().map(|t| t.publish(sid, &mut rng)).collect();
     let pk = zeus::combine_trustee_keys(sid, &tks).map_err(e)?;
-    let zp = zeus::ZeusParams {
-        session_id: sid.into(),
-        election_public_key: pk,
-        trustees: tks.iter().map(|k| k.public_key).collect(),
-        sk_rounds: 128,
-    };
     let votes: Vec<String> = (0..5).map(|i| format!("vote-{i}")).collect();
+    // a candidate list (the votes, one answer each) and a voter list
+    let voters: Vec<zeus::VoterSecret> = (0..5)
+        .map(|_| zeus::VoterSecret::generate(&mut rng))
+        .collect();
+    let mut zp = zeus::ZeusParams::new(sid, pk);
+    zp.trustees = tks.clone();
+    zp.answers = votes.clone();
+    zp.voters = voters.iter().map(zeus::VoterSecret::public).collect();
     let ballots = votes
         .iter()
-        .map(|v| zeus::encrypt_ballot(sid, &pk, v.as_bytes(), &mut rng).map(|b| b.to_text()))
+        .zip(&voters)
+        .map(|(v, c)| zeus::encrypt_ballot(&zp, c, v.as_bytes(), &mut rng).map(|b| b.to_text()))
         .collect::<Result<Vec<_>, _>>()
         .map_err(e)?;
     let proc = |ty: zeus::EndpointType, s: Option<&zeus::TrusteeSecret>, inp: &[String]| {
@@ -328,6 +333,7 @@ fn fixtures_cmd() -> Res<Json> {
         session_id: "fixture-election".into(),
         trustees: 2,
         mixes: vec![zeus::MixKind::Tw, zeus::MixKind::Sk { rounds: 128 }],
+        answers: votes.clone(),
         plaintexts: votes.iter().map(|v| v.as_bytes().to_vec()).collect(),
     };
     let (transcript, _) = zeus::simulate_election(&spec, &mut rng).map_err(e)?;
@@ -351,6 +357,7 @@ fn fixtures_cmd() -> Res<Json> {
         "zeus": {
             "params": serde_json::to_value(&zp).map_err(e)?,
             "trusteeSecrets": ts.iter().map(|t| t.to_hex().to_string()).collect::<Vec<_>>(),
+            "voterSecrets": voters.iter().map(|v| v.to_hex().to_string()).collect::<Vec<_>>(),
             "votes": votes, "ballots": ballots, "booth": booth, "tw": tw, "sk": sk,
             "shares": shares, "combined": combined,
             "transcript": serde_json::to_string(&transcript).map_err(e)?,
@@ -509,7 +516,7 @@ fn check_cmd(arg: &Json) -> Res<Json> {
 /// is shared; wall time would count other tenants). `f`'s result goes through
 /// `black_box`, so the optimiser cannot drop the work that makes it, and an error
 /// ends the bench rather than timing a failing path.
-fn time_us<T>(budget: Duration, mut f: impl FnMut() -> Res<T>) -> Res<f64> {
+pub(crate) fn time_us<T>(budget: Duration, mut f: impl FnMut() -> Res<T>) -> Res<f64> {
     std::hint::black_box(f()?); // warm up
     let mut samples = Vec::new();
     for _ in 0..5 {
@@ -617,27 +624,32 @@ fn bench_cmd(arg: &Json) -> Res<Json> {
         Ok((out, hops, status, exits))
     })?;
     r.insert("sphinx_hop_bytes".into(), json!(per / n as f64));
-    // Zeus: the election key and the endpoint parameters parsed from their texts per
-    // call, as `zeusEncryptBallot(sid, keyHex, ...)`, `zeusProcess` and `zeusVerify` do
+    // Zeus: the endpoint parameters and the voter secret parsed from their texts per
+    // call, as `zeusEncryptBallot(params, voterSecret, ...)`, `zeusProcess` and
+    // `zeusVerify` do
     let sid = "bench";
     let t = zeus::TrusteeSecret::generate(&mut rng);
+    let tk = t.publish(sid, &mut rng);
     let pk_hex = t.public_key().to_hex();
-    let zp_json = json!({"session_id": sid, "election_public_key": pk_hex, "trustees": [pk_hex]});
+    let zp_json = json!({"session_id": sid, "election_public_key": pk_hex, "trustees": [tk]});
     let zp_of = || serde_json::from_value::<zeus::ZeusParams>(zp_json.clone()).map_err(e);
     let zp = zp_of()?;
+    let voter = zeus::VoterSecret::generate(&mut rng);
+    let voter_hex = voter.to_hex();
     r.insert(
         "ballot_encrypt".into(),
         json!(time_us(budget, || {
-            let pk = zeus::Point::from_hex(&pk_hex).map_err(e)?;
-            zeus::encrypt_ballot(sid, &pk, b"ballot", &mut OsRng)
+            let zp = zp_of()?;
+            let v = zeus::VoterSecret::from_hex(&voter_hex).map_err(e)?;
+            zeus::encrypt_ballot(&zp, &v, b"ballot", &mut OsRng)
                 .map(|b| b.to_text())
                 .map_err(e)
         })?),
     );
+    ballot_bench::ballots(&mut r, budget, &zp_json, &voter_hex)?;
     let cts: Vec<String> = (0..n)
         .map(|_| {
-            zeus::encrypt_ballot(sid, &zp.election_public_key, b"ballot", &mut OsRng)
-                .map(|b| b.ciphertext.to_text())
+            zeus::encrypt_ballot(&zp, &voter, b"ballot", &mut OsRng).map(|b| b.ciphertext.to_text())
         })
         .collect::<Result<_, _>>()
         .map_err(e)?;
