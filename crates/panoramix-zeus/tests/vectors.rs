@@ -193,3 +193,69 @@ fn kat_n0_is_a_defined_error() {
         Some(ZeusError::EmptyInput)
     );
 }
+
+/// The value at a JSON pointer, as the docs write it: a string as it is, anything
+/// else as compact JSON.
+fn doc_form(v: &Value, pointer: &str) -> Option<String> {
+    let x = v.pointer(pointer)?;
+    Some(match x {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    })
+}
+
+/// Every block of docs/zeus.md after a `<!-- zeus-vector: FILE BASE -->` marker
+/// lists `POINTER:` lines, each followed by the value (wrapped over indented lines);
+/// each value must be the committed vector file's value at BASE + POINTER.
+#[test]
+fn doc_examples_match_the_vectors() {
+    let doc_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/zeus.md");
+    let doc = std::fs::read_to_string(&doc_path).unwrap();
+    let lines: Vec<&str> = doc.lines().collect();
+    let (mut blocks, mut values) = (0, 0);
+    for (i, line) in lines.iter().enumerate() {
+        let Some(rest) = line
+            .strip_prefix("<!-- zeus-vector: ")
+            .and_then(|r| r.strip_suffix(" -->"))
+        else {
+            continue;
+        };
+        let (file, base) = rest.split_once(' ').expect("marker: FILE BASE");
+        let base = base.trim_end_matches('/');
+        let stored: Value = serde_json::from_str(
+            &std::fs::read_to_string(path(1).parent().unwrap().join(file)).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            lines.get(i + 1),
+            Some(&"```text"),
+            "line {}: a text block",
+            i + 2
+        );
+        let mut entries: Vec<(String, String)> = Vec::new();
+        for l in lines[i + 2..].iter().take_while(|l| **l != "```") {
+            if let Some(chunk) = l.strip_prefix("  ") {
+                entries.last_mut().expect("a value after a pointer").1 += chunk;
+            } else {
+                let p = l.strip_suffix(':').expect("`POINTER:` line");
+                entries.push((p.to_string(), String::new()));
+            }
+        }
+        for (p, shown) in &entries {
+            let want = doc_form(&stored, &format!("{base}{p}"))
+                .unwrap_or_else(|| panic!("{file}: no value at {base}{p}"));
+            assert_eq!(
+                shown,
+                &want,
+                "docs/zeus.md line {}: {file} {base}{p}",
+                i + 1
+            );
+            values += 1;
+        }
+        blocks += 1;
+    }
+    assert!(
+        blocks >= 2 && values >= 20,
+        "{blocks} blocks, {values} values"
+    );
+}
