@@ -14,6 +14,7 @@ import {
   processEndpoint,
   sphinxGatewayAccept,
   SphinxMix,
+  TRUSTEE_KEY_SESSION,
   verifyEndpoint,
   zeusVerifyBallot,
   contributionText,
@@ -31,22 +32,31 @@ const toMsg = (m) => ({
 });
 const proofText = (p) => (typeof p === 'string' ? p : p === null || p === undefined ? '' : JSON.stringify(p));
 
-/** The endpoints of `cycle` (the native MixnetSpec::graph, default graphs). */
+/**
+ * The endpoints of `cycle` (the native MixnetSpec::graph, default graphs).
+ * `trustees` (Zeus): the owners' published trustee key records
+ * (`{public_key, proof}`), in owner order.
+ */
 export function cycleGraph(spec, joint, owners, trustees, cycle) {
   const ep = (s) => `${spec.name}-${cycle}-${s}`;
   const link = (from, fb, tb) => ({ from_endpoint_id: from, from_box: fb, to_box: tb });
   const n = owners.length;
   const g = [];
   if (spec.backend === 'ZEUS') {
+    // every stage's parameters (GRAPH-PARAMS: the native MixnetSpec::graph); the
+    // voter list only on the booth, the one stage that checks eligibility
     const p = {
       session_id: `${joint}/${cycle}`,
       election_public_key: spec.election_public_key ?? null,
       trustees,
+      trustee_key_session: TRUSTEE_KEY_SESSION,
+      answers: spec.election?.options ?? [],
       sk_rounds: spec.params?.SK_ROUNDS ?? 128,
     };
+    const boothParams = { ...p, voters: spec.election?.voters ?? [] };
     const mixType = spec.params?.MIX_PROOF === 'SK' ? 'ZEUS_SK_MIX' : 'ZEUS_TW_MIX';
     g.push({ endpoint_id: ep('booth'), peer_id: joint, endpoint_type: 'ZEUS_BOOTH', size_min: spec.size_min,
-      size_max: spec.size_max, public: true, links: [], description: 'ballot box', endpoint_params: p });
+      size_max: spec.size_max, public: true, links: [], description: 'ballot box', endpoint_params: boothParams });
     let prev = ep('booth');
     owners.forEach((o, i) => {
       const id = ep(`mix${i}`);
@@ -116,7 +126,7 @@ export class Agent {
     const spec = peer.crypto_params;
     const trustees = [];
     if (spec.backend === 'ZEUS') {
-      for (const o of owners) trustees.push((await this.client.peer(o)).crypto_params?.trustee_key?.public_key ?? '');
+      for (const o of owners) trustees.push((await this.client.peer(o)).crypto_params?.trustee_key ?? null);
     }
     return { joint: this.joint, owners, spec, trustees };
   }
@@ -329,13 +339,17 @@ export class Agent {
       for (const i of sphinxGatewayAccept(ep.endpoint_params, texts).accepted) ok[i] = true;
       return ok;
     }
+    // the box rule (panoramix_zeus::backend::booth_filter): a ballot is admissible
+    // when it parses, its validity proof and signature verify, its credential is on
+    // the voter list (when there is one), and its c1 replays no earlier admissible
+    // ballot; a voter's re-vote is admissible too (the booth counts the last one)
     const p = ep.endpoint_params;
     const seen = new Set();
     return texts.map((t) => {
       try {
-        const ct = zeusVerifyBallot(p.session_id, p.election_public_key, t);
-        if (seen.has(ct)) return false;
-        seen.add(ct);
+        const c1 = zeusVerifyBallot(p, t).ciphertext.slice(0, 64);
+        if (seen.has(c1)) return false;
+        seen.add(c1);
         return true;
       } catch {
         return false;

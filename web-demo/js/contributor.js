@@ -1,7 +1,11 @@
-// The contributor page: makes the keys, lets a trustee save and check them, forms
-// the mix-net with the other contributors, then runs the agent in a Web Worker.
+// The contributor page: makes the keys, lets a contributor save and check them (a
+// trustee must: it cannot join before its key share is saved and read back), forms
+// the mix-net with the other contributors, then runs the agent in a Web Worker. For
+// an election it also takes (or generates) the voter list and offers the secret
+// voter credentials for distribution.
 import { $, el, pmx, params, connect, controllerUrl, explain, showError, clearError, status, pageLink, download, progress, progressDone } from './common.js';
 import { formMixnet } from './formation.js';
+import { electionDefinition, parseVoters, generateCredentials, boothLink, credentialsFile, voterListFile } from './election-def.js';
 
 const name = $('#name');
 const backend = $('#backend');
@@ -11,9 +15,22 @@ if (params.get('count')) $('#count').value = params.get('count');
 if (params.get('size')) $('#size').value = params.get('size');
 if (params.get('question')) $('#question').value = params.get('question');
 if (params.get('options')) $('#options').value = params.get('options');
+if (params.get('voters')) $('#voters').value = params.get('voters').split(',').join('\n');
 if (params.get('native') === '1') $('#run-here').checked = false;
 
 let keys = null;
+let keyChecked = false; // the saved key file was read back and holds this page's keys
+let joining = false;
+const zeus = () => backend.value === 'ZEUS';
+
+/** Joining needs, for a trustee, the key share saved and read back. */
+function updateJoin() {
+  const gate = zeus() && !keyChecked;
+  $('#key-gate').hidden = !zeus() || keyChecked;
+  $('#join').disabled = joining || gate;
+  $('#join').title = gate ? 'Save your key file and load it back first' : '';
+  document.body.dataset.canJoin = gate || joining ? '0' : '1';
+}
 
 /** A fingerprint people can compare: 32 hex digits of SHA-256, in groups of four. */
 function fingerprint(publicKey) {
@@ -36,6 +53,11 @@ function makeKeys() {
     ? 'As a trustee, your key share is needed to count the votes: if it is lost before the tally, the election cannot be counted.'
     : 'Your mix key peels your layer of every message: if it is lost, the mix-net stops until it is reconfigured without you.';
   $('#election-fields').hidden = backend.value !== 'ZEUS';
+  keyChecked = false;
+  delete document.body.dataset.keyCheck;
+  $('#check-result').textContent = '';
+  $('#check-key').value = '';
+  updateJoin();
 }
 
 let jointId = null;
@@ -64,10 +86,74 @@ $('#check-key').addEventListener('change', async (ev) => {
     $('#check-result').textContent = ok
       ? `The saved copy is correct: it holds this contributor's keys (fingerprint ${fingerprint(pub)}).`
       : 'This file does NOT hold the keys of this page. Save the key again.';
-    document.body.dataset.keyCheck = ok ? 'ok' : 'bad';
+    keyChecked = ok;
   } catch (e) {
     $('#check-result').textContent = `This file is not a readable key file: ${e.message}`;
-    document.body.dataset.keyCheck = 'bad';
+    keyChecked = false;
+  }
+  document.body.dataset.keyCheck = keyChecked ? 'ok' : 'bad';
+  updateJoin();
+  if (keyChecked && params.get('auto') === '1' && !joining) join();
+});
+
+// ---------------------------------------------------------------- voter list
+let creds = null; // the secret credentials this page generated (never stored)
+
+function votersChanged() {
+  const out = $('#voters-summary');
+  try {
+    const v = parseVoters($('#voters').value);
+    out.textContent = v.length ? `${v.length} eligible voter${v.length === 1 ? '' : 's'} on the list.` : 'No voter list yet.';
+    out.className = '';
+    document.body.dataset.voters = String(v.length);
+    if (creds && v.join() !== creds.map((c) => c.credential).join()) {
+      // the list was edited: the generated credentials no longer describe it
+      creds = null;
+      $('#credentials').hidden = true;
+    }
+  } catch (e) {
+    out.textContent = e.message;
+    out.className = 'error';
+    delete document.body.dataset.voters;
+  }
+}
+
+function showCredentials() {
+  const def = { question: $('#question').value.trim(), options: $('#options').value.split(',').map((s) => s.trim()).filter(Boolean) };
+  const voters = creds.map((c) => c.credential);
+  const trusteeLink = new URL(pageLink('contributor.html', {
+    mixnet: name.value, backend: 'ZEUS', count: $('#count').value, size: $('#size').value,
+    question: def.question, options: def.options.join(','), voters: voters.join(','),
+  }), location.href).href;
+  $('#trustee-link').textContent = trusteeLink;
+  $('#link-count').textContent = String(creds.length);
+  $('#booth-links').replaceChildren(...creds.map((c, i) => el('li', {}, el('a', { href: boothLink(name.value, c.secret), 'data-voter': i + 1 }, `voter ${i + 1}`))));
+  $('#credentials').hidden = false;
+  $('#download-credentials').onclick = () => download(`voter-credentials-${name.value}.json`, credentialsFile(name.value, def, creds));
+  $('#download-voters').onclick = () => download(`voter-list-${name.value}.json`, voterListFile(name.value, voters));
+}
+
+$('#gen-credentials').addEventListener('click', () => {
+  clearError();
+  try {
+    creds = generateCredentials(Number($('#voter-count').value.trim()));
+    $('#voters').value = creds.map((c) => c.credential).join('\n');
+    votersChanged();
+    showCredentials();
+    document.body.dataset.credentials = String(creds.length);
+  } catch (e) {
+    showError(explain(e));
+  }
+});
+$('#voters').addEventListener('input', votersChanged);
+$('#voters-file').addEventListener('change', async (ev) => {
+  const f = ev.target.files?.[0];
+  if (!f) return;
+  try {
+    $('#voters').value = parseVoters(await f.text()).join('\n');
+    votersChanged();
+  } catch (e) {
+    showError(`The voter list file cannot be used: ${e.message}`);
   }
 });
 
@@ -83,16 +169,26 @@ function logEvent(text) {
 
 async function join() {
   clearError();
-  $('#join').disabled = true;
-  for (const i of document.querySelectorAll('#setup input, #setup select, #run-here')) i.disabled = true;
+  if (joining) return;
+  if (zeus() && !keyChecked) {
+    showError('Save your key file and load it back before joining: without the key share the election cannot be counted.');
+    return;
+  }
+  let election;
+  try {
+    election = zeus() ? electionDefinition($('#question').value, $('#options').value, $('#voters').value) : undefined;
+  } catch (e) {
+    showError(`The election cannot be formed: ${e.message}.`);
+    return;
+  }
+  joining = true;
+  updateJoin();
+  for (const i of document.querySelectorAll('#setup input, #setup select, #setup textarea, #setup button, #run-here')) i.disabled = true;
   try {
     const client = await connect(keys.identity.secret);
     const count = parseInt($('#count').value, 10);
     const size = parseInt($('#size').value, 10);
     progress('forming the mix-net');
-    const election = backend.value === 'ZEUS'
-      ? { question: $('#question').value, options: $('#options').value.split(',').map((s) => s.trim()).filter(Boolean) }
-      : undefined;
     const joint = await formMixnet(client, {
       name: name.value, backend: backend.value, count, sizeMin: size, sizeMax: size,
       terms: 'panoramix web demo', cryptoParams: keys.cryptoParams, election,
@@ -133,7 +229,8 @@ async function join() {
   } catch (e) {
     progressDone();
     showError(explain(e));
-    $('#join').disabled = false;
+    joining = false;
+    updateJoin();
   }
 }
 
@@ -143,8 +240,10 @@ backend.addEventListener('change', () => keys && makeKeys());
 try {
   await pmx.init();
   makeKeys();
+  votersChanged();
   document.body.dataset.ready = '1';
-  if (params.get('auto') === '1') join();
+  // auto: join as soon as allowed (a trustee: once its key file is read back)
+  if (params.get('auto') === '1' && !zeus()) join();
 } catch (e) {
   showError(`The WebAssembly module could not be loaded: ${e.message}`);
 }

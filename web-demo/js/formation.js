@@ -6,7 +6,9 @@
 // mix-net description in its crypto_params) in a negotiation `joint:<name>`
 // restricted to the owners; every other owner recomputes the description, the
 // joint key and (Zeus) the election key from the owners' verified key shares, and
-// co-signs only if they agree; the first owner applies the agreement.
+// co-signs only if they agree; the first owner applies the agreement. An election's
+// definition (`crypto_params.election`: question, options, the voters' public
+// credentials) must be the one each trustee was given.
 import {
   PanoramixClient,
   TRUSTEE_KEY_SESSION,
@@ -16,6 +18,7 @@ import {
   parseContribution,
   zeusCombineTrusteeKeys,
 } from '../vendor/panoramix/index.js';
+import { MAX_CRYPTO_PARAMS } from './election-def.js';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -38,7 +41,8 @@ async function allPeers(client) {
 
 /**
  * Register (if needed), then form the mix-net `opts.name` with `opts.count`
- * contributors. `opts`: {name, backend, count, sizeMin, sizeMax, terms, election?,
+ * contributors. `opts`: {name, backend, count, sizeMin, sizeMax, terms,
+ * election? ({question, options, voters}),
  * cryptoParams (this contributor's published key), onProgress(text)}. Resolves the
  * joint peer.
  */
@@ -115,6 +119,10 @@ async function agreeJoint(client, owners, spec, opts, say) {
   if (contribs.some((c) => c.signer_key_id === client.id)) return;
   if (coordinator) {
     const election = opts.election ? { ...spec, election: opts.election } : spec;
+    const size = new TextEncoder().encode(JSON.stringify(election)).length;
+    if (size > MAX_CRYPTO_PARAMS) {
+      throw new Error(`the mix-net description is ${size} bytes (${opts.election?.voters?.length ?? 0} voter credentials); the controller takes at most ${MAX_CRYPTO_PARAMS} bytes`);
+    }
     const a = client.jointPeerAction(opts.name, owners, opts.backend, election);
     await client.contribute(neg.id, PanoramixClient.textFor([a], true));
     say('proposed the mix-net description to the other contributors');
@@ -128,8 +136,15 @@ async function agreeJoint(client, owners, spec, opts, say) {
   if (d.peer_id !== expectedId) problems.push('the joint key does not recompute from the owners');
   if (canonicalEncode(d.owners ?? []) !== canonicalEncode(owners)) problems.push('the owners differ');
   if (canonicalEncode(proposed) !== canonicalEncode(spec)) problems.push('the description differs from the agreed parameters');
-  if (opts.backend === 'ZEUS' && (typeof election?.question !== 'string' || !Array.isArray(election?.options))) {
-    problems.push('the election has no question or options');
+  // the election definition (question, options, voter list) is part of what every
+  // trustee signs: each co-signs only the definition it was given itself
+  if (opts.backend === 'ZEUS') {
+    if (typeof election?.question !== 'string' || !Array.isArray(election?.options) || !Array.isArray(election?.voters)) {
+      problems.push('the election has no question, options or voter list');
+    } else if (canonicalEncode(election) !== canonicalEncode(opts.election)) {
+      const what = ['question', 'options', 'voters'].filter((k) => canonicalEncode(election[k]) !== canonicalEncode(opts.election?.[k]));
+      problems.push(`the election differs from the one given to this trustee (${what.join(', ') || 'extra fields'})`);
+    }
   }
   if (problems.length) throw new Error(`refusing the proposed mix-net: ${problems.join('; ')}`);
   await client.contribute(neg.id, proposal.text);

@@ -1,12 +1,17 @@
 // The result page: waits for the tally, then verifies the whole election in the
-// browser (key shares, every ballot's proof, every shuffle proof, every partial
-// decryption proof, the combination), listing each check as a numbered step.
-import { $, el, pmx, params, explain, showError, status, sleep, findMixnet, apiGet, apiList, ownersOf, progress, progressDone, short } from './common.js';
+// browser (key shares, every ballot's validity proof, signature and eligibility,
+// every shuffle proof, every partial decryption proof, the combination), listing
+// each check as a numbered step; spoiled ballots are counted apart and never stop
+// the tally. It assembles the election transcript (election.json, the file
+// `panoramix verify-election` checks), verifies it too and offers it for download.
+import { $, el, pmx, params, explain, showError, status, sleep, findMixnet, apiGet, apiList, ownersOf, progress, progressDone, short, download } from './common.js';
 import { cycleGraph } from './agent.js';
 
 const name = params.get('election') ?? params.get('mixnet') ?? 'election1';
 const cycle = Number(params.get('cycle') ?? 1);
 let published = [];
+let superseded = new Set(); // trackers of ballots replaced by a later ballot of the same credential
+let transcript = null;
 
 const toMsg = (m) => ({ sender: m.sender ?? '', recipient: m.recipient ?? '', text: m.text, serial: m.serial ?? null, hash: m.message_hash ?? '' });
 const messages = (id, box) => apiList(`/panoramix/messages/?endpoint_id=${encodeURIComponent(id)}&box=${box}`).then((l) => l.map(toMsg));
@@ -47,14 +52,22 @@ async function check(text, f) {
   }
 }
 
-function renderTally(election, votes) {
+/** One row per option, then the spoiled or invalid ballots, counted apart. */
+function renderTally(election, outcomes) {
   const counts = new Map(election.options.map((o) => [o, 0]));
-  for (const v of votes) counts.set(v, (counts.get(v) ?? 0) + 1);
-  const total = votes.length || 1;
-  $('#tally').replaceChildren(...[...counts].map(([o, n]) => el('tr', { 'data-option': o, 'data-votes': n },
-    el('th', { scope: 'row' }, o), el('td', {}, String(n)),
-    el('td', {}, el('div', { class: 'bar', style: null, 'aria-hidden': 'true', 'data-w': Math.round((100 * n) / total) })))));
+  let spoiled = 0;
+  for (const o of outcomes) {
+    if (o.spoiled || o.answer === null || !counts.has(o.answer)) spoiled += 1;
+    else counts.set(o.answer, counts.get(o.answer) + 1);
+  }
+  const total = outcomes.length || 1;
+  const row = (label, n, attrs) => el('tr', attrs,
+    el('th', { scope: 'row' }, label), el('td', {}, String(n)),
+    el('td', {}, el('div', { class: 'bar', style: null, 'aria-hidden': 'true', 'data-w': Math.round((100 * n) / total) })));
+  $('#tally').replaceChildren(...[...counts].map(([o, n]) => row(o, n, { 'data-option': o, 'data-votes': n })));
+  $('#tally-spoiled').replaceChildren(row('spoiled/invalid', spoiled, { 'data-spoiled': spoiled, class: 'spoiled' }));
   for (const b of document.querySelectorAll('.bar')) b.style.width = `${b.dataset.w}%`;
+  return spoiled;
 }
 
 async function main() {
@@ -73,7 +86,7 @@ async function main() {
   const owners = ownersOf(joint);
   const peers = [];
   for (const o of owners) peers.push((await apiGet(`/panoramix/peers/${o}/`)).data);
-  const trustees = peers.map((p) => p.crypto_params?.trustee_key?.public_key ?? '');
+  const trustees = peers.map((p) => p.crypto_params?.trustee_key ?? null);
   const graph = cycleGraph(spec, joint.peer_id, owners, trustees, cycle);
   const ids = graph.map((g) => g.endpoint_id);
   const combineId = ids[ids.length - 1];
@@ -93,7 +106,7 @@ async function main() {
   status('The tally is published. Verifying it in this browser…');
   const eps = new Map();
   for (const id of ids) eps.set(id, (await apiGet(`/panoramix/endpoints/${id}/`)).data);
-  const steps = 4 + 2 * owners.length + 1;
+  const steps = 7 + 2 * owners.length;
   let n = 0;
   const tick = (label) => progress(label, ++n, steps);
   let ok = true;
@@ -121,14 +134,29 @@ async function main() {
   $('#box-count').textContent = String(published.length);
   $('#box').replaceChildren(...published.map((t) => el('li', {}, t)));
   tick('ballots');
-  ok &= await check('Every ballot in the published ballot box carries a valid proof that it was made for this election and round, and no ballot appears twice.', () => {
+  let counted = 0;
+  ok &= await check('Every ballot in the published ballot box carries a valid proof that it holds one of the options, for this election and round, and is signed with a credential on the voter list; none replays another; each voter\'s last ballot counts.', () => {
+    const p = booth.endpoint_params;
     const seen = new Set();
-    for (const m of boothIn) {
-      const ct = pmx.zeusVerifyBallot(booth.endpoint_params.session_id, booth.endpoint_params.election_public_key, m.text);
-      if (seen.has(ct)) throw new Error('a ballot appears twice');
-      seen.add(ct);
-    }
-    return `${boothIn.length} ballots`;
+    const last = new Map(); // credential -> index of its last ballot
+    boothIn.forEach((m, i) => {
+      let v;
+      try {
+        v = pmx.zeusVerifyBallot(p, m.text);
+      } catch (e) {
+        throw new Error(`ballot ${i + 1}: ${e.message ?? e}`);
+      }
+      const c1 = v.ciphertext.slice(0, 64);
+      if (seen.has(c1)) throw new Error(`ballot ${i + 1} replays an earlier ballot`);
+      seen.add(c1);
+      last.set(v.credential, i);
+    });
+    counted = last.size;
+    const lastIdx = new Set(last.values());
+    superseded = new Set(published.filter((_, i) => !lastIdx.has(i)));
+    const voters = (p.voters ?? []).length;
+    return `${boothIn.length} ballots from ${counted} voters${voters ? ` (of ${voters} on the list)` : ''}` +
+      `${superseded.size ? `; ${superseded.size} replaced by a later ballot of the same voter` : ''}`;
   });
   // each stage, in order: its input is its source's output, and its proof verifies
   let prevOut = null;
@@ -166,14 +194,17 @@ async function main() {
   ok &= await stage(combineId, 'The published plaintexts are exactly what all the trustees\' verified partial decryptions combine to.');
   const out = await messages(combineId, 'OUTBOX');
   out.sort((a, b) => a.serial - b.serial);
-  const votes = out.map((m) => new TextDecoder().decode(new Uint8Array((m.text.match(/../g) ?? []).map((h) => parseInt(h, 16)))));
+  let outcomes = [];
   tick('tally');
-  ok &= await check('The tally counts every decrypted ballot once, and there are as many as accepted ballots.', () => {
-    if (votes.length !== boothIn.length) throw new Error(`${votes.length} decrypted ballots for ${boothIn.length} cast`);
-    const bad = votes.filter((v) => !election.options.includes(v));
-    return `${votes.length} ballots counted${bad.length ? `, ${bad.length} invalid (not one of the options)` : ''}`;
+  ok &= await check('The tally counts every decrypted ballot once, as many as there are voters\' counted ballots; a spoiled ballot (one that decrypts to no option) is counted apart, as invalid.', () => {
+    outcomes = out.map((m) => pmx.zeusParseOutcome(m.text));
+    if (outcomes.length !== counted) throw new Error(`${outcomes.length} decrypted ballots for ${counted} counted`);
+    const bad = outcomes.filter((o) => o.spoiled || !election.options.includes(o.answer)).length;
+    return `${outcomes.length} ballots counted${bad ? `, ${bad} spoiled or invalid` : ''}`;
   });
-  renderTally(election, votes);
+  const spoiled = renderTally(election, outcomes);
+  document.body.dataset.spoiled = String(spoiled);
+  ok &= await electionTranscript(graph, eps, boothIn, out, tick);
   progressDone();
   $('#verdict').className = ok ? 'badge ok' : 'badge bad';
   $('#verdict').textContent = ok ? 'verified' : 'VERIFICATION FAILED';
@@ -183,13 +214,68 @@ async function main() {
   if ($('#find-tracker').value) find();
 }
 
+/**
+ * The whole election as one file (the "panoramix/zeus/v2/election" transcript that
+ * `panoramix verify-election` checks), assembled from what the mix-net published
+ * and verified here by the same verifier; offered for download.
+ */
+async function electionTranscript(graph, eps, boothIn, outcomes, tick) {
+  const ids = graph.map((g) => g.endpoint_id);
+  const mixes = [];
+  const shares = [];
+  for (const id of ids) {
+    if (/-mix\d+$/.test(id)) {
+      const o = (await messages(id, 'OUTBOX')).sort((a, b) => a.serial - b.serial);
+      mixes.push({ mixer: id, outputs: o.map((m) => m.text), proof: proofText(eps.get(id).process_proof) });
+    } else if (/-decr\d+$/.test(id)) {
+      const o = (await messages(id, 'OUTBOX')).sort((a, b) => a.serial - b.serial);
+      shares.push(...o.map((m) => m.text));
+    }
+  }
+  tick('election transcript');
+  return check('The whole election (definition and voter list, every ballot, every shuffle and its proof, every partial decryption and its proof, the tally) assembles into election.json, which verifies as `panoramix verify-election` checks it.', () => {
+    transcript = null;
+    $('#download-election').disabled = true;
+    let text;
+    try {
+      text = pmx.zeusAssembleElection(eps.get(ids[0]).endpoint_params, boothIn.map((m) => m.text), mixes, shares, outcomes.map((m) => m.text));
+      const report = pmx.zeusVerifyElection(text);
+      transcript = text;
+      const size = new TextEncoder().encode(text).length;
+      $('#download-election').disabled = false;
+      $('#transcript-result').textContent = `election.json (${Math.round(size / 1024)} KiB) verified: ${summary(report)}.`;
+      document.body.dataset.transcript = 'verified';
+      return `${mixes.length} shuffles, ${shares.length} partial decryptions, ${outcomes.length} plaintexts; ${summary(report)}`;
+    } catch (e) {
+      $('#transcript-result').textContent = `The election transcript does NOT verify: ${e.message ?? e}`;
+      document.body.dataset.transcript = 'failed';
+      throw e;
+    }
+  });
+}
+
+/** A line from the verifier's report (whatever fields it has). */
+function summary(report) {
+  if (!report || typeof report !== 'object') return 'valid';
+  const parts = Object.entries(report)
+    .filter(([, v]) => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')
+    .map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`);
+  return parts.length ? parts.join(', ') : 'valid';
+}
+
+$('#download-election').addEventListener('click', () => {
+  if (transcript) download('election.json', transcript);
+});
+
 function find() {
   const t = $('#find-tracker').value.trim().toLowerCase();
   if (!t) return;
   const i = published.indexOf(t);
-  $('#find-result').textContent = i >= 0
-    ? `Found: your ballot is number ${i + 1} of ${published.length} in the published ballot box, and the verified tally counts every ballot in it.`
-    : published.length ? 'Not found in the published ballot box.' : 'The ballot box is not published yet.';
+  $('#find-result').textContent = i < 0
+    ? published.length ? 'Not found in the published ballot box.' : 'The ballot box is not published yet.'
+    : superseded.has(t)
+      ? `Found: ballot number ${i + 1} of ${published.length} in the published ballot box; the same voter cast a later ballot, which replaced it (only a voter's last ballot counts).`
+      : `Found: your ballot is number ${i + 1} of ${published.length} in the published ballot box, and the verified tally counts it.`;
   document.body.dataset.found = i >= 0 ? 'yes' : 'no';
 }
 

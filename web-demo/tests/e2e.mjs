@@ -4,13 +4,13 @@
 // Screenshots go to web-demo/tests/screenshots/ (gitignored).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, mkdirSync, existsSync, rmSync, readFileSync, statSync, chmodSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, existsSync, rmSync, readFileSync, writeFileSync, statSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -104,7 +104,7 @@ async function openPage(path, { width = 900, height = 900, allowConsoleError = (
   page.on('console', (m) => {
     if (m.type() === 'error' && !allowConsoleError(m)) problems.push(`${path}: console error: ${m.text()}`);
   });
-  await page.goto(`${ctl.url}/${path}`);
+  await page.goto(/^https?:/.test(path) ? path : `${ctl.url}/${path}`);
   return page;
 }
 
@@ -181,24 +181,91 @@ const electionName = 'election1';
 const options = ['red', 'green', 'blue'];
 const votes = ['red', 'green', 'red', 'blue', 'red', 'green', 'blue', 'red', 'green', 'red', 'green', 'blue'];
 const trackers = [];
+let auditedTracker = null;
+let revotedTracker = null;
 
-test('election: a dozen voters; two trustee pages and one native `panoramix contribute`; the tally equals the cast votes; every proof verified', { timeout: 300000 }, async () => {
-  const q = `mixnet=${electionName}&backend=ZEUS&count=3&size=${votes.length}` +
+/** A valid secret credential (a canonical non-zero scalar) that no organiser issued. */
+function strangerCredential() {
+  const b = randomBytes(32);
+  b[31] &= 0x0f; // below 2^252 < the group order: canonical
+  b[0] |= 1; // non-zero
+  return b.toString('hex');
+}
+
+/** Save the key file of a contributor page to `path`, then load it back into the page. */
+async function saveAndReread(page, path) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#save-key')]);
+  await dl.saveAs(path);
+  await page.setInputFiles('#check-key', path);
+  await page.waitForSelector('body[data-key-check="ok"]');
+}
+
+/** In a booth on the choose screen: choose `vote`, encrypt, and wait for the review screen. */
+async function encrypt(p, vote) {
+  await p.check(`input[value="${vote}"]`);
+  await p.click('#to-review');
+  await p.waitForSelector('body[data-screen="2"]', { timeout: 30000 });
+  assert.match(await p.textContent('#screen-review .notcast'), /Not cast yet/);
+  return p.textContent('#tracker');
+}
+
+test('election: a dozen voters with credentials, one audited ballot, one re-vote; two trustee pages and one native `panoramix contribute`; the tally equals the last votes; every proof and election.json verified', { timeout: 300000 }, async () => {
+  keyDir = mkdtempSync(join(tmpdir(), 'pmx-trustee-'));
+  // trustee 1 is also the organiser: it generates the voters' credentials
+  const q = `mixnet=${electionName}&backend=ZEUS&count=3&size=${votes.length + 1}` +
     `&question=${encodeURIComponent('Which colour for the new logo?')}&options=${options.join(',')}`;
-  const trustees = [];
-  for (let i = 0; i < 2; i++) trustees.push(await openPage(`contributor.html?${q}&auto=1`));
+  const t1 = await openPage(`contributor.html?${q}`);
+  await t1.waitForSelector('body[data-ready="1"]');
+  await t1.fill('#voter-count', String(votes.length));
+  await t1.click('#gen-credentials');
+  await t1.waitForSelector(`body[data-voters="${votes.length}"]`);
+  const [credDl] = await Promise.all([t1.waitForEvent('download'), t1.click('#download-credentials')]);
+  const credPath = join(keyDir, 'credentials.json');
+  await credDl.saveAs(credPath);
+  const creds = JSON.parse(readFileSync(credPath, 'utf8'));
+  assert.equal(creds.kind, 'panoramix-voter-credentials');
+  assert.equal(creds.voters.length, votes.length);
+  const onList = (await t1.inputValue('#voters')).split('\n');
+  assert.deepEqual(onList, creds.voters.map((v) => v.credential), 'the voter list holds the public credentials');
+  for (const v of creds.voters) {
+    assert.match(v.secret, /^[0-9a-f]{64}$/);
+    assert.ok(!onList.includes(v.secret), 'no secret on the voter list');
+    const u = new URL(v.booth);
+    assert.equal(u.hash, `#credential=${v.secret}`, 'the secret travels only in the fragment');
+    assert.ok(!u.search.includes(v.secret));
+  }
+  await shot(t1, 'trustee-0-organiser-credentials');
+  // the trustee page will not join before the key share is saved and read back
+  assert.equal(await t1.isDisabled('#join'), true, 'join is blocked before the key is saved');
+  assert.equal(await t1.isVisible('#key-gate'), true);
+  const k1 = join(keyDir, 'trustee1.json');
+  const [dl1] = await Promise.all([t1.waitForEvent('download'), t1.click('#save-key')]);
+  await dl1.saveAs(k1);
+  assert.equal(await t1.isDisabled('#join'), true, 'saving alone does not unblock: the file must be read back');
+  // a file that is not this page's key (the credentials file) keeps it blocked
+  await t1.setInputFiles('#check-key', credPath);
+  await t1.waitForSelector('body[data-key-check="bad"]');
+  assert.equal(await t1.isDisabled('#join'), true, 'a wrong file keeps join blocked');
+  await t1.setInputFiles('#check-key', k1);
+  await t1.waitForSelector('body[data-key-check="ok"]');
+  assert.equal(await t1.isDisabled('#join'), false, 'join is possible once the key share was read back');
+  await shot(t1, 'trustee-0-key-saved-and-checked');
+  // the other trustees get the same definition through the organiser's trustee link
+  const trusteeLink = new URL(await t1.textContent('#trustee-link'));
+  assert.equal(trusteeLink.searchParams.get('voters'), onList.join(','));
+  const t2 = await openPage(`contributor.html${trusteeLink.search}&auto=1`);
+  await t2.waitForSelector('body[data-ready="1"]');
+  assert.equal(await t2.isDisabled('#join'), true);
+  await saveAndReread(t2, join(keyDir, 'trustee2.json')); // auto: joins once the key is read back
   // the third trustee: a page makes and saves the key, checks the saved copy, signs
   // the formation, and hands over to the native agent
-  const t3 = await openPage(`contributor.html?${q}&native=1`);
+  const t3 = await openPage(`contributor.html${trusteeLink.search}&native=1`);
   await t3.waitForSelector('body[data-ready="1"]');
-  keyDir = mkdtempSync(join(tmpdir(), 'pmx-trustee-'));
   const keyPath = join(keyDir, 'trustee3.json');
-  const [dl] = await Promise.all([t3.waitForEvent('download'), t3.click('#save-key')]);
-  await dl.saveAs(keyPath);
-  await t3.setInputFiles('#check-key', keyPath);
-  await t3.waitForSelector('body[data-key-check="ok"]');
-  await shot(t3, 'trustee-0-key-saved-and-checked');
+  await saveAndReread(t3, keyPath);
+  await t1.click('#join');
   await t3.click('#join');
+  const trustees = [t1, t2];
   for (const t of [...trustees, t3]) await t.waitForSelector('body[data-joined="1"]', { timeout: 60000 });
   const [cfg] = await Promise.all([t3.waitForEvent('download'), t3.click('#save-config')]);
   await cfg.saveAs(keyPath);
@@ -210,22 +277,83 @@ test('election: a dozen voters; two trustee pages and one native `panoramix cont
   let nativeLog = '';
   native.stderr.on('data', (d) => (nativeLog += d));
   await shot(t3, 'trustee-3-native-handover');
+
+  // a booth opened with a credential that is not on the list refuses before encrypting
+  const stranger = await openPage(`booth.html?election=${electionName}#credential=${strangerCredential()}`);
+  await stranger.waitForSelector('body[data-eligible="no"]', { timeout: 30000 });
+  assert.match(await stranger.textContent('#credential-refused'), /NOT on the voter list/);
+  assert.equal(await stranger.isVisible('#screen-choose'), false, 'no choice offered');
+  assert.equal(await stranger.isVisible('#cast'), false, 'no cast offered');
+  assert.ok(!stranger.url().includes('#credential'), 'the credential is removed from the address bar');
+  await shot(stranger, 'booth-0-not-on-the-list');
+  await stranger.context().close();
+  // a booth without a credential asks for one, and refuses what is not a credential
+  const none = await openPage(`booth.html?election=${electionName}`);
+  await none.waitForSelector('body[data-screen="credential"]', { timeout: 30000 });
+  await none.fill('#credential', 'not-a-credential');
+  await none.click('#use-credential');
+  await none.waitForSelector('body[data-eligible="no"]');
+  assert.match(await none.textContent('#credential-refused'), /not a voter credential/);
+  assert.equal(await none.isVisible('#cast'), false);
+  await none.fill('#credential', strangerCredential());
+  await none.click('#use-credential');
+  await none.waitForSelector('#credential-refused:has-text("NOT on the voter list")');
+  assert.equal(await none.isVisible('#screen-choose'), false);
+  await none.context().close();
+
+  const { zeusAuditBallot } = await import(pathToFileURL(join(ROOT, 'npm/dist/index.js')).href);
   for (const [i, vote] of votes.entries()) {
     const narrow = i === 0;
-    const p = await openPage(`booth.html?election=${electionName}`, narrow ? { width: 375, height: 740 } : {});
+    const link = creds.voters[i].booth;
+    const p = await openPage(link, narrow ? { width: 375, height: 740 } : {});
     await p.waitForSelector('body[data-screen="1"]', { timeout: 30000 });
+    assert.equal(await p.evaluate(() => document.body.dataset.eligible), 'yes');
     if (narrow) await shot(p, 'booth-1-choose-375px');
     if (i === 1) {
       // keyboard only: the radio group and the buttons
       await p.focus(`input[value="${options[0]}"]`);
       for (let k = 0; k < options.indexOf(vote); k++) await p.keyboard.press('ArrowDown');
       await p.keyboard.press('Enter');
+      await p.waitForSelector('body[data-screen="2"]', { timeout: 30000 });
+    } else if (i === 2) {
+      // Benaloh challenge: encrypt, audit (the ballot is opened and can never be
+      // cast), then vote with a fresh encryption
+      const first = await encrypt(p, vote);
+      await p.click('#audit');
+      await p.waitForSelector('body[data-screen="audit"]');
+      assert.equal(await p.evaluate(() => document.body.dataset.audit), 'ok');
+      assert.match(await p.textContent('#audit-verdict'), new RegExp(`encrypts ${vote}, your choice`));
+      assert.match(await p.textContent('#screen-audit'), /opened and can no longer be cast/);
+      assert.equal(await p.isVisible('#cast'), false, 'an opened ballot is not offered for casting');
+      assert.equal(await p.$$eval('button:visible', (bs) => bs.filter((b) => /cast/i.test(b.textContent)).length), 0);
+      const [a] = await Promise.all([p.waitForEvent('download'), p.click('#download-audit')]);
+      const auditPath = join(keyDir, 'audit.json');
+      await a.saveAs(auditPath);
+      const audit = JSON.parse(readFileSync(auditPath, 'utf8'));
+      assert.equal(audit.tracker, first);
+      assert.equal(audit.answer, vote);
+      assert.ok(!JSON.stringify(audit).includes(creds.voters[i].secret), 'the audit data holds no secret credential');
+      // anyone can check the opening with the package, independently of the page
+      assert.equal(zeusAuditBallot(audit.params, audit.ballot, audit.randomness), vote);
+      await shot(p, 'booth-4-audited');
+      auditedTracker = first;
+      await p.click('#again');
+      await p.waitForSelector('body[data-screen="1"]');
+      const second = await encrypt(p, vote);
+      assert.notEqual(second, first, 'a fresh encryption');
+    } else if (i === 3) {
+      // a re-vote: this voter first casts another option; the last ballot counts
+      const other = options.find((o) => o !== vote);
+      revotedTracker = await encrypt(p, other);
+      await p.click('#cast');
+      await p.waitForSelector('body[data-screen="3"]', { timeout: 30000 });
+      await p.goto('about:blank');
+      await p.goto(link); // the booth link again (a full load, not a same-page fragment change)
+      await p.waitForSelector('body[data-screen="1"]', { timeout: 30000 });
+      await encrypt(p, vote);
     } else {
-      await p.check(`input[value="${vote}"]`);
-      await p.click('#to-review');
+      await encrypt(p, vote);
     }
-    await p.waitForSelector('body[data-screen="2"]', { timeout: 30000 });
-    assert.match(await p.textContent('#screen-review .notcast'), /Not cast yet/);
     if (narrow) await shot(p, 'booth-2-review-375px');
     await p.click('#cast');
     await p.waitForSelector('body[data-screen="3"]', { timeout: 30000 });
@@ -238,7 +366,8 @@ test('election: a dozen voters; two trustee pages and one native `panoramix cont
   const verified = await r.evaluate(() => document.body.dataset.verified);
   const checks = await r.$$eval('#checks li', (l) => l.map((x) => `${x.dataset.result}: ${x.textContent}`));
   assert.equal(verified, 'passed', checks.join('\n'));
-  assert.ok(checks.length >= 10 && checks.every((c) => c.startsWith('passed')), checks.join('\n'));
+  assert.ok(checks.length >= 11 && checks.every((c) => c.startsWith('passed')), checks.join('\n'));
+  assert.ok(checks.some((c) => /13 ballots from 12 voters \(of 12 on the list\); 1 replaced/.test(c)), checks.join('\n'));
   // each trustee can find its key's fingerprint among the verified key shares
   for (const t of [...trustees, t3]) {
     const fp = await t.textContent('#fingerprint');
@@ -246,10 +375,35 @@ test('election: a dozen voters; two trustee pages and one native `panoramix cont
   }
   const tally = Object.fromEntries(await r.$$eval('#tally tr', (rows) => rows.map((x) => [x.dataset.option, Number(x.dataset.votes)])));
   const want = Object.fromEntries(options.map((o) => [o, votes.filter((v) => v === o).length]));
-  assert.deepEqual(tally, want);
+  assert.deepEqual(tally, want, 'the tally counts each voter\'s last ballot');
+  assert.equal(await r.evaluate(() => document.body.dataset.spoiled), '0');
+  assert.match(await r.textContent('#tally-spoiled'), /spoiled\/invalid\s*0/);
   assert.equal(await r.evaluate(() => document.body.dataset.found), 'yes', 'the tracker is found in the ballot box');
+  // the audited ballot was never cast; the replaced one is in the box but not counted
+  for (const [t, want] of [[auditedTracker, /Not found/], [revotedTracker, /replaced it/]]) {
+    await r.fill('#find-tracker', t);
+    await r.click('#find-form button');
+    assert.match(await r.textContent('#find-result'), want);
+  }
+  // election.json: assembled and verified in the page, and by the CLI
+  assert.equal(await r.evaluate(() => document.body.dataset.transcript), 'verified');
+  const [ej] = await Promise.all([r.waitForEvent('download'), r.click('#download-election')]);
+  assert.equal(ej.suggestedFilename(), 'election.json');
+  const ejPath = join(keyDir, 'election.json');
+  await ej.saveAs(ejPath);
+  const transcript = JSON.parse(readFileSync(ejPath, 'utf8'));
+  assert.equal(transcript.version, 'panoramix/zeus/v2/election');
+  assert.deepEqual(transcript.election.voters, onList);
+  assert.equal(transcript.ballots.length, votes.length + 1);
+  const cli = spawnSync(findBinary(), ['verify-election', ejPath], { encoding: 'utf8' });
+  assert.equal(cli.status, 0, `verify-election: ${cli.stdout}${cli.stderr}`);
+  // one changed digit in a shuffle proof: the CLI refuses the file (exit 3)
+  const tampered = JSON.stringify(transcript.mixes[0].proof).replace(/[0-9a-f]{64}/, (h) => h.slice(0, -1) + (h.endsWith('0') ? '1' : '0'));
+  transcript.mixes[0].proof = JSON.parse(tampered);
+  writeFileSync(ejPath, JSON.stringify(transcript));
+  assert.equal(spawnSync(findBinary(), ['verify-election', ejPath], { encoding: 'utf8' }).status, 3);
   await shot(r, 'results-1-verified');
-  await shot(trustees[0], 'trustee-1-page');
+  await shot(t2, 'trustee-1-page');
   const m = await openPage(`mixnet.html?mixnet=${electionName}&cycle=1`, { width: 1200 });
   await m.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
   await shot(m, 'mixnet-2-election-round1');
@@ -282,8 +436,12 @@ test('results: a tampered shuffle proof is shown as failed', { timeout: 120000 }
   await p.waitForSelector('body[data-verified]', { timeout: 60000 });
   assert.equal(await p.evaluate(() => document.body.dataset.verified), 'failed');
   const failed = await p.$$eval('#checks li[data-result="failed"]', (l) => l.map((x) => x.textContent));
-  assert.equal(failed.length, 1, failed.join('\n'));
+  // that shuffle's step, and the election transcript that carries the same proof
+  assert.equal(failed.length, 2, failed.join('\n'));
   assert.match(failed[0], /Trustee 2's shuffle proof/);
+  assert.match(failed[1], /election\.json/);
+  assert.equal(await p.evaluate(() => document.body.dataset.transcript), 'failed');
+  assert.equal(await p.isDisabled('#download-election'), true, 'no unverified transcript is offered');
   assert.match(await p.textContent('#verdict'), /FAILED/);
   await shot(p, 'results-2-tampered-proof');
   await context.close();
