@@ -32,9 +32,10 @@ pub struct Args {
     /// Messages through the Sphinx mix-net (0 to skip).
     #[arg(long, default_value_t = 2000)]
     messages: usize,
-    /// Ballots in the Zeus election (0 to skip; at most 900: each ballot has its voter
-    /// credential on the voter list, which is part of the mix-net's description, and
-    /// the controller takes at most 64 KiB of it).
+    /// Ballots in the Zeus election (0 to skip). Each voter casts with a credential of
+    /// its own; up to 900 ballots the credentials are the election's voter list (part
+    /// of the mix-net's description, which the controller bounds at 64 KiB), beyond
+    /// that the election runs without one (any credential may cast, once).
     #[arg(long, default_value_t = 800)]
     ballots: usize,
     /// Contributors (mixes, trustees).
@@ -51,8 +52,8 @@ pub struct Args {
     json: bool,
 }
 
-/// The most ballots (voter credentials) whose voter list fits in the description.
-const MAX_BALLOTS: usize = 900;
+/// The most voter credentials whose voter list fits in the mix-net's description.
+const MAX_VOTER_LIST: usize = 900;
 
 struct Bars {
     multi: MultiProgress,
@@ -303,12 +304,6 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     if a.contributors < 1 || a.contributors > 5 {
         bail!("--contributors must be between 1 and 5");
     }
-    if a.ballots > MAX_BALLOTS {
-        bail!(
-            "--ballots must be at most {MAX_BALLOTS}: one voter credential per ballot goes on the election's voter list, part of the mix-net's description (at most {} bytes)",
-            panoramix_mixnet::setup::MAX_DESCRIPTION_BYTES
-        );
-    }
     let out = a.out.clone().unwrap_or_else(|| {
         let t = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -432,6 +427,14 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         ));
         // one credential per voter: the public parts are the election's voter list
         let options = ["yes", "no", "abstain"];
+        let voter_list = a.ballots <= MAX_VOTER_LIST;
+        if !voter_list {
+            bars.say(&format!(
+                "  {} credentials do not fit in the description ({} bytes at most): no voter list, any credential may cast",
+                a.ballots,
+                panoramix_mixnet::setup::MAX_DESCRIPTION_BYTES
+            ));
+        }
         let voters: Vec<VoterSecret> = (0..a.ballots)
             .map(|_| VoterSecret::generate(&mut rand_core::OsRng))
             .collect();
@@ -448,7 +451,11 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             election: Some(Election {
                 question: "Should the demo run again?".into(),
                 options: options.iter().map(|o| o.to_string()).collect(),
-                voters: voters.iter().map(|v| v.public().to_hex()).collect(),
+                voters: if voter_list {
+                    voters.iter().map(|v| v.public().to_hex()).collect()
+                } else {
+                    Vec::new()
+                },
             }),
         };
         let (joint, agents) = start_mixnet(&url, &spec, a.contributors, &bars, stop.clone())?;
@@ -525,7 +532,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             "cast_secs": cast_time.as_secs_f64(), "total_secs": total.as_secs_f64(),
             "agent_busy_secs": busy.as_secs_f64(), "agent_crypto_secs": crypto.as_secs_f64(),
             "crypto_share": crypto.as_secs_f64() / busy.as_secs_f64().max(1e-9),
-            "tally": tally, "spoiled": spoiled, "voters": voters.len(),
+            "tally": tally, "spoiled": spoiled, "voter_list": if voter_list { voters.len() } else { 0 },
             "transcript": file.display().to_string(),
         });
     }
