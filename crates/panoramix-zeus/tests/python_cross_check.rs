@@ -248,3 +248,83 @@ fn python_verifier_accepts_a_fresh_five_answer_election() {
         "{text}"
     );
 }
+
+/// The path every host takes (the contributor agent, `panoramix demo --out`, the
+/// browser): endpoint texts through `backend::process`, then `assemble_transcript`.
+/// Free text, a re-vote and a marked ballot (spoiled).
+#[test]
+fn python_verifier_accepts_an_assembled_election() {
+    use panoramix_zeus::backend::{EndpointType as E, process};
+    let mut rng = ChaCha20Rng::from_seed([0x3c; 32]);
+    let sid = "cross-check/assembled";
+    let secrets: Vec<TrusteeSecret> = (0..2).map(|_| TrusteeSecret::generate(&mut rng)).collect();
+    let trustees: Vec<TrusteeKey> = secrets
+        .iter()
+        .map(|s| s.publish("cross-check/keys", &mut rng))
+        .collect();
+    let pk = combine_trustee_keys("cross-check/keys", &trustees).unwrap();
+    let voters: Vec<VoterSecret> = (0..3).map(|_| VoterSecret::generate(&mut rng)).collect();
+    let mut params = ZeusParams::new(sid, pk);
+    params.trustees = trustees;
+    params.trustee_key_session = "cross-check/keys".into();
+    params.voters = voters.iter().map(VoterSecret::public).collect();
+    let ctr = encode_plaintext(b"red").unwrap().compress().to_bytes()[0] >> 1;
+    let marked = (ctr + 1..128)
+        .find_map(|c| encode_with_counter(b"red", c))
+        .unwrap();
+    let inputs: Vec<String> = vec![
+        encrypt_ballot(&params, &voters[0], b"green", &mut rng)
+            .unwrap()
+            .to_text(),
+        encrypt_ballot(&params, &voters[1], b"blue", &mut rng)
+            .unwrap()
+            .to_text(),
+        encrypt_element(&params, &voters[2], &marked, &mut rng)
+            .unwrap()
+            .to_text(),
+        encrypt_ballot(&params, &voters[0], b"red", &mut rng)
+            .unwrap()
+            .to_text(),
+    ];
+    let booth = process(E::ZeusBooth, &params, None, &inputs, &mut rng).unwrap();
+    let tw = process(E::ZeusTwMix, &params, None, &booth.outputs, &mut rng).unwrap();
+    let sk = process(E::ZeusSkMix, &params, None, &tw.outputs, &mut rng).unwrap();
+    let mut shares = Vec::new();
+    for s in &secrets {
+        shares.extend(
+            process(
+                E::ZeusSkPartialDecrypt,
+                &params,
+                Some(s),
+                &sk.outputs,
+                &mut rng,
+            )
+            .unwrap()
+            .outputs,
+        );
+    }
+    let outcomes = process(E::ZeusSkCombine, &params, None, &shares, &mut rng).unwrap();
+    let t = assemble_transcript(
+        &params,
+        &inputs,
+        vec![
+            ("mixer-a".into(), tw.outputs, tw.proof),
+            ("mixer-b".into(), sk.outputs, sk.proof),
+        ],
+        &shares,
+        &outcomes.outputs,
+    )
+    .unwrap();
+    let json = serde_json::to_string(&t).unwrap();
+    let r = verify_election(&json).unwrap();
+    assert_eq!((r.ballots, r.spoiled), (3, 1));
+    let (out, text) = run(
+        &["--backend", "sodium"],
+        &[scratch("assembled.json", &json)],
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("VALID (3 ballots counted, 1 spoiled;"),
+        "{text}"
+    );
+}

@@ -113,7 +113,7 @@ def verify_transcript(t, info):
     return n, sum(o.startswith("spoiled:") for o in outs)
 
 
-# canonical field order (docs/zeus.md section 8.3: the Rust struct order), with
+# canonical field order (docs/zeus.md section 9.1: the Rust struct order), with
 # the election's defaults left out as serialisation skips them
 ORDER = {
     "trustee": ["public_key", "proof"],
@@ -198,7 +198,7 @@ def canon_ballot(b):
 
 def chacha_draws(seed):
     """ChaCha20 (20 rounds, 64-bit nonce 0, counter from 0) keystream of `seed`, as
-    64-byte draws reduced mod l (docs/zeus.md section 10.2)."""
+    64-byte draws reduced mod l (docs/zeus.md section 10.1)."""
     import pysodium
     stream = pysodium.crypto_stream_chacha20_xor(bytes(64 * 64), bytes(8), bytes.fromhex(seed))
     for i in range(64):

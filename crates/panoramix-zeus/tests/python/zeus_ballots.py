@@ -162,7 +162,7 @@ def one_of_commitments(e, c1, c2, branches):
 
 
 def check_ballot(e, b, i):
-    """Section 4.5: fields, encodings, the validity proof, the signature, eligibility."""
+    """Section 4.6: fields, encodings, the validity proof, the signature, eligibility."""
     check(isinstance(b, dict) and set(b) == {"credential", "ciphertext", "validity", "signature"},
           f"ballot {i}: fields")
     cred = point(b["credential"])
@@ -191,7 +191,7 @@ def check_ballot(e, b, i):
 
 
 def ballot_from_text(s):
-    """Section 4.4: the text form to the JSON form (scalars checked here, points by
+    """Section 4.5: the text form to the JSON form (scalars checked here, points by
     check_ballot)."""
     check(isinstance(s, str) and len(s) % 2 == 0 and all(c in "0123456789abcdef" for c in s),
           "ballot text: not lowercase hex")

@@ -1,5 +1,5 @@
 """The proofs of docs/zeus.md, checked plainly (no batching): the Fiat-Shamir
-transcript (section 2), Schnorr proofs of knowledge (sections 3 and 4), the
+transcript and Schnorr proofs of knowledge (section 2), the
 Terelius-Wikstrom and Sako-Kilian proofs of shuffle (sections 5 and 6) and the
 Chaum-Pedersen decryption proofs (section 7). Part of the independent verifier
 verify_zeus.py; written from the document, not from the Rust code."""
@@ -101,7 +101,7 @@ def statement(domain, sid, **items):
 
 
 # --------------------------------------------------------------------------
-# Schnorr proof of knowledge of x in X = x*G (docs/zeus.md section 3)
+# Schnorr proof of knowledge of x in X = x*G (docs/zeus.md section 2)
 
 
 def schnorr_ok(t, x_pub, proof):
