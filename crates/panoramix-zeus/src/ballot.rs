@@ -260,7 +260,7 @@ pub fn prepare_ballot<R: RngCore + CryptoRng>(
     answer: &[u8],
     rng: &mut R,
 ) -> Result<PreparedBallot, ZeusError> {
-    let rules = params.rules()?;
+    let rules = params.answer_rules()?;
     let r = Zeroizing::new(crate::encoding::random_scalar(rng));
     let c1 = &*r * RISTRETTO_BASEPOINT_TABLE;
     let credential = voter.public();
@@ -318,7 +318,7 @@ pub fn encrypt_element<R: RngCore + CryptoRng>(
     element: &RistrettoPoint,
     rng: &mut R,
 ) -> Result<Ballot, ZeusError> {
-    let rules = params.rules()?;
+    let rules = params.answer_rules()?;
     if !rules.answers.is_empty() {
         return Err(ZeusError::NotAnAnswer);
     }

@@ -341,7 +341,7 @@ pub fn verify_transcript<R: RngCore + CryptoRng>(
         tpk.len(),
         e.key_session()
     ));
-    let rules = e.rules()?;
+    let rules = e.check_definition()?;
     checks.push(format!(
         "election definition: {}, {}, re-vote policy: last ballot counts",
         if e.answers.is_empty() {

@@ -106,9 +106,40 @@ impl ZeusParams {
         Ok(self.trustees.iter().map(|t| t.public_key).collect())
     }
 
-    /// Check the answers and the voter list and precompute what ballot
-    /// checks need.
+    /// [`ZeusParams::rules`], and every credential on the voter list decodes
+    /// to a group element (the stand-alone verifier's check of the
+    /// definition; a credential that does not decode could never sign a
+    /// ballot, so ballot checks skip it).
+    pub fn check_definition(&self) -> Result<Rules, VerifyError> {
+        let rules = self.rules()?;
+        for (i, v) in self.voters.iter().enumerate() {
+            v.decode().map_err(|reason| VerifyError::Encoding {
+                at: format!("election.voters[{i}]"),
+                reason,
+            })?;
+        }
+        Ok(rules)
+    }
+
+    /// Check the answers and that the voter list has no repeats, and
+    /// precompute what ballot checks need.
     pub fn rules(&self) -> Result<Rules, VerifyError> {
+        let mut rules = self.answer_rules()?;
+        rules.voters.reserve(self.voters.len());
+        for (i, v) in self.voters.iter().enumerate() {
+            if !rules.voters.insert(*v) {
+                return Err(VerifyError::Malformed {
+                    at: format!("election.voters[{i}]"),
+                    reason: "repeats an earlier credential".into(),
+                });
+            }
+        }
+        Ok(rules)
+    }
+
+    /// The key and the answers, checked, without the voter list: what making
+    /// a ballot needs.
+    pub(crate) fn answer_rules(&self) -> Result<Rules, VerifyError> {
         let bad = |at: String, reason: String| VerifyError::Malformed { at, reason };
         let pk = self
             .election_public_key
@@ -134,21 +165,10 @@ impl ZeusParams {
             }
             answer_points.push(encode_plaintext(a.as_bytes()).map_err(|e| bad(at, e.to_string()))?);
         }
-        let mut voters = HashSet::with_capacity(self.voters.len());
-        for (i, v) in self.voters.iter().enumerate() {
-            let at = format!("election.voters[{i}]");
-            v.decode().map_err(|reason| VerifyError::Encoding {
-                at: at.clone(),
-                reason,
-            })?;
-            if !voters.insert(*v) {
-                return Err(bad(at, "repeats an earlier credential".into()));
-            }
-        }
         Ok(Rules {
             pk,
             answers: answer_points,
-            voters,
+            voters: HashSet::new(),
         })
     }
 
