@@ -214,7 +214,7 @@ pub fn complete_spec(
             serde_json::from_value(spec.zeus_params(&spec.name, 1, &keys, true))
                 .map_err(|e| SetupError::Refused(format!("the election: {e}")))?;
         params
-            .rules()
+            .check_definition()
             .map_err(|e| SetupError::Refused(format!("the election: {e}")))?;
     } else {
         for o in owners {
