@@ -152,7 +152,12 @@ fn load(name: &str) -> ElectionTranscript {
 
 /// Both verifiers reject `t`; the Python one names `check`.
 fn both_reject(name: &str, t: &ElectionTranscript, check: &str) {
-    let json = serde_json::to_string(t).unwrap();
+    both_reject_json(name, &serde_json::to_string(t).unwrap(), check);
+}
+
+/// Both verifiers reject the transcript `json`; the Python one names `check`.
+fn both_reject_json(name: &str, json: &str, check: &str) {
+    let json = json.to_string();
     let rust = verify_election(&json).expect_err(name);
     let (out, text) = run(&["--backend", "sodium"], &[scratch(name, &json)]);
     assert_eq!(out.status.code(), Some(1), "{name}: {text}");
@@ -219,6 +224,15 @@ fn python_verifier_rejects_tampered_transcripts() {
     let (mixes, pds, outs) = tally(&t.election, &[MixKind::Tw], wrong, &secrets, &mut rng).unwrap();
     (t.mixes, t.partial_decryptions, t.plaintexts) = (mixes, pds, outs);
     both_reject("superseded-counted.json", &t, "mix 0: TW equation");
+
+    // a field no version defines, inside a ballot's signature
+    let mut v = serde_json::to_value(load("zeus_election_answers.json")).unwrap();
+    v["ballots"][0]["signature"]["note"] = Value::from("x");
+    both_reject_json(
+        "unknown-field.json",
+        &v.to_string(),
+        "malformed at transcript.ballots[0].signature",
+    );
 }
 
 #[test]

@@ -47,17 +47,62 @@ from zeus_proofs import (ciphertext, generator, hex_scalar, hexbytes, point, sca
                          verify_cp, verify_sk, verify_tw)
 
 VERSION = "panoramix/zeus/v2/election"
-TRANSCRIPT_FIELDS = ["version", "group", "election", "ballots", "mixes", "partial_decryptions",
-                     "plaintexts"]
 
 # --------------------------------------------------------------------------
 # The verifier checklist (docs/zeus.md section 9)
+
+# The shape of a transcript (section 9.1, step 1 of 9.2): every object has exactly
+# these fields (the election's optional ones are checked by election_params); "S"
+# a string, "I" a non-negative integer, [x] a list of x, ("one of", a, b) an object
+# that is a or b.
+SCHNORR = {"commitment": "S", "response": "S"}
+SHAPE = {
+    "version": "S", "group": "S", "election": "election",
+    "ballots": [{"credential": "S", "ciphertext": "S",
+                 "validity": ("one of", {"knowledge": SCHNORR},
+                              {"one_of": [{"challenge": "S", "response": "S"}]}),
+                 "signature": SCHNORR}],
+    "mixes": [{"mixer": "S", "output": ["S"],
+               "proof": ("one of",
+                         {"tw": {"u": ["S"], "b": ["S"], "a_prime": "S", "b_prime": ["S"],
+                                 "c_prime": "S", "d_prime": "S", "f_prime": "S", "k_a": "S",
+                                 "k_b": ["S"], "k_c": "S", "k_d": "S", "k_e": ["S"], "k_f": "S"}},
+                         {"sk": {"rounds": "I", "collections": [["S"]], "offsets": [["I"]],
+                                 "randoms": [["S"]]}})}],
+    "partial_decryptions": [{"trustee": "I", "factors": ["S"],
+                             "proofs": [{"a": "S", "b": "S", "s": "S"}]}],
+    "plaintexts": ["S"],
+}
+
+
+def shape(x, spec, at="transcript"):
+    """Raise Invalid("malformed at <path>") unless x has the shape spec."""
+    bad = f"malformed at {at}"
+    if spec == "S":
+        check(isinstance(x, str), bad)
+    elif spec == "I":
+        check(isinstance(x, int) and not isinstance(x, bool) and x >= 0, bad)
+    elif spec == "election":
+        check(isinstance(x, dict), bad)
+    elif isinstance(spec, list):
+        check(isinstance(x, list), bad)
+        for i, y in enumerate(x):
+            shape(y, spec[0], f"{at}[{i}]")
+    elif isinstance(spec, tuple):
+        check(isinstance(x, dict) and len(x) == 1, bad)
+        alt = [a for a in spec[1:] if set(a) == set(x)]
+        check(len(alt) == 1, bad)
+        shape(x, alt[0], at)
+    else:
+        check(isinstance(x, dict) and set(x) == set(spec), bad)
+        for k, sub in spec.items():
+            shape(x[k], sub, f"{at}.{k}")
 
 
 def verify_transcript(t, info):
     """All checks of section 9 in order; raises Invalid naming the first failure.
     Returns (N counted, number spoiled)."""
-    check(isinstance(t, dict) and sorted(t) == sorted(TRANSCRIPT_FIELDS), "transcript fields")
+    shape(t, SHAPE)
     check(t["version"] == VERSION, "version")
     check(t["group"] == "ristretto255", "group")
     e = election_params(t["election"])
