@@ -108,9 +108,9 @@ def check_trustees(e):
 
 
 def check_rules(e):
-    """Section 3.2 / 9 step 4: the election key decodes; at most 64 distinct
-    answers of 1 to 29 bytes each (their encodings computed); distinct voter
-    credentials that decode. Fills e["pk"], e["answer_bytes"], e["answer_points"],
+    """Section 3.2 (checks 1-4) / 9.2 step 4: the election key decodes; at most 64
+    distinct answers of 1 to 29 bytes each (their encodings computed); distinct
+    voter credentials, then every credential decodes. Fills e["pk"], e["answer_bytes"], e["answer_points"],
     e["voter_set"]."""
     e["pk"] = point(e["election_public_key"])
     check(len(e["answers"]) <= MAX_ANSWERS, "election.answers: more than 64")
@@ -124,9 +124,13 @@ def check_rules(e):
     e["answer_points"] = [encode_plaintext(b) for b in e["answer_bytes"]]
     e["voter_set"] = set()
     for i, v in enumerate(e["voters"]):
-        point(v)
         check(v not in e["voter_set"], f"election.voters[{i}]: repeated")
         e["voter_set"].add(v)
+    for i, v in enumerate(e["voters"]):
+        try:
+            point(v)
+        except Invalid as err:
+            raise Invalid(f"election.voters[{i}]: {err}")
 
 
 # --------------------------------------------------------------------------
