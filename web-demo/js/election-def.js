@@ -4,6 +4,7 @@
 // public part on the voter list), handed out as a file or as booth links carrying
 // the secret in the URL fragment (`#credential=`), which never reaches a server.
 import { pmx, pageLink } from './common.js';
+import { isRistrettoPoint } from './ristretto.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 /**
@@ -13,6 +14,14 @@ const HEX64 = /^[0-9a-f]{64}$/;
 export const MAX_CRYPTO_PARAMS = 64 * 1024;
 const MAX_DEFINITION = MAX_CRYPTO_PARAMS - 1024;
 export const MAX_VOTERS = 900;
+
+const good = new Set(); // credentials already checked (the list is re-read on every edit)
+function isCredential(v) {
+  if (good.has(v)) return true;
+  if (!isRistrettoPoint(v)) return false;
+  good.add(v);
+  return true;
+}
 
 /** The options of a comma-separated list, checked as the core checks `answers`. */
 export function parseOptions(text) {
@@ -52,6 +61,9 @@ export function parseVoters(text) {
   const voters = items.map((v) => String(v ?? '').toLowerCase());
   const bad = voters.find((v) => !HEX64.test(v));
   if (bad !== undefined) throw new Error(`"${bad.slice(0, 20)}" is not a public credential (64 hex digits)`);
+  // as the verifier checks the definition: every credential is a group element
+  const i = voters.findIndex((v) => !isCredential(v));
+  if (i >= 0) throw new Error(`voter ${i + 1}'s credential ${voters[i].slice(0, 16)}… is not a valid public credential (not a group element)`);
   if (new Set(voters).size !== voters.length) throw new Error('a credential appears twice in the voter list');
   return voters;
 }

@@ -184,6 +184,40 @@ const trackers = [];
 let auditedTracker = null;
 let revotedTracker = null;
 
+// RFC 9496: the generator's encoding, and an encoding whose x^2 is not a square
+const RISTRETTO_BASEPOINT = 'e2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2d76';
+const NOT_A_POINT = 'ed57ffd8c914fb201471d1c3d245ce3c746fcbe63a3679d51b6a516ebebe0e20';
+
+test('the pages\' voter-list check (js/ristretto.js) decides like the WebAssembly decoder', async () => {
+  const { isRistrettoPoint } = await import(pathToFileURL(join(WEB, 'js/ristretto.js')).href);
+  const pmx = await import(pathToFileURL(join(ROOT, 'npm/dist/index.js')).href);
+  assert.equal(isRistrettoPoint(RISTRETTO_BASEPOINT), true);
+  for (const bad of [NOT_A_POINT, '00'.repeat(32), 'ff'.repeat(31) + '7f', '01' + '00'.repeat(31), `ed${'ff'.repeat(30)}7f`]) {
+    assert.equal(isRistrettoPoint(bad), false, bad);
+  }
+  for (let i = 0; i < 50; i++) assert.equal(isRistrettoPoint(pmx.zeusVoterKeygen().credential), true);
+  // the package refuses an election key that does not decode: the oracle for random encodings
+  const secret = pmx.zeusVoterKeygen().secret;
+  const rust = (h) => {
+    try {
+      pmx.zeusEncryptBallot({ session_id: 'check', election_public_key: h }, secret, 'x');
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let valid = 0;
+  for (let i = 0; i < 1000; i++) {
+    const b = randomBytes(32);
+    b[31] &= 0x7f;
+    b[0] &= 0xfe; // canonical-looking and non-negative: about half are group elements
+    const h = b.toString('hex');
+    assert.equal(isRistrettoPoint(h), rust(h), h);
+    if (rust(h)) valid += 1;
+  }
+  assert.ok(valid > 100 && valid < 900, `${valid} of 1000 random encodings valid`);
+});
+
 /** A valid secret credential (a canonical non-zero scalar) that no organiser issued. */
 function strangerCredential() {
   const b = randomBytes(32);
@@ -216,6 +250,10 @@ test('election: a dozen voters with credentials, one audited ballot, one re-vote
     `&question=${encodeURIComponent('Which colour for the new logo?')}&options=${options.join(',')}`;
   const t1 = await openPage(`contributor.html?${q}`);
   await t1.waitForSelector('body[data-ready="1"]');
+  // a pasted list is checked as the verifier checks it: every credential a group element
+  await t1.fill('#voters', `${RISTRETTO_BASEPOINT}\n${NOT_A_POINT}`);
+  await t1.waitForSelector('#voters-summary.error');
+  assert.match(await t1.textContent('#voters-summary'), /voter 2's credential ed57ffd8c914fb20… is not a valid public credential/);
   await t1.fill('#voter-count', String(votes.length));
   await t1.click('#gen-credentials');
   await t1.waitForSelector(`body[data-voters="${votes.length}"]`);
