@@ -27,7 +27,7 @@ use crate::encoding::{Ciphertext, Point};
 use crate::error::{VerifyError, ZeusError};
 use crate::keys::TrusteeSecret;
 use crate::par;
-use crate::params::Outcome;
+use crate::params::{DecryptionKeys, Outcome};
 pub use crate::params::ZeusParams;
 use crate::sk::MIN_SK_ROUNDS;
 
@@ -223,14 +223,15 @@ pub(crate) fn decide(checked: Vec<Result<Ballot, String>>) -> BoothDecision {
     d
 }
 
-/// Group shares by ciphertext (sorted by ciphertext bytes) and check there
-/// is exactly one share per registered trustee for each.
+/// Group shares by ciphertext (sorted by ciphertext bytes) into one partial
+/// decryption per trustee that posted. n-of-n: every trustee must cover
+/// every ciphertext. Threshold: a trustee that posted nothing is absent, one
+/// that missed a ciphertext is left out (the combination needs `t` others).
 fn group_shares<S: AsRef<str>>(
-    params: &ZeusParams,
+    keys: &DecryptionKeys,
     inputs: &[S],
 ) -> Result<(Vec<Ciphertext>, Vec<PartialDecryption>), VerifyError> {
-    let keys: Vec<Point> = params.trustees.iter().map(|k| k.public_key).collect();
-    let t = keys.len();
+    let t = keys.keys.len();
     if t == 0 {
         return Err(VerifyError::Empty {
             what: "params.trustees".into(),
@@ -244,6 +245,7 @@ fn group_shares<S: AsRef<str>>(
                 reason,
             })?;
         let ti = keys
+            .keys
             .iter()
             .position(|p| *p == sh.trustee_public_key)
             .ok_or_else(|| VerifyError::PartialDecryptionSet {
@@ -265,25 +267,28 @@ fn group_shares<S: AsRef<str>>(
         });
     }
     let cts: Vec<Ciphertext> = by_ct.keys().copied().collect();
-    let mut pds: Vec<PartialDecryption> = (0..t)
-        .map(|trustee| PartialDecryption {
-            trustee,
-            factors: Vec::with_capacity(cts.len()),
-            proofs: Vec::with_capacity(cts.len()),
-        })
-        .collect();
-    for (j, slots) in by_ct.values().enumerate() {
-        for (ti, s) in slots.iter().enumerate() {
-            let (f, p) = s.ok_or_else(|| VerifyError::PartialDecryptionSet {
+    let mut pds = Vec::with_capacity(t);
+    for ti in 0..t {
+        let mine: Vec<Option<(Point, CpProof)>> = by_ct.values().map(|slots| slots[ti]).collect();
+        let covered = mine.iter().filter(|s| s.is_some()).count();
+        if keys.threshold.is_some() && covered < cts.len() {
+            continue;
+        }
+        if let Some(j) = mine.iter().position(Option::is_none) {
+            return Err(VerifyError::PartialDecryptionSet {
                 position: j,
                 reason: format!(
                     "no share of trustee {ti} for ciphertext {}",
                     cts[j].to_text()
                 ),
-            })?;
-            pds[ti].factors.push(f);
-            pds[ti].proofs.push(p);
+            });
         }
+        let (factors, proofs) = mine.into_iter().flatten().unzip();
+        pds.push(PartialDecryption {
+            trustee: ti,
+            factors,
+            proofs,
+        });
     }
     Ok((cts, pds))
 }
@@ -295,10 +300,13 @@ fn combine_shares<S: AsRef<str>, R: RngCore + CryptoRng>(
 ) -> Result<Vec<String>, VerifyError> {
     let trustees = params.verify_trustees()?;
     params.rules()?;
-    let (cts, pds) = group_shares(params, inputs)?;
+    let (cts, pds) = group_shares(&trustees, inputs)?;
     let dec = MixContext::decode_list("ciphertexts", &cts)?;
-    let m = combine_decoded(&params.session_id, &trustees, "", &cts, &dec, &pds, rng)?;
-    Ok(outcomes(params, &m).iter().map(Outcome::to_text).collect())
+    let c = combine_decoded(&params.session_id, &trustees, "", &cts, &dec, &pds, rng)?;
+    Ok(outcomes(params, &c.m)
+        .iter()
+        .map(Outcome::to_text)
+        .collect())
 }
 
 /// Run endpoint type `ty` on `inputs`. `secret` is needed only by
@@ -344,9 +352,10 @@ pub fn process<S: AsRef<str> + Sync, R: RngCore + CryptoRng>(
             let secret = secret.ok_or(ZeusError::MissingSecret)?;
             let pk = secret.public_key();
             let trustee = params
-                .trustees
+                .verify_trustees()?
+                .keys
                 .iter()
-                .position(|k| k.public_key == pk)
+                .position(|k| *k == pk)
                 .ok_or(ZeusError::UnknownTrustee)?;
             let input = parse_cts("input", inputs)?;
             let pd =
@@ -461,9 +470,10 @@ pub fn verify<S: AsRef<str> + Sync, T: AsRef<str>, R: RngCore + CryptoRng>(
             }
             let pk = shares[0].trustee_public_key;
             let trustee = params
-                .trustees
+                .verify_trustees()?
+                .keys
                 .iter()
-                .position(|k| k.public_key == pk)
+                .position(|k| *k == pk)
                 .ok_or_else(|| VerifyError::PartialDecryptionSet {
                     position: 0,
                     reason: "share from an unregistered trustee".into(),

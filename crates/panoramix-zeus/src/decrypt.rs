@@ -20,7 +20,7 @@ use crate::encoding::{Ciphertext, DecodedCiphertext, HexScalar, Point, parse_hex
 use crate::error::{DecodeError, VerifyError, ZeusError};
 use crate::keys::TrusteeSecret;
 use crate::par;
-use crate::params::{Outcome, ZeusParams};
+use crate::params::{DecryptionKeys, Outcome, ZeusParams};
 use crate::transcript::{GROUP_NAME, Transcript};
 
 /// Domain of decryption-share proofs.
@@ -226,8 +226,10 @@ pub fn verify_partial_decryption<R: RngCore + CryptoRng>(
 
 /// Decrypt a list: check the trustees' keys against the election key
 /// ([`ZeusParams::verify_trustees`]: every proof of knowledge, no two equal,
-/// their sum is the election key), verify every trustee's partial decryption
-/// (each registered trustee exactly once), combine, and classify each
+/// their sum, or the key generation's result, is the election key), verify
+/// the partial decryptions (n-of-n: each trustee exactly once; threshold:
+/// distinct qualified trustees, invalid ones skipped, `t` valid needed),
+/// combine, and classify each
 /// decrypted element ([`ZeusParams::outcome`]), in input order. A spoiled
 /// ballot is an outcome, never an error.
 pub fn combine<R: RngCore + CryptoRng>(
@@ -244,7 +246,7 @@ pub fn combine<R: RngCore + CryptoRng>(
     let trustees = params.verify_trustees()?;
     params.rules()?;
     let decoded = MixContext::decode_list("input", ciphertexts)?;
-    let m = combine_decoded(
+    let c = combine_decoded(
         &params.session_id,
         &trustees,
         "",
@@ -253,7 +255,7 @@ pub fn combine<R: RngCore + CryptoRng>(
         partials,
         rng,
     )?;
-    Ok(outcomes(params, &m))
+    Ok(outcomes(params, &c.m))
 }
 
 /// Classify every decrypted element.
@@ -261,47 +263,108 @@ pub(crate) fn outcomes(params: &ZeusParams, m: &[RistrettoPoint]) -> Vec<Outcome
     par::map_range(m.len(), |j| params.outcome(&m[j]))
 }
 
-/// Check the set of partial decryptions and return `M_j = c2_j − Σ d_ij`.
+/// What combining found.
+#[derive(Debug)]
+pub(crate) struct Combined {
+    /// `M_j`, in input order.
+    pub m: Vec<RistrettoPoint>,
+    /// Trustees (0-based) whose factors were used.
+    pub used: Vec<usize>,
+    /// Partial decryptions (positions) that did not verify and were skipped
+    /// (threshold only; n-of-n fails instead).
+    pub skipped: Vec<(usize, VerifyError)>,
+}
+
+/// Check the set of partial decryptions and return `M_j`:
+/// * n-of-n: exactly one valid partial decryption per trustee,
+///   `M_j = c2_j − Σ d_ij`;
+/// * threshold `t`: from distinct qualified trustees; every one is verified,
+///   an invalid one is skipped, the first `t` valid ones are combined with
+///   Lagrange coefficients at 0 over their indices:
+///   `M_j = c2_j − Σ λ_i d_ij`.
 pub(crate) fn combine_decoded<R: RngCore + CryptoRng>(
     session_id: &str,
-    trustees: &[Point],
+    keys: &DecryptionKeys,
     at: &str,
     ciphertexts: &[Ciphertext],
     decoded: &[DecodedCiphertext],
     partials: &[PartialDecryption],
     rng: &mut R,
-) -> Result<Vec<RistrettoPoint>, VerifyError> {
-    if partials.len() != trustees.len() {
+) -> Result<Combined, VerifyError> {
+    let n = keys.keys.len();
+    if keys.threshold.is_none() && partials.len() != n {
         return Err(VerifyError::LengthMismatch {
             at: format!("{at}partial_decryptions"),
-            expected: trustees.len(),
+            expected: n,
             found: partials.len(),
         });
     }
-    let mut seen = vec![false; trustees.len()];
-    let mut acc: Vec<RistrettoPoint> = decoded.iter().map(|c| c.c2).collect();
+    let mut seen = vec![false; n];
+    let mut valid: Vec<(usize, Vec<RistrettoPoint>)> = Vec::new();
+    let mut skipped = Vec::new();
     for (pos, pd) in partials.iter().enumerate() {
-        if pd.trustee >= trustees.len() || seen[pd.trustee] {
+        if pd.trustee >= n || seen[pd.trustee] {
             return Err(VerifyError::PartialDecryptionSet {
                 position: pos,
                 reason: format!("trustee {} is unknown or appears twice", pd.trustee),
             });
         }
+        if !keys.qualified.contains(&pd.trustee) {
+            return Err(VerifyError::PartialDecryptionSet {
+                position: pos,
+                reason: format!("trustee {} is not qualified to decrypt", pd.trustee),
+            });
+        }
         seen[pd.trustee] = true;
-        let f = verify_partial_decoded(
+        match verify_partial_decoded(
             session_id,
-            &trustees[pd.trustee],
+            &keys.keys[pd.trustee],
             &format!("{at}partial_decryptions[{pos}]."),
             ciphertexts,
             decoded,
             pd,
             rng,
-        )?;
-        for (a, d) in acc.iter_mut().zip(f.iter()) {
-            *a -= d;
+        ) {
+            Ok(f) => valid.push((pd.trustee, f)),
+            Err(e) if keys.threshold.is_some() => skipped.push((pos, e)),
+            Err(e) => return Err(e),
         }
     }
-    Ok(acc)
+    let mut acc: Vec<RistrettoPoint> = decoded.iter().map(|c| c.c2).collect();
+    let used: Vec<usize> = match keys.threshold {
+        None => {
+            for (_, f) in &valid {
+                for (a, d) in acc.iter_mut().zip(f.iter()) {
+                    *a -= d;
+                }
+            }
+            valid.iter().map(|v| v.0).collect()
+        }
+        Some(t) => {
+            if valid.len() < t {
+                return Err(VerifyError::TooFewDecryptions {
+                    valid: valid.len(),
+                    needed: t,
+                });
+            }
+            valid.truncate(t);
+            let set: Vec<u32> = valid.iter().map(|(i, _)| *i as u32 + 1).collect();
+            let lambdas: Vec<Scalar> = set
+                .iter()
+                .map(|j| crate::dkg::lagrange_at_zero(*j, &set))
+                .collect();
+            acc = par::map_range(acc.len(), |k| {
+                let ds: Vec<RistrettoPoint> = valid.iter().map(|(_, f)| f[k]).collect();
+                acc[k] - RistrettoPoint::vartime_multiscalar_mul(&lambdas, &ds)
+            });
+            valid.iter().map(|v| v.0).collect()
+        }
+    };
+    Ok(Combined {
+        m: acc,
+        used,
+        skipped,
+    })
 }
 
 impl DecryptionShare {

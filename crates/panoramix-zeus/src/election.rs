@@ -336,11 +336,20 @@ pub fn verify_transcript<R: RngCore + CryptoRng>(
     let e = &t.election;
     let sid = e.session_id.as_str();
     let tpk = e.verify_trustees()?;
-    checks.push(format!(
-        "{} trustee key shares: distinct, each with a valid proof of knowledge bound to {:?}; election key = their sum",
-        tpk.len(),
-        e.key_session()
-    ));
+    checks.push(match (&e.dkg, tpk.threshold) {
+        (Some(d), Some(th)) => format!(
+            "key generation {:?} among {} trustees (keys with valid proofs of knowledge bound to {:?}, distinct): every dealing and complaint checked, {} qualified, threshold {th}; election key = sum of the qualified constant terms; verification keys recomputed",
+            d.session_id,
+            tpk.keys.len(),
+            e.key_session(),
+            tpk.qualified.len()
+        ),
+        _ => format!(
+            "{} trustee key shares: distinct, each with a valid proof of knowledge bound to {:?}; election key = their sum",
+            tpk.keys.len(),
+            e.key_session()
+        ),
+    });
     let rules = e.check_definition()?;
     checks.push(format!(
         "election definition: {}, {}, re-vote policy: last ballot counts",
@@ -444,12 +453,24 @@ pub fn verify_transcript<R: RngCore + CryptoRng>(
     }
 
     // decryption
-    let m = combine_decoded(sid, &tpk, "", &list, &list_d, &t.partial_decryptions, rng)?;
-    checks.push(format!(
-        "{} partial decryptions of the last mix output: one per registered trustee, every Chaum-Pedersen proof valid",
-        t.partial_decryptions.len()
-    ));
-    let plain = outcomes(e, &m);
+    let c = combine_decoded(sid, &tpk, "", &list, &list_d, &t.partial_decryptions, rng)?;
+    checks.push(match tpk.threshold {
+        None => format!(
+            "{} partial decryptions of the last mix output: one per registered trustee, every Chaum-Pedersen proof valid",
+            t.partial_decryptions.len()
+        ),
+        Some(th) => format!(
+            "{} partial decryptions of the last mix output from distinct qualified trustees, each checked against its verification key; {} skipped as invalid{}; combined with Lagrange coefficients over trustees {:?} (threshold {th})",
+            t.partial_decryptions.len(),
+            c.skipped.len(),
+            c.skipped
+                .iter()
+                .map(|(p, e)| format!(" (#{p}: {e})"))
+                .collect::<String>(),
+            c.used.iter().map(|u| u + 1).collect::<Vec<_>>()
+        ),
+    });
+    let plain = outcomes(e, &c.m);
     if t.plaintexts.len() != n {
         return Err(VerifyError::LengthMismatch {
             at: "plaintexts".into(),
@@ -475,7 +496,7 @@ pub fn verify_transcript<R: RngCore + CryptoRng>(
         session_id: e.session_id.clone(),
         ballots: n,
         spoiled,
-        trustees: tpk.len(),
+        trustees: tpk.keys.len(),
         mixes: t.mixes.len(),
         checks,
     })

@@ -222,6 +222,14 @@ pub enum VerifyError {
         /// Text form of the published one.
         found: String,
     },
+    /// Fewer valid partial decryptions than the threshold.
+    #[error("{valid} valid partial decryptions from qualified trustees, {needed} needed")]
+    TooFewDecryptions {
+        /// Valid partial decryptions found.
+        valid: usize,
+        /// The threshold.
+        needed: usize,
+    },
     /// A ballot replays (shares `c1` with) an earlier ballot.
     #[error("ballot {ballot}: replays ballot {first}")]
     DuplicateBallot {

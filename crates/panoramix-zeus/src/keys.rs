@@ -119,6 +119,11 @@ impl TrusteeSecret {
     pub(crate) fn scalar(&self) -> &Scalar {
         &self.x
     }
+
+    /// A non-zero scalar as a secret (a threshold trustee's share).
+    pub(crate) fn from_scalar(x: Scalar) -> Option<Self> {
+        (x != Scalar::ZERO).then_some(TrusteeSecret { x })
+    }
 }
 
 /// A published trustee key share with its proof of knowledge.

@@ -9,6 +9,9 @@
 //!   randomness ([`encrypt_ballot`]); a canonical encoding of up to
 //!   [`MAX_PLAINTEXT_LEN`] bytes into a group element; the Benaloh challenge
 //!   ([`prepare_ballot`], [`open_ballot`]).
+//! * Threshold trustees: a distributed key generation with complaints and
+//!   disqualification ([`dkg`]) so that any `t` qualified trustees decrypt,
+//!   invalid partial decryptions skipped.
 //! * Mixing with a Terelius–Wikström proof ([`tw`], default) or a
 //!   Sako–Kilian proof with at least 128 rounds ([`sk`]).
 //! * Partial decryption with Chaum–Pedersen proofs and a combination that
@@ -56,6 +59,7 @@ pub mod ballot;
 pub mod context;
 pub mod credential;
 pub mod decrypt;
+pub mod dkg;
 pub mod election;
 pub mod encoding;
 pub mod error;
@@ -89,7 +93,8 @@ pub use encoding::{
 };
 pub use error::{DecodeError, TwCheck, VerifyError, ZeusError};
 pub use keys::{SchnorrProof, TrusteeKey, TrusteeSecret, combine_trustee_keys};
-pub use params::{MAX_ANSWERS, Outcome, RevotePolicy, Rules, ZeusParams};
+pub use dkg::{Complaint, Dealing, Dkg, DkgOutcome};
+pub use params::{DecryptionKeys, MAX_ANSWERS, Outcome, RevotePolicy, Rules, ZeusParams};
 pub use sk::{MIN_SK_ROUNDS, SkProof};
 pub use transcript::{DOMAIN_PREFIX, GROUP_NAME};
 pub use tw::TwProof;

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use curve25519_dalek::ristretto::RistrettoPoint;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::dkg::Dkg;
 use crate::encoding::{MAX_PLAINTEXT_LEN, Point, decode_plaintext, encode_plaintext};
 use crate::error::{DecodeError, VerifyError};
 use crate::keys::{TrusteeKey, combine_trustee_keys};
@@ -69,6 +70,23 @@ pub struct ZeusParams {
     /// Sako–Kilian rounds to produce and to require (at least 128).
     #[serde(default = "default_rounds")]
     pub sk_rounds: u32,
+    /// Threshold trustees: the key generation that made the election key
+    /// (absent: n-of-n, the key is the sum of the trustees' keys).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dkg: Option<Dkg>,
+}
+
+/// The keys partial decryptions are checked against, and how many are
+/// needed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecryptionKeys {
+    /// Per trustee (in trustee order): its key share (n-of-n) or its
+    /// verification key (threshold).
+    pub keys: Vec<Point>,
+    /// `Some(t)`: any `t` qualified trustees decrypt; `None`: all of them.
+    pub threshold: Option<usize>,
+    /// Trustees (0-based) allowed to decrypt.
+    pub qualified: Vec<usize>,
 }
 
 impl ZeusParams {
@@ -83,6 +101,7 @@ impl ZeusParams {
             voters: Vec::new(),
             revote: RevotePolicy::Last,
             sk_rounds: MIN_SK_ROUNDS,
+            dkg: None,
         }
     }
 
@@ -96,14 +115,35 @@ impl ZeusParams {
     }
 
     /// Check every trustee's proof of knowledge (bound to
-    /// [`ZeusParams::key_session`]), that no two keys are equal and that
-    /// their sum is the election key; returns the trustees' public keys.
-    pub fn verify_trustees(&self) -> Result<Vec<Point>, VerifyError> {
+    /// [`ZeusParams::key_session`]) and that no two keys are equal; then,
+    /// n-of-n, that their sum is the election key, or, with a key
+    /// generation, that it verifies ([`Dkg::verify`]) and yields the election
+    /// key. Returns the keys partial decryptions are checked against.
+    pub fn verify_trustees(&self) -> Result<DecryptionKeys, VerifyError> {
         let joint = combine_trustee_keys(self.key_session(), &self.trustees)?;
-        if joint != self.election_public_key {
-            return Err(VerifyError::JointKeyMismatch);
+        match &self.dkg {
+            None => {
+                if joint != self.election_public_key {
+                    return Err(VerifyError::JointKeyMismatch);
+                }
+                Ok(DecryptionKeys {
+                    keys: self.trustees.iter().map(|t| t.public_key).collect(),
+                    threshold: None,
+                    qualified: (0..self.trustees.len()).collect(),
+                })
+            }
+            Some(d) => {
+                let o = d.verify(&self.trustees)?;
+                if o.public_key != self.election_public_key {
+                    return Err(VerifyError::JointKeyMismatch);
+                }
+                Ok(DecryptionKeys {
+                    keys: o.verification_keys,
+                    threshold: Some(d.threshold as usize),
+                    qualified: o.qualified.iter().map(|q| *q as usize - 1).collect(),
+                })
+            }
         }
-        Ok(self.trustees.iter().map(|t| t.public_key).collect())
     }
 
     /// [`ZeusParams::rules`], and every credential on the voter list decodes

@@ -235,8 +235,9 @@ fn combination_refuses_foreign_or_unproven_trustee_keys() {
     let foreign = TrusteeSecret::generate(&mut rng);
     let mut p2 = params.clone();
     p2.trustees[2] = foreign.publish("keys", &mut rng);
-    let mut shares2 = shares[..2].to_vec();
-    shares2.extend(
+    // the foreign trustee's endpoint itself refuses parameters whose keys
+    // are not the election's
+    assert_eq!(
         backend::process(
             EndpointType::ZeusSkPartialDecrypt,
             &p2,
@@ -244,9 +245,21 @@ fn combination_refuses_foreign_or_unproven_trustee_keys() {
             &last_text,
             &mut rng,
         )
-        .unwrap()
-        .outputs,
+        .unwrap_err(),
+        ZeusError::Verify(VerifyError::JointKeyMismatch)
     );
+    // so it makes its shares by hand
+    let pd = partial_decrypt("tally/1", &foreign, 2, &last, &mut rng).unwrap();
+    let mut shares2 = shares[..2].to_vec();
+    shares2.extend(last.iter().enumerate().map(|(j, c)| {
+        DecryptionShare {
+            trustee_public_key: foreign.public_key(),
+            ciphertext: *c,
+            factor: pd.factors[j],
+            proof: pd.proofs[j],
+        }
+        .to_text()
+    }));
     let err =
         backend::process(EndpointType::ZeusSkCombine, &p2, None, &shares2, &mut rng).unwrap_err();
     assert_eq!(err, ZeusError::Verify(VerifyError::JointKeyMismatch));
