@@ -9,7 +9,8 @@
 #      consumers: Node ESM and CommonJS, a plain <script type=module> page with a
 #      module Web Worker, esbuild, Vite (build, `vite preview`, dev server), every
 #      page under a strict CSP in headless Chromium; publint and attw on the tarball.
-#   4. with WASM_BENCH=1, the benchmark of the package against the native crates.
+#   4. with WASM_BENCH=1, the benchmark of the package against the native crates
+#      (otherwise a smoke run of it: every row once, briefly).
 # Env: PANORAMIX_BIN (default: build the root `panoramix` binary), SKIP_BROWSER=1,
 #      WASM_TARGET_DIR (default wasm/target), ROOT_TARGET_DIR (default $CARGO_TARGET_DIR
 #      or target/).
@@ -182,6 +183,11 @@ if [ "${WASM_BENCH:-0}" = 1 ]; then
   step "benchmark: the package vs the native crates (CPU time, single-threaded)"
   PMX_PACKAGE="$TMP/app/node_modules/@panoramix/mixnet/dist/index.js" \
     node "$NPM_DIR/bench/bench.mjs" 64 1000 || fail=1
+else
+  # smoke run (a few seconds): every row of the benchmark still runs on both sides
+  step "benchmark smoke run (WASM_BENCH=1 for figures)"
+  PMX_PACKAGE="$TMP/app/node_modules/@panoramix/mixnet/dist/index.js" \
+    node "$NPM_DIR/bench/bench.mjs" 4 20 > "$TMP/bench-smoke.txt" || { cat "$TMP/bench-smoke.txt"; fail=1; }
 fi
 
 step "done"
