@@ -13,6 +13,10 @@ name.value = params.get('mixnet') ?? params.get('room') ?? params.get('election'
 backend.value = params.get('backend') === 'ZEUS' ? 'ZEUS' : 'SPHINXMIX';
 if (params.get('count')) $('#count').value = params.get('count');
 if (params.get('size')) $('#size').value = params.get('size');
+// max: the entry endpoint's size_max (it closes at `size` admissible messages, and
+// takes at most `max`: room above `size` keeps a round going when some messages,
+// e.g. ballots of credentials not on the list, are refused)
+if (params.get('max')) $('#size-max').value = params.get('max');
 if (params.get('question')) $('#question').value = params.get('question');
 if (params.get('options')) $('#options').value = params.get('options');
 if (params.get('voters')) $('#voters').value = params.get('voters').split(',').join('\n');
@@ -122,7 +126,7 @@ function showCredentials() {
   const def = { question: $('#question').value.trim(), options: $('#options').value.split(',').map((s) => s.trim()).filter(Boolean) };
   const voters = creds.map((c) => c.credential);
   const trusteeLink = new URL(pageLink('contributor.html', {
-    mixnet: name.value, backend: 'ZEUS', count: $('#count').value, size: $('#size').value,
+    mixnet: name.value, backend: 'ZEUS', count: $('#count').value, size: $('#size').value, max: $('#size-max').value.trim() || undefined,
     question: def.question, options: def.options.join(','), voters: voters.join(','),
   }), location.href).href;
   $('#trustee-link').textContent = trusteeLink;
@@ -188,9 +192,11 @@ async function join() {
     const client = await connect(keys.identity.secret);
     const count = parseInt($('#count').value, 10);
     const size = parseInt($('#size').value, 10);
+    const sizeMax = $('#size-max').value.trim() ? parseInt($('#size-max').value, 10) : size;
+    if (!(size >= 1 && sizeMax >= size)) throw new Error('"at most per round" must be at least the number of messages per round');
     progress('forming the mix-net');
     const joint = await formMixnet(client, {
-      name: name.value, backend: backend.value, count, sizeMin: size, sizeMax: size,
+      name: name.value, backend: backend.value, count, sizeMin: size, sizeMax,
       terms: 'panoramix web demo', cryptoParams: keys.cryptoParams, election,
       onProgress: (t) => { status(t); logEvent(t); },
     });

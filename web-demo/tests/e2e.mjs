@@ -218,6 +218,17 @@ test('the pages\' voter-list check (js/ristretto.js) decides like the WebAssembl
   assert.ok(valid > 100 && valid < 900, `${valid} of 1000 random encodings valid`);
 });
 
+/** Every item of a paged list route of the controller. */
+async function listAll(path) {
+  const out = [];
+  for (let after = null; ;) {
+    const r = await (await fetch(`${ctl.url}${path}&limit=1000${after === null ? '' : `&after=${encodeURIComponent(after)}`}`)).json();
+    out.push(...(r.data ?? []));
+    if (r.next === null || r.next === undefined) return out;
+    after = r.next;
+  }
+}
+
 /** A valid secret credential (a canonical non-zero scalar) that no organiser issued. */
 function strangerCredential() {
   const b = randomBytes(32);
@@ -246,7 +257,9 @@ async function encrypt(p, vote) {
 test('election: a dozen voters with credentials, one audited ballot, one re-vote; two trustee pages and one native `panoramix contribute`; the tally equals the last votes; every proof and election.json verified', { timeout: 300000 }, async () => {
   keyDir = mkdtempSync(join(tmpdir(), 'pmx-trustee-'));
   // trustee 1 is also the organiser: it generates the voters' credentials
-  const q = `mixnet=${electionName}&backend=ZEUS&count=3&size=${votes.length + 1}` +
+  // the box closes at 13 admissible ballots (twelve voters, one re-vote) and has room
+  // for one more: the stranger's ballot posted below
+  const q = `mixnet=${electionName}&backend=ZEUS&count=3&size=${votes.length + 1}&max=${votes.length + 2}` +
     `&question=${encodeURIComponent('Which colour for the new logo?')}&options=${options.join(',')}`;
   const t1 = await openPage(`contributor.html?${q}`);
   await t1.waitForSelector('body[data-ready="1"]');
@@ -339,7 +352,21 @@ test('election: a dozen voters with credentials, one audited ballot, one re-vote
   assert.equal(await none.isVisible('#screen-choose'), false);
   await none.context().close();
 
-  const { zeusAuditBallot } = await import(pathToFileURL(join(ROOT, 'npm/dist/index.js')).href);
+  // a well-formed ballot of a stranger's credential, posted straight to the box (as
+  // a modified booth could): the agents (browser and native alike) leave it out
+  const pmx = await import(pathToFileURL(join(ROOT, 'npm/dist/index.js')).href);
+  const { zeusAuditBallot } = pmx;
+  const boothId = `${electionName}-1-booth`;
+  let boothEp = null;
+  for (let k = 0; k < 300 && !boothEp; k++) {
+    const resp = await fetch(`${ctl.url}/panoramix/endpoints/${boothId}/`);
+    if (resp.ok) boothEp = (await resp.json()).data;
+    else await new Promise((ok) => setTimeout(ok, 200));
+  }
+  assert.ok(boothEp, 'the ballot box of round 1 exists');
+  const poster = await pmx.PanoramixClient.connect(ctl.url, pmx.generateKeypair().secret);
+  const intruder = pmx.zeusEncryptBallot(boothEp.endpoint_params, strangerCredential(), options[0]);
+  await poster.postMessage(boothId, 'INBOX', poster.id, boothEp.peer_id, intruder);
   for (const [i, vote] of votes.entries()) {
     const narrow = i === 0;
     const link = creds.voters[i].booth;
@@ -415,6 +442,12 @@ test('election: a dozen voters with credentials, one audited ballot, one re-vote
   assert.equal(verified, 'passed', checks.join('\n'));
   assert.ok(checks.length >= 11 && checks.every((c) => c.startsWith('passed')), checks.join('\n'));
   assert.ok(checks.some((c) => /13 ballots from 12 voters \(of 12 on the list\); 1 replaced/.test(c)), checks.join('\n'));
+  // the stranger's ballot stays in the box's inbox, out of the accepted ballots
+  const inbox = await listAll(`/panoramix/messages/?endpoint_id=${boothId}&box=INBOX`);
+  const accepted = await listAll(`/panoramix/messages/?endpoint_id=${boothId}&box=ACCEPTED`);
+  assert.deepEqual(inbox.map((m) => m.text), [intruder], 'what the box left in its inbox');
+  assert.equal(accepted.length, votes.length + 1);
+  assert.ok(!accepted.some((m) => m.text === intruder), 'the stranger\'s ballot is not accepted');
   // each trustee can find its key's fingerprint among the verified key shares
   for (const t of [...trustees, t3]) {
     const fp = await t.textContent('#fingerprint');
