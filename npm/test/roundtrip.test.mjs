@@ -150,6 +150,38 @@ test('zeus: Rust-made ballots, proofs and shares verify in JavaScript', () => {
   pmx.zeusVerify('ZEUS_SK_PARTIAL_DECRYPT', p, z.sk.outputs, mine, '');
 });
 
+test('zeus: junk and marked ballots (Rust-made) are spoiled in a JavaScript tally that completes and verifies', () => {
+  const z = fixtures.spoiled;
+  const p = z.params;
+  // valid proofs: the booth admits every ballot
+  const booth = pmx.zeusProcess('ZEUS_BOOTH', p, z.ballots);
+  assert.equal(booth.outputs.length, z.ballots.length);
+  const mix = pmx.zeusMix(p, booth.outputs);
+  const shares = z.trusteeSecrets.flatMap((t) => pmx.zeusPartialDecrypt(p, t, mix.outputs));
+  const outcomes = pmx.zeusCombine(p, shares).map(pmx.zeusParseOutcome);
+  assert.equal(outcomes.filter((o) => o.spoiled).length, z.spoiled);
+  assert.ok(outcomes.filter((o) => o.spoiled).every((o) => /^[0-9a-f]{64}$/.test(o.hex) && o.bytes === null));
+  assert.deepEqual(outcomes.filter((o) => !o.spoiled).map((o) => o.answer).sort(), [...z.honest].sort());
+  // the transcript assembled from these texts verifies, spoiled entries included
+  const json = pmx.zeusAssembleElection(
+    p,
+    z.ballots,
+    [{ mixer: 'js', outputs: mix.outputs, proof: mix.proof }],
+    shares,
+    pmx.zeusCombine(p, shares),
+  );
+  assert.equal(JSON.parse(json).plaintexts.filter((t) => t.startsWith('spoiled:')).length, z.spoiled);
+  pmx.zeusVerifyElection(json);
+  // a spoiled entry claimed as a plaintext is refused
+  const bad = JSON.parse(json);
+  const i = bad.plaintexts.findIndex((t) => t.startsWith('spoiled:'));
+  bad.plaintexts[i] = '796573';
+  assert.throws(
+    () => pmx.zeusVerifyElection(JSON.stringify(bad)),
+    (e) => e instanceof pmx.PanoramixError && e.code.startsWith('zeus_'),
+  );
+});
+
 test('JavaScript-made artifacts verify and process natively', async () => {
   const k = pmx.generateKeypair();
   const value = { z: [1, 2, { y: 'é' }], a: -5, t: true };

@@ -14,6 +14,7 @@
 //! * `check`: verify JavaScript-made artifacts with the native crates.
 //! * `bench`: time the operations the package's benchmark times, natively.
 mod ballot_bench;
+mod spoiled;
 
 use panoramix_client::Client;
 use panoramix_core::Keypair;
@@ -362,6 +363,7 @@ fn fixtures_cmd() -> Res<Json> {
             "shares": shares, "combined": combined,
             "transcript": serde_json::to_string(&transcript).map_err(e)?,
         },
+        "spoiled": spoiled::fixture()?,
     }))
 }
 
