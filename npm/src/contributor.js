@@ -214,6 +214,19 @@ export class MixnetSender {
     return p;
   }
 
+  /**
+   * ZEUS: the booth endpoint's `endpoint_params` for `cycle` (what the booth checks
+   * ballots against: session, election key, answers, voter list), read from the
+   * controller.
+   */
+  async electionParams(cycle) {
+    const ep = await this.client.endpoint(this.ids(cycle).entry);
+    if (!ep?.endpoint_params || typeof ep.endpoint_params !== 'object') {
+      throw new PanoramixError('decode', `${this.ids(cycle).entry} has no endpoint_params`);
+    }
+    return ep.endpoint_params;
+  }
+
   #voter(voterSecret) {
     const v = voterSecret ?? this.voterSecret;
     if (typeof v !== 'string' || !v) {
@@ -255,9 +268,24 @@ export class MixnetSender {
     return this.client.postMessage(this.ids(cycle).entry, 'INBOX', this.client.id, this.joint, text);
   }
 
-  /** Encrypt and post to the entry endpoint of `cycle`. */
-  send(cycle, recipient, message, voterSecret) {
-    const m = this.encrypt(cycle, recipient, message, voterSecret);
+  /**
+   * Encrypt and post to the entry endpoint of `cycle`. A ZEUS ballot is made for
+   * the booth's own parameters (`electionParams`).
+   */
+  async send(cycle, recipient, message, voterSecret) {
+    let m;
+    if (this.route) {
+      m = this.encrypt(cycle, recipient, message);
+    } else {
+      const voter = this.#voter(voterSecret);
+      const params = await this.electionParams(cycle);
+      const b = this.prepareBallot(cycle, message, { voterSecret: voter, params });
+      try {
+        m = { recipient: this.joint, text: b.castText() };
+      } finally {
+        b.free();
+      }
+    }
     return this.client.postMessage(
       this.ids(cycle).entry,
       'INBOX',

@@ -599,6 +599,8 @@ export declare class MixnetSender {
   ids(cycle: number): { entry: string; result: string; mixes: string[]; decryptions: string[] };
   /** ZEUS: the parameters of `cycle` from the mix-net's description. */
   zeusParams(cycle: number): ZeusParams;
+  /** ZEUS: the booth endpoint's `endpoint_params` for `cycle`, read from the controller. */
+  electionParams(cycle: number): Promise<ZeusParams>;
   /** ZEUS: a prepared ballot (throws `missing_credential` without a voter secret). */
   prepareBallot(
     cycle: number,

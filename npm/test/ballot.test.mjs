@@ -163,9 +163,11 @@ test('spoiled outcomes parse; plaintext outcomes decode', () => {
 test('MixnetSender: ZEUS needs a voter credential; results know spoiled outcomes', async () => {
   const { params, voters } = election('j/1');
   const el = '12'.repeat(32);
+  const posted = [];
   const fake = {
     id: 'me',
-    endpoint: async () => ({ status: 'PROCESSED' }),
+    endpoint: async () => ({ status: 'PROCESSED', endpoint_params: params }),
+    postMessage: async (...a) => posted.push(a),
     messages: async () => [
       { recipient: 'j', text: '796573' },
       { recipient: 'j', text: `spoiled:${el}` },
@@ -188,6 +190,14 @@ test('MixnetSender: ZEUS needs a voter credential; results know spoiled outcomes
     answers: ANSWERS,
     voters: params.voters,
   });
+  await assert.rejects(s.send(1, null, 'yes'), code('missing_credential'));
+  // send makes the ballot for the booth's own parameters (electionParams)
+  assert.deepEqual(await s.electionParams(1), params);
+  await s.send(1, null, 'abstain', voters[2].secret);
+  assert.equal(posted.length, 1);
+  const [entry, box, sender, recipient, text] = posted[0];
+  assert.deepEqual([entry, box, sender, recipient], ['j-1-booth', 'INBOX', 'me', 'j']);
+  assert.equal(pmx.zeusVerifyBallot(params, text).credential, voters[2].credential);
   const m = s.encrypt(1, null, 'yes', voters[0].secret);
   assert.equal(m.recipient, 'j');
   assert.equal(pmx.zeusVerifyBallot(params, m.text).credential, voters[0].credential);
