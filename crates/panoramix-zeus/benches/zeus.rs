@@ -11,17 +11,34 @@
 //! (`check_ballot` with the election's rules computed once, as the booth
 //! does); its summary gives µs per ballot.
 //!
+//! The `zeus_dkg/` group measures the threshold trustees' key generation
+//! for n = 3, 5, 10 trustees with threshold t = n/2 + 1: one trustee's
+//! dealing (`dkg::deal`), one trustee's reading of every dealing with the
+//! check of its shares (`dkg::receive`), and the public check
+//! (`Dkg::verify`). The `zeus_threshold/` group measures decryption of
+//! N = 1,000 ciphertexts: one trustee's partial decryption, and `combine`
+//! with t of n partial decryptions (threshold, Lagrange coefficients) and
+//! with all n (n-of-n, the same n trustees' keys summed). `combine` checks
+//! the trustees' keys (the key generation, or n proofs of knowledge) once
+//! per call, then every partial decryption it is given; the summary gives
+//! µs per ciphertext and that per-call check apart.
+//!
 //! `cargo bench -p panoramix-zeus --bench zeus` (filter: `-- tw_`).
 //! `ZEUS_BENCH_BALLOTS_ONLY=1` runs only the ballot group and its summary
 //! (skipping the mixes' N = 1,000 and 10,000 setups);
-//! `ZEUS_BENCH_NO_SUMMARY=1` skips the summaries.
+//! `ZEUS_BENCH_DKG_ONLY=1` runs only the key generation and threshold
+//! decryption groups and their summary;
+//! `ZEUS_BENCH_NO_SUMMARY=1` skips the summaries. With `--test` (the CI
+//! smoke run) every benchmark runs once, the decryption groups on 10
+//! ciphertexts.
 
 use std::time::Duration;
 
 use cpu_time::ProcessTime;
 use criterion::measurement::{Measurement, ValueFormatter};
-use criterion::{BenchmarkId, Criterion, Throughput};
+use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use curve25519_dalek::Scalar;
+use panoramix_zeus::dkg::{self, Dkg, DkgOutcome};
 use panoramix_zeus::*;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -317,6 +334,239 @@ zeus ballots, 1 thread, process CPU time, median of 5 batches of {batch}:"
     run(&ballot_setup(2, 1000), "k2+1000vtr");
 }
 
+/// Key generation sizes: n trustees, threshold n/2 + 1.
+const DKG_SIZES: [usize; 3] = [3, 5, 10];
+
+struct DkgSetup {
+    n: usize,
+    t: u32,
+    secrets: Vec<TrusteeSecret>,
+    keys: Vec<TrusteeKey>,
+    dkg: Dkg,
+    outcome: DkgOutcome,
+    /// Every trustee's secret share from the key generation.
+    shares: Vec<TrusteeSecret>,
+}
+
+/// An honest key generation among `n` trustees (threshold n/2 + 1).
+fn dkg_setup(n: usize) -> DkgSetup {
+    let mut rng = ChaCha20Rng::from_seed([200 + n as u8; 32]);
+    let t = (n / 2 + 1) as u32;
+    let secrets: Vec<TrusteeSecret> = (0..n).map(|_| TrusteeSecret::generate(&mut rng)).collect();
+    let keys: Vec<TrusteeKey> = secrets
+        .iter()
+        .map(|s| s.publish("bench-keys", &mut rng))
+        .collect();
+    let dkg = Dkg {
+        session_id: format!("bench-dkg-{n}"),
+        threshold: t,
+        dealings: (1..=n as u32)
+            .map(|i| dkg::deal(&format!("bench-dkg-{n}"), t, &keys, i, &mut rng).unwrap())
+            .collect(),
+        complaints: Vec::new(),
+    };
+    let outcome = dkg.verify(&keys).unwrap();
+    assert_eq!(outcome.qualified.len(), n);
+    let shares = secrets
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            let r = dkg::receive(&dkg, &keys, k as u32 + 1, s, &mut rng).unwrap();
+            assert!(r.complaints.is_empty());
+            r.secret_share(&outcome).unwrap()
+        })
+        .collect();
+    DkgSetup {
+        n,
+        t,
+        secrets,
+        keys,
+        dkg,
+        outcome,
+        shares,
+    }
+}
+
+/// One election's decryption: its parameters, `cts` ciphertexts under its
+/// key, and every trustee's partial decryption of them.
+struct DecryptSetup {
+    params: ZeusParams,
+    cts: Vec<Ciphertext>,
+    partials: Vec<PartialDecryption>,
+}
+
+/// The same `n` trustees' election, threshold (`threshold`: the key
+/// generation's key, the secret shares) or n-of-n (the sum of their keys).
+fn decrypt_setup(s: &DkgSetup, threshold: bool, cts: usize) -> DecryptSetup {
+    let mut rng = ChaCha20Rng::from_seed([220 + s.n as u8; 32]);
+    let sid = format!("bench-threshold-{}", s.n);
+    let pk = if threshold {
+        s.outcome.public_key
+    } else {
+        combine_trustee_keys("bench-keys", &s.keys).unwrap()
+    };
+    let mut params = ZeusParams::new(&sid, pk);
+    params.trustees = s.keys.clone();
+    params.trustee_key_session = "bench-keys".into();
+    params.dkg = threshold.then(|| s.dkg.clone());
+    let ctx = MixContext::new(&sid, &pk).unwrap();
+    let m = encode_plaintext(b"vote").unwrap();
+    let cts: Vec<Ciphertext> = (0..cts)
+        .map(|_| {
+            ctx.encrypt_point(&m, &panoramix_zeus::encoding::random_scalar(&mut rng))
+                .compress()
+        })
+        .collect();
+    let secrets = if threshold { &s.shares } else { &s.secrets };
+    let partials = secrets
+        .iter()
+        .enumerate()
+        .map(|(k, x)| partial_decrypt(&sid, x, k, &cts, &mut rng).unwrap())
+        .collect();
+    let d = DecryptSetup {
+        params,
+        cts,
+        partials,
+    };
+    let k = if threshold { s.t as usize } else { s.n };
+    let out = d.combine(k, &mut rng);
+    assert!(
+        out.iter()
+            .all(|o| *o == Outcome::Plaintext(b"vote".to_vec()))
+    );
+    d
+}
+
+impl DecryptSetup {
+    /// Combine with the first `k` partial decryptions.
+    fn combine(&self, k: usize, rng: &mut ChaCha20Rng) -> Vec<Outcome> {
+        combine(&self.params, &self.cts, &self.partials[..k], rng).unwrap()
+    }
+}
+
+fn dkg_benches(c: &mut Criterion<ProcessCpu>, cts: usize) {
+    let mut rng = ChaCha20Rng::from_seed([8; 32]);
+    let setups: Vec<DkgSetup> = DKG_SIZES.iter().map(|&n| dkg_setup(n)).collect();
+    {
+        let mut g = c.benchmark_group("zeus_dkg");
+        g.sample_size(20)
+            .warm_up_time(Duration::from_millis(300))
+            .measurement_time(Duration::from_secs(2));
+        for s in &setups {
+            let id = |what: &str| BenchmarkId::new(what, format!("n{}_t{}", s.n, s.t));
+            g.bench_function(id("deal"), |b| {
+                b.iter(|| dkg::deal(&s.dkg.session_id, s.t, &s.keys, 1, &mut rng).unwrap())
+            });
+            g.bench_function(id("receive"), |b| {
+                b.iter(|| dkg::receive(&s.dkg, &s.keys, 1, &s.secrets[0], &mut rng).unwrap())
+            });
+            g.bench_function(id("verify"), |b| b.iter(|| s.dkg.verify(&s.keys).unwrap()));
+        }
+        g.finish();
+    }
+    let mut g = c.benchmark_group("zeus_threshold");
+    g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(3));
+    g.throughput(Throughput::Elements(cts as u64));
+    for s in &setups {
+        let th = decrypt_setup(s, true, cts);
+        let nn = decrypt_setup(s, false, cts);
+        let t = s.t as usize;
+        if s.n == DKG_SIZES[0] {
+            // one trustee's work, whatever n: the same for both kinds
+            g.bench_function(BenchmarkId::new("partial_decrypt", cts), |b| {
+                b.iter(|| {
+                    partial_decrypt(&th.params.session_id, &s.shares[0], 0, &th.cts, &mut rng)
+                })
+            });
+        }
+        let id = |what: &str| BenchmarkId::new(what, format!("n{}_t{}", s.n, s.t));
+        g.bench_function(id("combine_t_of_n"), |b| b.iter(|| th.combine(t, &mut rng)));
+        g.bench_function(id("combine_n_of_n"), |b| {
+            b.iter(|| nn.combine(s.n, &mut rng))
+        });
+    }
+    g.finish();
+}
+
+/// Medians of 5 runs, one thread, process CPU time: the key generation's
+/// steps, then decryption of N ciphertexts per ciphertext.
+fn dkg_summary() {
+    let mut rng = ChaCha20Rng::from_seed([9; 32]);
+    let med = |mut xs: Vec<f64>| {
+        xs.sort_by(|a, b| a.total_cmp(b));
+        xs[xs.len() / 2]
+    };
+    let runs = |f: &mut dyn FnMut()| med((0..5).map(|_| cpu(&mut *f)).collect());
+    let setups: Vec<DkgSetup> = DKG_SIZES.iter().map(|&n| dkg_setup(n)).collect();
+    println!("\nzeus threshold key generation, 1 thread, process CPU time, median of 5:");
+    println!(
+        "   n   t   deal ms   receive ms   verify ms   (one trustee deals / reads all; public check)"
+    );
+    for s in &setups {
+        let deal = runs(&mut || {
+            dkg::deal(&s.dkg.session_id, s.t, &s.keys, 1, &mut rng).unwrap();
+        });
+        let recv = runs(&mut || {
+            dkg::receive(&s.dkg, &s.keys, 1, &s.secrets[0], &mut rng).unwrap();
+        });
+        let verify = runs(&mut || {
+            s.dkg.verify(&s.keys).unwrap();
+        });
+        println!(
+            "  {:2}  {:2}  {:8.3}  {:11.3}  {:10.3}",
+            s.n,
+            s.t,
+            deal * 1e3,
+            recv * 1e3,
+            verify * 1e3
+        );
+    }
+    let n_ct = 1000;
+    println!(
+        "zeus decryption of N = {n_ct} ciphertexts, 1 thread, process CPU time, median of 5, µs/ct:"
+    );
+    println!(
+        "   n   t   partial   combine t-of-n   combine n-of-n   total t-of-n   total n-of-n   key check/call ms (t-of-n, n-of-n)"
+    );
+    for s in &setups {
+        let th = decrypt_setup(s, true, n_ct);
+        let nn = decrypt_setup(s, false, n_ct);
+        let t = s.t as usize;
+        let per = |x: f64| x * 1e6 / n_ct as f64;
+        let pd = per(runs(&mut || {
+            partial_decrypt(&th.params.session_id, &s.shares[0], 0, &th.cts, &mut rng).unwrap();
+        }));
+        let ct = per(runs(&mut || {
+            th.combine(t, &mut rng);
+        }));
+        let cn = per(runs(&mut || {
+            nn.combine(s.n, &mut rng);
+        }));
+        let kt = runs(&mut || {
+            th.params.verify_trustees().unwrap();
+        });
+        let kn = runs(&mut || {
+            nn.params.verify_trustees().unwrap();
+        });
+        println!(
+            "  {:2}  {:2}  {:8.1}  {:15.1}  {:15.1}  {:13.1}  {:13.1}   {:.3}, {:.3}",
+            s.n,
+            s.t,
+            pd,
+            ct,
+            cn,
+            t as f64 * pd + ct,
+            s.n as f64 * pd + cn,
+            kt * 1e3,
+            kn * 1e3
+        );
+    }
+    println!("  (total: every participating trustee's partial decryption + the combination)");
+}
+
 fn cpu<T>(f: impl FnOnce() -> T) -> f64 {
     let t = ProcessTime::now();
     std::hint::black_box(f());
@@ -417,18 +667,29 @@ fn main() {
         .unwrap();
     let quick = std::env::args().any(|a| a == "--test" || a == "--list");
     let ballots_only = std::env::var_os("ZEUS_BENCH_BALLOTS_ONLY").is_some();
+    let dkg_only = std::env::var_os("ZEUS_BENCH_DKG_ONLY").is_some() && !ballots_only;
     let mut c = Criterion::default()
         .with_measurement(ProcessCpu)
         .configure_from_args();
-    ballot_benches(&mut c);
+    if !dkg_only {
+        ballot_benches(&mut c);
+    }
     if !ballots_only {
+        dkg_benches(&mut c, if quick { 10 } else { 1000 });
+    }
+    if !ballots_only && !dkg_only {
         cpu_benches(&mut c);
         let mut w = Criterion::default().configure_from_args();
         wall_benches(&mut w);
     }
     if !quick && std::env::var_os("ZEUS_BENCH_NO_SUMMARY").is_none() {
-        ballot_summary();
+        if !dkg_only {
+            ballot_summary();
+        }
         if !ballots_only {
+            dkg_summary();
+        }
+        if !ballots_only && !dkg_only {
             summary();
         }
     }
