@@ -88,6 +88,7 @@ fn python_verifier_accepts_vectors_and_rejects_mutations() {
         "zeus_n10.json",
         "zeus_election_spoiled.json",
         "zeus_election_answers.json",
+        "zeus_election_threshold.json",
     ];
     let mut files: Vec<PathBuf> = transcripts.iter().map(|f| v.join(f)).collect();
     files.push(v.join("zeus_ballots.json"));
@@ -118,8 +119,9 @@ fn python_verifier_accepts_vectors_and_rejects_mutations() {
         transcripts.len(),
         "{stdout}"
     );
-    // targeted mutations (17 with a TW and an SK mix, 15 with two TW mixes), plus 20
-    // one-digit changes of the transcripts with N ≤ 4
+    // targeted mutations (17 with a TW and an SK mix, 15 with two TW mixes, 15 + 3 of
+    // the key generation with one TW mix), plus 20 one-digit changes of the
+    // transcripts with N ≤ 4 (of the values a valid transcript binds)
     for (file, count) in [
         ("zeus_n1.json", 37),
         ("zeus_n2.json", 37),
@@ -127,6 +129,7 @@ fn python_verifier_accepts_vectors_and_rejects_mutations() {
         ("zeus_n10.json", 17),
         ("zeus_election_spoiled.json", 35),
         ("zeus_election_answers.json", 37),
+        ("zeus_election_threshold.json", 38),
     ] {
         assert!(
             stdout.contains(&format!("{file}: {count} mutations rejected")),
@@ -224,6 +227,26 @@ fn python_verifier_rejects_tampered_transcripts() {
     let (mixes, pds, outs) = tally(&t.election, &[MixKind::Tw], wrong, &secrets, &mut rng).unwrap();
     (t.mixes, t.partial_decryptions, t.plaintexts) = (mixes, pds, outs);
     both_reject("superseded-counted.json", &t, "mix 0: TW equation");
+
+    // threshold: a partial decryption relabelled as the disqualified trustee 2's
+    let mut t = load("zeus_election_threshold.json");
+    let mut pd = t.partial_decryptions[2].clone();
+    pd.trustee = 1;
+    t.partial_decryptions.push(pd);
+    both_reject(
+        "threshold-disqualified.json",
+        &t,
+        "partial decryption 4: trustee 1 not qualified",
+    );
+
+    // threshold: only two valid partial decryptions left (the third one's proof is bad)
+    let mut t = load("zeus_election_threshold.json");
+    t.partial_decryptions.pop();
+    both_reject(
+        "threshold-too-few.json",
+        &t,
+        "2 valid partial decryptions, 3 needed",
+    );
 
     // a field no version defines, inside a ballot's signature
     let mut v = serde_json::to_value(load("zeus_election_answers.json")).unwrap();

@@ -3,7 +3,9 @@
 //! K = 0 (knowledge proof), 1, 2 and 5 answers and their signatures
 //! (`zeus_ballots.json`), and two small elections through the box rule, one
 //! with spoiled ballots and one with a candidate list
-//! (`zeus_election_{spoiled,answers}.json`).
+//! (`zeus_election_{spoiled,answers}.json`), and a 3-of-5 threshold election
+//! with complaints and a skipped partial decryption
+//! (`zeus_election_threshold.json`).
 //!
 //! `cargo test -p panoramix-zeus --test vectors` re-creates every vector in
 //! memory, compares it byte for byte with the committed file in
@@ -20,6 +22,8 @@ mod ballots;
 mod elections;
 #[path = "../examples/write_vectors/kat.rs"]
 mod kat;
+#[path = "../examples/write_vectors/threshold.rs"]
+mod threshold;
 
 use kat::{build, path, seed, spec};
 use panoramix_zeus::*;
@@ -97,6 +101,7 @@ fn committed_files_are_the_generated_ones() {
                 .iter()
                 .map(|n| format!("zeus_election_{n}.json")),
         )
+        .chain(["zeus_election_threshold.json".to_string()])
         .collect();
     want.sort();
     assert_eq!(found, want);
@@ -183,6 +188,37 @@ fn kat_election_spoiled() {
 #[test]
 fn kat_election_answers() {
     check_election("answers");
+}
+
+#[test]
+fn kat_election_threshold() {
+    let (v, tjson) = threshold::build();
+    let stored = same_file(&threshold::path(), &v);
+    let t: ElectionTranscript = serde_json::from_value(stored["transcript"].clone()).unwrap();
+    assert_eq!(serde_json::to_string(&t).unwrap(), tjson);
+    verify_election(&tjson).unwrap();
+    // the key generation's outcome, recomputed from the committed record
+    let o = t
+        .election
+        .dkg
+        .as_ref()
+        .unwrap()
+        .verify(&t.election.trustees)
+        .unwrap();
+    assert_eq!(o.qualified, vec![1, 3, 4, 5]);
+    assert_eq!(
+        serde_json::to_value(&o.verification_keys).unwrap(),
+        stored["dkg_outcome"]["verification_keys"]
+    );
+    // each qualified trustee's committed share matches its verification key
+    for (j, s) in stored["intermediates"]["secret_shares"]
+        .as_object()
+        .unwrap()
+    {
+        let j: usize = j.parse().unwrap();
+        let s = TrusteeSecret::from_hex(s.as_str().unwrap()).unwrap();
+        assert_eq!(s.public_key(), o.verification_keys[j - 1]);
+    }
 }
 
 #[test]

@@ -2,7 +2,8 @@
 //! `zeus_n{1,2,3,10,1000}.json` (whole elections, kat.rs), `zeus_ballots.json`
 //! (validity proofs, knowledge proof, signature; ballots.rs) and
 //! `zeus_election_{spoiled,answers}.json` (box rule, spoiled outcomes, candidate
-//! lists; elections.rs).
+//! lists; elections.rs) and `zeus_election_threshold.json` (key generation with
+//! complaints, threshold decryption; threshold.rs).
 //!
 //! `cargo run -p panoramix-zeus --example write_vectors`
 //!
@@ -15,6 +16,7 @@
 mod ballots;
 mod elections;
 mod kat;
+mod threshold;
 
 fn write(path: std::path::PathBuf, v: &serde_json::Value) -> std::io::Result<()> {
     std::fs::write(&path, kat::text(v))?;
@@ -30,5 +32,6 @@ fn main() -> std::io::Result<()> {
     for name in elections::NAMES {
         write(elections::path(name), &elections::build(name).0)?;
     }
+    write(threshold::path(), &threshold::build().0)?;
     Ok(())
 }

@@ -45,6 +45,7 @@ from zeus_ballots import (ballot_from_text, ballot_to_text, booth, box_rule, che
                           validity_statement)
 from zeus_proofs import (ciphertext, generator, hex_scalar, hexbytes, point, scalar, statement,
                          verify_cp, verify_sk, verify_tw)
+from zeus_threshold import lagrange_at_zero
 
 VERSION = "panoramix/zeus/v2/election"
 
@@ -107,7 +108,8 @@ def verify_transcript(t, info):
     check(t["group"] == "ristretto255", "group")
     e = election_params(t["election"])
     sid = e["session_id"]
-    tpk = check_trustees(e)
+    tpk, threshold, qualified = check_trustees(e)
+    info["qualified"] = qualified
     check_rules(e)
     pkb = hexbytes(e["election_public_key"], 32)
     pk = e["pk"]
@@ -139,18 +141,43 @@ def verify_transcript(t, info):
         lst = m["output"]
 
     pds = t["partial_decryptions"]
-    check(len(pds) == len(tpk), "number of partial decryptions")
-    check(sorted(pd["trustee"] for pd in pds) == list(range(len(pds))), "trustee indices")
+    n_tr = len(tpk)
+    if threshold is None:
+        check(len(pds) == n_tr, "number of partial decryptions")
     cts = [ciphertext(c) for c in lst]
-    acc = [c[1] for c in cts]
-    for pd in pds:
+    seen, valid, skipped = set(), [], []
+    for pos, pd in enumerate(pds):
         ti = pd["trustee"]
-        pkib = hexbytes(e["trustees"][ti]["public_key"], 32)
-        check(len(pd["factors"]) == n and len(pd["proofs"]) == n, "partial decryption length")
+        check(ti < n_tr and ti not in seen, f"partial decryption {pos}: trustee {ti} unknown or twice")
+        check(ti in qualified, f"partial decryption {pos}: trustee {ti} not qualified")
+        seen.add(ti)
+        try:
+            pkib = grp.encode(tpk[ti])
+            check(len(pd["factors"]) == n and len(pd["proofs"]) == n, "partial decryption length")
+            ds = []
+            for j in range(n):
+                d = verify_cp(sid, pkib, tpk[ti], lst[j], cts[j][0], pd["factors"][j], pd["proofs"][j])
+                check(d is not None, f"trustee {ti}: decryption proof {j}")
+                ds.append(d)
+        except Invalid:
+            if threshold is None:
+                raise
+            skipped.append(pos)
+            continue
+        valid.append((ti, ds))
+    acc = [c[1] for c in cts]
+    if threshold is None:
+        lam = {ti: 1 for ti, _ in valid}
+    else:
+        check(len(valid) >= threshold, f"{len(valid)} valid partial decryptions, {threshold} needed")
+        valid = valid[:threshold]
+        s_set = [ti + 1 for ti, _ in valid]
+        lam = {ti: lagrange_at_zero(ti + 1, s_set) for ti, _ in valid}
+        info["lagrange"] = {"trustees": s_set, "coefficients": [hex_scalar(lam[ti]) for ti, _ in valid]}
+    info["skipped"] = skipped
+    for ti, ds in valid:
         for j in range(n):
-            d = verify_cp(sid, pkib, tpk[ti], lst[j], cts[j][0], pd["factors"][j], pd["proofs"][j])
-            check(d is not None, f"trustee {ti}: decryption proof {j}")
-            acc[j] = grp.add(acc[j], grp.neg(d))
+            acc[j] = grp.add(acc[j], grp.neg(grp.mul(lam[ti], ds[j])))
     outs = [outcome(e, m) for m in acc]
     check(len(t["plaintexts"]) == n, "number of outcomes")
     for j, (o, p) in enumerate(zip(outs, t["plaintexts"])):
@@ -170,7 +197,8 @@ ORDER = {
     "pd": ["trustee", "factors", "proofs"],
     "cp": ["a", "b", "s"],
 }
-SKIPPED_DEFAULTS = {"trustee_key_session": "", "answers": [], "voters": [], "revote": "last"}
+SKIPPED_DEFAULTS = {"trustee_key_session": "", "answers": [], "voters": [], "revote": "last",
+                    "dkg": None}
 
 
 def canonical(t):
@@ -179,10 +207,21 @@ def canonical(t):
 
     e = {}
     for k in ("session_id", "election_public_key", "trustees", "trustee_key_session", "answers",
-              "voters", "revote", "sk_rounds"):
+              "voters", "revote", "sk_rounds", "dkg"):
         if k in t["election"] and t["election"][k] != SKIPPED_DEFAULTS.get(k, None):
             e[k] = t["election"][k]
     e["trustees"] = [dict(o(x, "trustee"), proof=o(x["proof"], "schnorr")) for x in e["trustees"]]
+    if e.get("dkg") is not None:
+        d = e["dkg"]
+        e["dkg"] = {
+            "session_id": d["session_id"], "threshold": d["threshold"],
+            "dealings": [{"dealer": x["dealer"], "commitments": x["commitments"],
+                          "proof": o(x["proof"], "schnorr"),
+                          "shares": [{k: sh[k] for k in ("recipient", "ephemeral", "ciphertext")}
+                                     for sh in x["shares"]]} for x in d["dealings"]],
+            "complaints": [{"complainant": c["complainant"], "dealer": c["dealer"],
+                            "shared_key": c["shared_key"], "proof": o(c["proof"], "cp")}
+                           for c in d["complaints"]]}
 
     def ballot(b):
         v = b["validity"]
@@ -225,6 +264,20 @@ def check_vector(doc, t, info):
     for i, x in enumerate(im.get("voter_secrets", [])):
         check(grp.encode(grp.mul(scalar(x), grp.G)).hex() == t["election"]["voters"][i],
               f"voter secret {i} is not the listed credential")
+    if "dkg_outcome" in doc:
+        e = election_params(t["election"])
+        check_trustees(e)
+        o, want = e["dkg_outcome"], doc["dkg_outcome"]
+        check(o["qualified"] == want["qualified"], "dkg: qualified trustees differ")
+        check(o["disqualified"] == want["disqualified"], "dkg: disqualified trustees differ")
+        check(o["void_complaints"] == want["void_complaints"], "dkg: void complaints differ")
+        check(o["public_key"].hex() == want["public_key"], "dkg: key differs")
+        check([grp.encode(v).hex() for v in o["vks"]] == want["verification_keys"],
+              "dkg: verification keys differ")
+        check(info["lagrange"] == doc["lagrange"], "Lagrange coefficients differ")
+        for j, x in im.get("secret_shares", {}).items():
+            check(grp.encode(grp.mul(scalar(x), grp.G)).hex() == want["verification_keys"][int(j) - 1],
+                  f"secret share {j} is not its verification key")
     if "booth_inputs" in doc:
         e = election_params(t["election"])
         check_rules(e)
@@ -443,6 +496,13 @@ def targeted_mutations(t):
         m["swapped TW outputs (N=1: another ciphertext)"] = lambda x: (
             x["mixes"][tw_k]["output"].reverse() if len(x["mixes"][tw_k]["output"]) > 1
             else set_(x["mixes"][tw_k]["output"], 0, other_point(3) + other_point(4)))
+    if e.get("dkg"):
+        def dkg(x):
+            return x["election"]["dkg"]
+        m["dkg: threshold lowered"] = lambda x: set_(dkg(x), "threshold", dkg(x)["threshold"] - 1)
+        m["dkg: first dealing removed"] = lambda x: dkg(x)["dealings"].pop(0)
+        if e["dkg"]["complaints"]:
+            m["dkg: complaints removed"] = lambda x: set_(dkg(x), "complaints", [])
     if sk_k is not None:
         def sk(x):
             return x["mixes"][sk_k]["proof"]["sk"]
@@ -452,10 +512,25 @@ def targeted_mutations(t):
     return m
 
 
+def unbound(t, path, info):
+    """Values a valid transcript may carry unchecked: a key generation's encrypted
+    shares and its complaints (each recipient checked its own share; a void
+    complaint is ignored), the dealings of disqualified dealers, and the partial
+    decryptions a threshold tally skipped."""
+    if path[:2] == ["election", "dkg"]:
+        if "shares" in path or "complaints" in path:
+            return True
+        if path[2] == "dealings":
+            return t["election"]["dkg"]["dealings"][path[3]]["dealer"] - 1 not in info["qualified"]
+    return path[0] == "partial_decryptions" and path[1] in info["skipped"]
+
+
 def self_test(path):
     """Mutated copies must be rejected. Returns the number of mutations."""
     t = load(path)["transcript"]
     mutations = targeted_mutations(t)
+    info = {}
+    verify_transcript(copy.deepcopy(t), info)
     # and, for small transcripts, one hex digit changed in 20 seeded random points,
     # scalars and ciphertexts (each of them is bound by a proof, the joint key or
     # the voter list)
@@ -463,14 +538,15 @@ def self_test(path):
         rng = random.Random(len(t["plaintexts"]))
         leaves = []
 
-        def walk(x):
+        def walk(x, at):
             for k, v in x.items() if isinstance(x, dict) else enumerate(x):
                 if isinstance(v, str) and len(v) in (64, 128):
-                    leaves.append((x, k))
+                    if not unbound(t, at + [k], info):
+                        leaves.append((x, k))
                 elif isinstance(v, (dict, list)):
-                    walk(v)
+                    walk(v, at + [k])
 
-        walk(t)
+        walk(t, [])
         for j in sorted(rng.sample(range(len(leaves)), 20)):
             x, k = leaves[j]
             i = rng.randrange(len(x[k]))

@@ -8,7 +8,7 @@ from zeus_proofs import hexbytes, point, scalar, schnorr_ok, statement
 MAX_PLAINTEXT_LEN = 29
 MAX_ANSWERS = 64
 PARAM_FIELDS = ("session_id", "election_public_key", "trustees", "trustee_key_session", "answers",
-                "voters", "revote", "sk_rounds")
+                "voters", "revote", "sk_rounds", "dkg")
 
 # --------------------------------------------------------------------------
 # Plaintext encoding (docs/zeus.md section 4.1)
@@ -71,6 +71,7 @@ def election_params(e):
         "voters": e.get("voters", []),
         "revote": e.get("revote", "last"),
         "sk_rounds": e.get("sk_rounds", 128),
+        "dkg": e.get("dkg"),
     }
     check(isinstance(out["session_id"], str), "election.session_id")
     check(isinstance(out["trustee_key_session"], str), "election.trustee_key_session")
@@ -87,9 +88,11 @@ def election_params(e):
 
 
 def check_trustees(e):
-    """Section 3.1 / 9 step 3: at least one trustee, no key twice, every proof of
-    knowledge valid (bound to the key session), the sum is the election key.
-    Returns the trustees' decoded keys."""
+    """Section 3.1 / 9.2 step 3: at least one trustee, no key twice, every proof
+    of knowledge valid (bound to the key session), the sum not the identity and
+    the election key, or with a key generation (section 3.4) its key the election
+    key. Returns the keys partial decryptions are checked against (decoded), the
+    threshold (None: n-of-n) and the qualified trustees (0-based)."""
     check(len(e["trustees"]) >= 1, "trustees: empty")
     keys = []
     total = grp.IDENTITY
@@ -103,8 +106,15 @@ def check_trustees(e):
         total = grp.add(total, pki)
         keys.append(pki)
     check(grp.encode(total) != bytes(32), "joint key: identity")
-    check(grp.encode(total) == hexbytes(e["election_public_key"], 32), "joint key: not the election key")
-    return keys
+    if e["dkg"] is None:
+        check(grp.encode(total) == hexbytes(e["election_public_key"], 32), "joint key: not the election key")
+        return keys, None, list(range(len(keys)))
+    from zeus_threshold import verify_dkg
+    o = verify_dkg(e["dkg"], e["trustees"])
+    e["dkg_outcome"] = o
+    check(o["public_key"] == hexbytes(e["election_public_key"], 32),
+          "joint key: the key generation's key is not the election key")
+    return o["vks"], e["dkg"]["threshold"], [q - 1 for q in o["qualified"]]
 
 
 def check_rules(e):
