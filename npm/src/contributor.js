@@ -3,7 +3,7 @@
 import { PanoramixError } from './errors.js';
 import { PanoramixClient } from './client.js';
 import { messageHash, SphinxRoute, zeusParseOutcome, zeusPrepareBallot } from './index.js';
-import { processEndpoint, verifyEndpoint } from './processing.js';
+import { processEndpoint, verifyEndpoint, zeusAssembleElection } from './processing.js';
 
 function isConflict(e) {
   return e && e.status === 409;
@@ -302,6 +302,55 @@ export class MixnetSender {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * ZEUS: the election transcript of `cycle` (JSON text, `election.json` for
+   * auditors), gathered from what the cycle published as the native
+   * `election::collect` does, and verified; null until every stage is PROCESSED.
+   * Needs the contributor module (`initContributor()` in browsers).
+   */
+  async electionTranscript(cycle) {
+    if (this.route) throw new PanoramixError('invalid_argument', 'not a ZEUS mix-net');
+    const c = this.client;
+    const ids = this.ids(cycle);
+    const eps = new Map();
+    for (const id of [ids.entry, ...ids.mixes, ...ids.decryptions, ids.result]) {
+      let ep;
+      try {
+        ep = await c.endpoint(id);
+      } catch (e) {
+        if (e.status === 404) return null;
+        throw e;
+      }
+      if (ep.status !== 'PROCESSED') return null;
+      eps.set(id, ep);
+    }
+    const texts = async (id, box) =>
+      (await c.messages(id, box))
+        .map((m, i) => [m.serial ?? Number.MAX_SAFE_INTEGER, i, m.text])
+        .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+        .map((x) => x[2]);
+    const proofText = (ep) =>
+      typeof ep.process_proof === 'string'
+        ? ep.process_proof
+        : ep.process_proof == null
+          ? ''
+          : JSON.stringify(ep.process_proof);
+    const mixes = [];
+    for (const id of ids.mixes) {
+      const ep = eps.get(id);
+      mixes.push({ mixer: ep.peer_id, outputs: await texts(id, 'OUTBOX'), proof: proofText(ep) });
+    }
+    const shares = [];
+    for (const id of ids.decryptions) shares.push(...(await texts(id, 'OUTBOX')));
+    return zeusAssembleElection(
+      eps.get(ids.entry).endpoint_params,
+      await texts(ids.entry, 'ACCEPTED'),
+      mixes,
+      shares,
+      await texts(ids.result, 'OUTBOX'),
+    );
   }
 
   /**

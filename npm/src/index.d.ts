@@ -612,6 +612,11 @@ export declare class MixnetSender {
   send(cycle: number, recipient: string | null, message: BytesLike, voterSecret?: string): Promise<any>;
   /** ZEUS: post a prepared ballot (throws `ballot_audited`). */
   cast(cycle: number, prepared: PreparedBallot): Promise<any>;
+  /**
+   * ZEUS: the cycle's election transcript (JSON text), gathered from the controller
+   * and verified; null until every stage is PROCESSED. Needs the contributor module.
+   */
+  electionTranscript(cycle: number): Promise<string | null>;
   isOpen(cycle: number): Promise<boolean>;
   results(
     cycle: number,

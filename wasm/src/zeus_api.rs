@@ -490,6 +490,7 @@ struct MixInput {
 /// mix-net publishes: the booth's inputs in order, each mix `{mixer, outputs,
 /// proof}` in chain order, every trustee's partial-decryption texts and the
 /// combination's outcome texts. Verified before it is returned (throws `zeus_*`).
+/// Pretty-printed JSON, as the native agent's `election.json` files.
 #[wasm_bindgen(js_name = zeusAssembleElection)]
 pub fn zeus_assemble_election(
     params: JsValue,
@@ -509,7 +510,9 @@ pub fn zeus_assemble_election(
         .collect();
     let t = zeus::assemble_transcript(&p, &booth_inputs, mixes, &shares, &outcomes)
         .map_err(Error::from)?;
-    let json = serde_json::to_string(&t).map_err(|e| Error::new("internal", e.to_string()))?;
+    // pretty, as the native `election.json` files (panoramix_mixnet::election::transcript_json)
+    let json =
+        serde_json::to_string_pretty(&t).map_err(|e| Error::new("internal", e.to_string()))?;
     zeus::verify_election(&json).map_err(Error::from)?;
     Ok(json)
 }
