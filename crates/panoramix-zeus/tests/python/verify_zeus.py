@@ -4,14 +4,17 @@
 Written from docs/zeus.md alone, as a cross-implementation check of the Rust
 verifier and of the specification. It checks every equation plainly (no
 batching, no multi-scalar tricks), in the order of the verifier checklist
-(docs/zeus.md section 9): header, trustees' keys, election definition, ballots
-(validity proofs, credential signatures, eligibility, replays, each credential's
-last ballot), mixes, partial decryptions, outcomes (canonical decoding, allowed
-answers, spoiled ballots).
+(docs/zeus.md section 9): header, trustees' keys (n-of-n, or a threshold key
+generation with its complaints), election definition, ballots (validity proofs,
+credential signatures, eligibility, replays, each credential's last ballot),
+mixes, partial decryptions (threshold: qualified trustees, invalid ones skipped,
+Lagrange combination), outcomes (canonical decoding, allowed answers, spoiled
+ballots).
 
 Modules: ristretto255.py (the group: libsodium through pysodium, or pure
 Python), zeus_proofs.py (transcript, Schnorr, TW, SK, Chaum-Pedersen),
-zeus_ballots.py (parameters, plaintext encoding, ballots, the box rule).
+zeus_ballots.py (parameters, plaintext encoding, ballots, the box rule),
+zeus_threshold.py (the key generation, Lagrange coefficients).
 
 Usage:
     verify_zeus.py [--backend sodium|pure|both] [--self-test] [--check-backends] FILE.json [...]
