@@ -242,9 +242,20 @@ test('JavaScript-made artifacts verify and process natively', async () => {
       plaintexts: ['x', 'y', 'z'],
     }).transcript,
   };
+  const audited = pmx.zeusPrepareBallot(zp, voters[2].secret, 'c');
+  const opening = audited.audit();
+  zeus.audit = { ballot: audited.text, randomness: opening.randomness, answer: opening.answer };
   const r = await native('check', { core, sphinx, zeus });
   assert.equal(r.ok, true, JSON.stringify(r.checks));
-  assert.equal(r.checks.length, 9);
+  assert.equal(r.checks.length, 10);
+  assert.ok(r.checks.some((c) => c.check === 'zeus.audit' && c.ok));
+  // a wrong reported answer fails the native check
+  zeus.audit.answer = 'd';
+  const r2 = await native('check', { zeus });
+  assert.deepEqual(
+    r2.checks.filter((c) => !c.ok).map((c) => c.check),
+    ['zeus.audit'],
+  );
 });
 
 test('errors carry stable codes', () => {

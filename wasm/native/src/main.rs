@@ -501,6 +501,25 @@ fn check_cmd(arg: &Json) -> Res<Json> {
         ] {
             record(&n, r);
         }
+        if let Some(a) = z.get("audit") {
+            // the Benaloh check natively: a ballot JavaScript prepared and audited
+            // opens with the randomness it revealed to the answer it reported
+            record(
+                "zeus.audit",
+                (|| {
+                    let zp = zp.clone()?;
+                    let text: String = field(a, "ballot")?;
+                    let b = zeus::Ballot::from_text(&text).map_err(e)?;
+                    let r =
+                        zeus::HexScalar::from_hex(&field::<String>(a, "randomness")?).map_err(e)?;
+                    let got = zeus::open_ballot(&zp, &b, &r).map_err(e)?;
+                    if got != field::<String>(a, "answer")?.into_bytes() {
+                        return Err("the ballot opens to another answer".into());
+                    }
+                    Ok(())
+                })(),
+            );
+        }
         if let Some(t) = z.get("transcript").and_then(Json::as_str) {
             record(
                 "zeus.transcript",
