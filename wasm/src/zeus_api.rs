@@ -29,7 +29,7 @@ fn text_of(what: &str, v: &JsValue) -> Result<String> {
 
 #[cfg(feature = "client")]
 fn voter_of(v: &JsValue) -> Result<zeus::VoterSecret> {
-    let hex = text_of("voter secret", v)?;
+    let hex = zeroize::Zeroizing::new(text_of("voter secret", v)?);
     zeus::VoterSecret::from_hex(&hex)
         .map_err(|e| Error::new("bad_key", format!("voter secret: {e}")))
 }
@@ -228,7 +228,7 @@ pub fn zeus_encrypt_ballot(
 ) -> std::result::Result<String, JsValue> {
     let p = params_of(params)?;
     let v = voter_of(&voter_secret)?;
-    let a = bytes_of("answer", &answer)?;
+    let a = zeroize::Zeroizing::new(bytes_of("answer", &answer)?);
     let b = zeus::encrypt_ballot(&p, &v, &a, &mut OsRng).map_err(Error::from)?;
     Ok(b.to_text())
 }
@@ -304,7 +304,7 @@ enum Spent {
 pub struct PreparedBallotJs {
     params: zeus::ZeusParams,
     prepared: zeus::PreparedBallot,
-    answer: Vec<u8>,
+    answer: zeroize::Zeroizing<Vec<u8>>,
     text: String,
     state: Spent,
 }
@@ -320,7 +320,7 @@ pub fn zeus_prepare_ballot(
 ) -> std::result::Result<PreparedBallotJs, JsValue> {
     let p = params_of(params)?;
     let v = voter_of(&voter_secret)?;
-    let a = bytes_of("answer", &answer)?;
+    let a = zeroize::Zeroizing::new(bytes_of("answer", &answer)?);
     let prepared = zeus::prepare_ballot(&p, &v, &a, &mut OsRng).map_err(Error::from)?;
     let text = prepared.ballot().to_text();
     Ok(PreparedBallotJs {
