@@ -32,6 +32,7 @@ fn demo_runs_end_to_end() {
     assert_eq!(tally.values().map(|v| v.as_u64().unwrap()).sum::<u64>(), 30);
     assert!(s["audit"]["entries"].as_u64().unwrap() > 50);
     assert_eq!(s["zeus"]["spoiled"], 0);
+    assert!(s["zeus"]["transcript_secs"].as_f64().unwrap() > 0.0);
     assert_eq!(s["zeus"]["voter_list"], 30);
     assert_eq!(
         s["zeus"]["transcript"].as_str(),

@@ -479,11 +479,13 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         let total = t0.elapsed();
         let (crypto, busy) = finish_agents(agents)?;
         // the whole election, as auditors receive it (collect verifies it first)
+        let t1 = Instant::now();
         let transcript = election::collect(sender.client(), sender.spec(), &joint, 1)
             .context("collecting the election transcript")?;
         let file = out.join("election.json");
         election::write_atomic(&file, &election::transcript_json(&transcript))
             .with_context(|| format!("writing {}", file.display()))?;
+        let transcript_time = t1.elapsed();
         let spoiled = transcript
             .plaintexts
             .iter()
@@ -533,7 +535,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             "agent_busy_secs": busy.as_secs_f64(), "agent_crypto_secs": crypto.as_secs_f64(),
             "crypto_share": crypto.as_secs_f64() / busy.as_secs_f64().max(1e-9),
             "tally": tally, "spoiled": spoiled, "voter_list": if voter_list { voters.len() } else { 0 },
-            "transcript": file.display().to_string(),
+            "transcript": file.display().to_string(), "transcript_secs": transcript_time.as_secs_f64(),
         });
     }
     stop.store(true, Ordering::Relaxed);
