@@ -186,6 +186,28 @@ fn flip_digit(t: &Value, pointer: &str, rng: &mut Rng) -> (Value, String) {
     (v, format!("{pointer}[{pos}]"))
 }
 
+/// `t` with one bit of one character of the string at `pointer` flipped (the
+/// character stays printable ASCII: a hex digit becomes another digit, an uppercase
+/// letter or a character that is no hex at all).
+fn flip_bit(t: &Value, pointer: &str, rng: &mut Rng) -> (Value, String) {
+    let mut v = t.clone();
+    let s = v.pointer_mut(pointer).expect("pointer exists");
+    let mut bytes = s.as_str().unwrap().as_bytes().to_vec();
+    let pos = rng.below(bytes.len());
+    let (old, new) = loop {
+        let b = bytes[pos] ^ (1 << rng.below(7));
+        if (0x20..0x7f).contains(&b) {
+            break (bytes[pos], b);
+        }
+    };
+    bytes[pos] = new;
+    *s = Value::String(String::from_utf8(bytes).unwrap());
+    (
+        v,
+        format!("{pointer}[{pos}] {:?} -> {:?}", old as char, new as char),
+    )
+}
+
 /// The five parts of a transcript that carry proofs (kinds start with one of these).
 const PARTS: [&str; 5] = [
     "/ballots/*/validity/",
@@ -445,4 +467,38 @@ fn unreadable_or_not_json_exits_2_with_a_clear_message() {
     assert_eq!(code, 3, "{doc}");
     assert_eq!(doc["valid"], false);
     assert_eq!(doc["error"]["code"], "malformed", "{doc}");
+}
+
+#[test]
+fn every_proof_field_with_one_bit_flipped_fails_verification() {
+    let d = demo();
+    let t = &d.transcript;
+    let fields = proof_fields(t);
+    let mut kinds: Vec<&str> = fields.iter().map(|(_, k)| k.as_str()).collect();
+    kinds.sort();
+    kinds.dedup();
+    // one field of every kind, then 30 at random; one bit of one character each
+    let mut rng = Rng(0x0b17_f11b_2026);
+    let mut sample: Vec<&str> = kinds
+        .iter()
+        .map(|k| fields.iter().find(|(_, fk)| fk == k).unwrap().0.as_str())
+        .collect();
+    for _ in 0..30 {
+        sample.push(fields[rng.below(fields.len())].0.as_str());
+    }
+    let mut accepted = Vec::new();
+    for pointer in &sample {
+        let (v, what) = flip_bit(t, pointer, &mut rng);
+        let text = serde_json::to_string_pretty(&v).unwrap();
+        match panoramix_zeus::verify_election(&text) {
+            Ok(_) => accepted.push(what),
+            Err(e) => eprintln!("{what}: {e}"),
+        }
+    }
+    assert!(
+        accepted.is_empty(),
+        "{} of {} proofs with a bit flipped still verify: {accepted:?}",
+        accepted.len(),
+        sample.len()
+    );
 }
