@@ -120,7 +120,14 @@ impl ZeusParams {
     /// generation, that it verifies ([`Dkg::verify`]) and yields the election
     /// key. Returns the keys partial decryptions are checked against.
     pub fn verify_trustees(&self) -> Result<DecryptionKeys, VerifyError> {
-        let joint = combine_trustee_keys(self.key_session(), &self.trustees)?;
+        let joint =
+            combine_trustee_keys(self.key_session(), &self.trustees).map_err(|e| match e {
+                VerifyError::Encoding { at, reason } => VerifyError::Encoding {
+                    at: format!("election.{at}"),
+                    reason,
+                },
+                other => other,
+            })?;
         match &self.dkg {
             None => {
                 if joint != self.election_public_key {
