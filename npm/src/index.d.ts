@@ -289,9 +289,9 @@ export interface VoterKey {
 }
 /** What `PreparedBallot.audit()` reveals and checks. */
 export interface BallotOpening {
-  /** The answer the ballot opens to (UTF-8). */
-  answer: string;
-  answerHex: string;
+  /** The answer the ballot opens to (UTF-8); null when it does not open (`ok` false). */
+  answer: string | null;
+  answerHex: string | null;
   /** The encryption randomness (64 hex), revealed. */
   randomness: string;
   /** Whether the opening checks and gives the prepared answer. */

@@ -273,7 +273,7 @@ pub fn zeus_audit_ballot(
     let (_, b) = ballot_of(&ballot)?;
     let r = zeus::HexScalar::from_hex(&text_of("randomness", &randomness)?)
         .map_err(|e| Error::new("bad_key", format!("randomness: {e}")))?;
-    zeus::verify_ballot(&p, &b, 0).map_err(Error::from)?;
+    // open_ballot verifies the ballot (proofs, signature, eligibility) first
     let answer = zeus::open_ballot(&p, &b, &r).map_err(Error::from)?;
     Ok(String::from_utf8_lossy(&answer).into_owned())
 }
@@ -282,8 +282,8 @@ pub fn zeus_audit_ballot(
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Opening {
-    answer: String,
-    answer_hex: String,
+    answer: Option<String>,
+    answer_hex: Option<String>,
     randomness: String,
     ok: bool,
 }
@@ -367,8 +367,9 @@ impl PreparedBallotJs {
 
     /// The Benaloh challenge: reveal the randomness and check the opening
     /// (`open_ballot`: it decrypts to the prepared answer, an allowed one):
-    /// `{answer, answerHex, randomness, ok}`. The ballot is spent: `castText` throws
-    /// from now on. Throws `ballot_cast` when it was cast already.
+    /// `{answer, answerHex, randomness, ok}` (`answer`/`answerHex` null when it does
+    /// not open). The ballot is spent: `castText` throws from now on. Throws
+    /// `ballot_cast` when it was cast already.
     pub fn audit(&mut self) -> std::result::Result<JsValue, JsValue> {
         if self.state == Spent::Cast {
             return Err(Error::new(
@@ -383,10 +384,11 @@ impl PreparedBallotJs {
             .ok()
             .and_then(|r| zeus::open_ballot(&self.params, self.prepared.ballot(), &r).ok());
         let ok = opened.as_deref() == Some(self.answer.as_slice());
-        let answer = opened.unwrap_or_default();
         Ok(to_js(&Opening {
-            answer: String::from_utf8_lossy(&answer).into_owned(),
-            answer_hex: hex::encode(&answer),
+            answer: opened
+                .as_deref()
+                .map(|a| String::from_utf8_lossy(a).into_owned()),
+            answer_hex: opened.as_deref().map(hex::encode),
             randomness: randomness.to_string(),
             ok,
         })?)

@@ -28,7 +28,7 @@ export async function example(url: string, secret: string, joint: string): Promi
   await sender.send(1, 'bob', 'hello');
   const prepared: PreparedBallot = sender.prepareBallot(1, 'yes');
   const opened: BallotOpening = prepared.audit();
-  const again: PreparedBallot = zeusPrepareBallot(sender.zeusParams(1), voter.secret, opened.answer);
+  const again: PreparedBallot = zeusPrepareBallot(sender.zeusParams(1), voter.secret, opened.answer ?? 'yes');
   await sender.cast(1, again);
   const route = new SphinxRoute({ BODY_LEN: 1024, MAX_HOPS: 5 }, ['00'.repeat(32)]);
   const mix = new SphinxMix(null, '11'.repeat(32));
