@@ -14,7 +14,8 @@
 //! with `cargo run -p panoramix-zeus --example write_vectors` (the generators
 //! are in `examples/write_vectors/`, shared with this test). The byte examples
 //! of docs/zeus.md marked `<!-- zeus-vector: ... -->` are checked against the
-//! same vectors (`doc_examples_match_the_vectors`).
+//! same vectors (`doc_examples_match_the_vectors`), and its domain table against
+//! the crate's domain constants (`doc_domain_table_is_the_crates`).
 
 #[path = "../examples/write_vectors/ballots.rs"]
 mod ballots;
@@ -294,4 +295,43 @@ fn doc_examples_match_the_vectors() {
         blocks >= 2 && values >= 20,
         "{blocks} blocks, {values} values"
     );
+}
+
+/// docs/zeus.md's domain table lists every domain string the crate uses, as
+/// the crate spells it, and nothing else.
+#[test]
+fn doc_domain_table_is_the_crates() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/zeus.md"),
+    )
+    .unwrap();
+    let start = doc.find("| Domain | Used for |").expect("the domain table");
+    let documented: std::collections::BTreeSet<&str> = doc[start..]
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| l.split('`').nth(1).expect("a domain in backticks"))
+        .collect();
+    let code: std::collections::BTreeSet<&str> = [
+        "panoramix/zeus/v1/transcript",
+        keys::KEY_DOMAIN,
+        dkg::DKG_DEALING_DOMAIN,
+        dkg::DKG_SHARE_DOMAIN,
+        dkg::DKG_COMPLAINT_DOMAIN,
+        ballot::BALLOT_VALIDITY_DOMAIN,
+        ballot::BALLOT_SIGNATURE_DOMAIN,
+        context::GENERATOR_DOMAIN,
+        tw::TW_DOMAIN,
+        tw::TW_E_DOMAIN,
+        sk::SK_DOMAIN,
+        sk::SK_BITS_DOMAIN,
+        decrypt::DECRYPT_DOMAIN,
+        election::VERIFIER_WEIGHTS_DOMAIN,
+        election::TRANSCRIPT_VERSION,
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(documented, code);
+    assert!(doc.contains(&format!("`{}`", params::SPOILED_PREFIX)));
+    assert!(doc.contains(&format!("`\"{GROUP_NAME}\"`")));
 }
