@@ -27,8 +27,8 @@ use crate::encoding::{Ciphertext, Point};
 use crate::error::{VerifyError, ZeusError};
 use crate::keys::TrusteeSecret;
 use crate::par;
-use crate::params::{DecryptionKeys, Outcome};
 pub use crate::params::ZeusParams;
+use crate::params::{DecryptionKeys, Outcome};
 use crate::sk::MIN_SK_ROUNDS;
 
 /// The ZEUS endpoint types.

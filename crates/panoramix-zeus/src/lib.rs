@@ -82,6 +82,7 @@ pub use ballot::{
 pub use context::MixContext;
 pub use credential::VoterSecret;
 pub use decrypt::{CpProof, DecryptionShare, PartialDecryption, combine, partial_decrypt};
+pub use dkg::{Complaint, Dealing, Dkg, DkgOutcome};
 pub use election::{
     ElectionSpec, ElectionTranscript, MixKind, MixProof, MixRecord, SimulatedSecrets, VerifyReport,
     mix, parse_transcript, simulate_election, tally, verify_election, verify_mix,
@@ -93,7 +94,6 @@ pub use encoding::{
 };
 pub use error::{DecodeError, TwCheck, VerifyError, ZeusError};
 pub use keys::{SchnorrProof, TrusteeKey, TrusteeSecret, combine_trustee_keys};
-pub use dkg::{Complaint, Dealing, Dkg, DkgOutcome};
 pub use params::{DecryptionKeys, MAX_ANSWERS, Outcome, RevotePolicy, Rules, ZeusParams};
 pub use sk::{MIN_SK_ROUNDS, SkProof};
 pub use transcript::{DOMAIN_PREFIX, GROUP_NAME};
