@@ -435,7 +435,7 @@ pub fn verify_transcript<R: RngCore + CryptoRng>(
                     &m.output,
                     &out_d,
                     p,
-                    MIN_SK_ROUNDS,
+                    e.sk_rounds.max(MIN_SK_ROUNDS),
                     rng,
                 )?;
                 format!(

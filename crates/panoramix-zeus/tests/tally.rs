@@ -285,3 +285,24 @@ fn combination_refuses_foreign_or_unproven_trustee_keys() {
         VerifyError::JointKeyMismatch
     );
 }
+
+/// A Sako–Kilian mix must have at least the election's `sk_rounds` (and at
+/// least 128), in the stand-alone verifier as in the endpoint's check.
+#[test]
+fn sako_kilian_rounds_follow_the_election() {
+    let mut rng = ChaCha20Rng::from_seed([14; 32]);
+    let spec = ElectionSpec {
+        session_id: "sk-rounds".into(),
+        trustees: 1,
+        mixes: vec![MixKind::Sk { rounds: 128 }],
+        answers: vec!["a".into(), "b".into()],
+        plaintexts: vec![b"a".to_vec(), b"b".to_vec()],
+    };
+    let (mut t, _) = simulate_election(&spec, &mut rng).unwrap();
+    assert!(verify_election(&serde_json::to_string(&t).unwrap()).is_ok());
+    t.election.sk_rounds = 256;
+    assert!(matches!(
+        verify_election(&serde_json::to_string(&t).unwrap()),
+        Err(VerifyError::TooFewRounds { min: 256, .. })
+    ));
+}

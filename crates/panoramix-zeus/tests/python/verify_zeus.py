@@ -138,7 +138,7 @@ def verify_transcript(t, info):
         if kind == "tw":
             verify_tw(k, sid, pkb, pk, gens, gens[0], lst, m["output"], pr, info)
         elif kind == "sk":
-            verify_sk(k, sid, pkb, pk, lst, m["output"], pr, info)
+            verify_sk(k, sid, pkb, pk, lst, m["output"], pr, info, max(e.get("sk_rounds", 128), 128))
         else:
             raise Invalid(f"mix {k}: unknown proof type")
         lst = m["output"]
