@@ -512,6 +512,8 @@ def targeted_mutations(t):
         m["SK randoms"] = lambda x: set_(sk(x)["randoms"][3], 0, hex_scalar(5))
         m["SK 127 rounds"] = lambda x: (set_(sk(x), "rounds", 127), sk(x)["collections"].pop(),
                                         sk(x)["offsets"].pop(), sk(x)["randoms"].pop())
+        m["election.sk_rounds above the proof's rounds"] = lambda x: set_(
+            x["election"], "sk_rounds", sk(x)["rounds"] + 1)
     return m
 
 
