@@ -17,18 +17,7 @@ use panoramix_mixnet::sender::Sender;
 use panoramix_zeus::{Outcome, VoterSecret};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
-
-fn wait<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+use std::time::Duration;
 
 fn election_spec(name: &str, size: i64, options: &[&str], voters: &[VoterSecret]) -> MixnetSpec {
     let mut s = spec("ZEUS", name, size);
@@ -64,38 +53,7 @@ fn run_agents_with_state(
         agents.push(Agent::new(c.client(srv), c.secrets(), st, Some(path.clone())).unwrap());
         paths.push(path);
     }
-    let h = std::thread::spawn(move || {
-        let hs: Vec<_> = agents
-            .into_iter()
-            .map(|mut a| {
-                std::thread::spawn(move || {
-                    let deadline = Instant::now() + Duration::from_secs(150);
-                    let mut log = Vec::new();
-                    while Instant::now() < deadline {
-                        match a.step() {
-                            Ok(s) => {
-                                log.extend(s.events);
-                                if s.finished {
-                                    break;
-                                }
-                                if !s.acted {
-                                    std::thread::sleep(Duration::from_millis(30));
-                                }
-                            }
-                            Err(e) => {
-                                log.push(format!("error: {e}"));
-                                std::thread::sleep(Duration::from_millis(100));
-                            }
-                        }
-                    }
-                    log
-                })
-            })
-            .collect();
-        hs.into_iter()
-            .map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
+    let h = common::mixnet::drive(agents, Duration::from_secs(150));
     (paths, h)
 }
 

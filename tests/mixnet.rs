@@ -8,18 +8,7 @@ use common::mixnet::*;
 use common::*;
 use panoramix_mixnet::sender::Sender;
 use rand_core::RngCore;
-use std::time::{Duration, Instant};
-
-fn wait<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+use std::time::Duration;
 
 fn random_messages(n: usize, len: usize) -> Vec<Vec<u8>> {
     (0..n)

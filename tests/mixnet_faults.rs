@@ -9,17 +9,6 @@ use panoramix_mixnet::agent::{Agent, AgentState, Cheat};
 use panoramix_mixnet::sender::Sender;
 use std::time::{Duration, Instant};
 
-fn wait<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 fn send_all(sender: &Sender, cycle: u64, n: usize) -> Vec<Vec<u8>> {
     wait("the entry endpoint", Duration::from_secs(60), || {
         sender.is_open(cycle).then_some(())

@@ -16,6 +16,7 @@
 
 pub mod draw;
 pub mod ops;
+pub mod rng;
 pub mod store;
 pub mod tally;
 pub mod world;

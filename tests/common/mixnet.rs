@@ -111,6 +111,19 @@ pub fn setup_mixnet(srv: &TestServer, cs: &[Contributor], spec: &MixnetSpec) -> 
         .expect("joint peer created")
 }
 
+/// Poll `f` every 50 ms until it gives a value; fail the test naming `what`
+/// after `timeout`.
+pub fn wait<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Run agents in threads until each finished `cycles` cycles or `timeout` passes.
 pub fn run_agents(
     srv: &TestServer,
@@ -135,6 +148,12 @@ pub fn run_agents(
             a
         })
         .collect();
+    drive(agents, timeout)
+}
+
+/// Step every agent in its own thread until it finished or `timeout` passes;
+/// returns each agent's event log (errors included).
+pub fn drive(agents: Vec<Agent>, timeout: Duration) -> std::thread::JoinHandle<Vec<Vec<String>>> {
     std::thread::spawn(move || {
         let handles: Vec<_> = agents
             .into_iter()
