@@ -9,7 +9,7 @@ use curve25519_dalek::scalar::Scalar;
 use rand_core::{CryptoRng, RngCore};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::encoding::{Point, parse_hex};
+use crate::encoding::Point;
 use crate::error::DecodeError;
 
 /// A voter's secret credential `v` (public credential `V = v·G`). Zeroized
@@ -50,13 +50,9 @@ impl VoterSecret {
 
     /// Import a credential exported by [`VoterSecret::to_hex`].
     pub fn from_hex(s: &str) -> Result<Self, DecodeError> {
-        let b = Zeroizing::new(parse_hex::<32>(s)?);
-        let v = Option::<Scalar>::from(Scalar::from_canonical_bytes(*b))
-            .ok_or(DecodeError::NonCanonicalScalar)?;
-        if v == Scalar::ZERO {
-            return Err(DecodeError::NonCanonicalScalar);
-        }
-        Ok(VoterSecret { v })
+        Ok(VoterSecret {
+            v: crate::encoding::secret_scalar_from_hex(s)?,
+        })
     }
 
     pub(crate) fn scalar(&self) -> &Scalar {

@@ -20,6 +20,18 @@ pub fn random_scalar<R: RngCore + CryptoRng + ?Sized>(rng: &mut R) -> Scalar {
     Scalar::from_bytes_mod_order_wide(&wide)
 }
 
+/// Parse a secret scalar from 64 lowercase hex characters: canonical and
+/// non-zero (the buffers are wiped).
+pub(crate) fn secret_scalar_from_hex(s: &str) -> Result<Scalar, DecodeError> {
+    let b = Zeroizing::new(parse_hex::<32>(s)?);
+    let x = Option::<Scalar>::from(Scalar::from_canonical_bytes(*b))
+        .ok_or(DecodeError::NonCanonicalScalar)?;
+    if x == Scalar::ZERO {
+        return Err(DecodeError::NonCanonicalScalar);
+    }
+    Ok(x)
+}
+
 /// Maximum plaintext length in bytes that [`encode_plaintext`] accepts.
 pub const MAX_PLAINTEXT_LEN: usize = 29;
 

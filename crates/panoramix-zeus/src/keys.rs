@@ -8,7 +8,7 @@ use rand_core::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::encoding::{HexScalar, Point, parse_hex};
+use crate::encoding::{HexScalar, Point};
 use crate::error::{DecodeError, VerifyError};
 use crate::transcript::{GROUP_NAME, Transcript};
 
@@ -107,13 +107,9 @@ impl TrusteeSecret {
 
     /// Import a secret exported by [`TrusteeSecret::to_hex`].
     pub fn from_hex(s: &str) -> Result<Self, DecodeError> {
-        let b = Zeroizing::new(parse_hex::<32>(s)?);
-        let x = Option::<Scalar>::from(Scalar::from_canonical_bytes(*b))
-            .ok_or(DecodeError::NonCanonicalScalar)?;
-        if x == Scalar::ZERO {
-            return Err(DecodeError::NonCanonicalScalar);
-        }
-        Ok(TrusteeSecret { x })
+        Ok(TrusteeSecret {
+            x: crate::encoding::secret_scalar_from_hex(s)?,
+        })
     }
 
     pub(crate) fn scalar(&self) -> &Scalar {
