@@ -53,6 +53,24 @@ fn run(
     })
 }
 
+/// Each voter (in order) casts the answer at its position.
+fn cast(
+    params: &ZeusParams,
+    voters: &[VoterSecret],
+    answers: &[&str],
+    rng: &mut ChaCha20Rng,
+) -> Vec<String> {
+    answers
+        .iter()
+        .zip(voters)
+        .map(|(a, v)| {
+            encrypt_ballot(params, v, a.as_bytes(), rng)
+                .unwrap()
+                .to_text()
+        })
+        .collect()
+}
+
 fn setup(rng: &mut ChaCha20Rng, answers: &[&str]) -> (ZeusParams, Vec<TrusteeSecret>) {
     let secrets: Vec<TrusteeSecret> = (0..3).map(|_| TrusteeSecret::generate(rng)).collect();
     let keys: Vec<TrusteeKey> = secrets.iter().map(|s| s.publish("keys", rng)).collect();
@@ -73,15 +91,7 @@ fn junk_and_marked_ballots_are_spoiled_and_the_tally_completes() {
     let mut rng = ChaCha20Rng::from_seed([11; 32]);
     let (params, secrets) = setup(&mut rng, &[]);
     let voters: Vec<VoterSecret> = (0..6).map(|_| VoterSecret::generate(&mut rng)).collect();
-    let mut ballots: Vec<String> = ["yes", "no", "yes", "maybe"]
-        .iter()
-        .zip(&voters)
-        .map(|(a, v)| {
-            encrypt_ballot(&params, v, a.as_bytes(), &mut rng)
-                .unwrap()
-                .to_text()
-        })
-        .collect();
+    let mut ballots = cast(&params, &voters, &["yes", "no", "yes", "maybe"], &mut rng);
     let mut b = [0u8; 64];
     rng.fill_bytes(&mut b);
     let junk = RistrettoPoint::from_uniform_bytes(&b);
@@ -159,15 +169,12 @@ fn candidate_election_through_the_endpoints_verifies() {
     let (mut params, secrets) = setup(&mut rng, &["yes", "no", "abstain"]);
     let voters: Vec<VoterSecret> = (0..5).map(|_| VoterSecret::generate(&mut rng)).collect();
     params.voters = voters.iter().map(VoterSecret::public).collect();
-    let mut ballots: Vec<String> = ["yes", "no", "abstain", "no", "yes"]
-        .iter()
-        .zip(&voters)
-        .map(|(a, v)| {
-            encrypt_ballot(&params, v, a.as_bytes(), &mut rng)
-                .unwrap()
-                .to_text()
-        })
-        .collect();
+    let mut ballots = cast(
+        &params,
+        &voters,
+        &["yes", "no", "abstain", "no", "yes"],
+        &mut rng,
+    );
     // voter 0 changes its mind: its last ballot counts
     ballots.push(
         encrypt_ballot(&params, &voters[0], b"abstain", &mut rng)
