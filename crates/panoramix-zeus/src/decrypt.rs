@@ -157,12 +157,20 @@ pub(crate) fn verify_partial_decoded<R: RngCore + CryptoRng>(
         })?;
     let dec = par::try_map_range(n, |j| {
         let e = |name: &str, reason| VerifyError::Encoding {
-            at: format!("{at}{name}[{j}]"),
+            at: format!("{at}{name}"),
             reason,
         };
-        let d = pd.factors[j].decode().map_err(|r| e("factors", r))?;
-        let a = pd.proofs[j].a.decode().map_err(|r| e("proofs.a", r))?;
-        let b = pd.proofs[j].b.decode().map_err(|r| e("proofs.b", r))?;
+        let d = pd.factors[j]
+            .decode()
+            .map_err(|r| e(&format!("factors[{j}]"), r))?;
+        let a = pd.proofs[j]
+            .a
+            .decode()
+            .map_err(|r| e(&format!("proofs[{j}].a"), r))?;
+        let b = pd.proofs[j]
+            .b
+            .decode()
+            .map_err(|r| e(&format!("proofs[{j}].b"), r))?;
         let c = challenge(
             session_id,
             trustee_pk,

@@ -241,17 +241,17 @@ pub(crate) fn verify_decoded<R: RngCore + CryptoRng>(
             min,
         });
     }
-    lm("proof.collections".into(), r, proof.collections.len())?;
-    lm("proof.offsets".into(), r, proof.offsets.len())?;
-    lm("proof.randoms".into(), r, proof.randoms.len())?;
+    lm("proof.sk.collections".into(), r, proof.collections.len())?;
+    lm("proof.sk.offsets".into(), r, proof.offsets.len())?;
+    lm("proof.sk.randoms".into(), r, proof.randoms.len())?;
     for t in 0..r {
         lm(
-            format!("proof.collections[{t}]"),
+            format!("proof.sk.collections[{t}]"),
             n,
             proof.collections[t].len(),
         )?;
-        lm(format!("proof.offsets[{t}]"), n, proof.offsets[t].len())?;
-        lm(format!("proof.randoms[{t}]"), n, proof.randoms[t].len())?;
+        lm(format!("proof.sk.offsets[{t}]"), n, proof.offsets[t].len())?;
+        lm(format!("proof.sk.randoms[{t}]"), n, proof.randoms[t].len())?;
         let mut seen = vec![false; n];
         for (j, &o) in proof.offsets[t].iter().enumerate() {
             let o = o as usize;
@@ -301,7 +301,7 @@ pub(crate) fn verify_decoded<R: RngCore + CryptoRng>(
             for (j, c) in coll.iter().enumerate() {
                 let dec = |p: &crate::encoding::Point, comp: &str| {
                     p.decode().map_err(|reason| VerifyError::Encoding {
-                        at: format!("{at}proof.collections[{t}][{j}].{comp}"),
+                        at: format!("{at}proof.sk.collections[{t}][{j}].{comp}"),
                         reason,
                     })
                 };

@@ -297,7 +297,7 @@ pub fn verify<R: RngCore + CryptoRng>(
 fn decode_points(at: &str, name: &str, ps: &[Point]) -> Result<Vec<RistrettoPoint>, VerifyError> {
     par::try_map_range(ps.len(), |i| {
         ps[i].decode().map_err(|reason| VerifyError::Encoding {
-            at: format!("{at}proof.{name}[{i}]"),
+            at: format!("{at}proof.tw.{name}[{i}]"),
             reason,
         })
     })
@@ -305,7 +305,7 @@ fn decode_points(at: &str, name: &str, ps: &[Point]) -> Result<Vec<RistrettoPoin
 
 fn decode_one(at: &str, name: &str, p: &Point) -> Result<RistrettoPoint, VerifyError> {
     p.decode().map_err(|reason| VerifyError::Encoding {
-        at: format!("{at}proof.{name}"),
+        at: format!("{at}proof.tw.{name}"),
         reason,
     })
 }
@@ -342,11 +342,11 @@ pub(crate) fn verify_decoded<R: RngCore + CryptoRng>(
         }
     };
     len_check("output", output.len())?;
-    len_check("proof.u", proof.u.len())?;
-    len_check("proof.b", proof.b.len())?;
-    len_check("proof.b_prime", proof.b_prime.len())?;
-    len_check("proof.k_b", proof.k_b.len())?;
-    len_check("proof.k_e", proof.k_e.len())?;
+    len_check("proof.tw.u", proof.u.len())?;
+    len_check("proof.tw.b", proof.b.len())?;
+    len_check("proof.tw.b_prime", proof.b_prime.len())?;
+    len_check("proof.tw.k_b", proof.k_b.len())?;
+    len_check("proof.tw.k_e", proof.k_e.len())?;
 
     let u = decode_points(at, "u", &proof.u)?;
     let bb = decode_points(at, "b", &proof.b)?;

@@ -239,7 +239,7 @@ fn appended_and_truncated_lists_are_rejected() {
     assert_eq!(
         verify(&t).unwrap_err(),
         VerifyError::LengthMismatch {
-            at: "mixes[0].proof.u".into(),
+            at: "mixes[0].proof.tw.u".into(),
             expected: 3,
             found: 2
         }
@@ -256,7 +256,7 @@ fn appended_and_truncated_lists_are_rejected() {
     assert_eq!(
         verify(&t).unwrap_err(),
         VerifyError::LengthMismatch {
-            at: "mixes[1].proof.collections[7]".into(),
+            at: "mixes[1].proof.sk.collections[7]".into(),
             expected: 3,
             found: 2
         }
@@ -414,7 +414,7 @@ fn non_canonical_points_and_scalars_and_identity_are_rejected() {
     assert_eq!(
         e,
         VerifyError::Encoding {
-            at: "mixes[0].proof.u[0]".into(),
+            at: "mixes[0].proof.tw.u[0]".into(),
             reason: DecodeError::NonCanonicalPoint
         }
     );
@@ -422,7 +422,7 @@ fn non_canonical_points_and_scalars_and_identity_are_rejected() {
     assert_eq!(
         e,
         VerifyError::Encoding {
-            at: "mixes[0].proof.u[0]".into(),
+            at: "mixes[0].proof.tw.u[0]".into(),
             reason: DecodeError::IdentityPoint
         }
     );
