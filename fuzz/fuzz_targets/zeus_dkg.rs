@@ -6,9 +6,10 @@
 //! The fixture (built once, deterministically): five trustees with keys
 //! published for the session "fuzz-keys", an honest key generation
 //! "fuzz-dkg" with threshold 3, every trustee's view of it (its secret
-//! share), and for every (dealer, complainant) pair a complaint with a valid
-//! proof (made by the complainant from a copy where that share was garbled;
-//! about the honest share it is false, so void).
+//! share), every dealer's dealing with all shares garbled and signed by it
+//! (a cheating dealer), and for every (dealer, complainant) pair the
+//! complainant's complaint about the garbled share, with a valid proof (about
+//! the honest share it is false, so void).
 //!
 //! Input layout: the first byte selects the mode, the rest is the input:
 //! * 0: a `Dkg` as JSON;
@@ -38,9 +39,12 @@
 //!   partial decryption among 4 or more is skipped);
 //! * with all five honest dealings the outcome is the honest one (every
 //!   complaint void);
-//! * a dealing whose share for trustee j is garbled (same ephemeral key,
-//!   another ciphertext, the rest honest) is not qualified when j's valid
-//!   complaint about it is on the list.
+//! * every attributed dealing names the trustee it is attributed to, and a
+//!   dealer whose signed garbled dealing is attributed is not qualified when
+//!   one of its recipients' valid complaints is on the list; a dealer that
+//!   signed both its honest and its garbled dealing is not counted as honest
+//!   (it equivocated); a changed dealing no longer carries its dealer's
+//!   signature and is ignored.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -68,8 +72,11 @@ struct Fixture {
     /// Trustee j's view of the honest key generation (index j − 1).
     views: Vec<dkg::Received>,
     /// `valid_complaint[i − 1][j − 1]`: trustee j's complaint about dealer
-    /// i's share, with a valid proof.
+    /// i's share in `garbled[i − 1]`, with a valid proof.
     valid_complaint: Vec<Vec<Complaint>>,
+    /// Dealer i's dealing with every share garbled, signed by dealer i (a
+    /// cheating dealer), index i − 1.
+    garbled: Vec<Dealing>,
 }
 
 fn fixture() -> &'static Fixture {
@@ -83,7 +90,10 @@ fn fixture() -> &'static Fixture {
             .map(|s| s.publish(KEY_SESSION, &mut rng))
             .collect();
         let dealings = (1..=N as u32)
-            .map(|i| dkg::deal(SESSION, T, &keys, i, &mut rng).expect("honest dealing"))
+            .map(|i| {
+                dkg::deal(SESSION, T, &keys, i, &secrets[i as usize - 1], &mut rng)
+                    .expect("honest dealing")
+            })
             .collect();
         let honest = Dkg {
             session_id: SESSION.into(),
@@ -106,6 +116,8 @@ fn fixture() -> &'static Fixture {
             for s in &mut d.shares {
                 s.ciphertext.0[0] ^= 1;
             }
+            let secret = &secrets[d.dealer as usize - 1];
+            dkg::sign_dealing(SESSION, T, &keys, d, secret, &mut rng).expect("signs");
         }
         let mut valid_complaint = vec![Vec::new(); N];
         for (j, s) in secrets.iter().enumerate() {
@@ -121,6 +133,7 @@ fn fixture() -> &'static Fixture {
             outcome,
             views,
             valid_complaint,
+            garbled: garbled.dealings,
         }
     })
 }
@@ -149,11 +162,12 @@ fn flip_scalar(s: &mut HexScalar, at: u8, by: u8) {
 /// complaint with a valid proof, 8 mutate a complaint's field; 9 change a
 /// dealer index; 10 swap, drop, renumber or repeat shares; 11 drop or repeat
 /// a commitment; 12 change the threshold, 13 the session; 14 copy another
-/// dealing's commitment, 15 another dealing's share ciphertext.
+/// dealing's commitment, 15 another dealing's share ciphertext; 16 put a
+/// dealer's signed garbled dealing in place of a dealing.
 fn mutate(f: &Fixture, d: &mut Dkg, op: u8, a: u8, b: u8, c: u8) {
     let nd = d.dealings.len();
     let pick = |x: u8, len: usize| (len > 0).then(|| x as usize % len);
-    match op % 16 {
+    match op % 17 {
         0 => {
             if let Some(k) = pick(a, nd) {
                 let cs = &mut d.dealings[k].commitments;
@@ -275,6 +289,12 @@ fn mutate(f: &Fixture, d: &mut Dkg, op: u8, a: u8, b: u8, c: u8) {
                 }
             }
         }
+        16 => {
+            if let Some(k) = pick(a, nd) {
+                let i = b as usize % N;
+                d.dealings[k] = f.garbled[i].clone();
+            }
+        }
         _ => {
             // another dealing's share ciphertext (a share for the wrong
             // polynomial, well-formed)
@@ -327,12 +347,22 @@ fn check(f: &Fixture, d: &Dkg) -> Option<DkgOutcome> {
     dealers.dedup();
     let distinct_in_range =
         dealers.len() == d.dealings.len() && dealers.iter().all(|i| (1..=N as u32).contains(i));
-    let honest_present: Vec<u32> = d
+    // dealers whose signed garbled dealing is also in the list signed two
+    // different dealings: they are disqualified however honest the other is
+    let equivocating = |i: u32| {
+        d.dealings
+            .iter()
+            .any(|x| (1..=N as u32).contains(&i) && *x == f.garbled[i as usize - 1])
+    };
+    // distinct dealers (identical copies of a dealing are folded)
+    let mut honest_present: Vec<u32> = d
         .dealings
         .iter()
-        .filter(|x| honest_dealing(f, x))
+        .filter(|x| honest_dealing(f, x) && !equivocating(x.dealer))
         .map(|x| x.dealer)
         .collect();
+    honest_present.sort_unstable();
+    honest_present.dedup();
     if same_setup && distinct_in_range && honest_present.len() >= T as usize {
         assert!(
             r.is_ok(),
@@ -353,14 +383,23 @@ fn check(f: &Fixture, d: &Dkg) -> Option<DkgOutcome> {
     assert!(o.void_complaints.windows(2).all(|w| w[0] < w[1]));
     assert!(o.void_complaints.iter().all(|k| *k < d.complaints.len()));
     assert_eq!(o.verification_keys.len(), N);
+    assert_eq!(o.attributed.len(), N);
+    for (k, p) in o.attributed.iter().enumerate() {
+        if let Some(p) = p {
+            assert_eq!(
+                d.dealings[*p].dealer as usize,
+                k + 1,
+                "attributed to its dealer"
+            );
+            assert!(!o.ignored_dealings.contains(p));
+        }
+    }
     let qualified_dealings: Vec<&Dealing> = o
         .qualified
         .iter()
         .map(|i| {
-            d.dealings
-                .iter()
-                .find(|x| x.dealer == *i)
-                .expect("a qualified dealer has a dealing")
+            let p = o.attributed[*i as usize - 1].expect("a qualified dealer has a dealing");
+            &d.dealings[p]
         })
         .collect();
     assert_eq!(
@@ -377,42 +416,22 @@ fn check(f: &Fixture, d: &Dkg) -> Option<DkgOutcome> {
             );
         }
     }
-    // a garbled share with its recipient's valid complaint on the list
-    for x in &d.dealings {
-        let Some(h) = (x.dealer as usize)
-            .checked_sub(1)
-            .and_then(|k| f.honest.dealings.get(k))
-        else {
-            continue;
-        };
-        if !same_setup
-            || x.commitments != h.commitments
-            || x.proof != h.proof
-            || x.shares.len() != N
-        {
-            continue;
-        }
-        let garbled: Vec<usize> = (0..N)
-            .filter(|&j| {
-                let (s, hs) = (&x.shares[j], &h.shares[j]);
-                s.recipient == hs.recipient
-                    && s.ephemeral == hs.ephemeral
-                    && s.ciphertext != hs.ciphertext
-            })
-            .collect();
-        let others_ok = (0..N).all(|j| garbled.contains(&j) || x.shares[j] == h.shares[j]);
-        if !others_ok {
-            continue;
-        }
-        for j in garbled {
-            if d.complaints
-                .contains(&f.valid_complaint[h.dealer as usize - 1][j])
+    // a dealer's signed garbled dealing, attributed to it, with one of its
+    // recipients' valid complaints on the list: the dealer is disqualified
+    if same_setup {
+        for (k, p) in o.attributed.iter().enumerate() {
+            let Some(p) = p else { continue };
+            if d.dealings[*p] != f.garbled[k] {
+                continue;
+            }
+            if f.valid_complaint[k]
+                .iter()
+                .any(|c| d.complaints.contains(c))
             {
                 assert!(
-                    !o.qualified.contains(&h.dealer),
-                    "dealer {} qualified despite trustee {}'s upheld complaint",
-                    h.dealer,
-                    j + 1
+                    !o.qualified.contains(&(k as u32 + 1)),
+                    "dealer {} qualified despite an upheld complaint",
+                    k + 1
                 );
             }
         }
@@ -494,7 +513,7 @@ fn write_seeds(f: &Fixture, dir: &str) {
     // dealer 2's share for trustee 4 garbled: trustee 4's complaint is upheld;
     // trustee 1's complaint about dealer 3 is void
     let mut d = f.honest.clone();
-    d.dealings[1].shares[3].ciphertext.0[5] ^= 0x20;
+    d.dealings[1] = f.garbled[1].clone();
     d.complaints = vec![f.valid_complaint[1][3], f.valid_complaint[2][0]];
     write("dkg_complaints", 0, to_json(&d));
     write(

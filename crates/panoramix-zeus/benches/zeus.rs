@@ -361,7 +361,10 @@ fn dkg_setup(n: usize) -> DkgSetup {
         session_id: format!("bench-dkg-{n}"),
         threshold: t,
         dealings: (1..=n as u32)
-            .map(|i| dkg::deal(&format!("bench-dkg-{n}"), t, &keys, i, &mut rng).unwrap())
+            .map(|i| {
+                let secret = &secrets[i as usize - 1];
+                dkg::deal(&format!("bench-dkg-{n}"), t, &keys, i, secret, &mut rng).unwrap()
+            })
             .collect(),
         complaints: Vec::new(),
     };
@@ -455,7 +458,9 @@ fn dkg_benches(c: &mut Criterion<ProcessCpu>, cts: usize) {
         for s in &setups {
             let id = |what: &str| BenchmarkId::new(what, format!("n{}_t{}", s.n, s.t));
             g.bench_function(id("deal"), |b| {
-                b.iter(|| dkg::deal(&s.dkg.session_id, s.t, &s.keys, 1, &mut rng).unwrap())
+                b.iter(|| {
+                    dkg::deal(&s.dkg.session_id, s.t, &s.keys, 1, &s.secrets[0], &mut rng).unwrap()
+                })
             });
             g.bench_function(id("receive"), |b| {
                 b.iter(|| dkg::receive(&s.dkg, &s.keys, 1, &s.secrets[0], &mut rng).unwrap())
@@ -507,7 +512,7 @@ fn dkg_summary() {
     );
     for s in &setups {
         let deal = runs(&mut || {
-            dkg::deal(&s.dkg.session_id, s.t, &s.keys, 1, &mut rng).unwrap();
+            dkg::deal(&s.dkg.session_id, s.t, &s.keys, 1, &s.secrets[0], &mut rng).unwrap();
         });
         let recv = runs(&mut || {
             dkg::receive(&s.dkg, &s.keys, 1, &s.secrets[0], &mut rng).unwrap();

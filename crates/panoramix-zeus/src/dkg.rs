@@ -32,6 +32,8 @@ use crate::transcript::{GROUP_NAME, Transcript};
 
 /// Domain of a dealing's proof of knowledge of its constant term.
 pub const DKG_DEALING_DOMAIN: &str = "panoramix/zeus/v1/dkg-dealing";
+/// Domain of a dealing's signature by its dealer's trustee key.
+pub const DKG_DEALING_SIGNATURE_DOMAIN: &str = "panoramix/zeus/v1/dkg-dealing-signature";
 /// Domain of the pad that encrypts a share.
 pub const DKG_SHARE_DOMAIN: &str = "panoramix/zeus/v1/dkg-share";
 /// Domain of a complaint's proof.
@@ -65,6 +67,10 @@ pub struct Dealing {
     /// One share per trustee, recipients 1 … n in order (the dealer's own
     /// included).
     pub shares: Vec<EncryptedShare>,
+    /// Schnorr signature by the dealer's published trustee key over the whole
+    /// dealing, so the public record says who dealt what: a dealing that
+    /// does not carry its dealer's signature is ignored.
+    pub signature: SchnorrProof,
 }
 
 /// A recipient's claim that a dealer's share for it is bad, with what lets
@@ -111,6 +117,11 @@ pub struct DkgOutcome {
     pub public_key: Point,
     /// `VK_j` for j = 1 … n.
     pub verification_keys: Vec<Point>,
+    /// Per trustee (index j − 1): the position in `dealings` of the dealing
+    /// attributed to it (signed by it; the first of identical copies).
+    pub attributed: Vec<Option<usize>>,
+    /// Dealings ignored: not signed by the trustee they name, or copies.
+    pub ignored_dealings: Vec<usize>,
 }
 
 fn dealing_transcript(
@@ -127,6 +138,34 @@ fn dealing_transcript(
     tr.append_u64("trustees", n as u64);
     tr.append_u64("dealer", dealer.into());
     tr.append_points("commitments", cs);
+    tr
+}
+
+fn signature_transcript(
+    dkg_session: &str,
+    t: u32,
+    n: usize,
+    key: &Point,
+    d: &Dealing,
+) -> Transcript {
+    let mut tr = Transcript::new(DKG_DEALING_SIGNATURE_DOMAIN);
+    tr.append("session_id", dkg_session.as_bytes());
+    tr.append("group", GROUP_NAME.as_bytes());
+    tr.append_u64("threshold", t.into());
+    tr.append_u64("trustees", n as u64);
+    tr.append_u64("dealer", d.dealer.into());
+    tr.append_point("dealer_key", key);
+    tr.append_points("commitments", &d.commitments);
+    let mut proof = d.proof.commitment.0.to_vec();
+    proof.extend_from_slice(d.proof.response.0.as_bytes());
+    tr.append("proof", &proof);
+    let mut shares = Vec::with_capacity(72 * d.shares.len());
+    for sh in &d.shares {
+        shares.extend_from_slice(&u64::from(sh.recipient).to_le_bytes());
+        shares.extend_from_slice(&sh.ephemeral.0);
+        shares.extend_from_slice(&sh.ciphertext.0);
+    }
+    tr.append("shares", &shares);
     tr
 }
 
@@ -195,16 +234,26 @@ impl Polynomial {
 }
 
 /// Deal: trustee `dealer` (1-based) of `trustees` (their published keys, in
-/// index order) commits to a random polynomial of degree `threshold − 1`
-/// and encrypts a share to every trustee.
+/// index order), holding `secret` (its trustee key), commits to a random
+/// polynomial of degree `threshold − 1`, encrypts a share to every trustee
+/// and signs the dealing.
 pub fn deal<R: RngCore + CryptoRng>(
     dkg_session: &str,
     threshold: u32,
     trustees: &[TrusteeKey],
     dealer: u32,
+    secret: &TrusteeSecret,
     rng: &mut R,
 ) -> Result<Dealing, VerifyError> {
     check_sizes(threshold, trustees.len())?;
+    let key = (dealer as usize)
+        .checked_sub(1)
+        .and_then(|k| trustees.get(k))
+        .map(|t| t.public_key)
+        .ok_or(VerifyError::Malformed {
+            at: "dkg".into(),
+            reason: format!("no trustee {dealer}"),
+        })?;
     let poly = Polynomial {
         coefficients: Zeroizing::new(
             (0..threshold)
@@ -247,12 +296,92 @@ pub fn deal<R: RngCore + CryptoRng>(
             ciphertext: Point(ct),
         });
     }
-    Ok(Dealing {
+    let mut d = Dealing {
         dealer,
         commitments,
         proof,
         shares,
-    })
+        signature: SchnorrProof {
+            commitment: key,
+            response: HexScalar(Scalar::ZERO),
+        },
+    };
+    sign_dealing(dkg_session, threshold, trustees, &mut d, secret, rng)?;
+    Ok(d)
+}
+
+/// (Re-)sign `d` with its dealer's trustee key. [`deal`] signs what it makes;
+/// this lets a test play a cheating dealer that signs a dealing it altered
+/// (its complaints must then disqualify it).
+pub fn sign_dealing<R: RngCore + CryptoRng>(
+    dkg_session: &str,
+    threshold: u32,
+    trustees: &[TrusteeKey],
+    d: &mut Dealing,
+    secret: &TrusteeSecret,
+    rng: &mut R,
+) -> Result<(), VerifyError> {
+    let key = (d.dealer as usize)
+        .checked_sub(1)
+        .and_then(|k| trustees.get(k))
+        .map(|t| t.public_key)
+        .filter(|p| *p == secret.public_key())
+        .ok_or(VerifyError::Malformed {
+            at: "dkg".into(),
+            reason: format!(
+                "trustee {}'s secret does not match its published key",
+                d.dealer
+            ),
+        })?;
+    d.signature = schnorr_prove(
+        signature_transcript(dkg_session, threshold, trustees.len(), &key, d),
+        secret.scalar(),
+        rng,
+    );
+    Ok(())
+}
+
+/// Which dealing each trustee made: the dealings signed by the trustee they
+/// name (others are ignored: anyone can post a dealing in someone's name),
+/// identical copies folded, and the trustees that signed two different
+/// dealings (they are disqualified).
+struct Attribution {
+    slots: Vec<Option<usize>>,
+    equivocated: Vec<bool>,
+    ignored: Vec<usize>,
+}
+
+fn attribute(dkg: &Dkg, trustees: &[TrusteeKey]) -> Attribution {
+    let n = trustees.len();
+    let mut a = Attribution {
+        slots: vec![None; n],
+        equivocated: vec![false; n],
+        ignored: Vec::new(),
+    };
+    for (pos, d) in dkg.dealings.iter().enumerate() {
+        let Some(k) = (d.dealer as usize).checked_sub(1).filter(|k| *k < n) else {
+            a.ignored.push(pos);
+            continue;
+        };
+        let key = trustees[k].public_key;
+        let signed = key.decode().is_ok_and(|x| {
+            let t = signature_transcript(&dkg.session_id, dkg.threshold, n, &key, d);
+            schnorr_verify(t, &x, &d.signature) == Ok(true)
+        });
+        if !signed {
+            a.ignored.push(pos);
+            continue;
+        }
+        match a.slots[k] {
+            None => a.slots[k] = Some(pos),
+            Some(first) if dkg.dealings[first] == *d => a.ignored.push(pos),
+            Some(_) => {
+                a.equivocated[k] = true;
+                a.ignored.push(pos);
+            }
+        }
+    }
+    a
 }
 
 fn check_sizes(threshold: u32, n: usize) -> Result<(), VerifyError> {
@@ -355,7 +484,14 @@ pub fn receive<R: RngCore + CryptoRng>(
         complaints: Vec::new(),
         shares: Vec::new(),
     };
-    for d in &dkg.dealings {
+    let attribution = attribute(dkg, trustees);
+    let attributed = attribution
+        .slots
+        .iter()
+        .zip(&attribution.equivocated)
+        .filter(|(_, e)| !**e)
+        .filter_map(|(p, _)| p.map(|p| &dkg.dealings[p]));
+    for d in attributed {
         let Ok(cs) = check_dealing(&dkg.session_id, dkg.threshold, trustees, d) else {
             continue; // disqualified by everyone alike; nothing to complain about
         };
@@ -423,28 +559,25 @@ impl Dkg {
         check_sizes(self.threshold, n)?;
         let mut disqualified: Vec<(u32, String)> = Vec::new();
         let mut commitments: Vec<Option<Vec<RistrettoPoint>>> = vec![None; n];
-        for (pos, d) in self.dealings.iter().enumerate() {
-            let Some(slot) = (d.dealer as usize).checked_sub(1).filter(|k| *k < n) else {
-                return Err(VerifyError::Malformed {
-                    at: format!("dkg.dealings[{pos}].dealer"),
-                    reason: format!("no trustee {}", d.dealer),
-                });
-            };
-            if commitments[slot].is_some() || disqualified.iter().any(|(i, _)| *i == d.dealer) {
-                return Err(VerifyError::Malformed {
-                    at: format!("dkg.dealings[{pos}]"),
-                    reason: format!("second dealing of trustee {}", d.dealer),
-                });
-            }
-            match check_dealing(&self.session_id, self.threshold, trustees, d) {
-                Ok(cs) => commitments[slot] = Some(cs),
-                Err(why) => disqualified.push((d.dealer, why)),
-            }
-        }
-        for (k, c) in commitments.iter().enumerate() {
+        let attribution = attribute(self, trustees);
+        for (k, slot) in commitments.iter_mut().enumerate() {
             let i = k as u32 + 1;
-            if c.is_none() && !disqualified.iter().any(|(d, _)| *d == i) {
+            if attribution.equivocated[k] {
+                disqualified.push((i, "signed two different dealings".into()));
+                continue;
+            }
+            let Some(pos) = attribution.slots[k] else {
                 disqualified.push((i, "no dealing".into()));
+                continue;
+            };
+            match check_dealing(
+                &self.session_id,
+                self.threshold,
+                trustees,
+                &self.dealings[pos],
+            ) {
+                Ok(cs) => *slot = Some(cs),
+                Err(why) => disqualified.push((i, why)),
             }
         }
         let mut void_complaints = Vec::new();
@@ -452,7 +585,7 @@ impl Dkg {
         // dealing, a proof that fails) is void: it cannot stop the key
         // generation. Only a valid complaint whose share fails disqualifies.
         for (pos, c) in self.complaints.iter().enumerate() {
-            match self.judge(trustees, &commitments, c) {
+            match self.judge(trustees, &commitments, &attribution.slots, c) {
                 Some(true) => {
                     commitments[c.dealer as usize - 1] = None;
                     disqualified.push((
@@ -491,6 +624,8 @@ impl Dkg {
             void_complaints,
             public_key: Point::from_point(&pk),
             verification_keys: vks.iter().map(Point::from_point).collect(),
+            attributed: attribution.slots,
+            ignored_dealings: attribution.ignored,
         })
     }
 }
@@ -504,13 +639,14 @@ impl Dkg {
         &self,
         trustees: &[TrusteeKey],
         commitments: &[Option<Vec<RistrettoPoint>>],
+        slots: &[Option<usize>],
         c: &Complaint,
     ) -> Option<bool> {
         let n = trustees.len();
         let jk = (c.complainant as usize).checked_sub(1).filter(|k| *k < n)?;
         let ik = (c.dealer as usize).checked_sub(1).filter(|k| *k < n)?;
         let cs = commitments[ik].as_ref()?;
-        let d = self.dealings.iter().find(|d| d.dealer == c.dealer)?;
+        let d = &self.dealings[slots[ik]?];
         let es = d.shares.get(jk)?;
         let x = trustees[jk].public_key;
         let xp = x.decode().ok()?;

@@ -38,10 +38,13 @@ fn run_dkg(
         if absent.contains(&i) {
             continue;
         }
-        let mut dealing = dkg::deal("dkg-1", t, &tr.keys, i, rng).unwrap();
+        let secret = &tr.secrets[i as usize - 1];
+        let mut dealing = dkg::deal("dkg-1", t, &tr.keys, i, secret, rng).unwrap();
         for &(dealer, recipient) in corrupt {
             if dealer == i {
+                // a cheating dealer signs the share it garbled
                 dealing.shares[recipient as usize - 1].ciphertext.0[3] ^= 0x40;
+                dkg::sign_dealing("dkg-1", t, &tr.keys, &mut dealing, secret, rng).unwrap();
             }
         }
         d.dealings.push(dealing);
@@ -139,6 +142,15 @@ fn a_false_complaint_is_void() {
     let mut lying = honest.clone();
     let mut bad = lying.clone();
     bad.dealings[2].shares[1].ciphertext.0[0] ^= 1; // only to make trustee 2 complain
+    dkg::sign_dealing(
+        "dkg-1",
+        2,
+        &tr.keys,
+        &mut bad.dealings[2],
+        &tr.secrets[2],
+        &mut rng,
+    )
+    .unwrap();
     let c = dkg::receive(&bad, &tr.keys, 2, &tr.secrets[1], &mut rng)
         .unwrap()
         .complaints[0];
@@ -258,4 +270,53 @@ fn any_t_trustees_tally_and_invalid_partials_are_skipped() {
         d.dealings[0].commitments[1] = d.dealings[1].commitments[1];
     }
     assert!(verify_election(&serde_json::to_string(&t2).unwrap()).is_err());
+}
+
+/// Dealings are signed by their dealer's trustee key: one posted in another
+/// trustee's name is ignored (it can neither replace nor disqualify the real
+/// one), an unsigned copy of a real dealing is ignored, and a trustee that
+/// signs two different dealings is disqualified.
+#[test]
+fn dealings_belong_to_their_signers() {
+    let mut rng = ChaCha20Rng::from_seed([6; 32]);
+    let tr = trustees(&mut rng, 4);
+    let (d, _) = run_dkg(&mut rng, &tr, 2, &[], &[]);
+    let honest = d.verify(&tr.keys).unwrap();
+
+    // trustee 1 deals a second time in trustee 3's name, before the real one
+    let mut impostor = dkg::deal("dkg-1", 2, &tr.keys, 1, &tr.secrets[0], &mut rng).unwrap();
+    impostor.dealer = 3;
+    let mut d2 = d.clone();
+    d2.dealings.insert(0, impostor);
+    let o = d2.verify(&tr.keys).unwrap();
+    assert_eq!(o.public_key, honest.public_key);
+    assert_eq!(o.qualified, vec![1, 2, 3, 4]);
+    assert_eq!(o.ignored_dealings, vec![0]);
+    assert_eq!(o.attributed[2], Some(3));
+
+    // a copy of trustee 2's dealing with one share changed, unsigned
+    let mut d3 = d.clone();
+    let mut altered = d3.dealings[1].clone();
+    altered.shares[0].ciphertext.0[0] ^= 1;
+    d3.dealings.push(altered.clone());
+    d3.dealings.push(d.dealings[1].clone()); // and a verbatim copy
+    let o = d3.verify(&tr.keys).unwrap();
+    assert_eq!(o.public_key, honest.public_key);
+    assert_eq!(o.ignored_dealings, vec![4, 5]);
+
+    // trustee 2 signs the altered one too: two different signed dealings
+    dkg::sign_dealing("dkg-1", 2, &tr.keys, &mut altered, &tr.secrets[1], &mut rng).unwrap();
+    let mut d4 = d.clone();
+    d4.dealings.push(altered);
+    let o = d4.verify(&tr.keys).unwrap();
+    assert_eq!(o.qualified, vec![1, 3, 4]);
+    assert_eq!(
+        o.disqualified,
+        vec![(2, "signed two different dealings".to_string())]
+    );
+    // a dealing whose signature was made by another key is not the dealer's
+    let mut d5 = d.clone();
+    d5.dealings[3].signature = d5.dealings[2].signature;
+    let o = d5.verify(&tr.keys).unwrap();
+    assert_eq!(o.disqualified, vec![(4, "no dealing".to_string())]);
 }

@@ -316,6 +316,7 @@ fn doc_domain_table_is_the_crates() {
         "panoramix/zeus/v1/transcript",
         keys::KEY_DOMAIN,
         dkg::DKG_DEALING_DOMAIN,
+        dkg::DKG_DEALING_SIGNATURE_DOMAIN,
         dkg::DKG_SHARE_DOMAIN,
         dkg::DKG_COMPLAINT_DOMAIN,
         ballot::BALLOT_VALIDITY_DOMAIN,

@@ -103,9 +103,12 @@ pub fn build() -> (Value, String) {
         complaints: Vec::new(),
     };
     for i in 1..=n {
-        let mut dealing = dkg::deal(dkg_session, t, &keys, i, &mut rng).unwrap();
+        let secret = &secrets[i as usize - 1];
+        let mut dealing = dkg::deal(dkg_session, t, &keys, i, secret, &mut rng).unwrap();
         if i == 2 {
-            dealing.shares[3].ciphertext.0[3] ^= 0x40; // garbled for trustee 4
+            // garbled for trustee 4, and signed so by its dealer
+            dealing.shares[3].ciphertext.0[3] ^= 0x40;
+            dkg::sign_dealing(dkg_session, t, &keys, &mut dealing, secret, &mut rng).unwrap();
         }
         d.dealings.push(dealing);
     }

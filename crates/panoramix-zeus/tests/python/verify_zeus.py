@@ -221,7 +221,8 @@ def canonical(t):
             "dealings": [{"dealer": x["dealer"], "commitments": x["commitments"],
                           "proof": o(x["proof"], "schnorr"),
                           "shares": [{k: sh[k] for k in ("recipient", "ephemeral", "ciphertext")}
-                                     for sh in x["shares"]]} for x in d["dealings"]],
+                                     for sh in x["shares"]],
+                          "signature": o(x["signature"], "schnorr")} for x in d["dealings"]],
             "complaints": [{"complainant": c["complainant"], "dealer": c["dealer"],
                             "shared_key": c["shared_key"], "proof": o(c["proof"], "cp")}
                            for c in d["complaints"]]}
@@ -518,12 +519,12 @@ def targeted_mutations(t):
 
 
 def unbound(t, path, info):
-    """Values a valid transcript may carry unchecked: a key generation's encrypted
-    shares and its complaints (each recipient checked its own share; a void
-    complaint is ignored), the dealings of disqualified dealers, and the partial
-    decryptions a threshold tally skipped."""
+    """Values a valid transcript may carry unchecked: a key generation's
+    complaints (a void complaint is ignored), the dealings of disqualified
+    dealers, and the partial decryptions a threshold tally skipped. A qualified
+    dealing's every byte is bound by its dealer's signature."""
     if path[:2] == ["election", "dkg"]:
-        if "shares" in path or "complaints" in path:
+        if "complaints" in path:
             return True
         if path[2] == "dealings":
             return t["election"]["dkg"]["dealings"][path[3]]["dealer"] - 1 not in info["qualified"]

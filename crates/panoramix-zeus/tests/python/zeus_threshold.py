@@ -30,7 +30,7 @@ def dkg_shape(d):
     check(isinstance(d["dealings"], list) and isinstance(d["complaints"], list), f"malformed at {at}")
     for k, dl in enumerate(d["dealings"]):
         a = f"{at}.dealings[{k}]"
-        check(isinstance(dl, dict) and set(dl) == {"dealer", "commitments", "proof", "shares"},
+        check(isinstance(dl, dict) and set(dl) == {"dealer", "commitments", "proof", "shares", "signature"},
               f"malformed at {a}")
         _idx(dl["dealer"], f"{a}.dealer")
         check(isinstance(dl["commitments"], list) and isinstance(dl["shares"], list), f"malformed at {a}")
@@ -40,6 +40,10 @@ def dkg_shape(d):
         check(isinstance(p, dict) and set(p) == {"commitment", "response"}, f"malformed at {a}.proof")
         _hex(p["commitment"], f"{a}.proof.commitment")
         scalar(p["response"])
+        g = dl["signature"]
+        check(isinstance(g, dict) and set(g) == {"commitment", "response"}, f"malformed at {a}.signature")
+        _hex(g["commitment"], f"{a}.signature.commitment")
+        scalar(g["response"])
         for s in dl["shares"]:
             check(isinstance(s, dict) and set(s) == {"recipient", "ephemeral", "ciphertext"},
                   f"malformed at {a}.shares")
@@ -108,13 +112,53 @@ def check_dealing(sid, t, trustees, dl):
     return cs
 
 
-def judge(d, trustees, comms, c):
+def signed_by_dealer(sid, t, trustees, dl):
+    """The dealing carries its dealer's signature (dkg-dealing-signature transcript)."""
+    n = len(trustees)
+    i = dl["dealer"]
+    if not 1 <= i <= n:
+        return False
+    key = trustees[i - 1]["public_key"]
+    try:
+        x = point(key)
+        proof = hexbytes(dl["proof"]["commitment"], 32) + scalar(dl["proof"]["response"]).to_bytes(32, "little")
+        shares = b"".join(u64(sh["recipient"]) + hexbytes(sh["ephemeral"], 32) + hexbytes(sh["ciphertext"], 32)
+                          for sh in dl["shares"])
+        tr = statement("panoramix/zeus/v1/dkg-dealing-signature", sid, threshold=u64(t), trustees=u64(n),
+                       dealer=u64(i), dealer_key=bytes.fromhex(key),
+                       commitments=b"".join(hexbytes(c, 32) for c in dl["commitments"]),
+                       proof=proof, shares=shares)
+        return schnorr_ok(tr, x, dl["signature"])
+    except Invalid:
+        return False
+
+
+def attribute(d, trustees):
+    """Per trustee the position of the dealing it signed (identical copies folded),
+    the trustees that signed two different dealings, the ignored positions."""
+    n = len(trustees)
+    slots, equivocated, ignored = [None] * n, [False] * n, []
+    for pos, dl in enumerate(d["dealings"]):
+        i = dl["dealer"]
+        if not signed_by_dealer(d["session_id"], d["threshold"], trustees, dl):
+            ignored.append(pos)
+            continue
+        if slots[i - 1] is None:
+            slots[i - 1] = pos
+        else:
+            ignored.append(pos)
+            if d["dealings"][slots[i - 1]] != dl:
+                equivocated[i - 1] = True
+    return slots, equivocated, ignored
+
+
+def judge(d, trustees, comms, slots, c):
     """True: upheld; False: valid but the share is good; None: void."""
     n = len(trustees)
     j, i = c["complainant"], c["dealer"]
     if not (1 <= j <= n and 1 <= i <= n) or comms[i - 1] is None:
         return None
-    dl = next((x for x in d["dealings"] if x["dealer"] == i), None)
+    dl = None if slots[i - 1] is None else d["dealings"][slots[i - 1]]
     if dl is None or j > len(dl["shares"]):
         return None
     es = dl["shares"][j - 1]
@@ -148,18 +192,18 @@ def verify_dkg(d, trustees):
     check(1 <= t <= n <= MAX_TRUSTEES, "dkg: threshold")
     comms = [None] * n
     disq = set()
-    for pos, dl in enumerate(d["dealings"]):
-        i = dl["dealer"]
-        check(1 <= i <= n, f"dkg.dealings[{pos}]: no trustee {i}")
-        check(comms[i - 1] is None and i not in disq, f"dkg.dealings[{pos}]: second dealing")
+    slots, equivocated, ignored = attribute(d, trustees)
+    for k in range(n):
+        if equivocated[k] or slots[k] is None:
+            disq.add(k + 1)
+            continue
         try:
-            comms[i - 1] = check_dealing(d["session_id"], t, trustees, dl)
+            comms[k] = check_dealing(d["session_id"], t, trustees, d["dealings"][slots[k]])
         except Invalid:
-            disq.add(i)
-    disq |= {k + 1 for k in range(n) if comms[k] is None}
+            disq.add(k + 1)
     void = []
     for pos, c in enumerate(d["complaints"]):
-        if judge(d, trustees, comms, c):
+        if judge(d, trustees, comms, slots, c):
             comms[c["dealer"] - 1] = None
             disq.add(c["dealer"])
         else:
@@ -175,7 +219,7 @@ def verify_dkg(d, trustees):
         for k in range(n):
             vks[k] = grp.add(vks[k], eval_commitments(cs, k + 1))
     return {"qualified": qualified, "disqualified": sorted(disq), "void_complaints": void,
-            "public_key": grp.encode(pk), "vks": vks}
+            "public_key": grp.encode(pk), "vks": vks, "ignored_dealings": ignored}
 
 
 def lagrange_at_zero(j, s):
