@@ -555,14 +555,20 @@ impl Client {
 
     /// Every message of a box, following the pages.
     pub fn messages(&self, endpoint_id: &str, box_name: &str) -> Result<Vec<Json>, ClientError> {
+        self.get_all(&format!(
+            "/panoramix/messages/?endpoint_id={endpoint_id}&box={box_name}&limit=1000"
+        ))
+    }
+
+    /// Every item of a paged listing (`path` with its query, without
+    /// `after`): pages end at `limit` items or the controller's byte budget,
+    /// `next` continues them.
+    pub(crate) fn get_all(&self, path: &str) -> Result<Vec<Json>, ClientError> {
         let mut out = Vec::new();
         let mut after = 0i64;
         loop {
-            let r = self.get(&format!(
-                "/panoramix/messages/?endpoint_id={endpoint_id}&box={box_name}&after={after}&limit=1000"
-            ))?;
-            let items = r["data"].as_array().cloned().unwrap_or_default();
-            out.extend(items);
+            let r = self.get(&format!("{path}&after={after}"))?;
+            out.extend(r["data"].as_array().cloned().unwrap_or_default());
             match r["next"].as_i64() {
                 Some(n) => after = n,
                 None => return Ok(out),

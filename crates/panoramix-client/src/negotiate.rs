@@ -56,19 +56,9 @@ impl Client {
 
     /// The latest contributions of a negotiation.
     pub fn contributions(&self, negotiation_id: &str) -> Result<Vec<Json>, ClientError> {
-        // pages end at the controller's byte budget: follow `next`
-        let mut out = Vec::new();
-        let mut after = 0i64;
-        loop {
-            let r = self.get(&format!(
-                "/panoramix/contributions/?negotiation={negotiation_id}&after={after}"
-            ))?;
-            out.extend(r["data"].as_array().cloned().unwrap_or_default());
-            match r["next"].as_i64() {
-                Some(n) => after = n,
-                None => return Ok(out),
-            }
-        }
+        self.get_all(&format!(
+            "/panoramix/contributions/?negotiation={negotiation_id}"
+        ))
     }
 
     /// Prepare an action for a negotiation (fixes its nonce and timestamp now).

@@ -30,11 +30,8 @@ impl std::fmt::Debug for VoterSecret {
 impl VoterSecret {
     /// Draw a fresh non-zero credential.
     pub fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
-        loop {
-            let v = crate::encoding::random_scalar(rng);
-            if v != Scalar::ZERO {
-                return VoterSecret { v };
-            }
+        VoterSecret {
+            v: crate::encoding::random_nonzero_scalar(rng),
         }
     }
 

@@ -20,6 +20,16 @@ pub fn random_scalar<R: RngCore + CryptoRng + ?Sized>(rng: &mut R) -> Scalar {
     Scalar::from_bytes_mod_order_wide(&wide)
 }
 
+/// A uniformly random non-zero scalar (a secret key).
+pub(crate) fn random_nonzero_scalar<R: RngCore + CryptoRng + ?Sized>(rng: &mut R) -> Scalar {
+    loop {
+        let x = random_scalar(rng);
+        if x != Scalar::ZERO {
+            return x;
+        }
+    }
+}
+
 /// Parse a secret scalar from 64 lowercase hex characters: canonical and
 /// non-zero (the buffers are wiped).
 pub(crate) fn secret_scalar_from_hex(s: &str) -> Result<Scalar, DecodeError> {

@@ -80,11 +80,8 @@ impl std::fmt::Debug for TrusteeSecret {
 impl TrusteeSecret {
     /// Draw a fresh non-zero key share.
     pub fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
-        loop {
-            let x = crate::encoding::random_scalar(rng);
-            if x != Scalar::ZERO {
-                return TrusteeSecret { x };
-            }
+        TrusteeSecret {
+            x: crate::encoding::random_nonzero_scalar(rng),
         }
     }
 
