@@ -126,6 +126,7 @@ fn validity_transcript(
 
 fn signature_transcript(
     params: &ZeusParams,
+    definition: &[u8; 64],
     credential: &Point,
     ct: &Ciphertext,
     validity: &ValidityProof,
@@ -134,6 +135,7 @@ fn signature_transcript(
     t.append("session_id", params.session_id.as_bytes());
     t.append("group", GROUP_NAME.as_bytes());
     t.append_point("public_key", &params.election_public_key);
+    t.append("definition", definition);
     t.append_point("credential", credential);
     t.append_ciphertext("ciphertext", ct);
     t.append("validity", &validity_bytes(validity));
@@ -231,6 +233,7 @@ fn verify_one_of(
 
 fn finish<R: RngCore + CryptoRng>(
     params: &ZeusParams,
+    rules: &Rules,
     voter: &VoterSecret,
     ciphertext: Ciphertext,
     validity: ValidityProof,
@@ -238,7 +241,13 @@ fn finish<R: RngCore + CryptoRng>(
 ) -> Ballot {
     let credential = voter.public();
     let signature = schnorr_prove(
-        signature_transcript(params, &credential, &ciphertext, &validity),
+        signature_transcript(
+            params,
+            &rules.definition,
+            &credential,
+            &ciphertext,
+            &validity,
+        ),
         voter.scalar(),
         rng,
     );
@@ -293,7 +302,7 @@ pub fn prepare_ballot<R: RngCore + CryptoRng>(
         (ct, ValidityProof::OneOf(proof))
     };
     Ok(PreparedBallot {
-        ballot: finish(params, voter, ciphertext, validity, rng),
+        ballot: finish(params, &rules, voter, ciphertext, validity, rng),
         r,
     })
 }
@@ -327,7 +336,7 @@ pub fn encrypt_element<R: RngCore + CryptoRng>(
     let ct = Ciphertext::from_points(&c1, &(element + rules.pk * *r));
     let t = validity_transcript(params, &[], &voter.public(), &ct);
     let validity = ValidityProof::Knowledge(schnorr_prove(t, &r, rng));
-    Ok(finish(params, voter, ct, validity, rng))
+    Ok(finish(params, &rules, voter, ct, validity, rng))
 }
 
 /// Check a ballot against checked parameters: encodings, validity proof,
@@ -391,6 +400,7 @@ pub fn check_ballot(
     }
     let t = signature_transcript(
         params,
+        &rules.definition,
         &ballot.credential,
         &ballot.ciphertext,
         &ballot.validity,

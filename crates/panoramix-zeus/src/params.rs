@@ -20,6 +20,9 @@ pub const MAX_ANSWERS: usize = 64;
 /// Prefix of the text form of a spoiled outcome.
 pub const SPOILED_PREFIX: &str = "spoiled:";
 
+/// Domain of the election-definition digest ([`ZeusParams::definition_digest`]).
+pub const DEFINITION_DOMAIN: &str = "panoramix/zeus/v1/election-definition";
+
 fn default_rounds() -> u32 {
     MIN_SK_ROUNDS
 }
@@ -112,6 +115,34 @@ impl ZeusParams {
         } else {
             &self.trustee_key_session
         }
+    }
+
+    /// The digest of the election definition every ballot signature binds
+    /// (docs/zeus.md §4.4): the challenge `definition` of a transcript
+    /// `panoramix/zeus/v1/election-definition` over the session, the group,
+    /// the key session, the election key, the answers, the voter list, the
+    /// re-vote policy and the Sako–Kilian rounds. The trustees' keys and the
+    /// key generation are left out: they verify on their own and determine
+    /// the election key, which is bound.
+    pub fn definition_digest(&self) -> [u8; 64] {
+        let mut t = crate::transcript::Transcript::new(DEFINITION_DOMAIN);
+        t.append("session_id", self.session_id.as_bytes());
+        t.append("group", crate::transcript::GROUP_NAME.as_bytes());
+        t.append("key_session", self.key_session().as_bytes());
+        t.append_point("public_key", &self.election_public_key);
+        t.append_u64("answers", self.answers.len() as u64);
+        for a in &self.answers {
+            t.append("answer", a.as_bytes());
+        }
+        t.append_points("voters", &self.voters);
+        t.append(
+            "revote",
+            match self.revote {
+                RevotePolicy::Last => b"last",
+            },
+        );
+        t.append_u64("sk_rounds", u64::from(self.sk_rounds));
+        t.challenge_bytes("definition")
     }
 
     /// Check every trustee's proof of knowledge (bound to
@@ -216,6 +247,7 @@ impl ZeusParams {
             pk,
             answers: answer_points,
             voters: HashSet::new(),
+            definition: self.definition_digest(),
         })
     }
 
@@ -241,6 +273,8 @@ pub struct Rules {
     /// The answers' encodings, in order.
     pub(crate) answers: Vec<RistrettoPoint>,
     pub(crate) voters: HashSet<Point>,
+    /// [`ZeusParams::definition_digest`].
+    pub(crate) definition: [u8; 64],
 }
 
 impl Rules {

@@ -534,13 +534,21 @@ fn keys_ballots_decryption_and_result_are_checked() {
         verify(&t).unwrap_err(),
         VerifyError::NotEligible { ballot: 2 }
     );
-    // a voter removed from the list
+    // a voter removed from the list: every ballot signature binds the
+    // definition digest (voter list included), so the first ballot fails
     let mut t = t0.clone();
     let gone = t.ballots[1].credential;
     t.election.voters.retain(|v| *v != gone);
     assert_eq!(
         verify(&t).unwrap_err(),
-        VerifyError::NotEligible { ballot: 1 }
+        VerifyError::BallotSignature { ballot: 0 }
+    );
+    // an unused credential added to the list (or one replaced): the same
+    let mut t = t0.clone();
+    t.election.voters.push(outsider.public());
+    assert_eq!(
+        verify(&t).unwrap_err(),
+        VerifyError::BallotSignature { ballot: 0 }
     );
     let mut t = t0.clone();
     t.ballots[2] = t.ballots[0].clone();

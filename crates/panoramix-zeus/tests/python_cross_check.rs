@@ -194,11 +194,19 @@ fn python_verifier_rejects_tampered_transcripts() {
     t.ballots[1].credential = t.ballots[2].credential;
     both_reject("moved-credential.json", &t, "ballot 1: validity proof");
 
-    // a voter whose ballot was counted removed from the list
+    // a voter whose ballot was counted removed from the list: the definition
+    // digest changes, so every ballot signature fails
     let mut t = load("zeus_election_answers.json");
     let gone = t.ballots[2].credential;
     t.election.voters.retain(|v| *v != gone);
-    both_reject("removed-voter.json", &t, "ballot 2: not eligible");
+    both_reject("removed-voter.json", &t, "ballot 0: signature");
+
+    // a valid ballot by a credential off the list
+    let mut t = load("zeus_election_answers.json");
+    let mut rng = ChaCha20Rng::from_seed([41; 32]);
+    let outsider = VoterSecret::generate(&mut rng);
+    t.ballots[2] = encrypt_ballot(&t.election, &outsider, b"no", &mut rng).unwrap();
+    both_reject("outsider.json", &t, "ballot 2: not eligible");
 
     // a foreign trustee key (with a valid proof of knowledge) in place of trustee 0
     let mut t = load("zeus_election_answers.json");

@@ -47,11 +47,16 @@ impl Fs {
 
     /// The challenge scalar for `label` (absorbing the 64 challenge bytes).
     pub fn challenge(&mut self, label: &str) -> Scalar {
+        Scalar::from_bytes_mod_order_wide(&self.challenge_bytes(label))
+    }
+
+    /// The 64 challenge bytes for `label` (absorbed).
+    pub fn challenge_bytes(&mut self, label: &str) -> [u8; 64] {
         let mut h = self.0.clone();
         frame(&mut h, b"challenge", label.as_bytes());
         let out: [u8; 64] = h.finalize().into();
         self.append(label, &out);
-        Scalar::from_bytes_mod_order_wide(&out)
+        out
     }
 }
 
@@ -173,9 +178,28 @@ pub fn case(k: usize) -> Value {
         }
     }
 
-    // the signature transcript (docs/zeus.md §4.4)
+    // the definition digest and the signature transcript (docs/zeus.md §4.4)
+    let mut d = Fs::new("panoramix/zeus/v1/election-definition", &params.session_id);
+    d.append("key_session", params.key_session().as_bytes());
+    d.append("public_key", &params.election_public_key.0);
+    d.append("answers", &(params.answers.len() as u64).to_le_bytes());
+    for a in &params.answers {
+        d.append("answer", a.as_bytes());
+    }
+    let voters: Vec<u8> = params.voters.iter().flat_map(|v| v.0).collect();
+    d.append("voters", &voters);
+    d.append("revote", b"last");
+    d.append("sk_rounds", &u64::from(params.sk_rounds).to_le_bytes());
+    let definition = d.challenge_bytes("definition");
+    assert_eq!(
+        definition,
+        params.definition_digest(),
+        "{name}: definition digest"
+    );
+    inter["definition_digest"] = json!(hex::encode(definition));
     let mut t = Fs::new("panoramix/zeus/v1/ballot-signature", &params.session_id);
     t.append("public_key", &params.election_public_key.0);
+    t.append("definition", &definition);
     t.append("credential", &b.credential.0);
     t.append("ciphertext", &b.ciphertext.to_bytes());
     t.append("validity", &validity_bytes(&b.validity));

@@ -43,7 +43,8 @@ import time
 import ristretto255
 from ristretto255 import L, BackendMissing, Invalid, check, grp
 from zeus_ballots import (ballot_from_text, ballot_to_text, booth, box_rule, check_ballot,
-                          check_rules, check_trustees, decode_plaintext, election_params,
+                          check_rules, check_trustees, decode_plaintext, definition_digest,
+                          election_params,
                           encode_plaintext, one_of_commitments, outcome, validity_bytes,
                           validity_statement)
 from zeus_proofs import (ciphertext, generator, hex_scalar, hexbytes, point, scalar, statement,
@@ -359,6 +360,7 @@ def reproduce_ballot(c, e):
     k = next(draw)
     t = statement("panoramix/zeus/v1/ballot-signature", e["session_id"],
                   public_key=hexbytes(e["election_public_key"], 32),
+                  definition=definition_digest(e),
                   credential=bytes.fromhex(b["credential"]),
                   ciphertext=bytes.fromhex(b["ciphertext"]), validity=validity_bytes(b["validity"]))
     t.append("commitment", enc(mul(k, G)))
@@ -394,8 +396,10 @@ def verify_ballot_vectors(doc, reproduce):
             t.append("commitment", hexbytes(v["knowledge"]["commitment"], 32))
         check(hex_scalar(t.challenge_scalar("challenge")) == im["validity_challenge"],
               f"{name}: validity challenge")
+        check(definition_digest(e).hex() == im["definition_digest"], f"{name}: definition digest")
         t = statement("panoramix/zeus/v1/ballot-signature", e["session_id"],
                       public_key=hexbytes(e["election_public_key"], 32),
+                      definition=definition_digest(e),
                       credential=hexbytes(b["credential"], 32),
                       ciphertext=hexbytes(b["ciphertext"], 64), validity=validity_bytes(v))
         t.append("commitment", hexbytes(b["signature"]["commitment"], 32))

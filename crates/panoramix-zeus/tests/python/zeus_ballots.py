@@ -3,7 +3,7 @@ docs/zeus.md (sections 3, 4 and 7), for the independent verifier verify_zeus.py.
 Written from the document, not from the Rust code."""
 
 from ristretto255 import L, Invalid, check, grp
-from zeus_proofs import hexbytes, point, scalar, schnorr_ok, statement
+from zeus_proofs import Transcript, hexbytes, point, scalar, schnorr_ok, statement
 
 MAX_PLAINTEXT_LEN = 29
 MAX_ANSWERS = 64
@@ -85,6 +85,25 @@ def election_params(e):
               "election.trustees: proof fields")
     out["key_session"] = out["trustee_key_session"] or out["session_id"]
     return out
+
+
+def definition_digest(e):
+    """Section 4.4: the digest of the election definition every ballot signature
+    binds (computed once per election)."""
+    if "_definition" not in e:
+        t = Transcript("panoramix/zeus/v1/election-definition")
+        t.append("session_id", e["session_id"].encode())
+        t.append("group", b"ristretto255")
+        t.append("key_session", e["key_session"].encode())
+        t.append("public_key", hexbytes(e["election_public_key"], 32))
+        t.u64("answers", len(e["answers"]))
+        for a in e["answers"]:
+            t.append("answer", a.encode())
+        t.append("voters", b"".join(hexbytes(v, 32) for v in e["voters"]))
+        t.append("revote", e["revote"].encode())
+        t.u64("sk_rounds", e["sk_rounds"])
+        e["_definition"] = t.challenge("definition")
+    return e["_definition"]
 
 
 def check_trustees(e):
@@ -197,6 +216,7 @@ def check_ballot(e, b, i):
     check(ok, f"ballot {i}: validity proof")
     t = statement("panoramix/zeus/v1/ballot-signature", e["session_id"],
                   public_key=hexbytes(e["election_public_key"], 32),
+                  definition=definition_digest(e),
                   credential=hexbytes(b["credential"], 32),
                   ciphertext=ct, validity=validity_bytes(v))
     check(schnorr_ok(t, cred, b["signature"]), f"ballot {i}: signature")
