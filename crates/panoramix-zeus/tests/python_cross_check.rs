@@ -203,7 +203,6 @@ fn python_verifier_rejects_tampered_transcripts() {
 
     // a valid ballot by a credential off the list
     let mut t = load("zeus_election_answers.json");
-    let mut rng = ChaCha20Rng::from_seed([41; 32]);
     let outsider = VoterSecret::generate(&mut rng);
     t.ballots[2] = encrypt_ballot(&t.election, &outsider, b"no", &mut rng).unwrap();
     both_reject("outsider.json", &t, "ballot 2: not eligible");
