@@ -22,6 +22,7 @@ pub mod model;
 pub mod negotiation;
 pub mod strict_json;
 pub mod time;
+pub mod wire;
 
 pub use canonical::Value;
 pub use identity::{Domain, Keypair, PublicKey};

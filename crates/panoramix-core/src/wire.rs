@@ -1,0 +1,313 @@
+//! Typed wire data: the resources of the controller API as the controller writes
+//! them and every client reads them (the native client, the contributor state
+//! machine, the WebAssembly bindings, the Worker). Reading is strict: a missing
+//! field or a value of the wrong type is an error that names the field, never a
+//! silent default. Optional fields are `Option`s; lists that may be absent on the
+//! wire are documented as such.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use crate::model::{EndpointStatus, MsgBox};
+
+impl Serialize for EndpointStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for EndpointStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        EndpointStatus::parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown endpoint status {s:?} (OPEN, CLOSED or PROCESSED)"
+            ))
+        })
+    }
+}
+
+impl Serialize for MsgBox {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for MsgBox {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        MsgBox::parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown box {s:?} (INBOX, ACCEPTED, PROCESSBOX or OUTBOX)"
+            ))
+        })
+    }
+}
+
+/// One owner of a joint peer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Owner {
+    /// The owner's peer id (its key id).
+    pub owner_key_id: String,
+}
+
+/// A peer: an individual (one key) or a joint peer (owned by several).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Peer {
+    /// Peer id.
+    pub peer_id: String,
+    /// Display name.
+    pub name: String,
+    /// Public key (individual peers; empty for a joint peer).
+    pub key_data: String,
+    /// Key type (`"ed25519"`; empty for a joint peer).
+    pub key_type: String,
+    /// `SPHINXMIX`, `ZEUS` or empty.
+    pub crypto_backend: String,
+    /// Backend parameters (a mix-net description for a joint peer, the published
+    /// keys for a contributor); `null` when none.
+    pub crypto_params: Json,
+    /// Owners of a joint peer, in order (the first one coordinates); empty for an
+    /// individual peer.
+    pub owners: Vec<Owner>,
+    /// `READY` or `DELETED`.
+    pub status: String,
+    /// Roles assigned to the peer.
+    pub roles: Vec<String>,
+    /// The consensus that created a joint peer (empty for an individual).
+    pub consensus_id: String,
+}
+
+impl Peer {
+    /// The owners' peer ids, in order.
+    pub fn owner_ids(&self) -> Vec<String> {
+        self.owners.iter().map(|o| o.owner_key_id.clone()).collect()
+    }
+}
+
+/// A link: messages of `from_endpoint_id`'s `from_box` feed this endpoint's
+/// `to_box`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    /// The source endpoint.
+    pub from_endpoint_id: String,
+    /// The source box (`ACCEPTED` or `OUTBOX`).
+    pub from_box: MsgBox,
+    /// This endpoint's box it feeds (`INBOX` or `PROCESSBOX`).
+    pub to_box: MsgBox,
+}
+
+/// One entry of an endpoint's consensus log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsensusLog {
+    /// The consensus that moved the endpoint.
+    pub consensus_id: String,
+    /// When it was applied.
+    pub timestamp: String,
+    /// The status it moved to.
+    pub status: EndpointStatus,
+}
+
+/// An endpoint.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Endpoint {
+    /// Endpoint id.
+    pub endpoint_id: String,
+    /// Owner (an individual or a joint peer).
+    pub peer_id: String,
+    /// Free text.
+    pub description: String,
+    /// Whether anyone may post to its INBOX.
+    pub public: bool,
+    /// Messages needed to close.
+    pub size_min: i64,
+    /// Most messages it takes.
+    pub size_max: i64,
+    /// Endpoint type (a backend's processing).
+    pub endpoint_type: String,
+    /// Backend parameters.
+    pub endpoint_params: Json,
+    /// Where its input comes from.
+    pub links: Vec<Link>,
+    /// Status.
+    pub status: EndpointStatus,
+    /// Hash of the agreed input, once CLOSED.
+    pub inbox_hash: Option<String>,
+    /// Hash of the agreed output, once PROCESSED.
+    pub outbox_hash: Option<String>,
+    /// The processing proof published with the output (JSON, or a string).
+    pub process_proof: Option<Json>,
+    /// The consensus that last moved it (a transition names it).
+    pub last_consensus_id: String,
+    /// Messages in its INBOX.
+    pub inbox_count: i64,
+    /// Every consensus that moved it, in order.
+    #[serde(default)]
+    pub consensus_logs: Vec<ConsensusLog>,
+}
+
+impl Endpoint {
+    /// The published proof as the text the backends check: a JSON string as
+    /// it is, anything else as compact JSON, none as the empty string.
+    pub fn proof_text(&self) -> String {
+        match &self.process_proof {
+            None | Some(Json::Null) => String::new(),
+            Some(Json::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        }
+    }
+}
+
+/// A message in one box of an endpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// Row id (order of arrival).
+    pub id: i64,
+    /// The endpoint.
+    pub endpoint_id: String,
+    /// The box.
+    #[serde(rename = "box")]
+    pub box_: MsgBox,
+    /// Position in an owner's output (PROCESSBOX, OUTBOX), if any.
+    pub serial: Option<i64>,
+    /// Sender peer id.
+    pub sender: String,
+    /// Recipient (free text; a peer id or a backend address).
+    pub recipient: String,
+    /// The message.
+    pub text: String,
+    /// `message_hash(serial, sender, recipient, text)`.
+    pub message_hash: String,
+}
+
+/// One signature of an agreed negotiation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signing {
+    /// Signer.
+    pub signer_key_id: String,
+    /// Signature over the agreed text.
+    pub signature: String,
+    /// The signer's public key.
+    pub key_data: String,
+}
+
+/// Negotiation status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NegotiationStatus {
+    /// Contributions are being collected.
+    #[serde(rename = "OPEN")]
+    Open,
+    /// Every participant signed the same text: a consensus id exists.
+    #[serde(rename = "DONE")]
+    Done,
+}
+
+/// A negotiation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Negotiation {
+    /// Negotiation id.
+    pub id: String,
+    /// Title (what it is about; the agents' naming convention finds it).
+    pub title: String,
+    /// Who must sign (none: open to anyone).
+    pub participants: Option<Vec<String>>,
+    /// Status.
+    pub status: NegotiationStatus,
+    /// The agreed text, once DONE.
+    pub text: Option<String>,
+    /// When it closed.
+    pub timestamp: Option<String>,
+    /// The consensus id, once DONE.
+    pub consensus: Option<String>,
+    /// The signatures over the agreed text.
+    #[serde(default)]
+    pub signings: Vec<Signing>,
+}
+
+/// A contribution to a negotiation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contribution {
+    /// Row id.
+    pub id: i64,
+    /// The negotiation.
+    pub negotiation_id: String,
+    /// Signer.
+    pub signer_key_id: String,
+    /// The signer's public key.
+    pub key_data: String,
+    /// The contributed text.
+    pub text: String,
+    /// Signature over the text.
+    pub signature: String,
+    /// Whether this is the signer's latest contribution.
+    pub latest: bool,
+}
+
+/// What a contribution answered: the negotiation's consensus id once the
+/// contribution closed it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContributeResult {
+    /// The consensus id, if the negotiation is now DONE.
+    #[serde(default)]
+    pub consensus: Option<String>,
+}
+
+/// A page of a listing: `data`, and where the next page starts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    /// The items.
+    pub data: Vec<T>,
+    /// Cursor of the next page (absent: this is the last).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn endpoint_json() -> Json {
+        json!({
+            "endpoint_id": "m-1-mix0", "peer_id": "p", "description": "", "public": false,
+            "size_min": 1, "size_max": 10, "endpoint_type": "SPHINXMIX",
+            "endpoint_params": {"BODY_LEN": 1024},
+            "links": [{"from_endpoint_id": "m-1-gw", "from_box": "ACCEPTED", "to_box": "INBOX"}],
+            "status": "CLOSED", "inbox_hash": "ab", "outbox_hash": null, "process_proof": null,
+            "last_consensus_id": "c", "inbox_count": 3,
+            "consensus_logs": [{"consensus_id": "c", "timestamp": "t", "status": "CLOSED"}]
+        })
+    }
+
+    #[test]
+    fn an_endpoint_round_trips_with_typed_status_and_links() {
+        let e: Endpoint = serde_json::from_value(endpoint_json()).unwrap();
+        assert_eq!(e.status, EndpointStatus::Closed);
+        assert_eq!(e.links[0].from_box, MsgBox::Accepted);
+        assert_eq!(e.proof_text(), "");
+        assert_eq!(serde_json::to_value(&e).unwrap(), endpoint_json());
+    }
+
+    #[test]
+    fn a_missing_field_or_a_wrong_status_fails_loudly() {
+        let mut j = endpoint_json();
+        j.as_object_mut().unwrap().remove("size_max");
+        let e = serde_json::from_value::<Endpoint>(j).unwrap_err();
+        assert!(e.to_string().contains("size_max"), "{e}");
+        let mut j = endpoint_json();
+        j["status"] = json!("FULL");
+        let e = serde_json::from_value::<Endpoint>(j).unwrap_err();
+        assert!(e.to_string().contains("FULL"), "{e}");
+    }
+
+    #[test]
+    fn a_message_names_its_box() {
+        let m: Message = serde_json::from_value(json!({
+            "id": 1, "endpoint_id": "e", "box": "OUTBOX", "serial": 0, "sender": "s",
+            "recipient": "r", "text": "t", "message_hash": "h"
+        }))
+        .unwrap();
+        assert_eq!(m.box_, MsgBox::Outbox);
+        assert_eq!(serde_json::to_value(&m).unwrap()["box"], "OUTBOX");
+    }
+}
