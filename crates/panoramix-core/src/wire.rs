@@ -257,9 +257,9 @@ pub struct ContributeResult {
 pub struct Page<T> {
     /// The items.
     pub data: Vec<T>,
-    /// Cursor of the next page (absent: this is the last).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next: Option<String>,
+    /// Where the next page starts (`after=`); `null` on the last page.
+    #[serde(default)]
+    pub next: Option<i64>,
 }
 
 #[cfg(test)]
