@@ -11,10 +11,13 @@
 //! * [`strict_json`]: the JSON reader of signed bodies (no repeated keys, bounded depth).
 //! * [`model`]: endpoint statuses, boxes, message and set hashes, roles.
 //! * [`time`]: the consensus timestamp format.
+//! * [`audit`]: the audit log's entries, their hash chain and its verification.
+//! * [`wire`]: the API's resources as typed wire data.
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 #![warn(missing_docs)]
 
+pub mod audit;
 pub mod canonical;
 pub mod envelope;
 pub mod identity;
