@@ -252,6 +252,93 @@ pub struct ContributeResult {
     pub consensus: Option<String>,
 }
 
+/// The answer to a contribution (`POST /panoramix/contributions/`): the stored
+/// contribution (without its key, the sender's) and the negotiation's consensus
+/// id once this contribution closed it. [`ContributeResult`] reads its last field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contributed {
+    /// Row id.
+    pub id: i64,
+    /// The negotiation.
+    pub negotiation_id: String,
+    /// Signer (the request's signer).
+    pub signer_key_id: String,
+    /// The contributed text.
+    pub text: String,
+    /// Signature over the text.
+    pub signature: String,
+    /// Always true: it is the signer's latest contribution.
+    pub latest: bool,
+    /// The consensus id, if the negotiation is now DONE.
+    pub consensus: Option<String>,
+}
+
+/// A role assigned to a peer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Role {
+    /// The peer.
+    pub peer_id: String,
+    /// The role.
+    pub role: String,
+}
+
+/// A controller's limits (`GET /panoramix/controller/`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Largest request body, bytes.
+    pub max_body: u64,
+    /// Largest message text, bytes.
+    pub max_message: u64,
+    /// Accepted clock skew of `info.ts`, seconds.
+    pub max_skew_secs: i64,
+    /// Largest `size_max` of an endpoint.
+    pub max_inbox: i64,
+    /// Largest page size of listings.
+    pub page_max: i64,
+    /// Byte budget of one listing page.
+    pub page_max_bytes: u64,
+}
+
+/// What a controller says about itself (`GET /panoramix/controller/`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControllerInfo {
+    /// The controller id (its key id), which every request's `info.controller` names.
+    pub controller_id: String,
+    /// The controller's public key.
+    pub key_data: String,
+    /// Crypto backends peers may register with.
+    pub backends: Vec<String>,
+    /// Key ids of the configured role authorities.
+    pub authorities: Vec<String>,
+    /// The controller's time (ISO 8601, UTC).
+    pub time: String,
+    /// The controller's time, Unix seconds.
+    pub ts: i64,
+    /// Its limits.
+    pub limits: Limits,
+}
+
+/// Where a listing's next page starts, to pass back as `after=`: the last
+/// item's row id (messages, contributions, audit entries) or its key
+/// (negotiations, peers, endpoints).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Cursor {
+    /// A row id or position.
+    Id(i64),
+    /// A key: a negotiation, peer or endpoint id.
+    Key(String),
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cursor::Id(n) => write!(f, "{n}"),
+            Cursor::Key(k) => f.write_str(k),
+        }
+    }
+}
+
 /// A page of a listing: `data`, and where the next page starts.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Page<T> {
@@ -259,7 +346,14 @@ pub struct Page<T> {
     pub data: Vec<T>,
     /// Where the next page starts (`after=`); `null` on the last page.
     #[serde(default)]
-    pub next: Option<i64>,
+    pub next: Option<Cursor>,
+}
+
+/// One resource as the API answers it: `{"data": ...}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Data<T> {
+    /// The resource.
+    pub data: T,
 }
 
 #[cfg(test)]
@@ -298,6 +392,19 @@ mod tests {
         j["status"] = json!("FULL");
         let e = serde_json::from_value::<Endpoint>(j).unwrap_err();
         assert!(e.to_string().contains("FULL"), "{e}");
+    }
+
+    #[test]
+    fn a_page_continues_after_an_id_or_a_key_and_ends_on_null() {
+        let p: Page<Json> = serde_json::from_value(json!({"data": [1], "next": 7})).unwrap();
+        assert_eq!(p.next, Some(Cursor::Id(7)));
+        assert_eq!(p.next.unwrap().to_string(), "7");
+        let p: Page<Json> = serde_json::from_value(json!({"data": [], "next": "m-1"})).unwrap();
+        assert_eq!(p.next.unwrap().to_string(), "m-1");
+        let p: Page<Json> = serde_json::from_value(json!({"data": [], "next": null})).unwrap();
+        assert_eq!(p.next, None);
+        let e = serde_json::from_value::<Page<Json>>(json!({"next": 1})).unwrap_err();
+        assert!(e.to_string().contains("data"), "{e}");
     }
 
     #[test]
