@@ -63,7 +63,8 @@ echo "node $(node --version) ($(command -v node)), npm $(npm --version)"
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
-# wasm/ is a workspace of its own (the npm package's crate on wasm32, its native helper)
+# wasm/ is a workspace of its own (the npm package's crate on wasm32, and the native
+# helper of the package's tests, npm/test/native)
 (cd wasm && cargo fmt -- --check)
 (cd wasm && cargo clippy --locked --target wasm32-unknown-unknown -p panoramix-wasm --all-targets -- -D warnings)
 # and each of the two modules the npm package ships (scripts/wasm-build.sh), alone

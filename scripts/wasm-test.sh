@@ -4,7 +4,7 @@
 #      (Debian chromium + chromium-driver; installed here when missing and root);
 #   2. the Node test suite (node:test) of npm/test against the packed tarball
 #      installed into a temporary project, with a live native controller and the
-#      native helper pmx-native (Rust agents, fixtures, checks);
+#      native helper pmx-native (npm/test/native: Rust agents, fixtures, checks);
 #   3. the README's first example, run unchanged, and the examples under tsc --strict;
 #      consumers: Node ESM and CommonJS, a plain <script type=module> page with a
 #      module Web Worker, esbuild, Vite (build, `vite preview`, dev server), every
@@ -53,7 +53,7 @@ if [ "${SKIP_BROWSER:-0}" != 1 ]; then
 fi
 
 # 2. native side: the controller and pmx-native ---------------------------------------
-step "native helper (pmx-native)"
+step "native helper (pmx-native, npm/test/native, a member of the wasm/ workspace)"
 (cd "$WASM_DIR" && CARGO_TARGET_DIR="$WASM_TARGET" cargo build --locked --release -p panoramix-wasm-native)
 export PMX_NATIVE="$WASM_TARGET/release/pmx-native"
 if [ -z "${PANORAMIX_BIN:-}" ]; then
