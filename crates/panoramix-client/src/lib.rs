@@ -7,54 +7,22 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+mod audit;
+mod error;
 mod negotiate;
 
-use panoramix_controller::audit::Record;
+pub use audit::audit_log;
+pub use error::ClientError;
+pub use panoramix_core::wire;
+
 use panoramix_core::canonical::Value;
 use panoramix_core::envelope;
+use panoramix_core::wire::{ControllerInfo, Data, Endpoint, Message, Page, Peer};
 use panoramix_core::{Keypair, identity};
 use rand_core::{OsRng, RngCore};
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value as Json, json};
 use std::time::Duration;
-
-/// Client errors.
-#[derive(Debug, thiserror::Error)]
-pub enum ClientError {
-    /// The controller answered with an error.
-    #[error("{status} {code}: {message}")]
-    Api {
-        /// HTTP status.
-        status: u16,
-        /// Stable error code.
-        code: String,
-        /// Human message.
-        message: String,
-    },
-    /// The controller could not be reached.
-    #[error("cannot reach the controller: {0}")]
-    Transport(String),
-    /// The answer was not what the API promises.
-    #[error("unexpected answer: {0}")]
-    Decode(String),
-}
-
-impl ClientError {
-    /// The HTTP status of an API error.
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            ClientError::Api { status, .. } => Some(*status),
-            _ => None,
-        }
-    }
-
-    /// The stable code of an API error.
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            ClientError::Api { code, .. } => Some(code),
-            _ => None,
-        }
-    }
-}
 
 /// A request prepared for a negotiation: its `data` and `info` are fixed now, so
 /// that the agreed text contains exactly the request that will be applied.
@@ -198,11 +166,7 @@ impl Client {
             retry: RetryPolicy::default(),
             rate_limited: std::sync::atomic::AtomicU64::new(0),
         };
-        let info = c.get("/panoramix/controller/")?;
-        c.controller_id = info["data"]["controller_id"]
-            .as_str()
-            .ok_or_else(|| ClientError::Decode("controller info has no controller_id".into()))?
-            .to_owned();
+        c.controller_id = c.controller_info()?.controller_id;
         Ok(c)
     }
 
@@ -224,6 +188,12 @@ impl Client {
     /// The controller's id.
     pub fn controller_id(&self) -> &str {
         &self.controller_id
+    }
+
+    /// What the controller says about itself: its id, key, backends, time and
+    /// limits.
+    pub fn controller_info(&self) -> Result<ControllerInfo, ClientError> {
+        self.get_data("/panoramix/controller/")
     }
 
     /// How this client retries after 429 `rate_limited` ([`RetryPolicy::default`]
@@ -255,20 +225,43 @@ impl Client {
         }
     }
 
-    fn decode(resp: Result<ureq::Response, ureq::Error>) -> Result<Json, ClientError> {
+    pub(crate) fn decode(
+        path: &str,
+        resp: Result<ureq::Response, ureq::Error>,
+    ) -> Result<Json, ClientError> {
         match resp {
-            Ok(r) => r
-                .into_json::<Json>()
-                .map_err(|e| ClientError::Decode(e.to_string())),
+            Ok(r) => r.into_json::<Json>().map_err(|source| ClientError::Body {
+                path: path.to_owned(),
+                source,
+            }),
             Err(ureq::Error::Status(status, r)) => Err(Self::api_error(status, r)),
-            Err(e) => Err(ClientError::Transport(e.to_string())),
+            Err(e) => Err(ClientError::Transport(Box::new(e))),
         }
+    }
+
+    /// Read an answer (of the request to `path`) as `T`.
+    pub(crate) fn parse<T: DeserializeOwned>(path: &str, answer: Json) -> Result<T, ClientError> {
+        serde_json::from_value(answer).map_err(|source| ClientError::Decode {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// The `data` of an answer (of the request to `path`), as `T`.
+    pub(crate) fn data_of<T: DeserializeOwned>(path: &str, answer: Json) -> Result<T, ClientError> {
+        Self::parse::<Data<T>>(path, answer).map(|d| d.data)
+    }
+
+    /// An unsigned GET of one resource, read as `T`.
+    pub fn get_data<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        Self::data_of(path, self.get(path)?)
     }
 
     /// Make a request, and make it again after a 429 `rate_limited` as the
     /// [`RetryPolicy`] says.
     fn with_backoff(
         &self,
+        path: &str,
         mut request: impl FnMut() -> Result<ureq::Response, Box<ureq::Error>>,
     ) -> Result<Json, ClientError> {
         let mut waited = Duration::ZERO;
@@ -291,7 +284,7 @@ impl Client {
                     waited += d;
                     attempt += 1;
                 }
-                other => return Self::decode(other),
+                other => return Self::decode(path, other),
             }
         }
     }
@@ -300,13 +293,15 @@ impl Client {
     /// from a proxy's per-address limit).
     pub fn get(&self, path_and_query: &str) -> Result<Json, ClientError> {
         let url = format!("{}{}", self.base, path_and_query);
-        self.with_backoff(|| self.agent.get(&url).call().map_err(Box::new))
+        self.with_backoff(path_and_query, || {
+            self.agent.get(&url).call().map_err(Box::new)
+        })
     }
 
     /// Send a raw body once, as it is: no retry after a 429 (for tests of malformed
     /// input and of the limits). Signed requests go through [`Client::send`].
     pub fn send_raw(&self, method: &str, path: &str, body: &[u8]) -> Result<Json, ClientError> {
-        Self::decode(self.request(method, path).send_bytes(body))
+        Self::decode(path, self.request(method, path).send_bytes(body))
     }
 
     fn request(&self, method: &str, path: &str) -> ureq::Request {
@@ -318,7 +313,7 @@ impl Client {
     /// Send a signed body, again after a 429 `rate_limited` (the same bytes: the
     /// limiter refused it before the controller saw its nonce).
     pub fn send_signed(&self, method: &str, path: &str, body: &[u8]) -> Result<Json, ClientError> {
-        self.with_backoff(|| {
+        self.with_backoff(path, || {
             self.request(method, path)
                 .send_bytes(body)
                 .map_err(Box::new)
@@ -356,8 +351,7 @@ impl Client {
         info: Json,
         by_consensus: Option<Json>,
     ) -> Result<Json, ClientError> {
-        envelope::sign(&self.key, data, info, by_consensus)
-            .map_err(|e| ClientError::Decode(e.to_string()))
+        Ok(envelope::sign(&self.key, data, info, by_consensus)?)
     }
 
     /// A signed request of `resource`/`operation` with fresh info.
@@ -407,10 +401,10 @@ impl Client {
         role: Option<&str>,
         backend: &str,
         crypto_params: Json,
-    ) -> Result<Json, ClientError> {
+    ) -> Result<Peer, ClientError> {
         let a = self.register_action(name, role, backend, crypto_params);
         let cid = self.self_consensus(&format!("register {name}"), std::slice::from_ref(&a))?;
-        Ok(self.apply(&a, &cid, None)?["data"].clone())
+        Self::data_of(&a.path, self.apply(&a, &cid, None)?)
     }
 
     /// The action creating a joint peer owned by `owners` (in route order).
@@ -438,8 +432,8 @@ impl Client {
     }
 
     /// A peer's details.
-    pub fn peer(&self, id: &str) -> Result<Json, ClientError> {
-        Ok(self.get(&format!("/panoramix/peers/{id}/"))?["data"].clone())
+    pub fn peer(&self, id: &str) -> Result<Peer, ClientError> {
+        self.get_data(&format!("/panoramix/peers/{id}/"))
     }
 
     // ------------------------------------------------------------ endpoints
@@ -487,8 +481,8 @@ impl Client {
     }
 
     /// An endpoint's details.
-    pub fn endpoint(&self, id: &str) -> Result<Json, ClientError> {
-        Ok(self.get(&format!("/panoramix/endpoints/{id}/"))?["data"].clone())
+    pub fn endpoint(&self, id: &str) -> Result<Endpoint, ClientError> {
+        self.get_data(&format!("/panoramix/endpoints/{id}/"))
     }
 
     // ------------------------------------------------------------ messages
@@ -502,12 +496,13 @@ impl Client {
         recipient: &str,
         text: &str,
         serial: Option<i64>,
-    ) -> Result<Json, ClientError> {
+    ) -> Result<Message, ClientError> {
         let mut data = json!({"endpoint_id": endpoint_id, "box": box_name, "sender": sender, "recipient": recipient, "text": text});
         if let Some(s) = serial {
             data["serial"] = json!(s);
         }
-        Ok(self.call("POST", "/panoramix/messages/", "message", "create", data)?["data"].clone())
+        let path = "/panoramix/messages/";
+        Self::data_of(path, self.call("POST", path, "message", "create", data)?)
     }
 
     /// Post many messages to one box in as few requests as the limits allow (each
@@ -518,7 +513,7 @@ impl Client {
         endpoint_id: &str,
         box_name: &str,
         items: &[(String, String, String, Option<i64>)],
-    ) -> Result<Vec<Json>, ClientError> {
+    ) -> Result<Vec<Message>, ClientError> {
         const MAX_COUNT: usize = 1000;
         const MAX_BYTES: usize = 3 << 20;
         let mut out = Vec::with_capacity(items.len());
@@ -546,31 +541,37 @@ impl Client {
                 })
                 .collect();
             let data = json!({"endpoint_id": endpoint_id, "box": box_name, "messages": msgs});
-            let r = self.call("POST", "/panoramix/messages/", "message", "create", data)?;
-            out.extend(r["data"].as_array().cloned().unwrap_or_default());
+            let path = "/panoramix/messages/";
+            let r = self.call("POST", path, "message", "create", data)?;
+            out.extend(Self::data_of::<Vec<Message>>(path, r)?);
             start = end;
         }
         Ok(out)
     }
 
     /// Every message of a box, following the pages.
-    pub fn messages(&self, endpoint_id: &str, box_name: &str) -> Result<Vec<Json>, ClientError> {
+    pub fn messages(&self, endpoint_id: &str, box_name: &str) -> Result<Vec<Message>, ClientError> {
         self.get_all(&format!(
             "/panoramix/messages/?endpoint_id={endpoint_id}&box={box_name}&limit=1000"
         ))
     }
 
+    /// One page of a listing (`path` with its query).
+    pub fn get_page<T: DeserializeOwned>(&self, path: &str) -> Result<Page<T>, ClientError> {
+        Self::parse(path, self.get(path)?)
+    }
+
     /// Every item of a paged listing (`path` with its query, without
     /// `after`): pages end at `limit` items or the controller's byte budget,
     /// `next` continues them.
-    pub(crate) fn get_all(&self, path: &str) -> Result<Vec<Json>, ClientError> {
+    pub fn get_all<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, ClientError> {
         let mut out = Vec::new();
-        let mut after = 0i64;
+        let mut page_path = path.to_owned();
         loop {
-            let r = self.get(&format!("{path}&after={after}"))?;
-            out.extend(r["data"].as_array().cloned().unwrap_or_default());
-            match r["next"].as_i64() {
-                Some(n) => after = n,
+            let page: Page<T> = self.get_page(&page_path)?;
+            out.extend(page.data);
+            match page.next {
+                Some(n) => page_path = format!("{path}&after={}", pct(&n.to_string())),
                 None => return Ok(out),
             }
         }
@@ -579,29 +580,16 @@ impl Client {
     // ------------------------------------------------------------ audit
 
     /// The whole audit log and the controller-signed head.
-    pub fn audit_log(&self) -> Result<(Vec<Record>, Json), ClientError> {
+    pub fn audit_log(
+        &self,
+    ) -> Result<
+        (
+            Vec<panoramix_core::audit::Record>,
+            panoramix_core::audit::Head,
+        ),
+        ClientError,
+    > {
         audit_log(&self.agent, &self.base)
-    }
-}
-
-/// Download a controller's whole audit log (unsigned GETs) and its signed head.
-pub fn audit_log(agent: &ureq::Agent, base: &str) -> Result<(Vec<Record>, Json), ClientError> {
-    let base = base.trim_end_matches('/');
-    let mut out: Vec<Record> = Vec::new();
-    let mut after = 0i64;
-    loop {
-        let r = Client::decode(
-            agent
-                .get(&format!("{base}/panoramix/audit/?after={after}&limit=1000"))
-                .call(),
-        )?;
-        let page: Vec<Record> = serde_json::from_value(r["data"].clone())
-            .map_err(|e| ClientError::Decode(e.to_string()))?;
-        out.extend(page);
-        match r["next"].as_i64() {
-            Some(n) => after = n,
-            None => return Ok((out, r["head"].clone())),
-        }
     }
 }
 
@@ -611,17 +599,17 @@ fn builder() -> ureq::AgentBuilder {
         .timeout(Duration::from_secs(60))
 }
 
-/// The owner key ids of a peer as the API returns it (`owners: [{owner_key_id}]`),
-/// in their agreed order.
-pub fn owners_of(peer: &Json) -> Vec<String> {
-    peer["owners"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|o| o["owner_key_id"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
+/// Percent-encode a query value (everything but unreserved characters).
+pub fn pct(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// A plain agent for unsigned reads. `https://` certificates are verified against
@@ -646,28 +634,31 @@ pub fn tls_config(
     ca_file: Option<&std::path::Path>,
 ) -> Result<std::sync::Arc<rustls::ClientConfig>, ClientError> {
     use rustls_pki_types::pem::PemObject;
-    let bad = |e: String| ClientError::Transport(format!("CA file: {e}"));
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     if let Some(path) = ca_file {
+        let bad = |e: Box<dyn std::error::Error + Send + Sync>| ClientError::CaFile {
+            file: path.to_owned(),
+            source: e,
+        };
         let mut n = 0;
-        for cert in rustls_pki_types::CertificateDer::pem_file_iter(path)
-            .map_err(|e| bad(format!("{}: {e}", path.display())))?
+        for cert in
+            rustls_pki_types::CertificateDer::pem_file_iter(path).map_err(|e| bad(Box::new(e)))?
         {
-            let cert = cert.map_err(|e| bad(format!("{}: {e}", path.display())))?;
-            roots
-                .add(cert)
-                .map_err(|e| bad(format!("{}: {e}", path.display())))?;
+            let cert = cert.map_err(|e| bad(Box::new(e)))?;
+            roots.add(cert).map_err(|e| bad(Box::new(e)))?;
             n += 1;
         }
         if n == 0 {
-            return Err(bad(format!("{} holds no certificate", path.display())));
+            return Err(ClientError::NoCertificate {
+                file: path.to_owned(),
+            });
         }
     }
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let cfg = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| bad(e.to_string()))?
+        .map_err(ClientError::Tls)?
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(std::sync::Arc::new(cfg))
@@ -705,5 +696,34 @@ mod tests {
         assert_eq!(parse_retry_after(" 2 "), Some(Duration::from_secs(2)));
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
         assert_eq!(RetryPolicy::none().max_retries, 0);
+    }
+
+    #[test]
+    fn an_answer_that_does_not_parse_names_its_path_and_keeps_the_serde_error() {
+        use std::error::Error as _;
+        let e = Client::data_of::<Endpoint>(
+            "/panoramix/endpoints/e/",
+            json!({"data": {"endpoint_id": "e"}}),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&e, ClientError::Decode { path, .. } if path == "/panoramix/endpoints/e/")
+        );
+        assert!(e.to_string().contains("/panoramix/endpoints/e/"), "{e}");
+        let src = e.source().expect("the serde error is the source");
+        assert!(src.is::<serde_json::Error>());
+        assert!(src.to_string().contains("missing field"), "{src}");
+        // a single resource must come as {"data": ...}
+        let e = Client::data_of::<Message>("/m", json!({"id": 1})).unwrap_err();
+        assert!(e.source().unwrap().to_string().contains("data"), "{e:?}");
+        // a page continues after a row id or a key
+        let p: Page<Json> = Client::parse("/x", json!({"data": [], "next": "k-1"})).unwrap();
+        assert_eq!(p.next.map(|c| c.to_string()), Some("k-1".into()));
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(pct("joint:m 1/x&y=z"), "joint%3Am%201%2Fx%26y%3Dz");
+        assert_eq!(pct("a-b_c.d~e09"), "a-b_c.d~e09");
     }
 }

@@ -1,9 +1,10 @@
 //! Negotiations: creating them, contributing, reading them back, and applying the
 //! consensus they reach (the configuration service).
 
-use crate::{Action, Client, ClientError};
+use crate::{Action, Client, ClientError, pct};
 use panoramix_core::canonical::Value;
 use panoramix_core::negotiation::Text;
+use panoramix_core::wire::{ContributeResult, Contribution, Negotiation};
 use serde_json::{Map, Value as Json, json};
 use std::collections::BTreeMap;
 
@@ -14,50 +15,60 @@ impl Client {
         title: &str,
         participants: Option<&[String]>,
     ) -> Result<String, ClientError> {
+        Ok(self.new_negotiation(title, participants)?.id)
+    }
+
+    /// Create a negotiation; returns it.
+    pub fn new_negotiation(
+        &self,
+        title: &str,
+        participants: Option<&[String]>,
+    ) -> Result<Negotiation, ClientError> {
         let mut data = json!({"title": title});
         if let Some(p) = participants {
             data["participants"] = json!(p);
         }
-        let r = self.call(
-            "POST",
-            "/panoramix/negotiations/",
-            "negotiation",
-            "create",
-            data,
-        )?;
-        r["data"]["id"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| ClientError::Decode("no negotiation id".into()))
+        let path = "/panoramix/negotiations/";
+        Self::data_of(
+            path,
+            self.call("POST", path, "negotiation", "create", data)?,
+        )
     }
 
     /// Contribute `text` (a canonical contribution text); returns the contribution
     /// answer, whose `consensus` is set when this contribution closed the negotiation.
-    pub fn contribute(&self, negotiation_id: &str, text: &str) -> Result<Json, ClientError> {
+    pub fn contribute(
+        &self,
+        negotiation_id: &str,
+        text: &str,
+    ) -> Result<ContributeResult, ClientError> {
         // bound to the negotiation: label `panoramix/v1/contribution-in` over
         // canonical {negotiation_id, text}, so it cannot be replayed into another one
         let signature =
             panoramix_core::negotiation::sign_contribution(&self.key, negotiation_id, text);
         let data = json!({"negotiation_id": negotiation_id, "text": text, "signature": signature});
-        Ok(self.call(
-            "POST",
-            "/panoramix/contributions/",
-            "contribution",
-            "create",
-            data,
-        )?["data"]
-            .clone())
+        let path = "/panoramix/contributions/";
+        Self::data_of(
+            path,
+            self.call("POST", path, "contribution", "create", data)?,
+        )
     }
 
     /// A negotiation's details.
-    pub fn negotiation(&self, id: &str) -> Result<Json, ClientError> {
-        Ok(self.get(&format!("/panoramix/negotiations/{id}/"))?["data"].clone())
+    pub fn negotiation(&self, id: &str) -> Result<Negotiation, ClientError> {
+        self.get_data(&format!("/panoramix/negotiations/{id}/"))
+    }
+
+    /// Every negotiation with this title, oldest first.
+    pub fn negotiations_titled(&self, title: &str) -> Result<Vec<Negotiation>, ClientError> {
+        self.get_all(&format!("/panoramix/negotiations/?title={}", pct(title)))
     }
 
     /// The latest contributions of a negotiation.
-    pub fn contributions(&self, negotiation_id: &str) -> Result<Vec<Json>, ClientError> {
+    pub fn contributions(&self, negotiation_id: &str) -> Result<Vec<Contribution>, ClientError> {
         self.get_all(&format!(
-            "/panoramix/contributions/?negotiation={negotiation_id}"
+            "/panoramix/contributions/?negotiation={}",
+            pct(negotiation_id)
         ))
     }
 
@@ -100,11 +111,9 @@ impl Client {
     pub fn self_consensus(&self, title: &str, actions: &[Action]) -> Result<String, ClientError> {
         let neg = self.create_negotiation(title, Some(&[self.id()]))?;
         let text = Self::text_for(actions, true, BTreeMap::new());
-        let r = self.contribute(&neg, &text)?;
-        r["consensus"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| ClientError::Decode("self-consensus did not close".into()))
+        self.contribute(&neg, &text)?
+            .consensus
+            .ok_or(ClientError::NotClosed { negotiation: neg })
     }
 
     /// Apply an agreed action.

@@ -14,8 +14,9 @@
 
 use crate::mixnet::MixnetSpec;
 use panoramix_client::{Client, ClientError};
+use panoramix_core::model::{EndpointStatus, MsgBox};
+use panoramix_core::wire::Endpoint;
 use panoramix_zeus::{ElectionTranscript, VerifyError, ZeusParams};
-use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
 
 /// Why an election transcript could not be collected.
@@ -28,13 +29,16 @@ pub enum CollectError {
     #[error("{0} is not a ZEUS mix-net")]
     NotZeus(String),
     /// A stage of the cycle has not published its output yet.
-    #[error("{endpoint} is {status}, not PROCESSED yet")]
+    #[error("{endpoint} is {}, not PROCESSED yet", status.as_str())]
     NotReady {
         /// The endpoint.
         endpoint: String,
         /// Its status.
-        status: String,
+        status: EndpointStatus,
     },
+    /// The graph of the description names no endpoint id.
+    #[error("the description's graph has an endpoint without an id")]
+    NoEndpointId,
     /// The cycle's endpoints do not form a ZEUS election graph.
     #[error("the cycle's graph: {0}")]
     Graph(String),
@@ -47,20 +51,8 @@ pub enum CollectError {
 /// (OUTBOX) and in the controller's order otherwise (ACCEPTED).
 fn texts(client: &Client, endpoint: &str, box_name: &str) -> Result<Vec<String>, ClientError> {
     let mut ms = client.messages(endpoint, box_name)?;
-    ms.sort_by_key(|m| m["serial"].as_i64().unwrap_or(i64::MAX));
-    Ok(ms
-        .iter()
-        .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
-        .collect())
-}
-
-/// The proof text attached to an endpoint's PROCESSED transition.
-fn proof_text(ep: &Json) -> String {
-    match &ep["process_proof"] {
-        Json::String(s) => s.clone(),
-        Json::Null => String::new(),
-        other => other.to_string(),
-    }
+    ms.sort_by_key(|m| m.serial.unwrap_or(i64::MAX));
+    Ok(ms.into_iter().map(|m| m.text).collect())
 }
 
 /// The transcript of the election `spec` (the mix-net `joint`) ran in `cycle`,
@@ -74,28 +66,26 @@ pub fn collect(
     if spec.backend != "ZEUS" {
         return Err(CollectError::NotZeus(joint.to_owned()));
     }
-    let owners = panoramix_client::owners_of(&client.peer(joint)?);
+    let owners = client.peer(joint)?.owner_ids();
     // ids, types and links only: the parameters are read from the endpoints
-    let graph = spec.graph(joint, &owners, &[], cycle);
+    let graph = spec.graph::<serde_json::Value>(joint, &owners, &[], cycle);
     let mut endpoints = Vec::with_capacity(graph.len());
     for g in &graph {
-        let id = g["endpoint_id"].as_str().unwrap_or_default();
+        let id = g["endpoint_id"]
+            .as_str()
+            .ok_or(CollectError::NoEndpointId)?;
         let ep = client.endpoint(id)?;
-        if ep["status"] != "PROCESSED" {
+        if ep.status != EndpointStatus::Processed {
             return Err(CollectError::NotReady {
                 endpoint: id.to_owned(),
-                status: ep["status"].as_str().unwrap_or_default().to_owned(),
+                status: ep.status,
             });
         }
         endpoints.push(ep);
     }
-    let of_type = |t: &str| -> Vec<&Json> {
-        endpoints
-            .iter()
-            .filter(|e| e["endpoint_type"].as_str() == Some(t))
-            .collect()
-    };
-    let id_of = |e: &Json| e["endpoint_id"].as_str().unwrap_or_default().to_owned();
+    let of_type =
+        |t: &str| -> Vec<&Endpoint> { endpoints.iter().filter(|e| e.endpoint_type == t).collect() };
+    let id_of = |e: &Endpoint| e.endpoint_id.clone();
     let (booth, combine) = match (
         of_type("ZEUS_BOOTH").as_slice(),
         of_type("ZEUS_SK_COMBINE").as_slice(),
@@ -107,27 +97,18 @@ pub fn collect(
             ));
         }
     };
-    let params: ZeusParams = serde_json::from_value(booth["endpoint_params"].clone())
+    let params: ZeusParams = serde_json::from_value(booth.endpoint_params.clone())
         .map_err(|e| CollectError::Graph(format!("{}: endpoint_params: {e}", id_of(booth))))?;
     let booth_inputs = texts(client, &id_of(booth), "ACCEPTED")?;
 
     // the mixes, in the order the booth's output goes through them
-    let mix_eps: Vec<&Json> = endpoints
+    let mix_eps: Vec<&Endpoint> = endpoints
         .iter()
-        .filter(|e| {
-            matches!(
-                e["endpoint_type"].as_str(),
-                Some("ZEUS_TW_MIX" | "ZEUS_SK_MIX")
-            )
-        })
+        .filter(|e| matches!(e.endpoint_type.as_str(), "ZEUS_TW_MIX" | "ZEUS_SK_MIX"))
         .collect();
-    let feeds = |e: &Json, from: &str| {
-        e["links"].as_array().is_some_and(|ls| {
-            ls.iter().any(|l| {
-                l["from_endpoint_id"].as_str() == Some(from)
-                    && l["from_box"] == "OUTBOX"
-                    && l["to_box"] == "INBOX"
-            })
+    let feeds = |e: &Endpoint, from: &str| {
+        e.links.iter().any(|l| {
+            l.from_endpoint_id == from && l.from_box == MsgBox::Outbox && l.to_box == MsgBox::Inbox
         })
     };
     let mut mixes = Vec::with_capacity(mix_eps.len());
@@ -148,9 +129,9 @@ pub fn collect(
         };
         let id = id_of(next);
         mixes.push((
-            next["peer_id"].as_str().unwrap_or_default().to_owned(),
+            next.peer_id.clone(),
             texts(client, &id, "OUTBOX")?,
-            proof_text(next),
+            next.proof_text(),
         ));
         prev = id;
     }

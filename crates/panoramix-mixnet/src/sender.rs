@@ -8,8 +8,9 @@
 use crate::backend::sphinx_params;
 use crate::mixnet::MixnetSpec;
 use panoramix_client::{Client, ClientError};
+use panoramix_core::model::EndpointStatus;
+use panoramix_core::wire::Message;
 use panoramix_zeus::{Outcome, TrusteeKey, VoterSecret, ZeusParams};
-use serde_json::Value as Json;
 
 /// Sender errors.
 #[derive(Debug, thiserror::Error)]
@@ -43,15 +44,15 @@ impl Sender {
     /// Look the mix-net up.
     pub fn new(client: Client, joint: &str) -> Result<Sender, SendError> {
         let peer = client.peer(joint)?;
-        let spec: MixnetSpec = serde_json::from_value(peer["crypto_params"].clone())
+        let spec: MixnetSpec = serde_json::from_value(peer.crypto_params.clone())
             .map_err(|e| SendError::Crypto(e.to_string()))?;
         let mut route = None;
         let mut trustees = Vec::new();
         if spec.backend == "ZEUS" {
-            for o in panoramix_client::owners_of(&peer) {
+            for o in peer.owner_ids() {
                 let p = client.peer(&o)?;
                 trustees.push(
-                    serde_json::from_value(p["crypto_params"]["trustee_key"].clone()).map_err(
+                    serde_json::from_value(p.crypto_params["trustee_key"].clone()).map_err(
                         |e| SendError::Crypto(format!("owner {o} published no trustee key: {e}")),
                     )?,
                 );
@@ -59,13 +60,14 @@ impl Sender {
         }
         if spec.backend == "SPHINXMIX" {
             let mut keys = Vec::new();
-            for o in peer["owners"].as_array().cloned().unwrap_or_default() {
-                let p = client.peer(o["owner_key_id"].as_str().unwrap_or_default())?;
+            for o in peer.owner_ids() {
+                let p = client.peer(&o)?;
+                let key = p.crypto_params["mix_key"]
+                    .as_str()
+                    .ok_or_else(|| SendError::Crypto(format!("owner {o} published no mix key")))?;
                 keys.push(
-                    panoramix_sphinx::MixPublicKey::from_hex(
-                        p["crypto_params"]["mix_key"].as_str().unwrap_or_default(),
-                    )
-                    .map_err(|e| SendError::Crypto(e.to_string()))?,
+                    panoramix_sphinx::MixPublicKey::from_hex(key)
+                        .map_err(|e| SendError::Crypto(e.to_string()))?,
                 );
             }
             let params =
@@ -137,7 +139,9 @@ impl Sender {
             )));
         }
         let params = if self.spec.graph.is_some() {
-            self.client.endpoint(&self.spec.entry(cycle))?["endpoint_params"].clone()
+            self.client
+                .endpoint(&self.spec.entry(cycle))?
+                .endpoint_params
         } else {
             self.spec
                 .zeus_params(&self.joint, cycle, &self.trustees, true)
@@ -167,13 +171,13 @@ impl Sender {
         cycle: u64,
         voter: &VoterSecret,
         answer: &[u8],
-    ) -> Result<Json, SendError> {
+    ) -> Result<Message, SendError> {
         let (to, text) = self.encrypt_ballot(cycle, voter, answer)?;
         self.post(cycle, &to, &text)
     }
 
     /// Post a prepared text to the entry endpoint of `cycle`.
-    pub fn post(&self, cycle: u64, recipient: &str, text: &str) -> Result<Json, SendError> {
+    pub fn post(&self, cycle: u64, recipient: &str, text: &str) -> Result<Message, SendError> {
         Ok(self.client.post_message(
             &self.spec.entry(cycle),
             "INBOX",
@@ -185,7 +189,7 @@ impl Sender {
     }
 
     /// Encrypt and post to the entry endpoint of `cycle`.
-    pub fn send(&self, cycle: u64, recipient: &str, message: &[u8]) -> Result<Json, SendError> {
+    pub fn send(&self, cycle: u64, recipient: &str, message: &[u8]) -> Result<Message, SendError> {
         let (to, text) = self.encrypt(cycle, recipient, message)?;
         self.post(cycle, &to, &text)
     }
@@ -194,8 +198,7 @@ impl Sender {
     pub fn is_open(&self, cycle: u64) -> bool {
         self.client
             .endpoint(&self.spec.entry(cycle))
-            .map(|e| e["status"] == "OPEN")
-            .unwrap_or(false)
+            .is_ok_and(|e| e.status == EndpointStatus::Open)
     }
 
     /// The cycle's output, once agreed: (recipient, plaintext) pairs in OUTBOX order.
@@ -218,17 +221,17 @@ impl Sender {
     pub fn outcomes(&self, cycle: u64) -> Result<Option<Outcomes>, SendError> {
         let id = self.spec.result(cycle);
         match self.client.endpoint(&id) {
-            Ok(ep) if ep["status"] == "PROCESSED" => {}
+            Ok(ep) if ep.status == EndpointStatus::Processed => {}
             Ok(_) => return Ok(None),
             Err(e) if e.status() == Some(404) => return Ok(None),
             Err(e) => return Err(e.into()),
         }
         let out = self.client.messages(&id, "OUTBOX")?;
         let zeus = self.spec.backend == "ZEUS";
-        out.iter()
+        out.into_iter()
             .enumerate()
             .map(|(i, m)| {
-                let text = m["text"].as_str().unwrap_or_default();
+                let text = m.text.as_str();
                 let outcome = if zeus {
                     Outcome::from_text(text).map_err(|e| {
                         SendError::Crypto(format!("{id} output {i} is not an outcome: {e}"))
@@ -236,10 +239,7 @@ impl Sender {
                 } else {
                     Outcome::Plaintext(text.as_bytes().to_vec())
                 };
-                Ok((
-                    m["recipient"].as_str().unwrap_or_default().to_owned(),
-                    outcome,
-                ))
+                Ok((m.recipient, outcome))
             })
             .collect::<Result<Outcomes, SendError>>()
             .map(Some)

@@ -20,8 +20,9 @@ use panoramix_client::{Client, ClientError};
 use panoramix_core::canonical::{self, Value};
 use panoramix_core::identity::sha256_hex;
 use panoramix_core::negotiation::Text;
+use panoramix_core::wire::{NegotiationStatus, Peer};
 use rand_core::RngCore;
-use serde_json::{Value as Json, json};
+use serde_json::json;
 use std::collections::BTreeMap;
 
 /// Setup errors.
@@ -41,7 +42,7 @@ pub fn register(
     name: &str,
     backend: &str,
     secrets: &Secrets,
-) -> Result<Json, SetupError> {
+) -> Result<Peer, SetupError> {
     if let Ok(p) = client.peer(&client.id()) {
         return Ok(p);
     }
@@ -97,17 +98,10 @@ pub fn proposal(client: &Client, invitation: &str) -> Result<(MixnetSpec, String
     let first = contribs
         .first()
         .ok_or_else(|| SetupError::Refused("the negotiation has no proposal".into()))?;
-    let text = Text::parse(first["text"].as_str().unwrap_or_default())
-        .map_err(|e| SetupError::Refused(e.to_string()))?;
+    let text = Text::parse(&first.text).map_err(|e| SetupError::Refused(e.to_string()))?;
     let spec: MixnetSpec = serde_json::from_value(canonical::to_json(&text.body))
         .map_err(|e| SetupError::Refused(format!("not a mix-net proposal: {e}")))?;
-    Ok((
-        spec,
-        first["signer_key_id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-    ))
+    Ok((spec, first.signer_key_id.clone()))
 }
 
 /// Step 3: answer the proposal with the invitation.
@@ -136,12 +130,11 @@ pub fn propose_joint(
     let mut joiners: Vec<(i64, String)> = Vec::new();
     let mut used = std::collections::HashSet::new();
     for c in client.contributions(negotiation)? {
-        let signer = c["signer_key_id"].as_str().unwrap_or_default().to_owned();
+        let signer = c.signer_key_id;
         if signer == me {
             continue;
         }
-        let text = Text::parse(c["text"].as_str().unwrap_or_default())
-            .map_err(|e| SetupError::Refused(e.to_string()))?;
+        let text = Text::parse(&c.text).map_err(|e| SetupError::Refused(e.to_string()))?;
         let inv = text
             .meta
             .get("invitation_id")
@@ -153,7 +146,7 @@ pub fn propose_joint(
                 "{signer} joined without a valid, unused invitation: aborting"
             )));
         }
-        joiners.push((c["id"].as_i64().unwrap_or_default(), signer));
+        joiners.push((c.id, signer));
     }
     if joiners.len() < invitations.len() {
         return Ok(None);
@@ -201,7 +194,7 @@ pub fn complete_spec(
         for o in owners {
             let p = client.peer(o)?;
             let k: panoramix_zeus::TrusteeKey =
-                serde_json::from_value(p["crypto_params"]["trustee_key"].clone()).map_err(|e| {
+                serde_json::from_value(p.crypto_params["trustee_key"].clone()).map_err(|e| {
                     SetupError::Refused(format!("owner {o} published no trustee key: {e}"))
                 })?;
             keys.push(k);
@@ -219,7 +212,9 @@ pub fn complete_spec(
     } else {
         for o in owners {
             let p = client.peer(o)?;
-            let k = p["crypto_params"]["mix_key"].as_str().unwrap_or_default();
+            let k = p.crypto_params["mix_key"]
+                .as_str()
+                .ok_or_else(|| SetupError::Refused(format!("owner {o} published no mix key")))?;
             panoramix_sphinx::MixPublicKey::from_hex(k).map_err(|e| {
                 SetupError::Refused(format!("owner {o} published no valid mix key: {e}"))
             })?;
@@ -232,49 +227,35 @@ pub fn complete_spec(
 /// reviewed, and co-sign. Returns the joint peer id once the proposal is signed.
 pub fn confirm_joint(client: &Client, reviewed: &MixnetSpec) -> Result<Option<String>, SetupError> {
     let me = client.id();
-    let r = client.get(&format!(
-        "/panoramix/negotiations/?title=joint:{}",
-        reviewed.name
-    ))?;
-    for n in r["data"].as_array().cloned().unwrap_or_default() {
-        let parts: Vec<&str> = n["participants"]
-            .as_array()
-            .map(|a| a.iter().filter_map(Json::as_str).collect())
-            .unwrap_or_default();
-        if !parts.contains(&me.as_str()) {
+    for n in client.negotiations_titled(&format!("joint:{}", reviewed.name))? {
+        if !n.participants.as_ref().is_some_and(|p| p.contains(&me)) {
             continue;
         }
-        let nid = n["id"].as_str().unwrap_or_default();
+        let nid = n.id.as_str();
         let contribs = client.contributions(nid)?;
-        if contribs
-            .iter()
-            .any(|c| c["signer_key_id"].as_str() == Some(me.as_str()))
-        {
+        if contribs.iter().any(|c| c.signer_key_id == me) {
             return Ok(None);
         }
         let Some(first) = contribs.first() else {
             return Ok(None);
         };
-        let text_s = first["text"].as_str().unwrap_or_default();
+        let text_s = first.text.as_str();
         let text = Text::parse(text_s).map_err(|e| SetupError::Refused(e.to_string()))?;
-        let data = canonical::to_json(text.body.get("data").unwrap_or(&Value::Null));
-        let owners: Vec<String> =
-            serde_json::from_value(data["owners"].clone()).unwrap_or_default();
+        let data = JointData::of(&text)?;
+        let owners = data.owners;
         if !owners.contains(&me) {
             return Err(SetupError::Refused(
                 "the joint peer proposal leaves me out".into(),
             ));
         }
         let expected = complete_spec(client, reviewed, &owners)?;
-        let got: MixnetSpec = serde_json::from_value(data["crypto_params"].clone())
-            .map_err(|e| SetupError::Refused(e.to_string()))?;
-        if got != expected {
+        if data.crypto_params != expected {
             return Err(SetupError::Refused(
                 "the joint peer's description differs from the reviewed proposal".into(),
             ));
         }
         let key = panoramix_core::identity::joint_key_data(&expected.name, &owners);
-        if data["key_data"].as_str() != Some(key.as_str()) {
+        if data.key_data != key {
             return Err(SetupError::Refused(
                 "the joint key does not recompute".into(),
             ));
@@ -283,6 +264,27 @@ pub fn confirm_joint(client: &Client, reviewed: &MixnetSpec) -> Result<Option<St
         return Ok(panoramix_core::identity::joint_peer_id(&key));
     }
     Ok(None)
+}
+
+/// The joint peer a `joint:` or `successor:` text proposes to create (the
+/// `data` of its `POST /panoramix/peers/`).
+#[derive(serde::Deserialize)]
+struct JointData {
+    peer_id: String,
+    key_data: String,
+    owners: Vec<String>,
+    crypto_params: MixnetSpec,
+}
+
+impl JointData {
+    fn of(text: &Text) -> Result<JointData, SetupError> {
+        let data = text
+            .body
+            .get("data")
+            .ok_or_else(|| SetupError::Refused("the joint peer proposal has no data".into()))?;
+        serde_json::from_value(canonical::to_json(data))
+            .map_err(|e| SetupError::Refused(format!("not a joint peer proposal: {e}")))
+    }
 }
 
 /// For the coordinator: create the joint peer once every owner signed. Returns its id.
@@ -298,32 +300,28 @@ fn apply_agreed_joint(
     title: &str,
     owners_only: bool,
 ) -> Result<Option<String>, SetupError> {
-    let r = client.get(&format!("/panoramix/negotiations/?title={title}"))?;
-    for n in r["data"].as_array().cloned().unwrap_or_default() {
-        if n["status"] != "DONE" {
+    for n in client.negotiations_titled(title)? {
+        let (NegotiationStatus::Done, Some(text), Some(consensus)) =
+            (n.status, &n.text, &n.consensus)
+        else {
             continue;
-        }
-        let text = Text::parse(n["text"].as_str().unwrap_or_default())
-            .map_err(|e| SetupError::Refused(e.to_string()))?;
+        };
+        let text = Text::parse(text).map_err(|e| SetupError::Refused(e.to_string()))?;
+        let joint = JointData::of(&text)?;
         let action = panoramix_client::Action {
             method: "POST".into(),
             path: "/panoramix/peers/".into(),
             data: canonical::to_json(text.body.get("data").unwrap_or(&Value::Null)),
             info: canonical::to_json(text.body.get("info").unwrap_or(&Value::Null)),
         };
-        let id = action.data["peer_id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+        let id = joint.peer_id;
         if client.peer(&id).is_ok() {
             return Ok(Some(id));
         }
-        let owners: Vec<String> =
-            serde_json::from_value(action.data["owners"].clone()).unwrap_or_default();
-        if owners_only && !owners.contains(&client.id()) {
+        if owners_only && !joint.owners.contains(&client.id()) {
             return Ok(None);
         }
-        return match client.apply(&action, n["consensus"].as_str().unwrap_or_default(), None) {
+        return match client.apply(&action, consensus, None) {
             Ok(_) => Ok(Some(id)),
             Err(e) if e.status() == Some(409) => Ok(Some(id)),
             Err(e) => Err(e.into()),
@@ -344,13 +342,13 @@ pub fn propose_successor(
     new_name: &str,
 ) -> Result<String, SetupError> {
     let old = client.peer(old_joint)?;
-    let old_owners: Vec<String> = panoramix_client::owners_of(&old);
+    let old_owners: Vec<String> = old.owner_ids();
     if old_owners.first() != Some(&client.id()) {
         return Err(SetupError::Refused(
             "the first owner proposes reconfigurations".into(),
         ));
     }
-    let mut spec: MixnetSpec = serde_json::from_value(old["crypto_params"].clone())
+    let mut spec: MixnetSpec = serde_json::from_value(old.crypto_params.clone())
         .map_err(|e| SetupError::Refused(e.to_string()))?;
     spec.name = new_name.to_owned();
     spec.previous = Some(old_joint.to_owned());
@@ -380,30 +378,22 @@ pub fn confirm_successor(
 ) -> Result<Option<String>, SetupError> {
     let me = client.id();
     let old = client.peer(old_joint)?;
-    let old_spec: MixnetSpec = serde_json::from_value(old["crypto_params"].clone())
+    let old_spec: MixnetSpec = serde_json::from_value(old.crypto_params)
         .map_err(|e| SetupError::Refused(e.to_string()))?;
-    let r = client.get(&format!(
-        "/panoramix/negotiations/?title=successor:{old_joint}"
-    ))?;
-    for n in r["data"].as_array().cloned().unwrap_or_default() {
-        let nid = n["id"].as_str().unwrap_or_default();
+    for n in client.negotiations_titled(&format!("successor:{old_joint}"))? {
+        let nid = n.id.as_str();
         let contribs = client.contributions(nid)?;
-        if contribs
-            .iter()
-            .any(|c| c["signer_key_id"].as_str() == Some(me.as_str()))
-        {
+        if contribs.iter().any(|c| c.signer_key_id == me) {
             return Ok(None);
         }
         let Some(first) = contribs.first() else {
             continue;
         };
-        let text_s = first["text"].as_str().unwrap_or_default();
+        let text_s = first.text.as_str();
         let text = Text::parse(text_s).map_err(|e| SetupError::Refused(e.to_string()))?;
-        let data = canonical::to_json(text.body.get("data").unwrap_or(&Value::Null));
-        let owners: Vec<String> =
-            serde_json::from_value(data["owners"].clone()).unwrap_or_default();
-        let got: MixnetSpec = serde_json::from_value(data["crypto_params"].clone())
-            .map_err(|e| SetupError::Refused(e.to_string()))?;
+        let data = JointData::of(&text)?;
+        let owners = data.owners;
+        let got = data.crypto_params;
         let mut expected = old_spec.clone();
         expected.name = got.name.clone();
         expected.previous = Some(old_joint.to_owned());
@@ -419,7 +409,7 @@ pub fn confirm_successor(
             ));
         }
         let key = panoramix_core::identity::joint_key_data(&got.name, &owners);
-        if data["key_data"].as_str() != Some(key.as_str()) {
+        if data.key_data != key {
             return Err(SetupError::Refused(
                 "the successor's joint key does not recompute".into(),
             ));
@@ -442,22 +432,13 @@ pub fn agreed_successor(
     client: &Client,
     old_joint: &str,
 ) -> Result<Option<(String, Vec<String>)>, SetupError> {
-    let r = client.get(&format!(
-        "/panoramix/negotiations/?title=successor:{old_joint}"
-    ))?;
-    for n in r["data"].as_array().cloned().unwrap_or_default() {
-        if n["status"] != "DONE" {
+    for n in client.negotiations_titled(&format!("successor:{old_joint}"))? {
+        let (NegotiationStatus::Done, Some(text)) = (n.status, &n.text) else {
             continue;
-        }
-        let text = Text::parse(n["text"].as_str().unwrap_or_default())
-            .map_err(|e| SetupError::Refused(e.to_string()))?;
-        let data = canonical::to_json(text.body.get("data").unwrap_or(&Value::Null));
-        let owners: Vec<String> =
-            serde_json::from_value(data["owners"].clone()).unwrap_or_default();
-        return Ok(Some((
-            data["peer_id"].as_str().unwrap_or_default().to_owned(),
-            owners,
-        )));
+        };
+        let text = Text::parse(text).map_err(|e| SetupError::Refused(e.to_string()))?;
+        let data = JointData::of(&text)?;
+        return Ok(Some((data.peer_id, data.owners)));
     }
     Ok(None)
 }
