@@ -56,20 +56,20 @@ wasm.sphinx_create = timeUs(() => route.wrap('bob', msg));
 const batch = Array.from({ length: n }, () => route.wrap('bob', msg).text);
 // per batch, as pmx-native: the parameters and the mix key from their texts, a fresh
 // replay cache (checked once: every packet forwarded, none rejected)
-const hop = pmx.sphinxProcessBatch(params, mixes[0].secret, batch);
+const hop = pmx.sphinxProcessBatch(mixes[0].secret, params, batch);
 if (hop.rejected.length || hop.outputs.length !== n) throw new Error('Sphinx hop rejected packets');
-wasm.sphinx_hop = timeUs(() => pmx.sphinxProcessBatch(params, mixes[0].secret, batch)) / n;
+wasm.sphinx_hop = timeUs(() => pmx.sphinxProcessBatch(mixes[0].secret, params, batch)) / n;
 // the bulk path: raw packets concatenated in one Uint8Array (fresh replay cache each time)
 if (pmx.SphinxMix.prototype.processPackets) {
   const plen = pmx.sphinxParams(params).packetLen;
   const packed = new Uint8Array(n * plen);
   batch.forEach((t, i) => packed.set(Buffer.from(t, 'base64'), i * plen));
-  const check = new pmx.SphinxMix(params, mixes[0].secret);
+  const check = new pmx.SphinxMix(mixes[0].secret, params);
   if (check.processPackets(packed).status.some((x) => x !== 0)) throw new Error('processPackets rejected packets');
   check.free();
   wasm.sphinx_hop_bytes =
     timeUs(() => {
-      const mix = new pmx.SphinxMix(params, mixes[0].secret);
+      const mix = new pmx.SphinxMix(mixes[0].secret, params);
       mix.processPackets(packed);
       mix.free();
     }) / n;
@@ -82,24 +82,24 @@ const zp = {
   trustees: [pmx.zeusPublishTrusteeKey(t.secret, sid)],
 };
 const voter = pmx.zeusVoterKeygen();
-wasm.ballot_encrypt = timeUs(() => pmx.zeusEncryptBallot(zp, voter.secret, 'ballot'));
+wasm.ballot_encrypt = timeUs(() => pmx.zeusEncryptBallot(voter.secret, zp, 'ballot'));
 // ballots with a candidate list: the validity proof has one branch per answer
 const ANSWER_COUNTS = [2, 5, 10];
 for (const k of ANSWER_COUNTS) {
   const p = { ...zp, answers: Array.from({ length: k }, (_, i) => `candidate-${i}`) };
   const answer = `candidate-${Math.floor(k / 2)}`;
-  wasm[`ballot_create_k${k}`] = timeUs(() => pmx.zeusEncryptBallot(p, voter.secret, answer));
-  const text = pmx.zeusEncryptBallot(p, voter.secret, answer);
+  wasm[`ballot_create_k${k}`] = timeUs(() => pmx.zeusEncryptBallot(voter.secret, p, answer));
+  const text = pmx.zeusEncryptBallot(voter.secret, p, answer);
   wasm[`ballot_verify_k${k}`] = timeUs(() => pmx.zeusVerifyBallot(p, text));
 }
 // one credential per ballot: the booth counts one ballot per credential
 const ballots = Array.from({ length: n }, () =>
-  pmx.zeusEncryptBallot(zp, pmx.zeusVoterKeygen().secret, 'ballot'),
+  pmx.zeusEncryptBallot(pmx.zeusVoterKeygen().secret, zp, 'ballot'),
 );
-const cts = pmx.zeusProcess('ZEUS_BOOTH', zp, ballots).outputs;
+const cts = pmx.zeusProcess(null, 'ZEUS_BOOTH', zp, ballots).outputs;
 if (cts.length !== n) throw new Error('the booth refused ballots');
-const mixed = pmx.zeusProcess('ZEUS_TW_MIX', zp, cts);
-wasm.tw_shuffle_prove_per_ct = timeUs(() => pmx.zeusProcess('ZEUS_TW_MIX', zp, cts)) / n;
+const mixed = pmx.zeusProcess(null, 'ZEUS_TW_MIX', zp, cts);
+wasm.tw_shuffle_prove_per_ct = timeUs(() => pmx.zeusProcess(null, 'ZEUS_TW_MIX', zp, cts)) / n;
 wasm.tw_verify_per_ct =
   timeUs(() => pmx.zeusVerify('ZEUS_TW_MIX', zp, cts, mixed.outputs, mixed.proof)) / n;
 const k = pmx.generateKeypair();

@@ -3,6 +3,8 @@
 // operation, a 128-bit nonce, the Unix time and the controller's id; the envelope
 // is signed over canonical({data, info, by_consensus?}).
 import { PanoramixError } from './errors.js';
+import * as a from './args.js';
+import { check, optional } from './args.js';
 import {
   actionBody,
   contributionText,
@@ -14,9 +16,52 @@ import {
   signEnvelope,
 } from './index.js';
 
+// argument checks shared by the methods (see args.js)
+const CONNECT = [
+  ['secret', a.secret],
+  ['baseUrl', a.text('the controller URL (a non-empty string)')],
+  ['options', optional(a.shape('options ({fetch?})', { fetch: optional(a.func) }))],
+];
+const PATH = a.text('a path (a string)');
+const ID = (name) => [name, a.nonEmptyString];
+const REQUEST = [
+  ['method', a.oneOf('GET', 'POST', 'PUT', 'PATCH', 'DELETE')],
+  ['path', PATH],
+];
+const ENVELOPE = [
+  ['data', a.object],
+  ['info', a.object],
+  ['byConsensus', optional(a.object)],
+];
+const ACTION = [
+  ...REQUEST,
+  ['resource', a.string],
+  ['operation', a.string],
+  ['data', a.object],
+  ['extraInfo', optional(a.object)],
+];
+const AN_ACTION = a.shape('an action ({method, path, data, info})', {
+  method: a.string,
+  path: a.string,
+  data: a.object,
+  info: a.object,
+});
+const ACTIONS = a.arrayOf(AN_ACTION, 'action ({method, path, data, info})');
+const REGISTER = [
+  ['name', a.string],
+  ['role', optional(a.string)],
+  ['backend', a.nonEmptyString],
+  ['cryptoParams', optional(a.json)],
+];
+
 /** The controller refused a request (`status` is the HTTP status). */
 export class ApiError extends PanoramixError {
   constructor(status, code, message) {
+    check(
+      'new ApiError',
+      [['status', a.integer], ['code', a.string], ['message', a.string]],
+      [status, code, message],
+    );
     super(code, `${status} ${code}: ${message}`);
     this.name = 'ApiError';
     this.status = status;
@@ -32,8 +77,9 @@ export class PanoramixClient {
    * Connect to the controller at `baseUrl` as the identity with this secret (64
    * hex): reads the controller's id, which every signed request names.
    */
-  static async connect(baseUrl, secret, options = {}) {
-    const c = new PanoramixClient(baseUrl, secret, '', options);
+  static async connect(secret, baseUrl, options) {
+    check('PanoramixClient.connect', CONNECT, [secret, baseUrl, options]);
+    const c = new PanoramixClient(secret, baseUrl, '', options);
     const info = await c.get('/panoramix/controller/');
     const id = info?.data?.controller_id;
     if (typeof id !== 'string') {
@@ -43,14 +89,19 @@ export class PanoramixClient {
     return c;
   }
 
-  constructor(baseUrl, secret, controllerId, options = {}) {
+  constructor(secret, baseUrl, controllerId, options) {
+    check(
+      'new PanoramixClient',
+      [CONNECT[0], CONNECT[1], ['controllerId', a.string], CONNECT[2]],
+      [secret, baseUrl, controllerId, options],
+    );
     this.baseUrl = String(baseUrl).replace(/\/+$/, '');
     this.#secret = secret;
     const k = keypairFromSecret(secret);
     this.keyData = k.keyData;
     this.id = k.keyId;
     this.controllerId = controllerId;
-    this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.#fetch = options?.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
   async #decode(resp) {
@@ -88,12 +139,18 @@ export class PanoramixClient {
   }
 
   /** An unsigned GET. */
-  get(pathAndQuery) {
+  async get(pathAndQuery) {
+    check('PanoramixClient.get', [['pathAndQuery', PATH]], [pathAndQuery]);
     return this.#request('GET', pathAndQuery);
   }
 
   /** `info` for a request: resource, operation, extra fields and freshness. */
-  info(resource, operation, extra = {}) {
+  info(resource, operation, extra) {
+    check(
+      'PanoramixClient.info',
+      [['resource', a.string], ['operation', a.string], ['extra', optional(a.object)]],
+      [resource, operation, extra],
+    );
     return {
       ...extra,
       resource,
@@ -106,16 +163,19 @@ export class PanoramixClient {
 
   /** A signed envelope `{data, info, by_consensus?, meta}` (not sent). */
   envelope(data, info, byConsensus) {
+    check('PanoramixClient.envelope', ENVELOPE, [data, info, byConsensus]);
     return signEnvelope(this.#secret, data, info, byConsensus ?? null);
   }
 
   /** Sign and send `{data, info, by_consensus?}`. */
-  send(method, path, data, info, byConsensus) {
+  async send(method, path, data, info, byConsensus) {
+    check('PanoramixClient.send', [...REQUEST, ...ENVELOPE], [method, path, data, info, byConsensus]);
     return this.#request(method, path, JSON.stringify(this.envelope(data, info, byConsensus)));
   }
 
   /** A signed request of `resource`/`operation` with fresh info. */
-  call(method, path, resource, operation, data) {
+  async call(method, path, resource, operation, data) {
+    check('PanoramixClient.call', ACTION.slice(0, 5), [method, path, resource, operation, data]);
     return this.send(method, path, data, this.info(resource, operation));
   }
 
@@ -123,6 +183,11 @@ export class PanoramixClient {
 
   /** Create a negotiation; returns its id. */
   async createNegotiation(title, participants) {
+    check(
+      'PanoramixClient.createNegotiation',
+      [['title', a.string], ['participants', optional(a.hexStrings)]],
+      [title, participants],
+    );
     const data = { title };
     if (participants) data.participants = participants;
     const r = await this.call('POST', '/panoramix/negotiations/', 'negotiation', 'create', data);
@@ -131,6 +196,7 @@ export class PanoramixClient {
 
   /** Contribute a canonical text; the answer's `consensus` is set when it closed. */
   async contribute(negotiationId, text) {
+    check('PanoramixClient.contribute', [ID('negotiationId'), ['text', a.string]], [negotiationId, text]);
     // bound to the negotiation (label contribution-in over {negotiation_id, text})
     const signature = signContribution(this.#secret, negotiationId, text);
     const r = await this.call('POST', '/panoramix/contributions/', 'contribution', 'create', {
@@ -142,10 +208,12 @@ export class PanoramixClient {
   }
 
   async negotiation(id) {
+    check('PanoramixClient.negotiation', [ID('id')], [id]);
     return (await this.get(`/panoramix/negotiations/${encodeURIComponent(id)}/`)).data;
   }
 
   async contributions(negotiationId) {
+    check('PanoramixClient.contributions', [ID('negotiationId')], [negotiationId]);
     // pages end at the controller's byte budget: follow `next`
     const out = [];
     let after = 0;
@@ -160,12 +228,18 @@ export class PanoramixClient {
   }
 
   /** An action for a negotiation: its data and info (nonce, time) are fixed now. */
-  action(method, path, resource, operation, data, extraInfo = {}) {
-    return { method, path, data, info: this.info(resource, operation, extraInfo) };
+  action(method, path, resource, operation, data, extraInfo) {
+    check('PanoramixClient.action', ACTION, [method, path, resource, operation, data, extraInfo]);
+    return { method, path, data, info: this.info(resource, operation, extraInfo ?? {}) };
   }
 
   /** The contribution text for actions (one: its body; several: a list). */
   static textFor(actions, accept = true, extraMeta = {}) {
+    check(
+      'PanoramixClient.textFor',
+      [['actions', ACTIONS], ['accept', a.boolean], ['extraMeta', a.object]],
+      [actions, accept, extraMeta],
+    );
     const bodies = actions.map((a) => actionBody(a.data, a.info));
     const body = bodies.length === 1 ? bodies[0] : bodies;
     return contributionText(body, { ...extraMeta, accept: accept ? 1 : 0 });
@@ -173,6 +247,7 @@ export class PanoramixClient {
 
   /** Agree with oneself on `actions`; returns the consensus id. */
   async selfConsensus(title, actions) {
+    check('PanoramixClient.selfConsensus', [['title', a.string], ['actions', ACTIONS]], [title, actions]);
     const neg = await this.createNegotiation(title, [this.id]);
     const r = await this.contribute(neg, PanoramixClient.textFor(actions, true));
     if (typeof r.consensus !== 'string') {
@@ -182,7 +257,12 @@ export class PanoramixClient {
   }
 
   /** Apply an agreed action (part `part` of a list body). */
-  apply(action, consensusId, part) {
+  async apply(action, consensusId, part) {
+    check(
+      'PanoramixClient.apply',
+      [['action', AN_ACTION], ID('consensusId'), ['part', optional(a.count)]],
+      [action, consensusId, part],
+    );
     const bc = { consensus_id: consensusId, consensus_type: 'structural' };
     if (part !== undefined && part !== null) bc.consensus_part = part;
     return this.send(action.method, action.path, action.data, action.info, bc);
@@ -191,6 +271,7 @@ export class PanoramixClient {
   // ------------------------------------------------------------ peers
 
   registerAction(name, role, backend, cryptoParams) {
+    check('PanoramixClient.registerAction', REGISTER, [name, role, backend, cryptoParams]);
     const data = {
       peer_id: this.id,
       name,
@@ -207,6 +288,7 @@ export class PanoramixClient {
 
   /** Register this key as an individual peer, by self-consensus. */
   async register(name, role, backend, cryptoParams) {
+    check('PanoramixClient.register', REGISTER, [name, role, backend, cryptoParams]);
     const a = this.registerAction(name, role, backend, cryptoParams);
     const cid = await this.selfConsensus(`register ${name}`, [a]);
     return (await this.apply(a, cid)).data;
@@ -214,6 +296,11 @@ export class PanoramixClient {
 
   /** The action creating a joint peer owned by `owners` (in route order). */
   jointPeerAction(name, owners, backend, cryptoParams) {
+    check(
+      'PanoramixClient.jointPeerAction',
+      [REGISTER[0], ['owners', a.hexStrings], REGISTER[2], REGISTER[3]],
+      [name, owners, backend, cryptoParams],
+    );
     const keyData = jointKeyData(name, owners);
     const data = {
       peer_id: jointPeerId(keyData),
@@ -229,12 +316,14 @@ export class PanoramixClient {
   }
 
   async peer(id) {
+    check('PanoramixClient.peer', [ID('id')], [id]);
     return (await this.get(`/panoramix/peers/${encodeURIComponent(id)}/`)).data;
   }
 
   // ------------------------------------------------------------ endpoints
 
   endpointAction(spec) {
+    check('PanoramixClient.endpointAction', [['spec', a.object]], [spec]);
     return this.action('POST', '/panoramix/endpoints/', 'endpoint', 'create', {
       ...spec,
       status: 'OPEN',
@@ -242,6 +331,17 @@ export class PanoramixClient {
   }
 
   transitionAction(endpointId, onLastConsensusId, status, hashes, proof) {
+    check(
+      'PanoramixClient.transitionAction',
+      [
+        ID('endpointId'),
+        ['onLastConsensusId', a.string],
+        ['status', a.nonEmptyString],
+        ['hashes', a.hexStrings],
+        ['proof', optional(a.json)],
+      ],
+      [endpointId, onLastConsensusId, status, hashes, proof],
+    );
     const data = { endpoint_id: endpointId, status, message_hashes: hashes };
     if (proof !== undefined && proof !== null) data.process_proof = proof;
     return this.action(
@@ -255,12 +355,25 @@ export class PanoramixClient {
   }
 
   async endpoint(id) {
+    check('PanoramixClient.endpoint', [ID('id')], [id]);
     return (await this.get(`/panoramix/endpoints/${encodeURIComponent(id)}/`)).data;
   }
 
   // ------------------------------------------------------------ messages
 
   async postMessage(endpointId, box, sender, recipient, text, serial) {
+    check(
+      'PanoramixClient.postMessage',
+      [
+        ID('endpointId'),
+        ['box', a.nonEmptyString],
+        ['sender', a.string],
+        ['recipient', a.string],
+        ['text', a.string],
+        ['serial', optional(a.count)],
+      ],
+      [endpointId, box, sender, recipient, text, serial],
+    );
     const data = { endpoint_id: endpointId, box, sender, recipient, text };
     if (serial !== undefined && serial !== null) data.serial = serial;
     return (await this.call('POST', '/panoramix/messages/', 'message', 'create', data)).data;
@@ -268,6 +381,7 @@ export class PanoramixClient {
 
   /** Every message of a box, following the pages. */
   async messages(endpointId, box) {
+    check('PanoramixClient.messages', [ID('endpointId'), ['box', a.nonEmptyString]], [endpointId, box]);
     const out = [];
     let after = 0;
     for (;;) {

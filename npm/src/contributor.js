@@ -1,9 +1,48 @@
 // The contributor helper (one processing step of an own endpoint, as the native
 // agent does it) and a sender for a mix-net (Sphinx packets or Zeus ballots).
 import { PanoramixError } from './errors.js';
+import * as a from './args.js';
+import { check, optional } from './args.js';
 import { PanoramixClient } from './client.js';
-import { messageHash, SphinxRoute, zeusParseOutcome, zeusPrepareBallot } from './index.js';
+import {
+  messageHash,
+  PreparedBallot,
+  SphinxRoute,
+  zeusParseOutcome,
+  zeusPrepareBallot,
+} from './index.js';
 import { processEndpoint, verifyEndpoint, zeusAssembleElection } from './processing.js';
+
+// argument checks shared by the methods (see args.js)
+const CLIENT = ['client', a.instanceOf(PanoramixClient)];
+/** What a sender uses of its client (a test may give a stand-in). */
+const SENDER_CLIENT = [
+  'client',
+  a.having('a PanoramixClient', {
+    id: a.string,
+    peer: optional(a.func),
+    endpoint: a.func,
+    messages: a.func,
+    postMessage: a.func,
+  }),
+];
+const CYCLE = ['cycle', a.count];
+const JOINT = ['joint', a.nonEmptyString];
+const ENDPOINT = ['endpoint', a.anyOf(a.nonEmptyString, a.apiEndpoint)];
+const SPEC = [
+  'spec',
+  a.shape('a mix-net description ({name, backend, …})', {
+    name: a.string,
+    backend: a.nonEmptyString,
+  }),
+];
+const VOTER = a.shape('options ({voterSecret?})', { voterSecret: optional(a.secret) });
+const SEND = [
+  CYCLE,
+  ['recipient', optional(a.string)],
+  ['message', a.bytes],
+  ['options', optional(VOTER)],
+];
 
 function isConflict(e) {
   return e && e.status === 409;
@@ -14,6 +53,7 @@ function isConflict(e) {
  * `<name>-<cycle>-gw|booth|mixN|decrN|combine`.
  */
 export function endpointIds(spec, cycle, owners) {
+  check('endpointIds', [SPEC, CYCLE, ['owners', a.hexStrings]], [spec, cycle, owners]);
   const ep = (stage) => `${spec.name}-${cycle}-${stage}`;
   const zeus = spec.backend === 'ZEUS';
   return {
@@ -42,10 +82,8 @@ export class Contributor {
    * `replayCache`: the cache lives as long as the key, so that a packet replayed in a
    * later cycle is dropped (as the native agent does).
    */
-  constructor(client, secrets) {
-    if (!(client instanceof PanoramixClient)) {
-      throw new PanoramixError('invalid_argument', 'Contributor needs a PanoramixClient');
-    }
+  constructor(secrets, client) {
+    check('new Contributor', [['secrets', optional(a.backendSecrets)], CLIENT], [secrets, client]);
     this.client = client;
     this.#secrets = { ...(secrets ?? {}) };
   }
@@ -63,6 +101,7 @@ export class Contributor {
    * `{acted, status, outputs?, dropped?}`.
    */
   async processStep(endpointOrId) {
+    check('Contributor.processStep', [ENDPOINT], [endpointOrId]);
     const c = this.client;
     const ep =
       typeof endpointOrId === 'string' ? await c.endpoint(endpointOrId) : endpointOrId;
@@ -74,7 +113,7 @@ export class Contributor {
     let p = this.#processed.get(id);
     if (!p) {
       const inputs = await c.messages(id, 'ACCEPTED');
-      p = processEndpoint(ep, this.#secrets, inputs);
+      p = processEndpoint(this.#secrets, ep, inputs);
       if (p.replay) this.#secrets.replay = p.replay;
       this.#processed.set(id, p);
     }
@@ -116,6 +155,7 @@ export class Contributor {
    * PanoramixError (`verify_failed`, `zeus_*`) when it does not verify.
    */
   async verifySource(endpointOrId) {
+    check('Contributor.verifySource', [ENDPOINT], [endpointOrId]);
     const c = this.client;
     const ep =
       typeof endpointOrId === 'string' ? await c.endpoint(endpointOrId) : endpointOrId;
@@ -136,6 +176,7 @@ export class Contributor {
    * Returns the steps taken.
    */
   async step(joint, cycle) {
+    check('Contributor.step', [JOINT, CYCLE], [joint, cycle]);
     const c = this.client;
     const peer = await c.peer(joint);
     const owners = ownersOf(peer);
@@ -164,7 +205,8 @@ export class Contributor {
  * the `voterSecret` property, or per call); without one they are refused.
  */
 export class MixnetSender {
-  static async open(client, joint, options = {}) {
+  static async open(client, joint, options) {
+    check('MixnetSender.open', [SENDER_CLIENT, JOINT, ['options', optional(VOTER)]], [client, joint, options]);
     const peer = await client.peer(joint);
     const spec = peer.crypto_params;
     const owners = ownersOf(peer);
@@ -178,11 +220,16 @@ export class MixnetSender {
       );
     }
     const s = new MixnetSender(client, joint, spec, owners, route);
-    if (options.voterSecret) s.voterSecret = options.voterSecret;
+    if (options?.voterSecret) s.voterSecret = options.voterSecret;
     return s;
   }
 
   constructor(client, joint, spec, owners, route) {
+    check(
+      'new MixnetSender',
+      [SENDER_CLIENT, JOINT, SPEC, ['owners', a.hexStrings], ['route', optional(a.instanceOf(SphinxRoute))]],
+      [client, joint, spec, owners, route],
+    );
     this.client = client;
     this.joint = joint;
     this.spec = spec;
@@ -193,6 +240,7 @@ export class MixnetSender {
   }
 
   ids(cycle) {
+    check('MixnetSender.ids', [CYCLE], [cycle]);
     return endpointIds(this.spec, cycle, this.owners);
   }
 
@@ -204,6 +252,7 @@ export class MixnetSender {
    * them (a graph template may differ).
    */
   zeusParams(cycle) {
+    check('MixnetSender.zeusParams', [CYCLE], [cycle]);
     const p = {
       session_id: `${this.joint}/${cycle}`,
       election_public_key: this.spec.election_public_key,
@@ -220,6 +269,7 @@ export class MixnetSender {
    * controller.
    */
   async electionParams(cycle) {
+    check('MixnetSender.electionParams', [CYCLE], [cycle]);
     const ep = await this.client.endpoint(this.ids(cycle).entry);
     if (!ep?.endpoint_params || typeof ep.endpoint_params !== 'object') {
       throw new PanoramixError('decode', `${this.ids(cycle).entry} has no endpoint_params`);
@@ -243,18 +293,34 @@ export class MixnetSender {
    * it). `options`: `voterSecret`, `params` (the booth's endpoint_params).
    */
   prepareBallot(cycle, answer, options = {}) {
+    check(
+      'MixnetSender.prepareBallot',
+      [
+        CYCLE,
+        ['answer', a.bytes],
+        [
+          'options',
+          a.shape('options ({voterSecret?, params?})', {
+            voterSecret: optional(a.secret),
+            params: optional(a.zeusParams),
+          }),
+        ],
+      ],
+      [cycle, answer, options],
+    );
     if (this.route) throw new PanoramixError('invalid_argument', 'not a ZEUS mix-net');
     return zeusPrepareBallot(
-      options.params ?? this.zeusParams(cycle),
       this.#voter(options.voterSecret),
+      options.params ?? this.zeusParams(cycle),
       answer,
     );
   }
 
   /** `{recipient, text}` to post for `message` to `recipient` in `cycle`. */
-  encrypt(cycle, recipient, message, voterSecret) {
+  encrypt(cycle, recipient, message, options) {
+    check('MixnetSender.encrypt', SEND, [cycle, recipient, message, options]);
     if (this.route) return this.route.wrap(recipient, message);
-    const b = this.prepareBallot(cycle, message, { voterSecret });
+    const b = this.prepareBallot(cycle, message, { voterSecret: options?.voterSecret });
     try {
       return { recipient: this.joint, text: b.castText() };
     } finally {
@@ -264,6 +330,7 @@ export class MixnetSender {
 
   /** ZEUS: post a prepared ballot to the booth of `cycle` (throws `ballot_audited`). */
   async cast(cycle, prepared) {
+    check('MixnetSender.cast', [CYCLE, ['prepared', a.instanceOf(PreparedBallot)]], [cycle, prepared]);
     const text = prepared.castText();
     return this.client.postMessage(this.ids(cycle).entry, 'INBOX', this.client.id, this.joint, text);
   }
@@ -272,12 +339,13 @@ export class MixnetSender {
    * Encrypt and post to the entry endpoint of `cycle`. A ZEUS ballot is made for
    * the booth's own parameters (`electionParams`).
    */
-  async send(cycle, recipient, message, voterSecret) {
+  async send(cycle, recipient, message, options) {
+    check('MixnetSender.send', SEND, [cycle, recipient, message, options]);
     let m;
     if (this.route) {
       m = this.encrypt(cycle, recipient, message);
     } else {
-      const voter = this.#voter(voterSecret);
+      const voter = this.#voter(options?.voterSecret);
       const params = await this.electionParams(cycle);
       const b = this.prepareBallot(cycle, message, { voterSecret: voter, params });
       try {
@@ -297,6 +365,7 @@ export class MixnetSender {
 
   /** Whether the entry endpoint of `cycle` is OPEN. */
   async isOpen(cycle) {
+    check('MixnetSender.isOpen', [CYCLE], [cycle]);
     try {
       return (await this.client.endpoint(this.ids(cycle).entry)).status === 'OPEN';
     } catch {
@@ -311,6 +380,7 @@ export class MixnetSender {
    * Needs the contributor module (`initContributor()` in browsers).
    */
   async electionTranscript(cycle) {
+    check('MixnetSender.electionTranscript', [CYCLE], [cycle]);
     if (this.route) throw new PanoramixError('invalid_argument', 'not a ZEUS mix-net');
     const c = this.client;
     const ids = this.ids(cycle);
@@ -359,6 +429,7 @@ export class MixnetSender {
    * (`spoiled:<hex>`) has `spoiled: true` and `bytes: null`.
    */
   async results(cycle) {
+    check('MixnetSender.results', [CYCLE], [cycle]);
     const id = this.ids(cycle).result;
     let ep;
     try {

@@ -1,5 +1,25 @@
 // Type declarations of @panoramix/mixnet.
+//
+// Conventions, the same for every export:
+// * **Secret first.** A function or constructor that uses a secret key (an identity,
+//   mix, trustee or voter secret, or a `BackendSecrets` object) takes it as its first
+//   argument: `sign(secret, …)`, `signEnvelope(secret, …)`, `sphinxProcessBatch(secret,
+//   params, texts)`, `new SphinxMix(secret, params?)`, `zeusEncryptBallot(voterSecret,
+//   params, answer)`, `zeusPartialDecrypt(trusteeSecret, params, ciphertexts)`,
+//   `zeusProcess(secret | null, type, params, inputs)`, `processEndpoint(secrets | null,
+//   endpoint, inputs)`, `PanoramixClient.connect(secret, baseUrl)`,
+//   `new Contributor(secrets, client)`. A secret that overrides one an object holds
+//   is an option, last: `sender.send(cycle, recipient, message, { voterSecret })`.
+// * **Checked arguments.** Every export checks the types and shapes of its arguments
+//   before it does anything and throws a `PanoramixError` with code `invalid_argument`
+//   whose message names the function, the argument and what it must be, e.g.
+//   `sign: secret must be a secret key (a string of 64 hex), got number 123`. Functions
+//   that return a promise reject with it instead. A function without arguments refuses
+//   any (`generateKeypair(secret)` throws: `keypairFromSecret(secret)` was meant). The
+//   contents (hex, lengths, keys, proofs) are checked by the WebAssembly side, with
+//   their own codes (`bad_key`, `sphinx_*`, `zeus_*`, …).
 
+// ---------------------------------------------------------------- loading and errors
 /** Bytes, or a string standing for its UTF-8 encoding. */
 export type BytesLike = Uint8Array | ArrayBuffer | string;
 /** A JSON value (floats are refused by the canonical encoding). */
@@ -210,8 +230,8 @@ export declare function sphinxGatewayAccept(
   texts: string[],
 ): { accepted: number[]; rejected: Rejection[] };
 export declare function sphinxProcessBatch(
-  params: SphinxParamsInput | null | undefined,
   secret: string,
+  params: SphinxParamsInput | null | undefined,
   texts: string[],
 ): BatchResult;
 
@@ -236,7 +256,7 @@ export interface PacketBatchResult {
   rejected: Rejection[];
 }
 export declare class SphinxMix {
-  constructor(params: SphinxParamsInput | null | undefined, secret: string, cache?: Uint8Array);
+  constructor(secret: string, params?: SphinxParamsInput | null, cache?: Uint8Array | null);
   readonly publicKey: string;
   readonly nodeId: string;
   readonly cacheSize: number;
@@ -302,7 +322,7 @@ export interface BallotOpening {
  * or audit it (`audit()`), never both.
  */
 export declare class PreparedBallot {
-  constructor(params: ZeusParams | string, voterSecret: string, answer: BytesLike);
+  constructor(voterSecret: string, params: ZeusParams | string, answer: BytesLike);
   /** The ballot text (hex); post `castText()`. */
   readonly text: string;
   /** sha256 hex of the text. */
@@ -357,14 +377,14 @@ export declare function zeusVoterKeygen(): VoterKey;
 export declare function zeusVoterCredential(secret: string): string;
 /** Prepare a ballot (Benaloh challenge): see `PreparedBallot`. */
 export declare function zeusPrepareBallot(
-  params: ZeusParams | string,
   voterSecret: string,
+  params: ZeusParams | string,
   answer: BytesLike,
 ): PreparedBallot;
 /** A ballot text for `answer`, signed by the voter's credential (no audit possible). */
 export declare function zeusEncryptBallot(
-  params: ZeusParams | string,
   voterSecret: string,
+  params: ZeusParams | string,
   answer: BytesLike,
 ): string;
 /** Verify a ballot as the booth does (validity proof, signature, eligibility). */
@@ -379,11 +399,15 @@ export declare function zeusAuditBallot(
 export declare function zeusBallotTracker(ballot: string): string;
 /** Parse an outcome text: plaintext hex or `spoiled:<hex>`. */
 export declare function zeusParseOutcome(text: string): ZeusOutcome;
+/**
+ * Process a batch as a Zeus endpoint of type `type` does. `secret`: the trustee's
+ * key share for `ZEUS_SK_PARTIAL_DECRYPT`, null for the other types.
+ */
 export declare function zeusProcess(
+  secret: string | null | undefined,
   type: ZeusEndpointType,
   params: ZeusParams,
   inputs: string[],
-  secret?: string | null,
 ): ZeusOutput;
 export declare function zeusVerify(
   type: ZeusEndpointType,
@@ -425,8 +449,8 @@ export declare function zeusVerifyMix(
   proof: string,
 ): void;
 export declare function zeusPartialDecrypt(
-  params: ZeusParams,
   trusteeSecret: string,
+  params: ZeusParams,
   ciphertexts: string[],
 ): string[];
 /** Outcome texts sorted by ciphertext: plaintext hex or `spoiled:<hex>`. */
@@ -468,9 +492,13 @@ export interface Processed {
   /** SPHINXMIX: the replay cache after this batch (hex). */
   replay?: string;
 }
+/**
+ * One endpoint's batch, as its owner's agent processes it. `secrets`: the owner's
+ * backend secrets, null where the endpoint needs none.
+ */
 export declare function processEndpoint(
-  endpoint: ApiEndpoint,
   secrets: BackendSecrets | null | undefined,
+  endpoint: ApiEndpoint,
   inputs: ApiMessage[],
 ): Processed;
 export declare function verifyEndpoint(
@@ -481,8 +509,9 @@ export declare function verifyEndpoint(
 ): void;
 
 // ---------------------------------------------------------------- API client
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export interface Action {
-  method: string;
+  method: HttpMethod;
   path: string;
   data: JsonObject;
   info: JsonObject;
@@ -494,31 +523,97 @@ export interface ClientOptions {
 export declare class ApiError extends PanoramixError {
   readonly status: number;
 }
+/** A JSON reply of the controller: `data`, and `next` on a page that continues. */
+export interface ApiReply<T = Json> {
+  data: T;
+  /** Paged listings: the cursor of the next page (absent on the last one). */
+  next?: number | null;
+}
+/** A peer as the API describes it. */
+export interface ApiPeer {
+  peer_id: string;
+  name: string;
+  key_data: string;
+  key_type: string;
+  crypto_backend: string;
+  crypto_params: Json;
+  /** The owners of a joint peer (in route order). */
+  owners: ({ owner_key_id: string } | string)[];
+  status: string;
+  roles?: string[];
+  consensus_id?: string;
+  [key: string]: unknown;
+}
+/** One signature of a closed negotiation. */
+export interface ApiSigning {
+  signer_key_id: string;
+  signature: string;
+  key_data: string;
+}
+/** A negotiation as the API describes it. */
+export interface ApiNegotiation {
+  id: string;
+  title: string;
+  participants?: string[] | null;
+  status: string;
+  text?: string | null;
+  timestamp?: string | null;
+  /** The consensus id, once the negotiation closed. */
+  consensus?: string | null;
+  signings: ApiSigning[];
+  [key: string]: unknown;
+}
+/** A contribution as the API lists it. */
+export interface ApiContribution {
+  id: number;
+  negotiation_id: string;
+  signer_key_id: string;
+  key_data: string;
+  text: string;
+  signature: string;
+  latest: boolean;
+  [key: string]: unknown;
+}
+/** What contributing returns: `consensus` is set when the contribution closed the negotiation. */
+export interface ContributeResult {
+  consensus?: string | null;
+  [key: string]: unknown;
+}
+/** A signing client for one peer (its identity secret first, as everywhere). */
 export declare class PanoramixClient {
-  static connect(baseUrl: string, secret: string, options?: ClientOptions): Promise<PanoramixClient>;
-  constructor(baseUrl: string, secret: string, controllerId: string, options?: ClientOptions);
+  /** Connect as the identity with this secret (64 hex): reads the controller's id. */
+  static connect(secret: string, baseUrl: string, options?: ClientOptions): Promise<PanoramixClient>;
+  constructor(secret: string, baseUrl: string, controllerId: string, options?: ClientOptions);
   readonly baseUrl: string;
   /** This key's id (its peer id once registered). */
   readonly id: string;
   readonly keyData: string;
   controllerId: string;
-  get(pathAndQuery: string): Promise<any>;
+  /** An unsigned GET: the parsed JSON reply. */
+  get(pathAndQuery: string): Promise<Json>;
   info(resource: string, operation: string, extra?: JsonObject): JsonObject;
   envelope(data: JsonObject, info: JsonObject, byConsensus?: JsonObject | null): Envelope;
+  /** Sign and send `{data, info, by_consensus?}`: the controller's reply. */
   send(
-    method: string,
+    method: HttpMethod,
     path: string,
     data: JsonObject,
     info: JsonObject,
     byConsensus?: JsonObject | null,
-  ): Promise<any>;
-  call(method: string, path: string, resource: string, operation: string, data: JsonObject): Promise<any>;
+  ): Promise<ApiReply>;
+  call(
+    method: HttpMethod,
+    path: string,
+    resource: string,
+    operation: string,
+    data: JsonObject,
+  ): Promise<ApiReply>;
   createNegotiation(title: string, participants?: string[]): Promise<string>;
-  contribute(negotiationId: string, text: string): Promise<any>;
-  negotiation(id: string): Promise<any>;
-  contributions(negotiationId: string): Promise<any[]>;
+  contribute(negotiationId: string, text: string): Promise<ContributeResult>;
+  negotiation(id: string): Promise<ApiNegotiation>;
+  contributions(negotiationId: string): Promise<ApiContribution[]>;
   action(
-    method: string,
+    method: HttpMethod,
     path: string,
     resource: string,
     operation: string,
@@ -527,11 +622,12 @@ export declare class PanoramixClient {
   ): Action;
   static textFor(actions: Action[], accept?: boolean, extraMeta?: JsonObject): string;
   selfConsensus(title: string, actions: Action[]): Promise<string>;
-  apply(action: Action, consensusId: string, part?: number | null): Promise<any>;
+  apply(action: Action, consensusId: string, part?: number | null): Promise<ApiReply>;
   registerAction(name: string, role: string | null | undefined, backend: string, cryptoParams?: Json): Action;
-  register(name: string, role: string | null | undefined, backend: string, cryptoParams?: Json): Promise<any>;
+  /** Register this key as an individual peer, by self-consensus: the peer. */
+  register(name: string, role: string | null | undefined, backend: string, cryptoParams?: Json): Promise<ApiPeer>;
   jointPeerAction(name: string, owners: string[], backend: string, cryptoParams?: Json): Action;
-  peer(id: string): Promise<any>;
+  peer(id: string): Promise<ApiPeer>;
   endpointAction(spec: JsonObject): Action;
   transitionAction(
     endpointId: string,
@@ -541,6 +637,7 @@ export declare class PanoramixClient {
     proof?: Json,
   ): Action;
   endpoint(id: string): Promise<ApiEndpoint>;
+  /** Post a message: the message as stored. */
   postMessage(
     endpointId: string,
     box: string,
@@ -548,7 +645,7 @@ export declare class PanoramixClient {
     recipient: string,
     text: string,
     serial?: number | null,
-  ): Promise<any>;
+  ): Promise<ApiMessage>;
   messages(endpointId: string, box: string): Promise<ApiMessage[]>;
 }
 
@@ -577,7 +674,8 @@ export interface StepResult {
   dropped?: [number, string][];
 }
 export declare class Contributor {
-  constructor(client: PanoramixClient, secrets: BackendSecrets);
+  /** `secrets`: the backend secrets (`{mix}` or `{trustee}`); `client`: the owner's client. */
+  constructor(secrets: BackendSecrets | null | undefined, client: PanoramixClient);
   readonly client: PanoramixClient;
   readonly replayCache: string | undefined;
   processStep(endpoint: string | ApiEndpoint): Promise<StepResult>;
@@ -608,10 +706,21 @@ export declare class MixnetSender {
     options?: { voterSecret?: string; params?: ZeusParams },
   ): PreparedBallot;
   /** ZEUS: throws `missing_credential` without a voter secret. */
-  encrypt(cycle: number, recipient: string | null, message: BytesLike, voterSecret?: string): ClientMessage;
-  send(cycle: number, recipient: string | null, message: BytesLike, voterSecret?: string): Promise<any>;
-  /** ZEUS: post a prepared ballot (throws `ballot_audited`). */
-  cast(cycle: number, prepared: PreparedBallot): Promise<any>;
+  encrypt(
+    cycle: number,
+    recipient: string | null,
+    message: BytesLike,
+    options?: { voterSecret?: string },
+  ): ClientMessage;
+  /** Encrypt and post to the entry endpoint of `cycle`: the posted message. */
+  send(
+    cycle: number,
+    recipient: string | null,
+    message: BytesLike,
+    options?: { voterSecret?: string },
+  ): Promise<ApiMessage>;
+  /** ZEUS: post a prepared ballot (throws `ballot_audited`): the posted message. */
+  cast(cycle: number, prepared: PreparedBallot): Promise<ApiMessage>;
   /**
    * ZEUS: the cycle's election transcript (JSON text), gathered from the controller
    * and verified; null until every stage is PROCESSED. Needs the contributor module.

@@ -6,7 +6,9 @@
 import * as wasm from './panoramix_contributor.js';
 import { contributorSource, contributorSourceSync } from './wasm-source.js';
 import { moduleLoader } from './loader.js';
-import { convertError } from './errors.js';
+import { convertError, PanoramixError } from './errors.js';
+import * as a from './args.js';
+import { check, checked, optional } from './args.js';
 
 const contributor = moduleLoader({
   wasm,
@@ -26,44 +28,79 @@ const ensure = contributor.ensure;
  * the `panoramix_contributor_bg.wasm` next to this file.
  */
 export function initContributor(source) {
+  try {
+    check('initContributor', [['source', optional(a.initInput)]], [source]);
+  } catch (e) {
+    return Promise.reject(e);
+  }
   return contributor.init(source);
 }
 
 /** Synchronous initialisation of the contributor module from bytes or a compiled module. */
 export function initContributorSync(source) {
+  check('initContributorSync', [['source', optional(a.moduleBytes)]], [source]);
   contributor.initSync(source);
 }
 
 /** Whether the contributor module is loaded. */
-export function isContributorInitialized() {
-  return contributor.isInitialized();
-}
+export const isContributorInitialized = checked('isContributorInitialized', [], () =>
+  contributor.isInitialized(),
+);
 
-function wrap(f) {
-  return function (...args) {
+/** An export of the contributor module: checked, loaded, errors converted (see index.js). */
+function api(name, specs, f) {
+  return checked(name, specs, (...args) => {
     ensure();
     try {
       return f(...args);
     } catch (e) {
       throw convertError(e);
     }
-  };
+  });
+}
+
+function converted(f) {
+  try {
+    return f();
+  } catch (e) {
+    throw convertError(e);
+  }
 }
 
 // ---------------------------------------------------------------- SPHINXMIX
-export const sphinxGatewayAccept = wrap(wasm.sphinxGatewayAccept);
-export const sphinxProcessBatch = wrap(wasm.sphinxProcessBatch);
+export const sphinxGatewayAccept = api(
+  'sphinxGatewayAccept',
+  [
+    ['params', a.sphinxParams],
+    ['texts', a.strings],
+  ],
+  (params, texts) => wasm.sphinxGatewayAccept(params ?? null, texts),
+);
+export const sphinxProcessBatch = api(
+  'sphinxProcessBatch',
+  [
+    ['secret', a.secret],
+    ['params', a.sphinxParams],
+    ['texts', a.strings],
+  ],
+  (secret, params, texts) => wasm.sphinxProcessBatch(params ?? null, secret, texts),
+);
 
 /** A mix key with its replay cache, for successive batches. */
 export class SphinxMix {
   #inner;
-  constructor(params, secret, cache) {
+  constructor(secret, params, cache) {
+    check(
+      'new SphinxMix',
+      [
+        ['secret', a.secret],
+        ['params', a.sphinxParams],
+        ['cache', optional(a.uint8Array)],
+      ],
+      [secret, params, cache],
+    );
     ensure();
-    try {
-      this.#inner = new wasm.SphinxMix(params, secret, cache);
-    } catch (e) {
-      throw convertError(e);
-    }
+    this.#inner = converted(() => new wasm.SphinxMix(params ?? null, secret, cache ?? undefined));
   }
   get publicKey() {
     return this.#inner.publicKey;
@@ -75,21 +112,16 @@ export class SphinxMix {
     return this.#inner.cacheSize;
   }
   processBatch(texts) {
-    try {
-      return this.#inner.processBatch(texts);
-    } catch (e) {
-      throw convertError(e);
-    }
+    check('SphinxMix.processBatch', [['texts', a.strings]], [texts]);
+    return converted(() => this.#inner.processBatch(texts));
   }
   /** Raw packets concatenated in one Uint8Array: see the type declarations. */
   processPackets(packets) {
-    try {
-      return this.#inner.processPackets(packets);
-    } catch (e) {
-      throw convertError(e);
-    }
+    check('SphinxMix.processPackets', [['packets', a.uint8Array]], [packets]);
+    return converted(() => this.#inner.processPackets(packets));
   }
   saveCache() {
+    check('SphinxMix.saveCache', [], [...arguments]);
     return this.#inner.saveCache();
   }
   free() {
@@ -98,43 +130,135 @@ export class SphinxMix {
 }
 
 // ---------------------------------------------------------------- ZEUS
-export const zeusProcess = wrap((type, params, inputs, secret) =>
-  wasm.zeusProcess(type, params, inputs, secret ?? undefined),
+/**
+ * Process a batch as a Zeus endpoint of type `type` does. `secret`: the trustee's
+ * key share for `ZEUS_SK_PARTIAL_DECRYPT`, null for the other types.
+ */
+export const zeusProcess = api(
+  'zeusProcess',
+  [
+    ['secret', optional(a.secret)],
+    ['type', a.zeusEndpointType],
+    ['params', a.zeusParamsObject],
+    ['inputs', a.strings],
+  ],
+  (secret, type, params, inputs) => wasm.zeusProcess(type, params, inputs, secret ?? undefined),
 );
-export const zeusVerify = wrap(wasm.zeusVerify);
-export const zeusVerifyElection = wrap(wasm.zeusVerifyElection);
-export const zeusSimulateElection = wrap(wasm.zeusSimulateElection);
+const VERIFY = [
+  ['params', a.zeusParamsObject],
+  ['inputs', a.strings],
+  ['outputs', a.strings],
+  ['proof', a.string],
+];
+export const zeusVerify = api(
+  'zeusVerify',
+  [['type', a.zeusEndpointType], ...VERIFY],
+  wasm.zeusVerify,
+);
+export const zeusVerifyElection = api(
+  'zeusVerifyElection',
+  [['transcript', a.anyOf(a.string, a.object)]],
+  wasm.zeusVerifyElection,
+);
+export const zeusSimulateElection = api(
+  'zeusSimulateElection',
+  [
+    [
+      'spec',
+      a.shape('an election ({session_id, trustees, mixes, answers?, plaintexts})', {
+        session_id: a.string,
+        trustees: a.count,
+        mixes: a.arrayOf(a.oneOf('tw', 'sk')),
+        answers: optional(a.strings),
+        plaintexts: a.strings,
+      }),
+    ],
+  ],
+  wasm.zeusSimulateElection,
+);
 /** The election transcript (JSON text) from a mix-net's published texts, verified. */
-export const zeusAssembleElection = wrap(wasm.zeusAssembleElection);
+export const zeusAssembleElection = api(
+  'zeusAssembleElection',
+  [
+    ['params', a.zeusParams],
+    ['boothInputs', a.hexStrings],
+    ['mixes', a.publishedMixes],
+    ['shares', a.strings],
+    ['outcomes', a.strings],
+  ],
+  wasm.zeusAssembleElection,
+);
 
 /** Shuffle and prove (`kind`: `tw`, the default, or `sk`): `{outputs, proof}`. */
-export function zeusMix(params, ciphertexts, kind = 'tw') {
-  return zeusProcess(kind === 'sk' ? 'ZEUS_SK_MIX' : 'ZEUS_TW_MIX', params, ciphertexts);
-}
+export const zeusMix = checked(
+  'zeusMix',
+  [
+    ['params', a.zeusParamsObject],
+    ['ciphertexts', a.hexStrings],
+    ['kind', optional(a.oneOf('tw', 'sk'))],
+  ],
+  (params, ciphertexts, kind) =>
+    zeusProcess(null, kind === 'sk' ? 'ZEUS_SK_MIX' : 'ZEUS_TW_MIX', params, ciphertexts),
+);
 
 /** Verify a shuffle and its proof (throws a `zeus_*` PanoramixError). */
-export function zeusVerifyMix(params, inputs, outputs, proof) {
-  const kind = JSON.parse(proof).sk ? 'ZEUS_SK_MIX' : 'ZEUS_TW_MIX';
-  zeusVerify(kind, params, inputs, outputs, proof);
-}
+export const zeusVerifyMix = checked('zeusVerifyMix', VERIFY, (params, inputs, outputs, proof) => {
+  let sk;
+  try {
+    sk = JSON.parse(proof).sk;
+  } catch {
+    throw new PanoramixError('invalid_argument', 'zeusVerifyMix: proof must be JSON text');
+  }
+  zeusVerify(sk ? 'ZEUS_SK_MIX' : 'ZEUS_TW_MIX', params, inputs, outputs, proof);
+});
 
 /** One trustee's decryption shares, with Chaum–Pedersen proofs, one per ciphertext. */
-export function zeusPartialDecrypt(params, trusteeSecret, ciphertexts) {
-  return zeusProcess('ZEUS_SK_PARTIAL_DECRYPT', params, ciphertexts, trusteeSecret).outputs;
-}
+export const zeusPartialDecrypt = checked(
+  'zeusPartialDecrypt',
+  [
+    ['trusteeSecret', a.secret],
+    ['params', a.zeusParamsObject],
+    ['ciphertexts', a.hexStrings],
+  ],
+  (trusteeSecret, params, ciphertexts) =>
+    zeusProcess(trusteeSecret, 'ZEUS_SK_PARTIAL_DECRYPT', params, ciphertexts).outputs,
+);
 
 /**
  * Verify the trustees' keys and every share and combine them: outcome texts sorted
  * by ciphertext, plaintext hex or `spoiled:<hex>` (see `zeusParseOutcome`).
  */
-export function zeusCombine(params, shares) {
-  return zeusProcess('ZEUS_SK_COMBINE', params, shares).outputs;
-}
+export const zeusCombine = checked(
+  'zeusCombine',
+  [
+    ['params', a.zeusParamsObject],
+    ['shares', a.strings],
+  ],
+  (params, shares) => zeusProcess(null, 'ZEUS_SK_COMBINE', params, shares).outputs,
+);
 
 // ---------------------------------------------------------------- endpoints
-export const processEndpoint = wrap((endpoint, secrets, inputs) =>
-  wasm.processEndpoint(endpoint, secrets ?? null, inputs),
+/**
+ * One endpoint's batch, as its owner's agent processes it. `secrets`: the owner's
+ * backend secrets, null where the endpoint needs none.
+ */
+export const processEndpoint = api(
+  'processEndpoint',
+  [
+    ['secrets', optional(a.backendSecrets)],
+    ['endpoint', a.apiEndpoint],
+    ['inputs', a.apiMessages],
+  ],
+  (secrets, endpoint, inputs) => wasm.processEndpoint(endpoint, secrets ?? null, inputs),
 );
-export const verifyEndpoint = wrap((endpoint, inputs, outputs, proof) =>
-  wasm.verifyEndpoint(endpoint, inputs, outputs, proof ?? undefined),
+export const verifyEndpoint = api(
+  'verifyEndpoint',
+  [
+    ['endpoint', a.apiEndpoint],
+    ['inputs', a.apiMessages],
+    ['outputs', a.apiMessages],
+    ['proof', optional(a.string)],
+  ],
+  (endpoint, inputs, outputs, proof) =>
+    wasm.verifyEndpoint(endpoint, inputs, outputs, proof ?? undefined),
 );

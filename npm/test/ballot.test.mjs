@@ -42,7 +42,7 @@ test('voter credentials: fresh, hex, the credential recomputes from the secret',
 
 test('Benaloh: prepare -> audit opens to the answer -> castText throws ballot_audited', () => {
   const { params, voters } = election();
-  const b = pmx.zeusPrepareBallot(params, voters[0].secret, 'no');
+  const b = pmx.zeusPrepareBallot(voters[0].secret, params, 'no');
   assert.ok(b instanceof pmx.PreparedBallot);
   assert.equal(b.credential, voters[0].credential);
   assert.equal(b.tracker, pmx.sha256Hex(new TextEncoder().encode(b.text)));
@@ -62,7 +62,7 @@ test('Benaloh: prepare -> audit opens to the answer -> castText throws ballot_au
   // an independent checker gets the same answer from the text and the randomness
   assert.equal(pmx.zeusAuditBallot(params, b.text, o.randomness), 'no');
   // a wrong randomness does not open it
-  const other = pmx.zeusPrepareBallot(params, voters[0].secret, 'no').audit().randomness;
+  const other = pmx.zeusPrepareBallot(voters[0].secret, params, 'no').audit().randomness;
   assert.throws(() => pmx.zeusAuditBallot(params, b.text, other), code('zeus_ballot_opening'));
   assert.throws(() => pmx.zeusAuditBallot(params, b.text, 'zz'), code('bad_key'));
   b.free();
@@ -73,7 +73,7 @@ test('Benaloh: prepare -> audit opens to the answer -> castText throws ballot_au
 
 test('an unaudited ballot verifies, can be cast, and then cannot be audited', () => {
   const { params, voters } = election();
-  const b = pmx.zeusPrepareBallot(params, voters[1].secret, 'abstain');
+  const b = pmx.zeusPrepareBallot(voters[1].secret, params, 'abstain');
   const v = pmx.zeusVerifyBallot(params, b.text);
   assert.equal(v.credential, voters[1].credential);
   assert.equal(v.tracker, b.tracker);
@@ -82,9 +82,9 @@ test('an unaudited ballot verifies, can be cast, and then cannot be audited', ()
   assert.equal(b.cast, true);
   assert.throws(() => b.audit(), code('ballot_cast'));
   // the one-step form verifies too; each encryption is fresh
-  const t = pmx.zeusEncryptBallot(params, voters[1].secret, 'yes');
+  const t = pmx.zeusEncryptBallot(voters[1].secret, params, 'yes');
   assert.equal(pmx.zeusVerifyBallot(params, t).credential, voters[1].credential);
-  assert.notEqual(t, pmx.zeusEncryptBallot(params, voters[1].secret, 'yes'));
+  assert.notEqual(t, pmx.zeusEncryptBallot(voters[1].secret, params, 'yes'));
   // params may be given as JSON text
   assert.equal(pmx.zeusVerifyBallot(JSON.stringify(params), t).tracker, pmx.zeusBallotTracker(t));
 });
@@ -93,28 +93,28 @@ test('a ballot for an answer not on the list is refused', () => {
   const { params, voters } = election();
   for (const bad of ['maybe', 'Yes', '', 'yes ']) {
     assert.throws(
-      () => pmx.zeusPrepareBallot(params, voters[0].secret, bad),
+      () => pmx.zeusPrepareBallot(voters[0].secret, params, bad),
       code('zeus_not_an_answer'),
       `answer ${JSON.stringify(bad)}`,
     );
-    assert.throws(() => pmx.zeusEncryptBallot(params, voters[0].secret, bad), code('zeus_not_an_answer'));
+    assert.throws(() => pmx.zeusEncryptBallot(voters[0].secret, params, bad), code('zeus_not_an_answer'));
   }
-  assert.throws(() => pmx.zeusPrepareBallot(params, voters[0].secret, 'x'.repeat(40)), code('zeus_not_an_answer'));
-  assert.throws(() => pmx.zeusPrepareBallot(params, 'zz', 'yes'), code('bad_key'));
+  assert.throws(() => pmx.zeusPrepareBallot(voters[0].secret, params, 'x'.repeat(40)), code('zeus_not_an_answer'));
+  assert.throws(() => pmx.zeusPrepareBallot('zz', params, 'yes'), code('bad_key'));
   // wrong types are argument errors, never a WebAssembly trap
-  assert.throws(() => pmx.zeusPrepareBallot(params, 7, 'yes'), code('invalid_argument'));
-  assert.throws(() => pmx.zeusPrepareBallot(params, voters[0].secret, null), code('invalid_argument'));
+  assert.throws(() => pmx.zeusPrepareBallot(7, params, 'yes'), code('invalid_argument'));
+  assert.throws(() => pmx.zeusPrepareBallot(voters[0].secret, params, null), code('invalid_argument'));
   assert.throws(() => pmx.zeusVerifyBallot(params, {}), code('invalid_argument'));
   assert.throws(
-    () => pmx.zeusPrepareBallot({ ...params, answers: ['a', 'a'] }, voters[0].secret, 'a'),
+    () => pmx.zeusPrepareBallot(voters[0].secret, { ...params, answers: ['a', 'a'] }, 'a'),
     code('zeus_malformed'),
   );
   assert.throws(
-    () => pmx.zeusPrepareBallot({ ...params, extra: 1 }, voters[0].secret, 'yes'),
+    () => pmx.zeusPrepareBallot(voters[0].secret, { ...params, extra: 1 }, 'yes'),
     code('endpoint_params'),
   );
   assert.throws(
-    () => pmx.zeusPrepareBallot({ session_id: 's' }, voters[0].secret, 'yes'),
+    () => pmx.zeusPrepareBallot(voters[0].secret, { session_id: 's' }, 'yes'),
     code('endpoint_params'),
   );
 });
@@ -124,18 +124,18 @@ test('a ballot under a credential not on the voter list fails verification', () 
   const outsider = pmx.zeusVoterKeygen();
   // made for the same election (the answers are the same), but not eligible
   const open = { ...params, voters: [] };
-  const text = pmx.zeusEncryptBallot(open, outsider.secret, 'yes');
+  const text = pmx.zeusEncryptBallot(outsider.secret, open, 'yes');
   assert.equal(pmx.zeusVerifyBallot(open, text).credential, outsider.credential);
   assert.throws(() => pmx.zeusVerifyBallot(params, text), code('zeus_not_eligible'));
   // an eligible voter's ballot verifies under the same parameters
-  pmx.zeusVerifyBallot(params, pmx.zeusEncryptBallot(params, voters[2].secret, 'yes'));
+  pmx.zeusVerifyBallot(params, pmx.zeusEncryptBallot(voters[2].secret, params, 'yes'));
   // a ballot made for other answers does not verify for these
-  const text2 = pmx.zeusEncryptBallot({ ...params, answers: ['yes', 'no'] }, voters[0].secret, 'yes');
+  const text2 = pmx.zeusEncryptBallot(voters[0].secret, { ...params, answers: ['yes', 'no'] }, 'yes');
   assert.throws(() => pmx.zeusVerifyBallot(params, text2), code('zeus_malformed'));
-  const text3 = pmx.zeusEncryptBallot({ ...params, answers: ['yes', 'no', 'maybe'] }, voters[0].secret, 'yes');
+  const text3 = pmx.zeusEncryptBallot(voters[0].secret, { ...params, answers: ['yes', 'no', 'maybe'] }, 'yes');
   assert.throws(() => pmx.zeusVerifyBallot(params, text3), code('zeus_ballot_proof'));
   // or for another session (another cycle of the mix-net)
-  const text4 = pmx.zeusEncryptBallot({ ...params, session_id: 'other' }, voters[0].secret, 'yes');
+  const text4 = pmx.zeusEncryptBallot(voters[0].secret, { ...params, session_id: 'other' }, 'yes');
   assert.throws(() => pmx.zeusVerifyBallot(params, text4), code('zeus_ballot_proof'));
   // junk text
   assert.throws(() => pmx.zeusVerifyBallot(params, 'zz'), code('zeus_encoding'));
@@ -193,12 +193,12 @@ test('MixnetSender: ZEUS needs a voter credential; results know spoiled outcomes
   await assert.rejects(s.send(1, null, 'yes'), code('missing_credential'));
   // send makes the ballot for the booth's own parameters (electionParams)
   assert.deepEqual(await s.electionParams(1), params);
-  await s.send(1, null, 'abstain', voters[2].secret);
+  await s.send(1, null, 'abstain', { voterSecret: voters[2].secret });
   assert.equal(posted.length, 1);
   const [entry, box, sender, recipient, text] = posted[0];
   assert.deepEqual([entry, box, sender, recipient], ['j-1-booth', 'INBOX', 'me', 'j']);
   assert.equal(pmx.zeusVerifyBallot(params, text).credential, voters[2].credential);
-  const m = s.encrypt(1, null, 'yes', voters[0].secret);
+  const m = s.encrypt(1, null, 'yes', { voterSecret: voters[0].secret });
   assert.equal(m.recipient, 'j');
   assert.equal(pmx.zeusVerifyBallot(params, m.text).credential, voters[0].credential);
   s.voterSecret = voters[1].secret;
@@ -228,12 +228,12 @@ test('a whole election from published texts: assembled transcript verifies, a fl
     [0, 'abstain'],
     [2, 'no'],
   ];
-  const inputs = votes.map(([v, a]) => pmx.zeusEncryptBallot(params, voters[v].secret, a));
-  const booth = pmx.zeusProcess('ZEUS_BOOTH', params, inputs);
+  const inputs = votes.map(([v, a]) => pmx.zeusEncryptBallot(voters[v].secret, params, a));
+  const booth = pmx.zeusProcess(null, 'ZEUS_BOOTH', params, inputs);
   assert.equal(booth.outputs.length, 3, 'one counted ballot per credential');
   const tw = pmx.zeusMix(params, booth.outputs, 'tw');
   const sk = pmx.zeusMix(params, tw.outputs, 'sk');
-  const shares = trustees.flatMap((t) => pmx.zeusPartialDecrypt(params, t.secret, sk.outputs));
+  const shares = trustees.flatMap((t) => pmx.zeusPartialDecrypt(t.secret, params, sk.outputs));
   const outcomes = pmx.zeusCombine(params, shares);
   assert.deepEqual(
     outcomes.map((o) => pmx.zeusParseOutcome(o).answer).sort(),

@@ -18,7 +18,7 @@ after(() => ctl?.stop());
 /** A JavaScript contributor: identity, backend key, registered by the JS client. */
 async function jsContributor(backend, name) {
   const k = pmx.generateKeypair();
-  const client = await pmx.PanoramixClient.connect(ctl.url, k.secret);
+  const client = await pmx.PanoramixClient.connect(k.secret, ctl.url);
   let secrets;
   let cryptoParams;
   if (backend === 'SPHINXMIX') {
@@ -34,7 +34,7 @@ async function jsContributor(backend, name) {
   assert.equal(peer.peer_id, k.keyId);
   return {
     native: { secret: k.secret, js: true },
-    contributor: new pmx.Contributor(client, secrets),
+    contributor: new pmx.Contributor(secrets, client),
   };
 }
 
@@ -74,10 +74,10 @@ async function runMixnet(backend, owners, messages, election) {
     contributors: owners.map((o) => o.native),
   });
   // a fresh, unregistered sender posts to the public entry endpoint
-  const senderClient = await pmx.PanoramixClient.connect(ctl.url, pmx.generateKeypair().secret);
+  const senderClient = await pmx.PanoramixClient.connect(pmx.generateKeypair().secret, ctl.url);
   const sender = await pmx.MixnetSender.open(senderClient, joint);
   await waitFor('the entry endpoint', () => sender.isOpen(1));
-  for (const [i, m] of messages.entries()) await sender.send(1, 'bob', m, election?.voters[i].secret);
+  for (const [i, m] of messages.entries()) await sender.send(1, 'bob', m, { voterSecret: election?.voters[i].secret });
   const js = owners.filter((o) => o.contributor).map((o) => o.contributor);
   const steps = [];
   const out = await waitFor('the cycle output', async () => {

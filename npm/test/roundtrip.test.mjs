@@ -61,7 +61,7 @@ test('sphinx: Rust-made packets are processed in JavaScript, a Rust SURB answere
   const s = fixtures.sphinx;
   let batch = s.packets;
   for (const m of s.mixes) {
-    const mix = new pmx.SphinxMix(s.params, m.secret);
+    const mix = new pmx.SphinxMix(m.secret, s.params);
     const out = mix.processBatch(batch);
     assert.deepEqual(out.rejected, []);
     // a replay of the same batch is dropped packet by packet
@@ -75,7 +75,7 @@ test('sphinx: Rust-made packets are processed in JavaScript, a Rust SURB answere
   let texts = [reply.text];
   let last;
   for (const m of s.mixes) {
-    last = pmx.sphinxProcessBatch(s.params, m.secret, texts);
+    last = pmx.sphinxProcessBatch(m.secret, s.params, texts);
     texts = last.outputs.map((o) => o.text);
   }
   assert.equal(last.outputs[0].kind, 'Reply');
@@ -92,7 +92,7 @@ test('sphinx: the bytes path (SphinxMix.processPackets) peels Rust-made packets 
   let packed = Buffer.concat(s.packets.map((t) => Buffer.from(t, 'base64')));
   let exits = [];
   for (const m of s.mixes) {
-    const mix = new contributor.SphinxMix(s.params, m.secret);
+    const mix = new contributor.SphinxMix(m.secret, s.params);
     const count = packed.length / plen;
     const out = mix.processPackets(packed);
     assert.deepEqual(out.rejected, []);
@@ -113,7 +113,7 @@ test('sphinx: the bytes path (SphinxMix.processPackets) peels Rust-made packets 
   assert.equal(packed.length, 0);
   assert.deepEqual(exits.map((o) => o.text).sort(), [...s.messages].sort());
   assert.ok(exits.every((o) => o.kind === 'Final'));
-  const bad = new contributor.SphinxMix(s.params, s.mixes[0].secret);
+  const bad = new contributor.SphinxMix(s.mixes[0].secret, s.params);
   assert.throws(() => bad.processPackets(new Uint8Array(plen + 1)), { code: 'invalid_argument' });
   const garbled = bad.processPackets(new Uint8Array(plen));
   assert.deepEqual([...garbled.status], [3]);
@@ -146,7 +146,7 @@ test('zeus: Rust-made ballots, proofs and shares verify in JavaScript', () => {
     (e) => e instanceof pmx.PanoramixError && e.code.startsWith('zeus_'),
   );
   // JavaScript's own partial decryption of the Rust mix output matches
-  const mine = pmx.zeusPartialDecrypt(p, z.trusteeSecrets[0], z.sk.outputs);
+  const mine = pmx.zeusPartialDecrypt(z.trusteeSecrets[0], p, z.sk.outputs);
   pmx.zeusVerify('ZEUS_SK_PARTIAL_DECRYPT', p, z.sk.outputs, mine, '');
 });
 
@@ -154,10 +154,10 @@ test('zeus: junk and marked ballots (Rust-made) are spoiled in a JavaScript tall
   const z = fixtures.spoiled;
   const p = z.params;
   // valid proofs: the booth admits every ballot
-  const booth = pmx.zeusProcess('ZEUS_BOOTH', p, z.ballots);
+  const booth = pmx.zeusProcess(null, 'ZEUS_BOOTH', p, z.ballots);
   assert.equal(booth.outputs.length, z.ballots.length);
   const mix = pmx.zeusMix(p, booth.outputs);
-  const shares = z.trusteeSecrets.flatMap((t) => pmx.zeusPartialDecrypt(p, t, mix.outputs));
+  const shares = z.trusteeSecrets.flatMap((t) => pmx.zeusPartialDecrypt(t, p, mix.outputs));
   const outcomes = pmx.zeusCombine(p, shares).map(pmx.zeusParseOutcome);
   assert.equal(outcomes.filter((o) => o.spoiled).length, z.spoiled);
   assert.ok(outcomes.filter((o) => o.spoiled).every((o) => /^[0-9a-f]{64}$/.test(o.hex) && o.bytes === null));
@@ -219,11 +219,11 @@ test('JavaScript-made artifacts verify and process natively', async () => {
     answers: ['a', 'b', 'c', 'd'],
     voters: voters.map((v) => v.credential),
   };
-  const ballots = ['a', 'b', 'c', 'd'].map((v, i) => pmx.zeusEncryptBallot(zp, voters[i].secret, v));
-  const booth = pmx.zeusProcess('ZEUS_BOOTH', zp, ballots);
+  const ballots = ['a', 'b', 'c', 'd'].map((v, i) => pmx.zeusEncryptBallot(voters[i].secret, zp, v));
+  const booth = pmx.zeusProcess(null, 'ZEUS_BOOTH', zp, ballots);
   const mix = pmx.zeusMix(zp, booth.outputs);
-  const shares0 = pmx.zeusPartialDecrypt(zp, t0.secret, mix.outputs);
-  const shares1 = pmx.zeusPartialDecrypt(zp, t1.secret, mix.outputs);
+  const shares0 = pmx.zeusPartialDecrypt(t0.secret, zp, mix.outputs);
+  const shares1 = pmx.zeusPartialDecrypt(t1.secret, zp, mix.outputs);
   const allShares = [...shares0, ...shares1];
   const zeus = {
     params: zp,
@@ -242,7 +242,7 @@ test('JavaScript-made artifacts verify and process natively', async () => {
       plaintexts: ['x', 'y', 'z'],
     }).transcript,
   };
-  const audited = pmx.zeusPrepareBallot(zp, voters[2].secret, 'c');
+  const audited = pmx.zeusPrepareBallot(voters[2].secret, zp, 'c');
   const opening = audited.audit();
   zeus.audit = { ballot: audited.text, randomness: opening.randomness, answer: opening.answer };
   const r = await native('check', { core, sphinx, zeus });
@@ -267,19 +267,19 @@ test('errors carry stable codes', () => {
     code: 'sphinx_duplicate_hop',
   });
   const v = pmx.zeusVoterKeygen();
-  assert.throws(() => pmx.zeusEncryptBallot({ session_id: 's', election_public_key: 'zz' }, v.secret, 'v'), {
+  assert.throws(() => pmx.zeusEncryptBallot(v.secret, { session_id: 's', election_public_key: 'zz' }, 'v'), {
     code: 'endpoint_params',
   });
   const t = pmx.zeusTrusteeKeygen();
   const free = { session_id: 's', election_public_key: t.publicKey };
-  assert.throws(() => pmx.zeusEncryptBallot(free, v.secret, 'x'.repeat(40)), {
+  assert.throws(() => pmx.zeusEncryptBallot(v.secret, free, 'x'.repeat(40)), {
     code: 'zeus_plaintext_too_long',
   });
-  assert.throws(() => pmx.zeusEncryptBallot(free, 'zz', 'v'), { code: 'bad_key' });
-  assert.throws(() => pmx.zeusEncryptBallot({ ...free, answers: ['yes'] }, v.secret, 'no'), {
+  assert.throws(() => pmx.zeusEncryptBallot('zz', free, 'v'), { code: 'bad_key' });
+  assert.throws(() => pmx.zeusEncryptBallot(v.secret, { ...free, answers: ['yes'] }, 'no'), {
     code: 'zeus_not_an_answer',
   });
-  assert.throws(() => pmx.processEndpoint({ endpoint_id: 'e', endpoint_type: 'SPHINXMIX' }, {}, []), {
+  assert.throws(() => pmx.processEndpoint({}, { endpoint_id: 'e', endpoint_type: 'SPHINXMIX' }, []), {
     code: 'missing_secret',
   });
 });

@@ -18,7 +18,7 @@ self.onmessage = async (ev) => {
   running = true;
   try {
     await Promise.all([init(), initContributor()]); // client + contributor modules
-    const client = await PanoramixClient.connect(m.controller, m.identity);
+    const client = await PanoramixClient.connect(m.identity, m.controller);
     const agent = new Agent(client, m.secrets, m.joint, (text) => self.postMessage({ type: 'event', text }));
     let failures = 0;
     while (running) {

@@ -119,7 +119,7 @@ $('#choose-form').addEventListener('submit', async (ev) => {
     }
     progress('encrypting your ballot and proving it holds one of the options');
     await sleep(0);
-    const prepared = pmx.zeusPrepareBallot(p, voter.secret, choice);
+    const prepared = pmx.zeusPrepareBallot(voter.secret, p, choice);
     ballot = { cycle: open.cycle, choice, prepared, params: p };
     progressDone();
     $('#review-choice').textContent = choice;

@@ -100,7 +100,7 @@ export async function connect(secret) {
   const url = controllerUrl();
   const shown = $('#controller-url');
   if (shown) shown.textContent = url;
-  return pmx.PanoramixClient.connect(url, secret ?? pmx.generateKeypair().secret);
+  return pmx.PanoramixClient.connect(secret ?? pmx.generateKeypair().secret, url);
 }
 
 /** An unsigned GET against the controller (for the read-only pages). */

@@ -200,7 +200,7 @@ test('the pages\' voter-list check (js/ristretto.js) decides like the WebAssembl
   const secret = pmx.zeusVoterKeygen().secret;
   const rust = (h) => {
     try {
-      pmx.zeusEncryptBallot({ session_id: 'check', election_public_key: h }, secret, 'x');
+      pmx.zeusEncryptBallot(secret, { session_id: 'check', election_public_key: h }, 'x');
       return true;
     } catch {
       return false;
@@ -364,8 +364,8 @@ test('election: a dozen voters with credentials, one audited ballot, one re-vote
     else await new Promise((ok) => setTimeout(ok, 200));
   }
   assert.ok(boothEp, 'the ballot box of round 1 exists');
-  const poster = await pmx.PanoramixClient.connect(ctl.url, pmx.generateKeypair().secret);
-  const intruder = pmx.zeusEncryptBallot(boothEp.endpoint_params, strangerCredential(), options[0]);
+  const poster = await pmx.PanoramixClient.connect(pmx.generateKeypair().secret, ctl.url);
+  const intruder = pmx.zeusEncryptBallot(strangerCredential(), boothEp.endpoint_params, options[0]);
   await poster.postMessage(boothId, 'INBOX', poster.id, boothEp.peer_id, intruder);
   for (const [i, vote] of votes.entries()) {
     const narrow = i === 0;

@@ -28,7 +28,7 @@ try {
     !isContributorInitialized() && !wasmFetched().some((n) => n.includes('panoramix_contributor'));
   let notInitialized = null;
   try {
-    sphinxProcessBatch(null, sphinxKeygen().secret, []);
+    sphinxProcessBatch(sphinxKeygen().secret, null, []);
   } catch (e) {
     notInitialized = e.code;
   }
@@ -36,7 +36,7 @@ try {
   const me = generateKeypair();
   const mixes = [sphinxKeygen(), sphinxKeygen(), sphinxKeygen()];
   let batch = [sphinxWrap(null, mixes.map((m) => m.publicKey), 'bob', 'hello').text];
-  for (const m of mixes) batch = sphinxProcessBatch(null, m.secret, batch).outputs.map((o) => o.text);
+  for (const m of mixes) batch = sphinxProcessBatch(m.secret, null, batch).outputs.map((o) => o.text);
   const env = signEnvelope(me.secret, { text: batch[0] }, { resource: 'message' });
   const signed = verifyEnvelope(env).signerId === me.keyId;
   const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });

@@ -29,13 +29,13 @@ self.onmessage = async (e) => {
       voters: voters.map((v) => v.credential),
     };
     // the Benaloh challenge once, then the ballots cast
-    const audited = zeusPrepareBallot(p, voters[0].secret, e.data.votes[0]);
+    const audited = zeusPrepareBallot(voters[0].secret, p, e.data.votes[0]);
     if (!audited.audit().ok) throw new Error('the audited ballot does not open');
-    const ballots = e.data.votes.map((v, i) => zeusPrepareBallot(p, voters[i].secret, v).castText());
-    const cts = zeusProcess('ZEUS_BOOTH', p, ballots).outputs;
+    const ballots = e.data.votes.map((v, i) => zeusPrepareBallot(voters[i].secret, p, v).castText());
+    const cts = zeusProcess(null, 'ZEUS_BOOTH', p, ballots).outputs;
     const mixed = zeusMix(p, cts);
     zeusVerifyMix(p, cts, mixed.outputs, mixed.proof);
-    const plain = zeusCombine(p, zeusPartialDecrypt(p, t.secret, mixed.outputs));
+    const plain = zeusCombine(p, zeusPartialDecrypt(t.secret, p, mixed.outputs));
     const votes = plain.map((h) => zeusParseOutcome(h).answer);
     const ok = [...votes].sort().join() === [...e.data.votes].sort().join();
     self.postMessage({ ok, votes });

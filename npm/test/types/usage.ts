@@ -22,16 +22,16 @@ import {
 
 export async function example(url: string, secret: string, joint: string): Promise<number> {
   await init();
-  const client = await PanoramixClient.connect(url, secret);
+  const client = await PanoramixClient.connect(secret, url);
   const voter = zeusVoterKeygen();
   const sender = await MixnetSender.open(client, joint, { voterSecret: voter.secret });
   await sender.send(1, 'bob', 'hello');
   const prepared: PreparedBallot = sender.prepareBallot(1, 'yes');
   const opened: BallotOpening = prepared.audit();
-  const again: PreparedBallot = zeusPrepareBallot(sender.zeusParams(1), voter.secret, opened.answer ?? 'yes');
+  const again: PreparedBallot = zeusPrepareBallot(voter.secret, sender.zeusParams(1), opened.answer ?? 'yes');
   await sender.cast(1, again);
   const route = new SphinxRoute({ BODY_LEN: 1024, MAX_HOPS: 5 }, ['00'.repeat(32)]);
-  const mix = new SphinxMix(null, '11'.repeat(32));
+  const mix = new SphinxMix('11'.repeat(32), null);
   const out: BatchResult = mix.processBatch([route.wrap('bob', new Uint8Array([1, 2])).text]);
   const params: ZeusParams = {
     session_id: 's',
@@ -39,14 +39,14 @@ export async function example(url: string, secret: string, joint: string): Promi
     answers: ['yes', 'no'],
     voters: [voter.credential],
   };
-  const ballot: string = zeusEncryptBallot(params, voter.secret, 'yes');
+  const ballot: string = zeusEncryptBallot(voter.secret, params, 'yes');
   const m = zeusMix(params, [ballot.slice(0, 128)]);
   try {
     zeusVerifyMix(params, [ballot.slice(0, 128)], m.outputs, m.proof);
   } catch (e) {
     if (e instanceof PanoramixError) console.log(e.code);
   }
-  const me = new Contributor(client, { mix: '22'.repeat(32) });
+  const me = new Contributor({ mix: '22'.repeat(32) }, client);
   const steps = await me.step(joint, 1);
   const results = await sender.results(1);
   const spoiled = (results ?? []).filter((r) => r.spoiled || r.bytes === null).length;
@@ -61,7 +61,7 @@ import { initContributor, type PacketBatchResult } from '@panoramix/mixnet';
 export async function bulk(packets: Uint8Array): Promise<number> {
   await contributor.init(); // both modules
   await initContributor(); // idempotent
-  const mix = new contributor.SphinxMix(null, '11'.repeat(32));
+  const mix = new contributor.SphinxMix('11'.repeat(32), null);
   const r: PacketBatchResult = mix.processPackets(packets);
   const forwarded = r.status.filter((s) => s === 0).length;
   return r.packets.length + r.nextHops.length + r.exits.length + r.rejected.length + forwarded;
