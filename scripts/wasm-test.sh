@@ -6,6 +6,7 @@
 #      installed into a temporary project, with a live native controller and the
 #      native helper pmx-native (npm/test/native: Rust agents, fixtures, checks);
 #   3. the README's first example, run unchanged, and the examples under tsc --strict;
+#      docs/npm-api.md checked against the type declarations (npm run docs);
 #      consumers: Node ESM and CommonJS, a plain <script type=module> page with a
 #      module Web Worker, esbuild, Vite (build, `vite preview`, dev server), every
 #      page under a strict CSP in headless Chromium; publint and attw on the tarball.
@@ -106,6 +107,9 @@ else
   echo "wasm-test: tsc missing (npm ci in npm/)" >&2
   fail=1
 fi
+
+step "API reference (docs/npm-api.md) up to date with the type declarations"
+node "$NPM_DIR/scripts/api-docs.mjs" --check || fail=1
 
 # (without chromium, step 1 has already failed the run unless SKIP_BROWSER=1)
 if [ "${SKIP_BROWSER:-0}" != 1 ] && [ -x /usr/bin/chromium ]; then
