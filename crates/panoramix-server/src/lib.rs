@@ -296,7 +296,7 @@ async fn observability(
     let res = tokio::task::spawn_blocking(move || {
         if is_health {
             let (status, body) = health(&st2);
-            json_response(status, &body)
+            (json_response(status, &body), None)
         } else {
             let gauges = match metrics::DbGauges::read(&mut st2.db.handle()) {
                 Ok(g) => Some(g),
@@ -305,18 +305,26 @@ async fn observability(
                     None
                 }
             };
-            let text = st2.metrics.render(st2.db.write_stats(), gauges.as_ref());
-            let mut r = Response::new(Body::from(text));
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(metrics::CONTENT_TYPE),
-            );
-            r
+            match st2.metrics.render(st2.db.write_stats(), gauges.as_ref()) {
+                Ok(text) => {
+                    let mut r = Response::new(Body::from(text));
+                    r.headers_mut().insert(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static(metrics::CONTENT_TYPE),
+                    );
+                    (r, None)
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "metrics could not be encoded");
+                    let e = ApiError::Internal("metrics could not be encoded".into());
+                    (json_response(e.status(), &e.body()), Some(e.code()))
+                }
+            }
         }
     })
     .await;
     match res {
-        Ok(r) => (r, None),
+        Ok(answer) => answer,
         Err(e) => {
             tracing::error!(path, error = %e, "observability handler panicked");
             let e = ApiError::Internal(String::new());

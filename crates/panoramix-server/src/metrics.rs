@@ -1,27 +1,38 @@
-//! Metrics of the native server in the Prometheus text exposition format 0.0.4,
-//! written by hand (no metrics crate).
+//! Metrics of the native server, exposed in the Prometheus text format 0.0.4 by the
+//! `prometheus-client` crate. What is ours: which metrics, their names, labels, help
+//! texts and buckets.
 //!
 //! Counted in-process: requests (by method, route class and status), rejections (by
 //! the `ApiError` stable code), request durations, endpoint transitions and cycle
-//! durations (from the controller's [`Event`]s). Read from the database at scrape
-//! time: endpoints by status and the INBOX depth of the open endpoints (at most
-//! [`MAX_INBOX_SERIES`] series). Every label value comes from a fixed set, except
-//! endpoint ids (public in `GET /panoramix/endpoints/`, and bounded in number); no
-//! key, signature, nonce or message content is ever a label.
+//! durations (from the controller's [`Event`]s). Read at scrape time: uptime, the
+//! store's write statistics, and from the database the endpoints by status and the
+//! INBOX depth of the open endpoints (at most [`MAX_INBOX_SERIES`] series). Every
+//! label value comes from a fixed set, except endpoint ids (public in
+//! `GET /panoramix/endpoints/`, and bounded in number); no key, signature, nonce or
+//! message content is ever a label.
 
-use panoramix_controller::Event;
-use panoramix_controller::store::{Store, Tx};
+use panoramix_controller::store::{SqlValue, Store, Tx};
+use panoramix_controller::{ApiError, Event};
 use panoramix_core::model::ENDPOINT_TYPES;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::prometheus_text::encode;
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::metrics::info::Info;
+use prometheus_client::registry::Registry;
 use std::collections::BTreeMap;
-use std::fmt::{Display, Write as _};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// The content type of the text exposition format.
-pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+/// The content type of the text exposition format 0.0.4.
+pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
 /// Most `panoramix_inbox_depth` series one scrape reports (the deepest open inboxes).
 pub const MAX_INBOX_SERIES: i64 = 100;
+
+/// The prefix of every metric name.
+const PREFIX: &str = "panoramix";
 
 /// Upper bounds of the request duration buckets, seconds.
 const REQUEST_BUCKETS: &[f64] = &[
@@ -85,148 +96,67 @@ fn endpoint_type_label(t: &str) -> &'static str {
         .unwrap_or("other")
 }
 
-/// A histogram with fixed buckets.
-#[derive(Debug, Clone)]
-pub struct Histogram {
-    bounds: &'static [f64],
-    /// Observations per bucket (not cumulative); the last one is `+Inf`.
-    counts: Vec<u64>,
-    sum: f64,
-    count: u64,
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: &'static str,
+    route: &'static str,
+    status: u16,
 }
 
-impl Histogram {
-    fn new(bounds: &'static [f64]) -> Self {
-        Histogram {
-            bounds,
-            counts: vec![0; bounds.len() + 1],
-            sum: 0.0,
-            count: 0,
-        }
-    }
-
-    fn observe(&mut self, v: f64) {
-        let i = self
-            .bounds
-            .iter()
-            .position(|b| v <= *b)
-            .unwrap_or(self.bounds.len());
-        self.counts[i] += 1;
-        self.sum += v;
-        self.count += 1;
-    }
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    route: &'static str,
 }
 
-/// A writer of the text exposition format 0.0.4.
-#[derive(Debug, Default)]
-pub struct Exposition {
-    out: String,
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabels {
+    reason: &'static str,
 }
 
-fn escape_label(v: &str) -> String {
-    let mut s = String::with_capacity(v.len());
-    for c in v.chars() {
-        match c {
-            '\\' => s.push_str("\\\\"),
-            '"' => s.push_str("\\\""),
-            '\n' => s.push_str("\\n"),
-            c => s.push(c),
-        }
-    }
-    s
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TransitionLabels {
+    to: &'static str,
+    endpoint_type: &'static str,
 }
 
-fn format_float(v: f64) -> String {
-    if v.is_nan() {
-        "NaN".into()
-    } else if v == f64::INFINITY {
-        "+Inf".into()
-    } else if v == f64::NEG_INFINITY {
-        "-Inf".into()
-    } else {
-        format!("{v}")
-    }
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EndpointTypeLabels {
+    endpoint_type: &'static str,
 }
 
-impl Exposition {
-    /// An empty exposition.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The `# HELP` and `# TYPE` lines of a metric family.
-    pub fn family(&mut self, name: &str, kind: &str, help: &str) {
-        let help = help.replace('\\', "\\\\").replace('\n', "\\n");
-        let _ = writeln!(self.out, "# HELP {name} {help}");
-        let _ = writeln!(self.out, "# TYPE {name} {kind}");
-    }
-
-    /// One sample line.
-    pub fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: impl Display) {
-        self.out.push_str(name);
-        if !labels.is_empty() {
-            self.out.push('{');
-            for (i, (k, v)) in labels.iter().enumerate() {
-                if i > 0 {
-                    self.out.push(',');
-                }
-                let _ = write!(self.out, "{k}=\"{}\"", escape_label(v));
-            }
-            self.out.push('}');
-        }
-        let _ = writeln!(self.out, " {value}");
-    }
-
-    /// One float sample (`+Inf`, `-Inf` and `NaN` spelled as the format wants).
-    pub fn sample_f64(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
-        self.sample(name, labels, format_float(value));
-    }
-
-    /// The `_bucket`, `_sum` and `_count` samples of a histogram.
-    pub fn histogram(&mut self, name: &str, labels: &[(&str, &str)], h: &Histogram) {
-        let bucket = format!("{name}_bucket");
-        let mut cumulative = 0u64;
-        for (i, n) in h.counts.iter().enumerate() {
-            cumulative += n;
-            let le = h
-                .bounds
-                .get(i)
-                .map_or_else(|| "+Inf".to_owned(), |b| format_float(*b));
-            let mut l = labels.to_vec();
-            l.push(("le", &le));
-            self.sample(&bucket, &l, cumulative);
-        }
-        self.sample_f64(&format!("{name}_sum"), labels, h.sum);
-        self.sample(&format!("{name}_count"), labels, h.count);
-    }
-
-    /// The text.
-    pub fn finish(self) -> String {
-        self.out
-    }
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StatusLabels {
+    status: String,
 }
 
-#[derive(Debug)]
-struct Counters {
-    /// (method, route, status) → requests.
-    requests: BTreeMap<(&'static str, &'static str, u16), u64>,
-    /// route → request durations.
-    durations: BTreeMap<&'static str, Histogram>,
-    /// code → rejections.
-    rejections: BTreeMap<&'static str, u64>,
-    /// (to status, endpoint type) → transitions.
-    transitions: BTreeMap<(&'static str, &'static str), u64>,
-    /// endpoint type → cycle durations.
-    cycles: BTreeMap<&'static str, Histogram>,
-    /// Messages taken into ACCEPTED by closes.
-    accepted: u64,
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EndpointIdLabels {
+    endpoint_id: String,
 }
 
-/// The in-process metrics of one server.
+/// A family of histograms that all have the same buckets.
+type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
+
+fn request_histogram() -> Histogram {
+    Histogram::new(REQUEST_BUCKETS.iter().copied())
+}
+
+fn cycle_histogram() -> Histogram {
+    Histogram::new(CYCLE_BUCKETS.iter().copied())
+}
+
+/// The in-process metrics of one server (the registry and handles to its
+/// metrics, which update it).
 #[derive(Debug)]
 pub struct Metrics {
     started: Instant,
-    counters: Mutex<Counters>,
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    durations: Histograms<RouteLabels>,
+    rejections: Family<ReasonLabels, Counter>,
+    transitions: Family<TransitionLabels, Counter>,
+    accepted: Counter,
+    cycles: Histograms<EndpointTypeLabels>,
 }
 
 impl Default for Metrics {
@@ -246,24 +176,48 @@ pub struct DbGauges {
     pub inbox_depth: Vec<(String, i64)>,
 }
 
+/// A 500 `internal` answer with this message for the log.
+fn internal(message: &str) -> ApiError {
+    ApiError::Internal(message.into())
+}
+
+/// Column `i` of a metrics query row as text; anything else is an error that names
+/// the query.
+fn text_col(row: &[SqlValue], i: usize, query: &str) -> Result<String, ApiError> {
+    match row.get(i) {
+        Some(SqlValue::Text(s)) => Ok(s.clone()),
+        other => Err(internal(&format!(
+            "metrics query {query}: column {i} is {other:?}, not text"
+        ))),
+    }
+}
+
+/// Column `i` of a metrics query row as an integer.
+fn int_col(row: &[SqlValue], i: usize, query: &str) -> Result<i64, ApiError> {
+    match row.get(i) {
+        Some(SqlValue::Int(n)) => Ok(*n),
+        other => Err(internal(&format!(
+            "metrics query {query}: column {i} is {other:?}, not an integer"
+        ))),
+    }
+}
+
 impl DbGauges {
     /// Read the gauges in one read transaction.
-    pub fn read<S: Store>(store: &mut S) -> Result<DbGauges, panoramix_controller::ApiError> {
+    pub fn read<S: Store>(store: &mut S) -> Result<DbGauges, ApiError> {
         store.read(|tx: &mut dyn Tx| {
             let mut g = DbGauges::default();
             for s in ["OPEN", "CLOSED", "PROCESSED"] {
                 g.endpoints.insert(s.to_owned(), 0);
             }
-            for r in tx.query(
-                "SELECT status, COUNT(*), SUM(inbox_count) FROM endpoints GROUP BY status",
-                &[],
-            )? {
-                let status = r.first().and_then(|v| v.as_str()).unwrap_or("").to_owned();
-                let n = r.get(1).and_then(|v| v.as_i64()).unwrap_or(0);
+            let by_status =
+                "SELECT status, COUNT(*), SUM(inbox_count) FROM endpoints GROUP BY status";
+            for r in tx.query(by_status, &[])? {
+                let status = text_col(&r, 0, "by status")?;
                 if status == "OPEN" {
-                    g.open_inbox_messages = r.get(2).and_then(|v| v.as_i64()).unwrap_or(0);
+                    g.open_inbox_messages = int_col(&r, 2, "by status")?;
                 }
-                g.endpoints.insert(status, n);
+                g.endpoints.insert(status, int_col(&r, 1, "by status")?);
             }
             // while an endpoint is OPEN nothing leaves its INBOX, so inbox_count is
             // the number of messages waiting in it
@@ -271,9 +225,8 @@ impl DbGauges {
                 "SELECT endpoint_id, inbox_count FROM endpoints WHERE status = 'OPEN' ORDER BY inbox_count DESC, endpoint_id LIMIT ?1",
                 &[MAX_INBOX_SERIES.into()],
             )? {
-                let id = r.first().and_then(|v| v.as_str()).unwrap_or("").to_owned();
-                let n = r.get(1).and_then(|v| v.as_i64()).unwrap_or(0);
-                g.inbox_depth.push((id, n));
+                let id = text_col(&r, 0, "inbox depth")?;
+                g.inbox_depth.push((id, int_col(&r, 1, "inbox depth")?));
             }
             Ok(g)
         })
@@ -281,29 +234,69 @@ impl DbGauges {
 }
 
 impl Metrics {
-    /// Fresh metrics; every rejection code, route and transition starts at 0.
+    /// Fresh metrics; every rejection code and transition starts at 0.
     pub fn new() -> Self {
-        let rejections = panoramix_controller::error::all_examples()
-            .iter()
-            .map(|e| (e.code(), 0))
-            .collect();
+        let requests = Family::<RequestLabels, Counter>::default();
+        let durations = Histograms::<RouteLabels>::new_with_constructor(request_histogram);
+        let rejections = Family::<ReasonLabels, Counter>::default();
+        for e in panoramix_controller::error::all_examples() {
+            rejections.get_or_create_owned(&ReasonLabels { reason: e.code() });
+        }
+        let transitions = Family::<TransitionLabels, Counter>::default();
+        for to in ["CLOSED", "PROCESSED"] {
+            for endpoint_type in ENDPOINT_TYPES {
+                transitions.get_or_create_owned(&TransitionLabels { to, endpoint_type });
+            }
+        }
+        let accepted = Counter::default();
+        let cycles = Histograms::<EndpointTypeLabels>::new_with_constructor(cycle_histogram);
+
+        let mut r = Registry::with_prefix(PREFIX);
+        r.register(
+            "build",
+            "Always 1; the version of the running server",
+            Info::new([("version", env!("CARGO_PKG_VERSION"))]),
+        );
+        r.register(
+            "http_requests",
+            "HTTP requests answered, by method, route class and status",
+            requests.clone(),
+        );
+        r.register(
+            "http_request_duration_seconds",
+            "Time from receiving a request to its answer, by route class",
+            durations.clone(),
+        );
+        r.register(
+            "rejections",
+            "Requests refused, by reason (the stable error code of the answer)",
+            rejections.clone(),
+        );
+        r.register(
+            "endpoint_transitions",
+            "Endpoint closes (to=CLOSED) and processes (to=PROCESSED), by endpoint type",
+            transitions.clone(),
+        );
+        r.register(
+            "accepted_messages",
+            "Messages taken from INBOXes into ACCEPTED by closes",
+            accepted.clone(),
+        );
+        r.register(
+            "cycle_duration_seconds",
+            "Controller time from an endpoint's close to its process, by endpoint type",
+            cycles.clone(),
+        );
         Metrics {
             started: Instant::now(),
-            counters: Mutex::new(Counters {
-                requests: BTreeMap::new(),
-                durations: BTreeMap::new(),
-                rejections,
-                transitions: BTreeMap::new(),
-                cycles: BTreeMap::new(),
-                accepted: 0,
-            }),
+            registry: r,
+            requests,
+            durations,
+            rejections,
+            transitions,
+            accepted,
+            cycles,
         }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Counters> {
-        self.counters
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Count one answered request; `rejected` is the `ApiError` code of an error
@@ -316,43 +309,50 @@ impl Metrics {
         rejected: Option<&'static str>,
         took: Duration,
     ) {
-        let mut c = self.lock();
-        *c.requests.entry((method, route, status)).or_default() += 1;
-        c.durations
-            .entry(route)
-            .or_insert_with(|| Histogram::new(REQUEST_BUCKETS))
+        self.requests
+            .get_or_create(&RequestLabels {
+                method,
+                route,
+                status,
+            })
+            .inc();
+        self.durations
+            .get_or_create(&RouteLabels { route })
             .observe(took.as_secs_f64());
-        if let Some(code) = rejected {
-            *c.rejections.entry(code).or_default() += 1;
+        if let Some(reason) = rejected {
+            self.rejections
+                .get_or_create(&ReasonLabels { reason })
+                .inc();
         }
     }
 
     /// Count what the controller reported.
     pub fn events(&self, events: &[Event]) {
-        if events.is_empty() {
-            return;
-        }
-        let mut c = self.lock();
         for e in events {
             match e {
                 Event::EndpointClosed {
                     endpoint_type,
                     accepted,
                 } => {
-                    let t = endpoint_type_label(endpoint_type);
-                    *c.transitions.entry(("CLOSED", t)).or_default() += 1;
-                    c.accepted += accepted;
+                    let endpoint_type = endpoint_type_label(endpoint_type);
+                    let to = "CLOSED";
+                    self.transitions
+                        .get_or_create(&TransitionLabels { to, endpoint_type })
+                        .inc();
+                    self.accepted.inc_by(*accepted);
                 }
                 Event::EndpointProcessed {
                     endpoint_type,
                     cycle_micros,
                 } => {
-                    let t = endpoint_type_label(endpoint_type);
-                    *c.transitions.entry(("PROCESSED", t)).or_default() += 1;
+                    let endpoint_type = endpoint_type_label(endpoint_type);
+                    let to = "PROCESSED";
+                    self.transitions
+                        .get_or_create(&TransitionLabels { to, endpoint_type })
+                        .inc();
                     if let Some(us) = cycle_micros {
-                        c.cycles
-                            .entry(t)
-                            .or_insert_with(|| Histogram::new(CYCLE_BUCKETS))
+                        self.cycles
+                            .get_or_create(&EndpointTypeLabels { endpoint_type })
                             .observe(*us as f64 / 1e6);
                     }
                 }
@@ -360,151 +360,70 @@ impl Metrics {
         }
     }
 
-    /// The whole exposition: the in-process counters, the store's write statistics
-    /// (`(write requests, commits)`) and the database gauges (`None` if the
-    /// database could not be read: `panoramix_db_up` is then 0).
-    pub fn render(&self, store_stats: (u64, u64), db: Option<&DbGauges>) -> String {
-        let c = self.lock();
-        let mut x = Exposition::new();
-        x.family(
-            "panoramix_build_info",
-            "gauge",
-            "Always 1; the version of the running server.",
-        );
-        x.sample(
-            "panoramix_build_info",
-            &[("version", env!("CARGO_PKG_VERSION"))],
-            1,
-        );
-        x.family(
-            "panoramix_uptime_seconds",
-            "gauge",
-            "Seconds since the server started.",
-        );
-        x.sample_f64(
-            "panoramix_uptime_seconds",
-            &[],
-            self.started.elapsed().as_secs_f64(),
-        );
+    /// The whole exposition: the in-process metrics, the uptime, the store's write
+    /// statistics (`(write requests, commits)`) and the database gauges (`None` if
+    /// the database could not be read: `panoramix_db_up` is then 0, and the
+    /// database gauges are left out).
+    pub fn render(
+        &self,
+        store_stats: (u64, u64),
+        db: Option<&DbGauges>,
+    ) -> Result<String, std::fmt::Error> {
+        let mut text = String::new();
+        encode(&mut text, &self.registry)?;
+        encode(&mut text, &self.scrape_registry(store_stats, db))?;
+        Ok(text)
+    }
 
-        x.family(
-            "panoramix_http_requests_total",
-            "counter",
-            "HTTP requests answered, by method, route class and status.",
+    /// A registry of the values read at scrape time.
+    fn scrape_registry(&self, store_stats: (u64, u64), db: Option<&DbGauges>) -> Registry {
+        let mut r = Registry::with_prefix(PREFIX);
+        r.register(
+            "uptime_seconds",
+            "Seconds since the server started",
+            ConstGauge::new(self.started.elapsed().as_secs_f64()),
         );
-        for ((m, r, s), n) in &c.requests {
-            x.sample(
-                "panoramix_http_requests_total",
-                &[("method", m), ("route", r), ("status", &s.to_string())],
-                n,
-            );
-        }
-        x.family(
-            "panoramix_http_request_duration_seconds",
-            "histogram",
-            "Time from receiving a request to its answer, by route class.",
-        );
-        for (r, h) in &c.durations {
-            x.histogram(
-                "panoramix_http_request_duration_seconds",
-                &[("route", r)],
-                h,
-            );
-        }
-        x.family(
-            "panoramix_rejections_total",
-            "counter",
-            "Requests refused, by reason (the stable error code of the answer).",
-        );
-        for (code, n) in &c.rejections {
-            x.sample("panoramix_rejections_total", &[("reason", code)], n);
-        }
-
-        x.family(
-            "panoramix_endpoint_transitions_total",
-            "counter",
-            "Endpoint closes (to=CLOSED) and processes (to=PROCESSED), by endpoint type.",
-        );
-        for to in ["CLOSED", "PROCESSED"] {
-            for t in ENDPOINT_TYPES {
-                let n = c.transitions.get(&(to, *t)).copied().unwrap_or(0);
-                x.sample(
-                    "panoramix_endpoint_transitions_total",
-                    &[("to", to), ("endpoint_type", t)],
-                    n,
-                );
-            }
-            for ((to2, t), n) in &c.transitions {
-                if *to2 == to && !ENDPOINT_TYPES.contains(t) {
-                    x.sample(
-                        "panoramix_endpoint_transitions_total",
-                        &[("to", to), ("endpoint_type", t)],
-                        n,
-                    );
-                }
-            }
-        }
-        x.family(
-            "panoramix_accepted_messages_total",
-            "counter",
-            "Messages taken from INBOXes into ACCEPTED by closes.",
-        );
-        x.sample("panoramix_accepted_messages_total", &[], c.accepted);
-        x.family(
-            "panoramix_cycle_duration_seconds",
-            "histogram",
-            "Controller time from an endpoint's close to its process, by endpoint type.",
-        );
-        for (t, h) in &c.cycles {
-            x.histogram(
-                "panoramix_cycle_duration_seconds",
-                &[("endpoint_type", t)],
-                h,
-            );
-        }
-        drop(c);
-
         let (writes, commits) = store_stats;
-        x.family(
-            "panoramix_store_write_requests_total",
-            "counter",
-            "Write requests run by the SQLite store.",
+        r.register(
+            "store_write_requests",
+            "Write requests run by the SQLite store",
+            ConstCounter::new(writes),
         );
-        x.sample("panoramix_store_write_requests_total", &[], writes);
-        x.family(
-            "panoramix_store_commits_total",
-            "counter",
-            "Group commits of the SQLite store.",
+        r.register(
+            "store_commits",
+            "Group commits of the SQLite store",
+            ConstCounter::new(commits),
         );
-        x.sample("panoramix_store_commits_total", &[], commits);
-
-        x.family(
-            "panoramix_db_up",
-            "gauge",
-            "1 if the database answered this scrape's queries, else 0.",
+        r.register(
+            "db_up",
+            "1 if the database answered this scrape's queries, else 0",
+            ConstGauge::new(i64::from(db.is_some())),
         );
-        x.sample("panoramix_db_up", &[], i32::from(db.is_some()));
-        if let Some(g) = db {
-            x.family("panoramix_endpoints", "gauge", "Endpoints, by status.");
-            for (s, n) in &g.endpoints {
-                x.sample("panoramix_endpoints", &[("status", s)], n);
-            }
-            x.family(
-                "panoramix_open_inbox_messages",
-                "gauge",
-                "Messages waiting in the INBOXes of all OPEN endpoints.",
-            );
-            x.sample("panoramix_open_inbox_messages", &[], g.open_inbox_messages);
-            x.family(
-                "panoramix_inbox_depth",
-                "gauge",
-                "Messages waiting in the INBOX of an OPEN endpoint (the deepest 100 endpoints).",
-            );
-            for (id, n) in &g.inbox_depth {
-                x.sample("panoramix_inbox_depth", &[("endpoint_id", id)], n);
-            }
+        let Some(g) = db else { return r };
+        let endpoints = Family::<StatusLabels, Gauge>::default();
+        for (status, n) in &g.endpoints {
+            let status = status.clone();
+            endpoints.get_or_create(&StatusLabels { status }).set(*n);
         }
-        x.finish()
+        r.register("endpoints", "Endpoints, by status", endpoints);
+        r.register(
+            "open_inbox_messages",
+            "Messages waiting in the INBOXes of all OPEN endpoints",
+            ConstGauge::new(g.open_inbox_messages),
+        );
+        let depth = Family::<EndpointIdLabels, Gauge>::default();
+        for (id, n) in &g.inbox_depth {
+            let endpoint_id = id.clone();
+            depth
+                .get_or_create(&EndpointIdLabels { endpoint_id })
+                .set(*n);
+        }
+        r.register(
+            "inbox_depth",
+            "Messages waiting in the INBOX of an OPEN endpoint (the deepest 100 endpoints)",
+            depth,
+        );
+        r
     }
 }
 
@@ -513,38 +432,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn exposition_format_0_0_4() {
-        let mut x = Exposition::new();
-        x.family("a_total", "counter", "Help with \\ and\nnewline.");
-        x.sample("a_total", &[], 3);
-        x.sample("a_total", &[("k", "v"), ("odd", "q\"b\\s\nn")], 7);
-        x.sample_f64("g", &[], 0.25);
-        x.sample_f64("g", &[], f64::INFINITY);
-        x.sample_f64("g", &[], f64::NAN);
-        let mut h = Histogram::new(&[0.5, 1.0]);
-        h.observe(0.125);
-        h.observe(0.5);
-        h.observe(0.75);
-        h.observe(2.0);
-        x.family("h", "histogram", "A histogram.");
-        x.histogram("h", &[("r", "x")], &h);
-        assert_eq!(
-            x.finish(),
-            "# HELP a_total Help with \\\\ and\\nnewline.\n\
-             # TYPE a_total counter\n\
-             a_total 3\n\
-             a_total{k=\"v\",odd=\"q\\\"b\\\\s\\nn\"} 7\n\
-             g 0.25\n\
-             g +Inf\n\
-             g NaN\n\
-             # HELP h A histogram.\n\
-             # TYPE h histogram\n\
-             h_bucket{r=\"x\",le=\"0.5\"} 2\n\
-             h_bucket{r=\"x\",le=\"1\"} 3\n\
-             h_bucket{r=\"x\",le=\"+Inf\"} 4\n\
-             h_sum{r=\"x\"} 3.375\n\
-             h_count{r=\"x\"} 4\n"
-        );
+    fn families_are_announced_with_our_names_help_and_types() {
+        let m = Metrics::new();
+        m.request("GET", "healthz", 200, None, Duration::from_micros(700));
+        let mut g = DbGauges::default();
+        g.endpoints.insert("OPEN".into(), 1);
+        // the one label whose values are not from a fixed set is escaped
+        g.inbox_depth.push(("q\"b\\s\nn".into(), 2));
+        let text = m.render((0, 0), Some(&g)).unwrap();
+        for line in [
+            "# HELP panoramix_build_info Always 1; the version of the running server.",
+            "# TYPE panoramix_build_info gauge",
+            concat!(
+                "panoramix_build_info{version=\"",
+                env!("CARGO_PKG_VERSION"),
+                "\"} 1"
+            ),
+            "# HELP panoramix_http_requests_total HTTP requests answered, by method, route class and status.",
+            "# TYPE panoramix_http_requests_total counter",
+            "# TYPE panoramix_http_request_duration_seconds histogram",
+            "panoramix_http_request_duration_seconds_bucket{route=\"healthz\",le=\"0.001\"} 1",
+            "panoramix_http_request_duration_seconds_bucket{route=\"healthz\",le=\"10\"} 1",
+            "panoramix_http_request_duration_seconds_bucket{route=\"healthz\",le=\"+Inf\"} 1",
+            "# TYPE panoramix_rejections_total counter",
+            "# TYPE panoramix_endpoint_transitions_total counter",
+            "# TYPE panoramix_accepted_messages_total counter",
+            "panoramix_accepted_messages_total 0",
+            "# TYPE panoramix_uptime_seconds gauge",
+            "# TYPE panoramix_store_write_requests_total counter",
+            "# TYPE panoramix_store_commits_total counter",
+            "# TYPE panoramix_db_up gauge",
+            "# TYPE panoramix_endpoints gauge",
+            "panoramix_endpoints{status=\"OPEN\"} 1",
+            "# TYPE panoramix_open_inbox_messages gauge",
+            "# HELP panoramix_inbox_depth Messages waiting in the INBOX of an OPEN endpoint (the deepest 100 endpoints).",
+            "# TYPE panoramix_inbox_depth gauge",
+            "panoramix_inbox_depth{endpoint_id=\"q\\\"b\\\\s\\nn\"} 2",
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing {line} in\n{text}");
+        }
+        // no cycle yet: its family has no series and is left out
+        assert!(!text.contains("panoramix_cycle_duration_seconds"));
     }
 
     #[test]
@@ -590,7 +518,7 @@ mod tests {
         g.endpoints.insert("OPEN".into(), 1);
         g.open_inbox_messages = 5;
         g.inbox_depth.push(("gw_1".into(), 5));
-        let text = m.render((10, 4), Some(&g));
+        let text = m.render((10, 4), Some(&g)).unwrap();
         for line in [
             "panoramix_http_requests_total{method=\"POST\",route=\"messages\",status=\"201\"} 1",
             "panoramix_http_requests_total{method=\"POST\",route=\"messages\",status=\"401\"} 1",
@@ -630,7 +558,7 @@ mod tests {
                 assert_eq!(announced.last().map(String::as_str), Some(base), "{l}");
             }
         }
-        let down = m.render((0, 0), None);
+        let down = m.render((0, 0), None).unwrap();
         assert!(down.contains("\npanoramix_db_up 0\n"));
         assert!(!down.contains("panoramix_inbox_depth"));
     }
