@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The API reference of @panoramix/mixnet, docs/npm-api.md, generated from the type
-// declarations (src/index.d.ts, src/contributor-entry.d.ts) with the TypeScript
-// compiler API: every exported declaration with its doc comment and its signature,
-// under the sections of the declaration files. `npm run docs` writes it;
+// declarations (src/index.d.ts and the files it re-exports, src/contributor-entry.d.ts)
+// with the TypeScript compiler API: every exported declaration with its doc comment
+// and its signature, under the sections of the declaration files. `npm run docs` writes it;
 // `npm run docs:check` (run by scripts/wasm-test.sh) fails when the committed file
 // differs from what the declarations give.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -83,8 +83,37 @@ function anchor(seen, heading) {
   return n ? `${base}-${n}` : base;
 }
 
+/** The declarations of one file into `body` (and `toc`), with the files it re-exports
+ * (`export * from './x.js'`) inlined where they stand, unless documented already. */
+function document(file, ctx) {
+  const path = join(NPM, file);
+  ctx.done.add(path);
+  const text = readFileSync(path, 'utf8');
+  const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true);
+  for (const node of sf.statements) {
+    const marker = sectionOf(sf, node);
+    if (marker && marker !== ctx.section) {
+      ctx.section = marker;
+      ctx.toc.push(`  * [${marker}](#${anchor(ctx.seen, marker)})`);
+      ctx.body.push(`### ${marker}`, '');
+    }
+    if (ts.isExportDeclaration(node) && !node.exportClause && node.moduleSpecifier) {
+      const target = join(dirname(file), node.moduleSpecifier.text.replace(/\.js$/, '.d.ts'));
+      if (!ctx.done.has(join(NPM, target))) document(target, ctx);
+      continue;
+    }
+    const kind = kindOf(node);
+    if (!kind) continue; // imports; a re-export of a documented file: see the file comment
+    const heading = `\`${nameOf(node)}\` (${kind})`;
+    ctx.body.push(`#### ${heading}`, '');
+    anchor(ctx.seen, heading);
+    const doc = docOf(node);
+    if (doc) ctx.body.push(doc, '');
+    ctx.body.push('```ts', signatureOf(sf, node), '```', '');
+  }
+}
+
 function generate() {
-  const seen = new Map();
   const head = [
     '# @panoramix/mixnet: API reference',
     '',
@@ -92,35 +121,15 @@ function generate() {
     'declarations, not this file. CI fails when it is out of date. -->',
     '',
   ];
-  const toc = ['## Contents', ''];
-  const body = [];
+  const ctx = { seen: new Map(), done: new Set(), toc: ['## Contents', ''], body: [], section: null };
   for (const { entry, file } of MODULES) {
-    const path = join(NPM, file);
-    const text = readFileSync(path, 'utf8');
-    const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true);
     const title = `\`${entry}\``;
-    toc.push(`* [${title}](#${anchor(seen, title)})`);
-    body.push(`## ${title}`, '', fileComment(text), '');
-    let section = null;
-    for (const node of sf.statements) {
-      const marker = sectionOf(sf, node);
-      if (marker && marker !== section) {
-        section = marker;
-        toc.push(`  * [${section}](#${anchor(seen, section)})`);
-        body.push(`### ${section}`, '');
-      }
-      const kind = kindOf(node);
-      if (!kind) continue; // imports and re-exports: the file comment says what they bring
-      const name = nameOf(node);
-      const heading = `\`${name}\` (${kind})`;
-      body.push(`#### ${heading}`, '');
-      anchor(seen, heading);
-      const doc = docOf(node);
-      if (doc) body.push(doc, '');
-      body.push('```ts', signatureOf(sf, node), '```', '');
-    }
+    ctx.toc.push(`* [${title}](#${anchor(ctx.seen, title)})`);
+    ctx.body.push(`## ${title}`, '', fileComment(readFileSync(join(NPM, file), 'utf8')), '');
+    ctx.section = null;
+    document(file, ctx);
   }
-  return [...head, ...toc, '', ...body].join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+  return [...head, ...ctx.toc, '', ...ctx.body].join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
 }
 
 const check = process.argv.includes('--check');

@@ -24,6 +24,7 @@
 export type BytesLike = Uint8Array | ArrayBuffer | string;
 /** A JSON value (floats are refused by the canonical encoding). */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** A JSON object. */
 export type JsonObject = { [key: string]: Json };
 
 /** Every error of this package; `code` is stable (see the README's error table). */
@@ -50,6 +51,7 @@ export type InitInput =
 export declare function init(source?: InitInput): Promise<void>;
 /** Load the client module synchronously from bytes or a compiled module. */
 export declare function initSync(source?: BufferSource | WebAssembly.Module): void;
+/** Whether the client module is loaded. */
 export declare function isInitialized(): boolean;
 /**
  * Load the contributor module (batch processing, shuffles, decryption and their
@@ -63,9 +65,11 @@ export declare function isInitialized(): boolean;
 export declare function initContributor(source?: InitInput): Promise<void>;
 /** Load the contributor module synchronously from bytes or a compiled module. */
 export declare function initContributorSync(source?: BufferSource | WebAssembly.Module): void;
+/** Whether the contributor module is loaded. */
 export declare function isContributorInitialized(): boolean;
 
 // ---------------------------------------------------------------- core
+/** An Ed25519 identity. */
 export interface KeyInfo {
   /** 64 hex: the secret seed. Keep it secret. */
   secret: string;
@@ -77,12 +81,14 @@ export interface KeyInfo {
 /** `contribution` is the legacy, text-only contribution label (verification of old
  * records); new contributions are signed for `contribution-in` (see signContribution). */
 export type SignatureDomain = 'envelope' | 'contribution' | 'contribution-in' | 'audit-head';
+/** A signed request envelope. */
 export interface Envelope {
   data: JsonObject;
   info: JsonObject;
   by_consensus?: JsonObject;
   meta: { signature: string; key_data: string };
 }
+/** What `verifyEnvelope` returns. */
 export interface VerifiedEnvelope {
   signerId: string;
   keyData: string;
@@ -91,28 +97,41 @@ export interface VerifiedEnvelope {
   info: JsonObject;
   byConsensus: JsonObject | null;
 }
+/** The version of the WebAssembly bindings (the crate version). */
 export declare function version(): string;
+/** A fresh Ed25519 identity: `{secret, keyData, keyId}` (hex). */
 export declare function generateKeypair(): KeyInfo;
+/** The identity of a 64-hex secret seed: `{secret, keyData, keyId}`. */
 export declare function keypairFromSecret(secret: string): KeyInfo;
+/** The key id (peer id) of a public key's `keyData`. */
 export declare function keyId(keyData: string): string;
+/** Sign `message` (a string or bytes) for `domain` with the identity `secret`: 128 hex. */
 export declare function sign(secret: string, domain: SignatureDomain, message: BytesLike): string;
+/** Whether `signature` is `keyData`'s signature of `message` for `domain`. */
 export declare function verify(
   keyData: string,
   domain: SignatureDomain,
   message: BytesLike,
   signature: string,
 ): boolean;
+/** The canonical encoding of a JSON value (booleans are 1 and 0; floats are refused, `canonical`). */
 export declare function canonicalEncode(value: Json): string;
+/** Decode a canonical encoding (strict: only what `canonicalEncode` produces). */
 export declare function canonicalDecode(text: BytesLike): Json;
+/** Sign a request envelope with the identity `secret`: `{data, info, by_consensus?, meta: {signature, key_data}}`. */
 export declare function signEnvelope(
   secret: string,
   data: JsonObject,
   info: JsonObject,
   byConsensus?: JsonObject | null,
 ): Envelope;
+/** Verify an envelope: its signer and contents, or throws (`bad_signature`, `malformed_envelope`). */
 export declare function verifyEnvelope(envelope: Envelope | JsonObject): VerifiedEnvelope;
+/** canonical({data, info}) of an action: the body a contribution text carries. */
 export declare function actionBody(data: JsonObject, info: JsonObject): Json;
+/** The canonical contribution text `{"body": body, "meta": meta}`; `meta.accept` is 1 for an accepting text. */
 export declare function contributionText(body: Json, meta: JsonObject): string;
+/** Parse a contribution text: `{body, meta, accepted}`. */
 export declare function parseContribution(text: string): {
   body: Json;
   meta: JsonObject;
@@ -136,26 +155,34 @@ export declare function verifyContribution(
 ): boolean;
 /** The bytes a contribution signature covers: canonical `{negotiation_id, text}`. */
 export declare function contributionMessage(negotiationId: string, text: string): Uint8Array;
+/** The consensus id of a closed negotiation: sha256 hex of canonical `{negotiation_id, text, signings, timestamp}`. */
 export declare function consensusId(
   negotiationId: string,
   text: string,
   signings: Record<string, string>,
   timestamp: string,
 ): string;
+/** The closing rule: given the participants (or null) and every signer's latest contribution, `{text, signings}` when they close the negotiation, else null. */
 export declare function closing(
   participants: string[] | null,
   latest: { signer: string; text: string; signature: string }[],
 ): { text: string; signings: Record<string, string> } | null;
+/** The `key_data` of a joint peer named `name` owned by `owners` (in route order). */
 export declare function jointKeyData(name: string, owners: string[]): string;
+/** The peer id of a joint peer from its `key_data`. */
 export declare function jointPeerId(keyData: string): string;
+/** The controller's hash of a message in a box. */
 export declare function messageHash(
   serial: number | null | undefined,
   sender: string,
   recipient: string,
   text: string,
 ): string;
+/** The hash of a set of message hashes (order and duplicates do not matter). */
 export declare function setHash(hashes: string[]): string;
+/** SHA-256 of a string's UTF-8 or of bytes, lowercase hex. */
 export declare function sha256Hex(data: BytesLike): string;
+/** `bytes` random bytes (at most 1024) as lowercase hex, from the platform's CSPRNG. */
 export declare function randomHex(bytes: number): string;
 
 // ---------------------------------------------------------------- SPHINXMIX
@@ -165,6 +192,7 @@ export interface SphinxParamsInput {
   MAX_HOPS?: number;
   HEADER_LEN?: number;
 }
+/** The full geometry of Sphinx parameters. */
 export interface SphinxParamsInfo {
   BODY_LEN: number;
   MAX_HOPS: number;
@@ -172,6 +200,7 @@ export interface SphinxParamsInfo {
   packetLen: number;
   textLen: number;
 }
+/** A mix key (hex). */
 export interface MixKeyInfo {
   secret: string;
   publicKey: string;
@@ -182,6 +211,7 @@ export interface ClientMessage {
   recipient: string;
   text: string;
 }
+/** A single-use reply block and what reads its reply. */
 export interface SurbInfo {
   /** Hand this out (base64 text). */
   surb: string;
@@ -191,50 +221,64 @@ export interface SurbInfo {
   /** Keep this secret to read the reply. */
   opener: JsonObject;
 }
+/** An input a batch dropped: its index, the code and the reason. */
 export interface Rejection {
   index: number;
   code: string;
   message: string;
 }
+/** One output of a mix: a packet to forward, a final message or a reply. */
 export interface BatchOutput {
   recipient: string;
   text: string;
   kind: 'Forward' | 'Final' | 'Reply';
 }
+/** What a batch of packet texts gives. */
 export interface BatchResult {
   outputs: BatchOutput[];
   rejected: Rejection[];
 }
+/** A fresh mix key: `{secret, publicKey, nodeId}` (hex). */
 export declare function sphinxKeygen(): MixKeyInfo;
+/** The mix key of a secret: `{secret, publicKey, nodeId}`. */
 export declare function sphinxKeyFromSecret(secret: string): MixKeyInfo;
+/** The node id (32 hex) of a mix public key. */
 export declare function sphinxNodeId(publicKey: string): string;
+/** The full geometry of Sphinx parameters: `{BODY_LEN, MAX_HOPS, HEADER_LEN, packetLen, textLen}`. */
 export declare function sphinxParams(params?: SphinxParamsInput | null): SphinxParamsInfo;
+/** Wrap `message` for `destination` through `route` (the mixes' public keys): what to post to the gateway's INBOX. */
 export declare function sphinxWrap(
   params: SphinxParamsInput | null | undefined,
   route: string[],
   destination: string,
   message: BytesLike,
 ): ClientMessage;
+/** A single-use reply block through `route`: hand out `surb`, keep `opener` to read the reply. */
 export declare function sphinxCreateSurb(
   params: SphinxParamsInput | null | undefined,
   route: string[],
 ): SurbInfo;
+/** Answer through a SURB: `{recipient, text}` (recipient: the first hop's node id). */
 export declare function sphinxSurbReply(
   params: SphinxParamsInput | null | undefined,
   surb: string,
   message: BytesLike,
 ): ClientMessage;
+/** Read a reply delivered for a SURB (the exit's text) with its opener. */
 export declare function sphinxOpenReply(opener: JsonObject, text: string): Uint8Array;
+/** What a gateway admits from its INBOX texts: `{accepted: indexes, rejected}`. */
 export declare function sphinxGatewayAccept(
   params: SphinxParamsInput | null | undefined,
   texts: string[],
 ): { accepted: number[]; rejected: Rejection[] };
+/** Process one batch with the mix key `secret` and a fresh replay cache (one cycle's endpoint): peel a layer, drop bad and replayed packets, shuffle. */
 export declare function sphinxProcessBatch(
   secret: string,
   params: SphinxParamsInput | null | undefined,
   texts: string[],
 ): BatchResult;
 
+/** A route prepared once for many packets (the per-hop tables are computed once). */
 export declare class SphinxRoute {
   constructor(params: SphinxParamsInput | null | undefined, route: string[]);
   readonly firstHop: string;
@@ -255,6 +299,7 @@ export interface PacketBatchResult {
   /** The dropped inputs, in input order. */
   rejected: Rejection[];
 }
+/** A mix key with its replay cache, for successive batches (`saveCache()` keeps the cache across sessions). */
 export declare class SphinxMix {
   constructor(secret: string, params?: SphinxParamsInput | null, cache?: Uint8Array | null);
   readonly publicKey: string;
@@ -271,13 +316,16 @@ export declare class SphinxMix {
 }
 
 // ---------------------------------------------------------------- ZEUS
+/** The session id trustee key shares are published for in a PANORAMIX mix-net. */
 export declare const TRUSTEE_KEY_SESSION: string;
+/** The Zeus endpoint types. */
 export type ZeusEndpointType =
   | 'ZEUS_BOOTH'
   | 'ZEUS_TW_MIX'
   | 'ZEUS_SK_MIX'
   | 'ZEUS_SK_PARTIAL_DECRYPT'
   | 'ZEUS_SK_COMBINE';
+/** A published trustee key share with its proof of knowledge. */
 export interface TrusteeKey {
   public_key: string;
   proof: { commitment: string; response: string };
@@ -358,10 +406,12 @@ export interface PublishedMix {
   outputs: string[];
   proof: string;
 }
+/** What a Zeus endpoint outputs: texts and the proof. */
 export interface ZeusOutput {
   outputs: string[];
   proof: string;
 }
+/** What `zeusVerifyElection` checked. */
 export interface VerifyReport {
   session_id: string;
   ballots: number;
@@ -369,11 +419,17 @@ export interface VerifyReport {
   mixes: number;
   checks: string[];
 }
+/** A fresh trustee key share: `{secret, publicKey}` (hex). */
 export declare function zeusTrusteeKeygen(): { secret: string; publicKey: string };
+/** The public key share of a trustee secret. */
 export declare function zeusTrusteePublicKey(secret: string): string;
+/** Publish a key share with its proof of knowledge bound to `sessionId`. */
 export declare function zeusPublishTrusteeKey(secret: string, sessionId: string): TrusteeKey;
+/** Verify every published key share and return the election key (hex). */
 export declare function zeusCombineTrusteeKeys(sessionId: string, keys: TrusteeKey[]): string;
+/** A fresh voter credential: `{secret, credential}`. The credential is public (the voter list); the secret signs the voter's ballots. */
 export declare function zeusVoterKeygen(): VoterKey;
+/** The public credential of a voter secret. */
 export declare function zeusVoterCredential(secret: string): string;
 /** Prepare a ballot (Benaloh challenge): see `PreparedBallot`. */
 export declare function zeusPrepareBallot(
@@ -409,6 +465,7 @@ export declare function zeusProcess(
   params: ZeusParams,
   inputs: string[],
 ): ZeusOutput;
+/** Check that `outputs` and `proof` are a correct processing of `inputs` by an endpoint of this type; throws a `zeus_*` error naming the first failed check. */
 export declare function zeusVerify(
   type: ZeusEndpointType,
   params: ZeusParams,
@@ -416,6 +473,7 @@ export declare function zeusVerify(
   outputs: string[],
   proof: string,
 ): void;
+/** Verify a whole election transcript (JSON text or object): the report, or throws. */
 export declare function zeusVerifyElection(transcript: string | JsonObject): VerifyReport;
 /** Run a whole honest election (one voter credential per plaintext). */
 export declare function zeusSimulateElection(spec: {
@@ -437,17 +495,20 @@ export declare function zeusAssembleElection(
   shares: string[],
   outcomes: string[],
 ): string;
+/** Shuffle and prove (`kind`: `tw`, the default, or `sk`): `{outputs, proof}`. */
 export declare function zeusMix(
   params: ZeusParams,
   ciphertexts: string[],
   kind?: 'tw' | 'sk',
 ): ZeusOutput;
+/** Verify a shuffle and its proof (throws a `zeus_*` PanoramixError). */
 export declare function zeusVerifyMix(
   params: ZeusParams,
   inputs: string[],
   outputs: string[],
   proof: string,
 ): void;
+/** One trustee's decryption shares (with `trusteeSecret`), with Chaum–Pedersen proofs, one per ciphertext. */
 export declare function zeusPartialDecrypt(
   trusteeSecret: string,
   params: ZeusParams,
@@ -477,6 +538,7 @@ export interface ApiEndpoint {
   process_proof?: Json;
   [key: string]: unknown;
 }
+/** A contributor's backend secrets (hex): these fields only. */
 export interface BackendSecrets {
   /** Sphinx mix key secret (hex). */
   mix?: string;
@@ -485,6 +547,7 @@ export interface BackendSecrets {
   /** The mix key's replay cache (hex), kept across cycles. */
   replay?: string;
 }
+/** What `processEndpoint` returns. */
 export interface Processed {
   outputs: { recipient: string; text: string }[];
   proof: string;
@@ -501,6 +564,7 @@ export declare function processEndpoint(
   endpoint: ApiEndpoint,
   inputs: ApiMessage[],
 ): Processed;
+/** Verify a processed endpoint from its ACCEPTED `inputs`, OUTBOX `outputs` and `process_proof`; throws `verify_failed` or a `zeus_*` error. */
 export declare function verifyEndpoint(
   endpoint: ApiEndpoint,
   inputs: ApiMessage[],
@@ -508,226 +572,5 @@ export declare function verifyEndpoint(
   proof?: string | null,
 ): void;
 
-// ---------------------------------------------------------------- API client
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-export interface Action {
-  method: HttpMethod;
-  path: string;
-  data: JsonObject;
-  info: JsonObject;
-}
-export interface ClientOptions {
-  fetch?: typeof globalThis.fetch;
-}
-/** The controller refused a request. */
-export declare class ApiError extends PanoramixError {
-  readonly status: number;
-}
-/** A JSON reply of the controller: `data`, and `next` on a page that continues. */
-export interface ApiReply<T = Json> {
-  data: T;
-  /** Paged listings: the cursor of the next page (absent on the last one). */
-  next?: number | null;
-}
-/** A peer as the API describes it. */
-export interface ApiPeer {
-  peer_id: string;
-  name: string;
-  key_data: string;
-  key_type: string;
-  crypto_backend: string;
-  crypto_params: Json;
-  /** The owners of a joint peer (in route order). */
-  owners: ({ owner_key_id: string } | string)[];
-  status: string;
-  roles?: string[];
-  consensus_id?: string;
-  [key: string]: unknown;
-}
-/** One signature of a closed negotiation. */
-export interface ApiSigning {
-  signer_key_id: string;
-  signature: string;
-  key_data: string;
-}
-/** A negotiation as the API describes it. */
-export interface ApiNegotiation {
-  id: string;
-  title: string;
-  participants?: string[] | null;
-  status: string;
-  text?: string | null;
-  timestamp?: string | null;
-  /** The consensus id, once the negotiation closed. */
-  consensus?: string | null;
-  signings: ApiSigning[];
-  [key: string]: unknown;
-}
-/** A contribution as the API lists it. */
-export interface ApiContribution {
-  id: number;
-  negotiation_id: string;
-  signer_key_id: string;
-  key_data: string;
-  text: string;
-  signature: string;
-  latest: boolean;
-  [key: string]: unknown;
-}
-/** What contributing returns: `consensus` is set when the contribution closed the negotiation. */
-export interface ContributeResult {
-  consensus?: string | null;
-  [key: string]: unknown;
-}
-/** A signing client for one peer (its identity secret first, as everywhere). */
-export declare class PanoramixClient {
-  /** Connect as the identity with this secret (64 hex): reads the controller's id. */
-  static connect(secret: string, baseUrl: string, options?: ClientOptions): Promise<PanoramixClient>;
-  constructor(secret: string, baseUrl: string, controllerId: string, options?: ClientOptions);
-  readonly baseUrl: string;
-  /** This key's id (its peer id once registered). */
-  readonly id: string;
-  readonly keyData: string;
-  controllerId: string;
-  /** An unsigned GET: the parsed JSON reply. */
-  get(pathAndQuery: string): Promise<Json>;
-  info(resource: string, operation: string, extra?: JsonObject): JsonObject;
-  envelope(data: JsonObject, info: JsonObject, byConsensus?: JsonObject | null): Envelope;
-  /** Sign and send `{data, info, by_consensus?}`: the controller's reply. */
-  send(
-    method: HttpMethod,
-    path: string,
-    data: JsonObject,
-    info: JsonObject,
-    byConsensus?: JsonObject | null,
-  ): Promise<ApiReply>;
-  call(
-    method: HttpMethod,
-    path: string,
-    resource: string,
-    operation: string,
-    data: JsonObject,
-  ): Promise<ApiReply>;
-  createNegotiation(title: string, participants?: string[]): Promise<string>;
-  contribute(negotiationId: string, text: string): Promise<ContributeResult>;
-  negotiation(id: string): Promise<ApiNegotiation>;
-  contributions(negotiationId: string): Promise<ApiContribution[]>;
-  action(
-    method: HttpMethod,
-    path: string,
-    resource: string,
-    operation: string,
-    data: JsonObject,
-    extraInfo?: JsonObject,
-  ): Action;
-  static textFor(actions: Action[], accept?: boolean, extraMeta?: JsonObject): string;
-  selfConsensus(title: string, actions: Action[]): Promise<string>;
-  apply(action: Action, consensusId: string, part?: number | null): Promise<ApiReply>;
-  registerAction(name: string, role: string | null | undefined, backend: string, cryptoParams?: Json): Action;
-  /** Register this key as an individual peer, by self-consensus: the peer. */
-  register(name: string, role: string | null | undefined, backend: string, cryptoParams?: Json): Promise<ApiPeer>;
-  jointPeerAction(name: string, owners: string[], backend: string, cryptoParams?: Json): Action;
-  peer(id: string): Promise<ApiPeer>;
-  endpointAction(spec: JsonObject): Action;
-  transitionAction(
-    endpointId: string,
-    onLastConsensusId: string,
-    status: string,
-    hashes: string[],
-    proof?: Json,
-  ): Action;
-  endpoint(id: string): Promise<ApiEndpoint>;
-  /** Post a message: the message as stored. */
-  postMessage(
-    endpointId: string,
-    box: string,
-    sender: string,
-    recipient: string,
-    text: string,
-    serial?: number | null,
-  ): Promise<ApiMessage>;
-  messages(endpointId: string, box: string): Promise<ApiMessage[]>;
-}
-
-// ---------------------------------------------------------------- mix-nets
-export interface MixnetSpec {
-  name: string;
-  backend: 'SPHINXMIX' | 'ZEUS' | string;
-  params: JsonObject;
-  size_min: number;
-  size_max: number;
-  election_public_key?: string;
-  terms?: string;
-  /** ZEUS: the question, its allowed answers and the eligible voters' credentials. */
-  election?: { question?: string; options?: string[]; voters?: string[] };
-  [key: string]: unknown;
-}
-export declare function endpointIds(
-  spec: MixnetSpec,
-  cycle: number,
-  owners: string[],
-): { entry: string; result: string; mixes: string[]; decryptions: string[] };
-export interface StepResult {
-  acted: boolean;
-  status: string;
-  outputs?: number;
-  dropped?: [number, string][];
-}
-export declare class Contributor {
-  /** `secrets`: the backend secrets (`{mix}` or `{trustee}`); `client`: the owner's client. */
-  constructor(secrets: BackendSecrets | null | undefined, client: PanoramixClient);
-  readonly client: PanoramixClient;
-  readonly replayCache: string | undefined;
-  processStep(endpoint: string | ApiEndpoint): Promise<StepResult>;
-  verifySource(endpoint: string | ApiEndpoint): Promise<{ inputs: number; outputs: number }>;
-  step(joint: string, cycle: number): Promise<(StepResult & { endpoint: string })[]>;
-}
-export declare class MixnetSender {
-  static open(
-    client: PanoramixClient,
-    joint: string,
-    options?: { voterSecret?: string },
-  ): Promise<MixnetSender>;
-  readonly client: PanoramixClient;
-  readonly joint: string;
-  readonly spec: MixnetSpec;
-  readonly owners: string[];
-  /** ZEUS: the voter credential secret ballots are signed with. */
-  voterSecret: string | undefined;
-  ids(cycle: number): { entry: string; result: string; mixes: string[]; decryptions: string[] };
-  /** ZEUS: the parameters of `cycle` from the mix-net's description. */
-  zeusParams(cycle: number): ZeusParams;
-  /** ZEUS: the booth endpoint's `endpoint_params` for `cycle`, read from the controller. */
-  electionParams(cycle: number): Promise<ZeusParams>;
-  /** ZEUS: a prepared ballot (throws `missing_credential` without a voter secret). */
-  prepareBallot(
-    cycle: number,
-    answer: BytesLike,
-    options?: { voterSecret?: string; params?: ZeusParams },
-  ): PreparedBallot;
-  /** ZEUS: throws `missing_credential` without a voter secret. */
-  encrypt(
-    cycle: number,
-    recipient: string | null,
-    message: BytesLike,
-    options?: { voterSecret?: string },
-  ): ClientMessage;
-  /** Encrypt and post to the entry endpoint of `cycle`: the posted message. */
-  send(
-    cycle: number,
-    recipient: string | null,
-    message: BytesLike,
-    options?: { voterSecret?: string },
-  ): Promise<ApiMessage>;
-  /** ZEUS: post a prepared ballot (throws `ballot_audited`): the posted message. */
-  cast(cycle: number, prepared: PreparedBallot): Promise<ApiMessage>;
-  /**
-   * ZEUS: the cycle's election transcript (JSON text), gathered from the controller
-   * and verified; null until every stage is PROCESSED. Needs the contributor module.
-   */
-  electionTranscript(cycle: number): Promise<string | null>;
-  isOpen(cycle: number): Promise<boolean>;
-  results(
-    cycle: number,
-  ): Promise<{ recipient: string; text: string; bytes: Uint8Array | null; spoiled: boolean }[] | null>;
-}
+export * from './client.js';
+export * from './contributor.js';

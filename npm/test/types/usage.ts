@@ -18,6 +18,9 @@ import {
   type BallotOpening,
   type PreparedBallot,
   type BatchResult,
+  type ApiMessage,
+  type ApiPeer,
+  type ApiNegotiation,
 } from '@panoramix/mixnet';
 
 export async function example(url: string, secret: string, joint: string): Promise<number> {
@@ -25,7 +28,10 @@ export async function example(url: string, secret: string, joint: string): Promi
   const client = await PanoramixClient.connect(secret, url);
   const voter = zeusVoterKeygen();
   const sender = await MixnetSender.open(client, joint, { voterSecret: voter.secret });
-  await sender.send(1, 'bob', 'hello');
+  const posted: ApiMessage = await sender.send(1, 'bob', 'hello', { voterSecret: voter.secret });
+  const peer: ApiPeer = await client.peer(joint);
+  const neg: ApiNegotiation = await client.negotiation('n');
+  const closed: string | null | undefined = neg.consensus ?? (await client.contribute('n', 't')).consensus;
   const prepared: PreparedBallot = sender.prepareBallot(1, 'yes');
   const opened: BallotOpening = prepared.audit();
   const again: PreparedBallot = zeusPrepareBallot(voter.secret, sender.zeusParams(1), opened.answer ?? 'yes');
@@ -52,7 +58,7 @@ export async function example(url: string, secret: string, joint: string): Promi
   const spoiled = (results ?? []).filter((r) => r.spoiled || r.bytes === null).length;
   const answer: string | null = zeusParseOutcome('796573').answer;
   const json: string = zeusAssembleElection(params, [ballot], [{ mixer: 'm', outputs: m.outputs, proof: m.proof }], [], []);
-  return out.outputs.length + steps.length + (results?.length ?? 0) + spoiled + (answer?.length ?? 0) + json.length;
+  return posted.text.length + peer.name.length + (closed?.length ?? 0) + out.outputs.length + steps.length + (results?.length ?? 0) + spoiled + (answer?.length ?? 0) + json.length;
 }
 
 import * as contributor from '@panoramix/mixnet/contributor';
