@@ -95,10 +95,8 @@ fn attacks_are_refused_and_change_nothing() {
     let own_last = last_consensus(&p1.apply(&own_a, &c, None).unwrap());
     let h_own = stranger
         .post_message("own", "INBOX", "s", "r", "o1", None)
-        .unwrap()["message_hash"]
-        .as_str()
         .unwrap()
-        .to_owned();
+        .message_hash;
     let close = p1.transition_action(
         "own",
         &own_last,
@@ -114,10 +112,8 @@ fn attacks_are_refused_and_change_nothing() {
     // a legitimate message in the gateway, posted by the stranger with a forged sender
     let h_gw = stranger
         .post_message("gw", "INBOX", &p1.id(), "r", "g1", None)
-        .unwrap()["message_hash"]
-        .as_str()
         .unwrap()
-        .to_owned();
+        .message_hash;
 
     // --- a negotiation between p1 and p2; p2 proposes, then accepts
     let next = p1.endpoint_action(&json!({"endpoint_id": "next", "peer_id": jid,
@@ -140,7 +136,12 @@ fn attacks_are_refused_and_change_nothing() {
         "endpoint_type": "SPHINXMIX", "size_min": 1, "size_max": 2}));
     let p3_neg = p3.create_negotiation("p3", Some(&[p3.id()])).unwrap();
     let p3_accept = Client::text_for(std::slice::from_ref(&p3_a), true, Default::default());
-    assert!(p3.contribute(&p3_neg, &p3_accept).unwrap()["consensus"].is_string());
+    assert!(
+        p3.contribute(&p3_neg, &p3_accept)
+            .unwrap()
+            .consensus
+            .is_some()
+    );
 
     // --- consensuses the malicious co-owner makes alone, or alters
     let co_alone = p2.endpoint_action(&json!({"endpoint_id": "rogue", "peer_id": jid,
@@ -374,12 +375,12 @@ fn attacks_are_refused_and_change_nothing() {
         assert_eq!(before, srv.dump(), "{}: the store changed", a.name);
     }
     // p2's rollback failed: its latest contribution is still the accept
-    let latest: Vec<Json> = p1.contributions(&open_neg).unwrap();
+    let latest = p1.contributions(&open_neg).unwrap();
     let p2_latest = latest
         .iter()
-        .find(|c| c.to_string().contains(&p2.id()))
+        .find(|c| c.signer_key_id == p2.id())
         .expect("p2's contribution");
-    assert_eq!(p2_latest["text"].as_str(), Some(accept.as_str()));
+    assert_eq!(p2_latest.text, accept);
 
     // the legitimate close still works after the altered attempt
     p1.apply(&close_mix, &close_mix_cid, None).unwrap();
@@ -410,9 +411,18 @@ fn undelimited_hash_collision_does_not_happen() {
     let c = p1.self_consensus("e", std::slice::from_ref(&a)).unwrap();
     p1.apply(&a, &c, None).unwrap();
     let s = srv.client();
-    let h1 = s.post_message("e", "INBOX", "ab", "c", "t", None).unwrap()["message_hash"].clone();
-    let h2 = s.post_message("e", "INBOX", "a", "bc", "t", None).unwrap()["message_hash"].clone();
-    let h3 = s.post_message("e", "INBOX", "a", "b", "ct", None).unwrap()["message_hash"].clone();
+    let h1 = s
+        .post_message("e", "INBOX", "ab", "c", "t", None)
+        .unwrap()
+        .message_hash;
+    let h2 = s
+        .post_message("e", "INBOX", "a", "bc", "t", None)
+        .unwrap()
+        .message_hash;
+    let h3 = s
+        .post_message("e", "INBOX", "a", "b", "ct", None)
+        .unwrap()
+        .message_hash;
     assert_ne!(h1, h2);
     assert_ne!(h2, h3);
     assert_eq!(s.messages("e", "INBOX").unwrap().len(), 3);
@@ -556,7 +566,7 @@ fn rate_limited_clients_back_off_and_get_through() {
         );
     }
     let stored = srv.client().messages("e", "INBOX").unwrap();
-    let mut texts: Vec<&str> = stored.iter().filter_map(|m| m["text"].as_str()).collect();
+    let mut texts: Vec<&str> = stored.iter().map(|m| m.text.as_str()).collect();
     texts.sort_unstable();
     texts.dedup();
     assert_eq!(

@@ -148,7 +148,7 @@ fn handlers_see_the_signed_canonical_value() {
         }
         c.send_raw("POST", "/panoramix/peers/", body.as_bytes())
             .expect("registered");
-        stored.push(c.peer(&c.id()).unwrap()["crypto_params"].clone());
+        stored.push(c.peer(&c.id()).unwrap().crypto_params);
     }
     let canonical = json!({"flag": 1, "n": 2, "nested": [0, {"x": 1}]});
     assert_eq!(stored[0], canonical, "the handler stored the JSON spelling");
@@ -339,7 +339,10 @@ fn a_contribution_is_bound_to_its_negotiation() {
         "bad_contribution_signature",
     );
     assert!(msg.contains(&y), "{msg}");
-    assert_eq!(p1.negotiation(&y).unwrap()["status"], "OPEN");
+    assert_eq!(
+        p1.negotiation(&y).unwrap().status,
+        panoramix_core::wire::NegotiationStatus::Open
+    );
     // the text-only (legacy) signature is no longer accepted, and the answer says why
     let legacy = p1
         .key()
@@ -374,12 +377,12 @@ fn a_contribution_is_bound_to_its_negotiation() {
     let n = p1.negotiation(&x).unwrap();
     let signings = [(p1.id(), sig_x.clone())].into_iter().collect();
     assert_eq!(
-        n["consensus"].as_str().unwrap(),
+        n.consensus.as_deref().unwrap(),
         panoramix_core::negotiation::consensus_id(
             &x,
             &text,
             &signings,
-            n["timestamp"].as_str().unwrap()
+            n.timestamp.as_deref().unwrap()
         )
     );
     audit_verifies(&srv);

@@ -60,16 +60,12 @@ fn bad_inputs_change_nothing() {
         .to_owned();
     let h1 = stranger
         .post_message("gw", "INBOX", "s", "r", "m1", None)
-        .unwrap()["message_hash"]
-        .as_str()
         .unwrap()
-        .to_owned();
+        .message_hash;
     let h2 = stranger
         .post_message("gw", "INBOX", "s", "r", "m2", None)
-        .unwrap()["message_hash"]
-        .as_str()
         .unwrap()
-        .to_owned();
+        .message_hash;
 
     // p1's own endpoint, closed, and one linked to it; a full one
     let own = |id: &str, extra: Json| {
@@ -87,10 +83,8 @@ fn bad_inputs_change_nothing() {
     let closed_last = own("closed", json!({}));
     let hc = stranger
         .post_message("closed", "INBOX", "s", "r", "c1", None)
-        .unwrap()["message_hash"]
-        .as_str()
         .unwrap()
-        .to_owned();
+        .message_hash;
     let close = p1.transition_action(
         "closed",
         &closed_last,

@@ -10,9 +10,9 @@ mod common;
 
 use common::*;
 use panoramix_client::Client;
-use panoramix_controller::audit::verify_log;
 use panoramix_core::Keypair;
-use panoramix_core::model::message_hash;
+use panoramix_core::audit::verify_log;
+use panoramix_core::model::{EndpointStatus, message_hash};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -70,7 +70,7 @@ fn kill9_during_posts_keeps_every_acknowledged_message() {
                 let text = format!("client {t} message {i} {}", "x".repeat(200));
                 match client.post_message(ENDPOINT, "INBOX", "alice", "mixnet", &text, None) {
                     Ok(m) => {
-                        let h = m["message_hash"].as_str().expect("message_hash").to_owned();
+                        let h = m.message_hash;
                         assert_eq!(h, message_hash(None, "alice", "mixnet", &text));
                         acked.lock().unwrap().push(h);
                         n_acked.fetch_add(1, Ordering::Relaxed);
@@ -113,9 +113,7 @@ fn kill9_during_posts_keeps_every_acknowledged_message() {
     let inbox = reader.messages(ENDPOINT, "INBOX").unwrap();
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for m in &inbox {
-        *counts
-            .entry(m["message_hash"].as_str().unwrap())
-            .or_default() += 1;
+        *counts.entry(m.message_hash.as_str()).or_default() += 1;
     }
     let dups: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
     assert!(
@@ -144,7 +142,7 @@ fn kill9_during_posts_keeps_every_acknowledged_message() {
         "{unacked} stored messages were never acknowledged (at most one in flight per client)"
     );
     let ep_now = reader.endpoint(ENDPOINT).unwrap();
-    assert_eq!(ep_now["status"], "OPEN");
+    assert_eq!(ep_now.status, EndpointStatus::Open);
 
     // the audit log verifies, in process and from outside
     let (records, _head) = reader.audit_log().unwrap();
@@ -166,17 +164,11 @@ fn kill9_during_posts_keeps_every_acknowledged_message() {
     // the same clients reconnect to the new address and keep posting
     for (t, secret) in secrets.iter().enumerate() {
         let c = Client::connect(&srv.url, Keypair::from_secret_hex(secret).unwrap()).unwrap();
+        let text = format!("after restart {t}");
         let m = c
-            .post_message(
-                ENDPOINT,
-                "INBOX",
-                "alice",
-                "mixnet",
-                &format!("after restart {t}"),
-                None,
-            )
+            .post_message(ENDPOINT, "INBOX", "alice", "mixnet", &text, None)
             .unwrap();
-        assert!(m["message_hash"].is_string());
+        assert_eq!(m.message_hash, message_hash(None, "alice", "mixnet", &text));
     }
     assert_eq!(
         reader.messages(ENDPOINT, "INBOX").unwrap().len(),

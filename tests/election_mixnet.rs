@@ -63,8 +63,8 @@ fn booth_boxes(srv: &TestServer, spec: &MixnetSpec) -> (Vec<String>, Vec<String>
     let texts = |b: &str| -> Vec<String> {
         c.messages(&spec.entry(1), b)
             .unwrap()
-            .iter()
-            .map(|m| m["text"].as_str().unwrap().to_owned())
+            .into_iter()
+            .map(|m| m.text)
             .collect()
     };
     (texts("ACCEPTED"), texts("INBOX"))

@@ -198,16 +198,7 @@ fn reconfiguration_adds_and_removes_a_contributor_from_the_next_cycle() {
     });
     assert_eq!(current, b_id);
     let b = srv.client().peer(&b_id).unwrap();
-    let owners: Vec<&str> = b["owners"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["owner_key_id"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        owners,
-        new_owners.iter().map(String::as_str).collect::<Vec<_>>()
-    );
+    assert_eq!(b.owner_ids(), new_owners);
     let newcomer_agent = run_agents(&srv, &cs[3..], &b_id, 1, &[], Duration::from_secs(60));
     let sender2 = Sender::new(srv.client(), &b_id).unwrap();
     wait(

@@ -24,23 +24,20 @@ fn send_all(sender: &Sender, cycle: u64, n: usize) -> Vec<Vec<u8>> {
 
 /// The complaints (signer, reason) filed about an endpoint.
 fn complaints(c: &panoramix_client::Client, endpoint: &str) -> Vec<(String, String)> {
-    let r = c
-        .get(&format!(
-            "/panoramix/negotiations/?title=complaint:{endpoint}"
-        ))
+    let negotiations = c
+        .negotiations_titled(&format!("complaint:{endpoint}"))
         .unwrap();
     let mut out = Vec::new();
-    for n in r["data"].as_array().unwrap() {
-        for k in c.contributions(n["id"].as_str().unwrap()).unwrap() {
-            let text =
-                panoramix_core::negotiation::Text::parse(k["text"].as_str().unwrap()).unwrap();
+    for n in negotiations {
+        for k in c.contributions(&n.id).unwrap() {
+            let text = panoramix_core::negotiation::Text::parse(&k.text).unwrap();
             let reason = text
                 .body
                 .get("reason")
                 .and_then(|r| r.as_str())
                 .unwrap_or_default()
                 .to_owned();
-            out.push((k["signer_key_id"].as_str().unwrap().to_owned(), reason));
+            out.push((k.signer_key_id, reason));
         }
     }
     out
@@ -253,8 +250,8 @@ fn sphinx_packet_replayed_in_a_later_cycle_is_dropped() {
             &spec.entry(2),
             "INBOX",
             "mallory",
-            m["recipient"].as_str().unwrap(),
-            m["text"].as_str().unwrap(),
+            &m.recipient,
+            &m.text,
             None,
         )
         .unwrap();

@@ -158,7 +158,7 @@ fn health_and_metrics_follow_requests_rejections_cycles_and_depths() {
         let m = stranger
             .post_message("obs_ep", "INBOX", "s", "r", &format!("{SECRET} {i}"), None)
             .unwrap();
-        hashes.push(m["message_hash"].as_str().unwrap().to_owned());
+        hashes.push(m.message_hash);
     }
     let (m1, _) = scrape(&srv.url);
     assert_eq!(
@@ -224,10 +224,7 @@ fn health_and_metrics_follow_requests_rejections_cycles_and_depths() {
         4.0
     );
     let messages = stranger.messages("obs_ep", "INBOX").unwrap();
-    hashes = messages
-        .iter()
-        .map(|m| m["message_hash"].as_str().unwrap().to_owned())
-        .collect();
+    hashes = messages.iter().map(|m| m.message_hash.clone()).collect();
     assert_eq!(hashes.len(), 4);
 
     // one whole cycle: close, upload the processed messages, process
@@ -267,7 +264,7 @@ fn health_and_metrics_follow_requests_rejections_cycles_and_depths() {
                 Some(i),
             )
             .unwrap();
-        out.push(m["message_hash"].as_str().unwrap().to_owned());
+        out.push(m.message_hash);
     }
     let process = p.transition_action("obs_ep", &cid_close, "PROCESSED", &out, None);
     let cid_proc = p

@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use panoramix_core::model::{message_hash, set_hash};
+use panoramix_core::wire::NegotiationStatus;
 use serde_json::json;
 
 #[test]
@@ -18,8 +19,8 @@ fn seed_scenario_three_peers() {
     let p2 = peer(&srv, "peer2");
     let p3 = peer(&srv, "peer3");
     let got = p1.peer(&p1.id()).unwrap();
-    assert_eq!(got["key_data"], json!(p1.key().key_data()));
-    assert_eq!(got["roles"], json!(["contributor"]));
+    assert_eq!(got.key_data, p1.key().key_data());
+    assert_eq!(got.roles, ["contributor"]);
 
     // the joint peer: peer1 proposes, peers 2 and 3 join, all accept
     let owners = vec![p1.id(), p2.id(), p3.id()];
@@ -31,10 +32,10 @@ fn seed_scenario_three_peers() {
     );
     let cid = agree(&[&p1, &p2, &p3], std::slice::from_ref(&joint));
     let neg = p2.negotiation(&cid).unwrap();
-    assert_eq!(neg["status"], "DONE");
-    assert_eq!(neg["signings"].as_array().unwrap().len(), 3);
+    assert_eq!(neg.status, NegotiationStatus::Done);
+    assert_eq!(neg.signings.len(), 3);
     // anyone can recompute the consensus id with the original's rules
-    let record = json!({"negotiation_id": neg["id"], "text": neg["text"], "signings": neg["signings"], "timestamp": neg["timestamp"]});
+    let record = json!({"negotiation_id": neg.id, "text": neg.text, "signings": neg.signings, "timestamp": neg.timestamp});
     let (code, out, err) = run_cli(&["consensus-id"], Some(&record.to_string()));
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), cid);
@@ -67,15 +68,10 @@ fn seed_scenario_three_peers() {
             )
             .unwrap();
         assert_eq!(
-            m["message_hash"],
-            json!(message_hash(
-                None,
-                "alice",
-                "mixnet",
-                &format!("ciphertext {i}")
-            ))
+            m.message_hash,
+            message_hash(None, "alice", "mixnet", &format!("ciphertext {i}"))
         );
-        hashes.push(m["message_hash"].as_str().unwrap().to_owned());
+        hashes.push(m.message_hash);
     }
 
     // close, taking four of the five
@@ -101,7 +97,7 @@ fn seed_scenario_three_peers() {
         .iter()
         .enumerate()
     {
-        let text = format!("processed {}", m["text"].as_str().unwrap());
+        let text = format!("processed {}", m.text);
         let r = p1
             .post_message(
                 "gateway_1",
@@ -112,7 +108,7 @@ fn seed_scenario_three_peers() {
                 Some(i as i64),
             )
             .unwrap();
-        out_hashes.push(r["message_hash"].as_str().unwrap().to_owned());
+        out_hashes.push(r.message_hash);
     }
     // a stranger cannot upload
     let e = client
@@ -134,11 +130,7 @@ fn seed_scenario_three_peers() {
     assert_eq!(ep["consensus_logs"].as_array().unwrap().len(), 3);
     let outbox = client.messages("gateway_1", "OUTBOX").unwrap();
     assert_eq!(outbox.len(), 4);
-    assert!(
-        outbox
-            .iter()
-            .all(|m| m["text"].as_str().unwrap().starts_with("processed "))
-    );
+    assert!(outbox.iter().all(|m| m.text.starts_with("processed ")));
 
     // a link: peer1's own mix endpoint takes the gateway's ACCEPTED box as input
     let mix = p1.endpoint_action(&json!({
@@ -153,35 +145,14 @@ fn seed_scenario_three_peers() {
     let first = &accepted[0];
     // a stranger may not feed it, even with a genuine message
     let e = client
-        .post_message(
-            "mix_peer1_1",
-            "INBOX",
-            "alice",
-            "mixnet",
-            first["text"].as_str().unwrap(),
-            None,
-        )
+        .post_message("mix_peer1_1", "INBOX", "alice", "mixnet", &first.text, None)
         .unwrap_err();
     assert_eq!((e.status(), e.code()), (Some(403), Some("forbidden")));
     // the owner may, with messages that are in the source box, once
-    p1.post_message(
-        "mix_peer1_1",
-        "INBOX",
-        "alice",
-        "mixnet",
-        first["text"].as_str().unwrap(),
-        None,
-    )
-    .unwrap();
+    p1.post_message("mix_peer1_1", "INBOX", "alice", "mixnet", &first.text, None)
+        .unwrap();
     let e = p1
-        .post_message(
-            "mix_peer1_1",
-            "INBOX",
-            "eve",
-            "mixnet",
-            first["text"].as_str().unwrap(),
-            None,
-        )
+        .post_message("mix_peer1_1", "INBOX", "eve", "mixnet", &first.text, None)
         .unwrap_err();
     assert_eq!(
         e.status(),

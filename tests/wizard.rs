@@ -256,14 +256,8 @@ fn wizard_create_join_and_contribute() {
         serde_json::from_str(&std::fs::read_to_string(cfg(3)).unwrap()).unwrap();
     let successor = conf3["MIXNET"]["value"].as_str().unwrap();
     let peer = srv.client().peer(successor).unwrap();
-    assert_eq!(peer["owners"].as_array().unwrap().len(), 3);
-    assert!(
-        peer["owners"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|o| o["owner_key_id"] == newcomer.as_str())
-    );
+    assert_eq!(peer.owners.len(), 3);
+    assert!(peer.owner_ids().contains(&newcomer));
     // status and doctor
     let c0 = cfg(0);
     let (code, out, err) = run_cli(

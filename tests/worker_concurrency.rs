@@ -11,6 +11,7 @@ mod common;
 use common::*;
 use panoramix_client::Client;
 use panoramix_core::Keypair;
+use panoramix_core::model::EndpointStatus;
 use serde_json::json;
 use std::collections::HashSet;
 use std::sync::{Arc, Barrier};
@@ -44,7 +45,7 @@ fn flood(srv: &TestServer, endpoint: &str, per_client: usize) -> (Vec<String>, u
                 for i in 0..per_client {
                     let text = format!("client {t} message {i}");
                     match client.post_message(&endpoint, "INBOX", "s", "r", &text, None) {
-                        Ok(m) => acked.push(m["message_hash"].as_str().unwrap().to_owned()),
+                        Ok(m) => acked.push(m.message_hash),
                         Err(e) if e.status() == Some(429) => {
                             assert_eq!(e.code(), Some("inbox_full"), "{e}");
                             full += 1;
@@ -70,7 +71,7 @@ fn inbox_hashes(c: &Client, endpoint: &str) -> Vec<String> {
     c.messages(endpoint, "INBOX")
         .unwrap()
         .iter()
-        .map(|m| m["message_hash"].as_str().unwrap().to_owned())
+        .map(|m| m.message_hash.clone())
         .collect()
 }
 
@@ -91,7 +92,7 @@ fn concurrent_posts_lose_nothing_and_respect_size_max() {
     let stored: HashSet<_> = stored.into_iter().collect();
     assert_eq!(stored, acked.iter().cloned().collect::<HashSet<_>>());
     let ep = owner.endpoint("roomy").unwrap();
-    assert_eq!(ep["inbox_count"], json!(acked.len()), "{ep}");
+    assert_eq!(ep.inbox_count, acked.len() as i64, "{ep:?}");
 
     // more posts than room: exactly size_max are accepted, the rest get 429
     let size_max = 30;
@@ -137,10 +138,8 @@ fn racing_owners_apply_a_close_consensus_once() {
             .to_owned();
         let h = sender
             .post_message(&id, "INBOX", "s", "r", "m", None)
-            .unwrap()["message_hash"]
-            .as_str()
             .unwrap()
-            .to_owned();
+            .message_hash;
         let close = p1.transition_action(&id, &last, "CLOSED", std::slice::from_ref(&h), None);
         let cid_close = agree(&[&p1, &p2], std::slice::from_ref(&close));
 
@@ -165,11 +164,11 @@ fn racing_owners_apply_a_close_consensus_once() {
         assert_eq!(lost.status(), Some(409), "round {round}: {lost}");
 
         let ep = p2.endpoint(&id).unwrap();
-        assert_eq!(ep["status"], "CLOSED");
+        assert_eq!(ep.status, EndpointStatus::Closed);
         assert_eq!(
-            ep["consensus_logs"].as_array().unwrap().len(),
+            ep.consensus_logs.len(),
             2,
-            "one creation and one transition: {ep}"
+            "one creation and one transition: {ep:?}"
         );
         assert_eq!(p1.messages(&id, "ACCEPTED").unwrap().len(), 1);
     }

@@ -375,10 +375,7 @@ fn main() {
         client_thread_cpu += cpu;
     }
     let peak_rss = vm_hwm_kib(pid);
-    let stored = owner
-        .endpoint(ENDPOINT)
-        .ok()
-        .and_then(|e| e["inbox_count"].as_i64());
+    let stored = owner.endpoint(ENDPOINT).ok().map(|e| e.inbox_count);
     srv.stop();
     std::thread::sleep(Duration::from_millis(50));
     let batches = srv.write_stats();

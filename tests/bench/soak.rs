@@ -298,10 +298,7 @@ fn outbox_duplicates(c: &Client, spec: &MixnetSpec, mixes: usize, cycles: u64) -
             };
             let mut seen = HashSet::new();
             for m in &msgs {
-                let key = (
-                    m["recipient"].as_str().unwrap_or("").to_owned(),
-                    m["text"].as_str().unwrap_or("").to_owned(),
-                );
+                let key = (m.recipient.as_str(), m.text.as_str());
                 if !seen.insert(key) {
                     dup += 1;
                 }
@@ -554,7 +551,7 @@ fn main() {
             .expect("list");
         let mut seen = HashSet::new();
         for m in &got {
-            let t = m["text"].as_str().unwrap_or("");
+            let t = m.text.as_str();
             if !seen.insert(t.to_owned()) {
                 duplicated += 1;
             }

@@ -536,14 +536,14 @@ pub fn agree(signers: &[&Client], actions: &[Action]) -> String {
     for s in &signers[1..] {
         // a joiner reads what was proposed and signs the same
         let seen = s.contributions(&neg).expect("read");
-        assert_eq!(seen[0]["text"].as_str(), Some(proposal.as_str()));
+        assert_eq!(seen[0].text, proposal);
         s.contribute(&neg, &proposal).expect("echo");
     }
     let accept = Client::text_for(actions, true, BTreeMap::new());
     let mut consensus = None;
     for s in signers {
         let r = s.contribute(&neg, &accept).expect("accept");
-        consensus = r["consensus"].as_str().map(str::to_owned);
+        consensus = r.consensus;
     }
     consensus.expect("negotiation closed")
 }

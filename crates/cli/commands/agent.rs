@@ -15,6 +15,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use panoramix_client::Client;
 use panoramix_core::Keypair;
+use panoramix_core::model::EndpointStatus;
 use panoramix_mixnet::sender::Sender;
 use serde_json::{Value as Json, json};
 use std::collections::HashMap;
@@ -50,7 +51,7 @@ fn open_cycle(s: &Sender) -> Option<u64> {
     let mut c = 1;
     loop {
         match s.client().endpoint(&s.spec().entry(c)) {
-            Ok(ep) if ep["status"] == "OPEN" => return Some(c),
+            Ok(ep) if ep.status == EndpointStatus::Open => return Some(c),
             Ok(_) => c += 1,
             Err(_) => return None,
         }
@@ -85,7 +86,7 @@ async fn send(State(s): State<Arc<Sender>>, body: Option<AxJson<Json>>) -> Reply
         match s.send(cycle, &recipient, message.as_bytes()) {
             Ok(m) => (
                 StatusCode::CREATED,
-                AxJson(json!({"cycle": cycle, "message_hash": m["message_hash"]})),
+                AxJson(json!({"cycle": cycle, "message_hash": m.message_hash})),
             ),
             Err(e) => err(StatusCode::BAD_GATEWAY, "send_failed", e.to_string()),
         }

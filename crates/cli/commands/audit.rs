@@ -1,7 +1,7 @@
 //! `panoramix audit verify URL`: download the audit log and re-check all of it.
 
 use anyhow::Context;
-use panoramix_controller::{audit, verify_head};
+use panoramix_core::audit;
 use std::process::ExitCode;
 
 #[derive(clap::Subcommand, Debug)]
@@ -32,10 +32,8 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                 Ok(s) => {
                     // the head is signed after the last page was read: it is either this
                     // log's last entry or a later one (the log grew while downloading)
-                    let head_seq = head["seq"].as_i64().unwrap_or(-1);
-                    let head_ok = head_seq > s.entries as i64
-                        || (head_seq == s.entries as i64
-                            && head["hash"].as_str() == Some(s.head.as_str()));
+                    let head_ok = head.seq > s.entries as i64
+                        || (head.seq == s.entries as i64 && head.hash == s.head);
                     outln!(
                         "audit log OK: {} entries, {} request signatures, {} consensus ids recomputed, {} consensus applications checked",
                         s.entries,
@@ -44,7 +42,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                         s.applications
                     );
                     outln!("head: {} (entry {})", s.head, s.entries);
-                    if !verify_head(&head) {
+                    if !head.verify() {
                         outln!("controller's signature on the head: INVALID");
                         return Ok(ExitCode::from(3));
                     }
@@ -54,7 +52,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                     }
                     outln!(
                         "controller's signature on the head: valid ({})",
-                        head["controller"].as_str().unwrap_or("")
+                        head.controller
                     );
                     Ok(ExitCode::SUCCESS)
                 }

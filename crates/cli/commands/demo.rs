@@ -9,8 +9,10 @@
 use anyhow::{Context, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use panoramix_client::Client;
-use panoramix_controller::{Config, Controller, audit};
+use panoramix_controller::{Config, Controller};
 use panoramix_core::Keypair;
+use panoramix_core::audit;
+use panoramix_core::wire::Message;
 use panoramix_mixnet::agent::{Agent, AgentState};
 use panoramix_mixnet::backend::Secrets;
 use panoramix_mixnet::election;
@@ -212,7 +214,7 @@ fn crowd(
     count: usize,
     clients: usize,
     pb: &ProgressBar,
-    send: impl Fn(&Sender, usize) -> Result<Json, SendError> + Sync,
+    send: impl Fn(&Sender, usize) -> Result<Message, SendError> + Sync,
 ) -> anyhow::Result<Duration> {
     let probe = Sender::new(
         Client::connect(url, Keypair::generate(&mut rand_core::OsRng))?,
@@ -274,11 +276,7 @@ fn wait_result(
             );
         }
         if let Ok(ep) = sender.client().endpoint(&spec.result(1)) {
-            pb.set_message(format!(
-                "{} {}",
-                spec.result(1),
-                ep["status"].as_str().unwrap_or("")
-            ));
+            pb.set_message(format!("{} {}", spec.result(1), ep.status.as_str()));
         }
         pb.tick();
         std::thread::sleep(Duration::from_millis(100));
@@ -543,7 +541,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     // anyone can check the controller's whole audit log
     let (records, head) = panoramix_client::audit_log(&panoramix_client::agent(), &url)?;
     let checked = audit::verify_log(&records).map_err(|b| anyhow::anyhow!("audit log: {b}"))?;
-    if !panoramix_controller::verify_head(&head) {
+    if !head.verify() {
         bail!("the controller's signature on the audit head does not verify");
     }
     std::fs::write(out.join("audit-log.json"), serde_json::to_string(&records)?)?;

@@ -1,6 +1,7 @@
 //! `panoramix status` and `panoramix doctor` for contributors.
 
 use super::contributor::{ContributorConfig, default_path};
+use panoramix_core::wire::Endpoint;
 use panoramix_mixnet::mixnet::MixnetSpec;
 use serde_json::{Value as Json, json};
 use std::path::PathBuf;
@@ -38,25 +39,24 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
     }
     if let Some(m) = cfg.get_str("MIXNET") {
         let peer = client.peer(&m)?;
-        let spec: MixnetSpec = serde_json::from_value(peer["crypto_params"].clone())?;
-        let owners = peer["owners"].as_array().map(Vec::len).unwrap_or(0);
+        let spec: MixnetSpec = serde_json::from_value(peer.crypto_params.clone())?;
+        let owners = peer.owners.len();
         out["mixnet"] =
             json!({"id": m, "name": spec.name, "backend": spec.backend, "owners": owners});
         let mut cycle = 1;
         while client.endpoint(&spec.entry(cycle + 1)).is_ok() {
             cycle += 1;
         }
-        let eps = client.get(&format!(
-            "/panoramix/endpoints/?limit=1000&after={}-{cycle}-",
-            spec.name
+        let prefix = format!("{}-{cycle}-", spec.name);
+        let eps = client.get_page::<Endpoint>(&format!(
+            "/panoramix/endpoints/?limit=1000&after={}",
+            panoramix_client::pct(&prefix)
         ))?;
-        let list: Vec<Json> = eps["data"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        let list: Vec<Json> = eps
+            .data
             .into_iter()
-            .filter(|e| e["endpoint_id"].as_str().is_some_and(|i| i.starts_with(&format!("{}-{cycle}-", spec.name))))
-            .map(|e| json!({"endpoint": e["endpoint_id"], "type": e["endpoint_type"], "status": e["status"], "inbox": e["inbox_count"]}))
+            .filter(|e| e.endpoint_id.starts_with(&prefix))
+            .map(|e| json!({"endpoint": e.endpoint_id, "type": e.endpoint_type, "status": e.status, "inbox": e.inbox_count}))
             .collect();
         out["cycle"] = json!(cycle);
         out["endpoints"] = json!(list);
@@ -112,15 +112,13 @@ pub fn doctor(a: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(4));
         }
     };
-    let info = client.get("/panoramix/controller/")?;
+    let info = client.controller_info()?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
-    let skew = (info["data"]["ts"].as_i64().unwrap_or(0) - now).abs();
-    let max = info["data"]["limits"]["max_skew_secs"]
-        .as_i64()
-        .unwrap_or(300);
+    let skew = (info.ts - now).abs();
+    let max = info.limits.max_skew_secs;
     if skew * 2 > max {
         outln!("problem: this clock is {skew} s off the controller's (it accepts {max} s)");
         problems += 1;
@@ -128,7 +126,7 @@ pub fn doctor(a: Args) -> anyhow::Result<ExitCode> {
         outln!("ok: clock skew {skew} s (the controller accepts {max} s)");
     }
     match client.peer(&client.id()) {
-        Ok(p) if p["key_data"].as_str() == Some(client.key().key_data().as_str()) => {
+        Ok(p) if p.key_data == client.key().key_data() => {
             outln!("ok: the local key is registered as peer {}", client.id());
         }
         Ok(_) => {
@@ -148,12 +146,7 @@ pub fn doctor(a: Args) -> anyhow::Result<ExitCode> {
     }
     if let Some(m) = cfg.get_str("MIXNET") {
         match client.peer(&m) {
-            Ok(p)
-                if p["owners"].as_array().is_some_and(|o| {
-                    o.iter()
-                        .any(|x| x["owner_key_id"].as_str() == Some(client.id().as_str()))
-                }) =>
-            {
+            Ok(p) if p.owner_ids().contains(&client.id()) => {
                 outln!("ok: an owner of mix-net {m}");
             }
             Ok(_) => {

@@ -5,6 +5,7 @@
 use super::contributor::{ContributorConfig, default_path};
 use super::server_wizard::default_params;
 use anyhow::{Context, bail};
+use panoramix_core::wire::NegotiationStatus;
 use panoramix_mixnet::mixnet::MixnetSpec;
 use panoramix_mixnet::setup;
 use serde_json::{Value as Json, json};
@@ -146,17 +147,17 @@ fn export_agreement(
     path: &std::path::Path,
     title: &str,
 ) -> anyhow::Result<()> {
-    let r = client.get(&format!("/panoramix/negotiations/?title={title}"))?;
-    if let Some(n) = r["data"]
-        .as_array()
-        .and_then(|a| a.iter().find(|n| n["status"] == "DONE"))
+    let negotiations = client.negotiations_titled(title)?;
+    if let Some(n) = negotiations
+        .iter()
+        .find(|n| n.status == NegotiationStatus::Done)
     {
         let file = path.with_extension("agreement.json");
         std::fs::write(&file, serde_json::to_string_pretty(n)?)?;
         errln!(
             "the signed agreement is in {} (consensus {})",
             file.display(),
-            n["consensus"].as_str().unwrap_or("")
+            n.consensus.as_deref().unwrap_or("")
         );
     }
     let _ = cfg;
@@ -177,7 +178,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
             let mixnet = cfg.get_str("MIXNET").context("no MIXNET configured")?;
             let current = setup::current(&client, &mixnet)?;
             let peer = client.peer(&current)?;
-            let mut owners: Vec<String> = panoramix_client::owners_of(&peer);
+            let mut owners: Vec<String> = peer.owner_ids();
             owners.retain(|o| !remove.contains(o));
             for a in add {
                 client
@@ -224,20 +225,17 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                 .context("no mix-net: pass --mixnet")?;
             let current = setup::current(&client, &mixnet)?;
             let peer = client.peer(&current)?;
-            let spec: MixnetSpec = serde_json::from_value(peer["crypto_params"].clone())?;
+            let spec: MixnetSpec = serde_json::from_value(peer.crypto_params.clone())?;
             errln!("mix-net {} ({}), owners:", spec.name, spec.backend);
-            for o in peer["owners"].as_array().cloned().unwrap_or_default() {
-                let id = o["owner_key_id"].as_str().unwrap_or_default();
-                let name = client
-                    .peer(id)
-                    .map(|p| p["name"].as_str().unwrap_or("").to_owned())
-                    .unwrap_or_default();
+            let owners = peer.owner_ids();
+            for id in &owners {
+                let name = match client.peer(id) {
+                    Ok(p) => p.name,
+                    Err(e) => format!("(unknown: {e})"),
+                };
                 errln!("  {id} {name}");
             }
-            let already_owner = peer["owners"].as_array().is_some_and(|a| {
-                a.iter()
-                    .any(|o| o["owner_key_id"].as_str() == Some(client.id().as_str()))
-            });
+            let already_owner = owners.contains(&client.id());
             if !spec.terms.is_empty() && !already_owner {
                 errln!("terms of service:\n{}", spec.terms);
                 if !accept_terms && !confirm("accept these terms?", interactive)? {
@@ -272,13 +270,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                     )?)
                 },
             )?;
-            if client.peer(&current)?["owners"]
-                .as_array()
-                .is_some_and(|a| {
-                    a.iter()
-                        .all(|o| o["owner_key_id"].as_str() != Some(client.id().as_str()))
-                })
-            {
+            if !client.peer(&current)?.owner_ids().contains(&client.id()) {
                 // a newcomer contributes from the successor on
                 let id = wait(
                     "waiting for the successor to be created",
