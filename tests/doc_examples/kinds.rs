@@ -294,7 +294,7 @@ pub fn check(e: &Example, ctx: &mut Ctx) -> Result<(), String> {
                 j["meta"]["key_data"].as_str(),
                 Some(kp.key_data().as_str()),
             )?;
-            eq("signer", v.signer_id.clone(), kp.key_id())?;
+            eq("signer", v.signer_id().to_owned(), kp.key_id())?;
             // the signature is the deterministic one over canonical {data, info}
             let signed = Json::Object(
                 j.as_object()

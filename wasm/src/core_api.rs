@@ -133,7 +133,7 @@ struct VerifiedEnvelope {
 pub fn verify_envelope(env: JsValue) -> std::result::Result<JsValue, JsValue> {
     let body: Json = from_js("envelope", env)?;
     let v = envelope::verify(&body).map_err(Error::from)?;
-    let bc = v.by_consensus.as_ref().map(|b| {
+    let bc = v.by_consensus().map(|b| {
         serde_json::json!({
             "consensus_id": b.consensus_id,
             "consensus_type": b.consensus_type,
@@ -141,11 +141,11 @@ pub fn verify_envelope(env: JsValue) -> std::result::Result<JsValue, JsValue> {
         })
     });
     Ok(to_js(&VerifiedEnvelope {
-        signer_id: v.signer_id,
-        key_data: v.signer.key_data(),
-        signature: v.signature,
-        data: v.data,
-        info: v.info,
+        signer_id: v.signer_id().to_owned(),
+        key_data: v.signer().key_data(),
+        signature: v.signature().to_owned(),
+        data: v.data().clone(),
+        info: v.info().clone(),
         by_consensus: bc,
     })?)
 }

@@ -92,7 +92,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Ok(r) => Ok(r),
         Err(e) => {
             worker::console_error!("panoramix: internal error: {e}");
-            error_response(&ApiError::Internal(String::new()))
+            error_response(&ApiError::Internal(String::new().into()))
         }
     }
 }

@@ -43,7 +43,7 @@ pub struct ControllerObject {
 
 fn internal(detail: &str) -> Result<Response> {
     worker::console_error!("panoramix: internal error: {detail}");
-    let e = ApiError::Internal(String::new());
+    let e = ApiError::Internal(String::new().into());
     json_response(e.status(), &e.body())
 }
 

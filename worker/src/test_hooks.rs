@@ -19,7 +19,7 @@ pub fn dump_response(store: &mut DoStore<'_>) -> Result<Response> {
         Ok(text) => json_response(200, &serde_json::json!({ "dump": text })),
         Err(e) => {
             worker::console_error!("panoramix: internal error: dump: {}", e.message);
-            let e = ApiError::Internal(String::new());
+            let e = ApiError::Internal(String::new().into());
             json_response(e.status(), &e.body())
         }
     }

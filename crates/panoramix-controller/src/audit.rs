@@ -3,8 +3,8 @@
 //! [`panoramix_core::audit`] (re-exported here).
 
 use crate::error::ApiError;
+use crate::rows::Cols;
 use crate::store::{SqlValue, Tx};
-use crate::util::{col_i64, col_str};
 use panoramix_core::canonical::Value;
 use panoramix_core::envelope::Verified;
 use panoramix_core::time::Micros;
@@ -26,16 +26,20 @@ pub(crate) fn append(
         "SELECT seq, entry_hash FROM audit ORDER BY seq DESC LIMIT 1",
         &[],
     )?;
-    let (seq, prev) = match last.first() {
-        Some(r) => (col_i64(r, 0) + 1, col_str(r, 1)),
+    let (seq, prev) = match last
+        .into_iter()
+        .next()
+        .map(|r| Cols::new("seq, entry_hash", r))
+    {
+        Some(mut r) => (r.int("seq")? + 1, r.text("entry_hash")?),
         None => (1, GENESIS.to_owned()),
     };
     let (signer, key_data, request, signature) = match req {
         Some(r) => (
-            Value::str(r.signer_id.as_str()),
-            Value::str(r.signer.key_data()),
-            Value::str(String::from_utf8_lossy(&r.signed_canonical).into_owned()),
-            Value::str(r.signature.as_str()),
+            Value::str(r.signer_id()),
+            Value::str(r.signer().key_data()),
+            Value::str(String::from_utf8_lossy(r.signed_canonical()).into_owned()),
+            Value::str(r.signature()),
         ),
         None => (Value::Null, Value::Null, Value::Null, Value::Null),
     };
@@ -71,13 +75,15 @@ pub(crate) fn page(tx: &mut dyn Tx, after: i64, limit: i64) -> Result<Vec<Record
         "SELECT seq, prev_hash, entry_hash, entry FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2",
         &[SqlValue::Int(after), SqlValue::Int(limit)],
     )?;
-    Ok(rows
-        .iter()
-        .map(|r| Record {
-            seq: col_i64(r, 0),
-            prev_hash: col_str(r, 1),
-            entry_hash: col_str(r, 2),
-            entry: col_str(r, 3),
+    rows.into_iter()
+        .map(|r| {
+            let mut r = Cols::new("seq, prev_hash, entry_hash, entry", r);
+            Ok(Record {
+                seq: r.int("seq")?,
+                prev_hash: r.text("prev_hash")?,
+                entry_hash: r.text("entry_hash")?,
+                entry: r.text("entry")?,
+            })
         })
-        .collect())
+        .collect()
 }

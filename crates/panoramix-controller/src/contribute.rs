@@ -10,6 +10,8 @@
 
 use crate::audit;
 use crate::error::ApiError;
+use crate::handlers::data;
+use crate::rows::{Cols, RowError, select_one};
 use crate::store::{SqlValue, Tx};
 use crate::util::*;
 use crate::{Controller, Host};
@@ -17,7 +19,8 @@ use panoramix_core::canonical::Value;
 use panoramix_core::envelope::Verified;
 use panoramix_core::identity::{self, PublicKey};
 use panoramix_core::negotiation::{self, ContributionLabel, Latest, Text};
-use serde_json::{Value as Json, json};
+use panoramix_core::wire;
+use serde_json::Value as Json;
 
 type Res = Result<(u16, Json), ApiError>;
 
@@ -45,21 +48,20 @@ fn explain_bad_signature(
         if keys.len() >= MAX_SIGNER_CANDIDATES {
             break;
         }
-        if let Some(r) = tx
-            .query(
-                "SELECT key_data FROM peers WHERE peer_id = ?1",
-                &[p.as_str().into()],
-            )?
-            .first()
-        {
-            keys.push(col_str(r, 0));
+        if let Some(mut r) = select_one(
+            tx,
+            "key_data",
+            "FROM peers WHERE peer_id = ?1",
+            &[p.as_str().into()],
+        )? {
+            keys.push(r.text("key_data")?);
         }
     }
     for r in tx.query(
         "SELECT DISTINCT key_data FROM contributions WHERE negotiation_id = ?1 LIMIT ?2",
         &[neg_id.into(), SqlValue::Int(MAX_SIGNER_CANDIDATES as i64)],
     )? {
-        keys.push(col_str(&r, 0));
+        keys.push(Cols::new("key_data", r).text("key_data")?);
     }
     keys.sort();
     keys.dedup();
@@ -67,7 +69,7 @@ fn explain_bad_signature(
         let Ok(pk) = PublicKey::from_key_data(kd) else {
             continue;
         };
-        if pk == v.signer {
+        if &pk == v.signer() {
             continue;
         }
         if negotiation::verify_contribution(&pk, ContributionLabel::Bound, neg_id, text, signature)
@@ -76,12 +78,12 @@ fn explain_bad_signature(
             return Ok(ApiError::ContributionSignerMismatch(format!(
                 "the contribution is signed by key {} but the request by key {}: a contribution must be sent by its own signer",
                 pk.key_id(),
-                v.signer_id
+                v.signer_id()
             )));
         }
     }
     if negotiation::verify_contribution(
-        &v.signer,
+        v.signer(),
         ContributionLabel::Legacy,
         neg_id,
         text,
@@ -97,7 +99,7 @@ fn explain_bad_signature(
     }
     Ok(ApiError::BadContributionSignature(format!(
         "the contribution signature does not verify under the sender's key {}… for negotiation {neg_id} and this text (label {} over canonical {{negotiation_id, text}}); a signature made for another negotiation or text is refused",
-        short(&v.signer_id),
+        short(v.signer_id()),
         ContributionLabel::Bound.as_str(),
     )))
 }
@@ -123,9 +125,9 @@ fn label_of(l: &Latest, key_data: &str, neg_id: &str) -> ContributionLabel {
 }
 
 pub(crate) fn contribute<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Res {
-    let neg_ref = match opt_str(&v.data, "negotiation_id")? {
+    let neg_ref = match opt_str(v.data(), "negotiation_id")? {
         Some(n) => n,
-        None => req_str(&v.data, "negotiation")?,
+        None => req_str(v.data(), "negotiation")?,
     };
     // the original sent a URL; its last path segment is the id
     let neg_id = neg_ref
@@ -134,40 +136,34 @@ pub(crate) fn contribute<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verifi
         .next()
         .unwrap_or(neg_ref)
         .to_owned();
-    let text = bounded(req_str(&v.data, "text")?, "text", c.config.max_body)?;
-    let signature = req_str(&v.data, "signature")?;
+    let text = bounded(req_str(v.data(), "text")?, "text", c.config.max_body)?;
+    let signature = req_str(v.data(), "signature")?;
     if !identity::is_lower_hex(signature, 128) {
         return Err(ApiError::Invalid(
             "`signature` must be 128 lower-case hex characters ([0-9a-f]): the one canonical spelling".into(),
         ));
     }
-    if let Some(claimed) = opt_str(&v.data, "signer_key_id")?
-        && claimed != v.signer_id
+    if let Some(claimed) = opt_str(v.data(), "signer_key_id")?
+        && claimed != v.signer_id()
     {
         return Err(ApiError::ContributionSignerMismatch(format!(
             "the contribution names signer {claimed} but the request is signed by key {}: a contribution must be sent by its own signer",
-            v.signer_id
+            v.signer_id()
         )));
     }
     Text::parse(text)?;
 
-    let rows = tx.query(
-        "SELECT status, participants FROM negotiations WHERE id = ?1",
+    let mut row = select_one(
+        tx,
+        "status, participants",
+        "FROM negotiations WHERE id = ?1",
         &[neg_id.as_str().into()],
-    )?;
-    let row = rows
-        .first()
-        .ok_or_else(|| ApiError::NotFound(format!("no negotiation {neg_id}")))?;
-    let participants: Option<Vec<String>> = match col_json(row, 1) {
-        Json::Array(a) => Some(
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_owned))
-                .collect(),
-        ),
-        _ => None,
-    };
+    )?
+    .ok_or_else(|| ApiError::NotFound(format!("no negotiation {neg_id}")))?;
+    let participants: Option<Vec<String>> = row.opt_json("participants")?;
+    let open = row.text("status")? == "OPEN";
     if negotiation::verify_contribution(
-        &v.signer,
+        v.signer(),
         ContributionLabel::Bound,
         &neg_id,
         text,
@@ -184,11 +180,11 @@ pub(crate) fn contribute<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verifi
             signature,
         )?);
     }
-    if col_str(row, 0) != "OPEN" {
+    if !open {
         return Err(ApiError::NegotiationClosed);
     }
     if let Some(ps) = &participants
-        && !ps.contains(&v.signer_id)
+        && !ps.iter().any(|o| o == v.signer_id())
     {
         return Err(ApiError::Forbidden(
             "this negotiation is restricted to its named participants".into(),
@@ -197,20 +193,24 @@ pub(crate) fn contribute<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verifi
     let now = c.host.now();
     tx.execute(
         "UPDATE contributions SET latest = 0 WHERE negotiation_id = ?1 AND signer = ?2 AND latest = 1",
-        &[neg_id.as_str().into(), v.signer_id.as_str().into()],
+        &[neg_id.as_str().into(), v.signer_id().into()],
     )?;
     let ins = tx.query(
         "INSERT INTO contributions (negotiation_id, signer, key_data, text, signature, latest, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6) RETURNING id",
         &[
             neg_id.as_str().into(),
-            v.signer_id.as_str().into(),
-            v.signer.key_data().into(),
+            v.signer_id().into(),
+            v.signer().key_data().into(),
             text.into(),
             signature.into(),
             SqlValue::Int(now.0),
         ],
     )?;
-    let contribution_id = ins.first().map(|r| col_i64(r, 0)).unwrap_or_default();
+    let contribution_id = ins
+        .into_iter()
+        .next()
+        .ok_or(RowError::Missing { column: "id" })
+        .and_then(|r| Cols::new("id", r).int("id"))?;
     audit::append(
         tx,
         now,
@@ -223,33 +223,42 @@ pub(crate) fn contribute<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verifi
         ]),
     )?;
 
-    let latest_rows = tx.query(
-        "SELECT signer, text, signature, key_data FROM contributions WHERE negotiation_id = ?1 AND latest = 1 ORDER BY signer",
+    let mut latest: Vec<Latest> = Vec::new();
+    // each latest signer's key
+    let mut keys: Vec<(String, String)> = Vec::new();
+    for mut r in crate::rows::select(
+        tx,
+        "signer, text, signature, key_data",
+        "FROM contributions WHERE negotiation_id = ?1 AND latest = 1 ORDER BY signer",
         &[neg_id.as_str().into()],
-    )?;
-    let latest: Vec<Latest> = latest_rows
-        .iter()
-        .map(|r| Latest {
-            signer: col_str(r, 0),
-            text: col_str(r, 1),
-            signature: col_str(r, 2),
-        })
-        .collect();
-    let mut consensus = Json::Null;
+    )? {
+        let signer = r.text("signer")?;
+        keys.push((signer.clone(), r.text("key_data")?));
+        latest.push(Latest {
+            signer,
+            text: r.text("text")?,
+            signature: r.text("signature")?,
+        });
+    }
+    let mut consensus = None;
     if let Some((agreed, signings)) = negotiation::closing(participants.as_deref(), &latest) {
         let ts = now.iso();
         // unchanged from the original: the labels are not part of the consensus id
         let cid = negotiation::consensus_id(&neg_id, &agreed, &signings, &ts);
+        // every signing is a latest contribution's
         let key_of = |s: &str| {
-            latest_rows
-                .iter()
-                .find(|r| col_str(r, 0) == s)
-                .map(|r| col_str(r, 3))
+            keys.iter()
+                .find(|(k, _)| k == s)
+                .map(|(_, kd)| kd.clone())
                 .unwrap_or_default()
         };
-        let signings_json: Vec<Json> = signings
+        let signings_typed: Vec<wire::Signing> = signings
             .iter()
-            .map(|(k, s)| json!({"signer_key_id": k, "signature": s, "key_data": key_of(k)}))
+            .map(|(k, s)| wire::Signing {
+                signer_key_id: k.clone(),
+                signature: s.clone(),
+                key_data: key_of(k),
+            })
             .collect();
         tx.execute(
             "UPDATE negotiations SET status = 'DONE', text = ?1, timestamp = ?2, consensus = ?3, signings = ?4 WHERE id = ?5",
@@ -257,7 +266,9 @@ pub(crate) fn contribute<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verifi
                 agreed.as_str().into(),
                 ts.as_str().into(),
                 cid.as_str().into(),
-                Json::Array(signings_json).to_string().into(),
+                serde_json::to_string(&signings_typed)
+                    .map_err(crate::handlers::encode_err)?
+                    .into(),
                 neg_id.as_str().into(),
             ],
         )?;
@@ -293,18 +304,18 @@ pub(crate) fn contribute<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verifi
             (audit::SIGNING_LABELS, Value::dict(labels)),
         ]);
         audit::append(tx, now, "consensus", None, Some(&cid), effect)?;
-        consensus = Json::String(cid);
+        consensus = Some(cid);
     }
-    Ok((
+    data(
         201,
-        json!({"data": {
-            "id": contribution_id,
-            "negotiation_id": neg_id,
-            "signer_key_id": v.signer_id,
-            "text": text,
-            "signature": signature,
-            "latest": true,
-            "consensus": consensus,
-        }}),
-    ))
+        wire::Contributed {
+            id: contribution_id,
+            negotiation_id: neg_id,
+            signer_key_id: v.signer_id().to_owned(),
+            text: text.to_owned(),
+            signature: signature.to_owned(),
+            latest: true,
+            consensus,
+        },
+    )
 }

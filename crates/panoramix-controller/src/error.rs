@@ -1,9 +1,86 @@
 //! API errors: one enum, one exhaustive mapping to an HTTP status and a stable code.
 //! The JSON body is `{"error": {"code": "...", "message": "..."}}`.
 
+use crate::rows::RowError;
 use crate::store::StoreError;
 use panoramix_core::envelope::EnvelopeError;
 use panoramix_core::negotiation::NegotiationError;
+use std::fmt;
+use std::sync::Arc;
+
+/// A source error shared, so that the errors holding it stay `Clone`; two are
+/// equal when they say the same.
+#[derive(Debug)]
+pub struct SharedError<E>(Arc<E>);
+
+impl<E> SharedError<E> {
+    /// Share `e`.
+    pub fn new(e: E) -> Self {
+        SharedError(Arc::new(e))
+    }
+
+    /// The error.
+    pub fn get(&self) -> &E {
+        &self.0
+    }
+}
+
+impl<E> Clone for SharedError<E> {
+    fn clone(&self) -> Self {
+        SharedError(Arc::clone(&self.0))
+    }
+}
+
+impl<E: fmt::Display> PartialEq for SharedError<E> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl<E: fmt::Display> Eq for SharedError<E> {}
+
+impl<E: fmt::Display> fmt::Display for SharedError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<E: std::error::Error> std::error::Error for SharedError<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+/// What went wrong on the server's side of a 500. Logged by the host (its
+/// `Display` says what and where), never returned to the client.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InternalError {
+    /// A failure of the host itself (a handler that panicked, a binding that
+    /// failed), as the host describes it.
+    #[error("{0}")]
+    Host(String),
+    /// The store failed.
+    #[error("store: {0}")]
+    Store(#[source] StoreError),
+    /// A stored row does not read as the schema says (the column is named).
+    #[error("stored row: {0}")]
+    Row(#[source] RowError),
+    /// A response could not be encoded as JSON.
+    #[error("encoding the response: {0}")]
+    Encode(#[source] SharedError<serde_json::Error>),
+}
+
+impl From<String> for InternalError {
+    fn from(s: String) -> Self {
+        InternalError::Host(s)
+    }
+}
+
+impl From<&str> for InternalError {
+    fn from(s: &str) -> Self {
+        InternalError::Host(s.to_owned())
+    }
+}
 
 /// Everything a request can fail with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -81,9 +158,10 @@ pub enum ApiError {
     /// 408: the request body did not arrive within the body-read timeout.
     #[error("the request body did not arrive within {0} seconds")]
     RequestTimeout(u64),
-    /// 500: a storage failure. The message is logged, never returned.
+    /// 500: a server fault: the store failed, a stored row does not read as
+    /// the schema says, or the host failed. The cause is logged, never returned.
     #[error("internal error")]
-    Internal(String),
+    Internal(#[source] InternalError),
 }
 
 impl ApiError {
@@ -156,7 +234,13 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        ApiError::Internal(e.message)
+        ApiError::Internal(InternalError::Store(e))
+    }
+}
+
+impl From<RowError> for ApiError {
+    fn from(e: RowError) -> Self {
+        ApiError::Internal(InternalError::Row(e))
     }
 }
 
@@ -209,7 +293,7 @@ pub fn all_examples() -> Vec<ApiError> {
         ApiError::RateLimited(String::new()),
         ApiError::UnsupportedMediaType(String::new()),
         ApiError::RequestTimeout(0),
-        ApiError::Internal(String::new()),
+        ApiError::Internal(InternalError::Host(String::new())),
     ]
 }
 
@@ -235,6 +319,16 @@ mod tests {
         assert_eq!(
             ApiError::Internal("secret detail".into()).body()["error"]["message"],
             "internal error"
+        );
+        // a stored row that does not read: a 500 whose cause names the column,
+        // kept as the error's source for the host's log, never in the body
+        let e = ApiError::from(RowError::Missing { column: "status" });
+        assert_eq!((e.status(), e.code()), (500, "internal"));
+        assert!(!e.body().to_string().contains("status"));
+        let cause = std::error::Error::source(&e).map(ToString::to_string);
+        assert_eq!(
+            cause.as_deref(),
+            Some("stored row: column `status` is not in the row")
         );
     }
 }

@@ -128,18 +128,18 @@ pub fn check(resource: &str, operation: &str, v: &Verified) -> Result<(), ApiErr
     let op = format!("{resource}/{operation}");
     let (data_fields, info_extra) = allowed(resource, operation);
     let data_fields: &[&str] =
-        if (resource, operation) == ("message", "create") && v.data.contains_key("messages") {
+        if (resource, operation) == ("message", "create") && v.data().contains_key("messages") {
             BATCH_FIELDS
         } else {
             data_fields
         };
-    only(&v.data, data_fields, "data", &op)?;
+    only(v.data(), data_fields, "data", &op)?;
     let info_fields: Vec<&str> = INFO_COMMON.iter().chain(info_extra).copied().collect();
-    only(&v.info, &info_fields, "info", &op)?;
+    only(v.info(), &info_fields, "info", &op)?;
     match (resource, operation) {
-        ("endpoint", "create") => items_only(&v.data, "links", LINK_FIELDS, &op)?,
-        ("message", "create") => items_only(&v.data, "messages", BATCH_MESSAGE_FIELDS, &op)?,
-        ("peer", "create") => items_only(&v.data, "owners", OWNER_FIELDS, &op)?,
+        ("endpoint", "create") => items_only(v.data(), "links", LINK_FIELDS, &op)?,
+        ("message", "create") => items_only(v.data(), "messages", BATCH_MESSAGE_FIELDS, &op)?,
+        ("peer", "create") => items_only(v.data(), "owners", OWNER_FIELDS, &op)?,
         _ => {}
     }
     Ok(())

@@ -2,18 +2,21 @@
 
 use crate::audit;
 use crate::authz::{check_peer_action, controllers};
-use crate::error::ApiError;
-use crate::paging::{EP_SIZE, MSG_SIZE, NEG_SIZE, PEER_SIZE, cut as page_cut, texts};
+use crate::error::{ApiError, InternalError, SharedError};
+use crate::paging::{EP_SIZE, MSG_SIZE, NEG_SIZE, PEER_SIZE, cut as page_cut, next_cursor};
+use crate::rows::{Cols, RowError, select, select_one};
 use crate::store::{SqlValue, Store, Tx};
 use crate::util::*;
 use crate::{ApiRequest, Controller, Event, Host};
 use panoramix_core::canonical::Value;
 use panoramix_core::envelope::{self, Verified};
-use panoramix_core::identity::{self, Domain, PublicKey};
+use panoramix_core::identity::{self, Domain};
 use panoramix_core::model::{self, ENDPOINT_TYPES, EndpointStatus, MsgBox};
 use panoramix_core::negotiation::Text;
 use panoramix_core::time::Micros;
-use serde_json::{Value as Json, json};
+use panoramix_core::wire::{self, Cursor, Data, Page};
+use serde::Serialize;
+use serde_json::Value as Json;
 
 mod audit_log;
 mod endpoints;
@@ -29,6 +32,28 @@ use negotiations::*;
 use peers::*;
 
 type Res = Result<(u16, Json), ApiError>;
+
+/// A value that could not be encoded as JSON: a server fault.
+pub(crate) fn encode_err(e: serde_json::Error) -> ApiError {
+    ApiError::Internal(InternalError::Encode(SharedError::new(e)))
+}
+
+/// A status and a typed body, as the response's JSON.
+pub(crate) fn answer<T: Serialize>(status: u16, body: &T) -> Res {
+    serde_json::to_value(body)
+        .map(|j| (status, j))
+        .map_err(encode_err)
+}
+
+/// `{"data": ...}`.
+pub(crate) fn data<T: Serialize>(status: u16, data: T) -> Res {
+    answer(status, &Data { data })
+}
+
+/// `{"data": [...], "next": ...}`.
+fn page<T: Serialize>(data: Vec<T>, next: Option<Cursor>) -> Res {
+    answer(200, &Page { data, next })
+}
 
 pub(crate) fn dispatch<H: Host, S: Store>(
     c: &Controller<H>,
@@ -51,7 +76,7 @@ pub(crate) fn dispatch<H: Host, S: Store>(
     let q = Query::new(&req.query);
     let m = req.method.as_str();
     match (m, segs.as_slice()) {
-        ("GET", ["controller"]) => Ok((200, controller_info(c))),
+        ("GET", ["controller"]) => data(200, controller_info(c)),
         ("GET", ["negotiations"]) => store.read(|tx| list_negotiations(c, tx, &q)),
         ("GET", ["negotiations", id]) => store.read(|tx| get_negotiation(tx, id)),
         ("POST", ["negotiations"]) => {
@@ -121,24 +146,25 @@ pub(crate) fn dispatch<H: Host, S: Store>(
     }
 }
 
-fn controller_info<H: Host>(c: &Controller<H>) -> Json {
+fn controller_info<H: Host>(c: &Controller<H>) -> wire::ControllerInfo {
     let now = c.host.now();
-    json!({"data": {
-        "controller_id": c.id(),
-        "key_data": c.key.key_data(),
-        "backends": c.config.backends,
-        "authorities": c.config.authorities,
-        "time": now.iso(),
-        "ts": now.secs(),
-        "limits": {
-            "max_body": c.config.max_body,
-            "max_message": c.config.max_message,
-            "max_skew_secs": c.config.max_skew_secs,
-            "max_inbox": c.config.max_inbox,
-            "page_max": c.config.page_max,
-            "page_max_bytes": c.config.page_max_bytes,
-        }
-    }})
+    let cfg = &c.config;
+    wire::ControllerInfo {
+        controller_id: c.id(),
+        key_data: c.key.key_data(),
+        backends: cfg.backends.clone(),
+        authorities: cfg.authorities.clone(),
+        time: now.iso(),
+        ts: now.secs(),
+        limits: wire::Limits {
+            max_body: cfg.max_body as u64,
+            max_message: cfg.max_message as u64,
+            max_skew_secs: cfg.max_skew_secs,
+            max_inbox: cfg.max_inbox,
+            page_max: cfg.page_max,
+            page_max_bytes: cfg.page_max_bytes as u64,
+        },
+    }
 }
 
 /// Parse, verify and check the freshness of a signed request. Nothing is stored yet.
@@ -154,14 +180,14 @@ fn signed<H: Host>(
             c.config.max_body
         )));
     }
-    // strict JSON (a repeated key is refused), then the signature; `v.data` and
-    // `v.info` are rebuilt from the signed canonical bytes
+    // strict JSON (a repeated key is refused), then the signature; `v.data()` and
+    // `v.info()` are rebuilt from the signed canonical bytes
     let v = envelope::verify_slice(&req.body)?;
     let applies_consensus = matches!(
         (resource, operation),
         ("peer", "create") | ("endpoint", _) | ("role", "update")
     );
-    if v.by_consensus.is_some() && !applies_consensus {
+    if v.by_consensus().is_some() && !applies_consensus {
         return Err(ApiError::Invalid(format!(
             "`by_consensus` has no meaning for {resource}/{operation}"
         )));
@@ -172,7 +198,7 @@ fn signed<H: Host>(
         )));
     }
     crate::fields::check(resource, operation, &v)?;
-    match v.info.get("controller") {
+    match v.info().get("controller") {
         Some(Json::String(id)) if *id == c.id() => {}
         Some(Json::String(_)) => return Err(ApiError::ForeignRequest),
         _ => {
@@ -181,7 +207,7 @@ fn signed<H: Host>(
             ));
         }
     }
-    let nonce = req_str(&v.info, "nonce")?;
+    let nonce = req_str(v.info(), "nonce")?;
     if !(16..=64).contains(&nonce.len())
         || !nonce
             .bytes()
@@ -191,11 +217,11 @@ fn signed<H: Host>(
             "info.nonce must be 16 to 64 lowercase hex characters".into(),
         ));
     }
-    let ts = opt_i64(&v.info, "ts")?
+    let ts = opt_i64(v.info(), "ts")?
         .ok_or_else(|| ApiError::Invalid("info.ts (Unix seconds) is required".into()))?;
     // A consensus-bound request may be old: single use protects it. abs_diff: no i64 overflow.
     let (now, skew) = (c.host.now().secs(), c.config.max_skew_secs.unsigned_abs());
-    if v.by_consensus.is_none() && now.abs_diff(ts) > skew {
+    if v.by_consensus().is_none() && now.abs_diff(ts) > skew {
         return Err(ApiError::StaleRequest(c.config.max_skew_secs));
     }
     Ok(v)
@@ -221,14 +247,10 @@ fn record_nonce<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Re
             SqlValue::Int(NONCE_PRUNE_BATCH),
         ],
     )?;
-    let nonce = v.info_str("nonce").unwrap_or_default();
+    let nonce = req_str(v.info(), "nonce")?;
     match tx.execute(
         "INSERT INTO nonces (signer, nonce, ts) VALUES (?1, ?2, ?3)",
-        &[
-            v.signer_id.as_str().into(),
-            nonce.into(),
-            SqlValue::Int(now),
-        ],
+        &[v.signer_id().into(), nonce.into(), SqlValue::Int(now)],
     ) {
         Ok(_) => Ok(()),
         Err(e) if e.constraint => Err(ApiError::Replay),
@@ -243,29 +265,24 @@ struct Applied {
 }
 
 fn apply_consensus(tx: &mut dyn Tx, v: &Verified, action: &str) -> Result<Applied, ApiError> {
-    let bc = v.by_consensus.as_ref().ok_or_else(|| {
+    let bc = v.by_consensus().ok_or_else(|| {
         ApiError::Forbidden("this action requires a consensus (by_consensus)".into())
     })?;
-    let rows = tx.query(
-        "SELECT text, signings FROM negotiations WHERE consensus = ?1 AND status = 'DONE'",
+    let mut row = select_one(
+        tx,
+        "text, signings",
+        "FROM negotiations WHERE consensus = ?1 AND status = 'DONE'",
         &[bc.consensus_id.as_str().into()],
-    )?;
-    let row = rows
-        .first()
-        .ok_or_else(|| ApiError::ConsensusMismatch(format!("no consensus {}", bc.consensus_id)))?;
-    let text = Text::parse(&col_str(row, 0))?;
-    let signers: Vec<String> = match col_json(row, 1) {
-        Json::Array(items) => items
-            .iter()
-            .filter_map(|i| {
-                i.get("signer_key_id")
-                    .and_then(Json::as_str)
-                    .map(str::to_owned)
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    text.check_applies(bc.consensus_part, &v.data_info_canonical, &signers)?;
+    )?
+    .ok_or_else(|| ApiError::ConsensusMismatch(format!("no consensus {}", bc.consensus_id)))?;
+    // a DONE negotiation has its agreed text and its signings
+    let text = Text::parse(&row.text("text")?)?;
+    let signers: Vec<String> = row
+        .json::<Vec<wire::Signing>>("signings")?
+        .into_iter()
+        .map(|s| s.signer_key_id)
+        .collect();
+    text.check_applies(bc.consensus_part, v.data_info_canonical(), &signers)?;
     let part = bc.consensus_part.map_or(-1, i64::from);
     match tx.execute(
         "INSERT INTO consensus_uses (consensus_id, part, action) VALUES (?1, ?2, ?3)",

@@ -25,6 +25,7 @@ pub mod media;
 mod paging;
 pub mod ratelimit;
 mod routes;
+pub mod rows;
 #[cfg(feature = "rusqlite")]
 pub mod sqlite;
 pub use handlers::{NONCE_PRUNE_BATCH, verify_head};
@@ -32,7 +33,7 @@ pub use routes::allowed_methods;
 pub mod store;
 mod util;
 
-pub use error::ApiError;
+pub use error::{ApiError, InternalError};
 use panoramix_core::Keypair;
 use panoramix_core::time::Micros;
 use store::Store;

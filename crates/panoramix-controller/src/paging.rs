@@ -9,8 +9,9 @@
 //! takes is bounded by the byte budget, not by `limit` times the largest item.
 
 use crate::error::ApiError;
-use crate::store::{Row, SqlValue, Tx};
-use serde_json::Value as Json;
+use crate::rows::Cols;
+use crate::store::{SqlValue, Tx};
+use panoramix_core::wire::Cursor;
 
 /// Bytes counted per item on top of its measured columns (field names, ids,
 /// hashes and JSON punctuation).
@@ -52,13 +53,13 @@ pub(crate) fn measure(
     limit: i64,
     max_bytes: usize,
 ) -> Result<Cut, ApiError> {
-    let rows = tx.query(size_sql, params)?;
-    let n = rows.len();
-    let take = fit(
-        rows.iter()
-            .map(|r| r.first().and_then(SqlValue::as_i64).unwrap_or(0)),
-        max_bytes,
-    );
+    let sizes = tx
+        .query(size_sql, params)?
+        .into_iter()
+        .map(|r| Cols::new("size", r).int("size"))
+        .collect::<Result<Vec<i64>, _>>()?;
+    let n = sizes.len();
+    let take = fit(sizes, max_bytes);
     Ok(Cut {
         take: i64::try_from(take).unwrap_or(i64::MAX),
         full: take < n || i64::try_from(n).unwrap_or(i64::MAX) >= limit,
@@ -90,26 +91,13 @@ pub(crate) fn cut(
     measure(tx, &sql, &p, limit, max_bytes)
 }
 
-/// A row's values as texts (integers and NULL as empty strings), moved out of it.
-pub(crate) fn texts<const N: usize>(r: Row) -> [String; N] {
-    let mut it = r.into_iter();
-    std::array::from_fn(|_| match it.next() {
-        Some(SqlValue::Text(s)) => s,
-        _ => String::new(),
-    })
-}
-
-/// `next`: the `key` of the last item of a full page, else null.
-pub(crate) fn next_of(items: &[Json], full: bool, key: &str) -> Json {
-    if full {
-        items
-            .last()
-            .and_then(|l| l.get(key))
-            .cloned()
-            .unwrap_or(Json::Null)
-    } else {
-        Json::Null
-    }
+/// `next`: the cursor of the last item of a full page, else none.
+pub(crate) fn next_cursor<T>(
+    items: &[T],
+    full: bool,
+    key: impl Fn(&T) -> Cursor,
+) -> Option<Cursor> {
+    if full { items.last().map(key) } else { None }
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! Small helpers for reading request fields and query strings.
 
 use crate::error::ApiError;
-use crate::store::{Row, SqlValue};
 use serde_json::{Map, Value as Json};
 
 pub(crate) type Obj = Map<String, Json>;
@@ -131,33 +130,6 @@ impl Query {
             },
         }
     }
-}
-
-pub(crate) fn col_str(row: &Row, i: usize) -> String {
-    row.get(i)
-        .and_then(SqlValue::as_str)
-        .unwrap_or_default()
-        .to_owned()
-}
-
-pub(crate) fn col_opt_str(row: &Row, i: usize) -> Option<String> {
-    row.get(i).and_then(SqlValue::as_str).map(str::to_owned)
-}
-
-pub(crate) fn col_i64(row: &Row, i: usize) -> i64 {
-    row.get(i).and_then(SqlValue::as_i64).unwrap_or_default()
-}
-
-pub(crate) fn col_opt_i64(row: &Row, i: usize) -> Option<i64> {
-    row.get(i).and_then(SqlValue::as_i64)
-}
-
-/// Parse a JSON column written by this crate.
-pub(crate) fn col_json(row: &Row, i: usize) -> Json {
-    row.get(i)
-        .and_then(SqlValue::as_str)
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or(Json::Null)
 }
 
 /// base64url(32 random bytes) without padding: 43 characters, as the original's ids.

@@ -52,8 +52,16 @@ pub struct ByConsensus {
     pub consensus_part: Option<u32>,
 }
 
-/// A request whose signature has been verified. Only [`verify`] creates it, so code
-/// that takes a `Verified` cannot forget to check the signature.
+/// A request whose signature has been verified. Only [`verify`] creates it (its
+/// fields are private and read through accessors), so code that takes a
+/// `Verified` cannot forget to check the signature.
+///
+/// ```compile_fail
+/// // outside this module a `Verified` can be neither built nor taken apart
+/// fn forged(v: panoramix_core::envelope::Verified) -> String {
+///     v.signer_id
+/// }
+/// ```
 ///
 /// `data`, `info` and `by_consensus` are rebuilt from the canonical decoding of the
 /// signed bytes, never taken from the JSON as sent: JSON spellings that encode alike
@@ -62,25 +70,57 @@ pub struct ByConsensus {
 /// nothing a handler sees.
 #[derive(Debug, Clone)]
 pub struct Verified {
-    /// `data`, rebuilt from the signed canonical bytes.
-    pub data: Map<String, Json>,
-    /// `info`, rebuilt from the signed canonical bytes.
-    pub info: Map<String, Json>,
-    /// `by_consensus`, if any (rebuilt from the signed canonical bytes).
-    pub by_consensus: Option<ByConsensus>,
-    /// The signer's public key.
-    pub signer: PublicKey,
-    /// The signer's key id.
-    pub signer_id: String,
-    /// The envelope signature (128 lower-case hex).
-    pub signature: String,
-    /// canonical({data, info}): what a consensus body is compared with.
-    pub data_info_canonical: Vec<u8>,
-    /// canonical({data, info, by_consensus?}): what was signed.
-    pub signed_canonical: Vec<u8>,
+    data: Map<String, Json>,
+    info: Map<String, Json>,
+    by_consensus: Option<ByConsensus>,
+    signer: PublicKey,
+    signer_id: String,
+    signature: String,
+    data_info_canonical: Vec<u8>,
+    signed_canonical: Vec<u8>,
 }
 
 impl Verified {
+    /// `data`, rebuilt from the signed canonical bytes.
+    pub fn data(&self) -> &Map<String, Json> {
+        &self.data
+    }
+
+    /// `info`, rebuilt from the signed canonical bytes.
+    pub fn info(&self) -> &Map<String, Json> {
+        &self.info
+    }
+
+    /// `by_consensus`, if any (rebuilt from the signed canonical bytes).
+    pub fn by_consensus(&self) -> Option<&ByConsensus> {
+        self.by_consensus.as_ref()
+    }
+
+    /// The signer's public key.
+    pub fn signer(&self) -> &PublicKey {
+        &self.signer
+    }
+
+    /// The signer's key id.
+    pub fn signer_id(&self) -> &str {
+        &self.signer_id
+    }
+
+    /// The envelope signature (128 lower-case hex).
+    pub fn signature(&self) -> &str {
+        &self.signature
+    }
+
+    /// canonical({data, info}): what a consensus body is compared with.
+    pub fn data_info_canonical(&self) -> &[u8] {
+        &self.data_info_canonical
+    }
+
+    /// canonical({data, info, by_consensus?}): what was signed.
+    pub fn signed_canonical(&self) -> &[u8] {
+        &self.signed_canonical
+    }
+
     /// `info[key]` as a string.
     pub fn info_str(&self, key: &str) -> Option<&str> {
         self.info.get(key).and_then(Json::as_str)
@@ -301,16 +341,16 @@ mod tests {
         )
         .unwrap();
         let v = verify(&env).unwrap();
-        assert_eq!(v.signer_id, kp.key_id());
+        assert_eq!(v.signer_id(), kp.key_id());
         let mut t = env.clone();
         t["data"]["a"] = json!(2);
         assert_eq!(verify(&t).unwrap_err(), EnvelopeError::BadSignature);
         // true and 1 are the same canonical value, as in the original, and the handler
         // sees that one value whichever spelling was sent
-        assert_eq!(v.data["b"], json!(1));
+        assert_eq!(v.data()["b"], json!(1));
         let mut t = env.clone();
         t["data"]["b"] = json!(1);
-        assert_eq!(verify(&t).unwrap().data, v.data);
+        assert_eq!(verify(&t).unwrap().data(), v.data());
         // upper-case hex is refused, never stored as sent
         let mut t = env.clone();
         t["meta"]["signature"] = json!(env["meta"]["signature"].as_str().unwrap().to_uppercase());

@@ -274,7 +274,7 @@ async fn answer(st: &Arc<AppState>, req: Request<Body>) -> (Response<Body>, Opti
         }
         Err(e) => {
             tracing::error!(%method, %path, error = %e, "handler panicked");
-            let e = ApiError::Internal(String::new());
+            let e = ApiError::Internal(String::new().into());
             (json_response(e.status(), &e.body()), Some(e.code()))
         }
     }
@@ -327,7 +327,7 @@ async fn observability(
         Ok(answer) => answer,
         Err(e) => {
             tracing::error!(path, error = %e, "observability handler panicked");
-            let e = ApiError::Internal(String::new());
+            let e = ApiError::Internal(String::new().into());
             (json_response(e.status(), &e.body()), Some(e.code()))
         }
     }

@@ -1,6 +1,17 @@
 //! The audit log's pages and the check of its signed head.
 
 use super::*;
+use panoramix_core::audit::{Head, Record};
+use serde::Deserialize;
+
+/// `GET /panoramix/audit/`: a page of entries and the signed head of the log.
+#[derive(Serialize)]
+struct AuditPage {
+    data: Vec<Record>,
+    /// The last entry's `seq` on a full page, else `null`.
+    next: Option<i64>,
+    head: Head,
+}
 
 pub(super) fn get_audit<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) -> Res {
     let limit = q.limit(c.config.page_default, c.config.page_max)?;
@@ -19,49 +30,44 @@ pub(super) fn get_audit<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) 
         limit,
     )?;
     let recs = audit::page(tx, after, cut.take)?;
-    let head = tx.query(
-        "SELECT seq, entry_hash FROM audit ORDER BY seq DESC LIMIT 1",
+    let (hseq, hhash) = match select_one(
+        tx,
+        "seq, entry_hash",
+        "FROM audit ORDER BY seq DESC LIMIT 1",
         &[],
-    )?;
-    let (hseq, hhash) = head.first().map_or((0, audit::GENESIS.to_owned()), |r| {
-        (col_i64(r, 0), col_str(r, 1))
-    });
+    )? {
+        Some(mut r) => (r.int("seq")?, r.text("entry_hash")?),
+        None => (0, audit::GENESIS.to_owned()),
+    };
     let head_value = Value::dict([
         ("controller", Value::str(c.id())),
         ("seq", Value::Int(i128::from(hseq))),
         ("hash", Value::str(hhash.as_str())),
     ]);
-    let head_sig = c.key.sign(Domain::AuditHead, &head_value.encode());
+    let signature = c.key.sign(Domain::AuditHead, &head_value.encode());
     let next = if cut.full {
-        recs.last().map(|r| json!(r.seq)).unwrap_or(Json::Null)
+        recs.last().map(|r| r.seq)
     } else {
-        Json::Null
+        None
     };
-    Ok((
+    answer(
         200,
-        json!({
-            "data": recs,
-            "next": next,
-            "head": {"controller": c.id(), "key_data": c.key.key_data(), "seq": hseq, "hash": hhash, "signature": head_sig},
-        }),
-    ))
+        &AuditPage {
+            data: recs,
+            next,
+            head: Head {
+                controller: c.id(),
+                key_data: c.key.key_data(),
+                seq: hseq,
+                hash: hhash,
+                signature,
+            },
+        },
+    )
 }
 
-/// Verify the controller's signature over an audit head (for clients).
+/// Verify the controller's signature over an audit head (for clients): false
+/// when it is not a head (a field missing or of the wrong type) or does not verify.
 pub fn verify_head(head: &Json) -> bool {
-    let get = |k: &str| head.get(k).and_then(Json::as_str).unwrap_or_default();
-    let seq = head.get("seq").and_then(Json::as_i64).unwrap_or(-1);
-    let Ok(pk) = PublicKey::from_key_data(get("key_data")) else {
-        return false;
-    };
-    if pk.key_id() != get("controller") {
-        return false;
-    }
-    let v = Value::dict([
-        ("controller", Value::str(get("controller"))),
-        ("seq", Value::Int(i128::from(seq))),
-        ("hash", Value::str(get("hash"))),
-    ]);
-    pk.verify(Domain::AuditHead, &v.encode(), get("signature"))
-        .is_ok()
+    Head::deserialize(head).is_ok_and(|h| h.verify())
 }

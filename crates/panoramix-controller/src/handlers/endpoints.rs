@@ -4,25 +4,22 @@ use super::*;
 
 pub(super) const EP_COLS: &str = "endpoint_id, peer_id, description, public, size_min, size_max, endpoint_type, endpoint_params, links, status, inbox_hash, outbox_hash, process_proof, last_consensus_id, inbox_count";
 
-pub(super) struct Endpoint {
+/// What the handlers check of an endpoint.
+pub(super) struct EndpointRow {
     pub(super) id: String,
     pub(super) peer_id: String,
     pub(super) public: bool,
     pub(super) size_min: i64,
     pub(super) size_max: i64,
-    pub(super) links: Vec<Link>,
+    pub(super) endpoint_type: String,
+    pub(super) links: Vec<wire::Link>,
     pub(super) status: EndpointStatus,
     pub(super) last_consensus_id: String,
 }
 
-#[derive(Clone)]
-pub(super) struct Link {
-    pub(super) from_endpoint_id: String,
-    pub(super) from_box: MsgBox,
-    pub(super) to_box: MsgBox,
-}
+const STATUSES: &str = "OPEN, CLOSED or PROCESSED";
 
-pub(super) fn parse_links(j: &Json) -> Result<Vec<Link>, ApiError> {
+pub(super) fn parse_links(j: &Json) -> Result<Vec<wire::Link>, ApiError> {
     let items = match j {
         Json::Null => return Ok(vec![]),
         Json::Array(a) => a,
@@ -53,7 +50,7 @@ pub(super) fn parse_links(j: &Json) -> Result<Vec<Link>, ApiError> {
                     "a link's from_endpoint_id is not a valid endpoint id".into(),
                 ));
             }
-            Ok(Link {
+            Ok(wire::Link {
                 from_endpoint_id,
                 from_box,
                 to_box,
@@ -62,96 +59,117 @@ pub(super) fn parse_links(j: &Json) -> Result<Vec<Link>, ApiError> {
         .collect()
 }
 
-pub(super) fn load_endpoint(tx: &mut dyn Tx, id: &str) -> Result<Endpoint, ApiError> {
-    let rows = tx.query(
-        "SELECT endpoint_id, peer_id, public, size_min, size_max, links, status, last_consensus_id, inbox_count FROM endpoints WHERE endpoint_id = ?1",
+/// The links column: the typed links as stored (`null` from an endpoint created
+/// with `"links": null`, before links were stored typed, reads as none).
+fn read_links(r: &mut Cols) -> Result<Vec<wire::Link>, ApiError> {
+    Ok(r.json::<Option<Vec<wire::Link>>>("links")?
+        .unwrap_or_default())
+}
+
+pub(super) fn load_endpoint(tx: &mut dyn Tx, id: &str) -> Result<EndpointRow, ApiError> {
+    let mut r = select_one(
+        tx,
+        "endpoint_id, peer_id, public, size_min, size_max, endpoint_type, links, status, last_consensus_id",
+        "FROM endpoints WHERE endpoint_id = ?1",
         &[id.into()],
-    )?;
-    let r = rows
-        .first()
-        .ok_or_else(|| ApiError::NotFound(format!("no endpoint {id}")))?;
-    Ok(Endpoint {
-        id: col_str(r, 0),
-        peer_id: col_str(r, 1),
-        public: col_i64(r, 2) == 1,
-        size_min: col_i64(r, 3),
-        size_max: col_i64(r, 4),
-        links: parse_links(&col_json(r, 5))?,
-        status: EndpointStatus::parse(&col_str(r, 6))
-            .ok_or_else(|| ApiError::Internal("bad status in store".into()))?,
-        last_consensus_id: col_str(r, 7),
+    )?
+    .ok_or_else(|| ApiError::NotFound(format!("no endpoint {id}")))?;
+    Ok(EndpointRow {
+        id: r.text("endpoint_id")?,
+        peer_id: r.text("peer_id")?,
+        public: r.flag("public")?,
+        size_min: r.int("size_min")?,
+        size_max: r.int("size_max")?,
+        endpoint_type: r.text("endpoint_type")?,
+        links: read_links(&mut r)?,
+        status: r.parsed("status", STATUSES, EndpointStatus::parse)?,
+        last_consensus_id: r.text("last_consensus_id")?,
     })
 }
 
-pub(super) fn endpoint_json(tx: &mut dyn Tx, r: &[SqlValue]) -> Result<Json, ApiError> {
-    let r = r.to_vec();
-    let id = col_str(&r, 0);
-    let logs: Vec<Json> = tx
-        .query(
-            "SELECT consensus_id, timestamp, status FROM endpoint_logs WHERE endpoint_id = ?1 ORDER BY seq",
-            &[id.as_str().into()],
-        )?
-        .iter()
-        .map(|l| json!({"consensus_id": col_str(l, 0), "timestamp": col_str(l, 1), "status": col_str(l, 2)}))
-        .collect();
-    Ok(json!({
-        "endpoint_id": id,
-        "peer_id": col_str(&r, 1),
-        "description": col_str(&r, 2),
-        "public": col_i64(&r, 3) == 1,
-        "size_min": col_i64(&r, 4),
-        "size_max": col_i64(&r, 5),
-        "endpoint_type": col_str(&r, 6),
-        "endpoint_params": col_json(&r, 7),
-        "links": col_json(&r, 8),
-        "status": col_str(&r, 9),
-        "inbox_hash": col_opt_str(&r, 10),
-        "outbox_hash": col_opt_str(&r, 11),
-        "process_proof": col_opt_str(&r, 12).map(|p| serde_json::from_str::<Json>(&p).unwrap_or(Json::String(p))),
-        "last_consensus_id": col_str(&r, 13),
-        "inbox_count": col_i64(&r, 14),
-        "consensus_logs": logs,
-    }))
+/// An endpoint row (of `SELECT {EP_COLS}`) and its consensus log.
+pub(super) fn read_endpoint(tx: &mut dyn Tx, mut r: Cols) -> Result<wire::Endpoint, ApiError> {
+    let endpoint_id = r.text("endpoint_id")?;
+    let consensus_logs = select(
+        tx,
+        "consensus_id, timestamp, status",
+        "FROM endpoint_logs WHERE endpoint_id = ?1 ORDER BY seq",
+        &[endpoint_id.as_str().into()],
+    )?
+    .into_iter()
+    .map(|mut l| {
+        Ok(wire::ConsensusLog {
+            consensus_id: l.text("consensus_id")?,
+            timestamp: l.text("timestamp")?,
+            status: l.parsed("status", STATUSES, EndpointStatus::parse)?,
+        })
+    })
+    .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(wire::Endpoint {
+        endpoint_id,
+        peer_id: r.text("peer_id")?,
+        description: r.text("description")?,
+        public: r.flag("public")?,
+        size_min: r.int("size_min")?,
+        size_max: r.int("size_max")?,
+        endpoint_type: r.text("endpoint_type")?,
+        endpoint_params: r.json("endpoint_params")?,
+        links: read_links(&mut r)?,
+        status: r.parsed("status", STATUSES, EndpointStatus::parse)?,
+        inbox_hash: r.opt_text("inbox_hash")?,
+        outbox_hash: r.opt_text("outbox_hash")?,
+        // stored as sent: a JSON string as its text, anything else as its JSON
+        process_proof: r
+            .opt_text("process_proof")?
+            .map(|p| serde_json::from_str::<Json>(&p).unwrap_or(Json::String(p))),
+        last_consensus_id: r.text("last_consensus_id")?,
+        inbox_count: r.int("inbox_count")?,
+        consensus_logs,
+    })
+}
+
+fn read_one_endpoint(tx: &mut dyn Tx, id: &str) -> Result<wire::Endpoint, ApiError> {
+    let r = select_one(
+        tx,
+        EP_COLS,
+        "FROM endpoints WHERE endpoint_id = ?1",
+        &[id.into()],
+    )?
+    .ok_or_else(|| ApiError::NotFound(format!("no endpoint {id}")))?;
+    read_endpoint(tx, r)
 }
 
 pub(super) fn get_endpoint(tx: &mut dyn Tx, id: &str) -> Res {
-    let rows = tx.query(
-        &format!("SELECT {EP_COLS} FROM endpoints WHERE endpoint_id = ?1"),
-        &[id.into()],
-    )?;
-    let r = rows
-        .first()
-        .ok_or_else(|| ApiError::NotFound(format!("no endpoint {id}")))?;
-    Ok((200, json!({"data": endpoint_json(tx, r)?})))
+    data(200, read_one_endpoint(tx, id)?)
 }
 
 pub(super) fn list_endpoints<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) -> Res {
     let limit = q.limit(c.config.page_default, c.config.page_max)?;
-    let mut sql = format!("SELECT {EP_COLS} FROM endpoints WHERE endpoint_id > ?1");
+    let mut cond = "FROM endpoints WHERE endpoint_id > ?1".to_owned();
     let mut params: Vec<SqlValue> = vec![q.get("after").unwrap_or("").into()];
     if let Some(p) = q.get("peer_id") {
         params.push(p.into());
-        sql.push_str(&format!(" AND peer_id = ?{}", params.len()));
+        cond.push_str(&format!(" AND peer_id = ?{}", params.len()));
     }
     if let Some(s) = q.get("status") {
         params.push(s.into());
-        sql.push_str(&format!(" AND status = ?{}", params.len()));
+        cond.push_str(&format!(" AND status = ?{}", params.len()));
     }
-    sql.push_str(" ORDER BY endpoint_id");
-    let cond = sql
-        .split_once(" FROM ")
-        .map(|(_, rest)| format!("FROM {rest}"))
-        .unwrap_or_default();
+    cond.push_str(" ORDER BY endpoint_id");
     let cut = page_cut(c.config.page_max_bytes, tx, EP_SIZE, &cond, &params, limit)?;
     params.push(SqlValue::Int(cut.take));
-    sql.push_str(&format!(" LIMIT ?{}", params.len()));
-    let rows = tx.query(&sql, &params)?;
+    let rows = select(
+        tx,
+        EP_COLS,
+        &format!("{cond} LIMIT ?{}", params.len()),
+        &params,
+    )?;
     let mut items = Vec::with_capacity(rows.len());
-    for r in &rows {
-        items.push(endpoint_json(tx, r)?);
+    for r in rows {
+        items.push(read_endpoint(tx, r)?);
     }
-    let next = crate::paging::next_of(&items, cut.full, "endpoint_id");
-    Ok((200, json!({"data": items, "next": next})))
+    let next = next_cursor(&items, cut.full, |e| Cursor::Key(e.endpoint_id.clone()));
+    page(items, next)
 }
 
 pub(super) fn log_endpoint(
@@ -161,14 +179,14 @@ pub(super) fn log_endpoint(
     ts: &str,
     status: EndpointStatus,
 ) -> Result<(), ApiError> {
-    let n = tx
-        .query(
-            "SELECT COUNT(*) FROM endpoint_logs WHERE endpoint_id = ?1",
-            &[id.into()],
-        )?
-        .first()
-        .map(|r| col_i64(r, 0))
-        .unwrap_or_default();
+    let n = select_one(
+        tx,
+        "count(*)",
+        "FROM endpoint_logs WHERE endpoint_id = ?1",
+        &[id.into()],
+    )?
+    .ok_or(RowError::Missing { column: "count(*)" })?
+    .int("count(*)")?;
     tx.execute(
         "INSERT INTO endpoint_logs (endpoint_id, seq, consensus_id, timestamp, status) VALUES (?1, ?2, ?3, ?4, ?5)",
         &[id.into(), SqlValue::Int(n + 1), cid.into(), ts.into(), status.as_str().into()],
@@ -177,7 +195,7 @@ pub(super) fn log_endpoint(
 }
 
 pub(super) fn create_endpoint<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Res {
-    let d = &v.data;
+    let d = v.data();
     let id = req_str(d, "endpoint_id")?;
     if !model::valid_ident(id) {
         return Err(ApiError::Invalid(
@@ -211,15 +229,14 @@ pub(super) fn create_endpoint<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &V
         .unwrap_or(Json::Null)
         .to_string();
     bounded(&params, "endpoint_params", 256 * 1024)?;
-    let links_json = d.get("links").cloned().unwrap_or(Json::Array(vec![]));
-    parse_links(&links_json)?;
+    let links = parse_links(d.get("links").unwrap_or(&Json::Null))?;
     if req_str(d, "status")? != "OPEN" {
         return Err(ApiError::Invalid("`status` must be OPEN".into()));
     }
     let owners = peer_owners(tx, peer_id)?;
     let applied = apply_consensus(tx, v, "endpoint.create")?;
     check_peer_action(
-        &v.signer_id,
+        v.signer_id(),
         &controllers(peer_id, &owners),
         &applied.signers,
     )?;
@@ -244,7 +261,7 @@ pub(super) fn create_endpoint<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &V
             SqlValue::Int(size_max),
             etype.into(),
             params.into(),
-            links_json.to_string().into(),
+            serde_json::to_string(&links).map_err(encode_err)?.into(),
             applied.id.as_str().into(),
             SqlValue::Int(now.0),
         ],
@@ -261,7 +278,7 @@ pub(super) fn create_endpoint<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &V
             ("peer_id", Value::str(peer_id)),
         ]),
     )?;
-    get_endpoint(tx, id).map(|(_, b)| (201, b))
+    data(201, read_one_endpoint(tx, id)?)
 }
 
 pub(super) fn update_endpoint<H: Host>(
@@ -270,9 +287,9 @@ pub(super) fn update_endpoint<H: Host>(
     v: &Verified,
     path_id: &str,
 ) -> Result<((u16, Json), Event), ApiError> {
-    let d = &v.data;
+    let d = v.data();
     let id = opt_str(d, "endpoint_id")?.unwrap_or(path_id);
-    if id != path_id || opt_str(&v.info, "id")? != Some(path_id) {
+    if id != path_id || opt_str(v.info(), "id")? != Some(path_id) {
         return Err(ApiError::Invalid(
             "data.endpoint_id and info.id must equal the endpoint in the path".into(),
         ));
@@ -290,12 +307,12 @@ pub(super) fn update_endpoint<H: Host>(
             "`message_hashes` lists a hash twice".into(),
         ));
     }
-    let on_last = req_str(&v.info, "on_last_consensus_id")?;
+    let on_last = req_str(v.info(), "on_last_consensus_id")?;
     let ep = load_endpoint(tx, path_id)?;
     let owners = peer_owners(tx, &ep.peer_id)?;
     let applied = apply_consensus(tx, v, "endpoint.update")?;
     check_peer_action(
-        &v.signer_id,
+        v.signer_id(),
         &controllers(&ep.peer_id, &owners),
         &applied.signers,
     )?;
@@ -354,27 +371,21 @@ pub(super) fn update_endpoint<H: Host>(
         )?;
     }
     // what the host may count: the cycle's length, from the close in the log
-    let endpoint_type = tx
-        .query(
-            "SELECT endpoint_type FROM endpoints WHERE endpoint_id = ?1",
-            &[path_id.into()],
-        )?
-        .first()
-        .map(|r| col_str(r, 0))
-        .unwrap_or_default();
+    let endpoint_type = ep.endpoint_type.clone();
     let event = if next == EndpointStatus::Closed {
         Event::EndpointClosed {
             endpoint_type,
             accepted: hashes.len() as u64,
         }
     } else {
-        let closed_at = tx
-            .query(
-                "SELECT timestamp FROM endpoint_logs WHERE endpoint_id = ?1 AND status = 'CLOSED' ORDER BY seq DESC LIMIT 1",
-                &[path_id.into()],
-            )?
-            .first()
-            .and_then(|r| Micros::parse_iso(&col_str(r, 0)));
+        let closed_at = select_one(
+            tx,
+            "timestamp",
+            "FROM endpoint_logs WHERE endpoint_id = ?1 AND status = 'CLOSED' ORDER BY seq DESC LIMIT 1",
+            &[path_id.into()],
+        )?
+        .map(|mut r| r.parsed("timestamp", "an ISO 8601 time", Micros::parse_iso))
+        .transpose()?;
         Event::EndpointProcessed {
             endpoint_type,
             cycle_micros: closed_at.map(|t| (now.0 - t.0).max(0)),
@@ -393,5 +404,5 @@ pub(super) fn update_endpoint<H: Host>(
             ("set_hash", Value::str(set.as_str())),
         ]),
     )?;
-    Ok((get_endpoint(tx, path_id)?, event))
+    Ok((data(200, read_one_endpoint(tx, path_id)?)?, event))
 }

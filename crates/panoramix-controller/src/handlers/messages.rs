@@ -2,19 +2,23 @@
 
 use super::*;
 
-/// A message row, its texts moved (not copied) into the JSON.
-pub(super) fn message_json(r: crate::store::Row) -> Json {
-    let (id, serial) = (col_i64(&r, 0), col_opt_i64(&r, 3));
-    let [_, endpoint_id, bx, _, sender, recipient, body, hash] = texts(r);
-    json!({
-        "id": id,
-        "endpoint_id": endpoint_id,
-        "box": bx,
-        "serial": serial,
-        "sender": sender,
-        "recipient": recipient,
-        "text": body,
-        "message_hash": hash,
+const MESSAGE_COLS: &str = "id, endpoint_id, box, serial, sender, recipient, text, message_hash";
+
+/// A message row (of `SELECT {MESSAGE_COLS}`), its texts moved (not copied).
+pub(super) fn read_message(mut r: Cols) -> Result<wire::Message, ApiError> {
+    Ok(wire::Message {
+        id: r.int("id")?,
+        endpoint_id: r.text("endpoint_id")?,
+        box_: r.parsed(
+            "box",
+            "INBOX, ACCEPTED, PROCESSBOX or OUTBOX",
+            MsgBox::parse,
+        )?,
+        serial: r.opt_int("serial")?,
+        sender: r.text("sender")?,
+        recipient: r.text("recipient")?,
+        text: r.text("text")?,
+        message_hash: r.text("message_hash")?,
     })
 }
 
@@ -36,14 +40,18 @@ pub(super) fn list_messages<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Que
     let params = [ep.into(), bx.as_str().into(), SqlValue::Int(after)];
     let cut = page_cut(c.config.page_max_bytes, tx, MSG_SIZE, cond, &params, limit)?;
     let [p1, p2, p3] = params;
-    let rows = tx.query(
-        &format!("SELECT id, endpoint_id, box, serial, sender, recipient, text, message_hash {cond} LIMIT ?4"),
+    // rows are moved into the items (the texts are not copied again)
+    let items = select(
+        tx,
+        MESSAGE_COLS,
+        &format!("{cond} LIMIT ?4"),
         &[p1, p2, p3, SqlValue::Int(cut.take)],
-    )?;
-    // rows are moved into the JSON items (the texts are not copied again)
-    let items: Vec<Json> = rows.into_iter().map(message_json).collect();
-    let next = crate::paging::next_of(&items, cut.full, "id");
-    Ok((200, json!({"data": items, "next": next})))
+    )?
+    .into_iter()
+    .map(read_message)
+    .collect::<Result<Vec<_>, _>>()?;
+    let next = next_cursor(&items, cut.full, |m| Cursor::Id(m.id));
+    page(items, next)
 }
 
 /// Most messages one request may carry.
@@ -53,7 +61,7 @@ pub const MAX_BATCH: usize = 5000;
 /// is a list of `{sender, recipient, text, serial?}`), all into one box of one
 /// endpoint, in one transaction: every message passes every check or none is stored.
 pub(super) fn post_message<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Res {
-    let d = &v.data;
+    let d = v.data();
     let ep_id = req_str(d, "endpoint_id")?;
     let bx = MsgBox::parse(req_str(d, "box")?)
         .ok_or_else(|| ApiError::Invalid("`box` must be INBOX or PROCESSBOX".into()))?;
@@ -128,7 +136,7 @@ pub(super) fn post_message<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Veri
         }
     }
     let own = controllers(&ep.peer_id, &peer_owners(tx, &ep.peer_id)?);
-    let links: Vec<Link> = ep
+    let links: Vec<wire::Link> = ep
         .links
         .iter()
         .filter(|l| l.to_box == bx)
@@ -137,7 +145,7 @@ pub(super) fn post_message<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Veri
     // sources of a linked box that have published it
     let mut sources: Vec<(String, MsgBox)> = Vec::new();
     if !links.is_empty() {
-        let mut allowed = own.contains(&v.signer_id);
+        let mut allowed = own.iter().any(|o| o == v.signer_id());
         for l in &links {
             let src = match load_endpoint(tx, &l.from_endpoint_id) {
                 Ok(s) => s,
@@ -152,7 +160,9 @@ pub(super) fn post_message<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Veri
                 _ => src.status == EndpointStatus::Processed,
             };
             if !allowed
-                && controllers(&src.peer_id, &peer_owners(tx, &src.peer_id)?).contains(&v.signer_id)
+                && controllers(&src.peer_id, &peer_owners(tx, &src.peer_id)?)
+                    .iter()
+                    .any(|o| o == v.signer_id())
             {
                 allowed = true;
             }
@@ -166,7 +176,7 @@ pub(super) fn post_message<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Veri
                 bx.as_str()
             )));
         }
-    } else if (bx == MsgBox::Processbox || !ep.public) && !own.contains(&v.signer_id) {
+    } else if (bx == MsgBox::Processbox || !ep.public) && !own.iter().any(|o| o == v.signer_id()) {
         return Err(ApiError::Forbidden(format!(
             "only the owners of {} may post to the {} of {ep_id}",
             ep.peer_id,
@@ -224,12 +234,17 @@ pub(super) fn post_message<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Veri
                 SqlValue::Int(now.0),
             ],
         )?;
-        let id = ins.first().map(|r| col_i64(r, 0)).ok_or_else(|| {
-            ApiError::Duplicate(format!(
-                "message {hash} is already in the {} of {ep_id}",
-                bx.as_str()
-            ))
-        })?;
+        let id = ins
+            .into_iter()
+            .next()
+            .map(|r| Cols::new("id", r).int("id"))
+            .transpose()?
+            .ok_or_else(|| {
+                ApiError::Duplicate(format!(
+                    "message {hash} is already in the {} of {ep_id}",
+                    bx.as_str()
+                ))
+            })?;
         if bx == MsgBox::Inbox {
             // the guard in the WHERE clause keeps size_max even under concurrent writers
             let n = tx.execute(
@@ -240,11 +255,17 @@ pub(super) fn post_message<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Veri
                 return Err(ApiError::InboxFull);
             }
         }
-        out.push(json!({
-            "id": id, "endpoint_id": ep_id, "box": bx.as_str(), "serial": it.serial, "sender": it.sender,
-            "recipient": it.recipient, "text": it.text, "message_hash": hash,
-        }));
-        hashes.push(Value::str(hash));
+        hashes.push(Value::str(hash.as_str()));
+        out.push(wire::Message {
+            id,
+            endpoint_id: ep_id.to_owned(),
+            box_: bx,
+            serial: it.serial,
+            sender: it.sender.to_owned(),
+            recipient: it.recipient.to_owned(),
+            text: it.text.to_owned(),
+            message_hash: hash,
+        });
     }
     let effect = if hashes.len() == 1 && d.get("messages").is_none() {
         Value::dict([
@@ -261,8 +282,8 @@ pub(super) fn post_message<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Veri
     };
     audit::append(tx, now, "message.create", Some(v), None, effect)?;
     if d.get("messages").is_some() {
-        Ok((201, json!({"data": out})))
+        data(201, out)
     } else {
-        Ok((201, json!({"data": out.remove(0)})))
+        data(201, out.remove(0))
     }
 }

@@ -2,31 +2,41 @@
 
 use super::*;
 
-pub(super) fn negotiation_json(r: &[SqlValue]) -> Json {
-    json!({
-        "id": col_str(&r.to_vec(), 0),
-        "title": col_str(&r.to_vec(), 1),
-        "participants": col_json(&r.to_vec(), 2),
-        "status": col_str(&r.to_vec(), 3),
-        "text": col_opt_str(&r.to_vec(), 4),
-        "timestamp": col_opt_str(&r.to_vec(), 5),
-        "consensus": col_opt_str(&r.to_vec(), 6),
-        "signings": match col_json(&r.to_vec(), 7) { Json::Null => json!([]), s => s },
+/// A negotiation row (of `SELECT {NEG_COLS}`).
+pub(super) fn read_negotiation(mut r: Cols) -> Result<wire::Negotiation, ApiError> {
+    Ok(wire::Negotiation {
+        id: r.text("id")?,
+        title: r.text("title")?,
+        participants: r.opt_json("participants")?,
+        status: r.parsed("status", "OPEN or DONE", |s| match s {
+            "OPEN" => Some(wire::NegotiationStatus::Open),
+            "DONE" => Some(wire::NegotiationStatus::Done),
+            _ => None,
+        })?,
+        text: r.opt_text("text")?,
+        timestamp: r.opt_text("timestamp")?,
+        consensus: r.opt_text("consensus")?,
+        // none until the negotiation closes
+        signings: r.opt_json("signings")?.unwrap_or_default(),
     })
 }
 
 pub(super) const NEG_COLS: &str =
     "id, title, participants, status, text, timestamp, consensus, signings";
 
-pub(super) fn get_negotiation(tx: &mut dyn Tx, id: &str) -> Res {
-    let rows = tx.query(
-        &format!("SELECT {NEG_COLS} FROM negotiations WHERE id = ?1 OR consensus = ?1"),
+fn load_negotiation(tx: &mut dyn Tx, id: &str) -> Result<wire::Negotiation, ApiError> {
+    let r = select_one(
+        tx,
+        NEG_COLS,
+        "FROM negotiations WHERE id = ?1 OR consensus = ?1",
         &[id.into()],
-    )?;
-    let r = rows
-        .first()
-        .ok_or_else(|| ApiError::NotFound(format!("no negotiation {id}")))?;
-    Ok((200, json!({"data": negotiation_json(r)})))
+    )?
+    .ok_or_else(|| ApiError::NotFound(format!("no negotiation {id}")))?;
+    read_negotiation(r)
+}
+
+pub(super) fn get_negotiation(tx: &mut dyn Tx, id: &str) -> Res {
+    data(200, load_negotiation(tx, id)?)
 }
 
 pub(super) fn list_negotiations<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) -> Res {
@@ -46,16 +56,18 @@ pub(super) fn list_negotiations<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: 
     let cut = page_cut(c.config.page_max_bytes, tx, NEG_SIZE, cond, &params, limit)?;
     let mut p = params;
     p.push(SqlValue::Int(cut.take));
-    let rows = tx.query(&format!("SELECT {NEG_COLS} {cond} LIMIT ?{}", p.len()), &p)?;
-    let items: Vec<Json> = rows.iter().map(|r| negotiation_json(r)).collect();
+    let items = select(tx, NEG_COLS, &format!("{cond} LIMIT ?{}", p.len()), &p)?
+        .into_iter()
+        .map(read_negotiation)
+        .collect::<Result<Vec<_>, _>>()?;
     let full = cut.full && q.get("consensus").is_none();
-    let next = crate::paging::next_of(&items, full, "id");
-    Ok((200, json!({"data": items, "next": next})))
+    let next = next_cursor(&items, full, |n| Cursor::Key(n.id.clone()));
+    page(items, next)
 }
 
 pub(super) fn create_negotiation<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Res {
-    let title = bounded(opt_str(&v.data, "title")?.unwrap_or(""), "title", 256)?.to_owned();
-    let participants = match str_list(&v.data, "participants")? {
+    let title = bounded(opt_str(v.data(), "title")?.unwrap_or(""), "title", 256)?.to_owned();
+    let participants = match str_list(v.data(), "participants")? {
         None => None,
         Some(mut ps) => {
             if ps.is_empty() || ps.len() > 256 {
@@ -80,10 +92,12 @@ pub(super) fn create_negotiation<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v:
     };
     let id = random_id(|b| c.host.fill_random(b));
     let now = c.host.now();
-    let parts_json = participants.as_ref().map(|p| json!(p).to_string());
+    let parts_json = participants
+        .as_ref()
+        .map(|p| Json::from(p.as_slice()).to_string());
     tx.execute(
         "INSERT INTO negotiations (id, title, participants, status, created_by, created_at) VALUES (?1, ?2, ?3, 'OPEN', ?4, ?5)",
-        &[id.as_str().into(), title.as_str().into(), parts_json.into(), v.signer_id.as_str().into(), SqlValue::Int(now.0)],
+        &[id.as_str().into(), title.as_str().into(), parts_json.into(), v.signer_id().into(), SqlValue::Int(now.0)],
     )?;
     let effect = Value::dict([
         ("negotiation_id", Value::str(id.as_str())),
@@ -95,19 +109,21 @@ pub(super) fn create_negotiation<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v:
         ),
     ]);
     audit::append(tx, now, "negotiation.create", Some(v), None, effect)?;
-    get_negotiation(tx, &id).map(|(_, b)| (201, b))
+    data(201, load_negotiation(tx, &id)?)
 }
 
-pub(super) fn contribution_json(r: &[SqlValue]) -> Json {
-    let r = r.to_vec();
-    json!({
-        "id": col_i64(&r, 0),
-        "negotiation_id": col_str(&r, 1),
-        "signer_key_id": col_str(&r, 2),
-        "key_data": col_str(&r, 3),
-        "text": col_str(&r, 4),
-        "signature": col_str(&r, 5),
-        "latest": col_i64(&r, 6) == 1,
+const CONTRIBUTION_COLS: &str = "id, negotiation_id, signer, key_data, text, signature, latest";
+
+/// A contribution row (of `SELECT {CONTRIBUTION_COLS}`).
+fn read_contribution(mut r: Cols) -> Result<wire::Contribution, ApiError> {
+    Ok(wire::Contribution {
+        id: r.int("id")?,
+        negotiation_id: r.text("negotiation_id")?,
+        signer_key_id: r.text("signer")?,
+        key_data: r.text("key_data")?,
+        text: r.text("text")?,
+        signature: r.text("signature")?,
+        latest: r.flag("latest")?,
     })
 }
 
@@ -130,13 +146,15 @@ pub(super) fn list_contributions<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q:
     let size = "octet_length(text) + octet_length(signature)";
     let cut = page_cut(c.config.page_max_bytes, tx, size, cond, &params, limit)?;
     let [p1, p2] = params;
-    let rows = tx.query(
-        &format!(
-            "SELECT id, negotiation_id, signer, key_data, text, signature, latest {cond} LIMIT ?3"
-        ),
+    let items = select(
+        tx,
+        CONTRIBUTION_COLS,
+        &format!("{cond} LIMIT ?3"),
         &[p1, p2, SqlValue::Int(cut.take)],
-    )?;
-    let items: Vec<Json> = rows.iter().map(|r| contribution_json(r)).collect();
-    let next = crate::paging::next_of(&items, cut.full, "id");
-    Ok((200, json!({"data": items, "next": next})))
+    )?
+    .into_iter()
+    .map(read_contribution)
+    .collect::<Result<Vec<_>, _>>()?;
+    let next = next_cursor(&items, cut.full, |c| Cursor::Id(c.id));
+    page(items, next)
 }

@@ -4,44 +4,45 @@ use super::*;
 
 pub(super) const PEER_COLS: &str = "peer_id, name, key_data, key_type, crypto_backend, crypto_params, owners, status, consensus_id";
 
-pub(super) fn peer_json(tx: &mut dyn Tx, r: &[SqlValue]) -> Result<Json, ApiError> {
-    let r = r.to_vec();
-    let id = col_str(&r, 0);
-    let roles: Vec<String> = tx
-        .query(
-            "SELECT role FROM roles WHERE peer_id = ?1 ORDER BY role",
-            &[id.as_str().into()],
-        )?
-        .iter()
-        .map(|x| col_str(x, 0))
+/// A peer row (of `SELECT {PEER_COLS}`) and its roles.
+pub(super) fn read_peer(tx: &mut dyn Tx, mut r: Cols) -> Result<wire::Peer, ApiError> {
+    let peer_id = r.text("peer_id")?;
+    let roles = select(
+        tx,
+        "role",
+        "FROM roles WHERE peer_id = ?1 ORDER BY role",
+        &[peer_id.as_str().into()],
+    )?
+    .into_iter()
+    .map(|mut x| x.text("role"))
+    .collect::<Result<Vec<_>, _>>()?;
+    let owners = r
+        .json::<Vec<String>>("owners")?
+        .into_iter()
+        .map(|owner_key_id| wire::Owner { owner_key_id })
         .collect();
-    let owners: Vec<Json> = match col_json(&r, 6) {
-        Json::Array(a) => a.iter().map(|o| json!({"owner_key_id": o})).collect(),
-        _ => vec![],
-    };
-    Ok(json!({
-        "peer_id": id,
-        "name": col_str(&r, 1),
-        "key_data": col_str(&r, 2),
-        "key_type": col_str(&r, 3),
-        "crypto_backend": col_str(&r, 4),
-        "crypto_params": col_json(&r, 5),
-        "owners": owners,
-        "status": col_str(&r, 7),
-        "roles": roles,
-        "consensus_id": col_str(&r, 8),
-    }))
+    Ok(wire::Peer {
+        peer_id,
+        name: r.text("name")?,
+        key_data: r.text("key_data")?,
+        key_type: r.text("key_type")?,
+        crypto_backend: r.text("crypto_backend")?,
+        crypto_params: r.json("crypto_params")?,
+        owners,
+        status: r.text("status")?,
+        roles,
+        consensus_id: r.text("consensus_id")?,
+    })
+}
+
+pub(super) fn load_peer(tx: &mut dyn Tx, id: &str) -> Result<wire::Peer, ApiError> {
+    let r = select_one(tx, PEER_COLS, "FROM peers WHERE peer_id = ?1", &[id.into()])?
+        .ok_or_else(|| ApiError::NotFound(format!("no peer {id}")))?;
+    read_peer(tx, r)
 }
 
 pub(super) fn get_peer(tx: &mut dyn Tx, id: &str) -> Res {
-    let rows = tx.query(
-        &format!("SELECT {PEER_COLS} FROM peers WHERE peer_id = ?1"),
-        &[id.into()],
-    )?;
-    let r = rows
-        .first()
-        .ok_or_else(|| ApiError::NotFound(format!("no peer {id}")))?;
-    Ok((200, json!({"data": peer_json(tx, r)?})))
+    data(200, load_peer(tx, id)?)
 }
 
 pub(super) fn list_peers<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) -> Res {
@@ -56,41 +57,37 @@ pub(super) fn list_peers<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query)
         std::slice::from_ref(&after),
         limit,
     )?;
-    let rows = tx.query(
-        &format!("SELECT {PEER_COLS} {cond} LIMIT ?2"),
+    let rows = select(
+        tx,
+        PEER_COLS,
+        &format!("{cond} LIMIT ?2"),
         &[after, SqlValue::Int(cut.take)],
     )?;
     let mut items = Vec::with_capacity(rows.len());
-    for r in &rows {
-        items.push(peer_json(tx, r)?);
+    for r in rows {
+        items.push(read_peer(tx, r)?);
     }
-    let next = crate::paging::next_of(&items, cut.full, "peer_id");
-    Ok((200, json!({"data": items, "next": next})))
+    let next = next_cursor(&items, cut.full, |p| Cursor::Key(p.peer_id.clone()));
+    page(items, next)
 }
 
 /// Owners of a peer (empty for an individual peer), or 404/422.
 pub(super) fn peer_owners(tx: &mut dyn Tx, peer_id: &str) -> Result<Vec<String>, ApiError> {
-    let rows = tx.query(
-        "SELECT owners, status FROM peers WHERE peer_id = ?1",
+    let mut r = select_one(
+        tx,
+        "owners, status",
+        "FROM peers WHERE peer_id = ?1",
         &[peer_id.into()],
-    )?;
-    let r = rows
-        .first()
-        .ok_or_else(|| ApiError::NotFound(format!("no peer {peer_id}")))?;
-    if col_str(r, 1) != "READY" {
+    )?
+    .ok_or_else(|| ApiError::NotFound(format!("no peer {peer_id}")))?;
+    if r.text("status")? != "READY" {
         return Err(ApiError::WrongState(format!("peer {peer_id} is not READY")));
     }
-    Ok(match col_json(r, 0) {
-        Json::Array(a) => a
-            .iter()
-            .filter_map(|x| x.as_str().map(str::to_owned))
-            .collect(),
-        _ => vec![],
-    })
+    Ok(r.json("owners")?)
 }
 
 pub(super) fn create_peer<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Res {
-    let d = &v.data;
+    let d = v.data();
     let peer_id = req_str(d, "peer_id")?;
     let name = bounded(req_str(d, "name")?, "name", 128)?;
     if name.is_empty() || name.chars().any(char::is_control) {
@@ -175,7 +172,7 @@ pub(super) fn create_peer<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verif
     }
     let applied = apply_consensus(tx, v, "peer.create")?;
     if owners.is_empty() {
-        check_peer_action(&v.signer_id, &[peer_id.to_owned()], &applied.signers)?;
+        check_peer_action(v.signer_id(), &[peer_id.to_owned()], &applied.signers)?;
     } else {
         for o in &owners {
             let own = peer_owners(tx, o).map_err(|e| match e {
@@ -190,7 +187,7 @@ pub(super) fn create_peer<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verif
                 )));
             }
         }
-        check_peer_action(&v.signer_id, &owners, &applied.signers)?;
+        check_peer_action(v.signer_id(), &owners, &applied.signers)?;
     }
     if !tx
         .query(
@@ -213,7 +210,7 @@ pub(super) fn create_peer<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verif
             key_type.into(),
             backend.into(),
             params.into(),
-            json!(owners).to_string().into(),
+            Json::from(owners.as_slice()).to_string().into(),
             applied.id.as_str().into(),
             SqlValue::Int(now.0),
         ],
@@ -238,7 +235,7 @@ pub(super) fn create_peer<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verif
         Some(&applied.id),
         Value::dict([("peer_id", Value::str(peer_id))]),
     )?;
-    get_peer(tx, peer_id).map(|(_, b)| (201, b))
+    data(201, load_peer(tx, peer_id)?)
 }
 
 pub(super) fn authorities<H: Host>(
@@ -246,11 +243,13 @@ pub(super) fn authorities<H: Host>(
     tx: &mut dyn Tx,
 ) -> Result<Vec<String>, ApiError> {
     let mut a = c.config.authorities.clone();
-    for r in tx.query(
-        "SELECT peer_id FROM roles WHERE role = 'authority' ORDER BY peer_id",
+    for mut r in select(
+        tx,
+        "peer_id",
+        "FROM roles WHERE role = 'authority' ORDER BY peer_id",
         &[],
     )? {
-        a.push(col_str(&r, 0));
+        a.push(r.text("peer_id")?);
     }
     a.sort();
     a.dedup();
@@ -258,33 +257,47 @@ pub(super) fn authorities<H: Host>(
 }
 
 pub(super) fn list_roles(tx: &mut dyn Tx, q: &Query) -> Res {
+    data_roles(tx, q).and_then(|items| page(items, None))
+}
+
+fn data_roles(tx: &mut dyn Tx, q: &Query) -> Result<Vec<wire::Role>, ApiError> {
+    let cols = "peer_id, role";
     let rows = match q.get("peer_id") {
-        Some(p) => tx.query(
-            "SELECT peer_id, role FROM roles WHERE peer_id = ?1 ORDER BY role",
+        Some(p) => select(
+            tx,
+            cols,
+            "FROM roles WHERE peer_id = ?1 ORDER BY role",
             &[p.into()],
         )?,
         None => match q.get("role") {
-            Some(r) => tx.query(
-                "SELECT peer_id, role FROM roles WHERE role = ?1 ORDER BY peer_id",
+            Some(r) => select(
+                tx,
+                cols,
+                "FROM roles WHERE role = ?1 ORDER BY peer_id",
                 &[r.into()],
             )?,
-            None => tx.query(
-                "SELECT peer_id, role FROM roles ORDER BY peer_id, role LIMIT 1000",
+            None => select(
+                tx,
+                cols,
+                "FROM roles ORDER BY peer_id, role LIMIT 1000",
                 &[],
             )?,
         },
     };
-    let items: Vec<Json> = rows
-        .iter()
-        .map(|r| json!({"peer_id": col_str(r, 0), "role": col_str(r, 1)}))
-        .collect();
-    Ok((200, json!({"data": items, "next": null})))
+    rows.into_iter()
+        .map(|mut r| {
+            Ok(wire::Role {
+                peer_id: r.text("peer_id")?,
+                role: r.text("role")?,
+            })
+        })
+        .collect()
 }
 
 pub(super) fn update_role<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Res {
-    let peer_id = req_str(&v.data, "peer_id")?;
-    let role = req_str(&v.data, "role")?;
-    let action = req_str(&v.data, "action")?;
+    let peer_id = req_str(v.data(), "peer_id")?;
+    let role = req_str(v.data(), "role")?;
+    let action = req_str(v.data(), "action")?;
     if !model::valid_role(role) {
         return Err(ApiError::Invalid(
             "`role` must be 1 to 32 characters of [a-z0-9_-]".into(),
@@ -303,7 +316,7 @@ pub(super) fn update_role<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verif
         ));
     }
     let applied = apply_consensus(tx, v, "role.update")?;
-    check_peer_action(&v.signer_id, &auth, &applied.signers).map_err(|_| {
+    check_peer_action(v.signer_id(), &auth, &applied.signers).map_err(|_| {
         ApiError::Forbidden("roles are assigned by a consensus of all authorities".into())
     })?;
     let changed = if action == "assign" {
@@ -335,5 +348,12 @@ pub(super) fn update_role<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verif
             ("action", Value::str(action)),
         ]),
     )?;
-    list_roles(tx, &Query::new(&format!("peer_id={peer_id}"))).map(|(_, b)| (201, b))
+    let roles = data_roles(tx, &Query::new(&format!("peer_id={peer_id}")))?;
+    answer(
+        201,
+        &Page {
+            data: roles,
+            next: None,
+        },
+    )
 }

@@ -386,7 +386,7 @@ fn check_cmd(arg: &Json) -> Res<Json> {
             "core.envelope",
             (|| {
                 let v = panoramix_core::envelope::verify(&c["envelope"]).map_err(e)?;
-                if Some(v.signer_id.as_str()) != c["keyId"].as_str() {
+                if Some(v.signer_id()) != c["keyId"].as_str() {
                     return Err("signer differs".into());
                 }
                 Ok(())
