@@ -321,7 +321,7 @@ export class Agent {
    */
   process(ep, inputs) {
     if (ep.endpoint_type === 'SPHINXMIX' && this.secrets.mix) {
-      this.sphinxMix ??= new SphinxMix(ep.endpoint_params, this.secrets.mix);
+      this.sphinxMix ??= new SphinxMix(this.secrets.mix, ep.endpoint_params);
       const b = this.sphinxMix.processBatch(inputs.map((m) => m.text));
       return {
         outputs: b.outputs.map((o) => ({ recipient: o.recipient, text: o.text })),
@@ -329,7 +329,7 @@ export class Agent {
         dropped: b.rejected.map((r) => [r.index, r.message]),
       };
     }
-    return processEndpoint(ep, this.secrets, inputs);
+    return processEndpoint(this.secrets, ep, inputs);
   }
 
   /** Which INBOX texts an entry endpoint may take. */
@@ -450,7 +450,7 @@ export class Agent {
     }
     if (proc === 'recompute') {
       const inputs = (await this.client.messages(id, 'ACCEPTED')).map(toMsg);
-      const p = processEndpoint(ep, null, inputs);
+      const p = processEndpoint(null, ep, inputs);
       const hashes = p.outputs.map((o, i) => messageHash(i, cx.joint, o.recipient, o.text));
       if (coordinator) await this.upload(id, cx.joint, p.outputs, st);
       else if ((await this.client.messages(id, 'PROCESSBOX')).length < hashes.length) return;

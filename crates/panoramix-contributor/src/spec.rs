@@ -5,7 +5,6 @@
 //! graph this module derives from it (the seed's §4.1 graphs), all in one
 //! negotiation among the owners; a graph may also be given as a JSON template.
 
-use panoramix_zeus::TrusteeKey;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 
@@ -84,13 +83,14 @@ impl MixnetSpec {
     }
 
     /// Zeus endpoint parameters for `cycle` (a `ZeusParams` as JSON): `trustees` are
-    /// the owners' published trustee keys in owner order. Only the booth (`booth`)
+    /// the owners' published trustee key records in owner order (any type that
+    /// serializes as one: `panoramix_zeus::TrusteeKey`, or its JSON). Only the booth (`booth`)
     /// carries the voter list, so that a long list is not copied into every endpoint.
-    pub fn zeus_params(
+    pub fn zeus_params<T: Serialize>(
         &self,
         joint: &str,
         cycle: u64,
-        trustees: &[TrusteeKey],
+        trustees: &[T],
         booth: bool,
     ) -> Json {
         let answers: &[String] = self.election.as_ref().map_or(&[], |e| &e.options);
@@ -111,11 +111,11 @@ impl MixnetSpec {
 
     /// The endpoint specs of `cycle`: `owners` are the joint peer's owners in route
     /// order; `trustees` (Zeus) their published trustee keys in the same order.
-    pub fn graph(
+    pub fn graph<T: Serialize>(
         &self,
         joint: &str,
         owners: &[String],
-        trustees: &[TrusteeKey],
+        trustees: &[T],
         cycle: u64,
     ) -> Vec<Json> {
         if let Some(t) = &self.graph {
@@ -211,7 +211,7 @@ fn instantiate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use panoramix_zeus::{TrusteeSecret, ZeusParams, combine_trustee_keys};
+    use panoramix_zeus::{TrusteeKey, TrusteeSecret, ZeusParams, combine_trustee_keys};
 
     fn zeus_spec(election: Option<Election>) -> (MixnetSpec, Vec<TrusteeKey>) {
         let mut rng = rand_core::OsRng;

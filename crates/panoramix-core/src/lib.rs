@@ -18,6 +18,7 @@
 #![warn(missing_docs)]
 
 pub mod audit;
+pub mod backend;
 pub mod canonical;
 pub mod envelope;
 pub mod identity;

@@ -6,7 +6,10 @@
 //! (`tests/test_hooks.rs` checks that the binary has no [`CHEAT_MARKER`] and that
 //! `cargo tree` resolves the feature off for it).
 
-use crate::backend::{Msg, Processed};
+use crate::backend::{Backend, BackendError, EndpointView, Msg, Processed, Processing};
+use panoramix_contributor::Contributor;
+use rand_core::CryptoRngCore;
+use serde_json::Value as Json;
 
 /// How an agent misbehaves (for tests of the honest agents' checks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,4 +52,62 @@ pub(crate) fn apply(cheat: Cheat, mut p: Processed, inputs: &[Msg]) -> Processed
         }
     }
     p
+}
+
+/// A backend that cheats: it processes honestly, then alters the output.
+struct Cheating {
+    inner: Box<dyn Backend>,
+    cheat: Cheat,
+}
+
+impl Backend for Cheating {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+    fn processing(&self, ty: &str) -> Result<Processing, BackendError> {
+        self.inner.processing(ty)
+    }
+    fn admissible(&self, ep: &EndpointView, texts: &[&str]) -> Vec<bool> {
+        self.inner.admissible(ep, texts)
+    }
+    fn process(
+        &mut self,
+        ep: &EndpointView,
+        inputs: &[Msg],
+        rng: &mut dyn CryptoRngCore,
+    ) -> Result<Processed, BackendError> {
+        let p = self.inner.process(ep, inputs, rng)?;
+        // only what this contributor alone processes: the recomputed joint
+        // endpoints are checked by every owner anyway
+        Ok(match self.inner.processing(&ep.endpoint_type)? {
+            Processing::Own => apply(self.cheat, p, inputs),
+            _ => p,
+        })
+    }
+    fn verify(
+        &self,
+        ep: &EndpointView,
+        inputs: &[Msg],
+        outputs: &[Msg],
+        proof: &str,
+        rng: &mut dyn CryptoRngCore,
+    ) -> Result<(), BackendError> {
+        self.inner.verify(ep, inputs, outputs, proof, rng)
+    }
+    fn crypto_params(&self, key_session: &str, rng: &mut dyn CryptoRngCore) -> Json {
+        self.inner.crypto_params(key_session, rng)
+    }
+    fn save_state(&self) -> Option<Vec<u8>> {
+        self.inner.save_state()
+    }
+    fn restore_state(&mut self, bytes: &[u8]) -> Result<(), BackendError> {
+        self.inner.restore_state(bytes)
+    }
+}
+
+/// Make `machine`'s backend cheat (`None`: leave it as it is).
+pub(crate) fn set(machine: &mut Contributor, cheat: Option<Cheat>) {
+    if let Some(cheat) = cheat {
+        machine.wrap_backend(|inner| Box::new(Cheating { inner, cheat }));
+    }
 }

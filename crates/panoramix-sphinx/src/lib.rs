@@ -41,6 +41,8 @@
 mod backend;
 mod batch;
 mod client;
+#[cfg(feature = "contributor")]
+pub mod contributor;
 mod crypto;
 mod error;
 mod keys;

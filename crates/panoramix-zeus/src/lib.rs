@@ -57,6 +57,8 @@ pub mod assemble;
 pub mod backend;
 pub mod ballot;
 pub mod context;
+#[cfg(feature = "contributor")]
+pub mod contributor;
 pub mod credential;
 pub mod decrypt;
 pub mod dkg;

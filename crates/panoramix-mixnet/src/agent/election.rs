@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::election::{CollectError, collect, transcript_json, transcript_path, write_atomic};
+use crate::mixnet::MixnetSpec;
 
 impl Agent {
     /// Keep the verified transcript of cycle `c` of the election (once; a cycle
@@ -12,18 +13,19 @@ impl Agent {
     /// `<joint>-<cycle>.json.invalid` with the reason instead: the mix-net goes on
     /// and the transcript is not collected again at every step).
     pub(super) fn keep_transcript(
-        &mut self,
-        cx: &Ctx,
+        &self,
+        spec: &MixnetSpec,
+        joint: &str,
         c: u64,
         st: &mut Step,
     ) -> Result<(), AgentError> {
-        if cx.spec.backend != "ZEUS" {
+        if spec.backend != "ZEUS" {
             return Ok(());
         }
         let Some(state_path) = &self.state_path else {
             return Ok(());
         };
-        let path = transcript_path(state_path, &cx.joint, c);
+        let path = transcript_path(state_path, joint, c);
         let mut invalid = path.clone().into_os_string();
         invalid.push(".invalid");
         let invalid = PathBuf::from(invalid);
@@ -33,7 +35,7 @@ impl Agent {
         let io = |p: &std::path::Path, e: std::io::Error| {
             AgentError::State(format!("{}: {e}", p.display()))
         };
-        match collect(&self.client, &cx.spec, &cx.joint, c) {
+        match collect(&self.client, spec, joint, c) {
             Ok(t) => {
                 write_atomic(&path, &transcript_json(&t)).map_err(|e| io(&path, e))?;
                 st.events.push(format!(

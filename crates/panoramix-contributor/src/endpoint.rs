@@ -1,0 +1,416 @@
+//! One endpoint of the current cycle: creating the agreed graph, closing an
+//! OPEN endpoint with its input, and producing or checking a CLOSED one's
+//! output, by the kind of processing its type needs.
+
+use std::collections::HashSet;
+
+use panoramix_core::backend::{EndpointView, Msg, Out, Processed, Processing};
+use panoramix_core::canonical::{self, Value};
+use panoramix_core::model::{EndpointStatus, MsgBox, message_hash};
+use panoramix_core::negotiation::Text;
+use panoramix_core::wire::{Endpoint, Link, Message};
+use serde_json::{Value as Json, json};
+
+use crate::api::Action;
+use crate::cycle::{Ctx, data_of};
+use crate::io::{Halt, StepError};
+use crate::machine::Exec;
+use crate::negotiate::{apply_agreed, complain, negotiate, transition, upload};
+
+fn msgs(items: &[Message]) -> Vec<Msg> {
+    items.iter().map(Msg::from).collect()
+}
+
+/// Agree on the cycle's graph (all its endpoints in one negotiation), then
+/// create the endpoints this contributor owns (the coordinator: the joint ones).
+pub(crate) fn ensure_graph(ex: &mut Exec, cx: &Ctx, c: u64, graph: &[Json]) -> Result<(), Halt> {
+    let title = format!("graph:{}:{c}", cx.joint);
+    let propose = |ex: &mut Exec| graph.iter().map(|g| ex.api.endpoint_action(g)).collect();
+    let check = |t: &Text| -> Result<(), String> {
+        let Value::List(parts) = &t.body else {
+            return Err("graph proposal is not a list".into());
+        };
+        if parts.len() != graph.len() {
+            return Err("graph proposal has the wrong number of endpoints".into());
+        }
+        for (p, g) in parts.iter().zip(graph) {
+            let mut want = g.clone();
+            want["status"] = json!("OPEN");
+            let want = canonical::from_json(&want).map_err(|e| e.to_string())?;
+            if p.get("data") != Some(&want) {
+                return Err(format!(
+                    "endpoint {} differs from the agreed graph",
+                    g["endpoint_id"]
+                ));
+            }
+            if p.get("info")
+                .and_then(|i| i.get("resource"))
+                .and_then(Value::as_str)
+                != Some("endpoint")
+            {
+                return Err("graph proposal contains something other than endpoints".into());
+            }
+        }
+        Ok(())
+    };
+    let Some((text, cid)) = negotiate(ex, cx, &title, &propose, &check)? else {
+        return Ok(());
+    };
+    let me = ex.api.me();
+    let Value::List(parts) = &text.body else {
+        return Ok(());
+    };
+    for (i, p) in parts.iter().enumerate() {
+        let data = data_of(p);
+        let peer = data["peer_id"].as_str().unwrap_or_default();
+        let id = data["endpoint_id"].as_str().unwrap_or_default().to_owned();
+        let mine = peer == me || (peer == cx.joint && cx.coordinator() == me);
+        if !mine || ex.api.endpoint(&id)?.is_some() {
+            continue;
+        }
+        let a = Action::from_part(p, "POST", "/panoramix/endpoints/");
+        apply_agreed(ex, &a, &cid, Some(i as u32))?;
+        ex.event(format!("created {id}"));
+    }
+    Ok(())
+}
+
+/// Check a PROCESSED source's output (once); a failure files a complaint.
+fn verify_source(ex: &mut Exec, src: &Endpoint) -> Result<bool, Halt> {
+    let id = src.endpoint_id.clone();
+    if ex.known.verified.contains(&id) || ex.learned.verified.contains(&id) {
+        return Ok(true);
+    }
+    let inputs = msgs(&ex.api.messages(&id, MsgBox::Accepted)?);
+    let outputs = msgs(&ex.api.messages(&id, MsgBox::Outbox)?);
+    let verdict = match ex.computed.verify.get(&id) {
+        Some(v) => v.clone(),
+        None => {
+            let view = EndpointView::from(src);
+            let proof = src.proof_text();
+            let v = ex
+                .timed(|b, rng| b.verify(&view, &inputs, &outputs, &proof, rng))
+                .map_err(|e| e.to_string());
+            ex.computed.verify.insert(id.clone(), v.clone());
+            v
+        }
+    };
+    match verdict {
+        Ok(()) => {
+            ex.learned.verified.insert(id);
+            Ok(true)
+        }
+        Err(reason) => {
+            complain(ex, &id, &reason)?;
+            Ok(false)
+        }
+    }
+}
+
+/// An entry endpoint (no INBOX link) closes with its first `size_max`
+/// admissible messages once at least `size_min` wait.
+fn close_entry(ex: &mut Exec, cx: &Ctx, ep: &Endpoint) -> Result<(), Halt> {
+    if ep.inbox_count < ep.size_min {
+        return Ok(());
+    }
+    let id = &ep.endpoint_id;
+    let inbox = ex.api.messages(id, MsgBox::Inbox)?;
+    let key = (
+        id.clone(),
+        inbox.len(),
+        inbox
+            .last()
+            .map(|m| m.message_hash.clone())
+            .unwrap_or_default(),
+    );
+    let ok = match ex.computed.admissible.get(&key) {
+        Some(ok) => ok.clone(),
+        None => {
+            let texts: Vec<&str> = inbox.iter().map(|m| m.text.as_str()).collect();
+            let view = EndpointView::from(ep);
+            let ok = ex.timed(|b, _| b.admissible(&view, &texts));
+            ex.computed.admissible.insert(key, ok.clone());
+            ok
+        }
+    };
+    let size_max = usize::try_from(ep.size_max).unwrap_or(0);
+    let selection: Vec<String> = inbox
+        .iter()
+        .zip(&ok)
+        .filter(|(_, a)| **a)
+        .map(|(m, _)| m.message_hash.clone())
+        .take(size_max)
+        .collect();
+    if (selection.len() as i64) < ep.size_min {
+        return Ok(());
+    }
+    let size_min = ep.size_min;
+    let check = |d: &Json| -> Result<(), String> {
+        let p: Vec<String> =
+            serde_json::from_value(d["message_hashes"].clone()).map_err(|e| e.to_string())?;
+        if p.len() as i64 >= size_min && selection.len() >= p.len() && selection[..p.len()] == p[..]
+        {
+            Ok(())
+        } else {
+            Err("the selection is not the first admissible messages of the inbox".into())
+        }
+    };
+    transition(ex, cx, ep, "CLOSED", &selection, None, &check)
+}
+
+/// A linked endpoint pulls every source's published box (after verifying it)
+/// into its INBOX and closes with exactly that.
+fn close_linked(ex: &mut Exec, cx: &Ctx, ep: &Endpoint, inbox_links: &[&Link]) -> Result<(), Halt> {
+    let id = &ep.endpoint_id;
+    let mut expected = Vec::new();
+    for l in inbox_links {
+        let Some(src) = ex.api.endpoint(&l.from_endpoint_id)? else {
+            return Ok(());
+        };
+        let ready = match l.from_box {
+            MsgBox::Accepted => src.status != EndpointStatus::Open,
+            _ => src.status == EndpointStatus::Processed,
+        };
+        if !ready {
+            return Ok(());
+        }
+        if l.from_box == MsgBox::Outbox && !verify_source(ex, &src)? {
+            return Ok(());
+        }
+        expected.extend(ex.api.messages(&l.from_endpoint_id, l.from_box)?);
+    }
+    let have: HashSet<String> = ex
+        .api
+        .messages(id, MsgBox::Inbox)?
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    let missing: Vec<(String, String, String, Option<i64>)> = expected
+        .iter()
+        .filter(|m| !have.contains(&m.text))
+        .map(|m| (m.sender.clone(), m.recipient.clone(), m.text.clone(), None))
+        .collect();
+    if !missing.is_empty() {
+        ex.api.post_messages(id, MsgBox::Inbox, &missing)?;
+        ex.st.acted = true;
+    }
+    let inbox = ex.api.messages(id, MsgBox::Inbox)?;
+    if inbox.len() == expected.len() && !inbox.is_empty() {
+        let hashes: Vec<String> = inbox.into_iter().map(|m| m.message_hash).collect();
+        let check = |d: &Json| -> Result<(), String> {
+            if d["message_hashes"] == json!(hashes) {
+                Ok(())
+            } else {
+                Err("not the linked input".into())
+            }
+        };
+        transition(ex, cx, ep, "CLOSED", &hashes, None, &check)?;
+    }
+    Ok(())
+}
+
+fn proof_json(p: &Processed) -> Option<Json> {
+    (!p.proof.is_empty()).then(|| json!(p.proof))
+}
+
+/// An own endpoint: process once (kept in the state before the upload, so a
+/// restart uploads the same outputs), upload, and move to PROCESSED.
+fn process_own(ex: &mut Exec, cx: &Ctx, ep: &Endpoint) -> Result<(), Halt> {
+    let id = ep.endpoint_id.clone();
+    let me = ex.api.me();
+    let processed = match ex.state.processed.get(&id) {
+        Some(p) => p.clone(),
+        None => {
+            let inputs = msgs(&ex.api.messages(&id, MsgBox::Accepted)?);
+            let p = match ex.computed.own.get(&id) {
+                Some(p) => p.clone(),
+                None => {
+                    let view = EndpointView::from(ep);
+                    let p = ex.timed(|b, rng| b.process(&view, &inputs, rng))?;
+                    ex.computed.own.insert(id.clone(), p.clone());
+                    p
+                }
+            };
+            ex.state.processed.insert(id.clone(), p.clone());
+            ex.state.backend_state = ex.backend.save_state().map(hex::encode);
+            ex.save()?;
+            ex.event(format!(
+                "processed {id}: {} in, {} out, {} dropped",
+                inputs.len(),
+                p.outputs.len(),
+                p.dropped.len()
+            ));
+            p
+        }
+    };
+    let hashes = upload(ex, &id, &me, &processed)?;
+    transition(
+        ex,
+        cx,
+        ep,
+        "PROCESSED",
+        &hashes,
+        proof_json(&processed),
+        &|_| Ok(()),
+    )
+}
+
+/// A joint endpoint whose output is a function of its agreed input: the
+/// coordinator computes and uploads, every owner recomputes and co-signs only
+/// the identical output and proof.
+fn recompute(ex: &mut Exec, cx: &Ctx, ep: &Endpoint) -> Result<(), Halt> {
+    let id = ep.endpoint_id.clone();
+    let known = ex
+        .known
+        .recomputed
+        .get(&id)
+        .or_else(|| ex.learned.recomputed.get(&id))
+        .cloned();
+    let p = match known {
+        Some(p) => p,
+        None => {
+            let inputs = msgs(&ex.api.messages(&id, MsgBox::Accepted)?);
+            let p = match ex.computed.recompute.get(&id) {
+                Some(p) => p.clone(),
+                None => {
+                    let view = EndpointView::from(ep);
+                    let p = ex.timed(|b, rng| b.process(&view, &inputs, rng))?;
+                    ex.computed.recompute.insert(id.clone(), p.clone());
+                    p
+                }
+            };
+            ex.learned.recomputed.insert(id.clone(), p.clone());
+            p
+        }
+    };
+    let hashes: Vec<String> = p
+        .outputs
+        .iter()
+        .enumerate()
+        .map(|(i, o)| message_hash(Some(i as i64), &cx.joint, &o.recipient, &o.text))
+        .collect();
+    if cx.coordinator() == ex.api.me() {
+        upload(ex, &id, &cx.joint, &p)?;
+    } else if ex.api.messages(&id, MsgBox::Processbox)?.len() < hashes.len() {
+        return Ok(());
+    }
+    let check = |d: &Json| -> Result<(), String> {
+        let got_proof = match &d["process_proof"] {
+            Json::String(s) => s.clone(),
+            Json::Null => String::new(),
+            o => o.to_string(),
+        };
+        if d["message_hashes"] != json!(hashes) {
+            return Err("the proposed output is not what the agreed input gives".into());
+        }
+        if got_proof != p.proof {
+            return Err("the proposed proof is not what the agreed input gives".into());
+        }
+        Ok(())
+    };
+    transition(ex, cx, ep, "PROCESSED", &hashes, proof_json(&p), &check)
+}
+
+/// A joint endpoint whose PROCESSBOX a link fills: every owner checks that
+/// the output is exactly the linked source's published box.
+fn collect(ex: &mut Exec, cx: &Ctx, ep: &Endpoint) -> Result<(), Halt> {
+    let id = ep.endpoint_id.clone();
+    let Some(l) = ep.links.iter().find(|l| l.to_box == MsgBox::Processbox) else {
+        return Ok(());
+    };
+    let Some(src) = ex.api.endpoint(&l.from_endpoint_id)? else {
+        return Ok(());
+    };
+    if src.status != EndpointStatus::Processed || !verify_source(ex, &src)? {
+        return Ok(());
+    }
+    let mut out = ex.api.messages(&l.from_endpoint_id, l.from_box)?;
+    out.sort_by_key(|m| m.serial);
+    let p = Processed {
+        outputs: out
+            .iter()
+            .map(|m| Out {
+                recipient: m.recipient.clone(),
+                text: m.text.clone(),
+            })
+            .collect(),
+        proof: String::new(),
+        dropped: Vec::new(),
+    };
+    let hashes: Vec<String> = out
+        .iter()
+        .enumerate()
+        .map(|(i, m)| message_hash(Some(i as i64), &m.sender, &m.recipient, &m.text))
+        .collect();
+    if cx.coordinator() == ex.api.me() {
+        let have: HashSet<i64> = ex
+            .api
+            .messages(&id, MsgBox::Processbox)?
+            .iter()
+            .filter_map(|m| m.serial)
+            .collect();
+        let missing: Vec<(String, String, String, Option<i64>)> = out
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !have.contains(&(*i as i64)))
+            .map(|(i, m)| {
+                (
+                    m.sender.clone(),
+                    m.recipient.clone(),
+                    m.text.clone(),
+                    Some(i as i64),
+                )
+            })
+            .collect();
+        if !missing.is_empty() {
+            ex.api.post_messages(&id, MsgBox::Processbox, &missing)?;
+            ex.st.acted = true;
+        }
+    } else if ex.api.messages(&id, MsgBox::Processbox)?.len() < p.outputs.len() {
+        return Ok(());
+    }
+    let check = |d: &Json| -> Result<(), String> {
+        if d["message_hashes"] == json!(hashes) {
+            Ok(())
+        } else {
+            Err("not the linked source's output".into())
+        }
+    };
+    transition(ex, cx, ep, "PROCESSED", &hashes, None, &check)
+}
+
+/// Do what this contributor can do for one endpoint now.
+pub(crate) fn handle(ex: &mut Exec, cx: &Ctx, ep: &Endpoint) -> Result<(), Halt> {
+    let me = ex.api.me();
+    let joint = ep.peer_id == cx.joint;
+    if !(joint || ep.peer_id == me) {
+        return Ok(());
+    }
+    let processing = ex
+        .backend
+        .processing(&ep.endpoint_type)
+        .map_err(StepError::from)?;
+    match ep.status {
+        EndpointStatus::Open => {
+            let inbox_links: Vec<&Link> = ep
+                .links
+                .iter()
+                .filter(|l| l.to_box == MsgBox::Inbox)
+                .collect();
+            if inbox_links.is_empty() {
+                return close_entry(ex, cx, ep);
+            }
+            if joint && cx.coordinator() != me && processing != Processing::Recompute {
+                return Ok(());
+            }
+            close_linked(ex, cx, ep, &inbox_links)
+        }
+        EndpointStatus::Closed => match processing {
+            Processing::Own if ep.peer_id == me => process_own(ex, cx, ep),
+            Processing::Own => Ok(()),
+            Processing::Recompute => recompute(ex, cx, ep),
+            Processing::Collect => collect(ex, cx, ep),
+        },
+        EndpointStatus::Processed => Ok(()),
+    }
+}

@@ -1,0 +1,120 @@
+//! The ZEUS backend of the contributor protocol (feature `contributor`): a booth
+//! (joint, public INBOX, admits valid ballots), one mix per owner, one partial
+//! decryption per owner, and the combination (joint). The backend owns this
+//! contributor's trustee key share.
+
+use panoramix_core::backend::{
+    Backend, BackendError, EndpointView, Msg, Out, Processed, Processing,
+};
+use rand_core::CryptoRngCore;
+use serde_json::{Value as Json, json};
+
+use crate::backend::{EndpointType, booth_filter, process, verify};
+use crate::{TrusteeSecret, ZeusParams};
+
+fn params(p: &Json) -> Result<ZeusParams, BackendError> {
+    serde_json::from_value(p.clone()).map_err(|e| BackendError::params("ZEUS parameters", e))
+}
+
+fn endpoint_type(ty: &str) -> Result<EndpointType, BackendError> {
+    EndpointType::parse(ty).map_err(|e| BackendError::params("ZEUS endpoint type", e))
+}
+
+/// The ZEUS backend: this contributor's trustee key share (none: a contributor
+/// that only mixes and checks).
+pub struct ZeusBackend {
+    trustee: Option<TrusteeSecret>,
+}
+
+impl ZeusBackend {
+    /// A backend with this trustee key share.
+    pub fn new(trustee: Option<TrusteeSecret>) -> Self {
+        ZeusBackend { trustee }
+    }
+}
+
+impl Backend for ZeusBackend {
+    fn name(&self) -> &'static str {
+        "ZEUS"
+    }
+
+    fn processing(&self, ty: &str) -> Result<Processing, BackendError> {
+        Ok(match endpoint_type(ty)? {
+            EndpointType::ZeusBooth | EndpointType::ZeusSkCombine => Processing::Recompute,
+            _ => Processing::Own,
+        })
+    }
+
+    fn admissible(&self, ep: &EndpointView, texts: &[&str]) -> Vec<bool> {
+        let Ok(params) = params(&ep.params) else {
+            return vec![false; texts.len()];
+        };
+        if ep.endpoint_type != "ZEUS_BOOTH" {
+            return vec![true; texts.len()];
+        }
+        // refused: unparsable, bad validity proof or signature, a credential not on
+        // the voter list, a replayed c1; a superseded re-vote stays admissible (the
+        // booth counts a credential's last accepted ballot)
+        let decision = booth_filter(&params, texts);
+        let mut ok = vec![true; texts.len()];
+        for r in decision.rejected {
+            if let Some(o) = ok.get_mut(r.index) {
+                *o = false;
+            }
+        }
+        ok
+    }
+
+    fn process(
+        &mut self,
+        ep: &EndpointView,
+        inputs: &[Msg],
+        rng: &mut dyn CryptoRngCore,
+    ) -> Result<Processed, BackendError> {
+        let p = params(&ep.params)?;
+        let ty = endpoint_type(&ep.endpoint_type)?;
+        let texts: Vec<&str> = inputs.iter().map(|m| m.text.as_str()).collect();
+        let out = process(ty, &p, self.trustee.as_ref(), &texts, &mut &mut *rng).map_err(|e| {
+            BackendError::Process {
+                endpoint: ep.id.clone(),
+                source: Box::new(e),
+            }
+        })?;
+        Ok(Processed {
+            outputs: out
+                .outputs
+                .into_iter()
+                .map(|text| Out {
+                    recipient: ep.id.clone(),
+                    text,
+                })
+                .collect(),
+            proof: out.proof,
+            dropped: Vec::new(),
+        })
+    }
+
+    fn verify(
+        &self,
+        ep: &EndpointView,
+        inputs: &[Msg],
+        outputs: &[Msg],
+        proof: &str,
+        rng: &mut dyn CryptoRngCore,
+    ) -> Result<(), BackendError> {
+        let p = params(&ep.params)?;
+        let ty = endpoint_type(&ep.endpoint_type)?;
+        let ins: Vec<&str> = inputs.iter().map(|m| m.text.as_str()).collect();
+        let mut sorted: Vec<&Msg> = outputs.iter().collect();
+        sorted.sort_by_key(|m| m.serial);
+        let outs: Vec<&str> = sorted.iter().map(|m| m.text.as_str()).collect();
+        verify(ty, &p, &ins, &outs, proof, &mut &mut *rng).map_err(|e| BackendError::Verify {
+            endpoint: ep.id.clone(),
+            reason: e.to_string(),
+        })
+    }
+
+    fn crypto_params(&self, key_session: &str, rng: &mut dyn CryptoRngCore) -> Json {
+        json!({"trustee_key": self.trustee.as_ref().map(|t| t.publish(key_session, &mut &mut *rng))})
+    }
+}
