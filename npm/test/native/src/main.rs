@@ -152,16 +152,9 @@ fn setup_cmd(arg: &Json) -> Res<Json> {
 /// Whether one of `me`'s own endpoints of `cycle` is CLOSED (JavaScript's turn).
 fn own_closed(client: &Client, joint: &str, cycle: u64) -> Res<bool> {
     let peer = client.peer(joint).map_err(e)?;
-    let spec: MixnetSpec = serde_json::from_value(peer["crypto_params"].clone()).map_err(e)?;
+    let spec: MixnetSpec = serde_json::from_value(peer.crypto_params.clone()).map_err(e)?;
     let me = client.id();
-    let owners: Vec<String> = peer["owners"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|o| o["owner_key_id"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    let owners = peer.owner_ids();
     let Some(i) = owners.iter().position(|o| *o == me) else {
         return Ok(false);
     };
@@ -171,7 +164,7 @@ fn own_closed(client: &Client, joint: &str, cycle: u64) -> Res<bool> {
     }
     for id in ids {
         if let Ok(ep) = client.endpoint(&id)
-            && ep["status"] == "CLOSED"
+            && ep.status == panoramix_core::model::EndpointStatus::Closed
         {
             return Ok(true);
         }
