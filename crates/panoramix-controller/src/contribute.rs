@@ -19,6 +19,7 @@ use panoramix_core::canonical::Value;
 use panoramix_core::envelope::Verified;
 use panoramix_core::identity::{self, PublicKey};
 use panoramix_core::negotiation::{self, ContributionLabel, Latest, Text};
+use panoramix_core::time::Micros;
 use panoramix_core::wire;
 use serde_json::Value as Json;
 
@@ -124,6 +125,99 @@ fn label_of(l: &Latest, key_data: &str, neg_id: &str) -> ContributionLabel {
     }
 }
 
+/// Close the negotiation when its latest contributions agree: record the
+/// consensus and its audit entry. The consensus id, if it closed.
+fn close_if_agreed(
+    tx: &mut dyn Tx,
+    neg_id: &str,
+    participants: Option<&[String]>,
+    now: Micros,
+) -> Result<Option<String>, ApiError> {
+    let mut latest: Vec<Latest> = Vec::new();
+    // each latest signer's key
+    let mut keys: Vec<(String, String)> = Vec::new();
+    for mut r in crate::rows::select(
+        tx,
+        "signer, text, signature, key_data",
+        "FROM contributions WHERE negotiation_id = ?1 AND latest = 1 ORDER BY signer",
+        &[neg_id.into()],
+    )? {
+        let signer = r.text("signer")?;
+        keys.push((signer.clone(), r.text("key_data")?));
+        latest.push(Latest {
+            signer,
+            text: r.text("text")?,
+            signature: r.text("signature")?,
+        });
+    }
+    let Some((agreed, signings)) = negotiation::closing(participants, &latest) else {
+        return Ok(None);
+    };
+    let ts = now.iso();
+    // unchanged from the original: the labels are not part of the consensus id
+    let cid = negotiation::consensus_id(neg_id, &agreed, &signings, &ts);
+    // every signing is a latest contribution's
+    let key_of = |s: &str| {
+        keys.iter()
+            .find(|(k, _)| k == s)
+            .map(|(_, kd)| kd.clone())
+            .unwrap_or_default()
+    };
+    let signings_typed: Vec<wire::Signing> = signings
+        .iter()
+        .map(|(k, s)| wire::Signing {
+            signer_key_id: k.clone(),
+            signature: s.clone(),
+            key_data: key_of(k),
+        })
+        .collect();
+    tx.execute(
+        "UPDATE negotiations SET status = 'DONE', text = ?1, timestamp = ?2, consensus = ?3, signings = ?4 WHERE id = ?5",
+        &[
+            agreed.as_str().into(),
+            ts.as_str().into(),
+            cid.as_str().into(),
+            serde_json::to_string(&signings_typed)
+                .map_err(crate::handlers::encode_err)?
+                .into(),
+            neg_id.into(),
+        ],
+    )?;
+    let labels: Vec<(String, Value)> = latest
+        .iter()
+        .map(|l| {
+            let label = label_of(l, &key_of(&l.signer), neg_id);
+            (l.signer.clone(), Value::str(label.as_str()))
+        })
+        .collect();
+    let effect = Value::dict([
+        ("negotiation_id", Value::str(neg_id)),
+        ("text", Value::str(agreed.as_str())),
+        ("timestamp", Value::str(ts.as_str())),
+        (
+            "signings",
+            Value::Dict(
+                signings
+                    .iter()
+                    .map(|(k, s)| (k.clone(), Value::str(s.as_str())))
+                    .collect(),
+            ),
+        ),
+        (
+            "key_data",
+            Value::Dict(
+                signings
+                    .keys()
+                    .map(|k| (k.clone(), Value::str(key_of(k))))
+                    .collect(),
+            ),
+        ),
+        (audit::SIGNING_LABELS, Value::dict(labels)),
+    ]);
+    audit::append(tx, now, "consensus", None, Some(&cid), effect)?;
+    Ok(Some(cid))
+}
+
 pub(crate) fn contribute<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Res {
     let neg_ref = match opt_str(v.data(), "negotiation_id")? {
         Some(n) => n,
@@ -223,89 +317,7 @@ pub(crate) fn contribute<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verifi
         ]),
     )?;
 
-    let mut latest: Vec<Latest> = Vec::new();
-    // each latest signer's key
-    let mut keys: Vec<(String, String)> = Vec::new();
-    for mut r in crate::rows::select(
-        tx,
-        "signer, text, signature, key_data",
-        "FROM contributions WHERE negotiation_id = ?1 AND latest = 1 ORDER BY signer",
-        &[neg_id.as_str().into()],
-    )? {
-        let signer = r.text("signer")?;
-        keys.push((signer.clone(), r.text("key_data")?));
-        latest.push(Latest {
-            signer,
-            text: r.text("text")?,
-            signature: r.text("signature")?,
-        });
-    }
-    let mut consensus = None;
-    if let Some((agreed, signings)) = negotiation::closing(participants.as_deref(), &latest) {
-        let ts = now.iso();
-        // unchanged from the original: the labels are not part of the consensus id
-        let cid = negotiation::consensus_id(&neg_id, &agreed, &signings, &ts);
-        // every signing is a latest contribution's
-        let key_of = |s: &str| {
-            keys.iter()
-                .find(|(k, _)| k == s)
-                .map(|(_, kd)| kd.clone())
-                .unwrap_or_default()
-        };
-        let signings_typed: Vec<wire::Signing> = signings
-            .iter()
-            .map(|(k, s)| wire::Signing {
-                signer_key_id: k.clone(),
-                signature: s.clone(),
-                key_data: key_of(k),
-            })
-            .collect();
-        tx.execute(
-            "UPDATE negotiations SET status = 'DONE', text = ?1, timestamp = ?2, consensus = ?3, signings = ?4 WHERE id = ?5",
-            &[
-                agreed.as_str().into(),
-                ts.as_str().into(),
-                cid.as_str().into(),
-                serde_json::to_string(&signings_typed)
-                    .map_err(crate::handlers::encode_err)?
-                    .into(),
-                neg_id.as_str().into(),
-            ],
-        )?;
-        let labels: Vec<(String, Value)> = latest
-            .iter()
-            .map(|l| {
-                let label = label_of(l, &key_of(&l.signer), &neg_id);
-                (l.signer.clone(), Value::str(label.as_str()))
-            })
-            .collect();
-        let effect = Value::dict([
-            ("negotiation_id", Value::str(neg_id.as_str())),
-            ("text", Value::str(agreed.as_str())),
-            ("timestamp", Value::str(ts.as_str())),
-            (
-                "signings",
-                Value::Dict(
-                    signings
-                        .iter()
-                        .map(|(k, s)| (k.clone(), Value::str(s.as_str())))
-                        .collect(),
-                ),
-            ),
-            (
-                "key_data",
-                Value::Dict(
-                    signings
-                        .keys()
-                        .map(|k| (k.clone(), Value::str(key_of(k))))
-                        .collect(),
-                ),
-            ),
-            (audit::SIGNING_LABELS, Value::dict(labels)),
-        ]);
-        audit::append(tx, now, "consensus", None, Some(&cid), effect)?;
-        consensus = Some(cid);
-    }
+    let consensus = close_if_agreed(tx, &neg_id, participants.as_deref(), now)?;
     data(
         201,
         wire::Contributed {

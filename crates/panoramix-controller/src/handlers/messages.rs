@@ -57,14 +57,16 @@ pub(super) fn list_messages<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Que
 /// Most messages one request may carry.
 pub const MAX_BATCH: usize = 5000;
 
-/// `POST /messages/`: one message (`data` holds its fields) or a batch (`data.messages`
-/// is a list of `{sender, recipient, text, serial?}`), all into one box of one
-/// endpoint, in one transaction: every message passes every check or none is stored.
-pub(super) fn post_message<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Res {
-    let d = v.data();
-    let ep_id = req_str(d, "endpoint_id")?;
-    let bx = MsgBox::parse(req_str(d, "box")?)
-        .ok_or_else(|| ApiError::Invalid("`box` must be INBOX or PROCESSBOX".into()))?;
+/// One message of a post, as the signer sent it.
+struct Item<'a> {
+    sender: &'a str,
+    recipient: &'a str,
+    text: &'a str,
+    serial: Option<i64>,
+}
+
+/// The messages of a post: `data` itself, or each of `data.messages`.
+fn parse_items<'a>(d: &'a Obj, max_message: usize) -> Result<Vec<Item<'a>>, ApiError> {
     let batch = match d.get("messages") {
         None | Some(Json::Null) => None,
         Some(Json::Array(items)) => {
@@ -86,22 +88,203 @@ pub(super) fn post_message<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Veri
         }
         Some(_) => return Err(ApiError::Invalid("`messages` must be a list".into())),
     };
-    let items: Vec<&Obj> = batch.unwrap_or_else(|| vec![d]);
-    struct Item<'a> {
-        sender: &'a str,
-        recipient: &'a str,
-        text: &'a str,
-        serial: Option<i64>,
+    batch
+        .unwrap_or_else(|| vec![d])
+        .into_iter()
+        .map(|m| {
+            Ok(Item {
+                sender: bounded(opt_str(m, "sender")?.unwrap_or(""), "sender", 512)?,
+                recipient: bounded(opt_str(m, "recipient")?.unwrap_or(""), "recipient", 512)?,
+                text: bounded(req_str(m, "text")?, "text", max_message)?,
+                serial: opt_i64(m, "serial")?,
+            })
+        })
+        .collect()
+}
+
+/// INBOX messages carry no serial; PROCESSBOX messages a non-negative one.
+fn check_serials(bx: MsgBox, items: &[Item<'_>]) -> Result<(), ApiError> {
+    for it in items {
+        match (bx, it.serial) {
+            (MsgBox::Inbox, Some(_)) => {
+                return Err(ApiError::Invalid("INBOX messages carry no serial".into()));
+            }
+            (MsgBox::Processbox, Some(s)) if s >= 0 => {}
+            (MsgBox::Processbox, _) => {
+                return Err(ApiError::Invalid(
+                    "PROCESSBOX messages need a non-negative integer serial".into(),
+                ));
+            }
+            _ => {}
+        }
     }
-    let mut parsed = Vec::with_capacity(items.len());
-    for m in &items {
-        parsed.push(Item {
-            sender: bounded(opt_str(m, "sender")?.unwrap_or(""), "sender", 512)?,
-            recipient: bounded(opt_str(m, "recipient")?.unwrap_or(""), "recipient", 512)?,
-            text: bounded(req_str(m, "text")?, "text", c.config.max_message)?,
-            serial: opt_i64(m, "serial")?,
-        });
+    Ok(())
+}
+
+/// Whether the signer may post to this box of `ep`, and, when links feed the
+/// box, the published boxes of their sources (a message must come from one):
+/// `None` for a box no link feeds.
+fn may_post(
+    tx: &mut dyn Tx,
+    v: &Verified,
+    ep: &EndpointRow,
+    bx: MsgBox,
+) -> Result<Option<Vec<(String, MsgBox)>>, ApiError> {
+    let is_signer = |ids: &[String]| ids.iter().any(|o| o == v.signer_id());
+    let own = controllers(&ep.peer_id, &peer_owners(tx, &ep.peer_id)?);
+    let links: Vec<&wire::Link> = ep.links.iter().filter(|l| l.to_box == bx).collect();
+    if links.is_empty() {
+        if (bx == MsgBox::Processbox || !ep.public) && !is_signer(&own) {
+            return Err(ApiError::Forbidden(format!(
+                "only the owners of {} may post to the {} of {}",
+                ep.peer_id,
+                bx.as_str(),
+                ep.id
+            )));
+        }
+        return Ok(None);
     }
+    // sources of a linked box that have published it
+    let mut sources: Vec<(String, MsgBox)> = Vec::new();
+    let mut allowed = is_signer(&own);
+    for l in links {
+        let src = match load_endpoint(tx, &l.from_endpoint_id) {
+            Ok(s) => s,
+            Err(ApiError::NotFound(_)) => continue,
+            Err(e) => return Err(e),
+        };
+        let ready = match l.from_box {
+            MsgBox::Accepted => matches!(
+                src.status,
+                EndpointStatus::Closed | EndpointStatus::Processed
+            ),
+            _ => src.status == EndpointStatus::Processed,
+        };
+        if !allowed && is_signer(&controllers(&src.peer_id, &peer_owners(tx, &src.peer_id)?)) {
+            allowed = true;
+        }
+        if ready {
+            sources.push((src.id, l.from_box));
+        }
+    }
+    if !allowed {
+        return Err(ApiError::Forbidden(format!(
+            "the {} of {} is fed by a link: only the owners of the linked endpoints post there",
+            bx.as_str(),
+            ep.id
+        )));
+    }
+    Ok(Some(sources))
+}
+
+fn box_has_text(
+    tx: &mut dyn Tx,
+    endpoint_id: &str,
+    bx: MsgBox,
+    text_hash: &str,
+) -> Result<bool, ApiError> {
+    Ok(!tx
+        .query(
+            "SELECT 1 FROM messages WHERE endpoint_id = ?1 AND box = ?2 AND text_hash = ?3 LIMIT 1",
+            &[endpoint_id.into(), bx.as_str().into(), text_hash.into()],
+        )?
+        .is_empty())
+}
+
+/// A message taken over by a link: in a published box of a source, not yet here.
+fn check_taken_over(
+    tx: &mut dyn Tx,
+    sources: &[(String, MsgBox)],
+    ep_id: &str,
+    bx: MsgBox,
+    text_hash: &str,
+) -> Result<(), ApiError> {
+    let mut found = false;
+    for (src, fbox) in sources {
+        if box_has_text(tx, src, *fbox, text_hash)? {
+            found = true;
+            break;
+        }
+    }
+    if !found {
+        return Err(ApiError::Forbidden(
+            "the message is not in the published box of any linked endpoint".into(),
+        ));
+    }
+    if box_has_text(tx, ep_id, bx, text_hash)? {
+        return Err(ApiError::Duplicate(
+            "this message was already taken over from the linked endpoint".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Store one message (and count it in the INBOX).
+fn insert(
+    tx: &mut dyn Tx,
+    ep_id: &str,
+    bx: MsgBox,
+    it: &Item<'_>,
+    text_hash: String,
+    now: Micros,
+) -> Result<wire::Message, ApiError> {
+    let hash = model::message_hash(it.serial, it.sender, it.recipient, it.text);
+    let ins = tx.query(
+        "INSERT INTO messages (endpoint_id, box, serial, sender, recipient, text, message_hash, text_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING RETURNING id",
+        &[
+            ep_id.into(),
+            bx.as_str().into(),
+            it.serial.into(),
+            it.sender.into(),
+            it.recipient.into(),
+            it.text.into(),
+            hash.as_str().into(),
+            text_hash.into(),
+            SqlValue::Int(now.0),
+        ],
+    )?;
+    let id = ins
+        .into_iter()
+        .next()
+        .map(|r| Cols::new("id", r).int("id"))
+        .transpose()?
+        .ok_or_else(|| {
+            ApiError::Duplicate(format!(
+                "message {hash} is already in the {} of {ep_id}",
+                bx.as_str()
+            ))
+        })?;
+    if bx == MsgBox::Inbox {
+        // the guard in the WHERE clause keeps size_max even under concurrent writers
+        let n = tx.execute(
+            "UPDATE endpoints SET inbox_count = inbox_count + 1 WHERE endpoint_id = ?1 AND inbox_count < size_max",
+            &[ep_id.into()],
+        )?;
+        if n != 1 {
+            return Err(ApiError::InboxFull);
+        }
+    }
+    Ok(wire::Message {
+        id,
+        endpoint_id: ep_id.to_owned(),
+        box_: bx,
+        serial: it.serial,
+        sender: it.sender.to_owned(),
+        recipient: it.recipient.to_owned(),
+        text: it.text.to_owned(),
+        message_hash: hash,
+    })
+}
+
+/// `POST /messages/`: one message (`data` holds its fields) or a batch (`data.messages`
+/// is a list of `{sender, recipient, text, serial?}`), all into one box of one
+/// endpoint, in one transaction: every message passes every check or none is stored.
+pub(super) fn post_message<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Res {
+    let d = v.data();
+    let ep_id = req_str(d, "endpoint_id")?;
+    let bx = MsgBox::parse(req_str(d, "box")?)
+        .ok_or_else(|| ApiError::Invalid("`box` must be INBOX or PROCESSBOX".into()))?;
+    let parsed = parse_items(d, c.config.max_message)?;
     if !matches!(bx, MsgBox::Inbox | MsgBox::Processbox) {
         return Err(ApiError::Forbidden(format!(
             "nobody posts to {}: only a consensus moves messages there",
@@ -121,151 +304,19 @@ pub(super) fn post_message<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Veri
             wanted.as_str()
         )));
     }
-    for it in &parsed {
-        match (bx, it.serial) {
-            (MsgBox::Inbox, Some(_)) => {
-                return Err(ApiError::Invalid("INBOX messages carry no serial".into()));
-            }
-            (MsgBox::Processbox, Some(s)) if s >= 0 => {}
-            (MsgBox::Processbox, _) => {
-                return Err(ApiError::Invalid(
-                    "PROCESSBOX messages need a non-negative integer serial".into(),
-                ));
-            }
-            _ => {}
-        }
-    }
-    let own = controllers(&ep.peer_id, &peer_owners(tx, &ep.peer_id)?);
-    let links: Vec<wire::Link> = ep
-        .links
-        .iter()
-        .filter(|l| l.to_box == bx)
-        .cloned()
-        .collect();
-    // sources of a linked box that have published it
-    let mut sources: Vec<(String, MsgBox)> = Vec::new();
-    if !links.is_empty() {
-        let mut allowed = own.iter().any(|o| o == v.signer_id());
-        for l in &links {
-            let src = match load_endpoint(tx, &l.from_endpoint_id) {
-                Ok(s) => s,
-                Err(ApiError::NotFound(_)) => continue,
-                Err(e) => return Err(e),
-            };
-            let ready = match l.from_box {
-                MsgBox::Accepted => matches!(
-                    src.status,
-                    EndpointStatus::Closed | EndpointStatus::Processed
-                ),
-                _ => src.status == EndpointStatus::Processed,
-            };
-            if !allowed
-                && controllers(&src.peer_id, &peer_owners(tx, &src.peer_id)?)
-                    .iter()
-                    .any(|o| o == v.signer_id())
-            {
-                allowed = true;
-            }
-            if ready {
-                sources.push((src.id.clone(), l.from_box));
-            }
-        }
-        if !allowed {
-            return Err(ApiError::Forbidden(format!(
-                "the {} of {ep_id} is fed by a link: only the owners of the linked endpoints post there",
-                bx.as_str()
-            )));
-        }
-    } else if (bx == MsgBox::Processbox || !ep.public) && !own.iter().any(|o| o == v.signer_id()) {
-        return Err(ApiError::Forbidden(format!(
-            "only the owners of {} may post to the {} of {ep_id}",
-            ep.peer_id,
-            bx.as_str()
-        )));
-    }
+    check_serials(bx, &parsed)?;
+    let sources = may_post(tx, v, &ep, bx)?;
     let now = c.host.now();
     let mut out = Vec::with_capacity(parsed.len());
     let mut hashes = Vec::with_capacity(parsed.len());
     for it in &parsed {
         let text_hash = identity::sha256_hex(it.text.as_bytes());
-        if !links.is_empty() {
-            let mut found = false;
-            for (src, fbox) in &sources {
-                if !tx
-                    .query(
-                        "SELECT 1 FROM messages WHERE endpoint_id = ?1 AND box = ?2 AND text_hash = ?3 LIMIT 1",
-                        &[src.as_str().into(), fbox.as_str().into(), text_hash.as_str().into()],
-                    )?
-                    .is_empty()
-                {
-                    found = true;
-                    break;
-                }
-            }
-            if !found {
-                return Err(ApiError::Forbidden(
-                    "the message is not in the published box of any linked endpoint".into(),
-                ));
-            }
-            if !tx
-                .query(
-                    "SELECT 1 FROM messages WHERE endpoint_id = ?1 AND box = ?2 AND text_hash = ?3 LIMIT 1",
-                    &[ep_id.into(), bx.as_str().into(), text_hash.as_str().into()],
-                )?
-                .is_empty()
-            {
-                return Err(ApiError::Duplicate(
-                    "this message was already taken over from the linked endpoint".into(),
-                ));
-            }
+        if let Some(sources) = &sources {
+            check_taken_over(tx, sources, ep_id, bx, &text_hash)?;
         }
-        let hash = model::message_hash(it.serial, it.sender, it.recipient, it.text);
-        let ins = tx.query(
-            "INSERT INTO messages (endpoint_id, box, serial, sender, recipient, text, message_hash, text_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING RETURNING id",
-            &[
-                ep_id.into(),
-                bx.as_str().into(),
-                it.serial.into(),
-                it.sender.into(),
-                it.recipient.into(),
-                it.text.into(),
-                hash.as_str().into(),
-                text_hash.into(),
-                SqlValue::Int(now.0),
-            ],
-        )?;
-        let id = ins
-            .into_iter()
-            .next()
-            .map(|r| Cols::new("id", r).int("id"))
-            .transpose()?
-            .ok_or_else(|| {
-                ApiError::Duplicate(format!(
-                    "message {hash} is already in the {} of {ep_id}",
-                    bx.as_str()
-                ))
-            })?;
-        if bx == MsgBox::Inbox {
-            // the guard in the WHERE clause keeps size_max even under concurrent writers
-            let n = tx.execute(
-                "UPDATE endpoints SET inbox_count = inbox_count + 1 WHERE endpoint_id = ?1 AND inbox_count < size_max",
-                &[ep_id.into()],
-            )?;
-            if n != 1 {
-                return Err(ApiError::InboxFull);
-            }
-        }
-        hashes.push(Value::str(hash.as_str()));
-        out.push(wire::Message {
-            id,
-            endpoint_id: ep_id.to_owned(),
-            box_: bx,
-            serial: it.serial,
-            sender: it.sender.to_owned(),
-            recipient: it.recipient.to_owned(),
-            text: it.text.to_owned(),
-            message_hash: hash,
-        });
+        let m = insert(tx, ep_id, bx, it, text_hash, now)?;
+        hashes.push(Value::str(m.message_hash.as_str()));
+        out.push(m);
     }
     let effect = if hashes.len() == 1 && d.get("messages").is_none() {
         Value::dict([

@@ -86,6 +86,62 @@ pub(super) fn peer_owners(tx: &mut dyn Tx, peer_id: &str) -> Result<Vec<String>,
     Ok(r.json("owners")?)
 }
 
+/// `owners`: distinct key ids (or `{owner_key_id}` objects), at most 64.
+fn parse_owners(d: &Obj) -> Result<Vec<String>, ApiError> {
+    let owners: Vec<String> = match d.get("owners") {
+        None | Some(Json::Null) => vec![],
+        Some(Json::Array(items)) => items
+            .iter()
+            .map(|o| {
+                o.as_str()
+                    .or_else(|| o.get("owner_key_id").and_then(Json::as_str))
+                    .map(str::to_owned)
+                    .ok_or_else(|| ApiError::Invalid("`owners` must list key ids".into()))
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(ApiError::Invalid("`owners` must be a list".into())),
+    };
+    let mut dedup = owners.clone();
+    dedup.sort();
+    dedup.dedup();
+    if dedup.len() != owners.len() || owners.len() > 64 {
+        return Err(ApiError::Invalid(
+            "`owners` must be at most 64 distinct key ids".into(),
+        ));
+    }
+    Ok(owners)
+}
+
+/// The peer id is its key's id; a joint peer's key combines its name and owners.
+fn check_peer_key(
+    peer_id: &str,
+    name: &str,
+    key_data: &str,
+    owners: &[String],
+) -> Result<(), ApiError> {
+    if owners.is_empty() {
+        let id = identity::key_id(key_data)
+            .map_err(|_| ApiError::Invalid("`key_data` is not an Ed25519 public key".into()))?;
+        if id != peer_id {
+            return Err(ApiError::Invalid(
+                "`peer_id` must be the key id of `key_data`".into(),
+            ));
+        }
+        return Ok(());
+    }
+    if identity::joint_key_data(name, owners) != key_data {
+        return Err(ApiError::Invalid(
+            "`key_data` of a joint peer must be the combination of its name and owners".into(),
+        ));
+    }
+    if identity::joint_peer_id(key_data).as_deref() != Some(peer_id) {
+        return Err(ApiError::Invalid(
+            "`peer_id` must be the key id of the joint `key_data`".into(),
+        ));
+    }
+    Ok(())
+}
+
 pub(super) fn create_peer<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Res {
     let d = v.data();
     let peer_id = req_str(d, "peer_id")?;
@@ -129,47 +185,8 @@ pub(super) fn create_peer<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verif
             ));
         }
     }
-    let owners: Vec<String> = match d.get("owners") {
-        None | Some(Json::Null) => vec![],
-        Some(Json::Array(items)) => items
-            .iter()
-            .map(|o| {
-                o.as_str()
-                    .or_else(|| o.get("owner_key_id").and_then(Json::as_str))
-                    .map(str::to_owned)
-                    .ok_or_else(|| ApiError::Invalid("`owners` must list key ids".into()))
-            })
-            .collect::<Result<_, _>>()?,
-        Some(_) => return Err(ApiError::Invalid("`owners` must be a list".into())),
-    };
-    let mut dedup = owners.clone();
-    dedup.sort();
-    dedup.dedup();
-    if dedup.len() != owners.len() || owners.len() > 64 {
-        return Err(ApiError::Invalid(
-            "`owners` must be at most 64 distinct key ids".into(),
-        ));
-    }
-    if owners.is_empty() {
-        let id = identity::key_id(key_data)
-            .map_err(|_| ApiError::Invalid("`key_data` is not an Ed25519 public key".into()))?;
-        if id != peer_id {
-            return Err(ApiError::Invalid(
-                "`peer_id` must be the key id of `key_data`".into(),
-            ));
-        }
-    } else {
-        if identity::joint_key_data(name, &owners) != key_data {
-            return Err(ApiError::Invalid(
-                "`key_data` of a joint peer must be the combination of its name and owners".into(),
-            ));
-        }
-        if identity::joint_peer_id(key_data).as_deref() != Some(peer_id) {
-            return Err(ApiError::Invalid(
-                "`peer_id` must be the key id of the joint `key_data`".into(),
-            ));
-        }
-    }
+    let owners = parse_owners(d)?;
+    check_peer_key(peer_id, name, key_data, &owners)?;
     let applied = apply_consensus(tx, v, "peer.create")?;
     if owners.is_empty() {
         check_peer_action(v.signer_id(), &[peer_id.to_owned()], &applied.signers)?;
