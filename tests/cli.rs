@@ -151,3 +151,30 @@ fn audit_verify_says_where_a_tampered_log_breaks() {
     let (code, _, _) = run_cli(&["audit", "verify", "http://127.0.0.1:9"], None);
     assert_eq!(code, 4, "an unreachable controller is exit code 4");
 }
+
+/// Negotiation ids are base64url, so an invitation may begin with `-`: the
+/// wizard takes it as the invitation, not as an unknown option.
+#[test]
+fn an_invitation_beginning_with_a_dash_is_taken_as_the_invitation() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("joiner.json");
+    let (code, out, err) = run_cli(
+        &[
+            "--insecure-plaintext-keys",
+            "wizard",
+            "join",
+            "--yes",
+            "--url",
+            "http://127.0.0.1:9",
+            "--invitation",
+            "-8Xb_|00ff",
+            "--config",
+            cfg.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(!err.contains("unexpected argument"), "{err}");
+    // it got as far as the (unreachable) controller
+    assert!(err.contains("cannot reach the controller"), "{out}{err}");
+    assert_ne!(code, 0);
+}

@@ -20,7 +20,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
             let (records, head) = match panoramix_client::audit_log(&agent, &url) {
                 Ok(x) => x,
                 Err(e @ panoramix_client::ClientError::Transport(_)) => {
-                    errln!("panoramix: {e}");
+                    errln!("panoramix: {:#}", anyhow::Error::from(e));
                     return Ok(ExitCode::from(4));
                 }
                 Err(e) => {

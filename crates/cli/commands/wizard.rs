@@ -95,8 +95,8 @@ pub enum Command {
     Join {
         #[command(flatten)]
         common: Common,
-        /// The invitation.
-        #[arg(long, env = "PANORAMIX_INVITATION")]
+        /// The invitation (a negotiation id may begin with `-`).
+        #[arg(long, env = "PANORAMIX_INVITATION", allow_hyphen_values = true)]
         invitation: Option<String>,
         /// Accept the proposal's terms of service.
         #[arg(long)]

@@ -16,7 +16,7 @@ pub enum ClientError {
         message: String,
     },
     /// The controller could not be reached (connection, TLS, timeout).
-    #[error("cannot reach the controller: {0}")]
+    #[error("cannot reach the controller")]
     Transport(#[source] Box<ureq::Error>),
     /// An answer's body could not be read as JSON.
     #[error("the answer to {path} is not JSON")]
