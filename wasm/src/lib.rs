@@ -24,6 +24,8 @@ pub mod endpoint;
 pub mod error;
 #[cfg(feature = "client")]
 pub mod identity_api;
+#[cfg(feature = "contributor")]
+pub mod machine_api;
 pub mod sphinx_api;
 pub mod zeus_api;
 

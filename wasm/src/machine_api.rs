@@ -1,0 +1,202 @@
+//! The contributor protocol's state machine (`panoramix-contributor`), for
+//! JavaScript hosts: the browser agent of the web demo and the npm package's
+//! `Contributor`. The host only sends the machine's requests, stores its state
+//! and paces its steps; the machine decides and signs everything.
+//!
+//! ```js
+//! const m = new ContributorMachine(identitySecret, controllerId, 'SPHINXMIX', { mix }, state);
+//! m.beginStep(Math.floor(Date.now() / 1000));
+//! for (;;) {
+//!   const p = m.poll();
+//!   if (p.kind === 'http') { const r = await fetch(base + p.path, ...); m.handle(r.status, await r.text()); }
+//!   else if (p.kind === 'save') { store(p.state); m.saved(); }
+//!   else break; // 'done' (p.acted, p.finished, p.events) or 'failed' (p.code, p.message)
+//! }
+//! ```
+
+use crate::error::{Error, Result};
+use crate::{from_js, to_js};
+use panoramix_contributor::{AgentState, Contributor, Effect, HttpResponse, Poll};
+use panoramix_core::Keypair;
+use panoramix_core::backend::Backend;
+use rand_chacha::ChaCha20Rng;
+use rand_core::{CryptoRngCore, SeedableRng};
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+use wasm_bindgen::prelude::*;
+
+/// A contributor's backend secrets (hex).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MachineSecrets {
+    #[serde(default)]
+    mix: Option<String>,
+    #[serde(default)]
+    trustee: Option<String>,
+}
+
+/// What `poll` returns, as a plain object tagged by `kind`.
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+enum PollJs {
+    Http {
+        method: String,
+        path: String,
+        body: Option<String>,
+    },
+    Save {
+        state: String,
+    },
+    Done {
+        acted: bool,
+        finished: bool,
+        events: Vec<String>,
+    },
+    Failed {
+        code: String,
+        message: String,
+    },
+}
+
+fn backend(name: &str, s: MachineSecrets) -> Result<Box<dyn Backend>> {
+    let bad = |what: &str, e: String| Error::new("bad_key", format!("{what}: {e}"));
+    match name {
+        "SPHINXMIX" => {
+            let key = match s.mix.as_deref() {
+                Some(h) => Some(
+                    panoramix_sphinx::MixKeyPair::from_secret_hex(h)
+                        .map_err(|e| bad("mix secret", e.to_string()))?,
+                ),
+                None => None,
+            };
+            Ok(Box::new(panoramix_sphinx::contributor::SphinxBackend::new(
+                key,
+            )))
+        }
+        "ZEUS" => {
+            let t = match s.trustee.as_deref() {
+                Some(h) => Some(
+                    panoramix_zeus::TrusteeSecret::from_hex(h)
+                        .map_err(|e| bad("trustee secret", e.to_string()))?,
+                ),
+                None => None,
+            };
+            Ok(Box::new(panoramix_zeus::contributor::ZeusBackend::new(t)))
+        }
+        other => Err(Error::new(
+            "invalid_argument",
+            format!("backend: SPHINXMIX or ZEUS, got {other:?}"),
+        )),
+    }
+}
+
+/// One contributor of one mix-net, as a state machine (see the module docs).
+#[wasm_bindgen]
+pub struct ContributorMachine {
+    inner: Contributor,
+}
+
+#[wasm_bindgen]
+impl ContributorMachine {
+    /// `identity`: the contributor's secret key (64 hex); `controllerId`: the
+    /// controller's id (from `GET /panoramix/`); `backend`: `SPHINXMIX` or
+    /// `ZEUS`; `secrets`: `{mix?, trustee?}` (hex); `state`: the stored state
+    /// (an object, or its JSON text), at least `{mixnet}`; `seed` (64 hex,
+    /// optional): a fixed seed for the machine's randomness, for replaying a
+    /// recorded run (default: `crypto.getRandomValues`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        identity: String,
+        controller_id: String,
+        backend_name: String,
+        secrets: JsValue,
+        state: JsValue,
+        seed: Option<String>,
+    ) -> std::result::Result<ContributorMachine, JsValue> {
+        let key = Keypair::from_secret_hex(&identity)
+            .map_err(|e| Error::new("bad_key", format!("identity: {e}")))?;
+        let s: MachineSecrets = if secrets.is_undefined() || secrets.is_null() {
+            MachineSecrets::default()
+        } else {
+            from_js("secrets", secrets)?
+        };
+        let state: AgentState = match state.as_string() {
+            Some(text) => serde_json::from_str(&text)
+                .map_err(|e| Error::new("invalid_argument", format!("state: {e}")))?,
+            None => from_js("state", state)?,
+        };
+        let rng: Box<dyn CryptoRngCore + Send> = match seed {
+            Some(h) => {
+                let b: [u8; 32] = hex::decode(&h)
+                    .ok()
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(|| Error::new("invalid_argument", "seed: 64 hex"))?;
+                Box::new(ChaCha20Rng::from_seed(b))
+            }
+            None => Box::new(rand_core::OsRng),
+        };
+        let inner = Contributor::new(key, &controller_id, backend(&backend_name, s)?, state, rng)
+            .map_err(|e| Error::new("invalid_argument", e.to_string()))?;
+        Ok(ContributorMachine { inner })
+    }
+
+    /// Start a step at `now` (seconds since the epoch).
+    #[wasm_bindgen(js_name = beginStep)]
+    pub fn begin_step(&mut self, now: f64) {
+        self.inner.begin_step(now as i64);
+    }
+
+    /// What to do next: `{kind: 'http', method, path, body}`, `{kind: 'save',
+    /// state}`, `{kind: 'done', acted, finished, events}` or `{kind: 'failed',
+    /// code, message}`.
+    pub fn poll(&mut self) -> std::result::Result<JsValue, JsValue> {
+        let p = match self.inner.poll() {
+            Poll::Effect(Effect::Http(r)) => PollJs::Http {
+                method: r.method,
+                path: r.path,
+                body: r.body,
+            },
+            Poll::Effect(Effect::Save(state)) => PollJs::Save { state },
+            Poll::Done(st) => PollJs::Done {
+                acted: st.acted,
+                finished: st.finished,
+                events: st.events,
+            },
+            Poll::Failed(e) => PollJs::Failed {
+                code: "step_failed".into(),
+                message: e.to_string(),
+            },
+        };
+        Ok(to_js(&p)?)
+    }
+
+    /// The answer to the pending request: its HTTP status and body text (empty
+    /// or not JSON: `null`).
+    pub fn handle(&mut self, status: u16, body: String) -> std::result::Result<(), JsValue> {
+        let body: Json = serde_json::from_str(&body).unwrap_or(Json::Null);
+        self.inner
+            .handle(HttpResponse { status, body })
+            .map_err(|e| Error::new("invalid_state", e.to_string()))?;
+        Ok(())
+    }
+
+    /// The pending state was stored.
+    pub fn saved(&mut self) -> std::result::Result<(), JsValue> {
+        self.inner
+            .saved()
+            .map_err(|e| Error::new("invalid_state", e.to_string()))?;
+        Ok(())
+    }
+
+    /// The committed state (as of the last completed step).
+    pub fn state(&self) -> std::result::Result<JsValue, JsValue> {
+        Ok(to_js(self.inner.state())?)
+    }
+
+    /// Milliseconds spent in the backend's cryptography so far (0 in browsers,
+    /// which give WebAssembly no monotonic clock here).
+    #[wasm_bindgen(js_name = cryptoMillis)]
+    pub fn crypto_millis(&self) -> f64 {
+        self.inner.crypto_time().as_secs_f64() * 1000.0
+    }
+}
