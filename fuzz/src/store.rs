@@ -39,10 +39,7 @@ struct MemTx<'a>(SqliteTx<'a>);
 impl Tx for MemTx<'_> {
     fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<usize, StoreError> {
         if fault() == Some(Fault::SqlError) && sql.starts_with("INSERT INTO audit") {
-            return Err(StoreError {
-                message: "injected: no such column".into(),
-                constraint: false,
-            });
+            return Err(StoreError::new("injected: no such column"));
         }
         self.0.execute(sql, params)
     }

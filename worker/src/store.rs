@@ -33,9 +33,10 @@ extern "C" {
 fn store_err(message: impl Into<String>) -> StoreError {
     let message = message.into();
     let constraint = message.contains("constraint failed");
+    // a JavaScript error is not Send: its text is what there is to keep
     StoreError {
-        message,
         constraint,
+        ..StoreError::new(message)
     }
 }
 

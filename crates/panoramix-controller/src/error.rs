@@ -9,43 +9,56 @@ use std::fmt;
 use std::sync::Arc;
 
 /// A source error shared, so that the errors holding it stay `Clone`; two are
-/// equal when they say the same.
+/// equal when they say the same. It reads as the error it holds (its `Display`
+/// and its own source).
 #[derive(Debug)]
-pub struct SharedError<E>(Arc<E>);
+pub struct SharedError<E: ?Sized>(Arc<E>);
+
+/// Any error a host's store reports as the cause of a [`StoreError`].
+pub type DynSource = SharedError<dyn std::error::Error + Send + Sync>;
 
 impl<E> SharedError<E> {
     /// Share `e`.
     pub fn new(e: E) -> Self {
         SharedError(Arc::new(e))
     }
+}
 
+impl<E: ?Sized> SharedError<E> {
     /// The error.
     pub fn get(&self) -> &E {
         &self.0
     }
 }
 
-impl<E> Clone for SharedError<E> {
+impl DynSource {
+    /// Share any error as a store failure's cause.
+    pub fn dynamic(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        SharedError(Arc::new(e))
+    }
+}
+
+impl<E: ?Sized> Clone for SharedError<E> {
     fn clone(&self) -> Self {
         SharedError(Arc::clone(&self.0))
     }
 }
 
-impl<E: fmt::Display> PartialEq for SharedError<E> {
+impl<E: fmt::Display + ?Sized> PartialEq for SharedError<E> {
     fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.0, &other.0) || self.0.to_string() == other.0.to_string()
     }
 }
 
-impl<E: fmt::Display> Eq for SharedError<E> {}
+impl<E: fmt::Display + ?Sized> Eq for SharedError<E> {}
 
-impl<E: fmt::Display> fmt::Display for SharedError<E> {
+impl<E: fmt::Display + ?Sized> fmt::Display for SharedError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
     }
 }
 
-impl<E: std::error::Error> std::error::Error for SharedError<E> {
+impl<E: std::error::Error + ?Sized> std::error::Error for SharedError<E> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.0.source()
     }
@@ -330,5 +343,21 @@ mod tests {
             cause.as_deref(),
             Some("stored row: column `status` is not in the row")
         );
+    }
+
+    #[test]
+    fn a_store_failure_keeps_the_database_error_as_its_source() {
+        use std::error::Error as _;
+        let db = std::io::Error::other("disk I/O error");
+        let e = ApiError::from(StoreError::new("writing failed").with_source(db));
+        assert_eq!((e.status(), e.code()), (500, "internal"));
+        let internal = e.source().expect("the internal error");
+        assert_eq!(internal.to_string(), "store: writing failed");
+        let store = internal.source().expect("the store error");
+        let db = store.source().expect("the database's error");
+        assert_eq!(db.to_string(), "disk I/O error");
+        // clones compare equal, and an error without a cause has no source
+        assert_eq!(e.clone(), e);
+        assert!(StoreError::new("x").source().is_none());
     }
 }

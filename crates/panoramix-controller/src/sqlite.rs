@@ -7,13 +7,13 @@ use crate::store::{Row, SqlValue, StoreError, Tx};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ErrorCode, params_from_iter};
 
-/// A rusqlite error as a [`StoreError`]; a constraint violation is flagged as such
-/// (the handlers turn it into a replay or a conflict).
+/// A rusqlite error as a [`StoreError`] that keeps it as its source; a constraint
+/// violation is flagged as such (the handlers turn it into a replay or a conflict).
 pub fn store_err(e: rusqlite::Error) -> StoreError {
     let constraint = matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation);
     StoreError {
-        message: e.to_string(),
         constraint,
+        ..StoreError::new(e.to_string()).with_source(e)
     }
 }
 

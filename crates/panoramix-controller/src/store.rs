@@ -2,6 +2,7 @@
 //! queries serve both the native server (rusqlite) and the Cloudflare Worker
 //! (Durable Object SQLite storage). Both are synchronous, so is this.
 
+use crate::error::DynSource;
 use std::fmt;
 
 /// A value bound to or read from a query.
@@ -84,6 +85,25 @@ pub struct StoreError {
     pub message: String,
     /// A uniqueness constraint failed (the caller may map this to 409).
     pub constraint: bool,
+    /// The database's own error, when the host has one to keep.
+    pub source: Option<DynSource>,
+}
+
+impl StoreError {
+    /// A failure described by `message` alone.
+    pub fn new(message: impl Into<String>) -> StoreError {
+        StoreError {
+            message: message.into(),
+            constraint: false,
+            source: None,
+        }
+    }
+
+    /// The same failure, caused by `source`.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(DynSource::dynamic(source));
+        self
+    }
 }
 
 impl fmt::Display for StoreError {
@@ -92,7 +112,13 @@ impl fmt::Display for StoreError {
     }
 }
 
-impl std::error::Error for StoreError {}
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_ref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// A transaction (or, for reads, a snapshot) on the store.
 pub trait Tx {

@@ -48,8 +48,8 @@ struct MemTx<'a>(&'a Connection);
 fn err(e: rusqlite::Error) -> StoreError {
     let constraint = matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation);
     StoreError {
-        message: e.to_string(),
         constraint,
+        ..StoreError::new(e.to_string()).with_source(e)
     }
 }
 

@@ -111,9 +111,8 @@ impl Checkpointer {
                     }
                 }
             })
-            .map_err(|e| StoreError {
-                message: format!("cannot start the checkpoint thread: {e}"),
-                constraint: false,
+            .map_err(|e| {
+                StoreError::new(format!("cannot start the checkpoint thread: {e}")).with_source(e)
             })?;
         Ok(Checkpointer {
             stop,
@@ -272,10 +271,7 @@ impl SqliteDb {
     /// tell its waiting requests how it ended.
     fn close_batch(&self, w: &mut Writer, broken: bool) -> Result<(), StoreError> {
         let outcome = if broken {
-            Err(StoreError {
-                message: "the batch transaction was aborted".into(),
-                constraint: false,
-            })
+            Err(StoreError::new("the batch transaction was aborted"))
         } else if w.kept == 0 {
             w.conn.execute_batch("ROLLBACK").map_err(store_err)
         } else {
