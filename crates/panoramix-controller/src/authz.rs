@@ -40,9 +40,9 @@ pub fn check_peer_action(
         ));
     }
     if let Some(missing) = controllers.iter().find(|c| !signers.contains(c)) {
-        return Err(ApiError::ConsensusMismatch(format!(
-            "owner {missing} did not sign the consensus"
-        )));
+        return Err(ApiError::ConsensusMismatch(
+            format!("owner {missing} did not sign the consensus").into(),
+        ));
     }
     Ok(())
 }

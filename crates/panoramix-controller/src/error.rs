@@ -64,6 +64,25 @@ impl<E: std::error::Error + ?Sized> std::error::Error for SharedError<E> {
     }
 }
 
+/// Why a consensus does not authorize a request (403 `consensus_mismatch`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConsensusRefusal {
+    /// As the controller describes it (no such consensus, a controller that did
+    /// not sign).
+    #[error("{0}")]
+    Described(String),
+    /// The agreed text does not cover the request (another action, another part,
+    /// not accepted, other signers).
+    #[error(transparent)]
+    Text(NegotiationError),
+}
+
+impl From<String> for ConsensusRefusal {
+    fn from(s: String) -> Self {
+        ConsensusRefusal::Described(s)
+    }
+}
+
 /// What went wrong on the server's side of a 500. Logged by the host (its
 /// `Display` says what and where), never returned to the client.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -152,7 +171,7 @@ pub enum ApiError {
     NegotiationClosed,
     /// 403: the consensus does not cover this exact action.
     #[error("consensus does not authorize this request: {0}")]
-    ConsensusMismatch(String),
+    ConsensusMismatch(#[source] ConsensusRefusal),
     /// 413: the body or a field is too large.
     #[error("{0}")]
     TooLarge(String),
@@ -274,7 +293,7 @@ impl From<NegotiationError> for ApiError {
     fn from(e: NegotiationError) -> Self {
         match e {
             NegotiationError::BadText(m) => ApiError::Invalid(m),
-            other => ApiError::ConsensusMismatch(other.to_string()),
+            other => ApiError::ConsensusMismatch(ConsensusRefusal::Text(other)),
         }
     }
 }
@@ -299,7 +318,7 @@ pub fn all_examples() -> Vec<ApiError> {
         ApiError::ConsensusUsed,
         ApiError::WrongLastConsensus,
         ApiError::NegotiationClosed,
-        ApiError::ConsensusMismatch(String::new()),
+        ApiError::ConsensusMismatch(String::new().into()),
         ApiError::TooLarge(String::new()),
         ApiError::WrongState(String::new()),
         ApiError::InboxFull,
@@ -359,5 +378,23 @@ mod tests {
         // clones compare equal, and an error without a cause has no source
         assert_eq!(e.clone(), e);
         assert!(StoreError::new("x").source().is_none());
+    }
+
+    #[test]
+    fn a_refused_consensus_keeps_the_negotiation_error() {
+        let e = ApiError::from(NegotiationError::NoSuchPart(3));
+        assert!(matches!(
+            &e,
+            ApiError::ConsensusMismatch(ConsensusRefusal::Text(NegotiationError::NoSuchPart(3)))
+        ));
+        // the answer says what it said before
+        assert_eq!(
+            e.body()["error"]["message"],
+            "consensus does not authorize this request: consensus part 3 does not exist in the agreed body"
+        );
+        assert_eq!((e.status(), e.code()), (403, "consensus_mismatch"));
+        // a bad text is the client's: 400
+        let e = ApiError::from(NegotiationError::BadText("x".into()));
+        assert_eq!(e.code(), "invalid");
     }
 }

@@ -274,7 +274,9 @@ fn apply_consensus(tx: &mut dyn Tx, v: &Verified, action: &str) -> Result<Applie
         "FROM negotiations WHERE consensus = ?1 AND status = 'DONE'",
         &[bc.consensus_id.as_str().into()],
     )?
-    .ok_or_else(|| ApiError::ConsensusMismatch(format!("no consensus {}", bc.consensus_id)))?;
+    .ok_or_else(|| {
+        ApiError::ConsensusMismatch(format!("no consensus {}", bc.consensus_id).into())
+    })?;
     // a DONE negotiation has its agreed text and its signings
     let text = Text::parse(&row.text("text")?)?;
     let signers: Vec<String> = row

@@ -33,7 +33,7 @@ pub use routes::allowed_methods;
 pub mod store;
 mod util;
 
-pub use error::{ApiError, InternalError};
+pub use error::{ApiError, ConsensusRefusal, InternalError};
 use panoramix_core::Keypair;
 use panoramix_core::time::Micros;
 use store::Store;
