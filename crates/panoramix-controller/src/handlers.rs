@@ -80,64 +80,43 @@ pub(crate) fn dispatch<H: Host, S: Store>(
         ("GET", ["negotiations"]) => store.read(|tx| list_negotiations(c, tx, &q)),
         ("GET", ["negotiations", id]) => store.read(|tx| get_negotiation(tx, id)),
         ("POST", ["negotiations"]) => {
-            let v = signed(c, req, "negotiation", "create")?;
-            store.write(|tx| {
-                record_nonce(c, tx, &v)?;
-                create_negotiation(c, tx, &v)
+            signed_write(c, store, req, "negotiation", "create", |tx, v| {
+                create_negotiation(c, tx, v)
             })
         }
         ("GET", ["contributions"]) => store.read(|tx| list_contributions(c, tx, &q)),
         ("POST", ["contributions"]) => {
-            let v = signed(c, req, "contribution", "create")?;
-            store.write(|tx| {
-                record_nonce(c, tx, &v)?;
-                crate::contribute::contribute(c, tx, &v)
+            signed_write(c, store, req, "contribution", "create", |tx, v| {
+                crate::contribute::contribute(c, tx, v)
             })
         }
         ("GET", ["peers"]) => store.read(|tx| list_peers(c, tx, &q)),
         ("GET", ["peers", id]) => store.read(|tx| get_peer(tx, id)),
-        ("POST", ["peers"]) => {
-            let v = signed(c, req, "peer", "create")?;
-            store.write(|tx| {
-                record_nonce(c, tx, &v)?;
-                create_peer(c, tx, &v)
-            })
-        }
+        ("POST", ["peers"]) => signed_write(c, store, req, "peer", "create", |tx, v| {
+            create_peer(c, tx, v)
+        }),
         ("GET", ["roles"]) => store.read(|tx| list_roles(tx, &q)),
-        ("POST", ["roles"]) => {
-            let v = signed(c, req, "role", "update")?;
-            store.write(|tx| {
-                record_nonce(c, tx, &v)?;
-                update_role(c, tx, &v)
-            })
-        }
+        ("POST", ["roles"]) => signed_write(c, store, req, "role", "update", |tx, v| {
+            update_role(c, tx, v)
+        }),
         ("GET", ["endpoints"]) => store.read(|tx| list_endpoints(c, tx, &q)),
         ("GET", ["endpoints", id]) => store.read(|tx| get_endpoint(tx, id)),
-        ("POST", ["endpoints"]) => {
-            let v = signed(c, req, "endpoint", "create")?;
-            store.write(|tx| {
-                record_nonce(c, tx, &v)?;
-                create_endpoint(c, tx, &v)
-            })
-        }
+        ("POST", ["endpoints"]) => signed_write(c, store, req, "endpoint", "create", |tx, v| {
+            create_endpoint(c, tx, v)
+        }),
         ("PATCH", ["endpoints", id]) => {
-            let v = signed(c, req, "endpoint", "partial_update")?;
-            let (res, event) = store.write(|tx| {
-                record_nonce(c, tx, &v)?;
-                update_endpoint(c, tx, &v, id)
-            })?;
+            let (res, event) =
+                signed_write(c, store, req, "endpoint", "partial_update", |tx, v| {
+                    update_endpoint(c, tx, v, id)
+                })?;
             // reported only once the store has committed the change
             events.push(event);
             Ok(res)
         }
         ("GET", ["messages"]) => store.read(|tx| list_messages(c, tx, &q)),
-        ("POST", ["messages"]) => {
-            let v = signed(c, req, "message", "create")?;
-            store.write(|tx| {
-                record_nonce(c, tx, &v)?;
-                post_message(c, tx, &v)
-            })
-        }
+        ("POST", ["messages"]) => signed_write(c, store, req, "message", "create", |tx, v| {
+            post_message(c, tx, v)
+        }),
         ("GET", ["audit"]) => store.read(|tx| get_audit(c, tx, &q)),
         // a route of the table (`routes.rs`) with a method it does not take: 405;
         // any other path, an unknown sub-path of a known resource included: 404
@@ -165,6 +144,24 @@ fn controller_info<H: Host>(c: &Controller<H>) -> wire::ControllerInfo {
             page_max_bytes: cfg.page_max_bytes as u64,
         },
     }
+}
+
+/// The one path of every signed write: the request is verified and checked
+/// ([`signed`]), then, in one store transaction, its nonce is recorded and `apply`
+/// runs; any error rolls back both.
+fn signed_write<H: Host, S: Store, T>(
+    c: &Controller<H>,
+    store: &mut S,
+    req: &ApiRequest,
+    resource: &str,
+    operation: &str,
+    apply: impl FnOnce(&mut dyn Tx, &Verified) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let v = signed(c, req, resource, operation)?;
+    store.write(|tx| {
+        record_nonce(c, tx, &v)?;
+        apply(tx, &v)
+    })
 }
 
 /// Parse, verify and check the freshness of a signed request. Nothing is stored yet.
