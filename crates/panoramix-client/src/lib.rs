@@ -213,15 +213,31 @@ impl Client {
         self.rate_limited.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// The error an answer with an error status stands for. A body that is not
+    /// the API's `{"error": {code, message}}` (a proxy's page, say) is code
+    /// `unknown` with the body's start as its message.
     fn api_error(status: u16, r: ureq::Response) -> ClientError {
-        let body: Json = r.into_json().unwrap_or(Json::Null);
-        ClientError::Api {
-            status,
-            code: body["error"]["code"]
-                .as_str()
-                .unwrap_or("unknown")
-                .to_owned(),
-            message: body["error"]["message"].as_str().unwrap_or("").to_owned(),
+        #[derive(serde::Deserialize)]
+        struct Body {
+            error: ErrorBody,
+        }
+        #[derive(serde::Deserialize)]
+        struct ErrorBody {
+            code: String,
+            message: String,
+        }
+        let text = r.into_string().unwrap_or_default();
+        match serde_json::from_str::<Body>(&text) {
+            Ok(b) => ClientError::Api {
+                status,
+                code: b.error.code,
+                message: b.error.message,
+            },
+            Err(_) => ClientError::Api {
+                status,
+                code: "unknown".to_owned(),
+                message: text.chars().take(200).collect(),
+            },
         }
     }
 
