@@ -107,6 +107,16 @@ impl<'a> Api<'a> {
         self.key.key_id()
     }
 
+    /// This contributor's public key (`key_data`).
+    pub(crate) fn key_data(&self) -> String {
+        self.key.key_data()
+    }
+
+    /// Bytes from the step's generator (the same on every re-run of the step).
+    pub(crate) fn random(&mut self, buf: &mut [u8]) {
+        self.nonces.fill_bytes(buf);
+    }
+
     fn refused(req: &HttpRequest, r: &HttpResponse) -> StepError {
         StepError::Api {
             method: req.method.clone(),
@@ -120,7 +130,7 @@ impl<'a> Api<'a> {
         }
     }
 
-    fn decode<T: DeserializeOwned>(what: &str, v: &Json) -> Result<T, Halt> {
+    pub(crate) fn decode<T: DeserializeOwned>(what: &str, v: &Json) -> Result<T, Halt> {
         T::deserialize(v).map_err(|source| {
             Halt::Error(StepError::Decode {
                 what: what.to_owned(),
@@ -308,6 +318,19 @@ impl<'a> Api<'a> {
             "negotiation",
             "create",
             data,
+        )?;
+        Self::decode::<Negotiation>("the new negotiation", &r.body["data"]).map(|n| n.id)
+    }
+
+    /// Create a negotiation anyone may contribute to (no participant list);
+    /// returns its id.
+    pub(crate) fn create_open_negotiation(&mut self, title: &str) -> Result<String, Halt> {
+        let r = self.call(
+            "POST",
+            "/panoramix/negotiations/",
+            "negotiation",
+            "create",
+            json!({"title": title}),
         )?;
         Self::decode::<Negotiation>("the new negotiation", &r.body["data"]).map(|n| n.id)
     }

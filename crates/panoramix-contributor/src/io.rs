@@ -182,3 +182,79 @@ impl<'a> Replay<'a> {
         }
     }
 }
+
+/// What a run of a step over its log came to.
+pub(crate) enum Ran<T> {
+    /// The host must carry out this effect.
+    Effect(Effect),
+    /// The step completed (its log is cleared).
+    Done(T),
+    /// The step failed (its log is cleared).
+    Failed(StepError),
+}
+
+/// Drives one step over its log: runs it, keeps the effect it waits for, and
+/// logs the host's answers (shared by the contributor and the formation
+/// procedures).
+#[derive(Default)]
+pub(crate) struct Driver {
+    log: Log,
+    pending: Option<Effect>,
+}
+
+impl Driver {
+    /// Forget the step in progress.
+    pub(crate) fn reset(&mut self) {
+        self.log = Log::default();
+        self.pending = None;
+    }
+
+    /// Run `step` over the log, unless an effect is still pending.
+    pub(crate) fn run<T>(&mut self, step: impl FnOnce(Replay<'_>) -> Result<T, Halt>) -> Ran<T> {
+        if let Some(e) = &self.pending {
+            return Ran::Effect(e.clone());
+        }
+        match step(Replay::new(&self.log)) {
+            Ok(t) => {
+                self.log = Log::default();
+                Ran::Done(t)
+            }
+            Err(Halt::Need(e)) => {
+                self.pending = Some(e.clone());
+                Ran::Effect(e)
+            }
+            Err(Halt::Error(e)) => {
+                self.log = Log::default();
+                Ran::Failed(e)
+            }
+        }
+    }
+
+    /// The answer to the pending [`Effect::Http`].
+    pub(crate) fn handle(&mut self, response: HttpResponse) -> Result<(), StepError> {
+        match self.pending.take() {
+            Some(e @ Effect::Http(_)) => {
+                self.log.entries.push((e, Answer::Http(Arc::new(response))));
+                Ok(())
+            }
+            other => {
+                self.pending = other;
+                Err(StepError::NoPendingEffect)
+            }
+        }
+    }
+
+    /// The pending [`Effect::Save`] is done.
+    pub(crate) fn saved(&mut self) -> Result<(), StepError> {
+        match self.pending.take() {
+            Some(e @ Effect::Save(_)) => {
+                self.log.entries.push((e, Answer::Saved));
+                Ok(())
+            }
+            other => {
+                self.pending = other;
+                Err(StepError::NoPendingEffect)
+            }
+        }
+    }
+}

@@ -33,6 +33,7 @@
 pub mod api;
 mod cycle;
 mod endpoint;
+pub mod formation;
 pub mod io;
 mod machine;
 mod negotiate;

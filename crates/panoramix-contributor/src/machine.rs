@@ -9,7 +9,7 @@ use rand_core::{CryptoRngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::api::Api;
-use crate::io::{Answer, Effect, Halt, HttpResponse, Log, Replay, StepError};
+use crate::io::{Driver, Effect, Halt, HttpResponse, Ran, StepError};
 
 /// What the contributor keeps durably (the host stores it on every
 /// [`Effect::Save`]).
@@ -98,8 +98,7 @@ pub struct Contributor {
     state: AgentState,
     known: Known,
     computed: Computed,
-    log: Log,
-    pending: Option<Effect>,
+    driver: Driver,
     seed: [u8; 32],
     now: i64,
 }
@@ -169,8 +168,7 @@ impl Contributor {
             state,
             known: Known::default(),
             computed: Computed::default(),
-            log: Log::default(),
-            pending: None,
+            driver: Driver::default(),
             seed: [0; 32],
             now: 0,
         })
@@ -203,81 +201,53 @@ impl Contributor {
     /// Start a step at `now` (seconds since the epoch, the controller's clock
     /// as the host knows it). A step in progress is abandoned.
     pub fn begin_step(&mut self, now: i64) {
-        self.log = Log::default();
-        self.pending = None;
+        self.driver.reset();
         self.now = now;
         self.rng.fill_bytes(&mut self.seed);
     }
 
     /// What to do next.
     pub fn poll(&mut self) -> Poll {
-        if let Some(e) = &self.pending {
-            return Poll::Effect(e.clone());
-        }
-        let mut ex = Exec {
-            api: Api::new(
-                Replay::new(&self.log),
-                &self.key,
-                &self.controller_id,
-                ChaCha20Rng::from_seed(self.seed),
-                self.now,
-            ),
-            state: self.state.clone(),
-            st: Step::default(),
-            known: &self.known,
-            learned: Known::default(),
-            computed: &mut self.computed,
-            backend: &mut *self.backend,
-            rng: &mut *self.rng,
-        };
-        match crate::cycle::step(&mut ex) {
-            Ok(()) => {
-                let (state, st, learned) = (ex.state, ex.st, ex.learned);
+        let ran = self.driver.run(|replay| {
+            let mut ex = Exec {
+                api: Api::new(
+                    replay,
+                    &self.key,
+                    &self.controller_id,
+                    ChaCha20Rng::from_seed(self.seed),
+                    self.now,
+                ),
+                state: self.state.clone(),
+                st: Step::default(),
+                known: &self.known,
+                learned: Known::default(),
+                computed: &mut self.computed,
+                backend: &mut *self.backend,
+                rng: &mut *self.rng,
+            };
+            crate::cycle::step(&mut ex)?;
+            Ok((ex.state, ex.st, ex.learned))
+        });
+        match ran {
+            Ran::Done((state, st, learned)) => {
                 self.state = state;
                 self.known.verified.extend(learned.verified);
                 self.known.recomputed.extend(learned.recomputed);
-                self.log = Log::default();
                 Poll::Done(st)
             }
-            Err(Halt::Need(e)) => {
-                self.pending = Some(e.clone());
-                Poll::Effect(e)
-            }
-            Err(Halt::Error(e)) => {
-                self.log = Log::default();
-                Poll::Failed(e)
-            }
+            Ran::Effect(e) => Poll::Effect(e),
+            Ran::Failed(e) => Poll::Failed(e),
         }
     }
 
     /// The answer to the pending [`Effect::Http`].
     pub fn handle(&mut self, response: HttpResponse) -> Result<(), StepError> {
-        match self.pending.take() {
-            Some(e @ Effect::Http(_)) => {
-                self.log
-                    .entries
-                    .push((e, Answer::Http(std::sync::Arc::new(response))));
-                Ok(())
-            }
-            other => {
-                self.pending = other;
-                Err(StepError::NoPendingEffect)
-            }
-        }
+        self.driver.handle(response)
     }
 
     /// The pending [`Effect::Save`] is done.
     pub fn saved(&mut self) -> Result<(), StepError> {
-        match self.pending.take() {
-            Some(e @ Effect::Save(_)) => {
-                self.log.entries.push((e, Answer::Saved));
-                Ok(())
-            }
-            other => {
-                self.pending = other;
-                Err(StepError::NoPendingEffect)
-            }
-        }
+        self.driver.saved()
     }
 }
 

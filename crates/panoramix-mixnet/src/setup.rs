@@ -13,17 +13,21 @@
 //!    checks it (its own membership, the description it reviewed, the joint key and,
 //!    for Zeus, the election key recomputed from the owners' verified key shares)
 //!    and co-signs; the coordinator creates the joint peer.
+//!
+//! The protocol lives in [`panoramix_contributor::formation`], with no I/O; this
+//! module is its native host: each function runs one [`Procedure`] through a
+//! [`Client`], and passes it the backends' key checks ([`NativeKeys`]).
 
 use crate::backend::{Secrets, peer_crypto_params};
 use crate::mixnet::{MixnetSpec, TRUSTEE_KEY_SESSION};
 use panoramix_client::{Client, ClientError};
-use panoramix_core::canonical::{self, Value};
-use panoramix_core::identity::sha256_hex;
-use panoramix_core::negotiation::Text;
-use panoramix_core::wire::{NegotiationStatus, Peer};
-use rand_core::RngCore;
+use panoramix_contributor::formation::{Formation, MixnetKeys, Procedure, Progress};
+use panoramix_contributor::{Effect, HttpRequest, HttpResponse, StepError};
+use panoramix_core::wire::Peer;
 use serde_json::json;
-use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub use panoramix_contributor::formation::{MAX_DESCRIPTION_BYTES, SuccessorProposal};
 
 /// Setup errors.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +38,125 @@ pub enum SetupError {
     /// Something is wrong with the proposal or the invitations.
     #[error("{0}")]
     Refused(String),
+    /// The formation procedure failed otherwise.
+    #[error(transparent)]
+    Step(StepError),
+}
+
+impl From<StepError> for SetupError {
+    fn from(e: StepError) -> Self {
+        match e {
+            StepError::Api {
+                status,
+                code,
+                message,
+                ..
+            } => SetupError::Client(ClientError::Api {
+                status,
+                code,
+                message,
+            }),
+            StepError::Decode { what, source } => {
+                SetupError::Client(ClientError::Decode { path: what, source })
+            }
+            StepError::State(why) => SetupError::Refused(why),
+            other => SetupError::Step(other),
+        }
+    }
+}
+
+/// The backends' part of formation, natively: each owner's published Sphinx mix
+/// key must parse; Zeus trustee key shares must carry valid proofs, and their
+/// sum is the election key.
+pub struct NativeKeys;
+
+impl MixnetKeys for NativeKeys {
+    fn complete(&self, spec: &MixnetSpec, owners: &[Peer]) -> Result<MixnetSpec, String> {
+        let mut spec = spec.clone();
+        if spec.backend == "ZEUS" {
+            let mut keys = Vec::new();
+            for p in owners {
+                let k: panoramix_zeus::TrusteeKey = serde_json::from_value(
+                    p.crypto_params["trustee_key"].clone(),
+                )
+                .map_err(|e| format!("owner {} published no trustee key: {e}", p.peer_id))?;
+                keys.push(k);
+            }
+            let pk = panoramix_zeus::combine_trustee_keys(TRUSTEE_KEY_SESSION, &keys)
+                .map_err(|e| format!("trustee keys do not verify: {e}"))?;
+            spec.election_public_key = Some(pk.to_hex());
+            // the election (answers, voter list) must make valid booth parameters
+            let params: panoramix_zeus::ZeusParams =
+                serde_json::from_value(spec.zeus_params(&spec.name, 1, &keys, true))
+                    .map_err(|e| format!("the election: {e}"))?;
+            params
+                .check_definition()
+                .map_err(|e| format!("the election: {e}"))?;
+        } else {
+            for p in owners {
+                let o = &p.peer_id;
+                let k = p.crypto_params["mix_key"]
+                    .as_str()
+                    .ok_or_else(|| format!("owner {o} published no mix key"))?;
+                panoramix_sphinx::MixPublicKey::from_hex(k)
+                    .map_err(|e| format!("owner {o} published no valid mix key: {e}"))?;
+            }
+        }
+        Ok(spec)
+    }
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// The formation procedures of `client`'s identity.
+fn formation(client: &Client) -> Result<Formation, SetupError> {
+    let key = panoramix_core::Keypair::from_secret_hex(&client.key().secret_hex())
+        .map_err(|e| SetupError::Refused(format!("the client's key: {e}")))?;
+    Ok(Formation::new(
+        key,
+        client.controller_id(),
+        Arc::new(NativeKeys),
+        Box::new(rand_core::OsRng),
+    ))
+}
+
+/// Send one of a procedure's requests; an API refusal is an answer for the
+/// procedure, an unreachable controller fails it.
+fn send(client: &Client, req: &HttpRequest) -> Result<HttpResponse, SetupError> {
+    let r = match &req.body {
+        None => client.get(&req.path),
+        Some(b) => client.send_signed(&req.method, &req.path, b.as_bytes()),
+    };
+    match r {
+        Ok(body) => Ok(HttpResponse { status: 200, body }),
+        Err(ClientError::Api {
+            status,
+            code,
+            message,
+        }) => Ok(HttpResponse {
+            status,
+            body: json!({"error": {"code": code, "message": message}}),
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Drive a procedure to its end through `client`.
+fn run<T>(client: &Client, mut p: Procedure<T>) -> Result<T, SetupError> {
+    p.begin(now_secs());
+    loop {
+        match p.poll() {
+            Progress::Effect(Effect::Http(req)) => p.handle(send(client, &req)?)?,
+            Progress::Effect(Effect::Save(_)) => p.saved()?,
+            Progress::Done(t) => return Ok(t),
+            Progress::Failed(e) => return Err(e.into()),
+        }
+    }
 }
 
 /// Register `client` as a contributor peer publishing its backend key.
@@ -43,28 +166,13 @@ pub fn register(
     backend: &str,
     secrets: &Secrets,
 ) -> Result<Peer, SetupError> {
-    if let Ok(p) = client.peer(&client.id()) {
-        return Ok(p);
-    }
     let params = peer_crypto_params(backend, secrets, TRUSTEE_KEY_SESSION);
-    Ok(client.register(name, Some("contributor"), backend, params)?)
+    run(client, formation(client)?.register(name, backend, params))
 }
 
 /// Parse an invitation `<negotiation_id>|<invitation_id>`.
 pub fn parse_invitation(s: &str) -> Result<(String, String), SetupError> {
-    let (n, i) = s.trim().split_once('|').ok_or_else(|| {
-        SetupError::Refused("an invitation looks like <negotiation_id>|<invitation_id>".into())
-    })?;
-    if n.is_empty() || i.is_empty() {
-        return Err(SetupError::Refused("empty invitation part".into()));
-    }
-    Ok((n.to_owned(), i.to_owned()))
-}
-
-fn proposal_text(spec: &MixnetSpec, meta: BTreeMap<String, Value>) -> Result<String, SetupError> {
-    let body =
-        canonical::from_json(&json!(spec)).map_err(|e| SetupError::Refused(e.to_string()))?;
-    Ok(Text::encode(body, meta))
+    Ok(panoramix_contributor::formation::parse_invitation(s)?)
 }
 
 /// Step 2: propose the mix-net and create `n` invitations.
@@ -73,45 +181,17 @@ pub fn create(
     spec: &MixnetSpec,
     n: usize,
 ) -> Result<(String, Vec<String>), SetupError> {
-    check_description_size(spec)?;
-    let neg = client.create_negotiation(&format!("mixnet:{}", spec.name), None)?;
-    let mut invitations = Vec::new();
-    let mut hashes = Vec::new();
-    for _ in 0..n {
-        let mut b = [0u8; 16];
-        rand_core::OsRng.fill_bytes(&mut b);
-        let inv = hex::encode(b);
-        hashes.push(Value::str(sha256_hex(inv.as_bytes())));
-        invitations.push(format!("{neg}|{inv}"));
-    }
-    let mut meta = BTreeMap::new();
-    meta.insert("accept".into(), Value::Int(0));
-    meta.insert("invitations".into(), Value::List(hashes));
-    client.contribute(&neg, &proposal_text(spec, meta)?)?;
-    Ok((neg, invitations))
+    run(client, formation(client)?.create(spec, n))
 }
 
 /// The proposal behind an invitation, for the joiner to review.
 pub fn proposal(client: &Client, invitation: &str) -> Result<(MixnetSpec, String), SetupError> {
-    let (neg, _) = parse_invitation(invitation)?;
-    let contribs = client.contributions(&neg)?;
-    let first = contribs
-        .first()
-        .ok_or_else(|| SetupError::Refused("the negotiation has no proposal".into()))?;
-    let text = Text::parse(&first.text).map_err(|e| SetupError::Refused(e.to_string()))?;
-    let spec: MixnetSpec = serde_json::from_value(canonical::to_json(&text.body))
-        .map_err(|e| SetupError::Refused(format!("not a mix-net proposal: {e}")))?;
-    Ok((spec, first.signer_key_id.clone()))
+    run(client, formation(client)?.proposal(invitation))
 }
 
 /// Step 3: answer the proposal with the invitation.
 pub fn join(client: &Client, invitation: &str, spec: &MixnetSpec) -> Result<(), SetupError> {
-    let (neg, inv) = parse_invitation(invitation)?;
-    let mut meta = BTreeMap::new();
-    meta.insert("accept".into(), Value::Int(0));
-    meta.insert("invitation_id".into(), Value::str(inv));
-    client.contribute(&neg, &proposal_text(spec, meta)?)?;
-    Ok(())
+    run(client, formation(client)?.join(invitation, spec))
 }
 
 /// Step 4 for the coordinator: once every invitation is used, propose the joint
@@ -122,63 +202,16 @@ pub fn propose_joint(
     spec: &MixnetSpec,
     invitations: &[String],
 ) -> Result<Option<String>, SetupError> {
-    let me = client.id();
-    let hashes: Vec<String> = invitations
-        .iter()
-        .map(|i| parse_invitation(i).map(|(_, inv)| sha256_hex(inv.as_bytes())))
-        .collect::<Result<_, _>>()?;
-    let mut joiners: Vec<(i64, String)> = Vec::new();
-    let mut used = std::collections::HashSet::new();
-    for c in client.contributions(negotiation)? {
-        let signer = c.signer_key_id;
-        if signer == me {
-            continue;
-        }
-        let text = Text::parse(&c.text).map_err(|e| SetupError::Refused(e.to_string()))?;
-        let inv = text
-            .meta
-            .get("invitation_id")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let h = sha256_hex(inv.as_bytes());
-        if !hashes.contains(&h) || !used.insert(h) {
-            return Err(SetupError::Refused(format!(
-                "{signer} joined without a valid, unused invitation: aborting"
-            )));
-        }
-        joiners.push((c.id, signer));
-    }
-    if joiners.len() < invitations.len() {
-        return Ok(None);
-    }
-    joiners.sort();
-    let mut owners = vec![me];
-    owners.extend(joiners.into_iter().map(|(_, s)| s));
-    let spec = complete_spec(client, spec, &owners)?;
-    let action = client.joint_peer_action(&spec.name, &owners, &spec.backend, json!(spec));
-    let neg = client.create_negotiation(&format!("joint:{}", spec.name), Some(&owners))?;
-    client.contribute(
-        &neg,
-        &Client::text_for(std::slice::from_ref(&action), true, BTreeMap::new()),
-    )?;
-    Ok(Some(neg))
+    let p = formation(client)?.propose_joint(negotiation, spec, invitations);
+    run(client, p)
 }
-
-/// The most bytes of a peer's `crypto_params` (compact JSON) the controller takes;
-/// the joint peer's are the description, voter list included.
-pub const MAX_DESCRIPTION_BYTES: usize = 64 * 1024;
 
 /// Refuse a description the controller would refuse as the joint peer's
 /// `crypto_params` (a Zeus voter list of more than about 900 credentials).
 pub fn check_description_size(spec: &MixnetSpec) -> Result<(), SetupError> {
-    let size = json!(spec).to_string().len();
-    if size > MAX_DESCRIPTION_BYTES {
-        let voters = spec.election.as_ref().map_or(0, |e| e.voters.len());
-        return Err(SetupError::Refused(format!(
-            "the description is {size} bytes ({voters} voter credentials); the controller takes at most {MAX_DESCRIPTION_BYTES} bytes of a peer's crypto_params"
-        )));
-    }
-    Ok(())
+    Ok(panoramix_contributor::formation::check_description_size(
+        spec,
+    )?)
 }
 
 /// The description with what derives from the owners (the Zeus election key).
@@ -187,147 +220,18 @@ pub fn complete_spec(
     spec: &MixnetSpec,
     owners: &[String],
 ) -> Result<MixnetSpec, SetupError> {
-    let mut spec = spec.clone();
-    check_description_size(&spec)?;
-    if spec.backend == "ZEUS" {
-        let mut keys = Vec::new();
-        for o in owners {
-            let p = client.peer(o)?;
-            let k: panoramix_zeus::TrusteeKey =
-                serde_json::from_value(p.crypto_params["trustee_key"].clone()).map_err(|e| {
-                    SetupError::Refused(format!("owner {o} published no trustee key: {e}"))
-                })?;
-            keys.push(k);
-        }
-        let pk = panoramix_zeus::combine_trustee_keys(TRUSTEE_KEY_SESSION, &keys)
-            .map_err(|e| SetupError::Refused(format!("trustee keys do not verify: {e}")))?;
-        spec.election_public_key = Some(pk.to_hex());
-        // the election (answers, voter list) must make valid booth parameters
-        let params: panoramix_zeus::ZeusParams =
-            serde_json::from_value(spec.zeus_params(&spec.name, 1, &keys, true))
-                .map_err(|e| SetupError::Refused(format!("the election: {e}")))?;
-        params
-            .check_definition()
-            .map_err(|e| SetupError::Refused(format!("the election: {e}")))?;
-    } else {
-        for o in owners {
-            let p = client.peer(o)?;
-            let k = p.crypto_params["mix_key"]
-                .as_str()
-                .ok_or_else(|| SetupError::Refused(format!("owner {o} published no mix key")))?;
-            panoramix_sphinx::MixPublicKey::from_hex(k).map_err(|e| {
-                SetupError::Refused(format!("owner {o} published no valid mix key: {e}"))
-            })?;
-        }
-    }
-    Ok(spec)
+    run(client, formation(client)?.complete_spec(spec, owners))
 }
 
 /// Step 4 for a joiner: find the joint-peer proposal, check it against what it
 /// reviewed, and co-sign. Returns the joint peer id once the proposal is signed.
 pub fn confirm_joint(client: &Client, reviewed: &MixnetSpec) -> Result<Option<String>, SetupError> {
-    let me = client.id();
-    for n in client.negotiations_titled(&format!("joint:{}", reviewed.name))? {
-        if !n.participants.as_ref().is_some_and(|p| p.contains(&me)) {
-            continue;
-        }
-        let nid = n.id.as_str();
-        let contribs = client.contributions(nid)?;
-        if contribs.iter().any(|c| c.signer_key_id == me) {
-            return Ok(None);
-        }
-        let Some(first) = contribs.first() else {
-            return Ok(None);
-        };
-        let text_s = first.text.as_str();
-        let text = Text::parse(text_s).map_err(|e| SetupError::Refused(e.to_string()))?;
-        let data = JointData::of(&text)?;
-        let owners = data.owners;
-        if !owners.contains(&me) {
-            return Err(SetupError::Refused(
-                "the joint peer proposal leaves me out".into(),
-            ));
-        }
-        let expected = complete_spec(client, reviewed, &owners)?;
-        if data.crypto_params != expected {
-            return Err(SetupError::Refused(
-                "the joint peer's description differs from the reviewed proposal".into(),
-            ));
-        }
-        let key = panoramix_core::identity::joint_key_data(&expected.name, &owners);
-        if data.key_data != key {
-            return Err(SetupError::Refused(
-                "the joint key does not recompute".into(),
-            ));
-        }
-        client.contribute(nid, text_s)?;
-        return Ok(panoramix_core::identity::joint_peer_id(&key));
-    }
-    Ok(None)
-}
-
-/// The joint peer a `joint:` or `successor:` text proposes to create (the
-/// `data` of its `POST /panoramix/peers/`).
-#[derive(serde::Deserialize)]
-struct JointData {
-    peer_id: String,
-    key_data: String,
-    owners: Vec<String>,
-    crypto_params: MixnetSpec,
-}
-
-impl JointData {
-    fn of(text: &Text) -> Result<JointData, SetupError> {
-        let data = text
-            .body
-            .get("data")
-            .ok_or_else(|| SetupError::Refused("the joint peer proposal has no data".into()))?;
-        serde_json::from_value(canonical::to_json(data))
-            .map_err(|e| SetupError::Refused(format!("not a joint peer proposal: {e}")))
-    }
+    run(client, formation(client)?.confirm_joint(reviewed))
 }
 
 /// For the coordinator: create the joint peer once every owner signed. Returns its id.
 pub fn finish(client: &Client, name: &str) -> Result<Option<String>, SetupError> {
-    apply_agreed_joint(client, &format!("joint:{name}"), false)
-}
-
-/// Create the joint peer agreed in the DONE negotiation titled `title` (unless it
-/// exists already); with `owners_only`, only if this client is one of its owners.
-/// Returns its id once it exists.
-fn apply_agreed_joint(
-    client: &Client,
-    title: &str,
-    owners_only: bool,
-) -> Result<Option<String>, SetupError> {
-    for n in client.negotiations_titled(title)? {
-        let (NegotiationStatus::Done, Some(text), Some(consensus)) =
-            (n.status, &n.text, &n.consensus)
-        else {
-            continue;
-        };
-        let text = Text::parse(text).map_err(|e| SetupError::Refused(e.to_string()))?;
-        let joint = JointData::of(&text)?;
-        let action = panoramix_client::Action {
-            method: "POST".into(),
-            path: "/panoramix/peers/".into(),
-            data: canonical::to_json(text.body.get("data").unwrap_or(&Value::Null)),
-            info: canonical::to_json(text.body.get("info").unwrap_or(&Value::Null)),
-        };
-        let id = joint.peer_id;
-        if client.peer(&id).is_ok() {
-            return Ok(Some(id));
-        }
-        if owners_only && !joint.owners.contains(&client.id()) {
-            return Ok(None);
-        }
-        return match client.apply(&action, consensus, None) {
-            Ok(_) => Ok(Some(id)),
-            Err(e) if e.status() == Some(409) => Ok(Some(id)),
-            Err(e) => Err(e.into()),
-        };
-    }
-    Ok(None)
+    run(client, formation(client)?.finish(name))
 }
 
 /// Reconfiguration at runtime (seed §2.2.2): the owners of a running mix-net, together
@@ -341,31 +245,8 @@ pub fn propose_successor(
     new_owners: &[String],
     new_name: &str,
 ) -> Result<String, SetupError> {
-    let old = client.peer(old_joint)?;
-    let old_owners: Vec<String> = old.owner_ids();
-    if old_owners.first() != Some(&client.id()) {
-        return Err(SetupError::Refused(
-            "the first owner proposes reconfigurations".into(),
-        ));
-    }
-    let mut spec: MixnetSpec = serde_json::from_value(old.crypto_params.clone())
-        .map_err(|e| SetupError::Refused(e.to_string()))?;
-    spec.name = new_name.to_owned();
-    spec.previous = Some(old_joint.to_owned());
-    let spec = complete_spec(client, &spec, new_owners)?;
-    let mut participants: Vec<String> = old_owners.clone();
-    for o in new_owners {
-        if !participants.contains(o) {
-            participants.push(o.clone());
-        }
-    }
-    let action = client.joint_peer_action(&spec.name, new_owners, &spec.backend, json!(spec));
-    let neg = client.create_negotiation(&format!("successor:{old_joint}"), Some(&participants))?;
-    client.contribute(
-        &neg,
-        &Client::text_for(std::slice::from_ref(&action), true, BTreeMap::new()),
-    )?;
-    Ok(neg)
+    let p = formation(client)?.propose_successor(old_joint, new_owners, new_name);
+    run(client, p)
 }
 
 /// For every other participant: check the successor proposal (same backend and
@@ -376,54 +257,23 @@ pub fn confirm_successor(
     old_joint: &str,
     accept_owners: &dyn Fn(&[String]) -> bool,
 ) -> Result<Option<String>, SetupError> {
-    let me = client.id();
-    let old = client.peer(old_joint)?;
-    let old_spec: MixnetSpec = serde_json::from_value(old.crypto_params)
-        .map_err(|e| SetupError::Refused(e.to_string()))?;
-    for n in client.negotiations_titled(&format!("successor:{old_joint}"))? {
-        let nid = n.id.as_str();
-        let contribs = client.contributions(nid)?;
-        if contribs.iter().any(|c| c.signer_key_id == me) {
-            return Ok(None);
-        }
-        let Some(first) = contribs.first() else {
-            continue;
-        };
-        let text_s = first.text.as_str();
-        let text = Text::parse(text_s).map_err(|e| SetupError::Refused(e.to_string()))?;
-        let data = JointData::of(&text)?;
-        let owners = data.owners;
-        let got = data.crypto_params;
-        let mut expected = old_spec.clone();
-        expected.name = got.name.clone();
-        expected.previous = Some(old_joint.to_owned());
-        let expected = complete_spec(client, &expected, &owners)?;
-        if got != expected {
-            return Err(SetupError::Refused(
-                "the successor changes more than the owners".into(),
-            ));
-        }
-        if !accept_owners(&owners) {
-            return Err(SetupError::Refused(
-                "the new owner list was not accepted".into(),
-            ));
-        }
-        let key = panoramix_core::identity::joint_key_data(&got.name, &owners);
-        if data.key_data != key {
-            return Err(SetupError::Refused(
-                "the successor's joint key does not recompute".into(),
-            ));
-        }
-        client.contribute(nid, text_s)?;
-        return Ok(panoramix_core::identity::joint_peer_id(&key));
+    let mut f = formation(client)?;
+    let Some(proposal) = run(client, f.review_successor(old_joint))? else {
+        return Ok(None);
+    };
+    if !accept_owners(&proposal.owners) {
+        return Err(SetupError::Refused(
+            "the new owner list was not accepted".into(),
+        ));
     }
-    Ok(None)
+    run(client, f.co_sign(&proposal.negotiation, &proposal.text))?;
+    Ok(Some(proposal.successor))
 }
 
 /// The successor of a mix-net, once it exists; an owner of the successor creates it
 /// from the agreed consensus if nobody has yet.
 pub fn successor(client: &Client, old_joint: &str) -> Result<Option<String>, SetupError> {
-    apply_agreed_joint(client, &format!("successor:{old_joint}"), true)
+    run(client, formation(client)?.successor(old_joint))
 }
 
 /// The successor the owners agreed on (its id and owners), whether or not it has
@@ -432,27 +282,12 @@ pub fn agreed_successor(
     client: &Client,
     old_joint: &str,
 ) -> Result<Option<(String, Vec<String>)>, SetupError> {
-    for n in client.negotiations_titled(&format!("successor:{old_joint}"))? {
-        let (NegotiationStatus::Done, Some(text)) = (n.status, &n.text) else {
-            continue;
-        };
-        let text = Text::parse(text).map_err(|e| SetupError::Refused(e.to_string()))?;
-        let data = JointData::of(&text)?;
-        return Ok(Some((data.peer_id, data.owners)));
-    }
-    Ok(None)
+    run(client, formation(client)?.agreed_successor(old_joint))
 }
 
 /// Follow a mix-net's successors to the current one.
 pub fn current(client: &Client, joint: &str) -> Result<String, SetupError> {
-    let mut j = joint.to_owned();
-    for _ in 0..64 {
-        match successor(client, &j)? {
-            Some(next) if client.peer(&next).is_ok() => j = next,
-            _ => break,
-        }
-    }
-    Ok(j)
+    run(client, formation(client)?.current(joint))
 }
 
 #[cfg(test)]

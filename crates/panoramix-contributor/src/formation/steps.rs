@@ -1,0 +1,390 @@
+//! The formation operations as straight-line code over the step's [`Api`]
+//! (re-run over the log of answers until complete).
+
+use std::collections::{BTreeMap, HashSet};
+
+use panoramix_core::canonical::{self, Value};
+use panoramix_core::identity::{joint_key_data, joint_peer_id, sha256_hex};
+use panoramix_core::negotiation::Text;
+use panoramix_core::wire::{Contribution, NegotiationStatus, Peer};
+use serde_json::{Map, Value as Json, json};
+
+use super::{MixnetKeys, SuccessorProposal, check_description_size, parse_invitation};
+use crate::api::{Action, Api, pct, text_for};
+use crate::io::{Halt, HttpResponse, StepError};
+use crate::spec::MixnetSpec;
+
+const PEERS: &str = "/panoramix/peers/";
+
+fn refuse<T>(why: impl Into<String>) -> Result<T, Halt> {
+    Err(StepError::State(why.into()).into())
+}
+
+/// A refused request the procedure cannot do without.
+fn refusal(method: &str, path: &str, r: &HttpResponse) -> Halt {
+    StepError::Api {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        status: r.status,
+        code: r.code().unwrap_or("unknown").to_owned(),
+        message: r.body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    }
+    .into()
+}
+
+fn parse_text(text: &str) -> Result<Text, Halt> {
+    Text::parse(text).map_err(|e| StepError::State(e.to_string()).into())
+}
+
+fn contributions(api: &mut Api, negotiation: &str) -> Result<Vec<Contribution>, Halt> {
+    api.get_all(&format!(
+        "/panoramix/contributions/?negotiation={}",
+        pct(negotiation)
+    ))
+}
+
+/// The text proposing `spec` (a `mixnet:` proposal or a joiner's answer).
+fn proposal_text(spec: &MixnetSpec, meta: BTreeMap<String, Value>) -> Result<String, Halt> {
+    let body = canonical::from_json(&json!(spec)).map_err(|e| StepError::State(e.to_string()))?;
+    Ok(Text::encode(body, meta))
+}
+
+/// The joint peer a `joint:` or `successor:` text proposes to create (the
+/// `data` of its `POST /panoramix/peers/`).
+#[derive(serde::Deserialize)]
+pub(super) struct JointData {
+    pub(super) peer_id: String,
+    pub(super) key_data: String,
+    pub(super) owners: Vec<String>,
+    pub(super) crypto_params: MixnetSpec,
+}
+
+impl JointData {
+    pub(super) fn of(text: &Text) -> Result<JointData, StepError> {
+        let data = text
+            .body
+            .get("data")
+            .ok_or_else(|| StepError::State("the joint peer proposal has no data".into()))?;
+        serde_json::from_value(canonical::to_json(data))
+            .map_err(|e| StepError::State(format!("not a joint peer proposal: {e}")))
+    }
+}
+
+/// The action creating the joint peer of `spec` owned by `owners` (in route
+/// order), its description as `crypto_params`.
+fn joint_peer_action(api: &mut Api, spec: &MixnetSpec, owners: &[String]) -> Action {
+    let key_data = joint_key_data(&spec.name, owners);
+    let peer_id = joint_peer_id(&key_data).unwrap_or_default();
+    let data = json!({
+        "peer_id": peer_id, "name": spec.name, "key_data": key_data, "key_type": "ed25519",
+        "crypto_backend": spec.backend, "crypto_params": spec, "owners": owners, "status": "READY",
+    });
+    api.action("POST", PEERS, "peer", "create", data, Map::new())
+}
+
+pub(super) fn register(
+    api: &mut Api,
+    name: &str,
+    backend: &str,
+    crypto_params: &Json,
+) -> Result<Peer, Halt> {
+    let me = api.me();
+    if let Some(p) = api.peer_opt(&me)? {
+        return Ok(p);
+    }
+    let data = json!({
+        "peer_id": me, "name": name, "key_data": api.key_data(), "key_type": "ed25519",
+        "crypto_backend": backend, "crypto_params": crypto_params, "owners": [], "status": "READY",
+        "role": "contributor",
+    });
+    let a = api.action("POST", PEERS, "peer", "create", data, Map::new());
+    let cid = api.self_consensus(&format!("register {name}"), std::slice::from_ref(&a))?;
+    match api.apply(&a, &cid, None)? {
+        Ok(r) => Api::decode(PEERS, &r.body["data"]),
+        Err(r) => Err(refusal(&a.method, &a.path, &r)),
+    }
+}
+
+pub(super) fn create(
+    api: &mut Api,
+    spec: &MixnetSpec,
+    n: usize,
+) -> Result<(String, Vec<String>), Halt> {
+    check_description_size(spec)?;
+    let neg = api.create_open_negotiation(&format!("mixnet:{}", spec.name))?;
+    let mut invitations = Vec::with_capacity(n);
+    let mut hashes = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mut b = [0u8; 16];
+        api.random(&mut b);
+        let inv = hex::encode(b);
+        hashes.push(Value::str(sha256_hex(inv.as_bytes())));
+        invitations.push(format!("{neg}|{inv}"));
+    }
+    let mut meta = BTreeMap::new();
+    meta.insert("accept".into(), Value::Int(0));
+    meta.insert("invitations".into(), Value::List(hashes));
+    api.contribute(&neg, &proposal_text(spec, meta)?)?;
+    Ok((neg, invitations))
+}
+
+pub(super) fn proposal(api: &mut Api, invitation: &str) -> Result<(MixnetSpec, String), Halt> {
+    let (neg, _) = parse_invitation(invitation)?;
+    let contribs = contributions(api, &neg)?;
+    let Some(first) = contribs.first() else {
+        return refuse("the negotiation has no proposal");
+    };
+    let text = parse_text(&first.text)?;
+    let spec: MixnetSpec = serde_json::from_value(canonical::to_json(&text.body))
+        .map_err(|e| StepError::State(format!("not a mix-net proposal: {e}")))?;
+    Ok((spec, first.signer_key_id.clone()))
+}
+
+pub(super) fn join(api: &mut Api, invitation: &str, spec: &MixnetSpec) -> Result<(), Halt> {
+    let (neg, inv) = parse_invitation(invitation)?;
+    let mut meta = BTreeMap::new();
+    meta.insert("accept".into(), Value::Int(0));
+    meta.insert("invitation_id".into(), Value::str(inv));
+    api.contribute(&neg, &proposal_text(spec, meta)?)?;
+    Ok(())
+}
+
+/// The joiners of the `mixnet:` negotiation in the order they joined; an
+/// answer without a valid, unused invitation aborts.
+fn joiners(api: &mut Api, negotiation: &str, invitations: &[String]) -> Result<Vec<String>, Halt> {
+    let me = api.me();
+    let hashes: Vec<String> = invitations
+        .iter()
+        .map(|i| parse_invitation(i).map(|(_, inv)| sha256_hex(inv.as_bytes())))
+        .collect::<Result<_, _>>()?;
+    let mut joiners: Vec<(i64, String)> = Vec::new();
+    let mut used = HashSet::new();
+    for c in contributions(api, negotiation)? {
+        let signer = c.signer_key_id;
+        if signer == me {
+            continue;
+        }
+        let text = parse_text(&c.text)?;
+        let inv = text
+            .meta
+            .get("invitation_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let h = sha256_hex(inv.as_bytes());
+        if !hashes.contains(&h) || !used.insert(h) {
+            return refuse(format!(
+                "{signer} joined without a valid, unused invitation: aborting"
+            ));
+        }
+        joiners.push((c.id, signer));
+    }
+    joiners.sort();
+    Ok(joiners.into_iter().map(|(_, s)| s).collect())
+}
+
+pub(super) fn propose_joint(
+    api: &mut Api,
+    keys: &dyn MixnetKeys,
+    negotiation: &str,
+    spec: &MixnetSpec,
+    invitations: &[String],
+) -> Result<Option<String>, Halt> {
+    let joiners = joiners(api, negotiation, invitations)?;
+    if joiners.len() < invitations.len() {
+        return Ok(None);
+    }
+    let mut owners = vec![api.me()];
+    owners.extend(joiners);
+    let spec = complete_spec(api, keys, spec, &owners)?;
+    let action = joint_peer_action(api, &spec, &owners);
+    let neg = api.create_negotiation(&format!("joint:{}", spec.name), &owners)?;
+    let text = text_for(std::slice::from_ref(&action), true, BTreeMap::new());
+    api.contribute(&neg, &text)?;
+    Ok(Some(neg))
+}
+
+pub(super) fn complete_spec(
+    api: &mut Api,
+    keys: &dyn MixnetKeys,
+    spec: &MixnetSpec,
+    owners: &[String],
+) -> Result<MixnetSpec, Halt> {
+    check_description_size(spec)?;
+    let mut peers = Vec::with_capacity(owners.len());
+    for o in owners {
+        peers.push(api.peer(o)?);
+    }
+    keys.complete(spec, &peers)
+        .map_err(|e| StepError::State(e).into())
+}
+
+pub(super) fn confirm_joint(
+    api: &mut Api,
+    keys: &dyn MixnetKeys,
+    reviewed: &MixnetSpec,
+) -> Result<Option<String>, Halt> {
+    let me = api.me();
+    for n in api.negotiations(&format!("joint:{}", reviewed.name))? {
+        if !n.participants.as_ref().is_some_and(|p| p.contains(&me)) {
+            continue;
+        }
+        let contribs = contributions(api, &n.id)?;
+        if contribs.iter().any(|c| c.signer_key_id == me) {
+            return Ok(None);
+        }
+        let Some(first) = contribs.first() else {
+            return Ok(None);
+        };
+        let data = JointData::of(&parse_text(&first.text)?)?;
+        let owners = data.owners;
+        if !owners.contains(&me) {
+            return refuse("the joint peer proposal leaves me out");
+        }
+        let expected = complete_spec(api, keys, reviewed, &owners)?;
+        if data.crypto_params != expected {
+            return refuse("the joint peer's description differs from the reviewed proposal");
+        }
+        let key = joint_key_data(&expected.name, &owners);
+        if data.key_data != key {
+            return refuse("the joint key does not recompute");
+        }
+        api.contribute(&n.id, &first.text)?;
+        return Ok(joint_peer_id(&key));
+    }
+    Ok(None)
+}
+
+/// Create the joint peer agreed in the DONE negotiation titled `title` (unless it
+/// exists already); with `owners_only`, only if this identity is one of its owners.
+/// Returns its id once it exists.
+pub(super) fn apply_agreed_joint(
+    api: &mut Api,
+    title: &str,
+    owners_only: bool,
+) -> Result<Option<String>, Halt> {
+    for n in api.negotiations(title)? {
+        let (NegotiationStatus::Done, Some(text), Some(consensus)) =
+            (n.status, &n.text, &n.consensus)
+        else {
+            continue;
+        };
+        let text = parse_text(text)?;
+        let joint = JointData::of(&text)?;
+        let action = Action::from_part(&text.body, "POST", PEERS);
+        let id = joint.peer_id;
+        if api.peer_opt(&id)?.is_some() {
+            return Ok(Some(id));
+        }
+        if owners_only && !joint.owners.contains(&api.me()) {
+            return Ok(None);
+        }
+        return match api.apply(&action, consensus, None)? {
+            Ok(_) => Ok(Some(id)),
+            Err(r) if r.status == 409 => Ok(Some(id)),
+            Err(r) => Err(refusal(&action.method, &action.path, &r)),
+        };
+    }
+    Ok(None)
+}
+
+pub(super) fn propose_successor(
+    api: &mut Api,
+    keys: &dyn MixnetKeys,
+    old_joint: &str,
+    new_owners: &[String],
+    new_name: &str,
+) -> Result<String, Halt> {
+    let old = api.peer(old_joint)?;
+    let old_owners = old.owner_ids();
+    if old_owners.first() != Some(&api.me()) {
+        return refuse("the first owner proposes reconfigurations");
+    }
+    let mut spec: MixnetSpec = serde_json::from_value(old.crypto_params.clone())
+        .map_err(|e| StepError::State(e.to_string()))?;
+    spec.name = new_name.to_owned();
+    spec.previous = Some(old_joint.to_owned());
+    let spec = complete_spec(api, keys, &spec, new_owners)?;
+    let mut participants = old_owners;
+    for o in new_owners {
+        if !participants.contains(o) {
+            participants.push(o.clone());
+        }
+    }
+    let action = joint_peer_action(api, &spec, new_owners);
+    let neg = api.create_negotiation(&format!("successor:{old_joint}"), &participants)?;
+    let text = text_for(std::slice::from_ref(&action), true, BTreeMap::new());
+    api.contribute(&neg, &text)?;
+    Ok(neg)
+}
+
+pub(super) fn review_successor(
+    api: &mut Api,
+    keys: &dyn MixnetKeys,
+    old_joint: &str,
+) -> Result<Option<SuccessorProposal>, Halt> {
+    let me = api.me();
+    let old = api.peer(old_joint)?;
+    let old_spec: MixnetSpec =
+        serde_json::from_value(old.crypto_params).map_err(|e| StepError::State(e.to_string()))?;
+    for n in api.negotiations(&format!("successor:{old_joint}"))? {
+        let contribs = contributions(api, &n.id)?;
+        if contribs.iter().any(|c| c.signer_key_id == me) {
+            return Ok(None);
+        }
+        let Some(first) = contribs.first() else {
+            continue;
+        };
+        let data = JointData::of(&parse_text(&first.text)?)?;
+        let got = data.crypto_params;
+        let mut expected = old_spec.clone();
+        expected.name = got.name.clone();
+        expected.previous = Some(old_joint.to_owned());
+        let expected = complete_spec(api, keys, &expected, &data.owners)?;
+        if got != expected {
+            return refuse("the successor changes more than the owners");
+        }
+        let key = joint_key_data(&got.name, &data.owners);
+        let successor = joint_peer_id(&key).filter(|_| data.key_data == key);
+        let Some(successor) = successor else {
+            return refuse("the successor's joint key does not recompute");
+        };
+        return Ok(Some(SuccessorProposal {
+            negotiation: n.id,
+            text: first.text.clone(),
+            owners: data.owners,
+            successor,
+        }));
+    }
+    Ok(None)
+}
+
+pub(super) fn agreed_successor(
+    api: &mut Api,
+    old_joint: &str,
+) -> Result<Option<(String, Vec<String>)>, Halt> {
+    for n in api.negotiations(&format!("successor:{old_joint}"))? {
+        let (NegotiationStatus::Done, Some(text)) = (n.status, &n.text) else {
+            continue;
+        };
+        let data = JointData::of(&parse_text(text)?)?;
+        return Ok(Some((data.peer_id, data.owners)));
+    }
+    Ok(None)
+}
+
+pub(super) fn current(api: &mut Api, joint: &str) -> Result<String, Halt> {
+    let mut j = joint.to_owned();
+    for _ in 0..64 {
+        let Some(next) = apply_agreed_joint(api, &format!("successor:{j}"), true)? else {
+            break;
+        };
+        if api.peer_opt(&next)?.is_none() {
+            break;
+        }
+        j = next;
+    }
+    Ok(j)
+}

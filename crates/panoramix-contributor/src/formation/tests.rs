@@ -1,0 +1,308 @@
+use std::sync::Arc;
+
+use panoramix_core::Keypair;
+use panoramix_core::canonical::Value;
+use panoramix_core::identity::sha256_hex;
+use panoramix_core::negotiation::Text;
+use panoramix_core::wire::Peer;
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use serde_json::{Value as Json, json};
+
+use super::steps::JointData;
+use super::*;
+use crate::HttpRequest;
+use crate::spec::Election;
+
+/// Keys that check nothing but count the owners they were given.
+struct Keys;
+
+impl MixnetKeys for Keys {
+    fn complete(&self, spec: &MixnetSpec, owners: &[Peer]) -> Result<MixnetSpec, String> {
+        if owners.iter().any(|p| p.crypto_params["mix_key"].is_null()) {
+            return Err("an owner published no mix key".into());
+        }
+        Ok(spec.clone())
+    }
+}
+
+fn key(n: u8) -> Keypair {
+    Keypair::from_secret(&[n; 32])
+}
+
+fn formation(n: u8, seed: u8) -> Formation {
+    Formation::new(
+        key(n),
+        "ctl",
+        Arc::new(Keys),
+        Box::new(ChaCha20Rng::from_seed([seed; 32])),
+    )
+}
+
+fn spec() -> MixnetSpec {
+    MixnetSpec {
+        name: "m".into(),
+        backend: "SPHINXMIX".into(),
+        params: json!({"BODY_LEN": 1024, "MAX_HOPS": 5}),
+        size_min: 1,
+        size_max: 4,
+        election_public_key: None,
+        terms: String::new(),
+        graph: None,
+        previous: None,
+        election: None,
+    }
+}
+
+fn ok(data: Json) -> HttpResponse {
+    HttpResponse {
+        status: 200,
+        body: json!({"data": data}),
+    }
+}
+
+fn page(items: Json) -> HttpResponse {
+    HttpResponse {
+        status: 200,
+        body: json!({"data": items, "next": null}),
+    }
+}
+
+fn data(req: &HttpRequest) -> Json {
+    let body: Json = serde_json::from_str(req.body.as_deref().unwrap_or("null")).unwrap();
+    body["data"].clone()
+}
+
+/// Drive `p` to its end with `answer`; the result and the requests sent.
+fn drive<T>(
+    p: &mut Procedure<T>,
+    mut answer: impl FnMut(&HttpRequest) -> HttpResponse,
+) -> (Result<T, StepError>, Vec<HttpRequest>) {
+    p.begin(1_700_000_000);
+    let mut sent = Vec::new();
+    loop {
+        match p.poll() {
+            Progress::Effect(Effect::Http(req)) => {
+                let r = answer(&req);
+                sent.push(req);
+                p.handle(r).unwrap();
+            }
+            Progress::Effect(Effect::Save(_)) => p.saved().unwrap(),
+            Progress::Done(t) => return (Ok(t), sent),
+            Progress::Failed(e) => return (Err(e), sent),
+        }
+    }
+}
+
+/// A controller that knows one negotiation and accepts contributions.
+fn create_answers(req: &HttpRequest) -> HttpResponse {
+    match req.path.as_str() {
+        "/panoramix/negotiations/" => ok(json!({"id": "N1", "title": "mixnet:m",
+            "participants": null, "status": "OPEN", "text": null, "timestamp": null,
+            "consensus": null})),
+        "/panoramix/contributions/" => ok(json!({"consensus": null})),
+        other => panic!("unexpected {other}"),
+    }
+}
+
+#[test]
+fn invitations_parse_or_say_what_they_look_like() {
+    assert_eq!(
+        parse_invitation(" N|abc \n").unwrap(),
+        ("N".to_owned(), "abc".to_owned())
+    );
+    for bad in ["Nabc", "|abc", "N|", ""] {
+        assert!(
+            matches!(parse_invitation(bad), Err(StepError::State(_))),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn a_voter_list_too_long_for_the_controller_is_refused() {
+    let with = |n: usize| MixnetSpec {
+        backend: "ZEUS".into(),
+        election: Some(Election {
+            question: "q".into(),
+            options: vec!["yes".into(), "no".into()],
+            voters: (0..n).map(|i| format!("{i:064x}")).collect(),
+        }),
+        ..spec()
+    };
+    assert!(check_description_size(&with(900)).is_ok());
+    let err = check_description_size(&with(1000)).unwrap_err().to_string();
+    assert!(err.contains("1000 voter credentials"), "{err}");
+    // and create stops before any request
+    let (r, sent) = drive(&mut formation(1, 1).create(&with(1000), 2), create_answers);
+    assert!(r.is_err() && sent.is_empty());
+}
+
+#[test]
+fn create_proposes_the_hashes_of_seeded_invitation_secrets() {
+    let (r, sent) = drive(&mut formation(1, 7).create(&spec(), 3), create_answers);
+    let (neg, invitations) = r.unwrap();
+    assert_eq!(neg, "N1");
+    assert_eq!(sent.len(), 2);
+    // an open negotiation: no participant list
+    assert_eq!(data(&sent[0]), json!({"title": "mixnet:m"}));
+    let text = Text::parse(data(&sent[1])["text"].as_str().unwrap()).unwrap();
+    let hashes: Vec<Value> = invitations
+        .iter()
+        .map(|i| {
+            let (n, secret) = parse_invitation(i).unwrap();
+            assert_eq!(n, "N1");
+            assert_eq!(secret.len(), 32);
+            Value::str(sha256_hex(secret.as_bytes()))
+        })
+        .collect();
+    assert_eq!(text.meta.get("invitations"), Some(&Value::List(hashes)));
+    assert_eq!(text.meta.get("accept"), Some(&Value::Int(0)));
+    // the same seed replays to the same requests and secrets; another does not
+    let (again, sent2) = drive(&mut formation(1, 7).create(&spec(), 3), create_answers);
+    assert_eq!(again.unwrap().1, invitations);
+    assert_eq!(sent2, sent);
+    let (other, _) = drive(&mut formation(1, 8).create(&spec(), 3), create_answers);
+    assert_ne!(other.unwrap().1, invitations);
+}
+
+fn contribution(id: i64, signer: &Keypair, text: &str) -> Json {
+    json!({"id": id, "negotiation_id": "N1", "signer_key_id": signer.key_id(),
+        "key_data": signer.key_data(), "text": text, "signature": "", "latest": true})
+}
+
+fn answer_text(invitation: &str) -> String {
+    let (_, inv) = parse_invitation(invitation).unwrap();
+    let mut meta = std::collections::BTreeMap::new();
+    meta.insert("accept".into(), Value::Int(0));
+    meta.insert("invitation_id".into(), Value::str(inv));
+    Text::encode(Value::str("spec"), meta)
+}
+
+/// The coordinator's view: the proposal, then these joiners' answers.
+fn joint_answers(joined: Vec<(i64, Keypair, String)>) -> impl FnMut(&HttpRequest) -> HttpResponse {
+    let coordinator = key(1);
+    move |req: &HttpRequest| match (req.method.as_str(), req.path.as_str()) {
+        ("GET", p) if p.starts_with("/panoramix/contributions/") => {
+            let mut items = vec![contribution(1, &coordinator, "proposal")];
+            for (id, k, text) in &joined {
+                items.push(contribution(*id, k, text));
+            }
+            page(json!(items))
+        }
+        ("GET", p) if p.starts_with("/panoramix/peers/") => {
+            let id = p
+                .trim_start_matches("/panoramix/peers/")
+                .trim_end_matches('/');
+            ok(
+                json!({"peer_id": id, "name": "p", "key_data": "", "key_type": "ed25519",
+                "crypto_backend": "SPHINXMIX", "crypto_params": {"mix_key": "k"},
+                "owners": [], "status": "READY", "roles": [], "consensus_id": ""}),
+            )
+        }
+        ("POST", "/panoramix/negotiations/") => ok(json!({"id": "J1", "title": "joint:m",
+            "participants": null, "status": "OPEN", "text": null, "timestamp": null,
+            "consensus": null})),
+        ("POST", "/panoramix/contributions/") => ok(json!({"consensus": null})),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn the_joint_peer_is_proposed_once_every_invitation_is_used_in_join_order() {
+    let invitations = vec!["N1|aa".to_owned(), "N1|bb".to_owned()];
+    let (b, c) = (key(2), key(3));
+    // one of two joined: wait
+    let joined = vec![(5, key(2), answer_text(&invitations[1]))];
+    let (r, _) = drive(
+        &mut formation(1, 1).propose_joint("N1", &spec(), &invitations),
+        joint_answers(joined),
+    );
+    assert_eq!(r.unwrap(), None);
+    let joined = vec![
+        (7, key(3), answer_text(&invitations[0])),
+        (5, key(2), answer_text(&invitations[1])),
+    ];
+    let (r, sent) = drive(
+        &mut formation(1, 1).propose_joint("N1", &spec(), &invitations),
+        joint_answers(joined),
+    );
+    assert_eq!(r.unwrap().as_deref(), Some("J1"));
+    let owners = json!([key(1).key_id(), b.key_id(), c.key_id()]);
+    let create = sent
+        .iter()
+        .find(|r| r.method == "POST" && r.path == "/panoramix/negotiations/")
+        .unwrap();
+    assert_eq!(
+        data(create),
+        json!({"title": "joint:m", "participants": owners})
+    );
+    let last = sent.last().unwrap();
+    let text = Text::parse(data(last)["text"].as_str().unwrap()).unwrap();
+    let proposed = JointData::of(&text).unwrap();
+    assert_eq!(json!(proposed.owners), owners);
+    assert_eq!(proposed.crypto_params, spec());
+}
+
+#[test]
+fn a_joiner_without_a_valid_unused_invitation_aborts_the_setup() {
+    let invitations = vec!["N1|aa".to_owned(), "N1|bb".to_owned()];
+    for joined in [
+        vec![(5, key(2), answer_text("N1|zz"))],
+        vec![
+            (5, key(2), answer_text(&invitations[0])),
+            (6, key(3), answer_text(&invitations[0])),
+        ],
+    ] {
+        let (r, sent) = drive(
+            &mut formation(1, 1).propose_joint("N1", &spec(), &invitations),
+            joint_answers(joined),
+        );
+        let err = r.unwrap_err().to_string();
+        assert!(err.contains("without a valid, unused invitation"), "{err}");
+        assert!(sent.iter().all(|r| r.method == "GET"));
+    }
+}
+
+#[test]
+fn a_refused_owner_key_fails_the_proposal_before_anything_is_written() {
+    let invitations = vec!["N1|aa".to_owned()];
+    let joined = vec![(5, key(2), answer_text(&invitations[0]))];
+    let mut answers = joint_answers(joined);
+    let (r, sent) = drive(
+        &mut formation(1, 1).propose_joint("N1", &spec(), &invitations),
+        |req: &HttpRequest| {
+            let mut r = answers(req);
+            if req.path.contains(&key(2).key_id()) {
+                r.body["data"]["crypto_params"] = json!({});
+            }
+            r
+        },
+    );
+    assert_eq!(r.unwrap_err().to_string(), "an owner published no mix key");
+    assert!(sent.iter().all(|r| r.method == "GET"));
+}
+
+#[test]
+fn a_refused_request_fails_with_the_controllers_answer() {
+    let (r, _) = drive(&mut formation(1, 1).create(&spec(), 1), |_| HttpResponse {
+        status: 409,
+        body: json!({"error": {"code": "conflict", "message": "exists"}}),
+    });
+    match r {
+        Err(StepError::Api { status, code, .. }) => {
+            assert_eq!((status, code.as_str()), (409, "conflict"))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_procedure_runs_once_begun_and_only_once() {
+    let mut p = formation(1, 1).create(&spec(), 1);
+    assert!(matches!(p.poll(), Progress::Failed(StepError::State(_))));
+    let (r, _) = drive(&mut p, create_answers);
+    assert!(r.is_ok());
+    assert!(matches!(p.poll(), Progress::Failed(StepError::State(_))));
+    assert!(matches!(p.saved(), Err(StepError::NoPendingEffect)));
+}
