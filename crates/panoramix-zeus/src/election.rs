@@ -15,7 +15,7 @@ use crate::encoding::{Ciphertext, DecodedCiphertext, Point};
 use crate::error::{VerifyError, ZeusError};
 use crate::keys::{TrusteeSecret, combine_trustee_keys};
 use crate::par;
-use crate::params::{Outcome, ZeusParams};
+use crate::params::{DecryptionKeys, Outcome, Rules, ZeusParams};
 use crate::sk::{MIN_SK_ROUNDS, SkProof};
 use crate::transcript::GROUP_NAME;
 use crate::tw::TwProof;
@@ -320,6 +320,25 @@ pub fn verify_transcript<R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> Result<VerifyReport, VerifyError> {
     let mut checks = Vec::new();
+    check_format(t, &mut checks)?;
+    let e = &t.election;
+    let (tpk, rules, ctx) = check_election(e, &mut checks)?;
+    let (counted, counted_d) = check_ballots(t, &rules, &mut checks)?;
+    let n = counted.len();
+    let (list, list_d) = check_mixes(t, &ctx, counted, counted_d, rng, &mut checks)?;
+    let spoiled = check_tally(t, &tpk, &list, &list_d, rng, &mut checks)?;
+    Ok(VerifyReport {
+        session_id: e.session_id.clone(),
+        ballots: n,
+        spoiled,
+        trustees: tpk.keys.len(),
+        mixes: t.mixes.len(),
+        checks,
+    })
+}
+
+/// The transcript's version and group.
+fn check_format(t: &ElectionTranscript, checks: &mut Vec<String>) -> Result<(), VerifyError> {
     if t.version != TRANSCRIPT_VERSION {
         return Err(VerifyError::UnsupportedVersion {
             found: t.version.clone(),
@@ -331,10 +350,15 @@ pub fn verify_transcript<R: RngCore + CryptoRng>(
         });
     }
     checks.push(format!("version {TRANSCRIPT_VERSION}, group {GROUP_NAME}"));
+    Ok(())
+}
 
-    // the election: trustees' keys, answers, voter list
-    let e = &t.election;
-    let sid = e.session_id.as_str();
+/// The election: trustees' keys, answers, voter list; returns the trustees'
+/// decryption keys, the ballot rules and the mixing context.
+fn check_election(
+    e: &ZeusParams,
+    checks: &mut Vec<String>,
+) -> Result<(DecryptionKeys, Rules, MixContext), VerifyError> {
     let tpk = e.verify_trustees()?;
     checks.push(match (&e.dkg, tpk.threshold) {
         (Some(d), Some(th)) => format!(
@@ -364,15 +388,25 @@ pub fn verify_transcript<R: RngCore + CryptoRng>(
             format!("{} distinct voter credentials", e.voters.len())
         }
     ));
-    let ctx =
-        MixContext::new(sid, &e.election_public_key).map_err(|reason| VerifyError::Encoding {
+    let ctx = MixContext::new(e.session_id.as_str(), &e.election_public_key).map_err(|reason| {
+        VerifyError::Encoding {
             at: "election.election_public_key".into(),
             reason,
-        })?;
+        }
+    })?;
+    Ok((tpk, rules, ctx))
+}
 
-    // ballots: each valid, no replay, then each credential's last one counts
+/// Ballots: each valid, no replay, then each credential's last one counts.
+/// Returns the counted ciphertexts, also decoded.
+fn check_ballots(
+    t: &ElectionTranscript,
+    rules: &Rules,
+    checks: &mut Vec<String>,
+) -> Result<(Vec<Ciphertext>, Vec<DecodedCiphertext>), VerifyError> {
+    let e = &t.election;
     par::try_map_range(t.ballots.len(), |i| {
-        check_ballot(e, &rules, &t.ballots[i], i)
+        check_ballot(e, rules, &t.ballots[i], i)
     })?;
     let mut seen: HashMap<Point, usize> = HashMap::with_capacity(t.ballots.len());
     for (i, b) in t.ballots.iter().enumerate() {
@@ -388,20 +422,34 @@ pub fn verify_transcript<R: RngCore + CryptoRng>(
             what: "ballots".into(),
         });
     }
-    let mut list_d: Vec<DecodedCiphertext> = MixContext::decode_list("ballots", &counted)?;
+    let counted_d: Vec<DecodedCiphertext> = MixContext::decode_list("ballots", &counted)?;
     checks.push(format!(
         "{} accepted ballots: canonical encodings, valid validity proofs and credential signatures bound to session, key and credential, eligible credentials, no replayed ballot; {n} counted (each credential's last ballot)",
         t.ballots.len()
     ));
+    Ok((counted, counted_d))
+}
 
-    // mixes
+/// The mixes, in order, starting from the counted ballots: distinct mixers,
+/// N outputs each, a valid proof of shuffle. Returns the last output, also
+/// decoded.
+fn check_mixes<R: RngCore + CryptoRng>(
+    t: &ElectionTranscript,
+    ctx: &MixContext,
+    counted: Vec<Ciphertext>,
+    counted_d: Vec<DecodedCiphertext>,
+    rng: &mut R,
+    checks: &mut Vec<String>,
+) -> Result<(Vec<Ciphertext>, Vec<DecodedCiphertext>), VerifyError> {
     if t.mixes.is_empty() {
         return Err(VerifyError::Empty {
             what: "mixes".into(),
         });
     }
+    let n = counted.len();
     let mut mixers: HashMap<&str, usize> = HashMap::new();
     let mut list: Vec<Ciphertext> = counted;
+    let mut list_d = counted_d;
     for (k, m) in t.mixes.iter().enumerate() {
         if let Some(&first) = mixers.get(m.mixer.as_str()) {
             return Err(VerifyError::DuplicateMixer {
@@ -422,12 +470,12 @@ pub fn verify_transcript<R: RngCore + CryptoRng>(
         let out_d = MixContext::decode_list(&format!("{at}output"), &m.output)?;
         let what = match &m.proof {
             MixProof::Tw(p) => {
-                crate::tw::verify_decoded(&ctx, k, &at, &list, &list_d, &m.output, &out_d, p, rng)?;
+                crate::tw::verify_decoded(ctx, k, &at, &list, &list_d, &m.output, &out_d, p, rng)?;
                 "Terelius-Wikstrom proof".to_string()
             }
             MixProof::Sk(p) => {
                 crate::sk::verify_decoded(
-                    &ctx,
+                    ctx,
                     k,
                     &at,
                     &list,
@@ -435,7 +483,7 @@ pub fn verify_transcript<R: RngCore + CryptoRng>(
                     &m.output,
                     &out_d,
                     p,
-                    e.sk_rounds.max(MIN_SK_ROUNDS),
+                    t.election.sk_rounds.max(MIN_SK_ROUNDS),
                     rng,
                 )?;
                 format!(
@@ -451,9 +499,30 @@ pub fn verify_transcript<R: RngCore + CryptoRng>(
         list = m.output.clone();
         list_d = out_d;
     }
+    Ok((list, list_d))
+}
 
-    // decryption
-    let c = combine_decoded(sid, &tpk, "", &list, &list_d, &t.partial_decryptions, rng)?;
+/// Decryption of the last mix output and the published outcomes; returns
+/// the number of spoiled ballots.
+fn check_tally<R: RngCore + CryptoRng>(
+    t: &ElectionTranscript,
+    tpk: &DecryptionKeys,
+    list: &[Ciphertext],
+    list_d: &[DecodedCiphertext],
+    rng: &mut R,
+    checks: &mut Vec<String>,
+) -> Result<usize, VerifyError> {
+    let e = &t.election;
+    let n = list.len();
+    let c = combine_decoded(
+        e.session_id.as_str(),
+        tpk,
+        "",
+        list,
+        list_d,
+        &t.partial_decryptions,
+        rng,
+    )?;
     checks.push(match tpk.threshold {
         None => format!(
             "{} partial decryptions of the last mix output: one per registered trustee, every Chaum-Pedersen proof valid",
@@ -492,12 +561,5 @@ pub fn verify_transcript<R: RngCore + CryptoRng>(
         "{n} outcomes equal the combined factors: {} allowed answers in canonical encoding, {spoiled} spoiled (element published, counted as invalid)",
         n - spoiled
     ));
-    Ok(VerifyReport {
-        session_id: e.session_id.clone(),
-        ballots: n,
-        spoiled,
-        trustees: tpk.keys.len(),
-        mixes: t.mixes.len(),
-        checks,
-    })
+    Ok(spoiled)
 }

@@ -214,24 +214,51 @@ pub(crate) fn verify_decoded<R: RngCore + CryptoRng>(
     min_rounds: u32,
     rng: &mut R,
 ) -> Result<(), VerifyError> {
-    let n = input.len();
+    let r = check_shape(mix, at, input.len(), output.len(), proof, min_rounds)?;
+    let bits = sk_challenge_bits(ctx, input, output, proof);
+    let seeds: Vec<[u8; 32]> = (0..r)
+        .map(|_| {
+            let mut s = [0u8; 32];
+            rng.fill_bytes(&mut s);
+            s
+        })
+        .collect();
+    if batched_sum(ctx, at, wi, wo, proof, &bits, &seeds)?.is_identity() {
+        return Ok(());
+    }
+    Err(first_failing_round(ctx, mix, wi, wo, proof, &bits))
+}
+
+/// `Ok` when `found == expected`, else a length mismatch at `{at}{name}`.
+fn length_matches(at: &str, name: &str, expected: usize, found: usize) -> Result<(), VerifyError> {
+    if expected != found {
+        Err(VerifyError::LengthMismatch {
+            at: format!("{at}{name}"),
+            expected,
+            found,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// The structural checks, before any arithmetic: a non-empty input, an
+/// output of the same length, enough rounds, every per-round list of length
+/// N and every round's offsets a permutation. Returns the number of rounds.
+fn check_shape(
+    mix: usize,
+    at: &str,
+    n: usize,
+    output_len: usize,
+    proof: &SkProof,
+    min_rounds: u32,
+) -> Result<usize, VerifyError> {
     if n == 0 {
         return Err(VerifyError::Empty {
             what: format!("{at}input"),
         });
     }
-    let lm = |name: String, expected: usize, found: usize| {
-        if expected != found {
-            Err(VerifyError::LengthMismatch {
-                at: format!("{at}{name}"),
-                expected,
-                found,
-            })
-        } else {
-            Ok(())
-        }
-    };
-    lm("output".into(), n, output.len())?;
+    length_matches(at, "output", n, output_len)?;
     let min = min_rounds.max(MIN_SK_ROUNDS) as usize;
     let r = proof.rounds as usize;
     if r < min {
@@ -241,17 +268,28 @@ pub(crate) fn verify_decoded<R: RngCore + CryptoRng>(
             min,
         });
     }
-    lm("proof.sk.collections".into(), r, proof.collections.len())?;
-    lm("proof.sk.offsets".into(), r, proof.offsets.len())?;
-    lm("proof.sk.randoms".into(), r, proof.randoms.len())?;
+    length_matches(at, "proof.sk.collections", r, proof.collections.len())?;
+    length_matches(at, "proof.sk.offsets", r, proof.offsets.len())?;
+    length_matches(at, "proof.sk.randoms", r, proof.randoms.len())?;
     for t in 0..r {
-        lm(
-            format!("proof.sk.collections[{t}]"),
+        length_matches(
+            at,
+            &format!("proof.sk.collections[{t}]"),
             n,
             proof.collections[t].len(),
         )?;
-        lm(format!("proof.sk.offsets[{t}]"), n, proof.offsets[t].len())?;
-        lm(format!("proof.sk.randoms[{t}]"), n, proof.randoms[t].len())?;
+        length_matches(
+            at,
+            &format!("proof.sk.offsets[{t}]"),
+            n,
+            proof.offsets[t].len(),
+        )?;
+        length_matches(
+            at,
+            &format!("proof.sk.randoms[{t}]"),
+            n,
+            proof.randoms[t].len(),
+        )?;
         let mut seen = vec![false; n];
         for (j, &o) in proof.offsets[t].iter().enumerate() {
             let o = o as usize;
@@ -265,76 +303,36 @@ pub(crate) fn verify_decoded<R: RngCore + CryptoRng>(
             seen[o] = true;
         }
     }
-    let bits = sk_challenge_bits(ctx, input, output, proof);
-    let seeds: Vec<[u8; 32]> = (0..r)
-        .map(|_| {
-            let mut s = [0u8; 32];
-            rng.fill_bytes(&mut s);
-            s
-        })
-        .collect();
+    Ok(r)
+}
 
-    // Rounds are split into contiguous groups, one per thread; each group
-    // returns its partial sum and its coefficients on the input/output lists.
-    struct Part {
-        sum: RistrettoPoint,
-        io: Vec<Scalar>, // input c1, input c2, output c1, output c2 (4n)
-        g: Scalar,
-        pk: Scalar,
-    }
+/// One group of rounds' share of the batched equation: its partial sum and
+/// its coefficients on the input/output lists, `G` and `pk`.
+struct Part {
+    sum: RistrettoPoint,
+    io: Vec<Scalar>, // input c1, input c2, output c1, output c2 (4n)
+    g: Scalar,
+    pk: Scalar,
+}
+
+/// Every round's openings, weighted by 128-bit scalars drawn from that
+/// round's seed, summed into one point (the identity when all hold).
+/// Rounds are split into contiguous groups, one per thread.
+fn batched_sum(
+    ctx: &MixContext,
+    at: &str,
+    wi: &[DecodedCiphertext],
+    wo: &[DecodedCiphertext],
+    proof: &SkProof,
+    bits: &[u8],
+    seeds: &[[u8; 32]],
+) -> Result<RistrettoPoint, VerifyError> {
+    let n = wi.len();
+    let r = seeds.len();
     let groups = par::threads().min(r).max(1);
     let per = r.div_ceil(groups);
-    let parts = par::try_map_range(r.div_ceil(per), |gi| -> Result<Part, VerifyError> {
-        let mut part = Part {
-            sum: RistrettoPoint::identity(),
-            io: vec![Scalar::ZERO; 4 * n],
-            g: Scalar::ZERO,
-            pk: Scalar::ZERO,
-        };
-        let mut sc = Vec::with_capacity(2 * n);
-        let mut pt = Vec::with_capacity(2 * n);
-        for t in gi * per..((gi + 1) * per).min(r) {
-            let mut wrng = ChaCha20Rng::from_seed(seeds[t]);
-            sc.clear();
-            pt.clear();
-            let coll = &proof.collections[t];
-            for (j, c) in coll.iter().enumerate() {
-                let dec = |p: &crate::encoding::Point, comp: &str| {
-                    p.decode().map_err(|reason| VerifyError::Encoding {
-                        at: format!("{at}proof.sk.collections[{t}][{j}].{comp}"),
-                        reason,
-                    })
-                };
-                pt.push(dec(&c.c1, "c1")?);
-                pt.push(dec(&c.c2, "c2")?);
-                sc.push(Scalar::ZERO);
-                sc.push(Scalar::ZERO);
-            }
-            let off = &proof.offsets[t];
-            let rs = &proof.randoms[t];
-            for j in 0..n {
-                let z1 = scalar128(&mut wrng);
-                let z2 = scalar128(&mut wrng);
-                let o = off[j] as usize;
-                part.g -= z1 * rs[j].0;
-                part.pk -= z2 * rs[j].0;
-                if bits[t] == 0 {
-                    // Y = collection, X = input
-                    sc[2 * o] += z1;
-                    sc[2 * o + 1] += z2;
-                    part.io[j] -= z1;
-                    part.io[n + j] -= z2;
-                } else {
-                    // Y = output, X = collection
-                    sc[2 * j] -= z1;
-                    sc[2 * j + 1] -= z2;
-                    part.io[2 * n + o] += z1;
-                    part.io[3 * n + o] += z2;
-                }
-            }
-            part.sum += RistrettoPoint::vartime_multiscalar_mul(&sc, &pt);
-        }
-        Ok(part)
+    let parts = par::try_map_range(r.div_ceil(per), |gi| {
+        group_part(at, proof, bits, seeds, n, gi * per..((gi + 1) * per).min(r))
     })?;
     let mut total = RistrettoPoint::identity();
     let mut io = vec![Scalar::ZERO; 4 * n];
@@ -357,12 +355,82 @@ pub(crate) fn verify_decoded<R: RngCore + CryptoRng>(
     io.push(gc);
     io.push(pkc);
     total += par::vartime_msm(&io, &io_pts);
-    if total.is_identity() {
-        return Ok(());
-    }
-    // locate the first failing element, round by round (plain check)
-    for t in 0..r {
+    Ok(total)
+}
+
+/// The share of the rounds in `rounds` (decodes their collections).
+fn group_part(
+    at: &str,
+    proof: &SkProof,
+    bits: &[u8],
+    seeds: &[[u8; 32]],
+    n: usize,
+    rounds: std::ops::Range<usize>,
+) -> Result<Part, VerifyError> {
+    let mut part = Part {
+        sum: RistrettoPoint::identity(),
+        io: vec![Scalar::ZERO; 4 * n],
+        g: Scalar::ZERO,
+        pk: Scalar::ZERO,
+    };
+    let mut sc = Vec::with_capacity(2 * n);
+    let mut pt = Vec::with_capacity(2 * n);
+    for t in rounds {
+        let mut wrng = ChaCha20Rng::from_seed(seeds[t]);
+        sc.clear();
+        pt.clear();
+        let coll = &proof.collections[t];
+        for (j, c) in coll.iter().enumerate() {
+            let dec = |p: &crate::encoding::Point, comp: &str| {
+                p.decode().map_err(|reason| VerifyError::Encoding {
+                    at: format!("{at}proof.sk.collections[{t}][{j}].{comp}"),
+                    reason,
+                })
+            };
+            pt.push(dec(&c.c1, "c1")?);
+            pt.push(dec(&c.c2, "c2")?);
+            sc.push(Scalar::ZERO);
+            sc.push(Scalar::ZERO);
+        }
+        let off = &proof.offsets[t];
+        let rs = &proof.randoms[t];
         for j in 0..n {
+            let z1 = scalar128(&mut wrng);
+            let z2 = scalar128(&mut wrng);
+            let o = off[j] as usize;
+            part.g -= z1 * rs[j].0;
+            part.pk -= z2 * rs[j].0;
+            if bits[t] == 0 {
+                // Y = collection, X = input
+                sc[2 * o] += z1;
+                sc[2 * o + 1] += z2;
+                part.io[j] -= z1;
+                part.io[n + j] -= z2;
+            } else {
+                // Y = output, X = collection
+                sc[2 * j] -= z1;
+                sc[2 * j + 1] -= z2;
+                part.io[2 * n + o] += z1;
+                part.io[3 * n + o] += z2;
+            }
+        }
+        part.sum += RistrettoPoint::vartime_multiscalar_mul(&sc, &pt);
+    }
+    Ok(part)
+}
+
+/// The batch failed: locate the first failing element, round by round
+/// (plain check).
+fn first_failing_round(
+    ctx: &MixContext,
+    mix: usize,
+    wi: &[DecodedCiphertext],
+    wo: &[DecodedCiphertext],
+    proof: &SkProof,
+    bits: &[u8],
+) -> VerifyError {
+    for t in 0..bits.len() {
+        for j in 0..wi.len() {
             let c = &proof.collections[t];
             let (x, y) = if bits[t] == 0 {
                 (wi[j], c[proof.offsets[t][j] as usize].decode())
@@ -380,21 +448,21 @@ pub(crate) fn verify_decoded<R: RngCore + CryptoRng>(
                 Err(_) => false,
             };
             if !good {
-                return Err(VerifyError::SkRound {
+                return VerifyError::SkRound {
                     mix,
                     round: t,
                     bit: bits[t],
                     index: j,
-                });
+                };
             }
         }
     }
-    Err(VerifyError::SkRound {
+    VerifyError::SkRound {
         mix,
         round: 0,
         bit: bits.first().copied().unwrap_or(0),
         index: 0,
-    })
+    }
 }
 
 #[cfg(test)]

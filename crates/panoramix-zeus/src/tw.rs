@@ -324,7 +324,27 @@ pub(crate) fn verify_decoded<R: RngCore + CryptoRng>(
     proof: &TwProof,
     rng: &mut R,
 ) -> Result<(), VerifyError> {
-    let n = input.len();
+    check_lengths(at, input.len(), output.len(), proof)?;
+    let d = DecodedProof::decode(at, proof)?;
+    let TwChallenges { e, v } = tw_challenges(ctx, input, output, proof);
+    let terms = Terms::new(ctx, proof, e, v);
+    if batched_holds(&terms, &d, wi, wo, rng) {
+        return Ok(());
+    }
+    Err(VerifyError::TwProof {
+        mix,
+        check: first_failing_check(&terms, &d, wi, wo),
+    })
+}
+
+/// A non-empty input, and the output and every list of the proof of its
+/// length N.
+fn check_lengths(
+    at: &str,
+    n: usize,
+    output_len: usize,
+    proof: &TwProof,
+) -> Result<(), VerifyError> {
     if n == 0 {
         return Err(VerifyError::Empty {
             what: format!("{at}input"),
@@ -341,32 +361,91 @@ pub(crate) fn verify_decoded<R: RngCore + CryptoRng>(
             Ok(())
         }
     };
-    len_check("output", output.len())?;
+    len_check("output", output_len)?;
     len_check("proof.tw.u", proof.u.len())?;
     len_check("proof.tw.b", proof.b.len())?;
     len_check("proof.tw.b_prime", proof.b_prime.len())?;
     len_check("proof.tw.k_b", proof.k_b.len())?;
-    len_check("proof.tw.k_e", proof.k_e.len())?;
+    len_check("proof.tw.k_e", proof.k_e.len())
+}
 
-    let u = decode_points(at, "u", &proof.u)?;
-    let bb = decode_points(at, "b", &proof.b)?;
-    let a_prime = decode_one(at, "a_prime", &proof.a_prime)?;
-    let bp = decode_points(at, "b_prime", &proof.b_prime)?;
-    let c_prime = decode_one(at, "c_prime", &proof.c_prime)?;
-    let d_prime = decode_one(at, "d_prime", &proof.d_prime)?;
-    let f1 = decode_one(at, "f_prime.c1", &proof.f_prime.c1)?;
-    let f2 = decode_one(at, "f_prime.c2", &proof.f_prime.c2)?;
+/// The proof's points, decoded.
+struct DecodedProof {
+    u: Vec<RistrettoPoint>,
+    bb: Vec<RistrettoPoint>,
+    a_prime: RistrettoPoint,
+    bp: Vec<RistrettoPoint>,
+    c_prime: RistrettoPoint,
+    d_prime: RistrettoPoint,
+    f1: RistrettoPoint,
+    f2: RistrettoPoint,
+}
 
-    let TwChallenges { e, v } = tw_challenges(ctx, input, output, proof);
-    let h = ctx.generators(n);
-    let h0 = *ctx.h0();
-    let pk = *ctx.pk();
-    let ke: Vec<Scalar> = proof.k_e.iter().map(|s| s.0).collect();
-    let kb: Vec<Scalar> = proof.k_b.iter().map(|s| s.0).collect();
-    let (ka, kc, kd, kf) = (proof.k_a.0, proof.k_c.0, proof.k_d.0, proof.k_f.0);
-    let prod_e = e.iter().fold(Scalar::ONE, |acc, x| acc * x);
+impl DecodedProof {
+    /// Decode every point, in field order; the first bad one is reported.
+    fn decode(at: &str, proof: &TwProof) -> Result<Self, VerifyError> {
+        Ok(Self {
+            u: decode_points(at, "u", &proof.u)?,
+            bb: decode_points(at, "b", &proof.b)?,
+            a_prime: decode_one(at, "a_prime", &proof.a_prime)?,
+            bp: decode_points(at, "b_prime", &proof.b_prime)?,
+            c_prime: decode_one(at, "c_prime", &proof.c_prime)?,
+            d_prime: decode_one(at, "d_prime", &proof.d_prime)?,
+            f1: decode_one(at, "f_prime.c1", &proof.f_prime.c1)?,
+            f2: decode_one(at, "f_prime.c2", &proof.f_prime.c2)?,
+        })
+    }
+}
 
-    // --- one batched equation with verifier-chosen weights
+/// The public values the verification equations use besides the proof's
+/// points: challenges, generators, keys and responses.
+struct Terms {
+    e: Vec<Scalar>,
+    v: Scalar,
+    h: Vec<RistrettoPoint>,
+    h0: RistrettoPoint,
+    pk: RistrettoPoint,
+    ke: Vec<Scalar>,
+    kb: Vec<Scalar>,
+    ka: Scalar,
+    kc: Scalar,
+    kd: Scalar,
+    kf: Scalar,
+    prod_e: Scalar,
+}
+
+impl Terms {
+    fn new(ctx: &MixContext, proof: &TwProof, e: Vec<Scalar>, v: Scalar) -> Self {
+        let h = ctx.generators(e.len());
+        let prod_e = e.iter().fold(Scalar::ONE, |acc, x| acc * x);
+        Self {
+            e,
+            v,
+            h,
+            h0: *ctx.h0(),
+            pk: *ctx.pk(),
+            ke: proof.k_e.iter().map(|s| s.0).collect(),
+            kb: proof.k_b.iter().map(|s| s.0).collect(),
+            ka: proof.k_a.0,
+            kc: proof.k_c.0,
+            kd: proof.k_d.0,
+            kf: proof.k_f.0,
+            prod_e,
+        }
+    }
+}
+
+/// All the equations as one, with verifier-chosen weights drawn from `rng`:
+/// true when the combination is the identity.
+fn batched_holds<R: RngCore + CryptoRng>(
+    t: &Terms,
+    d: &DecodedProof,
+    wi: &[DecodedCiphertext],
+    wo: &[DecodedCiphertext],
+    rng: &mut R,
+) -> bool {
+    let n = t.e.len();
+    let (e, v, h, ke, kb) = (&t.e, t.v, &t.h, &t.ke, &t.kb);
     let w1 = crate::encoding::random_scalar(rng);
     let w3 = crate::encoding::random_scalar(rng);
     let w4 = crate::encoding::random_scalar(rng);
@@ -378,21 +457,21 @@ pub(crate) fn verify_decoded<R: RngCore + CryptoRng>(
 
     let mut sc: Vec<Scalar> = Vec::with_capacity(8 * n + 8);
     let mut pt: Vec<RistrettoPoint> = Vec::with_capacity(8 * n + 8);
-    let mut g_coef = -(w1 * ka) - w3 * kc - w4 * kd + w5 * kf;
+    let mut g_coef = -(w1 * t.ka) - w3 * t.kc - w4 * t.kd + w5 * t.kf;
     for i in 0..n {
         g_coef -= rho[i] * kb[i];
     }
     sc.extend_from_slice(&[
         g_coef,
-        w6 * kf,
-        -(rho[0] * ke[0]) - w4 * v * prod_e,
+        w6 * t.kf,
+        -(rho[0] * ke[0]) - w4 * v * t.prod_e,
         w1,
         w3,
         w4,
         w5,
         w6,
     ]);
-    pt.extend_from_slice(&[G, pk, h0, a_prime, c_prime, d_prime, f1, f2]);
+    pt.extend_from_slice(&[G, t.pk, t.h0, d.a_prime, d.c_prime, d.d_prime, d.f1, d.f2]);
     let v_w3 = v * w3;
     let v_w4 = v * w4;
     let v_w5 = v * w5;
@@ -400,7 +479,7 @@ pub(crate) fn verify_decoded<R: RngCore + CryptoRng>(
     for i in 0..n {
         // u_i
         sc.push(v * (w1 * e[i]) + v_w3);
-        pt.push(u[i]);
+        pt.push(d.u[i]);
         // h_i
         sc.push(-(w1 * ke[i]) - v_w3);
         pt.push(h[i]);
@@ -412,10 +491,10 @@ pub(crate) fn verify_decoded<R: RngCore + CryptoRng>(
             cb += v_w4;
         }
         sc.push(cb);
-        pt.push(bb[i]);
+        pt.push(d.bb[i]);
         // B'_i
         sc.push(rho[i]);
-        pt.push(bp[i]);
+        pt.push(d.bp[i]);
         // inputs
         sc.push(v_w5 * e[i]);
         pt.push(wi[i].c1);
@@ -427,58 +506,64 @@ pub(crate) fn verify_decoded<R: RngCore + CryptoRng>(
         sc.push(-(w6 * ke[i]));
         pt.push(wo[i].c2);
     }
-    if par::vartime_msm(&sc, &pt).is_identity() {
-        return Ok(());
-    }
+    par::vartime_msm(&sc, &pt).is_identity()
+}
 
-    // --- the batch failed: find the first failing equation, in order
-    let fail = |check| Err(VerifyError::TwProof { mix, check });
+/// The batch failed: the first failing equation, in order.
+fn first_failing_check(
+    t: &Terms,
+    d: &DecodedProof,
+    wi: &[DecodedCiphertext],
+    wo: &[DecodedCiphertext],
+) -> TwCheck {
+    let n = t.e.len();
+    let (e, v, h, h0, ke, kb) = (&t.e, t.v, &t.h, t.h0, &t.ke, &t.kb);
     let ok = |s: Vec<Scalar>, p: Vec<RistrettoPoint>| par::vartime_msm(&s, &p).is_identity();
     {
-        let mut s = vec![Scalar::ONE, -ka];
-        let mut p = vec![a_prime, G];
+        let mut s = vec![Scalar::ONE, -t.ka];
+        let mut p = vec![d.a_prime, G];
         for i in 0..n {
             s.push(v * e[i]);
-            p.push(u[i]);
+            p.push(d.u[i]);
             s.push(-ke[i]);
             p.push(h[i]);
         }
         if !ok(s, p) {
-            return fail(TwCheck::Commitment);
+            return TwCheck::Commitment;
         }
     }
     for i in 0..n {
-        let prev = if i == 0 { h0 } else { bb[i - 1] };
+        let prev = if i == 0 { h0 } else { d.bb[i - 1] };
         let lhs = RistrettoPoint::vartime_multiscalar_mul(
             [v, Scalar::ONE, -kb[i], -ke[i]],
-            [bb[i], bp[i], G, prev],
+            [d.bb[i], d.bp[i], G, prev],
         );
         if !lhs.is_identity() {
-            return fail(TwCheck::Chain { index: i });
+            return TwCheck::Chain { index: i };
         }
     }
     {
-        let mut s = vec![Scalar::ONE, -kc];
-        let mut p = vec![c_prime, G];
-        for i in 0..n {
+        let mut s = vec![Scalar::ONE, -t.kc];
+        let mut p = vec![d.c_prime, G];
+        for (ui, hi) in d.u.iter().zip(&h[..n]) {
             s.push(v);
-            p.push(u[i]);
+            p.push(*ui);
             s.push(-v);
-            p.push(h[i]);
+            p.push(*hi);
         }
         if !ok(s, p) {
-            return fail(TwCheck::Sum);
+            return TwCheck::Sum;
         }
     }
     let lhs = RistrettoPoint::vartime_multiscalar_mul(
-        [v, -(v * prod_e), Scalar::ONE, -kd],
-        [bb[n - 1], h0, d_prime, G],
+        [v, -(v * t.prod_e), Scalar::ONE, -t.kd],
+        [d.bb[n - 1], h0, d.d_prime, G],
     );
     if !lhs.is_identity() {
-        return fail(TwCheck::Product);
+        return TwCheck::Product;
     }
-    for (component, fp, base) in [(1u8, f1, G), (2u8, f2, pk)] {
-        let mut s = vec![Scalar::ONE, kf];
+    for (component, fp, base) in [(1u8, d.f1, G), (2u8, d.f2, t.pk)] {
+        let mut s = vec![Scalar::ONE, t.kf];
         let mut p = vec![fp, base];
         for i in 0..n {
             let (x, y) = if component == 1 {
@@ -492,12 +577,12 @@ pub(crate) fn verify_decoded<R: RngCore + CryptoRng>(
             p.push(y);
         }
         if !ok(s, p) {
-            return fail(TwCheck::Reencryption { component });
+            return TwCheck::Reencryption { component };
         }
     }
     // Every equation holds on its own but the combination did not: only
     // possible with negligible probability; report the first equation.
-    fail(TwCheck::Commitment)
+    TwCheck::Commitment
 }
 
 #[cfg(test)]
