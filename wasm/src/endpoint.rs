@@ -1,46 +1,70 @@
-//! One endpoint's batch, processed and verified exactly as the native contributor
-//! agent does (`panoramix-mixnet`'s backends), so that a browser or a Worker can be
-//! a contributor.
+//! One endpoint's batch, processed and verified by the contributor protocol's
+//! backends (`panoramix_core::backend::Backend`, implemented by panoramix-sphinx's
+//! `SphinxBackend` and panoramix-zeus's `ZeusBackend`), the very code the native
+//! contributor runs, so that a browser or a Worker can be a contributor.
 //!
-//! * SPHINXMIX: `SPHINXMIX` / `SPHINXMIX_STATIC` mixes peel a layer with the
-//!   contributor's mix key and shuffle; outputs keep the recipient each packet names.
-//!   Verification (without the key) checks no more outputs than inputs, no output
-//!   twice and no input passed through.
-//! * ZEUS: every type runs `panoramix_zeus::backend`; outputs are addressed to the
-//!   endpoint itself; verification checks the proofs.
+//! This module only builds the backend from the JavaScript secrets, converts the
+//! API's messages and maps the backend's errors to codes ([`crate::error`]).
+//!
+//! * SPHINXMIX (`SPHINXMIX*` types): a mix peels a layer with the contributor's mix
+//!   key and shuffles; its replay cache is the backend's state, passed in and out as
+//!   `replay` (hex). A gateway collects its input and is not processed.
+//! * ZEUS (every other type): outputs are addressed to the endpoint itself;
+//!   verification checks the proofs.
 
 use crate::error::{Error, Result};
-use crate::sphinx_api::params_of;
-use crate::zeus_api::{endpoint_type, zeus_params};
 use crate::{from_js, to_js};
-use panoramix_sphinx as sphinx;
-use panoramix_zeus as zeus;
-use rand_core::OsRng;
+use panoramix_core::backend::{Backend, EndpointView, Msg, Out, Processing};
+use panoramix_sphinx::contributor::SphinxBackend;
+use panoramix_zeus::contributor::ZeusBackend;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
-use std::collections::HashSet;
 use wasm_bindgen::prelude::*;
 
-/// A message as the API lists it (only these fields are read).
+/// A message as the API lists it: only `text` is needed (and `serial` in a
+/// PROCESSBOX / OUTBOX, which gives the published order).
 #[derive(Debug, Clone, Deserialize)]
-pub struct Msg {
-    /// The text.
-    pub text: String,
-    /// Serial, in PROCESSBOX / OUTBOX.
+struct ApiMessage {
+    text: String,
     #[serde(default)]
-    pub serial: Option<i64>,
+    serial: Option<i64>,
+    #[serde(default)]
+    sender: Option<String>,
+    #[serde(default)]
+    recipient: Option<String>,
+    #[serde(default)]
+    message_hash: Option<String>,
 }
 
-/// The endpoint as processing needs it.
+impl From<ApiMessage> for Msg {
+    fn from(m: ApiMessage) -> Msg {
+        Msg {
+            sender: m.sender.unwrap_or_default(),
+            recipient: m.recipient.unwrap_or_default(),
+            text: m.text,
+            serial: m.serial,
+            hash: m.message_hash.unwrap_or_default(),
+        }
+    }
+}
+
+/// The endpoint as the API returns it (only these fields are read).
 #[derive(Debug, Clone, Deserialize)]
-pub struct EndpointView {
-    /// `endpoint_id`.
-    pub endpoint_id: String,
-    /// `endpoint_type`.
-    pub endpoint_type: String,
-    /// `endpoint_params`.
+struct ApiEndpoint {
+    endpoint_id: String,
+    endpoint_type: String,
     #[serde(default)]
-    pub endpoint_params: Json,
+    endpoint_params: Json,
+}
+
+impl From<ApiEndpoint> for EndpointView {
+    fn from(e: ApiEndpoint) -> EndpointView {
+        EndpointView {
+            id: e.endpoint_id,
+            endpoint_type: e.endpoint_type,
+            params: e.endpoint_params,
+        }
+    }
 }
 
 /// A contributor's backend secrets (hex).
@@ -58,19 +82,10 @@ pub struct Secrets {
     pub replay: Option<String>,
 }
 
-/// An output: recipient and text, uploaded with serial = index.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Out {
-    /// Recipient.
-    pub recipient: String,
-    /// Text.
-    pub text: String,
-}
-
-/// What processing produced.
+/// What processing produced: the backend's result and its new state.
 #[derive(Debug, Clone, Serialize)]
 pub struct Processed {
-    /// Outputs in upload order.
+    /// Outputs in upload order (serial = index).
     pub outputs: Vec<Out>,
     /// Proof for the PROCESSED transition (may be empty).
     pub proof: String,
@@ -85,133 +100,92 @@ fn is_sphinx(ty: &str) -> bool {
     ty.starts_with("SPHINXMIX")
 }
 
-/// Process an own endpoint's agreed input (its ACCEPTED box).
-pub fn process(ep: &EndpointView, secrets: &Secrets, inputs: &[Msg]) -> Result<Processed> {
-    let texts: Vec<&str> = inputs.iter().map(|m| m.text.as_str()).collect();
-    if is_sphinx(&ep.endpoint_type) {
-        if !matches!(ep.endpoint_type.as_str(), "SPHINXMIX" | "SPHINXMIX_STATIC") {
-            return Err(Error::new(
-                "endpoint_params",
-                format!("{} is not processed with a key", ep.endpoint_type),
-            ));
-        }
-        let params = params_of(&ep.endpoint_params)?;
+/// The backend of `endpoint_type`'s mix-net, with the secrets it uses (a secret
+/// of the other backend is ignored; one that is not valid is `bad_key`).
+fn backend(endpoint_type: &str, secrets: &Secrets) -> Result<Box<dyn Backend>> {
+    if is_sphinx(endpoint_type) {
         let key = secrets
             .mix
             .as_deref()
-            .ok_or_else(|| Error::new("missing_secret", "Sphinx mix key"))?;
-        let key = sphinx::MixKeyPair::from_secret_hex(key)
+            .map(panoramix_sphinx::MixKeyPair::from_secret_hex)
+            .transpose()
             .map_err(|e| Error::new("bad_key", format!("mix secret: {e}")))?;
-        let mut cache = match secrets.replay.as_deref().filter(|h| !h.is_empty()) {
-            Some(h) => {
-                let b = hex::decode(h)
-                    .map_err(|_| Error::new("invalid_argument", "replay: not hex"))?;
-                sphinx::ReplayCache::from_bytes(&b)?
-            }
-            None => sphinx::ReplayCache::for_node(key.node_id()),
-        };
-        let mut rng = crate::sphinx_api::shuffle_rng();
-        let out = sphinx::process_batch(&key, &params, &mut cache, &texts, &mut rng)?;
-        return Ok(Processed {
-            outputs: out
-                .outputs
-                .into_iter()
-                .map(|o| Out {
-                    recipient: o.recipient,
-                    text: o.text,
-                })
-                .collect(),
-            proof: String::new(),
-            dropped: out
-                .rejected
-                .into_iter()
-                .map(|r| (r.index, r.error.to_string()))
-                .collect(),
-            replay: Some(hex::encode(cache.to_bytes())),
-        });
-    }
-    let ty = endpoint_type(&ep.endpoint_type)?;
-    let params = zeus_params(&ep.endpoint_params)?;
-    let secret = match secrets.trustee.as_deref() {
-        Some(h) => Some(
-            zeus::TrusteeSecret::from_hex(h)
-                .map_err(|e| Error::new("bad_key", format!("trustee secret: {e}")))?,
-        ),
-        None if ty.needs_secret() => {
-            return Err(Error::new("missing_secret", "Zeus trustee key share"));
+        let mut b = SphinxBackend::new(key);
+        if let Some(h) = secrets.replay.as_deref().filter(|h| !h.is_empty()) {
+            let bytes =
+                hex::decode(h).map_err(|_| Error::new("invalid_argument", "replay: not hex"))?;
+            b.restore_state(&bytes)?;
         }
-        None => None,
-    };
-    let out = zeus::backend::process(ty, &params, secret.as_ref(), &texts, &mut OsRng)?;
+        return Ok(Box::new(b));
+    }
+    let trustee = secrets
+        .trustee
+        .as_deref()
+        .map(panoramix_zeus::TrusteeSecret::from_hex)
+        .transpose()
+        .map_err(|e| Error::new("bad_key", format!("trustee secret: {e}")))?;
+    Ok(Box::new(ZeusBackend::new(trustee)))
+}
+
+/// Process an own endpoint's agreed input (its ACCEPTED box).
+pub fn process(ep: &EndpointView, secrets: &Secrets, inputs: &[Msg]) -> Result<Processed> {
+    let mut b = backend(&ep.endpoint_type, secrets)?;
+    if b.processing(&ep.endpoint_type)? == Processing::Collect {
+        return Err(Error::new(
+            "endpoint_params",
+            format!("{} is not processed with a key", ep.endpoint_type),
+        ));
+    }
+    let out = b.process(ep, inputs, &mut crate::sphinx_api::shuffle_rng())?;
     Ok(Processed {
-        outputs: out
-            .outputs
-            .into_iter()
-            .map(|text| Out {
-                recipient: ep.endpoint_id.clone(),
-                text,
-            })
-            .collect(),
+        outputs: out.outputs,
         proof: out.proof,
-        dropped: Vec::new(),
-        replay: None,
+        dropped: out.dropped,
+        replay: b.save_state().map(hex::encode),
     })
 }
 
 /// Check another party's processing (`outputs` in any order; their serials give
 /// the upload order) before taking it as input.
+///
+/// The backend batches the proofs' checks with random weights drawn from `rng`,
+/// here fresh from the platform's CSPRNG, as the native contributor does. A correct
+/// processing verifies whatever the weights; an incorrect one fails except with
+/// negligible probability, and weights the prover cannot predict leave it nothing
+/// to search for offline. So no result depends on the generator.
 pub fn verify(ep: &EndpointView, inputs: &[Msg], outputs: &[Msg], proof: &str) -> Result<()> {
-    if is_sphinx(&ep.endpoint_type) {
-        let fail = |m: String| Err(Error::new("verify_failed", m));
-        if outputs.len() > inputs.len() {
-            return fail(format!(
-                "{} produced {} outputs from {} inputs",
-                ep.endpoint_id,
-                outputs.len(),
-                inputs.len()
-            ));
-        }
-        let ins: HashSet<&str> = inputs.iter().map(|m| m.text.as_str()).collect();
-        let mut seen = HashSet::new();
-        for o in outputs {
-            if !seen.insert(o.text.as_str()) {
-                return fail(format!("{} output a message twice", ep.endpoint_id));
-            }
-            if ins.contains(o.text.as_str()) {
-                return fail(format!(
-                    "{} passed an input through unchanged",
-                    ep.endpoint_id
-                ));
-            }
-        }
-        return Ok(());
-    }
-    let ty = endpoint_type(&ep.endpoint_type)?;
-    let params = zeus_params(&ep.endpoint_params)?;
-    let ins: Vec<&str> = inputs.iter().map(|m| m.text.as_str()).collect();
-    let mut sorted: Vec<&Msg> = outputs.iter().collect();
-    sorted.sort_by_key(|m| m.serial);
-    let outs: Vec<&str> = sorted.iter().map(|m| m.text.as_str()).collect();
-    zeus::backend::verify_deterministic(ty, &params, &ins, &outs, proof)?;
+    let b = backend(&ep.endpoint_type, &Secrets::default())?;
+    b.verify(
+        ep,
+        inputs,
+        outputs,
+        proof,
+        &mut crate::sphinx_api::shuffle_rng(),
+    )?;
     Ok(())
 }
 
+fn messages(what: &str, v: JsValue) -> Result<Vec<Msg>> {
+    let ms: Vec<ApiMessage> = from_js(what, v)?;
+    Ok(ms.into_iter().map(Msg::from).collect())
+}
+
 /// Process an own endpoint: `endpoint` is the API's endpoint object, `secrets`
-/// `{mix?, trustee?}` (hex), `inputs` its ACCEPTED messages. Returns `{outputs:
-/// [{recipient, text}], proof, dropped: [[index, reason]]}`.
+/// `{mix?, trustee?, replay?}` (hex), `inputs` its ACCEPTED messages. Returns
+/// `{outputs: [{recipient, text}], proof, dropped: [[index, reason]], replay?}`.
 #[wasm_bindgen(js_name = processEndpoint)]
 pub fn process_endpoint(
     endpoint: JsValue,
     secrets: JsValue,
     inputs: JsValue,
 ) -> std::result::Result<JsValue, JsValue> {
-    let ep: EndpointView = from_js("endpoint", endpoint)?;
+    let ep: EndpointView = from_js::<ApiEndpoint>("endpoint", endpoint)?.into();
     let s: Secrets = if secrets.is_undefined() || secrets.is_null() {
         Secrets::default()
     } else {
         from_js("secrets", secrets)?
     };
-    let ins: Vec<Msg> = from_js("inputs", inputs)?;
+    let ins = messages("inputs", inputs)?;
     Ok(to_js(&process(&ep, &s, &ins)?)?)
 }
 
@@ -224,8 +198,8 @@ pub fn verify_endpoint(
     outputs: JsValue,
     proof: Option<String>,
 ) -> std::result::Result<(), JsValue> {
-    let ep: EndpointView = from_js("endpoint", endpoint)?;
-    let ins: Vec<Msg> = from_js("inputs", inputs)?;
-    let outs: Vec<Msg> = from_js("outputs", outputs)?;
+    let ep: EndpointView = from_js::<ApiEndpoint>("endpoint", endpoint)?.into();
+    let ins = messages("inputs", inputs)?;
+    let outs = messages("outputs", outputs)?;
     Ok(verify(&ep, &ins, &outs, proof.as_deref().unwrap_or(""))?)
 }

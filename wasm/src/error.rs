@@ -108,6 +108,43 @@ impl From<panoramix_zeus::ZeusError> for Error {
     }
 }
 
+/// A library error inside a backend's error, with its own code (`sphinx_*`,
+/// `zeus_*`); `None` when it is of no library this crate knows.
+fn library_error(e: Box<dyn std::error::Error + Send + Sync>) -> Option<Error> {
+    let e = match e.downcast::<panoramix_sphinx::Error>() {
+        Ok(e) => return Some((*e).into()),
+        Err(e) => e,
+    };
+    let e = match e.downcast::<panoramix_zeus::ZeusError>() {
+        Ok(e) => return Some((*e).into()),
+        Err(e) => e,
+    };
+    e.downcast::<panoramix_zeus::VerifyError>()
+        .ok()
+        .map(|e| (*e).into())
+}
+
+/// A contributor backend's error: the library's code when it kept the library's
+/// error (a Sphinx or Zeus failure while processing, a Zeus proof that does not
+/// verify, an unusable replay cache), else `endpoint_params`, `missing_secret`,
+/// `verify_failed` (a check without an underlying error: the Sphinx output checks).
+impl From<panoramix_core::backend::BackendError> for Error {
+    fn from(e: panoramix_core::backend::BackendError) -> Error {
+        use panoramix_core::backend::BackendError as B;
+        let message = e.to_string();
+        match e {
+            B::Params { what, .. } => Error::new("endpoint_params", what),
+            B::MissingSecret(what) => Error::new("missing_secret", what),
+            B::Process { source, .. } | B::State(source) => {
+                library_error(source).unwrap_or_else(|| Error::new("internal", message))
+            }
+            B::Verify { source, .. } => source
+                .and_then(library_error)
+                .unwrap_or_else(|| Error::new("verify_failed", message)),
+        }
+    }
+}
+
 impl From<panoramix_zeus::DecodeError> for Error {
     fn from(e: panoramix_zeus::DecodeError) -> Error {
         Error::new("bad_key", e.to_string())
@@ -333,6 +370,79 @@ mod tests {
             assert_eq!(err.code, code, "{err}");
             assert_eq!(err.message, message, "{err}");
             assert_eq!(err.to_string(), format!("{code}: {message}"));
+        }
+    }
+
+    /// A contributor backend's errors keep the library's code when they carry the
+    /// library's error, else the endpoint codes.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn backend_errors_map_to_codes() {
+        use panoramix_core::backend::BackendError as B;
+        let process = |source: Box<dyn std::error::Error + Send + Sync>| B::Process {
+            endpoint: "e".into(),
+            source,
+        };
+        let verify = |source: Option<Box<dyn std::error::Error + Send + Sync>>| B::Verify {
+            endpoint: "e".into(),
+            reason: "r".into(),
+            source,
+        };
+        let cases: Vec<(B, &str, String)> = vec![
+            (
+                B::params_msg("no type X"),
+                "endpoint_params",
+                "no type X".into(),
+            ),
+            (
+                B::MissingSecret("Sphinx mix key"),
+                "missing_secret",
+                "Sphinx mix key".into(),
+            ),
+            (
+                process(Box::new(sphinx::Error::BadMac)),
+                "sphinx_bad_mac",
+                sphinx::Error::BadMac.to_string(),
+            ),
+            (
+                process(Box::new(ZeusError::MissingSecret)),
+                "zeus_missing_secret",
+                ZeusError::MissingSecret.to_string(),
+            ),
+            (
+                process(Box::new(ZeusError::Verify(VerifyError::JointKeyMismatch))),
+                "zeus_joint_key_mismatch",
+                VerifyError::JointKeyMismatch.to_string(),
+            ),
+            (
+                process(Box::new(std::fmt::Error)),
+                "internal",
+                "processing e failed".into(),
+            ),
+            (
+                B::State(Box::new(sphinx::Error::CacheKeyMismatch)),
+                "sphinx_cache_key_mismatch",
+                sphinx::Error::CacheKeyMismatch.to_string(),
+            ),
+            (
+                verify(Some(Box::new(VerifyError::OutputMismatch { index: 2 }))),
+                "zeus_output_mismatch",
+                VerifyError::OutputMismatch { index: 2 }.to_string(),
+            ),
+            (
+                verify(None),
+                "verify_failed",
+                "verification of e failed: r".into(),
+            ),
+            (
+                verify(Some(Box::new(std::fmt::Error))),
+                "verify_failed",
+                "verification of e failed: r".into(),
+            ),
+        ];
+        for (err, code, message) in cases {
+            let err: Error = err.into();
+            assert_eq!(err.code, code, "{err}");
+            assert_eq!(err.message, message, "{err}");
         }
     }
 

@@ -58,6 +58,10 @@ pub enum BackendError {
         endpoint: String,
         /// Why it failed.
         reason: String,
+        /// The verifier's error, when the backend has one (Zeus: which proof or
+        /// check failed).
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// The backend's saved state is unusable.
     #[error("saved backend state")]

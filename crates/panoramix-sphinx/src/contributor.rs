@@ -134,6 +134,7 @@ impl Backend for SphinxBackend {
         let fail = |reason: String| BackendError::Verify {
             endpoint: ep.id.clone(),
             reason,
+            source: None,
         };
         if outputs.len() > inputs.len() {
             return Err(fail(format!(

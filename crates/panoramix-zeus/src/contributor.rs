@@ -73,6 +73,9 @@ impl Backend for ZeusBackend {
     ) -> Result<Processed, BackendError> {
         let p = params(&ep.params)?;
         let ty = endpoint_type(&ep.endpoint_type)?;
+        if ty.needs_secret() && self.trustee.is_none() {
+            return Err(BackendError::MissingSecret("Zeus trustee key share"));
+        }
         let texts: Vec<&str> = inputs.iter().map(|m| m.text.as_str()).collect();
         let out = process(ty, &p, self.trustee.as_ref(), &texts, &mut &mut *rng).map_err(|e| {
             BackendError::Process {
@@ -110,7 +113,9 @@ impl Backend for ZeusBackend {
         let outs: Vec<&str> = sorted.iter().map(|m| m.text.as_str()).collect();
         verify(ty, &p, &ins, &outs, proof, &mut &mut *rng).map_err(|e| BackendError::Verify {
             endpoint: ep.id.clone(),
-            reason: e.to_string(),
+            // which check failed is the source's message (not repeated here)
+            reason: "the output and proof do not verify".into(),
+            source: Some(Box::new(e)),
         })
     }
 
