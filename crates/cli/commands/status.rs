@@ -1,6 +1,7 @@
 //! `panoramix status` and `panoramix doctor` for contributors.
 
 use super::contributor::{ContributorConfig, default_path};
+use panoramix_core::model::EndpointStatus;
 use panoramix_core::wire::Endpoint;
 use panoramix_mixnet::mixnet::MixnetSpec;
 use serde_json::{Value as Json, json};
@@ -20,6 +21,55 @@ pub struct Args {
     json: bool,
 }
 
+/// What `panoramix status` reports (`--json`: this, as one JSON document).
+struct Status {
+    peer: String,
+    registered: bool,
+    joined: Option<String>,
+    mixnet: Option<MixnetStatus>,
+    cycle: Option<u64>,
+    endpoints: Option<Vec<EndpointStatusRow>>,
+}
+
+impl Status {
+    /// `{peer, registered, joined?, mixnet?: {id, name, backend, owners}, cycle?,
+    /// endpoints?: [{endpoint, type, status, inbox}]}`.
+    fn to_json(&self) -> Json {
+        let mut out = json!({"peer": self.peer, "registered": self.registered});
+        if let Some(j) = &self.joined {
+            out["joined"] = json!(j);
+        }
+        if let Some(m) = &self.mixnet {
+            out["mixnet"] =
+                json!({"id": m.id, "name": m.name, "backend": m.backend, "owners": m.owners});
+        }
+        if let Some(c) = self.cycle {
+            out["cycle"] = json!(c);
+        }
+        if let Some(eps) = &self.endpoints {
+            out["endpoints"] = eps
+                .iter()
+                .map(|e| json!({"endpoint": e.endpoint, "type": e.type_, "status": e.status.as_str(), "inbox": e.inbox}))
+                .collect();
+        }
+        out
+    }
+}
+
+struct MixnetStatus {
+    id: String,
+    name: String,
+    backend: String,
+    owners: usize,
+}
+
+struct EndpointStatusRow {
+    endpoint: String,
+    type_: String,
+    status: EndpointStatus,
+    inbox: i64,
+}
+
 /// Who has joined, and the state of each endpoint of the newest cycle.
 pub fn status(a: Args) -> anyhow::Result<ExitCode> {
     let mut cfg = ContributorConfig::load(&a.config.unwrap_or_else(default_path))?;
@@ -30,19 +80,23 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(4));
         }
     };
-    let mut out = json!({"peer": client.id(), "registered": client.peer(&client.id()).is_ok()});
+    let mut out = Status {
+        peer: client.id(),
+        registered: client.peer(&client.id()).is_ok(),
+        joined: None,
+        mixnet: None,
+        cycle: None,
+        endpoints: None,
+    };
     if let (Some(neg), Some(Json::Array(invs))) =
         (cfg.get_str("NEGOTIATION"), cfg.get("INVITATIONS").cloned())
     {
         let joined = client.contributions(&neg)?.len().saturating_sub(1);
-        out["joined"] = json!(format!("{}/{}", joined + 1, invs.len() + 1));
+        out.joined = Some(format!("{}/{}", joined + 1, invs.len() + 1));
     }
     if let Some(m) = cfg.get_str("MIXNET") {
         let peer = client.peer(&m)?;
         let spec: MixnetSpec = serde_json::from_value(peer.crypto_params.clone())?;
-        let owners = peer.owners.len();
-        out["mixnet"] =
-            json!({"id": m, "name": spec.name, "backend": spec.backend, "owners": owners});
         let mut cycle = 1;
         while client.endpoint(&spec.entry(cycle + 1)).is_ok() {
             cycle += 1;
@@ -52,47 +106,57 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
             "/panoramix/endpoints/?limit=1000&after={}",
             panoramix_client::pct(&prefix)
         ))?;
-        let list: Vec<Json> = eps
-            .data
-            .into_iter()
-            .filter(|e| e.endpoint_id.starts_with(&prefix))
-            .map(|e| json!({"endpoint": e.endpoint_id, "type": e.endpoint_type, "status": e.status, "inbox": e.inbox_count}))
-            .collect();
-        out["cycle"] = json!(cycle);
-        out["endpoints"] = json!(list);
+        out.endpoints = Some(
+            eps.data
+                .into_iter()
+                .filter(|e| e.endpoint_id.starts_with(&prefix))
+                .map(|e| EndpointStatusRow {
+                    endpoint: e.endpoint_id,
+                    type_: e.endpoint_type,
+                    status: e.status,
+                    inbox: e.inbox_count,
+                })
+                .collect(),
+        );
+        out.cycle = Some(cycle);
+        out.mixnet = Some(MixnetStatus {
+            id: m,
+            name: spec.name,
+            backend: spec.backend,
+            owners: peer.owners.len(),
+        });
     }
     if a.json {
-        outln!("{out}");
-    } else {
-        outln!(
-            "peer {} ({})",
-            out["peer"].as_str().unwrap_or(""),
-            if out["registered"] == true {
-                "registered"
-            } else {
-                "not registered"
-            }
-        );
-        if let Some(j) = out.get("joined") {
-            outln!("joined: {}", j.as_str().unwrap_or(""));
+        outln!("{}", out.to_json());
+        return Ok(ExitCode::SUCCESS);
+    }
+    outln!(
+        "peer {} ({})",
+        out.peer,
+        if out.registered {
+            "registered"
+        } else {
+            "not registered"
         }
-        if let Some(m) = out.get("mixnet") {
+    );
+    if let Some(j) = &out.joined {
+        outln!("joined: {j}");
+    }
+    if let (Some(m), Some(cycle)) = (&out.mixnet, out.cycle) {
+        outln!(
+            "mix-net {} ({}, {} owners), cycle {cycle}",
+            m.name,
+            m.backend,
+            m.owners
+        );
+        for e in out.endpoints.iter().flatten() {
             outln!(
-                "mix-net {} ({}, {} owners), cycle {}",
-                m["name"].as_str().unwrap_or(""),
-                m["backend"].as_str().unwrap_or(""),
-                m["owners"],
-                out["cycle"]
+                "  {:<28} {:<24} {:<10} inbox {}",
+                e.endpoint,
+                e.type_,
+                e.status.as_str(),
+                e.inbox
             );
-            for e in out["endpoints"].as_array().cloned().unwrap_or_default() {
-                outln!(
-                    "  {:<28} {:<24} {:<10} inbox {}",
-                    e["endpoint"].as_str().unwrap_or(""),
-                    e["type"].as_str().unwrap_or(""),
-                    e["status"].as_str().unwrap_or(""),
-                    e["inbox"]
-                );
-            }
         }
     }
     Ok(ExitCode::SUCCESS)
