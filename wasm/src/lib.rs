@@ -22,6 +22,8 @@ pub mod core_api;
 #[cfg(feature = "contributor")]
 pub mod endpoint;
 pub mod error;
+#[cfg(feature = "contributor")]
+pub mod formation_api;
 #[cfg(feature = "client")]
 pub mod identity_api;
 #[cfg(feature = "contributor")]

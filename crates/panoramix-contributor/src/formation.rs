@@ -174,6 +174,25 @@ impl<T> Procedure<T> {
     }
 }
 
+impl<T: 'static> Procedure<T> {
+    /// The same procedure, its result passed through `f` (a host that drives
+    /// every procedure alike, e.g. with JSON results).
+    pub fn map<U>(self, mut f: impl FnMut(T) -> U + Send + 'static) -> Procedure<U> {
+        let mut run = self.run;
+        Procedure {
+            key: self.key,
+            controller_id: self.controller_id,
+            rng: self.rng,
+            seed: self.seed,
+            now: self.now,
+            begun: self.begun,
+            complete: self.complete,
+            driver: self.driver,
+            run: Box::new(move |api| run(api).map(&mut f)),
+        }
+    }
+}
+
 /// Makes the formation procedures of one identity at one controller.
 pub struct Formation {
     key: Arc<Keypair>,
