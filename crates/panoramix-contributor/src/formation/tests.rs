@@ -306,3 +306,145 @@ fn a_procedure_runs_once_begun_and_only_once() {
     assert!(matches!(p.poll(), Progress::Failed(StepError::State(_))));
     assert!(matches!(p.saved(), Err(StepError::NoPendingEffect)));
 }
+
+/// The text proposing the joint peer of `spec` owned by `owners`, with `key_data`.
+fn joint_text(spec: &MixnetSpec, owners: &[String], key_data: &str) -> String {
+    let a = crate::api::Action {
+        method: "POST".into(),
+        path: "/panoramix/peers/".into(),
+        data: json!({"peer_id": panoramix_core::identity::joint_peer_id(key_data),
+            "name": spec.name, "key_data": key_data, "key_type": "ed25519",
+            "crypto_backend": spec.backend, "crypto_params": spec, "owners": owners,
+            "status": "READY"}),
+        info: json!({"resource": "peer", "operation": "create", "nonce": "00", "ts": 1}),
+    };
+    crate::api::text_for(&[a], true, std::collections::BTreeMap::new())
+}
+
+fn negotiation(id: &str, participants: &[String], done: Option<&str>) -> Json {
+    json!({"id": id, "title": "t", "participants": participants,
+        "status": if done.is_some() { "DONE" } else { "OPEN" }, "text": done,
+        "timestamp": null, "consensus": done.map(|_| "C1")})
+}
+
+/// A joiner's view of a `joint:` negotiation holding `contribs` (signer, text).
+fn confirm_answers(
+    participants: Vec<String>,
+    contribs: Vec<(Keypair, String)>,
+) -> impl FnMut(&HttpRequest) -> HttpResponse {
+    let mut answers = joint_answers(Vec::new());
+    move |req: &HttpRequest| match (req.method.as_str(), req.path.as_str()) {
+        ("GET", p) if p.starts_with("/panoramix/negotiations/?title=joint%3Am") => {
+            page(json!([negotiation("J1", &participants, None)]))
+        }
+        ("GET", p) if p.starts_with("/panoramix/contributions/") => page(json!(
+            contribs
+                .iter()
+                .enumerate()
+                .map(|(i, (k, t))| contribution(i as i64 + 1, k, t))
+                .collect::<Vec<_>>()
+        )),
+        _ => answers(req),
+    }
+}
+
+#[test]
+fn a_joiner_co_signs_only_the_joint_peer_it_reviewed() {
+    let owners = vec![key(1).key_id(), key(2).key_id()];
+    let good_key = panoramix_core::identity::joint_key_data("m", &owners);
+    let other = MixnetSpec {
+        size_max: 9,
+        ..spec()
+    };
+    let me_out = vec![key(1).key_id(), key(3).key_id()];
+    let cases = [
+        (joint_text(&spec(), &owners, &good_key), None),
+        (
+            joint_text(&spec(), &me_out, &good_key),
+            Some("leaves me out"),
+        ),
+        (
+            joint_text(&other, &owners, &good_key),
+            Some("differs from the reviewed"),
+        ),
+        (
+            joint_text(&spec(), &owners, &"ab".repeat(32)),
+            Some("does not recompute"),
+        ),
+    ];
+    for (text, refusal) in cases {
+        let answers = confirm_answers(owners.clone(), vec![(key(1), text.clone())]);
+        let (r, sent) = drive(&mut formation(2, 1).confirm_joint(&spec()), answers);
+        let posts: Vec<&HttpRequest> = sent.iter().filter(|r| r.method == "POST").collect();
+        match refusal {
+            None => {
+                assert_eq!(
+                    r.unwrap(),
+                    panoramix_core::identity::joint_peer_id(&good_key)
+                );
+                assert_eq!(posts.len(), 1);
+                assert_eq!(data(posts[0])["text"], json!(text));
+                assert_eq!(data(posts[0])["negotiation_id"], "J1");
+            }
+            Some(why) => {
+                let err = r.unwrap_err().to_string();
+                assert!(err.contains(why), "{err}");
+                assert!(posts.is_empty());
+            }
+        }
+    }
+    // signed already, or not a participant: nothing to do
+    let text = joint_text(&spec(), &owners, &good_key);
+    for (participants, contribs) in [
+        (
+            owners.clone(),
+            vec![(key(1), text.clone()), (key(2), text.clone())],
+        ),
+        (me_out.clone(), vec![(key(1), text.clone())]),
+    ] {
+        let answers = confirm_answers(participants, contribs);
+        let (r, sent) = drive(&mut formation(2, 1).confirm_joint(&spec()), answers);
+        assert_eq!(r.unwrap(), None);
+        assert!(sent.iter().all(|r| r.method == "GET"));
+    }
+}
+
+#[test]
+fn the_agreed_joint_peer_is_created_once_and_a_conflict_means_it_exists() {
+    let owners = vec![key(1).key_id(), key(2).key_id()];
+    let kd = panoramix_core::identity::joint_key_data("m", &owners);
+    let id = panoramix_core::identity::joint_peer_id(&kd).unwrap();
+    let text = joint_text(&spec(), &owners, &kd);
+    for (status, me, want) in [
+        (200, 1, Some(id.clone())),
+        (409, 1, Some(id.clone())),
+        (200, 3, None),
+    ] {
+        let (o, t) = (owners.clone(), text.clone());
+        let (r, sent) = drive(&mut formation(me, 1).successor("OLD"), move |req| {
+            match (req.method.as_str(), req.path.as_str()) {
+                ("GET", p) if p.starts_with("/panoramix/negotiations/") => {
+                    page(json!([negotiation("S1", &o, Some(&t))]))
+                }
+                ("GET", _) => HttpResponse {
+                    status: 404,
+                    body: json!({"error": {"code": "not_found", "message": ""}}),
+                },
+                ("POST", "/panoramix/peers/") => HttpResponse {
+                    status,
+                    body: json!({"data": null, "error": {"code": "conflict", "message": ""}}),
+                },
+                other => panic!("unexpected {other:?}"),
+            }
+        });
+        assert_eq!(r.unwrap(), want);
+        let posts: Vec<&HttpRequest> = sent.iter().filter(|r| r.method == "POST").collect();
+        // only an owner of the successor creates it, by the agreement
+        assert_eq!(posts.len(), usize::from(me == 1));
+        if let Some(p) = posts.first() {
+            let body: Json = serde_json::from_str(p.body.as_deref().unwrap()).unwrap();
+            assert_eq!(body["by_consensus"]["consensus_id"], "C1");
+            assert_eq!(body["data"]["peer_id"], json!(id));
+        }
+    }
+}
