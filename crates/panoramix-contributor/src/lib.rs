@@ -7,7 +7,10 @@
 //! [`panoramix_core::backend::Backend`], recomputes or collects joint
 //! endpoints and co-signs only what it computed itself, files a signed
 //! complaint when a check fails, moves to the next cycle, and follows a
-//! reconfiguration to the successor mix-net.
+//! reconfiguration to the successor mix-net. Forming a mix-net (registering,
+//! proposing with invitations, joining, agreeing on the joint peer,
+//! reconfiguring) is [`formation`]: one [`formation::Procedure`] per
+//! operation, driven the same way.
 //!
 //! It performs no I/O. Its host (the native agent of `panoramix-mixnet`, the
 //! WebAssembly build in the npm package) drives it:
