@@ -203,3 +203,206 @@ pub fn verify_endpoint(
     let outs = messages("outputs", outputs)?;
     Ok(verify(&ep, &ins, &outs, proof.as_deref().unwrap_or(""))?)
 }
+
+// Under wasm-bindgen-test-runner (scripts/wasm-test.sh) and, with `unsupported =
+// test`, in a native `cargo test` too.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use panoramix_sphinx as sphinx;
+    use panoramix_zeus as zeus;
+    use rand_core::OsRng;
+    use serde_json::json;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn ep(ty: &str, params: &Json) -> EndpointView {
+        EndpointView {
+            id: format!("e-{ty}"),
+            endpoint_type: ty.into(),
+            params: params.clone(),
+        }
+    }
+
+    fn msgs<S: AsRef<str>>(texts: &[S]) -> Vec<Msg> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Msg {
+                sender: String::new(),
+                recipient: String::new(),
+                text: t.as_ref().into(),
+                serial: Some(i as i64),
+                hash: String::new(),
+            })
+            .collect()
+    }
+
+    fn code<T>(r: Result<T>) -> String {
+        r.err().map(|e| e.code).unwrap_or_default()
+    }
+
+    fn mix_secrets(key: &sphinx::MixKeyPair, replay: Option<String>) -> Secrets {
+        Secrets {
+            mix: Some(key.secret_hex().to_string()),
+            trustee: None,
+            replay,
+        }
+    }
+
+    /// A mix peels its layer through the Sphinx backend; the replay cache it
+    /// returns drops the same packets in a later batch, and only that cache does.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn sphinx_mix_processes_and_keeps_its_replay_cache() {
+        let pj = json!({"BODY_LEN": 256, "MAX_HOPS": 2});
+        let params = sphinx::SphinxParams::new(2, 256).unwrap();
+        let k1 = sphinx::MixKeyPair::generate(&mut OsRng);
+        let k2 = sphinx::MixKeyPair::generate(&mut OsRng);
+        let route = sphinx::select_route(&params, &[*k1.public(), *k2.public()]).unwrap();
+        let texts: Vec<String> = ["a", "b"]
+            .iter()
+            .map(|m| {
+                sphinx::wrap_message(&params, &route, "bob", m.as_bytes(), &mut OsRng)
+                    .unwrap()
+                    .text
+            })
+            .collect();
+        let inputs = msgs(&texts);
+        let e = ep("SPHINXMIX", &pj);
+        let p = process(&e, &mix_secrets(&k1, None), &inputs).unwrap();
+        assert_eq!(p.outputs.len(), 2);
+        assert!(p.dropped.is_empty() && p.proof.is_empty());
+        let next = k2.node_id().to_hex();
+        assert!(p.outputs.iter().all(|o| o.recipient == next));
+        let outs: Vec<&str> = p.outputs.iter().map(|o| o.text.as_str()).collect();
+        verify(&e, &inputs, &msgs(&outs), "").unwrap();
+        let replay = p.replay.clone();
+        assert!(replay.as_deref().is_some_and(|h| !h.is_empty()));
+
+        // the same packets again, with the returned cache: dropped as replays
+        let again = process(&e, &mix_secrets(&k1, replay.clone()), &inputs).unwrap();
+        assert!(again.outputs.is_empty());
+        assert_eq!(
+            again.dropped.iter().map(|d| d.0).collect::<Vec<_>>(),
+            vec![0, 1]
+        );
+        // without it (an empty one): processed again
+        let fresh = process(&e, &mix_secrets(&k1, Some(String::new())), &inputs).unwrap();
+        assert_eq!(fresh.outputs.len(), 2);
+        assert_eq!(
+            code(process(&e, &mix_secrets(&k1, Some("zz".into())), &inputs)),
+            "invalid_argument"
+        );
+        assert_eq!(
+            code(process(&e, &mix_secrets(&k1, Some("00".into())), &inputs)),
+            "sphinx_malformed"
+        );
+
+        // what can be checked without the key
+        let mut twice = outs.clone();
+        twice[1] = twice[0];
+        let passed = [outs[0], texts[1].as_str()];
+        let three = [outs[0], outs[1], texts[0].as_str()];
+        for bad in [&twice[..], &passed[..], &three[..]] {
+            assert_eq!(code(verify(&e, &inputs, &msgs(bad), "")), "verify_failed");
+        }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn sphinx_endpoint_errors_keep_their_codes() {
+        let pj = json!({});
+        let k = sphinx::MixKeyPair::generate(&mut OsRng);
+        let none = Secrets::default();
+        let bad = Secrets {
+            mix: Some("zz".into()),
+            ..Secrets::default()
+        };
+        let s = mix_secrets(&k, None);
+        let cases = [
+            (ep("SPHINXMIX", &pj), &none, "missing_secret"),
+            (ep("SPHINXMIX_STATIC", &pj), &bad, "bad_key"),
+            (ep("SPHINXMIX_GATEWAY", &pj), &s, "endpoint_params"),
+            (ep("SPHINXMIX_OTHER", &pj), &s, "endpoint_params"),
+            (
+                ep("SPHINXMIX", &json!({"BODY_LEN": "x"})),
+                &s,
+                "endpoint_params",
+            ),
+        ];
+        for (e, secrets, want) in cases {
+            assert_eq!(code(process(&e, secrets, &[])), want, "{}", e.endpoint_type);
+        }
+    }
+
+    /// A partial decryption without the trustee's share is `missing_secret`; a
+    /// Zeus check that fails keeps the verifier's code.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn zeus_endpoint_errors_keep_their_codes() {
+        let sid = "endpoint-test/1";
+        let t = zeus::TrusteeSecret::generate(&mut OsRng);
+        let tk = t.publish(sid, &mut OsRng);
+        let pk = zeus::combine_trustee_keys(sid, std::slice::from_ref(&tk)).unwrap();
+        let pj = json!({"session_id": sid, "election_public_key": pk.to_hex(), "trustees": [tk]});
+        let decrypt = ep("ZEUS_SK_PARTIAL_DECRYPT", &pj);
+        assert_eq!(
+            code(process(&decrypt, &Secrets::default(), &[])),
+            "missing_secret"
+        );
+        let bad = Secrets {
+            trustee: Some("zz".into()),
+            ..Secrets::default()
+        };
+        assert_eq!(code(process(&decrypt, &bad, &[])), "bad_key");
+        assert_eq!(
+            code(process(&ep("ZEUS_NOPE", &pj), &Secrets::default(), &[])),
+            "endpoint_params"
+        );
+        assert_eq!(
+            code(process(
+                &ep("ZEUS_TW_MIX", &json!({})),
+                &Secrets::default(),
+                &[]
+            )),
+            "endpoint_params"
+        );
+        assert_eq!(
+            code(process(&ep("ZEUS_TW_MIX", &pj), &Secrets::default(), &[])),
+            "zeus_empty_input"
+        );
+        // two ballots through the booth and a shuffle: the shuffle verifies; with
+        // its outputs swapped, or a proof that is not one, it does not
+        let params: zeus::ZeusParams = serde_json::from_value(pj.clone()).unwrap();
+        let ballots: Vec<String> = ["x", "y"]
+            .iter()
+            .map(|a| {
+                let v = zeus::VoterSecret::generate(&mut OsRng);
+                zeus::encrypt_ballot(&params, &v, a.as_bytes(), &mut OsRng)
+                    .unwrap()
+                    .to_text()
+            })
+            .collect();
+        let booth = process(&ep("ZEUS_BOOTH", &pj), &Secrets::default(), &msgs(&ballots)).unwrap();
+        let cts: Vec<&str> = booth.outputs.iter().map(|o| o.text.as_str()).collect();
+        assert_eq!(cts.len(), 2);
+        assert!(booth.outputs.iter().all(|o| o.recipient == "e-ZEUS_BOOTH"));
+        let mix = ep("ZEUS_TW_MIX", &pj);
+        let p = process(&mix, &Secrets::default(), &msgs(&cts)).unwrap();
+        assert!(p.replay.is_none());
+        let outs: Vec<&str> = p.outputs.iter().map(|o| o.text.as_str()).collect();
+        verify(&mix, &msgs(&cts), &msgs(&outs), &p.proof).unwrap();
+        // the outputs in any order: their serials give the published one
+        let mut listed = msgs(&outs);
+        listed.reverse();
+        verify(&mix, &msgs(&cts), &listed, &p.proof).unwrap();
+        let swapped = [outs[1], outs[0]];
+        let e = verify(&mix, &msgs(&cts), &msgs(&swapped), &p.proof).unwrap_err();
+        assert!(
+            e.code.starts_with("zeus_") && e.code != "zeus_malformed",
+            "{e}"
+        );
+        assert_eq!(
+            code(verify(&mix, &msgs(&cts), &msgs(&outs), "{}")),
+            "zeus_malformed"
+        );
+    }
+}
