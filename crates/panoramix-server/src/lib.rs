@@ -127,18 +127,7 @@ async fn answer(st: &Arc<AppState>, req: Request<Body>) -> (Response<Body>, Opti
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or("").to_owned();
     if method == "OPTIONS" {
-        let mut r = json_response(204, &serde_json::Value::Null);
-        *r.body_mut() = Body::empty();
-        let h = r.headers_mut();
-        h.insert(
-            header::ACCESS_CONTROL_ALLOW_METHODS,
-            HeaderValue::from_static("GET, POST, PATCH, OPTIONS"),
-        );
-        h.insert(
-            header::ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static("content-type"),
-        );
-        return (r, None);
+        return (preflight(), None);
     }
     if path == "/healthz" || (path == "/metrics" && st.metrics_mode == MetricsMode::Main) {
         return observability(st, &method, &path).await;
@@ -220,13 +209,42 @@ async fn answer(st: &Arc<AppState>, req: Request<Body>) -> (Response<Body>, Opti
     {
         return rate_limited(&method, &path, &which);
     }
-    let handler_permit = st.gates.handlers.clone().acquire_owned().await.ok();
     let api = ApiRequest {
-        method: method.clone(),
-        path: path.clone(),
+        method,
+        path,
         query,
         body,
     };
+    run_handler(st, api, body_permit).await
+}
+
+/// The answer to an `OPTIONS` (CORS preflight) request.
+fn preflight() -> Response<Body> {
+    let mut r = json_response(204, &serde_json::Value::Null);
+    *r.body_mut() = Body::empty();
+    let h = r.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST, PATCH, OPTIONS"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("content-type"),
+    );
+    r
+}
+
+/// Run an API request whose body has been read (`body_permit` holds its share
+/// of the body budget) through the controller, once a handler slot is free,
+/// and send its answer within the response budget.
+async fn run_handler(
+    st: &Arc<AppState>,
+    api: ApiRequest,
+    body_permit: tokio::sync::OwnedSemaphorePermit,
+) -> (Response<Body>, Option<&'static str>) {
+    let method = api.method.clone();
+    let path = api.path.clone();
+    let handler_permit = st.gates.handlers.clone().acquire_owned().await.ok();
     let st2 = st.clone();
     let res = tokio::task::spawn_blocking(move || {
         // a request that may write is counted from now on, so that a batch being
