@@ -318,7 +318,7 @@ pub fn check(e: &Example, ctx: &mut Ctx) -> Result<(), String> {
             eq("info.resource", v.info_str("resource"), Some(res.as_str()))?;
             eq("info.operation", v.info_str("operation"), Some(op.as_str()))?;
             for k in ["controller", "nonce", "ts"] {
-                if v.info.get(k).is_none() {
+                if v.info().get(k).is_none() {
                     return Err(format!("info.{k} is missing"));
                 }
             }
