@@ -68,6 +68,13 @@ export class ApiError extends PanoramixError {
   }
 }
 
+/**
+ * Package-internal (not exported by the package): what the host of a contributor
+ * state machine needs of a client, its identity secret and raw requests whose
+ * answer is `{status, text}` whatever the status.
+ */
+export const clientHost = new WeakMap();
+
 /** A signing client for one peer. */
 export class PanoramixClient {
   #secret;
@@ -102,6 +109,32 @@ export class PanoramixClient {
     this.id = k.keyId;
     this.controllerId = controllerId;
     this.#fetch = options?.fetch ?? globalThis.fetch.bind(globalThis);
+    clientHost.set(this, { secret, raw: (m, p, b) => this.#raw(m, p, b) });
+  }
+
+  /** One request as it is: `{status, text}` (a 429 is retried after its Retry-After). */
+  async #raw(method, path, body) {
+    for (let attempt = 0; ; attempt++) {
+      let resp;
+      try {
+        resp = await this.#fetch(this.baseUrl + path, {
+          method,
+          headers: body == null ? {} : { 'content-type': 'application/json' },
+          body: body ?? undefined,
+        });
+      } catch (e) {
+        throw new PanoramixError('transport', `cannot reach the controller: ${e?.message ?? e}`, {
+          cause: e,
+        });
+      }
+      const text = await resp.text();
+      if (resp.status !== 429 || attempt >= 8 || text.includes('"inbox_full"')) {
+        return { status: resp.status, text };
+      }
+      const after = Number(resp.headers.get('retry-after'));
+      const wait = Number.isFinite(after) && after > 0 ? after * 1000 : 100 * 2 ** attempt;
+      await new Promise((r) => setTimeout(r, Math.min(wait, 5000)));
+    }
   }
 
   async #decode(resp) {

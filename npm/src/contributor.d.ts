@@ -1,7 +1,6 @@
 // Type declarations of the mix-net helpers of @panoramix/mixnet (contributor.js):
-// a contributor's processing of its own endpoints and a sender for a mix-net.
+// a contributor (the contributor protocol's state machine) and a sender for a mix-net.
 import type {
-  ApiEndpoint,
   ApiMessage,
   BackendSecrets,
   BytesLike,
@@ -32,22 +31,80 @@ export declare function endpointIds(
   cycle: number,
   owners: string[],
 ): { entry: string; result: string; mixes: string[]; decryptions: string[] };
-/** What a processing step did. */
-export interface StepResult {
-  acted: boolean;
-  status: string;
-  outputs?: number;
-  dropped?: [number, string][];
-}
-/** A contributor: its backend secrets and an API client. Processes its own endpoints (Sphinx mixes, Zeus mixes and partial decryptions) as the native agent does. */
+/**
+ * A contributor of one mix-net: the contributor protocol's state machine (the same
+ * Rust code as the native agent) driven over an API client.
+ */
 export declare class Contributor {
-  /** `secrets`: the backend secrets (`{mix}` or `{trustee}`); `client`: the owner's client. */
-  constructor(secrets: BackendSecrets | null | undefined, client: PanoramixClient);
+  /**
+   * `secrets`: the backend secrets (`{mix}` or `{trustee}`); `client`: the owner's
+   * client; `options`: the mix-net (`joint`) or a saved `state`, and the host's hooks.
+   */
+  constructor(
+    secrets: BackendSecrets | null | undefined,
+    client: PanoramixClient,
+    options: ContributorOptions,
+  );
   readonly client: PanoramixClient;
-  readonly replayCache: string | undefined;
-  processStep(endpoint: string | ApiEndpoint): Promise<StepResult>;
-  verifySource(endpoint: string | ApiEndpoint): Promise<{ inputs: number; outputs: number }>;
-  step(joint: string, cycle: number): Promise<(StepResult & { endpoint: string })[]>;
+  /** The state as of the last completed step. */
+  readonly state: ContributorState;
+  /** The cycle being worked on. */
+  readonly cycle: number;
+  /** Milliseconds spent in the backend's cryptography. */
+  readonly cryptoMillis: number;
+  /** One step of the contributor protocol. */
+  step(): Promise<ContributorStep>;
+  /** Step until finished (or aborted); resolves to the final state. */
+  run(options?: {
+    signal?: AbortSignal;
+    idleMs?: number;
+    onError?: (error: Error) => void;
+  }): Promise<ContributorState>;
+  /** Free the machine's memory. */
+  free(): void;
+}
+/** How a `Contributor` is set up. */
+export interface ContributorOptions {
+  /** The mix-net's joint peer id (a new contributor state). */
+  joint?: string;
+  /** A state saved by `onSave` (object or JSON text), instead of `joint`. */
+  state?: ContributorState | string;
+  /** The backend (default: ZEUS with a trustee secret, SPHINXMIX otherwise). */
+  backend?: 'SPHINXMIX' | 'ZEUS';
+  /** Stop after this many cycles (0: never). */
+  maxCycles?: number;
+  /** Store this state (JSON text) durably; the machine waits for it. */
+  onSave?: (state: string) => void | Promise<void>;
+  /** Each event of a step, as text. */
+  onEvent?: (event: string) => void;
+  /** 64 hex: fixed randomness, to replay a recorded run. */
+  seed?: string;
+}
+/** What a contributor keeps durably. */
+export interface ContributorState {
+  /** The joint peer of the mix-net. */
+  mixnet: string;
+  /** The cycle being worked on. */
+  cycle: number;
+  /** Stop after this many cycles (0: never). */
+  max_cycles: number;
+  /** Cycles completed, across reconfigurations. */
+  completed: number;
+  /** Outputs computed for own endpoints and not yet agreed. */
+  processed: Record<string, { outputs: { recipient: string; text: string }[]; proof: string; dropped: [number, string][] }>;
+  /** Complaints filed. */
+  complaints: string[];
+  /** The backend's own state (hex), e.g. the Sphinx replay cache. */
+  backend_state?: string;
+}
+/** What one step did. */
+export interface ContributorStep {
+  /** Something changed on the controller. */
+  acted: boolean;
+  /** The contributor is done (cycle limit, or it left the mix-net). */
+  finished: boolean;
+  /** What it did, as text. */
+  events: string[];
 }
 /** A client of one mix-net: encrypts for it, posts to a cycle's entry, reads the results. ZEUS ballots are signed with a voter credential secret. */
 export declare class MixnetSender {

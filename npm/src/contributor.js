@@ -3,15 +3,14 @@
 import { PanoramixError } from './errors.js';
 import * as a from './args.js';
 import { check, optional } from './args.js';
-import { PanoramixClient } from './client.js';
+import { clientHost, PanoramixClient } from './client.js';
 import {
-  messageHash,
   PreparedBallot,
   SphinxRoute,
   zeusParseOutcome,
   zeusPrepareBallot,
 } from './index.js';
-import { processEndpoint, verifyEndpoint, zeusAssembleElection } from './processing.js';
+import { ContributorMachine, zeusAssembleElection } from './processing.js';
 
 // argument checks shared by the methods (see args.js)
 const CLIENT = ['client', a.instanceOf(PanoramixClient)];
@@ -28,7 +27,6 @@ const SENDER_CLIENT = [
 ];
 const CYCLE = ['cycle', a.count];
 const JOINT = ['joint', a.nonEmptyString];
-const ENDPOINT = ['endpoint', a.anyOf(a.nonEmptyString, a.apiEndpoint)];
 const SPEC = [
   'spec',
   a.shape('a mix-net description ({name, backend, …})', {
@@ -43,10 +41,6 @@ const SEND = [
   ['message', a.bytes],
   ['options', optional(VOTER)],
 ];
-
-function isConflict(e) {
-  return e && e.status === 409;
-}
 
 /**
  * The endpoint ids of a mix-net's cycle (see the native `MixnetSpec`):
@@ -69,133 +63,161 @@ function ownersOf(peer) {
 }
 
 /**
- * A contributor: an API client plus its backend secrets (`{mix}` for SPHINXMIX,
- * `{trustee}` for ZEUS, hex). Processes its own endpoints (Sphinx mixes, Zeus
- * mixes and partial decryptions) exactly as the native agent does.
+ * A contributor of one mix-net: the contributor protocol's state machine (the same
+ * Rust code as the native agent, from the contributor module) driven over `client`.
+ * It agrees on each cycle's endpoints with the other owners, closes, processes its
+ * own endpoints with `secrets` (`{mix}` for SPHINXMIX, `{trustee}` for ZEUS, hex),
+ * verifies and co-signs what co-owners propose, and moves from cycle to cycle. This
+ * class only sends the machine's requests, hands `onSave` the state to store (the
+ * machine waits for it) and reports events to `onEvent`.
  */
 export class Contributor {
-  #secrets;
-  #processed = new Map();
+  #machine;
+  #host;
+  #onSave;
+  #onEvent;
 
   /**
-   * `secrets.replay` (optional, hex) restores the mix key's replay cache saved from
-   * `replayCache`: the cache lives as long as the key, so that a packet replayed in a
-   * later cycle is dropped (as the native agent does).
+   * `options`: `joint` (the mix-net's peer id) or `state` (a state saved by
+   * `onSave`, object or JSON text), `backend` (default: from the secrets),
+   * `maxCycles` (0: no limit), `onSave(stateText)`, `onEvent(text)`, `seed` (64 hex:
+   * fixed randomness, to replay a recorded run).
    */
-  constructor(secrets, client) {
-    check('new Contributor', [['secrets', optional(a.backendSecrets)], CLIENT], [secrets, client]);
+  constructor(secrets, client, options) {
+    check(
+      'new Contributor',
+      [
+        ['secrets', optional(a.backendSecrets)],
+        CLIENT,
+        [
+          'options',
+          a.shape('options ({joint | state, backend?, maxCycles?, onSave?, onEvent?, seed?})', {
+            joint: optional(a.nonEmptyString),
+            state: optional(a.anyOf(a.object, a.string)),
+            backend: optional(a.oneOf('SPHINXMIX', 'ZEUS')),
+            maxCycles: optional(a.count),
+            onSave: optional(a.func),
+            onEvent: optional(a.func),
+            seed: optional(a.hex),
+          }),
+        ],
+      ],
+      [secrets, client, options],
+    );
+    if (!options.joint === !options.state) {
+      throw new PanoramixError(
+        'invalid_argument',
+        `new Contributor: options must be {joint} or {state} (exactly one), got ${
+          options.joint ? 'both' : 'neither'
+        }`,
+      );
+    }
+    const s = secrets ?? {};
+    const backend = options.backend ?? (s.trustee ? 'ZEUS' : 'SPHINXMIX');
+    const state = options.state ?? { mixnet: options.joint, cycle: 1, max_cycles: options.maxCycles ?? 0 };
     this.client = client;
-    this.#secrets = { ...(secrets ?? {}) };
+    this.#host = clientHost.get(client);
+    this.#onSave = options.onSave;
+    this.#onEvent = options.onEvent;
+    const machineSecrets = {};
+    if (s.mix) machineSecrets.mix = s.mix;
+    if (s.trustee) machineSecrets.trustee = s.trustee;
+    this.#machine = new ContributorMachine(
+      this.#host.secret,
+      client.controllerId,
+      backend,
+      machineSecrets,
+      state,
+      options.seed,
+    );
   }
 
-  /** The Sphinx replay cache (hex) to persist with the mix key, or undefined. */
-  get replayCache() {
-    return this.#secrets.replay;
+  /** The state as of the last completed step (`{mixnet, cycle, completed, …}`). */
+  get state() {
+    return this.#machine.state();
+  }
+
+  /** The cycle being worked on. */
+  get cycle() {
+    return this.state.cycle;
+  }
+
+  /** Milliseconds spent in the backend's cryptography (0 where no clock is given). */
+  get cryptoMillis() {
+    return this.#machine.cryptoMillis();
   }
 
   /**
-   * One processing step of an own endpoint: when it is CLOSED, read its ACCEPTED
-   * box, process it, upload the outputs to its PROCESSBOX with serials 0..n-1
-   * (skipping serials already there, so a retry resumes), and mark it PROCESSED
-   * by self-consensus with the output hashes and the proof. Returns what it did:
-   * `{acted, status, outputs?, dropped?}`.
+   * Do what can be done now (one step of the machine): `{acted, finished, events}`.
+   * Throws `step_failed` (nothing of the step is kept; the next step starts over) or
+   * `transport`.
    */
-  async processStep(endpointOrId) {
-    check('Contributor.processStep', [ENDPOINT], [endpointOrId]);
-    const c = this.client;
-    const ep =
-      typeof endpointOrId === 'string' ? await c.endpoint(endpointOrId) : endpointOrId;
-    const id = ep.endpoint_id;
-    if (ep.peer_id !== c.id) {
-      throw new PanoramixError('not_owner', `${id} belongs to ${ep.peer_id}, not to this key`);
-    }
-    if (ep.status !== 'CLOSED') return { acted: false, status: ep.status };
-    let p = this.#processed.get(id);
-    if (!p) {
-      const inputs = await c.messages(id, 'ACCEPTED');
-      p = processEndpoint(this.#secrets, ep, inputs);
-      if (p.replay) this.#secrets.replay = p.replay;
-      this.#processed.set(id, p);
-    }
-    const present = new Set(
-      (await c.messages(id, 'PROCESSBOX')).map((m) => m.serial).filter((s) => s !== null),
-    );
-    const hashes = [];
-    for (let i = 0; i < p.outputs.length; i++) {
-      const o = p.outputs[i];
-      if (!present.has(i)) {
-        try {
-          await c.postMessage(id, 'PROCESSBOX', c.id, o.recipient, o.text, i);
-        } catch (e) {
-          if (!isConflict(e)) throw e;
-        }
+  async step() {
+    check('Contributor.step', [], [...arguments]);
+    const m = this.#machine;
+    m.beginStep(Math.floor(Date.now() / 1000));
+    for (;;) {
+      const p = m.poll();
+      if (p.kind === 'http') {
+        const r = await this.#host.raw(p.method, p.path, p.body);
+        m.handle(r.status, r.text);
+      } else if (p.kind === 'save') {
+        if (this.#onSave) await this.#onSave(p.state);
+        m.saved();
+      } else if (p.kind === 'done') {
+        for (const e of p.events) this.#onEvent?.(e);
+        return { acted: p.acted, finished: p.finished, events: p.events };
+      } else {
+        throw new PanoramixError(p.code, p.message);
       }
-      hashes.push(messageHash(i, c.id, o.recipient, o.text));
     }
-    const a = c.transitionAction(
-      id,
-      ep.last_consensus_id ?? '',
-      'PROCESSED',
-      hashes,
-      p.proof ? p.proof : undefined,
+  }
+
+  /**
+   * Step until the machine says it is finished (`maxCycles` cycles done, or this
+   * contributor left the mix-net) or `options.signal` aborts; waits `idleMs`
+   * (default 150) after a step that did nothing. A failed step is handed to
+   * `options.onError` and retried after a growing pause (without `onError`, the
+   * first failure ends the run).
+   */
+  async run(options = {}) {
+    check(
+      'Contributor.run',
+      [
+        [
+          'options',
+          a.shape('options ({signal?, idleMs?, onError?})', {
+            signal: optional(a.having('an AbortSignal', { aborted: a.boolean })),
+            idleMs: optional(a.count),
+            onError: optional(a.func),
+          }),
+        ],
+      ],
+      [options],
     );
-    const cid = await c.selfConsensus(`PROCESSED:${id}`, [a]);
-    try {
-      await c.apply(a, cid);
-    } catch (e) {
-      if (!isConflict(e)) throw e;
-    }
-    this.#processed.delete(id);
-    return { acted: true, status: 'PROCESSED', outputs: p.outputs.length, dropped: p.dropped };
-  }
-
-  /**
-   * Verify a processed endpoint (anyone's) from its ACCEPTED box, OUTBOX and
-   * proof, as a downstream owner does before taking its output. Throws a
-   * PanoramixError (`verify_failed`, `zeus_*`) when it does not verify.
-   */
-  async verifySource(endpointOrId) {
-    check('Contributor.verifySource', [ENDPOINT], [endpointOrId]);
-    const c = this.client;
-    const ep =
-      typeof endpointOrId === 'string' ? await c.endpoint(endpointOrId) : endpointOrId;
-    const inputs = await c.messages(ep.endpoint_id, 'ACCEPTED');
-    const outputs = await c.messages(ep.endpoint_id, 'OUTBOX');
-    const proof =
-      typeof ep.process_proof === 'string'
-        ? ep.process_proof
-        : ep.process_proof == null
-          ? ''
-          : JSON.stringify(ep.process_proof);
-    verifyEndpoint(ep, inputs, outputs, proof);
-    return { inputs: inputs.length, outputs: outputs.length };
-  }
-
-  /**
-   * Process every own endpoint of `cycle` of the mix-net `joint` that is CLOSED.
-   * Returns the steps taken.
-   */
-  async step(joint, cycle) {
-    check('Contributor.step', [JOINT, CYCLE], [joint, cycle]);
-    const c = this.client;
-    const peer = await c.peer(joint);
-    const owners = ownersOf(peer);
-    const i = owners.indexOf(c.id);
-    if (i < 0) throw new PanoramixError('not_owner', 'this key is not an owner of the mix-net');
-    const ids = endpointIds(peer.crypto_params, cycle, owners);
-    const mine = [ids.mixes[i], ...(ids.decryptions.length ? [ids.decryptions[i]] : [])];
-    const done = [];
-    for (const id of mine) {
-      let ep;
+    const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+    let failures = 0;
+    for (;;) {
+      if (options.signal?.aborted) return this.state;
+      let st;
       try {
-        ep = await c.endpoint(id);
+        st = await this.step();
+        failures = 0;
       } catch (e) {
-        if (e.status === 404) continue;
-        throw e;
+        if (!options.onError) throw e;
+        options.onError(e);
+        failures += 1;
+        await pause(Math.min(5000, 100 * 2 ** failures));
+        continue;
       }
-      if (ep.status === 'CLOSED') done.push({ endpoint: id, ...(await this.processStep(ep)) });
+      if (st.finished) return this.state;
+      if (!st.acted) await pause(options.idleMs ?? 150);
     }
-    return done;
+  }
+
+  /** Free the machine's memory (the object is unusable afterwards). */
+  free() {
+    this.#machine.free();
   }
 }
 

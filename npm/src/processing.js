@@ -262,3 +262,39 @@ export const verifyEndpoint = api(
   (endpoint, inputs, outputs, proof) =>
     wasm.verifyEndpoint(endpoint, inputs, outputs, proof ?? undefined),
 );
+
+// ---------------------------------------------------------------- the contributor protocol
+/**
+ * The contributor protocol's state machine (the Rust `panoramix-contributor` crate):
+ * package-internal; `Contributor` (contributor.js) is its host.
+ */
+export class ContributorMachine {
+  #inner;
+  constructor(identity, controllerId, backend, secrets, state, seed) {
+    ensure();
+    this.#inner = converted(
+      () => new wasm.ContributorMachine(identity, controllerId, backend, secrets, state, seed),
+    );
+  }
+  beginStep(now) {
+    this.#inner.beginStep(now);
+  }
+  poll() {
+    return converted(() => this.#inner.poll());
+  }
+  handle(status, text) {
+    converted(() => this.#inner.handle(status, text));
+  }
+  saved() {
+    converted(() => this.#inner.saved());
+  }
+  state() {
+    return converted(() => this.#inner.state());
+  }
+  cryptoMillis() {
+    return this.#inner.cryptoMillis();
+  }
+  free() {
+    this.#inner.free();
+  }
+}

@@ -122,11 +122,15 @@ test('a ballot for an answer not on the list is refused', () => {
 test('a ballot under a credential not on the voter list fails verification', () => {
   const { params, voters } = election();
   const outsider = pmx.zeusVoterKeygen();
-  // made for the same election (the answers are the same), but not eligible
-  const open = { ...params, voters: [] };
-  const text = pmx.zeusEncryptBallot(outsider.secret, open, 'yes');
-  assert.equal(pmx.zeusVerifyBallot(open, text).credential, outsider.credential);
+  // made for this election, but not eligible
+  const text = pmx.zeusEncryptBallot(outsider.secret, params, 'yes');
   assert.throws(() => pmx.zeusVerifyBallot(params, text), code('zeus_not_eligible'));
+  // a ballot binds the whole definition, voter list included: one made for the
+  // same election open to anyone verifies there and nowhere else
+  const open = { ...params, voters: [] };
+  const openText = pmx.zeusEncryptBallot(outsider.secret, open, 'yes');
+  assert.equal(pmx.zeusVerifyBallot(open, openText).credential, outsider.credential);
+  assert.throws(() => pmx.zeusVerifyBallot(params, openText), code('zeus_ballot_signature'));
   // an eligible voter's ballot verifies under the same parameters
   pmx.zeusVerifyBallot(params, pmx.zeusEncryptBallot(voters[2].secret, params, 'yes'));
   // a ballot made for other answers does not verify for these

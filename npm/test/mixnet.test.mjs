@@ -1,9 +1,11 @@
 // The package against a live native controller, with native contributor agents:
 // JavaScript registers peers and sends Sphinx messages and Zeus ballots; JavaScript
-// contributors process their own endpoints in WebAssembly; the Rust agents verify
-// that output before taking it as input (and co-sign nothing that does not check);
-// JavaScript verifies what the Rust contributors produced; the native
-// `panoramix audit verify` checks the whole log, JavaScript-signed requests included.
+// contributors run the contributor protocol (the package's Contributor: the same
+// state machine as the native agent, in WebAssembly) side by side with Rust agents,
+// each verifying the others' output before taking it as input (and co-signing
+// nothing that does not check); JavaScript also verifies what the Rust contributors
+// produced; the native `panoramix audit verify` checks the whole log,
+// JavaScript-signed requests included.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as pmx from '@panoramix/mixnet';
@@ -32,10 +34,7 @@ async function jsContributor(backend, name) {
   }
   const peer = await client.register(name, 'contributor', backend, cryptoParams);
   assert.equal(peer.peer_id, k.keyId);
-  return {
-    native: { secret: k.secret, js: true },
-    contributor: new pmx.Contributor(secrets, client),
-  };
+  return { native: { secret: k.secret, js: true }, secrets, client };
 }
 
 /** A Rust contributor: keys made natively, registered by pmx-native setup. */
@@ -46,6 +45,21 @@ async function rustContributor(backend) {
   if (backend === 'SPHINXMIX') c.mix = f.sphinx.mixes[0].secret;
   else c.trustee = f.zeus.trusteeSecrets[0];
   return { native: c };
+}
+
+/** Verify a PROCESSED endpoint's published output (as a downstream owner does). */
+async function verifyPublished(client, id) {
+  const ep = await client.endpoint(id);
+  const inputs = await client.messages(id, 'ACCEPTED');
+  const outputs = await client.messages(id, 'OUTBOX');
+  const proof =
+    typeof ep.process_proof === 'string'
+      ? ep.process_proof
+      : ep.process_proof == null
+        ? ''
+        : JSON.stringify(ep.process_proof);
+  pmx.verifyEndpoint(ep, inputs, outputs, proof);
+  return outputs.length;
 }
 
 async function runMixnet(backend, owners, messages, election) {
@@ -73,20 +87,45 @@ async function runMixnet(backend, owners, messages, election) {
     timeout_ms: 120000,
     contributors: owners.map((o) => o.native),
   });
-  // a fresh, unregistered sender posts to the public entry endpoint
-  const senderClient = await pmx.PanoramixClient.connect(pmx.generateKeypair().secret, ctl.url);
-  const sender = await pmx.MixnetSender.open(senderClient, joint);
-  await waitFor('the entry endpoint', () => sender.isOpen(1));
-  for (const [i, m] of messages.entries()) await sender.send(1, 'bob', m, { voterSecret: election?.voters[i].secret });
-  const js = owners.filter((o) => o.contributor).map((o) => o.contributor);
-  const steps = [];
-  const out = await waitFor('the cycle output', async () => {
-    for (const c of js) steps.push(...(await c.step(joint, 1)));
-    return sender.results(1);
-  });
-  const agentResult = await agents;
-  assert.equal(agentResult.ok, true, JSON.stringify(agentResult.logs, null, 1));
-  return { joint, sender, out, steps, js };
+  // the JavaScript contributors run beside the native agents from the start (the
+  // cycle's graph needs every owner's signature)
+  const saved = [];
+  const events = [];
+  const js = owners
+    .filter((o) => o.client)
+    .map(
+      (o) =>
+        new pmx.Contributor(o.secrets, o.client, {
+          joint,
+          maxCycles: 1,
+          onSave: (state) => saved.push(JSON.parse(state)),
+          onEvent: (e) => events.push(e),
+        }),
+    );
+  const stop = new AbortController();
+  const running = Promise.all(js.map((c) =>
+      c.run({ signal: stop.signal, idleMs: 50, onError: (e) => events.push(`error: ${e.message}`) }),
+    ));
+  try {
+    // a fresh, unregistered sender posts to the public entry endpoint
+    const senderClient = await pmx.PanoramixClient.connect(pmx.generateKeypair().secret, ctl.url);
+    const sender = await pmx.MixnetSender.open(senderClient, joint);
+    await waitFor('the entry endpoint', () => sender.isOpen(1));
+    for (const [i, m] of messages.entries()) await sender.send(1, 'bob', m, { voterSecret: election?.voters[i].secret });
+    const out = await waitFor('the cycle output', () => sender.results(1));
+    // every JavaScript contributor sees the cycle through to its end
+    const states = await running;
+    assert.ok(states.every((st) => st.completed === 0 && st.cycle === 1), JSON.stringify(states));
+    const agentResult = await agents;
+    assert.equal(agentResult.ok, true, JSON.stringify(agentResult.logs, null, 1));
+    // each one saved its processed output before uploading it
+    assert.ok(saved.some((st) => Object.keys(st.processed).length > 0), JSON.stringify(saved));
+    assert.ok(!events.some((e) => e.startsWith('REFUSED')), JSON.stringify(events));
+    const steps = [{ events }];
+    return { joint, sender, out, steps, js };
+  } finally {
+    stop.abort();
+  }
 }
 
 test('SPHINXMIX: JS → Rust → JS mixes, messages sent from JavaScript', async () => {
@@ -101,11 +140,11 @@ test('SPHINXMIX: JS → Rust → JS mixes, messages sent from JavaScript', async
   assert.ok(out.every((m) => m.recipient === 'bob'));
   assert.notDeepEqual(out.map((m) => m.text), messages, 'output in input order');
   // both JS mixes processed their batch in WebAssembly
-  assert.equal(steps.filter((s) => s.acted).length, 2, JSON.stringify(steps));
+  const processed = steps.flatMap((s) => s.events).filter((e) => e.startsWith('processed '));
+  assert.equal(processed.length, 2, JSON.stringify(steps));
   // JavaScript checks the Rust mix the way a downstream owner does
   const ids = sender.ids(1);
-  const v = await js[1].verifySource(ids.mixes[1]);
-  assert.equal(v.outputs, messages.length);
+  assert.equal(await verifyPublished(js[1].client, ids.mixes[1]), messages.length);
 });
 
 test('ZEUS: JS and Rust trustees, ballots sent from JavaScript with voter credentials', async () => {
@@ -122,12 +161,13 @@ test('ZEUS: JS and Rust trustees, ballots sent from JavaScript with voter creden
   const got = out.map((m) => new TextDecoder().decode(m.bytes));
   assert.deepEqual([...got].sort(), [...votes].sort());
   // the JS trustee mixed (TW proof, verified by the Rust agent) and decrypted
-  assert.equal(steps.filter((s) => s.acted).length, 2, JSON.stringify(steps));
+  const processed = steps.flatMap((s) => s.events).filter((e) => e.startsWith('processed '));
+  assert.equal(processed.length, 2, JSON.stringify(steps));
   // JavaScript verifies the Rust trustee's mix proof and decryption shares, and
   // the whole chain from the booth to the combination
   const ids = sender.ids(1);
   for (const id of [ids.entry, ...ids.mixes, ...ids.decryptions, ids.result]) {
-    await js[0].verifySource(id);
+    await verifyPublished(js[0].client, id);
   }
   // without a credential the sender refuses to make a ballot
   assert.throws(() => sender.encrypt(1, null, 'yes'), { code: 'missing_credential' });

@@ -5,10 +5,9 @@
 //! * `setup`: register contributors (those not yet registered) and create a mix-net
 //!   through the wizards' flow (`panoramix_mixnet::setup`); prints `{joint}`.
 //! * `agents`: run the native contributor agents of a mix-net until each finished its
-//!   cycles. A contributor marked `"js": true` is driven by JavaScript for its own
-//!   endpoints: its Rust agent does the negotiations (graph, joint transitions,
-//!   verification of sources) but never processes its own endpoints; it waits
-//!   while one of them is CLOSED, for the JavaScript contributor to process it.
+//!   cycles. A contributor marked `"js": true` has no native agent: JavaScript runs
+//!   it (the package's `Contributor`, the same contributor state machine compiled to
+//!   WebAssembly), negotiations, verification and processing included.
 //! * `fixtures`: Rust-made keys, envelopes, packets, ballots, proofs and a whole
 //!   election transcript, for JavaScript to verify and process.
 //! * `check`: verify JavaScript-made artifacts with the native crates.
@@ -149,29 +148,6 @@ fn setup_cmd(arg: &Json) -> Res<Json> {
 
 // ------------------------------------------------------------------ agents
 
-/// Whether one of `me`'s own endpoints of `cycle` is CLOSED (JavaScript's turn).
-fn own_closed(client: &Client, joint: &str, cycle: u64) -> Res<bool> {
-    let peer = client.peer(joint).map_err(e)?;
-    let spec: MixnetSpec = serde_json::from_value(peer.crypto_params.clone()).map_err(e)?;
-    let me = client.id();
-    let owners = peer.owner_ids();
-    let Some(i) = owners.iter().position(|o| *o == me) else {
-        return Ok(false);
-    };
-    let mut ids = vec![spec.ep(cycle, &format!("mix{i}"))];
-    if spec.backend == "ZEUS" {
-        ids.push(spec.ep(cycle, &format!("decr{i}")));
-    }
-    for id in ids {
-        if let Ok(ep) = client.endpoint(&id)
-            && ep.status == panoramix_core::model::EndpointStatus::Closed
-        {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
 fn agents_cmd(arg: &Json) -> Res<Json> {
     let url: String = field(arg, "url")?;
     let joint: String = field(arg, "joint")?;
@@ -180,14 +156,11 @@ fn agents_cmd(arg: &Json) -> Res<Json> {
         Duration::from_millis(field::<Option<u64>>(arg, "timeout_ms")?.unwrap_or(120_000));
     let cs: Vec<Contributor> = field(arg, "contributors")?;
     let mut handles = Vec::new();
-    for c in cs {
+    // a contributor marked `js` runs its own agent in JavaScript (the package's
+    // Contributor: the same state machine, in WebAssembly)
+    for c in cs.into_iter().filter(|c| !c.js) {
         let client = c.client(&url)?;
-        let check = c.client(&url)?;
-        let secrets = if c.js {
-            Secrets::new(None, None)
-        } else {
-            c.secrets()?
-        };
+        let secrets = c.secrets()?;
         let st = AgentState {
             mixnet: joint.clone(),
             cycle: 1,
@@ -195,23 +168,11 @@ fn agents_cmd(arg: &Json) -> Res<Json> {
             ..Default::default()
         };
         let mut agent = Agent::new(client, secrets, st, None).map_err(e)?;
-        let joint = joint.clone();
-        let js = c.js;
         handles.push(std::thread::spawn(move || {
             let deadline = Instant::now() + timeout;
             let mut log = Vec::new();
             let mut finished = false;
             while Instant::now() < deadline {
-                if js {
-                    match own_closed(&check, &joint, agent.state().cycle) {
-                        Ok(true) => {
-                            std::thread::sleep(Duration::from_millis(50));
-                            continue;
-                        }
-                        Ok(false) => {}
-                        Err(err) => log.push(format!("error: {err}")),
-                    }
-                }
                 match agent.step() {
                     Ok(s) => {
                         log.extend(s.events);
