@@ -61,6 +61,7 @@ cargo --version
 echo "node $(node --version) ($(command -v node)), npm $(npm --version)"
 
 step "format and lints"
+python3 scripts/lint-size.py
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # wasm/ is a workspace of its own (the npm package's crate on wasm32, and the native
