@@ -305,11 +305,45 @@ fn sako_kilian_rounds_follow_the_election() {
         answers: vec!["a".into(), "b".into()],
         plaintexts: vec![b"a".to_vec(), b"b".to_vec()],
     };
-    let (mut t, _) = simulate_election(&spec, &mut rng).unwrap();
+    let (t, secrets) = simulate_election(&spec, &mut rng).unwrap();
     assert!(verify_election(&serde_json::to_string(&t).unwrap()).is_ok());
-    t.election.sk_rounds = 256;
+    // raising the rounds after the vote changes the definition every ballot
+    // signed: the ballots fail first
+    let mut raised = t.clone();
+    raised.election.sk_rounds = 256;
+    assert_eq!(
+        verify_election(&serde_json::to_string(&raised).unwrap()).unwrap_err(),
+        VerifyError::BallotSignature { ballot: 0 }
+    );
+    // an election of 256 rounds whose ballots are valid, mixed with 128 rounds
+    let mut params = t.election.clone();
+    params.sk_rounds = 256;
+    let ballots: Vec<Ballot> = secrets
+        .voters
+        .iter()
+        .zip(&spec.plaintexts)
+        .map(|(v, p)| encrypt_ballot(&params, v, p, &mut rng).unwrap())
+        .collect();
+    let texts: Vec<String> = ballots.iter().map(Ballot::to_text).collect();
+    let counted = booth_filter(&params, &texts).counted;
+    let (mixes, partial_decryptions, plaintexts) = tally(
+        &params,
+        &[MixKind::Sk { rounds: 128 }],
+        counted,
+        &secrets.trustees,
+        &mut rng,
+    )
+    .unwrap();
+    let short = ElectionTranscript {
+        election: params,
+        ballots,
+        mixes,
+        partial_decryptions,
+        plaintexts,
+        ..t
+    };
     assert!(matches!(
-        verify_election(&serde_json::to_string(&t).unwrap()),
+        verify_election(&serde_json::to_string(&short).unwrap()),
         Err(VerifyError::TooFewRounds { min: 256, .. })
     ));
 }

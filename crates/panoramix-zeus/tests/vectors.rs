@@ -321,6 +321,7 @@ fn doc_domain_table_is_the_crates() {
         dkg::DKG_COMPLAINT_DOMAIN,
         ballot::BALLOT_VALIDITY_DOMAIN,
         ballot::BALLOT_SIGNATURE_DOMAIN,
+        params::DEFINITION_DOMAIN,
         context::GENERATOR_DOMAIN,
         tw::TW_DOMAIN,
         tw::TW_E_DOMAIN,
