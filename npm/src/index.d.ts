@@ -571,6 +571,30 @@ export declare function verifyEndpoint(
   outputs: ApiMessage[],
   proof?: string | null,
 ): void;
+/** An endpoint of a cycle's graph, as the owners agree on it (before it exists). */
+export interface GraphEndpoint {
+  endpoint_id: string;
+  peer_id: string;
+  endpoint_type: string;
+  size_min: number;
+  size_max: number;
+  public: boolean;
+  description: string;
+  links: { from_endpoint_id: string; from_box: string; to_box: string }[];
+  endpoint_params: JsonObject;
+}
+/**
+ * The endpoints of `cycle` of a mix-net: its description (the joint peer's
+ * `crypto_params`), the joint peer, its owners in order and, for ZEUS, their trustee
+ * key records (empty for display). The same graph every contributor agrees on.
+ */
+export declare function mixnetGraph(
+  spec: JsonObject,
+  joint: string,
+  owners: string[],
+  trustees: JsonObject[] | null | undefined,
+  cycle: number,
+): GraphEndpoint[];
 
 export * from './client.js';
 export * from './contributor.js';

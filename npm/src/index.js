@@ -460,6 +460,7 @@ export {
   zeusCombine,
   processEndpoint,
   verifyEndpoint,
+  mixnetGraph,
 } from './processing.js';
 
 export { PanoramixClient, ApiError } from './client.js';

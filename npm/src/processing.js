@@ -263,6 +263,23 @@ export const verifyEndpoint = api(
     wasm.verifyEndpoint(endpoint, inputs, outputs, proof ?? undefined),
 );
 
+/**
+ * The endpoints of `cycle` of a mix-net (its description `spec`, its joint peer,
+ * its owners in order, and for ZEUS their trustee key records): the graph every
+ * contributor agrees on, from the same Rust code.
+ */
+export const mixnetGraph = api(
+  'mixnetGraph',
+  [
+    ['spec', a.object],
+    ['joint', a.nonEmptyString],
+    ['owners', a.hexStrings],
+    ['trustees', optional(a.arrayOf(a.object, 'trustee key record'))],
+    ['cycle', a.count],
+  ],
+  (spec, joint, owners, trustees, cycle) => wasm.mixnetGraph(spec, joint, owners, trustees ?? [], cycle),
+);
+
 // ---------------------------------------------------------------- the contributor protocol
 /**
  * The contributor protocol's state machine (the Rust `panoramix-contributor` crate):

@@ -113,6 +113,7 @@ const ROWS = [
   ['processEndpoint', 'endpoint', () => pmx.processEndpoint(null, { endpoint_id: 'e' }, [])],
   ['processEndpoint', 'secrets', () => pmx.processEndpoint(endpoint, {}, [])],
   ['verifyEndpoint', 'outputs', () => pmx.verifyEndpoint(endpoint, [], [{ text: 1 }])],
+  ['mixnetGraph', 'cycle', () => pmx.mixnetGraph(spec, 'j', [], [], -1)],
   ['endpointIds', 'cycle', () => pmx.endpointIds(spec, -1, [])],
   ['PanoramixError', 'code', () => new pmx.PanoramixError(1, 'm')],
   ['ApiError', 'status', () => new pmx.ApiError('404', 'not_found', 'm')],

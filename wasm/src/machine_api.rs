@@ -200,3 +200,33 @@ impl ContributorMachine {
         self.inner.crypto_time().as_secs_f64() * 1000.0
     }
 }
+
+/// The endpoints of `cycle` of the mix-net `spec` (its joint peer's
+/// `crypto_params`) whose joint peer is `joint`, owned by `owners` in order;
+/// `trustees` (ZEUS): the owners' published trustee key records in the same order
+/// (an empty list gives parameters without them, for display). The same graph every
+/// contributor agrees on.
+#[wasm_bindgen(js_name = mixnetGraph)]
+pub fn mixnet_graph(
+    spec: JsValue,
+    joint: String,
+    owners: Vec<String>,
+    trustees: JsValue,
+    cycle: f64,
+) -> std::result::Result<JsValue, JsValue> {
+    let spec: panoramix_contributor::spec::MixnetSpec = from_js("spec", spec)?;
+    let trustees: Vec<Json> = if trustees.is_undefined() || trustees.is_null() {
+        Vec::new()
+    } else {
+        from_js("trustees", trustees)?
+    };
+    if !(cycle >= 1.0 && cycle.fract() == 0.0 && cycle <= 9.007_199_254_740_991e15) {
+        return Err(Error::new("invalid_argument", "cycle: a positive integer").into());
+    }
+    Ok(to_js(&spec.graph(
+        &joint,
+        &owners,
+        &trustees,
+        cycle as u64,
+    ))?)
+}

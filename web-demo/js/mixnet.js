@@ -168,7 +168,7 @@ async function pollAudit() {
 }
 
 async function main() {
-  await pmx.init();
+  await Promise.all([pmx.init(), pmx.initContributor()]); // the graph comes from the contributor module
   for (;;) {
     try {
       const joint = await findMixnet(name);
