@@ -598,3 +598,4 @@ export declare function mixnetGraph(
 
 export * from './client.js';
 export * from './contributor.js';
+export * from './formation.js';

@@ -465,3 +465,4 @@ export {
 
 export { PanoramixClient, ApiError } from './client.js';
 export { Contributor, MixnetSender, endpointIds } from './contributor.js';
+export * from './formation.js';

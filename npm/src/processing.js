@@ -315,3 +315,38 @@ export class ContributorMachine {
     this.#inner.free();
   }
 }
+
+// ---------------------------------------------------------------- forming a mix-net
+/**
+ * The formation procedures (the Rust `panoramix_contributor::formation`):
+ * package-internal; the functions of formation.js are its host.
+ */
+export class FormationMachine {
+  #inner;
+  constructor(identity, controllerId, seed) {
+    ensure();
+    this.#inner = converted(() => new wasm.FormationMachine(identity, controllerId, seed));
+  }
+  get id() {
+    return this.#inner.id;
+  }
+  /** Select the operation `name` (a method of the wasm class) with `args`. */
+  select(name, args) {
+    converted(() => this.#inner[name](...args));
+  }
+  begin(now) {
+    converted(() => this.#inner.begin(now));
+  }
+  poll() {
+    return converted(() => this.#inner.poll());
+  }
+  handle(status, text) {
+    converted(() => this.#inner.handle(status, text));
+  }
+  saved() {
+    converted(() => this.#inner.saved());
+  }
+  free() {
+    this.#inner.free();
+  }
+}

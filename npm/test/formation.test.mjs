@@ -1,0 +1,175 @@
+// Forming a mix-net from JavaScript with the package alone (no native agent, no
+// pmx-native): JavaScript contributors register, the coordinator proposes the
+// mix-net with invitations, the joiners review and join, the owners agree on the
+// joint peer (the formation state machine, in WebAssembly), then the package's
+// Contributors run a cycle while a MixnetSender sends to it and reads the output.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as pmx from '@panoramix/mixnet';
+import { PANORAMIX_BIN, run, startController, waitFor } from './helpers.mjs';
+
+let ctl;
+before(async () => {
+  ctl = await startController();
+});
+after(() => ctl?.stop());
+
+/** A contributor's keys and client (not registered yet). */
+async function contributor(backend) {
+  const k = pmx.generateKeypair();
+  const client = await pmx.PanoramixClient.connect(k.secret, ctl.url);
+  if (backend === 'SPHINXMIX') {
+    const m = pmx.sphinxKeygen();
+    return { client, secrets: { mix: m.secret }, cryptoParams: { mix_key: m.publicKey } };
+  }
+  const t = pmx.zeusTrusteeKeygen();
+  const published = pmx.zeusPublishTrusteeKey(t.secret, pmx.TRUSTEE_KEY_SESSION);
+  return { client, secrets: { trustee: t.secret }, cryptoParams: { trustee_key: published } };
+}
+
+/** Form the mix-net `spec` among `owners` (the first one coordinates); its joint peer id. */
+async function form(spec, owners) {
+  for (const [i, o] of owners.entries()) {
+    const peer = await pmx.registerContributor(o.client, `${spec.name}-c${i}`, spec.backend, o.cryptoParams);
+    assert.equal(peer.peer_id, o.client.id);
+  }
+  // registering again is a no-op that returns the peer
+  assert.equal((await pmx.registerContributor(owners[0].client, 'again', spec.backend, {})).peer_id, owners[0].client.id);
+  const [coordinator, ...joiners] = owners;
+  const { negotiation, invitations } = await pmx.createMixnet(coordinator.client, spec, joiners.length);
+  assert.equal(invitations.length, joiners.length);
+  assert.ok(invitations.every((inv) => inv.startsWith(`${negotiation}|`)));
+  // nothing to propose while invitations are pending
+  assert.equal(await pmx.proposeJoint(coordinator.client, negotiation, spec, invitations), null);
+  const reviewed = [];
+  for (const [i, j] of joiners.entries()) {
+    const proposal = await pmx.reviewInvitation(j.client, invitations[i]);
+    assert.equal(proposal.proposer, coordinator.client.id);
+    assert.equal(proposal.spec.name, spec.name);
+    assert.deepEqual(proposal.spec.election ?? null, spec.election ?? null);
+    reviewed.push(proposal.spec);
+    // a joiner has nothing to confirm before the joint peer is proposed
+    assert.equal(await pmx.confirmJoint(j.client, proposal.spec), null);
+    await pmx.joinMixnet(j.client, invitations[i], proposal.spec);
+  }
+  const jointNegotiation = await pmx.proposeJoint(coordinator.client, negotiation, spec, invitations);
+  assert.equal(typeof jointNegotiation, 'string');
+  assert.equal(await pmx.finishMixnet(coordinator.client, spec.name), null, 'no owner signed yet');
+  const ids = [];
+  for (const [i, j] of joiners.entries()) ids.push(await pmx.confirmJoint(j.client, reviewed[i]));
+  const joint = await waitFor('the joint peer', () => pmx.finishMixnet(coordinator.client, spec.name));
+  assert.ok(ids.every((id) => id === joint), JSON.stringify({ ids, joint }));
+  const peer = await coordinator.client.peer(joint);
+  assert.deepEqual(
+    peer.owners.map((o) => (typeof o === 'string' ? o : o.owner_key_id)),
+    owners.map((o) => o.client.id),
+  );
+  assert.equal(await pmx.currentMixnet(joiners[0].client, joint), joint);
+  assert.equal(await pmx.agreedSuccessor(joiners[0].client, joint), null);
+  return joint;
+}
+
+/** Run one cycle with the package's Contributors while `send(sender)` posts to it. */
+async function runCycle(owners, joint, send, options = {}) {
+  const events = [];
+  const contributors = owners.map(
+    (o) => new pmx.Contributor(o.secrets, o.client, { joint, maxCycles: 1, onEvent: (e) => events.push(e) }),
+  );
+  const stop = new AbortController();
+  const running = Promise.all(
+    contributors.map((c) =>
+      c.run({ signal: stop.signal, idleMs: 50, onError: (e) => events.push(`error: ${e.message}`) }),
+    ),
+  );
+  try {
+    const senderClient = await pmx.PanoramixClient.connect(pmx.generateKeypair().secret, ctl.url);
+    const sender = await pmx.MixnetSender.open(senderClient, joint, options);
+    await waitFor('the entry endpoint', () => sender.isOpen(1));
+    await send(sender);
+    const out = await waitFor('the cycle output', () => sender.results(1), 180000);
+    const states = await running;
+    assert.ok(states.every((st) => st.cycle === 1), JSON.stringify(states));
+    assert.ok(!events.some((e) => e.startsWith('REFUSED')), JSON.stringify(events));
+    const processed = events.filter((e) => e.startsWith('processed '));
+    return { out, sender, processed };
+  } finally {
+    stop.abort();
+    for (const c of contributors) c.free();
+  }
+}
+
+test('SPHINXMIX: three JavaScript contributors form a mix-net and mix a cycle', async () => {
+  const owners = [];
+  for (let i = 0; i < 3; i++) owners.push(await contributor('SPHINXMIX'));
+  const messages = Array.from({ length: 5 }, (_, i) => `message ${i} ${pmx.randomHex(8)}`);
+  const spec = {
+    name: 'jsformed',
+    backend: 'SPHINXMIX',
+    params: { BODY_LEN: 1024, MAX_HOPS: 5 },
+    size_min: messages.length,
+    size_max: messages.length,
+    terms: 'formed from JavaScript',
+  };
+  const joint = await form(spec, owners);
+  const { out, processed } = await runCycle(owners, joint, async (sender) => {
+    for (const m of messages) await sender.send(1, 'bob', m);
+  });
+  assert.deepEqual(out.map((m) => m.text).sort(), [...messages].sort());
+  assert.ok(out.every((m) => m.recipient === 'bob'));
+  assert.equal(processed.length, owners.length, JSON.stringify(processed));
+});
+
+test('a joiner with a forged invitation makes the coordinator refuse to propose', async () => {
+  const owners = [await contributor('SPHINXMIX'), await contributor('SPHINXMIX')];
+  const spec = { name: 'forged', backend: 'SPHINXMIX', params: { BODY_LEN: 1024, MAX_HOPS: 5 }, size_min: 1, size_max: 1 };
+  for (const o of owners) await pmx.registerContributor(o.client, 'c', 'SPHINXMIX', o.cryptoParams);
+  const { negotiation, invitations } = await pmx.createMixnet(owners[0].client, spec, 1);
+  const { spec: reviewed } = await pmx.reviewInvitation(owners[1].client, invitations[0]);
+  await pmx.joinMixnet(owners[1].client, `${negotiation}|${'00'.repeat(16)}`, reviewed);
+  await assert.rejects(pmx.proposeJoint(owners[0].client, negotiation, spec, invitations), (e) => {
+    assert.equal(e.code, 'refused');
+    assert.match(e.message, /without a valid, unused invitation/);
+    return true;
+  });
+  await assert.rejects(pmx.reviewInvitation(owners[1].client, 'nosuch|abc'), { code: 'refused' });
+  // a controller refusal is an ApiError with its status and code
+  await assert.rejects(pmx.coSign(owners[1].client, 'nosuch', 'text'), (e) => {
+    assert.ok(e instanceof pmx.ApiError, `${e.code}: ${e.message}`);
+    assert.ok(e.status >= 400 && e.status < 500, String(e.status));
+    return true;
+  });
+});
+
+test('ZEUS: two JavaScript trustees form an election and count it', async () => {
+  const owners = [await contributor('ZEUS'), await contributor('ZEUS')];
+  const votes = ['yes', 'no', 'yes'];
+  const voters = votes.map(() => pmx.zeusVoterKeygen());
+  const spec = {
+    name: 'jselection',
+    backend: 'ZEUS',
+    params: { MIX_PROOF: 'TW', SK_ROUNDS: 128 },
+    size_min: votes.length,
+    size_max: votes.length,
+    terms: 'formed from JavaScript',
+    election: { question: 'Agreed?', options: ['yes', 'no'], voters: voters.map((v) => v.credential) },
+  };
+  // the election key is the sum of the trustees' checked key shares
+  for (const [i, o] of owners.entries()) await pmx.registerContributor(o.client, `t${i}`, 'ZEUS', o.cryptoParams);
+  const completed = await pmx.completeSpec(owners[0].client, spec, owners.map((o) => o.client.id));
+  const shares = owners.map((o) => o.cryptoParams.trustee_key);
+  assert.equal(completed.election_public_key, pmx.zeusCombineTrusteeKeys(pmx.TRUSTEE_KEY_SESSION, shares));
+  const joint = await form(spec, owners);
+  assert.equal((await owners[1].client.peer(joint)).crypto_params.election_public_key, completed.election_public_key);
+  const { out, sender, processed } = await runCycle(owners, joint, async (s) => {
+    for (const [i, v] of votes.entries()) await s.send(1, null, v, { voterSecret: voters[i].secret });
+  });
+  assert.deepEqual(out.map((m) => new TextDecoder().decode(m.bytes)).sort(), [...votes].sort());
+  // each trustee mixed and decrypted
+  assert.equal(processed.length, 2 * owners.length, JSON.stringify(processed));
+  pmx.zeusVerifyElection(await sender.electionTranscript(1));
+});
+
+test('the native audit verifier accepts the whole log', { skip: !PANORAMIX_BIN }, async () => {
+  const r = await run(PANORAMIX_BIN, ['audit', 'verify', ctl.url]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+});
