@@ -19,12 +19,16 @@
 //! * **Collect**: an endpoint of the joint peer whose PROCESSBOX is fed by a link
 //!   (the Sphinx gateway collects the last mix's output). Every owner checks that the
 //!   proposed output is exactly the linked source's published box.
+//!
+//! Forming a mix-net needs a second, secret-free part of each backend
+//! ([`OwnerKeys`]): every owner checks the keys the others published and
+//! derives the joint ones (Zeus: the election key) the same way.
 
 use rand_core::CryptoRngCore;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use crate::wire::Message;
+use crate::wire::{Message, Peer};
 
 /// Errors of a backend. Each names what failed; the underlying error, when there
 /// is one, is kept as the source.
@@ -202,6 +206,69 @@ pub trait Backend: Send {
     /// Restore what [`Backend::save_state`] returned.
     fn restore_state(&mut self, bytes: &[u8]) -> Result<(), BackendError> {
         let _ = bytes;
+        Ok(())
+    }
+}
+
+/// Why an owner's published keys, or the description built on them, are not
+/// usable for a mix-net (the message says which owner and what; the
+/// underlying error, when there is one, is kept as the source).
+#[derive(Debug, thiserror::Error)]
+#[error("{what}")]
+pub struct FormationError {
+    /// What is wrong, the underlying error's message included.
+    pub what: String,
+    /// The underlying error.
+    #[source]
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl FormationError {
+    /// `what`, with the error that says why (its message follows `what`).
+    pub fn new<E: std::error::Error + Send + Sync + 'static>(what: &str, e: E) -> Self {
+        FormationError {
+            what: format!("{what}: {e}"),
+            source: Some(Box::new(e)),
+        }
+    }
+
+    /// `what`, without an underlying error.
+    pub fn msg(what: impl Into<String>) -> Self {
+        FormationError {
+            what: what.into(),
+            source: None,
+        }
+    }
+}
+
+/// What a backend derives from the keys a mix-net's owners published.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JointKeys {
+    /// The mix-net's joint public key, hex (Zeus: the election key, the sum
+    /// of the owners' trustee key shares); `None` for a backend without one.
+    pub public_key: Option<String>,
+    /// The owners' checked key records in owner order, as the endpoint
+    /// parameters carry them (Zeus: their trustee keys); empty when the
+    /// endpoints carry none.
+    pub trustees: Vec<Json>,
+}
+
+/// A backend's part of forming a mix-net. It needs no secret: every owner
+/// runs it on the keys all owners published ([`Backend::crypto_params`]).
+pub trait OwnerKeys: Send + Sync {
+    /// `SPHINXMIX` or `ZEUS` (the description's `backend`).
+    fn name(&self) -> &'static str;
+    /// Check every owner's published `crypto_params` (`owners`: their peers,
+    /// in owner order; proofs bound to `key_session`) and derive the joint
+    /// keys (Sphinx: a valid mix key each, no joint key; Zeus: a trustee key
+    /// share whose proof verifies each, their sum the election key).
+    fn joint_keys(&self, owners: &[Peer], key_session: &str) -> Result<JointKeys, FormationError>;
+    /// Check the parameters the description, completed with the joint keys,
+    /// gives the entry endpoint of its first cycle (Zeus: the booth's, whose
+    /// answers, voter list and rounds must make a valid election). By
+    /// default there is nothing more to check.
+    fn check_entry_params(&self, params: &Json) -> Result<(), FormationError> {
+        let _ = params;
         Ok(())
     }
 }

@@ -2,17 +2,20 @@
 //! gateway (joint, public INBOX, collects the last mix's output) and one mix per
 //! owner (own key, peels a layer, shuffles). The backend owns the mix key and its
 //! replay cache, kept for the key's whole life so that a packet replayed in a
-//! later cycle is dropped.
+//! later cycle is dropped. At formation ([`SphinxOwnerKeys`]) every owner must
+//! have published a valid mix key.
 
 use std::collections::HashSet;
 
 use panoramix_core::backend::{
-    Backend, BackendError, EndpointView, Msg, Out, Processed, Processing,
+    Backend, BackendError, EndpointView, FormationError, JointKeys, Msg, Out, OwnerKeys, Processed,
+    Processing,
 };
+use panoramix_core::wire::Peer;
 use rand_core::CryptoRngCore;
 use serde_json::{Value as Json, json};
 
-use crate::{MixKeyPair, ReplayCache, SphinxParams, gateway_accept, process_batch};
+use crate::{MixKeyPair, MixPublicKey, ReplayCache, SphinxParams, gateway_accept, process_batch};
 
 /// Sphinx parameters from endpoint or crypto params (`BODY_LEN`, `MAX_HOPS`;
 /// absent: the defaults).
@@ -168,5 +171,28 @@ impl Backend for SphinxBackend {
         self.replay =
             Some(ReplayCache::from_bytes(bytes).map_err(|e| BackendError::State(Box::new(e)))?);
         Ok(())
+    }
+}
+
+/// The SPHINXMIX part of forming a mix-net: each owner's published mix key
+/// must parse; a Sphinx mix-net has no joint key.
+pub struct SphinxOwnerKeys;
+
+impl OwnerKeys for SphinxOwnerKeys {
+    fn name(&self) -> &'static str {
+        "SPHINXMIX"
+    }
+
+    fn joint_keys(&self, owners: &[Peer], _key_session: &str) -> Result<JointKeys, FormationError> {
+        for p in owners {
+            let o = &p.peer_id;
+            let k = p.crypto_params["mix_key"]
+                .as_str()
+                .ok_or_else(|| FormationError::msg(format!("owner {o} published no mix key")))?;
+            MixPublicKey::from_hex(k).map_err(|e| {
+                FormationError::new(&format!("owner {o} published no valid mix key"), e)
+            })?;
+        }
+        Ok(JointKeys::default())
     }
 }

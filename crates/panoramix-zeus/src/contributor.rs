@@ -1,16 +1,20 @@
 //! The ZEUS backend of the contributor protocol (feature `contributor`): a booth
 //! (joint, public INBOX, admits valid ballots), one mix per owner, one partial
 //! decryption per owner, and the combination (joint). The backend owns this
-//! contributor's trustee key share.
+//! contributor's trustee key share. At formation ([`ZeusOwnerKeys`]) the
+//! owners' trustee key shares must carry valid proofs; their sum is the
+//! election key.
 
 use panoramix_core::backend::{
-    Backend, BackendError, EndpointView, Msg, Out, Processed, Processing,
+    Backend, BackendError, EndpointView, FormationError, JointKeys, Msg, Out, OwnerKeys, Processed,
+    Processing,
 };
+use panoramix_core::wire::Peer;
 use rand_core::CryptoRngCore;
 use serde_json::{Value as Json, json};
 
 use crate::backend::{EndpointType, booth_filter, process, verify};
-use crate::{TrusteeSecret, ZeusParams};
+use crate::{TrusteeKey, TrusteeSecret, ZeusParams, combine_trustee_keys};
 
 fn params(p: &Json) -> Result<ZeusParams, BackendError> {
     serde_json::from_value(p.clone()).map_err(|e| BackendError::params("ZEUS parameters", e))
@@ -121,5 +125,49 @@ impl Backend for ZeusBackend {
 
     fn crypto_params(&self, key_session: &str, rng: &mut dyn CryptoRngCore) -> Json {
         json!({"trustee_key": self.trustee.as_ref().map(|t| t.publish(key_session, &mut &mut *rng))})
+    }
+}
+
+/// The ZEUS part of forming a mix-net: each owner's published trustee key
+/// share must carry a valid proof of knowledge; their sum is the election key;
+/// the election (answers, voter list, rounds) must make valid booth
+/// parameters.
+pub struct ZeusOwnerKeys;
+
+impl OwnerKeys for ZeusOwnerKeys {
+    fn name(&self) -> &'static str {
+        "ZEUS"
+    }
+
+    fn joint_keys(&self, owners: &[Peer], key_session: &str) -> Result<JointKeys, FormationError> {
+        let mut keys = Vec::with_capacity(owners.len());
+        for p in owners {
+            let k: TrusteeKey = serde_json::from_value(p.crypto_params["trustee_key"].clone())
+                .map_err(|e| {
+                    let what = format!("owner {} published no trustee key", p.peer_id);
+                    FormationError::new(&what, e)
+                })?;
+            keys.push(k);
+        }
+        let pk = combine_trustee_keys(key_session, &keys)
+            .map_err(|e| FormationError::new("trustee keys do not verify", e))?;
+        let trustees = keys
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<Result<_, _>>()
+            .map_err(|e| FormationError::new("trustee keys", e))?;
+        Ok(JointKeys {
+            public_key: Some(pk.to_hex()),
+            trustees,
+        })
+    }
+
+    fn check_entry_params(&self, params: &Json) -> Result<(), FormationError> {
+        let params: ZeusParams = serde_json::from_value(params.clone())
+            .map_err(|e| FormationError::new("the election", e))?;
+        params
+            .check_definition()
+            .map_err(|e| FormationError::new("the election", e))?;
+        Ok(())
     }
 }
