@@ -3,7 +3,7 @@
 //! reconfiguring. Each operation is a procedure the host drives like the
 //! `ContributorMachine`: it only sends the requests; the procedure decides, checks
 //! and signs everything (the owners' keys and the Zeus election key are checked
-//! here, in Rust).
+//! in Rust, by the backends' `OwnerKeys`).
 //!
 //! ```js
 //! const f = new FormationMachine(identitySecret, controllerId);
@@ -17,64 +17,19 @@
 //! }
 //! ```
 
-use std::sync::Arc;
-
 use crate::error::{Error, Result};
 use crate::{from_js, to_js};
-use panoramix_contributor::formation::{Formation, MixnetKeys, Procedure, Progress};
-use panoramix_contributor::spec::{MixnetSpec, TRUSTEE_KEY_SESSION};
+use panoramix_contributor::formation::{Backends, Formation, Procedure, Progress};
+use panoramix_contributor::spec::MixnetSpec;
 use panoramix_contributor::{Effect, HttpResponse, StepError};
 use panoramix_core::Keypair;
-use panoramix_core::wire::Peer;
+use panoramix_sphinx::contributor::SphinxOwnerKeys;
+use panoramix_zeus::contributor::ZeusOwnerKeys;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRngCore, SeedableRng};
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 use wasm_bindgen::prelude::*;
-
-/// The backends' part of formation: each owner's Sphinx mix key must parse;
-/// Zeus trustee key shares must carry valid proofs, and their sum is the
-/// election key (the election must make valid booth parameters).
-struct WasmKeys;
-
-impl MixnetKeys for WasmKeys {
-    fn complete(
-        &self,
-        spec: &MixnetSpec,
-        owners: &[Peer],
-    ) -> std::result::Result<MixnetSpec, String> {
-        let mut spec = spec.clone();
-        if spec.backend == "ZEUS" {
-            let mut keys = Vec::new();
-            for p in owners {
-                let k: panoramix_zeus::TrusteeKey = serde_json::from_value(
-                    p.crypto_params["trustee_key"].clone(),
-                )
-                .map_err(|e| format!("owner {} published no trustee key: {e}", p.peer_id))?;
-                keys.push(k);
-            }
-            let pk = panoramix_zeus::combine_trustee_keys(TRUSTEE_KEY_SESSION, &keys)
-                .map_err(|e| format!("trustee keys do not verify: {e}"))?;
-            spec.election_public_key = Some(pk.to_hex());
-            let params: panoramix_zeus::ZeusParams =
-                serde_json::from_value(spec.zeus_params(&spec.name, 1, &keys, true))
-                    .map_err(|e| format!("the election: {e}"))?;
-            params
-                .check_definition()
-                .map_err(|e| format!("the election: {e}"))?;
-        } else {
-            for p in owners {
-                let o = &p.peer_id;
-                let k = p.crypto_params["mix_key"]
-                    .as_str()
-                    .ok_or_else(|| format!("owner {o} published no mix key"))?;
-                panoramix_sphinx::MixPublicKey::from_hex(k)
-                    .map_err(|e| format!("owner {o} published no valid mix key: {e}"))?;
-            }
-        }
-        Ok(spec)
-    }
-}
 
 /// What `poll` returns, as a plain object tagged by `kind`.
 #[derive(Serialize)]
@@ -154,7 +109,9 @@ impl FormationMachine {
             }
             None => Box::new(rand_core::OsRng),
         };
-        let formation = Formation::new(key, &controller_id, Arc::new(WasmKeys), rng);
+        // the owners' keys are checked by the backends, in Rust
+        let backends = Backends::new(vec![Box::new(SphinxOwnerKeys), Box::new(ZeusOwnerKeys)]);
+        let formation = Formation::new(key, &controller_id, backends, rng);
         Ok(FormationMachine {
             formation,
             current: None,

@@ -25,14 +25,17 @@
 //! until [`Progress::Done`] (or [`Progress::Failed`]), answering each
 //! [`crate::Effect`] with [`Procedure::handle`]. The cryptography that checks
 //! the owners' published keys and derives the joint ones belongs to the
-//! backends, which this crate does not depend on: the host passes it in as a
-//! [`MixnetKeys`].
+//! backends, which this crate does not depend on: the host passes in their
+//! [`OwnerKeys`] (e.g. `panoramix_sphinx::contributor::SphinxOwnerKeys` and
+//! `panoramix_zeus::contributor::ZeusOwnerKeys`), and [`Backends::complete`]
+//! puts their results into the description.
 
 mod steps;
 
 use std::sync::Arc;
 
 use panoramix_core::Keypair;
+use panoramix_core::backend::OwnerKeys;
 use panoramix_core::wire::Peer;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRngCore, RngCore, SeedableRng};
@@ -41,7 +44,7 @@ use serde_json::{Value as Json, json};
 
 use crate::api::Api;
 use crate::io::{Driver, Effect, Halt, HttpResponse, Ran, StepError};
-use crate::spec::MixnetSpec;
+use crate::spec::{MixnetSpec, TRUSTEE_KEY_SESSION};
 
 /// The most bytes of a peer's `crypto_params` (compact JSON) the controller takes;
 /// the joint peer's are the description, voter list included.
@@ -71,15 +74,52 @@ pub fn parse_invitation(s: &str) -> Result<(String, String), StepError> {
     Ok((n.to_owned(), i.to_owned()))
 }
 
-/// The backends' part of formation: checking the keys the owners published
-/// and deriving what the mix-net's description takes from them.
-pub trait MixnetKeys: Send + Sync {
+/// The backends' part of formation, one [`OwnerKeys`] per backend name:
+/// checking the keys the owners published and completing the description
+/// with what derives from them.
+#[derive(Clone)]
+pub struct Backends(Arc<[Box<dyn OwnerKeys>]>);
+
+impl Backends {
+    /// Formation with these backends.
+    pub fn new(backends: Vec<Box<dyn OwnerKeys>>) -> Backends {
+        Backends(backends.into())
+    }
+
     /// Check every owner's published `crypto_params` (`owners`: their peers, in
-    /// owner order) for `spec.backend` (Sphinx: a valid mix key each; Zeus: a
-    /// trustee key share whose proof verifies) and return `spec` with what
-    /// derives from them (Zeus: the election key, the sum of the shares; the
+    /// owner order) for `spec.backend` and return `spec` with what derives
+    /// from them (Zeus: the election key, the sum of the shares, and the
     /// election must make valid booth parameters). `Err` says why not.
-    fn complete(&self, spec: &MixnetSpec, owners: &[Peer]) -> Result<MixnetSpec, String>;
+    pub fn complete(&self, spec: &MixnetSpec, owners: &[Peer]) -> Result<MixnetSpec, StepError> {
+        let backend = self
+            .0
+            .iter()
+            .find(|b| b.name() == spec.backend)
+            .ok_or_else(|| StepError::State(format!("no backend {}", spec.backend)))?;
+        let refused = |e: panoramix_core::backend::FormationError| StepError::State(e.to_string());
+        let joint = backend
+            .joint_keys(owners, TRUSTEE_KEY_SESSION)
+            .map_err(refused)?;
+        let mut spec = spec.clone();
+        if let Some(pk) = joint.public_key {
+            spec.election_public_key = Some(pk);
+        }
+        backend
+            .check_entry_params(&entry_params(&spec, &joint.trustees))
+            .map_err(refused)?;
+        Ok(spec)
+    }
+}
+
+/// The parameters of the first cycle's entry endpoint as the default graph
+/// gives them ([`MixnetSpec::graph`]): the Zeus booth's, voter list included;
+/// the Sphinx gateway's.
+fn entry_params(spec: &MixnetSpec, trustees: &[Json]) -> Json {
+    if spec.backend == "ZEUS" {
+        spec.zeus_params(&spec.name, 1, trustees, true)
+    } else {
+        json!({"BODY_LEN": spec.params["BODY_LEN"], "MAX_HOPS": spec.params["MAX_HOPS"]})
+    }
 }
 
 /// A successor proposal this participant checked (everything but whether it
@@ -197,17 +237,18 @@ impl<T: 'static> Procedure<T> {
 pub struct Formation {
     key: Arc<Keypair>,
     controller_id: String,
-    keys: Arc<dyn MixnetKeys>,
+    keys: Backends,
     rng: Box<dyn CryptoRngCore + Send>,
 }
 
 impl Formation {
     /// Procedures signed by `key` for the controller `controller_id`, whose
-    /// key checks are `keys`; `rng` seeds each procedure's randomness.
+    /// key checks are the backends' `keys`; `rng` seeds each procedure's
+    /// randomness.
     pub fn new(
         key: Keypair,
         controller_id: &str,
-        keys: Arc<dyn MixnetKeys>,
+        keys: Backends,
         rng: Box<dyn CryptoRngCore + Send>,
     ) -> Formation {
         Formation {
@@ -285,7 +326,7 @@ impl Formation {
         let (negotiation, spec) = (negotiation.to_owned(), spec.clone());
         let (invitations, keys) = (invitations.to_vec(), self.keys.clone());
         self.procedure(move |api| {
-            steps::propose_joint(api, &*keys, &negotiation, &spec, &invitations)
+            steps::propose_joint(api, &keys, &negotiation, &spec, &invitations)
         })
     }
 
@@ -293,14 +334,14 @@ impl Formation {
     /// key), their published keys checked.
     pub fn complete_spec(&mut self, spec: &MixnetSpec, owners: &[String]) -> Procedure<MixnetSpec> {
         let (spec, owners, keys) = (spec.clone(), owners.to_vec(), self.keys.clone());
-        self.procedure(move |api| steps::complete_spec(api, &*keys, &spec, &owners))
+        self.procedure(move |api| steps::complete_spec(api, &keys, &spec, &owners))
     }
 
     /// Step 4 for a joiner: find the joint-peer proposal, check it against
     /// what it reviewed, and co-sign; returns the joint peer id once signed.
     pub fn confirm_joint(&mut self, reviewed: &MixnetSpec) -> Procedure<Option<String>> {
         let (reviewed, keys) = (reviewed.clone(), self.keys.clone());
-        self.procedure(move |api| steps::confirm_joint(api, &*keys, &reviewed))
+        self.procedure(move |api| steps::confirm_joint(api, &keys, &reviewed))
     }
 
     /// For the coordinator: create the joint peer once every owner signed;
@@ -324,7 +365,7 @@ impl Formation {
             new_name.to_owned(),
         );
         let keys = self.keys.clone();
-        self.procedure(move |api| steps::propose_successor(api, &*keys, &old, &owners, &name))
+        self.procedure(move |api| steps::propose_successor(api, &keys, &old, &owners, &name))
     }
 
     /// For every other participant: find and check the successor proposal
@@ -334,7 +375,7 @@ impl Formation {
     /// [`Formation::co_sign`].
     pub fn review_successor(&mut self, old_joint: &str) -> Procedure<Option<SuccessorProposal>> {
         let (old, keys) = (old_joint.to_owned(), self.keys.clone());
-        self.procedure(move |api| steps::review_successor(api, &*keys, &old))
+        self.procedure(move |api| steps::review_successor(api, &keys, &old))
     }
 
     /// Sign `text` as it is in the negotiation `negotiation`.
@@ -368,5 +409,7 @@ impl Formation {
     }
 }
 
+#[cfg(test)]
+mod keys_tests;
 #[cfg(test)]
 mod tests;

@@ -16,16 +16,18 @@
 //!
 //! The protocol lives in [`panoramix_contributor::formation`], with no I/O; this
 //! module is its native host: each function runs one [`Procedure`] through a
-//! [`Client`], and passes it the backends' key checks ([`NativeKeys`]).
+//! [`Client`], and passes it the backends' owner-key checks
+//! ([`SphinxOwnerKeys`], [`ZeusOwnerKeys`]).
 
 use crate::backend::{Secrets, peer_crypto_params};
 use crate::mixnet::{MixnetSpec, TRUSTEE_KEY_SESSION};
 use panoramix_client::{Client, ClientError};
-use panoramix_contributor::formation::{Formation, MixnetKeys, Procedure, Progress};
+use panoramix_contributor::formation::{Backends, Formation, Procedure, Progress};
 use panoramix_contributor::{Effect, HttpRequest, HttpResponse, StepError};
 use panoramix_core::wire::Peer;
+use panoramix_sphinx::contributor::SphinxOwnerKeys;
+use panoramix_zeus::contributor::ZeusOwnerKeys;
 use serde_json::json;
-use std::sync::Arc;
 
 pub use panoramix_contributor::formation::{MAX_DESCRIPTION_BYTES, SuccessorProposal};
 
@@ -65,45 +67,9 @@ impl From<StepError> for SetupError {
     }
 }
 
-/// The backends' part of formation, natively: each owner's published Sphinx mix
-/// key must parse; Zeus trustee key shares must carry valid proofs, and their
-/// sum is the election key.
-pub struct NativeKeys;
-
-impl MixnetKeys for NativeKeys {
-    fn complete(&self, spec: &MixnetSpec, owners: &[Peer]) -> Result<MixnetSpec, String> {
-        let mut spec = spec.clone();
-        if spec.backend == "ZEUS" {
-            let mut keys = Vec::new();
-            for p in owners {
-                let k: panoramix_zeus::TrusteeKey = serde_json::from_value(
-                    p.crypto_params["trustee_key"].clone(),
-                )
-                .map_err(|e| format!("owner {} published no trustee key: {e}", p.peer_id))?;
-                keys.push(k);
-            }
-            let pk = panoramix_zeus::combine_trustee_keys(TRUSTEE_KEY_SESSION, &keys)
-                .map_err(|e| format!("trustee keys do not verify: {e}"))?;
-            spec.election_public_key = Some(pk.to_hex());
-            // the election (answers, voter list) must make valid booth parameters
-            let params: panoramix_zeus::ZeusParams =
-                serde_json::from_value(spec.zeus_params(&spec.name, 1, &keys, true))
-                    .map_err(|e| format!("the election: {e}"))?;
-            params
-                .check_definition()
-                .map_err(|e| format!("the election: {e}"))?;
-        } else {
-            for p in owners {
-                let o = &p.peer_id;
-                let k = p.crypto_params["mix_key"]
-                    .as_str()
-                    .ok_or_else(|| format!("owner {o} published no mix key"))?;
-                panoramix_sphinx::MixPublicKey::from_hex(k)
-                    .map_err(|e| format!("owner {o} published no valid mix key: {e}"))?;
-            }
-        }
-        Ok(spec)
-    }
+/// The backends' part of formation: their owner-key checks.
+fn backends() -> Backends {
+    Backends::new(vec![Box::new(SphinxOwnerKeys), Box::new(ZeusOwnerKeys)])
 }
 
 fn now_secs() -> i64 {
@@ -120,7 +86,7 @@ fn formation(client: &Client) -> Result<Formation, SetupError> {
     Ok(Formation::new(
         key,
         client.controller_id(),
-        Arc::new(NativeKeys),
+        backends(),
         Box::new(rand_core::OsRng),
     ))
 }

@@ -9,7 +9,7 @@ use panoramix_core::negotiation::Text;
 use panoramix_core::wire::{Contribution, NegotiationStatus, Peer};
 use serde_json::{Map, Value as Json, json};
 
-use super::{MixnetKeys, SuccessorProposal, check_description_size, parse_invitation};
+use super::{Backends, SuccessorProposal, check_description_size, parse_invitation};
 use crate::api::{Action, Api, pct, text_for};
 use crate::io::{Halt, HttpResponse, StepError};
 use crate::spec::MixnetSpec;
@@ -187,7 +187,7 @@ fn joiners(api: &mut Api, negotiation: &str, invitations: &[String]) -> Result<V
 
 pub(super) fn propose_joint(
     api: &mut Api,
-    keys: &dyn MixnetKeys,
+    keys: &Backends,
     negotiation: &str,
     spec: &MixnetSpec,
     invitations: &[String],
@@ -208,7 +208,7 @@ pub(super) fn propose_joint(
 
 pub(super) fn complete_spec(
     api: &mut Api,
-    keys: &dyn MixnetKeys,
+    keys: &Backends,
     spec: &MixnetSpec,
     owners: &[String],
 ) -> Result<MixnetSpec, Halt> {
@@ -217,13 +217,12 @@ pub(super) fn complete_spec(
     for o in owners {
         peers.push(api.peer(o)?);
     }
-    keys.complete(spec, &peers)
-        .map_err(|e| StepError::State(e).into())
+    Ok(keys.complete(spec, &peers)?)
 }
 
 pub(super) fn confirm_joint(
     api: &mut Api,
-    keys: &dyn MixnetKeys,
+    keys: &Backends,
     reviewed: &MixnetSpec,
 ) -> Result<Option<String>, Halt> {
     let me = api.me();
@@ -292,7 +291,7 @@ pub(super) fn apply_agreed_joint(
 
 pub(super) fn propose_successor(
     api: &mut Api,
-    keys: &dyn MixnetKeys,
+    keys: &Backends,
     old_joint: &str,
     new_owners: &[String],
     new_name: &str,
@@ -322,7 +321,7 @@ pub(super) fn propose_successor(
 
 pub(super) fn review_successor(
     api: &mut Api,
-    keys: &dyn MixnetKeys,
+    keys: &Backends,
     old_joint: &str,
 ) -> Result<Option<SuccessorProposal>, Halt> {
     let me = api.me();

@@ -1,6 +1,5 @@
-use std::sync::Arc;
-
 use panoramix_core::Keypair;
+use panoramix_core::backend::{FormationError, JointKeys};
 use panoramix_core::canonical::Value;
 use panoramix_core::identity::sha256_hex;
 use panoramix_core::negotiation::Text;
@@ -14,15 +13,19 @@ use super::*;
 use crate::HttpRequest;
 use crate::spec::Election;
 
-/// Keys that check nothing but count the owners they were given.
+/// Sphinx owner keys that check nothing but that each owner published a mix key.
 struct Keys;
 
-impl MixnetKeys for Keys {
-    fn complete(&self, spec: &MixnetSpec, owners: &[Peer]) -> Result<MixnetSpec, String> {
+impl OwnerKeys for Keys {
+    fn name(&self) -> &'static str {
+        "SPHINXMIX"
+    }
+
+    fn joint_keys(&self, owners: &[Peer], _: &str) -> Result<JointKeys, FormationError> {
         if owners.iter().any(|p| p.crypto_params["mix_key"].is_null()) {
-            return Err("an owner published no mix key".into());
+            return Err(FormationError::msg("an owner published no mix key"));
         }
-        Ok(spec.clone())
+        Ok(JointKeys::default())
     }
 }
 
@@ -34,7 +37,7 @@ fn formation(n: u8, seed: u8) -> Formation {
     Formation::new(
         key(n),
         "ctl",
-        Arc::new(Keys),
+        Backends::new(vec![Box::new(Keys)]),
         Box::new(ChaCha20Rng::from_seed([seed; 32])),
     )
 }
