@@ -180,6 +180,12 @@ if [ "${SKIP_BROWSER:-0}" != 1 ] && [ -x /usr/bin/chromium ]; then
   fi
 fi
 
+step "recordings of native contributor agents (tests/replay.rs), for the replay test"
+# npm/test/replay.test.mjs replays them through the WebAssembly state machine
+export PANORAMIX_RECORDINGS_DIR="$TMP/recordings"
+(cd "$ROOT" && CARGO_TARGET_DIR="${ROOT_TARGET_DIR:-${CARGO_TARGET_DIR:-$ROOT/target}}" \
+  cargo test --locked --test replay) || fail=1
+
 step "node:test suite against a live controller"
 (cd "$TMP/app" && node --test --test-reporter=spec ./*.test.mjs) || fail=1
 

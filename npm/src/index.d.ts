@@ -19,6 +19,8 @@
 //   contents (hex, lengths, keys, proofs) are checked by the WebAssembly side, with
 //   their own codes (`bad_key`, `sphinx_*`, `zeus_*`, …).
 
+import type { HttpMethod } from './client.js';
+
 // ---------------------------------------------------------------- loading and errors
 /** Bytes, or a string standing for its UTF-8 encoding. */
 export type BytesLike = Uint8Array | ArrayBuffer | string;
@@ -595,6 +597,41 @@ export declare function mixnetGraph(
   trustees: JsonObject[] | null | undefined,
   cycle: number,
 ): GraphEndpoint[];
+/** What `ContributorMachine.poll` asks for. */
+export type MachinePoll =
+  | { kind: 'http'; method: HttpMethod; path: string; body: string | null }
+  | { kind: 'save'; state: string }
+  | { kind: 'done'; acted: boolean; finished: boolean; events: string[] }
+  | { kind: 'failed'; code: string; message: string };
+/**
+ * The contributor protocol's state machine, for hosts of their own (`Contributor`
+ * is the package's host): begin a step, then answer what `poll()` asks until it is
+ * `done` or `failed`. With a fixed `seed` a recorded run replays to the same requests.
+ */
+export declare class ContributorMachine {
+  constructor(
+    identity: string,
+    controllerId: string,
+    backend: 'SPHINXMIX' | 'ZEUS',
+    secrets: BackendSecrets | null | undefined,
+    state: JsonObject | string,
+    seed?: string,
+  );
+  /** Start a step at `now` (seconds since the epoch). */
+  beginStep(now: number): void;
+  /** What to do next. */
+  poll(): MachinePoll;
+  /** The answer to the pending request: its status and body text. */
+  handle(status: number, text: string): void;
+  /** The pending state was stored. */
+  saved(): void;
+  /** The state as of the last completed step. */
+  state(): JsonObject;
+  /** Milliseconds spent in the backend's cryptography. */
+  cryptoMillis(): number;
+  /** Free its memory. */
+  free(): void;
+}
 
 export * from './client.js';
 export * from './contributor.js';

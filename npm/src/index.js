@@ -461,6 +461,7 @@ export {
   processEndpoint,
   verifyEndpoint,
   mixnetGraph,
+  ContributorMachine,
 } from './processing.js';
 
 export { PanoramixClient, ApiError } from './client.js';

@@ -282,33 +282,60 @@ export const mixnetGraph = api(
 
 // ---------------------------------------------------------------- the contributor protocol
 /**
- * The contributor protocol's state machine (the Rust `panoramix-contributor` crate):
- * package-internal; `Contributor` (contributor.js) is its host.
+ * The contributor protocol's state machine (the Rust `panoramix-contributor` crate),
+ * for hosts of their own: `Contributor` (contributor.js) is the package's host. A
+ * host begins a step, then answers what `poll()` asks (`http`: send the request and
+ * `handle` the answer; `save`: store the state and say `saved`) until `done` or
+ * `failed`. With a fixed `seed` a recorded run replays to the same requests.
  */
 export class ContributorMachine {
   #inner;
   constructor(identity, controllerId, backend, secrets, state, seed) {
+    check(
+      'new ContributorMachine',
+      [
+        ['identity', a.secret],
+        ['controllerId', a.string],
+        ['backend', a.oneOf('SPHINXMIX', 'ZEUS')],
+        ['secrets', optional(a.backendSecrets)],
+        ['state', a.anyOf(a.object, a.string)],
+        ['seed', optional(a.hex)],
+      ],
+      [identity, controllerId, backend, secrets, state, seed],
+    );
     ensure();
     this.#inner = converted(
-      () => new wasm.ContributorMachine(identity, controllerId, backend, secrets, state, seed),
+      () => new wasm.ContributorMachine(identity, controllerId, backend, secrets ?? null, state, seed ?? undefined),
     );
   }
+  /** Start a step at `now` (seconds since the epoch). */
   beginStep(now) {
+    check('ContributorMachine.beginStep', [['now', a.integer]], [now]);
     this.#inner.beginStep(now);
   }
+  /** What to do next: `{kind: 'http' | 'save' | 'done' | 'failed', …}`. */
   poll() {
+    check('ContributorMachine.poll', [], [...arguments]);
     return converted(() => this.#inner.poll());
   }
+  /** The answer to the pending request: its status and body text. */
   handle(status, text) {
+    check('ContributorMachine.handle', [['status', a.integer], ['text', a.string]], [status, text]);
     converted(() => this.#inner.handle(status, text));
   }
+  /** The pending state was stored. */
   saved() {
+    check('ContributorMachine.saved', [], [...arguments]);
     converted(() => this.#inner.saved());
   }
+  /** The state as of the last completed step. */
   state() {
+    check('ContributorMachine.state', [], [...arguments]);
     return converted(() => this.#inner.state());
   }
+  /** Milliseconds spent in the backend's cryptography. */
   cryptoMillis() {
+    check('ContributorMachine.cryptoMillis', [], [...arguments]);
     return this.#inner.cryptoMillis();
   }
   free() {

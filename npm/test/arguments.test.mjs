@@ -23,6 +23,7 @@ const mix = new pmx.SphinxMix(mixKey.secret);
 const ballot = pmx.zeusPrepareBallot(voter.secret, zp, 'yes');
 const contributor = new pmx.Contributor({ mix: mixKey.secret }, client, { joint: 'j' });
 const spec = { name: 'n', backend: 'ZEUS', params: {}, size_min: 1, size_max: 1 };
+const machine = new pmx.ContributorMachine(key.secret, 'ctl', 'SPHINXMIX', { mix: mixKey.secret }, { mixnet: 'j' });
 const sender = new pmx.MixnetSender(client, 'j', spec, [key.keyId], null);
 
 // [export (or Class.method), argument named in the message (null: an extra one),
@@ -113,6 +114,13 @@ const ROWS = [
   ['processEndpoint', 'endpoint', () => pmx.processEndpoint(null, { endpoint_id: 'e' }, [])],
   ['processEndpoint', 'secrets', () => pmx.processEndpoint(endpoint, {}, [])],
   ['verifyEndpoint', 'outputs', () => pmx.verifyEndpoint(endpoint, [], [{ text: 1 }])],
+  ['ContributorMachine', 'backend', () => new pmx.ContributorMachine(key.secret, 'c', 'MIX', null, {})],
+  ['ContributorMachine.beginStep', 'now', () => machine.beginStep('now')],
+  ['ContributorMachine.poll', null, () => machine.poll(1)],
+  ['ContributorMachine.handle', 'text', () => machine.handle(200, {})],
+  ['ContributorMachine.saved', null, () => machine.saved(1)],
+  ['ContributorMachine.state', null, () => machine.state(1)],
+  ['ContributorMachine.cryptoMillis', null, () => machine.cryptoMillis(1)],
   ['mixnetGraph', 'cycle', () => pmx.mixnetGraph(spec, 'j', [], [], -1)],
   ['endpointIds', 'cycle', () => pmx.endpointIds(spec, -1, [])],
   ['PanoramixError', 'code', () => new pmx.PanoramixError(1, 'm')],

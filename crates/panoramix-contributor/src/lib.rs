@@ -40,6 +40,7 @@ pub mod formation;
 pub mod io;
 mod machine;
 mod negotiate;
+pub mod record;
 pub mod spec;
 
 pub use io::{Effect, HttpRequest, HttpResponse, StepError};

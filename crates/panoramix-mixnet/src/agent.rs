@@ -52,6 +52,8 @@ pub struct Agent {
     crash_after_uploads: Option<usize>,
     #[cfg(feature = "test-hooks")]
     cheat: Option<Cheat>,
+    #[cfg(feature = "test-hooks")]
+    recorder: Option<panoramix_contributor::record::Recorder>,
 }
 
 fn now_secs() -> i64 {
@@ -91,7 +93,61 @@ impl Agent {
             crash_after_uploads: None,
             #[cfg(feature = "test-hooks")]
             cheat: None,
+            #[cfg(feature = "test-hooks")]
+            recorder: None,
         })
+    }
+
+    /// An agent whose machine draws its randomness from `seed` and which records
+    /// every step (tests only: the `test-hooks` feature), for
+    /// [`panoramix_contributor::record::replay`].
+    #[cfg(feature = "test-hooks")]
+    pub fn recorded(
+        client: Client,
+        secrets: Secrets,
+        state: AgentState,
+        seed: [u8; 32],
+    ) -> Result<Agent, AgentError> {
+        use rand_core::SeedableRng;
+        let joint = client.peer(&state.mixnet)?;
+        let name = joint.crypto_backend.clone();
+        let hex_secrets = json!({
+            "mix": secrets.mix.as_ref().map(|m| m.secret_hex().to_string()),
+            "trustee": secrets.trustee.as_ref().map(|t| t.to_hex().to_string()),
+        });
+        let backend = backend_for(&name, secrets)
+            .ok_or_else(|| AgentError::State(format!("unknown backend {name}")))?;
+        let key = panoramix_core::Keypair::from_secret_hex(&client.key().secret_hex())
+            .map_err(|e| AgentError::State(format!("the client's key: {e}")))?;
+        let recorder = panoramix_contributor::record::Recorder::new(
+            &key,
+            client.controller_id(),
+            &name,
+            hex_secrets,
+            &state,
+            seed,
+        );
+        let machine = Contributor::new(
+            key,
+            client.controller_id(),
+            backend,
+            state,
+            Box::new(rand_chacha::ChaCha20Rng::from_seed(seed)),
+        )?;
+        Ok(Agent {
+            client,
+            machine,
+            state_path: None,
+            crash_after_uploads: None,
+            cheat: None,
+            recorder: Some(recorder),
+        })
+    }
+
+    /// What a [`Agent::recorded`] agent recorded so far.
+    #[cfg(feature = "test-hooks")]
+    pub fn recording(&self) -> Option<&panoramix_contributor::record::Recording> {
+        self.recorder.as_ref().map(|r| r.recording())
     }
 
     /// Make this agent cheat (tests only: the `test-hooks` feature): at its next
@@ -194,22 +250,47 @@ impl Agent {
         let (mixnet, cycle) = (self.state().mixnet.clone(), self.state().cycle);
         #[cfg(feature = "test-hooks")]
         crate::cheat::set(&mut self.machine, self.cheat.take());
-        self.machine.begin_step(now_secs());
+        let now = now_secs();
+        self.machine.begin_step(now);
+        #[cfg(feature = "test-hooks")]
+        if let Some(r) = &mut self.recorder {
+            r.begin(now);
+        }
         loop {
             match self.machine.poll() {
                 Poll::Effect(Effect::Http(req)) => {
                     let resp = self.send(&req)?;
+                    #[cfg(feature = "test-hooks")]
+                    if let Some(r) = &mut self.recorder {
+                        r.http(&req, &resp);
+                    }
                     self.machine.handle(resp)?;
                 }
                 Poll::Effect(Effect::Save(s)) => {
                     self.save(&s)?;
+                    #[cfg(feature = "test-hooks")]
+                    if let Some(r) = &mut self.recorder {
+                        r.save(&s);
+                    }
                     self.machine.saved()?;
                 }
                 Poll::Done(mut st) => {
+                    #[cfg(feature = "test-hooks")]
+                    if let Some(r) = &mut self.recorder {
+                        r.end(panoramix_contributor::record::Outcome::done(&st));
+                    }
                     self.keep_transcripts(&mixnet, cycle, &mut st)?;
                     return Ok(st);
                 }
-                Poll::Failed(e) => return Err(e.into()),
+                Poll::Failed(e) => {
+                    #[cfg(feature = "test-hooks")]
+                    if let Some(r) = &mut self.recorder {
+                        r.end(panoramix_contributor::record::Outcome::Failed {
+                            message: e.to_string(),
+                        });
+                    }
+                    return Err(e.into());
+                }
             }
         }
     }

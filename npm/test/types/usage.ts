@@ -52,13 +52,20 @@ export async function example(url: string, secret: string, joint: string): Promi
   } catch (e) {
     if (e instanceof PanoramixError) console.log(e.code);
   }
-  const me = new Contributor({ mix: '22'.repeat(32) }, client);
-  const steps = await me.step(joint, 1);
+  const me = new Contributor({ mix: '22'.repeat(32) }, client, {
+    joint,
+    maxCycles: 1,
+    onSave: async (state: string) => void state.length,
+  });
+  const step = await me.step();
+  const steps = step.events;
+  const final = await me.run({ idleMs: 100, onError: (e: Error) => console.warn(e.message) });
+  const cycles: number = final.completed + me.cycle;
   const results = await sender.results(1);
   const spoiled = (results ?? []).filter((r) => r.spoiled || r.bytes === null).length;
   const answer: string | null = zeusParseOutcome('796573').answer;
   const json: string = zeusAssembleElection(params, [ballot], [{ mixer: 'm', outputs: m.outputs, proof: m.proof }], [], []);
-  return posted.text.length + peer.name.length + (closed?.length ?? 0) + out.outputs.length + steps.length + (results?.length ?? 0) + spoiled + (answer?.length ?? 0) + json.length;
+  return posted.text.length + peer.name.length + (closed?.length ?? 0) + out.outputs.length + steps.length + cycles + (results?.length ?? 0) + spoiled + (answer?.length ?? 0) + json.length;
 }
 
 import * as contributor from '@panoramix/mixnet/contributor';
