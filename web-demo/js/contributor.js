@@ -195,7 +195,7 @@ async function join() {
     const sizeMax = $('#size-max').value.trim() ? parseInt($('#size-max').value, 10) : size;
     if (!(size >= 1 && sizeMax >= size)) throw new Error('"at most per round" must be at least the number of messages per round');
     progress('forming the mix-net');
-    const joint = await formMixnet(client, {
+    const joint = await formMixnet(keys.identity.secret, controllerUrl(), {
       name: name.value, backend: backend.value, count, sizeMin: size, sizeMax,
       terms: 'panoramix web demo', cryptoParams: keys.cryptoParams, election,
       onProgress: (t) => { status(t); logEvent(t); },

@@ -1,24 +1,31 @@
-// How browser contributors form a mix-net among themselves (a simplified form of
-// the wizards' flow in crates/panoramix-mixnet/src/setup.rs, without invitations):
+// How browser contributors form a mix-net among themselves, without invitations:
 // each registers an individual peer named `<name>/contributor/<id prefix>` that
 // publishes its backend key; once `count` of them are registered, the owners are
 // the first `count` by peer id; the first owner proposes the joint peer (the
 // mix-net description in its crypto_params) in a negotiation `joint:<name>`
-// restricted to the owners; every other owner recomputes the description, the
-// joint key and (Zeus) the election key from the owners' verified key shares, and
-// co-signs only if they agree; the first owner applies the agreement. An election's
-// definition (`crypto_params.election`: question, options, the voters' public
-// credentials) must be the one each trustee was given.
+// restricted to the owners; every other owner checks the proposal and co-signs; the
+// first owner creates the joint peer. The protocol is the package's formation API
+// (the Rust formation procedures in WebAssembly, as the native wizards run them):
+// registering (`registerContributor`), the description completed from the owners'
+// checked keys (`completeSpec`: the Zeus election key from the verified trustee key
+// shares), each owner's check of the proposal against the description it expects,
+// joint key and election definition included (`confirmJoint`), and creating the
+// agreed joint peer (`finishMixnet`). This file only chooses the owners and puts the
+// completed description up for signature. It runs in a Web Worker of its own (this
+// same module, started by `formMixnet`): the key checks stay off the page's main
+// thread, and the procedures' lookups of what does not exist yet (a 404 is an
+// answer to them) are not logged as the page's errors. An election's definition
+// (`crypto_params.election`: question, options, the voters' public credentials)
+// must be the one each trustee was given: it is part of the description it checks.
 import {
   PanoramixClient,
-  TRUSTEE_KEY_SESSION,
-  canonicalEncode,
-  jointKeyData,
-  jointPeerId,
-  parseContribution,
-  zeusCombineTrusteeKeys,
+  completeSpec,
+  confirmJoint,
+  finishMixnet,
+  init,
+  initContributor,
+  registerContributor,
 } from '../vendor/panoramix/index.js';
-import { MAX_CRYPTO_PARAMS } from './election-def.js';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -41,22 +48,62 @@ async function allPeers(client) {
 
 /**
  * Register (if needed), then form the mix-net `opts.name` with `opts.count`
- * contributors. `opts`: {name, backend, count, sizeMin, sizeMax, terms,
- * election? ({question, options, voters}),
- * cryptoParams (this contributor's published key), onProgress(text)}. Resolves the
- * joint peer.
+ * contributors, as the identity `identity` (secret hex) at the controller
+ * `controller`, in a worker. `opts`: {name, backend, count, sizeMin, sizeMax, terms,
+ * election? ({question, options, voters}), cryptoParams (this contributor's
+ * published key), onProgress(text)}. Resolves the joint peer; rejects with the
+ * error's `message`, `code` and (a controller refusal) `status`.
  */
-export async function formMixnet(client, opts) {
+export function formMixnet(identity, controller, opts) {
+  const { onProgress, ...rest } = opts;
+  const worker = new Worker(new URL('./formation.js', import.meta.url), { type: 'module' });
+  return new Promise((resolve, reject) => {
+    worker.onmessage = (ev) => {
+      const m = ev.data;
+      if (m.type === 'progress') {
+        onProgress?.(m.text);
+        return;
+      }
+      worker.terminate();
+      if (m.type === 'done') resolve(m.joint);
+      else reject(Object.assign(new Error(m.message), { code: m.code, status: m.status }));
+    };
+    worker.onerror = (e) => {
+      worker.terminate();
+      reject(new Error(`the formation worker failed: ${e.message}`));
+    };
+    worker.postMessage({ identity, controller, opts: rest });
+  });
+}
+
+if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope) {
+  self.onmessage = async (ev) => {
+    const { identity, controller, opts } = ev.data;
+    try {
+      await Promise.all([init(), initContributor()]); // the formation procedures run in the contributor module
+      const client = await PanoramixClient.connect(identity, controller);
+      const onProgress = (text) => self.postMessage({ type: 'progress', text });
+      self.postMessage({ type: 'done', joint: await form(client, { ...opts, onProgress }) });
+    } catch (e) {
+      self.postMessage({ type: 'error', message: e?.message ?? String(e), code: e?.code, status: e?.status });
+    }
+  };
+}
+
+/** `formMixnet`'s work, in the worker, over `client`. */
+async function form(client, opts) {
   const say = opts.onProgress ?? (() => {});
   const prefix = `${opts.name}/contributor/`;
   let peers = await allPeers(client);
   if (!peers.some((p) => p.peer_id === client.id)) {
     say('registering this contributor and its public key');
-    await client.register(prefix + client.id.slice(0, 8), 'contributor', opts.backend, opts.cryptoParams);
+    await registerContributor(client, prefix + client.id.slice(0, 8), opts.backend, opts.cryptoParams);
   }
   // the mix-net may exist already (a reload)
   let joint = peers.find((p) => p.name === opts.name && (p.owners ?? []).length);
-  for (let i = 0; !joint; i++) {
+  let proposed = false;
+  let signed = false;
+  while (!joint) {
     peers = await allPeers(client);
     joint = peers.find((p) => p.name === opts.name && (p.owners ?? []).length);
     if (joint) break;
@@ -71,7 +118,8 @@ export async function formMixnet(client, opts) {
     }
     const owners = candidates.slice(0, opts.count);
     if (!owners.includes(client.id)) throw new Error(`the mix-net ${opts.name} already has its ${opts.count} contributors`);
-    say(`${opts.count}/${opts.count} joined; agreeing on the mix-net description`);
+    if (!proposed && !signed) say(`${opts.count}/${opts.count} joined; agreeing on the mix-net description`);
+    // the description every owner expects (the election: the one this trustee was given)
     const spec = {
       name: opts.name,
       backend: opts.backend,
@@ -80,73 +128,31 @@ export async function formMixnet(client, opts) {
       size_max: opts.sizeMax,
       terms: opts.terms ?? '',
     };
-    if (opts.backend === 'ZEUS') {
-      const keys = owners.map((o) => peers.find((p) => p.peer_id === o).crypto_params.trustee_key);
-      // verifies every share's proof of knowledge, then adds them
-      spec.election_public_key = zeusCombineTrusteeKeys(TRUSTEE_KEY_SESSION, keys);
+    if (opts.election) spec.election = opts.election;
+    if (owners[0] === client.id) {
+      if (!proposed) {
+        await proposeAmong(client, spec, owners);
+        proposed = true;
+        say('proposed the mix-net description to the other contributors');
+      }
+      const id = await finishMixnet(client, opts.name);
+      if (id) say(`created the mix-net ${opts.name}`);
+    } else if (!signed && (await confirmJoint(client, spec))) {
+      signed = true;
+      say('checked and co-signed the mix-net description');
     }
-    await agreeJoint(client, owners, spec, opts, say);
     await sleep(200);
   }
   return joint;
 }
 
-async function agreeJoint(client, owners, spec, opts, say) {
-  const title = `joint:${opts.name}`;
-  const coordinator = owners[0] === client.id;
-  const want = owners.join();
-  const r = await client.get(`/panoramix/negotiations/?title=${encodeURIComponent(title)}`);
-  const neg = (r.data ?? []).find((n) => [...(n.participants ?? [])].sort().join() === want);
-  if (!neg) {
-    if (coordinator) await client.createNegotiation(title, owners);
-    return;
-  }
-  const expectedId = jointPeerId(jointKeyData(opts.name, owners));
-  if (neg.status === 'DONE') {
-    if (coordinator) {
-      const t = parseContribution(neg.text).body;
-      const a = { method: 'POST', path: '/panoramix/peers/', data: t.data, info: t.info };
-      try {
-        await client.apply(a, neg.consensus);
-        say(`created the mix-net ${opts.name}`);
-      } catch (e) {
-        if (e.status !== 409) throw e;
-      }
-    }
-    return;
-  }
-  const contribs = await client.contributions(neg.id);
-  if (contribs.some((c) => c.signer_key_id === client.id)) return;
-  if (coordinator) {
-    const election = opts.election ? { ...spec, election: opts.election } : spec;
-    const size = new TextEncoder().encode(JSON.stringify(election)).length;
-    if (size > MAX_CRYPTO_PARAMS) {
-      throw new Error(`the mix-net description is ${size} bytes (${opts.election?.voters?.length ?? 0} voter credentials); the controller takes at most ${MAX_CRYPTO_PARAMS} bytes`);
-    }
-    const a = client.jointPeerAction(opts.name, owners, opts.backend, election);
-    await client.contribute(neg.id, PanoramixClient.textFor([a], true));
-    say('proposed the mix-net description to the other contributors');
-    return;
-  }
-  const proposal = contribs.find((c) => c.signer_key_id === owners[0]);
-  if (!proposal) return;
-  const d = parseContribution(proposal.text).body?.data ?? {};
-  const { election, ...proposed } = d.crypto_params ?? {};
-  const problems = [];
-  if (d.peer_id !== expectedId) problems.push('the joint key does not recompute from the owners');
-  if (canonicalEncode(d.owners ?? []) !== canonicalEncode(owners)) problems.push('the owners differ');
-  if (canonicalEncode(proposed) !== canonicalEncode(spec)) problems.push('the description differs from the agreed parameters');
-  // the election definition (question, options, voter list) is part of what every
-  // trustee signs: each co-signs only the definition it was given itself
-  if (opts.backend === 'ZEUS') {
-    if (typeof election?.question !== 'string' || !Array.isArray(election?.options) || !Array.isArray(election?.voters)) {
-      problems.push('the election has no question, options or voter list');
-    } else if (canonicalEncode(election) !== canonicalEncode(opts.election)) {
-      const what = ['question', 'options', 'voters'].filter((k) => canonicalEncode(election[k]) !== canonicalEncode(opts.election?.[k]));
-      problems.push(`the election differs from the one given to this trustee (${what.join(', ') || 'extra fields'})`);
-    }
-  }
-  if (problems.length) throw new Error(`refusing the proposed mix-net: ${problems.join('; ')}`);
-  await client.contribute(neg.id, proposal.text);
-  say('checked and co-signed the mix-net description');
+/**
+ * The first owner: put the joint peer of `spec` owned by `owners` up for their
+ * signatures, its description completed from their checked keys.
+ */
+async function proposeAmong(client, spec, owners) {
+  const completed = await completeSpec(client, spec, owners);
+  const a = client.jointPeerAction(spec.name, owners, spec.backend, completed);
+  const neg = await client.createNegotiation(`joint:${spec.name}`, owners);
+  await client.contribute(neg, PanoramixClient.textFor([a], true));
 }
