@@ -169,6 +169,35 @@ test('ZEUS: two JavaScript trustees form an election and count it', async () => 
   pmx.zeusVerifyElection(await sender.electionTranscript(1));
 });
 
+test('reconfiguring: the owners agree on a successor without one of them', async () => {
+  const owners = [];
+  for (let i = 0; i < 3; i++) owners.push(await contributor('SPHINXMIX'));
+  const spec = { name: 'jsold', backend: 'SPHINXMIX', params: { BODY_LEN: 1024, MAX_HOPS: 5 }, size_min: 2, size_max: 2 };
+  const joint = await form(spec, owners);
+  const newOwners = owners.slice(0, 2).map((o) => o.client.id);
+  // only the first owner proposes
+  await assert.rejects(pmx.proposeSuccessor(owners[1].client, joint, newOwners, 'jsnew'), { code: 'refused' });
+  const negotiation = await pmx.proposeSuccessor(owners[0].client, joint, newOwners, 'jsnew');
+  assert.equal(typeof negotiation, 'string');
+  // a participant who does not accept the new owners signs nothing
+  await assert.rejects(pmx.confirmSuccessor(owners[2].client, joint, () => false), { code: 'refused' });
+  const review = await pmx.reviewSuccessor(owners[2].client, joint);
+  assert.equal(review.negotiation, negotiation);
+  assert.deepEqual(review.owners, newOwners);
+  assert.equal(await pmx.agreedSuccessor(owners[0].client, joint), null, 'not agreed yet');
+  const successor = await pmx.confirmSuccessor(owners[1].client, joint, (o) => o.length === 2);
+  assert.equal(successor, review.successor);
+  await pmx.coSign(owners[2].client, review.negotiation, review.text);
+  assert.equal(await pmx.reviewSuccessor(owners[2].client, joint), null, 'signed already');
+  assert.deepEqual(await pmx.agreedSuccessor(owners[2].client, joint), { successor, owners: newOwners });
+  // the dropped owner does not create it; an owner of the successor does
+  assert.equal(await pmx.mixnetSuccessor(owners[2].client, joint), null);
+  assert.equal(await pmx.mixnetSuccessor(owners[1].client, joint), successor);
+  const peer = await owners[0].client.peer(successor);
+  assert.equal(peer.crypto_params.previous, joint);
+  assert.equal(await pmx.currentMixnet(owners[2].client, joint), successor);
+});
+
 test('the native audit verifier accepts the whole log', { skip: !PANORAMIX_BIN }, async () => {
   const r = await run(PANORAMIX_BIN, ['audit', 'verify', ctl.url]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
