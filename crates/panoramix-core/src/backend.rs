@@ -88,6 +88,14 @@ impl BackendError {
             source: None,
         }
     }
+
+    /// Processing `ep` failed with `e`.
+    pub fn process<E: std::error::Error + Send + Sync + 'static>(ep: &EndpointView, e: E) -> Self {
+        BackendError::Process {
+            endpoint: ep.id.clone(),
+            source: Box::new(e),
+        }
+    }
 }
 
 /// A message as a backend sees it.
@@ -103,6 +111,13 @@ pub struct Msg {
     pub serial: Option<i64>,
     /// The controller's message hash.
     pub hash: String,
+}
+
+impl Msg {
+    /// The texts of `msgs`, in order.
+    pub fn texts(msgs: &[Msg]) -> Vec<&str> {
+        msgs.iter().map(|m| m.text.as_str()).collect()
+    }
 }
 
 impl From<&Message> for Msg {

@@ -99,13 +99,8 @@ impl Backend for SphinxBackend {
         let cache = self
             .replay
             .get_or_insert_with(|| ReplayCache::for_node(key.node_id()));
-        let texts: Vec<&str> = inputs.iter().map(|m| m.text.as_str()).collect();
-        let out = process_batch(key, &params, cache, &texts, &mut &mut *rng).map_err(|e| {
-            BackendError::Process {
-                endpoint: ep.id.clone(),
-                source: Box::new(e),
-            }
-        })?;
+        let out = process_batch(key, &params, cache, &Msg::texts(inputs), &mut &mut *rng)
+            .map_err(|e| BackendError::process(ep, e))?;
         Ok(Processed {
             outputs: out
                 .outputs

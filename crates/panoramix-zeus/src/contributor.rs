@@ -80,13 +80,9 @@ impl Backend for ZeusBackend {
         if ty.needs_secret() && self.trustee.is_none() {
             return Err(BackendError::MissingSecret("Zeus trustee key share"));
         }
-        let texts: Vec<&str> = inputs.iter().map(|m| m.text.as_str()).collect();
-        let out = process(ty, &p, self.trustee.as_ref(), &texts, &mut &mut *rng).map_err(|e| {
-            BackendError::Process {
-                endpoint: ep.id.clone(),
-                source: Box::new(e),
-            }
-        })?;
+        let texts = Msg::texts(inputs);
+        let out = process(ty, &p, self.trustee.as_ref(), &texts, &mut &mut *rng)
+            .map_err(|e| BackendError::process(ep, e))?;
         Ok(Processed {
             outputs: out
                 .outputs
@@ -111,7 +107,7 @@ impl Backend for ZeusBackend {
     ) -> Result<(), BackendError> {
         let p = params(&ep.params)?;
         let ty = endpoint_type(&ep.endpoint_type)?;
-        let ins: Vec<&str> = inputs.iter().map(|m| m.text.as_str()).collect();
+        let ins = Msg::texts(inputs);
         let mut sorted: Vec<&Msg> = outputs.iter().collect();
         sorted.sort_by_key(|m| m.serial);
         let outs: Vec<&str> = sorted.iter().map(|m| m.text.as_str()).collect();
