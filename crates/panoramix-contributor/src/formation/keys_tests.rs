@@ -28,18 +28,11 @@ fn peer(id: &str, crypto_params: Json) -> Peer {
 }
 
 fn spec(backend: &str, election: Option<Election>) -> MixnetSpec {
-    MixnetSpec {
-        name: "m".into(),
-        backend: backend.into(),
-        params: json!({"BODY_LEN": 1024, "MAX_HOPS": 5, "MIX_PROOF": "TW"}),
-        size_min: 1,
-        size_max: 4,
-        election_public_key: None,
-        terms: String::new(),
-        graph: None,
-        previous: None,
-        election,
-    }
+    let mut s = super::tests::spec();
+    s.backend = backend.into();
+    s.params["MIX_PROOF"] = json!("TW");
+    s.election = election;
+    s
 }
 
 fn complete_err(spec: &MixnetSpec, owners: &[Peer]) -> String {

@@ -73,16 +73,27 @@ impl JointData {
     }
 }
 
-/// The action creating the joint peer of `spec` owned by `owners` (in route
-/// order), its description as `crypto_params`.
-fn joint_peer_action(api: &mut Api, spec: &MixnetSpec, owners: &[String]) -> Action {
+/// Propose, in a new negotiation titled `title` among `participants`, to
+/// create the joint peer of `spec` owned by `owners` (in route order), its
+/// description as `crypto_params`; returns the negotiation id.
+fn propose_joint_peer(
+    api: &mut Api,
+    title: &str,
+    participants: &[String],
+    spec: &MixnetSpec,
+    owners: &[String],
+) -> Result<String, Halt> {
     let key_data = joint_key_data(&spec.name, owners);
     let peer_id = joint_peer_id(&key_data).unwrap_or_default();
     let data = json!({
         "peer_id": peer_id, "name": spec.name, "key_data": key_data, "key_type": "ed25519",
         "crypto_backend": spec.backend, "crypto_params": spec, "owners": owners, "status": "READY",
     });
-    api.action("POST", PEERS, "peer", "create", data, Map::new())
+    let action = api.action("POST", PEERS, "peer", "create", data, Map::new());
+    let neg = api.create_negotiation(title, participants)?;
+    let text = text_for(std::slice::from_ref(&action), true, BTreeMap::new());
+    api.contribute(&neg, &text)?;
+    Ok(neg)
 }
 
 pub(super) fn register(
@@ -199,11 +210,8 @@ pub(super) fn propose_joint(
     let mut owners = vec![api.me()];
     owners.extend(joiners);
     let spec = complete_spec(api, keys, spec, &owners)?;
-    let action = joint_peer_action(api, &spec, &owners);
-    let neg = api.create_negotiation(&format!("joint:{}", spec.name), &owners)?;
-    let text = text_for(std::slice::from_ref(&action), true, BTreeMap::new());
-    api.contribute(&neg, &text)?;
-    Ok(Some(neg))
+    let title = format!("joint:{}", spec.name);
+    propose_joint_peer(api, &title, &owners, &spec, &owners).map(Some)
 }
 
 pub(super) fn complete_spec(
@@ -312,11 +320,8 @@ pub(super) fn propose_successor(
             participants.push(o.clone());
         }
     }
-    let action = joint_peer_action(api, &spec, new_owners);
-    let neg = api.create_negotiation(&format!("successor:{old_joint}"), &participants)?;
-    let text = text_for(std::slice::from_ref(&action), true, BTreeMap::new());
-    api.contribute(&neg, &text)?;
-    Ok(neg)
+    let title = format!("successor:{old_joint}");
+    propose_joint_peer(api, &title, &participants, &spec, new_owners)
 }
 
 pub(super) fn review_successor(

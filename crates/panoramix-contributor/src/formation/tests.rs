@@ -42,7 +42,7 @@ fn formation(n: u8, seed: u8) -> Formation {
     )
 }
 
-fn spec() -> MixnetSpec {
+pub(super) fn spec() -> MixnetSpec {
     MixnetSpec {
         name: "m".into(),
         backend: "SPHINXMIX".into(),
