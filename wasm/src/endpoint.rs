@@ -102,7 +102,7 @@ fn is_sphinx(ty: &str) -> bool {
 
 /// The backend of `endpoint_type`'s mix-net, with the secrets it uses (a secret
 /// of the other backend is ignored; one that is not valid is `bad_key`).
-fn backend(endpoint_type: &str, secrets: &Secrets) -> Result<Box<dyn Backend>> {
+pub(crate) fn backend(endpoint_type: &str, secrets: &Secrets) -> Result<Box<dyn Backend>> {
     if is_sphinx(endpoint_type) {
         let key = secrets
             .mix

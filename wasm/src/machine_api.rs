@@ -14,26 +14,17 @@
 //! }
 //! ```
 
+use crate::endpoint::Secrets;
 use crate::error::{Error, Result};
 use crate::{from_js, to_js};
-use panoramix_contributor::{AgentState, Contributor, Effect, HttpResponse, Poll};
+use panoramix_contributor::{AgentState, Contributor, Effect, HttpResponse, Poll, StepError};
 use panoramix_core::Keypair;
 use panoramix_core::backend::Backend;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRngCore, SeedableRng};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value as Json;
 use wasm_bindgen::prelude::*;
-
-/// A contributor's backend secrets (hex).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MachineSecrets {
-    #[serde(default)]
-    mix: Option<String>,
-    #[serde(default)]
-    trustee: Option<String>,
-}
 
 /// What `poll` returns, as a plain object tagged by `kind`.
 #[derive(Serialize)]
@@ -58,31 +49,11 @@ enum PollJs {
     },
 }
 
-fn backend(name: &str, s: MachineSecrets) -> Result<Box<dyn Backend>> {
-    let bad = |what: &str, e: String| Error::new("bad_key", format!("{what}: {e}"));
+/// The backend `name` with these secrets (the endpoint functions' own
+/// construction, so a secret is read one way everywhere).
+fn backend(name: &str, s: &Secrets) -> Result<Box<dyn Backend>> {
     match name {
-        "SPHINXMIX" => {
-            let key = match s.mix.as_deref() {
-                Some(h) => Some(
-                    panoramix_sphinx::MixKeyPair::from_secret_hex(h)
-                        .map_err(|e| bad("mix secret", e.to_string()))?,
-                ),
-                None => None,
-            };
-            Ok(Box::new(panoramix_sphinx::contributor::SphinxBackend::new(
-                key,
-            )))
-        }
-        "ZEUS" => {
-            let t = match s.trustee.as_deref() {
-                Some(h) => Some(
-                    panoramix_zeus::TrusteeSecret::from_hex(h)
-                        .map_err(|e| bad("trustee secret", e.to_string()))?,
-                ),
-                None => None,
-            };
-            Ok(Box::new(panoramix_zeus::contributor::ZeusBackend::new(t)))
-        }
+        "SPHINXMIX" | "ZEUS" => crate::endpoint::backend(name, s),
         other => Err(Error::new(
             "invalid_argument",
             format!("backend: SPHINXMIX or ZEUS, got {other:?}"),
@@ -115,8 +86,8 @@ impl ContributorMachine {
     ) -> std::result::Result<ContributorMachine, JsValue> {
         let key = Keypair::from_secret_hex(&identity)
             .map_err(|e| Error::new("bad_key", format!("identity: {e}")))?;
-        let s: MachineSecrets = if secrets.is_undefined() || secrets.is_null() {
-            MachineSecrets::default()
+        let s: Secrets = if secrets.is_undefined() || secrets.is_null() {
+            Secrets::default()
         } else {
             from_js("secrets", secrets)?
         };
@@ -135,7 +106,7 @@ impl ContributorMachine {
             }
             None => Box::new(rand_core::OsRng),
         };
-        let inner = Contributor::new(key, &controller_id, backend(&backend_name, s)?, state, rng)
+        let inner = Contributor::new(key, &controller_id, backend(&backend_name, &s)?, state, rng)
             .map_err(|e| Error::new("invalid_argument", e.to_string()))?;
         Ok(ContributorMachine { inner })
     }
@@ -162,6 +133,14 @@ impl ContributorMachine {
                 finished: st.finished,
                 events: st.events,
             },
+            // a backend's failure keeps the backend's own code (zeus_*, ...)
+            Poll::Failed(StepError::Backend(e)) => {
+                let e = Error::from(e);
+                PollJs::Failed {
+                    code: e.code,
+                    message: e.message,
+                }
+            }
             Poll::Failed(e) => PollJs::Failed {
                 code: "step_failed".into(),
                 message: e.to_string(),
