@@ -18,31 +18,23 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::host::{self, EffectJs};
 use crate::{from_js, to_js};
+use panoramix_contributor::StepError;
 use panoramix_contributor::formation::{Backends, Formation, Procedure, Progress};
 use panoramix_contributor::spec::MixnetSpec;
-use panoramix_contributor::{Effect, HttpResponse, StepError};
 use panoramix_core::Keypair;
 use panoramix_sphinx::contributor::SphinxOwnerKeys;
 use panoramix_zeus::contributor::ZeusOwnerKeys;
-use rand_chacha::ChaCha20Rng;
-use rand_core::{CryptoRngCore, SeedableRng};
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 use wasm_bindgen::prelude::*;
 
-/// What `poll` returns, as a plain object tagged by `kind`.
+/// What `poll` returns at the end of a procedure, as a plain object tagged by
+/// `kind` (its effects are [`EffectJs`]).
 #[derive(Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
-enum PollJs {
-    Http {
-        method: String,
-        path: String,
-        body: Option<String>,
-    },
-    Save {
-        state: String,
-    },
+enum EndJs {
     Done {
         result: Json,
     },
@@ -56,7 +48,7 @@ enum PollJs {
     },
 }
 
-fn failed(e: StepError) -> PollJs {
+fn failed(e: StepError) -> EndJs {
     let message = e.to_string();
     let (code, status, api_code) = match e {
         StepError::Api { status, code, .. } => ("api", Some(status), Some(code)),
@@ -64,7 +56,7 @@ fn failed(e: StepError) -> PollJs {
         StepError::Decode { .. } => ("bad_answer", None, None),
         _ => ("step_failed", None, None),
     };
-    PollJs::Failed {
+    EndJs::Failed {
         code,
         message,
         status,
@@ -99,16 +91,7 @@ impl FormationMachine {
     ) -> std::result::Result<FormationMachine, JsValue> {
         let key = Keypair::from_secret_hex(&identity)
             .map_err(|e| Error::new("bad_key", format!("identity: {e}")))?;
-        let rng: Box<dyn CryptoRngCore + Send> = match seed {
-            Some(h) => {
-                let b: [u8; 32] = hex::decode(&h)
-                    .ok()
-                    .and_then(|b| b.try_into().ok())
-                    .ok_or_else(|| Error::new("invalid_argument", "seed: 64 hex"))?;
-                Box::new(ChaCha20Rng::from_seed(b))
-            }
-            None => Box::new(rand_core::OsRng),
-        };
+        let rng = host::rng(seed)?;
         // the owners' keys are checked by the backends, in Rust
         let backends = Backends::new(vec![Box::new(SphinxOwnerKeys), Box::new(ZeusOwnerKeys)]);
         let formation = Formation::new(key, &controller_id, backends, rng);
@@ -302,34 +285,26 @@ impl FormationMachine {
     /// HTTP `status` and error `apiCode`; `refused` — a check failed;
     /// `bad_answer`; `step_failed`).
     pub fn poll(&mut self) -> std::result::Result<JsValue, JsValue> {
-        let p = match self.procedure()?.poll() {
-            Progress::Effect(Effect::Http(r)) => PollJs::Http {
-                method: r.method,
-                path: r.path,
-                body: r.body,
-            },
-            Progress::Effect(Effect::Save(state)) => PollJs::Save { state },
-            Progress::Done(result) => PollJs::Done { result },
+        let end = match self.procedure()?.poll() {
+            Progress::Effect(e) => return Ok(to_js(&EffectJs::from(e))?),
+            Progress::Done(result) => EndJs::Done { result },
             Progress::Failed(e) => failed(e),
         };
-        Ok(to_js(&p)?)
+        Ok(to_js(&end)?)
     }
 
     /// The answer to the pending request: its HTTP status and body text (empty
     /// or not JSON: `null`).
     pub fn handle(&mut self, status: u16, body: String) -> std::result::Result<(), JsValue> {
-        let body: Json = serde_json::from_str(&body).unwrap_or(Json::Null);
         self.procedure()?
-            .handle(HttpResponse { status, body })
-            .map_err(|e| Error::new("invalid_state", e.to_string()))?;
+            .handle(host::response(status, &body))
+            .map_err(host::out_of_turn)?;
         Ok(())
     }
 
     /// The pending state was stored.
     pub fn saved(&mut self) -> std::result::Result<(), JsValue> {
-        self.procedure()?
-            .saved()
-            .map_err(|e| Error::new("invalid_state", e.to_string()))?;
+        self.procedure()?.saved().map_err(host::out_of_turn)?;
         Ok(())
     }
 }

@@ -24,6 +24,8 @@ pub mod endpoint;
 pub mod error;
 #[cfg(feature = "contributor")]
 pub mod formation_api;
+#[cfg(feature = "contributor")]
+mod host;
 #[cfg(feature = "client")]
 pub mod identity_api;
 #[cfg(feature = "contributor")]

@@ -16,28 +16,20 @@
 
 use crate::endpoint::Secrets;
 use crate::error::{Error, Result};
+use crate::host::{self, EffectJs};
 use crate::{from_js, to_js};
-use panoramix_contributor::{AgentState, Contributor, Effect, HttpResponse, Poll, StepError};
+use panoramix_contributor::{AgentState, Contributor, Poll, StepError};
 use panoramix_core::Keypair;
 use panoramix_core::backend::Backend;
-use rand_chacha::ChaCha20Rng;
-use rand_core::{CryptoRngCore, SeedableRng};
 use serde::Serialize;
 use serde_json::Value as Json;
 use wasm_bindgen::prelude::*;
 
-/// What `poll` returns, as a plain object tagged by `kind`.
+/// What `poll` returns at the end of a step, as a plain object tagged by
+/// `kind` (its effects are [`EffectJs`]).
 #[derive(Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 enum PollJs {
-    Http {
-        method: String,
-        path: String,
-        body: Option<String>,
-    },
-    Save {
-        state: String,
-    },
     Done {
         acted: bool,
         finished: bool,
@@ -96,16 +88,7 @@ impl ContributorMachine {
                 .map_err(|e| Error::new("invalid_argument", format!("state: {e}")))?,
             None => from_js("state", state)?,
         };
-        let rng: Box<dyn CryptoRngCore + Send> = match seed {
-            Some(h) => {
-                let b: [u8; 32] = hex::decode(&h)
-                    .ok()
-                    .and_then(|b| b.try_into().ok())
-                    .ok_or_else(|| Error::new("invalid_argument", "seed: 64 hex"))?;
-                Box::new(ChaCha20Rng::from_seed(b))
-            }
-            None => Box::new(rand_core::OsRng),
-        };
+        let rng = host::rng(seed)?;
         let inner = Contributor::new(key, &controller_id, backend(&backend_name, &s)?, state, rng)
             .map_err(|e| Error::new("invalid_argument", e.to_string()))?;
         Ok(ContributorMachine { inner })
@@ -122,12 +105,7 @@ impl ContributorMachine {
     /// code, message}`.
     pub fn poll(&mut self) -> std::result::Result<JsValue, JsValue> {
         let p = match self.inner.poll() {
-            Poll::Effect(Effect::Http(r)) => PollJs::Http {
-                method: r.method,
-                path: r.path,
-                body: r.body,
-            },
-            Poll::Effect(Effect::Save(state)) => PollJs::Save { state },
+            Poll::Effect(e) => return Ok(to_js(&EffectJs::from(e))?),
             Poll::Done(st) => PollJs::Done {
                 acted: st.acted,
                 finished: st.finished,
@@ -152,18 +130,15 @@ impl ContributorMachine {
     /// The answer to the pending request: its HTTP status and body text (empty
     /// or not JSON: `null`).
     pub fn handle(&mut self, status: u16, body: String) -> std::result::Result<(), JsValue> {
-        let body: Json = serde_json::from_str(&body).unwrap_or(Json::Null);
         self.inner
-            .handle(HttpResponse { status, body })
-            .map_err(|e| Error::new("invalid_state", e.to_string()))?;
+            .handle(host::response(status, &body))
+            .map_err(host::out_of_turn)?;
         Ok(())
     }
 
     /// The pending state was stored.
     pub fn saved(&mut self) -> std::result::Result<(), JsValue> {
-        self.inner
-            .saved()
-            .map_err(|e| Error::new("invalid_state", e.to_string()))?;
+        self.inner.saved().map_err(host::out_of_turn)?;
         Ok(())
     }
 
