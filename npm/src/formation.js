@@ -56,7 +56,9 @@ async function drive(name, client, op, args) {
       } else if (p.kind === 'done') {
         return p.result;
       } else if (p.code === 'api') {
-        throw new ApiError(p.status, p.apiCode, p.message);
+        const e = new ApiError(p.status, p.apiCode, p.message);
+        e.message = p.message; // it names the request, the status and the code already
+        throw e;
       } else {
         throw new PanoramixError(p.code, `${name}: ${p.message}`);
       }
