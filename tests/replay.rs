@@ -137,8 +137,12 @@ fn two_sphinx_cycles_replay_request_for_request() {
     let joint = setup_mixnet(&srv, &cs, &spec("SPHINXMIX", "replaynet", 4));
     let recs = record(&srv, &cs, &joint, 2, &|s, cycle| {
         for i in 0..4 {
-            s.send(cycle, "bob", format!("cycle {cycle} message {i}").as_bytes())
-                .unwrap();
+            s.send(
+                cycle,
+                "bob",
+                format!("cycle {cycle} message {i}").as_bytes(),
+            )
+            .unwrap();
         }
     });
     replay_all(&recs, "sphinx");

@@ -15,7 +15,6 @@ pub use audit::audit_log;
 pub use error::ClientError;
 pub use panoramix_core::wire;
 
-use panoramix_core::canonical::Value;
 use panoramix_core::envelope;
 use panoramix_core::wire::{ControllerInfo, Data, Endpoint, Message, Page, Peer};
 use panoramix_core::{Keypair, identity};
@@ -24,26 +23,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value as Json, json};
 use std::time::Duration;
 
-/// A request prepared for a negotiation: its `data` and `info` are fixed now, so
-/// that the agreed text contains exactly the request that will be applied.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Action {
-    /// HTTP method to apply it with.
-    pub method: String,
-    /// API path, e.g. `/panoramix/endpoints/`.
-    pub path: String,
-    /// `data`.
-    pub data: Json,
-    /// `info`.
-    pub info: Json,
-}
-
-impl Action {
-    /// canonical({data, info}): the body this action has in a contribution text.
-    pub fn body(&self) -> Value {
-        envelope::data_info_value(&self.data, &self.info).unwrap_or(Value::Null)
-    }
-}
+pub use panoramix_core::negotiation::Action;
 
 /// How a client waits and retries when the controller answers 429 `rate_limited`
 /// (a request-rate limit, or a proxy's 429 without a code): it waits at least the
@@ -530,37 +510,12 @@ impl Client {
         box_name: &str,
         items: &[(String, String, String, Option<i64>)],
     ) -> Result<Vec<Message>, ClientError> {
-        const MAX_COUNT: usize = 1000;
-        const MAX_BYTES: usize = 3 << 20;
         let mut out = Vec::with_capacity(items.len());
-        let mut start = 0;
-        while start < items.len() {
-            let mut end = start;
-            let mut bytes = 0;
-            while end < items.len() && end - start < MAX_COUNT {
-                let (a, b, t, _) = &items[end];
-                let sz = a.len() + b.len() + t.len() + 64;
-                if end > start && bytes + sz > MAX_BYTES {
-                    break;
-                }
-                bytes += sz;
-                end += 1;
-            }
-            let msgs: Vec<Json> = items[start..end]
-                .iter()
-                .map(|(sender, recipient, text, serial)| {
-                    let mut m = json!({"sender": sender, "recipient": recipient, "text": text});
-                    if let Some(s) = serial {
-                        m["serial"] = json!(s);
-                    }
-                    m
-                })
-                .collect();
+        for msgs in panoramix_core::wire::message_batches(items) {
             let data = json!({"endpoint_id": endpoint_id, "box": box_name, "messages": msgs});
             let path = "/panoramix/messages/";
             let r = self.call("POST", path, "message", "create", data)?;
             out.extend(Self::data_of::<Vec<Message>>(path, r)?);
-            start = end;
         }
         Ok(out)
     }

@@ -3,7 +3,6 @@
 
 use crate::{Action, Client, ClientError, pct};
 use panoramix_core::canonical::Value;
-use panoramix_core::negotiation::Text;
 use panoramix_core::wire::{ContributeResult, Contribution, Negotiation};
 use serde_json::{Map, Value as Json, json};
 use std::collections::BTreeMap;
@@ -90,20 +89,14 @@ impl Client {
         }
     }
 
-    /// The contribution text for `actions` (one action: its body; several: a list).
+    /// The contribution text for `actions` (one action: its body; several: a list):
+    /// [`panoramix_core::negotiation::text_for`].
     pub fn text_for(
         actions: &[Action],
         accept: bool,
         extra_meta: BTreeMap<String, Value>,
     ) -> String {
-        let body = if actions.len() == 1 {
-            actions[0].body()
-        } else {
-            Value::List(actions.iter().map(Action::body).collect())
-        };
-        let mut meta = extra_meta;
-        meta.insert("accept".into(), Value::Int(i128::from(accept)));
-        Text::encode(body, meta)
+        panoramix_core::negotiation::text_for(actions, accept, extra_meta)
     }
 
     /// Agree with oneself: a new negotiation that this peer alone closes by accepting.

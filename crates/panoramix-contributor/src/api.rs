@@ -6,10 +6,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use panoramix_core::canonical::{self, Value};
 use panoramix_core::envelope;
-use panoramix_core::negotiation::{self, Text};
-use panoramix_core::wire::{ContributeResult, Endpoint, Message, Negotiation, Page, Peer};
+use panoramix_core::negotiation;
+use panoramix_core::wire::{
+    ContributeResult, Endpoint, Message, Negotiation, NewMessage, Page, Peer, message_batches,
+};
 use panoramix_core::{Keypair, model::MsgBox};
 use rand_chacha::ChaCha20Rng;
 use rand_core::RngCore;
@@ -18,47 +19,9 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::io::{Halt, HttpRequest, HttpResponse, Replay, StepError};
 
-/// An action to apply once agreed: what a contribution text carries.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Action {
-    /// HTTP method to apply it with.
-    pub method: String,
-    /// API path.
-    pub path: String,
-    /// `data`.
-    pub data: Json,
-    /// `info` (with the nonce and time fixed when the action was made).
-    pub info: Json,
-}
+const MESSAGES: &str = "/panoramix/messages/";
 
-impl Action {
-    /// canonical({data, info}): the body this action has in a contribution text.
-    pub fn body(&self) -> Value {
-        envelope::data_info_value(&self.data, &self.info).unwrap_or(Value::Null)
-    }
-
-    /// The action a part of an agreed text describes.
-    pub fn from_part(part: &Value, method: &str, path: &str) -> Action {
-        Action {
-            method: method.into(),
-            path: path.into(),
-            data: canonical::to_json(part.get("data").unwrap_or(&Value::Null)),
-            info: canonical::to_json(part.get("info").unwrap_or(&Value::Null)),
-        }
-    }
-}
-
-/// The contribution text for `actions` (one action: its body; several: a list).
-pub fn text_for(actions: &[Action], accept: bool, extra_meta: BTreeMap<String, Value>) -> String {
-    let body = if actions.len() == 1 {
-        actions[0].body()
-    } else {
-        Value::List(actions.iter().map(Action::body).collect())
-    };
-    let mut meta = extra_meta;
-    meta.insert("accept".into(), Value::Int(i128::from(accept)));
-    Text::encode(body, meta)
-}
+pub use panoramix_core::negotiation::{Action, text_for};
 
 /// Percent-encoding of a query value.
 pub(crate) fn pct(s: &str) -> String {
@@ -118,16 +81,7 @@ impl<'a> Api<'a> {
     }
 
     fn refused(req: &HttpRequest, r: &HttpResponse) -> StepError {
-        StepError::Api {
-            method: req.method.clone(),
-            path: req.path.clone(),
-            status: r.status,
-            code: r.code().unwrap_or("unknown").to_owned(),
-            message: r.body["error"]["message"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        }
+        StepError::api(&req.method, &req.path, r)
     }
 
     pub(crate) fn decode<T: DeserializeOwned>(what: &str, v: &Json) -> Result<T, Halt> {
@@ -221,7 +175,8 @@ impl<'a> Api<'a> {
         negotiation_id: &str,
     ) -> Result<Vec<panoramix_core::wire::Contribution>, Halt> {
         self.get_all(&format!(
-            "/panoramix/contributions/?negotiation={negotiation_id}"
+            "/panoramix/contributions/?negotiation={}",
+            pct(negotiation_id)
         ))
     }
 
@@ -388,57 +343,22 @@ impl<'a> Api<'a> {
         self.try_send(req)
     }
 
-    /// Post messages `(sender, recipient, text, serial)` to a box, in requests of
-    /// at most 1,000 messages and 3 MiB; a refusal (a 409 or 422: someone else
-    /// was first, or the endpoint moved on) ends the posting.
+    /// Post messages `(sender, recipient, text, serial)` to a box, in as few
+    /// requests as the limits allow ([`message_batches`]); a refusal (a 409 or
+    /// 422: someone else was first, or the endpoint moved on) ends the posting.
     pub(crate) fn post_messages(
         &mut self,
         endpoint_id: &str,
         b: MsgBox,
-        items: &[(String, String, String, Option<i64>)],
+        items: &[NewMessage],
     ) -> Result<(), Halt> {
-        const MAX_COUNT: usize = 1000;
-        const MAX_BYTES: usize = 3 << 20;
-        let mut start = 0;
-        while start < items.len() {
-            let mut end = start;
-            let mut bytes = 0;
-            while end < items.len() && end - start < MAX_COUNT {
-                let (a, r, t, _) = &items[end];
-                let sz = a.len() + r.len() + t.len() + 64;
-                if end > start && bytes + sz > MAX_BYTES {
-                    break;
-                }
-                bytes += sz;
-                end += 1;
-            }
-            let msgs: Vec<Json> = items[start..end]
-                .iter()
-                .map(|(sender, recipient, text, serial)| {
-                    let mut m = json!({"sender": sender, "recipient": recipient, "text": text});
-                    if let Some(s) = serial {
-                        m["serial"] = json!(s);
-                    }
-                    m
-                })
-                .collect();
+        for msgs in message_batches(items) {
             let data = json!({"endpoint_id": endpoint_id, "box": b.as_str(), "messages": msgs});
-            match self.try_call("POST", "/panoramix/messages/", "message", "create", data)? {
+            match self.try_call("POST", MESSAGES, "message", "create", data)? {
                 Ok(_) => {}
                 Err(r) if matches!(r.status, 409 | 422) => return Ok(()),
-                Err(r) => {
-                    let req = Self::get_req("/panoramix/messages/".into());
-                    return Err(Self::refused(
-                        &HttpRequest {
-                            method: "POST".into(),
-                            ..req
-                        },
-                        &r,
-                    )
-                    .into());
-                }
+                Err(r) => return Err(StepError::api("POST", MESSAGES, &r).into()),
             }
-            start = end;
         }
         Ok(())
     }

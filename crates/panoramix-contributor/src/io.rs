@@ -126,6 +126,22 @@ pub enum StepError {
     NoPendingEffect,
 }
 
+impl StepError {
+    /// The controller refused `method path` with the answer `r`.
+    pub fn api(method: &str, path: &str, r: &HttpResponse) -> StepError {
+        StepError::Api {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            status: r.status,
+            code: r.code().unwrap_or("unknown").to_owned(),
+            message: r.body["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        }
+    }
+}
+
 /// The log of one step: the effects asked for and their answers, in order.
 #[derive(Default)]
 pub(crate) struct Log {

@@ -120,17 +120,7 @@ fn apply_quietly(ex: &mut Exec, a: &Action, cid: &str, part: Option<u32>) -> Res
     match ex.api.apply(a, cid, part)? {
         Ok(_) => Ok(()),
         Err(r) if matches!(r.status, 409 | 422) => Ok(()),
-        Err(r) => Err(StepError::Api {
-            method: a.method.clone(),
-            path: a.path.clone(),
-            status: r.status,
-            code: r.code().unwrap_or("unknown").to_owned(),
-            message: r.body["error"]["message"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        }
-        .into()),
+        Err(r) => Err(StepError::api(&a.method, &a.path, &r).into()),
     }
 }
 

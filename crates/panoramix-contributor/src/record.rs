@@ -205,8 +205,8 @@ pub fn replay(rec: &Recording, backend: Box<dyn Backend>) -> Result<(), Mismatch
         entry,
         detail,
     };
-    let key = Keypair::from_secret_hex(&rec.identity)
-        .map_err(|e| at(0, 0, format!("identity: {e}")))?;
+    let key =
+        Keypair::from_secret_hex(&rec.identity).map_err(|e| at(0, 0, format!("identity: {e}")))?;
     let seed: [u8; 32] = hex::decode(&rec.seed)
         .ok()
         .and_then(|b| b.try_into().ok())

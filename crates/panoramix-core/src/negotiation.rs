@@ -374,3 +374,47 @@ mod tests {
         );
     }
 }
+
+/// A request prepared for a negotiation: its `data` and `info` are fixed when it is
+/// made, so that the agreed text contains exactly the request that will be applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    /// HTTP method to apply it with.
+    pub method: String,
+    /// API path, e.g. `/panoramix/endpoints/`.
+    pub path: String,
+    /// `data`.
+    pub data: serde_json::Value,
+    /// `info`.
+    pub info: serde_json::Value,
+}
+
+impl Action {
+    /// canonical({data, info}): the body this action has in a contribution text.
+    pub fn body(&self) -> Value {
+        crate::envelope::data_info_value(&self.data, &self.info).unwrap_or(Value::Null)
+    }
+
+    /// The action a part of an agreed text describes.
+    pub fn from_part(part: &Value, method: &str, path: &str) -> Action {
+        Action {
+            method: method.into(),
+            path: path.into(),
+            data: canonical::to_json(part.get("data").unwrap_or(&Value::Null)),
+            info: canonical::to_json(part.get("info").unwrap_or(&Value::Null)),
+        }
+    }
+}
+
+/// The contribution text for `actions` (one action: its body; several: a list),
+/// accepting or not, with `extra_meta`.
+pub fn text_for(actions: &[Action], accept: bool, extra_meta: BTreeMap<String, Value>) -> String {
+    let body = if actions.len() == 1 {
+        actions[0].body()
+    } else {
+        Value::List(actions.iter().map(Action::body).collect())
+    };
+    let mut meta = extra_meta;
+    meta.insert("accept".into(), Value::Int(i128::from(accept)));
+    Text::encode(body, meta)
+}

@@ -356,6 +356,50 @@ pub struct Data<T> {
     pub data: T,
 }
 
+/// Most messages one posting request carries.
+pub const MAX_MESSAGES_PER_POST: usize = 1000;
+/// Most bytes (of sender, recipient and text, plus 64 per message) one posting
+/// request carries.
+pub const MAX_BYTES_PER_POST: usize = 3 << 20;
+
+/// A message to post: `(sender, recipient, text, serial)`.
+pub type NewMessage = (String, String, String, Option<i64>);
+
+/// The bodies' `messages` lists of the requests that post `items` to a box: as
+/// few requests as the limits allow, in order (each request is one transaction).
+pub fn message_batches(items: &[NewMessage]) -> Vec<Vec<Json>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < items.len() {
+        let mut end = start;
+        let mut bytes = 0;
+        while end < items.len() && end - start < MAX_MESSAGES_PER_POST {
+            let (a, b, t, _) = &items[end];
+            let sz = a.len() + b.len() + t.len() + 64;
+            if end > start && bytes + sz > MAX_BYTES_PER_POST {
+                break;
+            }
+            bytes += sz;
+            end += 1;
+        }
+        out.push(
+            items[start..end]
+                .iter()
+                .map(|(sender, recipient, text, serial)| {
+                    let mut m =
+                        serde_json::json!({"sender": sender, "recipient": recipient, "text": text});
+                    if let Some(s) = serial {
+                        m["serial"] = serde_json::json!(s);
+                    }
+                    m
+                })
+                .collect(),
+        );
+        start = end;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -405,6 +449,26 @@ mod tests {
         assert_eq!(p.next, None);
         let e = serde_json::from_value::<Page<Json>>(json!({"next": 1})).unwrap_err();
         assert!(e.to_string().contains("data"), "{e}");
+    }
+
+    #[test]
+    fn postings_are_split_at_the_count_and_byte_limits() {
+        let small: Vec<NewMessage> = (0..2500)
+            .map(|i| ("s".into(), "r".into(), format!("t{i}"), Some(i)))
+            .collect();
+        let b = message_batches(&small);
+        assert_eq!(
+            b.iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![1000, 1000, 500]
+        );
+        assert_eq!(b[2][499]["serial"], 2499);
+        let big: Vec<NewMessage> = (0..3)
+            .map(|_| (String::new(), String::new(), "x".repeat(2 << 20), None))
+            .collect();
+        let b = message_batches(&big);
+        assert_eq!(b.iter().map(Vec::len).collect::<Vec<_>>(), vec![1, 1, 1]);
+        assert!(b[0][0].get("serial").is_none());
+        assert!(message_batches(&[]).is_empty());
     }
 
     #[test]

@@ -22,17 +22,7 @@ fn refuse<T>(why: impl Into<String>) -> Result<T, Halt> {
 
 /// A refused request the procedure cannot do without.
 fn refusal(method: &str, path: &str, r: &HttpResponse) -> Halt {
-    StepError::Api {
-        method: method.to_owned(),
-        path: path.to_owned(),
-        status: r.status,
-        code: r.code().unwrap_or("unknown").to_owned(),
-        message: r.body["error"]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-    }
-    .into()
+    StepError::api(method, path, r).into()
 }
 
 fn parse_text(text: &str) -> Result<Text, Halt> {
