@@ -30,6 +30,7 @@
 //! `panoramix_zeus::contributor::ZeusOwnerKeys`), and [`Backends::complete`]
 //! puts their results into the description.
 
+mod ops;
 mod steps;
 
 use std::sync::Arc;
@@ -330,6 +331,19 @@ impl Formation {
         })
     }
 
+    /// Step 4 without invitations: propose the joint peer of `spec` owned by
+    /// `owners` (in route order) to them, its description completed from
+    /// their checked keys as [`Formation::complete_spec`] does; returns the
+    /// `joint:` negotiation id.
+    pub fn propose_joint_among(
+        &mut self,
+        spec: &MixnetSpec,
+        owners: &[String],
+    ) -> Procedure<String> {
+        let (spec, owners, keys) = (spec.clone(), owners.to_vec(), self.keys.clone());
+        self.procedure(move |api| steps::propose_joint_among(api, &keys, &spec, &owners))
+    }
+
     /// The description with what derives from the owners (the Zeus election
     /// key), their published keys checked.
     pub fn complete_spec(&mut self, spec: &MixnetSpec, owners: &[String]) -> Procedure<MixnetSpec> {
@@ -411,5 +425,7 @@ impl Formation {
 
 #[cfg(test)]
 mod keys_tests;
+#[cfg(test)]
+mod replay_tests;
 #[cfg(test)]
 mod tests;

@@ -5,6 +5,10 @@
 //!
 //! A host records with [`Recorder`]; [`replay`] drives a fresh machine through a
 //! [`Recording`] and reports the first difference.
+//!
+//! A formation procedure is recorded alike, one procedure at a time: a
+//! [`ProcedureRecorder`] makes a [`ProcedureRecording`] (the operation by name
+//! and its arguments, [`Formation::operation`]), [`replay_procedure`] replays it.
 
 use panoramix_core::Keypair;
 use panoramix_core::backend::Backend;
@@ -13,6 +17,7 @@ use rand_core::SeedableRng;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
+use crate::formation::{Backends, Formation, Progress};
 use crate::io::{Effect, HttpRequest, HttpResponse, StepError};
 use crate::machine::{AgentState, Contributor, Poll, Step};
 
@@ -274,4 +279,192 @@ fn answer(m: &mut Contributor, asked: &Effect, entry: &Entry) -> Result<(), Stri
         (asked, entry) => return Err(format!("recorded {entry:?}, replayed {asked:?}")),
     };
     r.map_err(|e| e.to_string())
+}
+
+/// How a recorded formation procedure ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum ProcedureOutcome {
+    /// It completed with this result (as [`Formation::operation`] gives it).
+    Done {
+        /// The result.
+        result: Json,
+    },
+    /// It failed.
+    Failed {
+        /// The error.
+        message: String,
+    },
+    /// The host gave up on it (an unreachable controller, ...).
+    Aborted,
+}
+
+/// A recorded run of one formation procedure ([`crate::formation::Procedure`]):
+/// the operation and its arguments, the identity and the seed of the
+/// [`Formation`] that made it (its first procedure), the clock it began at,
+/// every request with its answer, and its end.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProcedureRecording {
+    /// The identity secret (hex): recordings are test material.
+    pub identity: String,
+    /// The controller's id.
+    pub controller_id: String,
+    /// The seed of the formation's generator (64 hex).
+    pub seed: String,
+    /// The operation ([`Formation::operation`]).
+    pub operation: String,
+    /// Its arguments (a JSON array).
+    pub args: Json,
+    /// `begin(now)`.
+    pub now: i64,
+    /// The effects, in order.
+    pub entries: Vec<Entry>,
+    /// How it ended.
+    pub outcome: ProcedureOutcome,
+}
+
+/// Records one formation procedure a host drives: make the procedure with
+/// [`ProcedureRecorder::formation`] (a formation of its own, seeded as
+/// recorded), then report its begin, requests and end.
+pub struct ProcedureRecorder {
+    recording: ProcedureRecording,
+}
+
+impl ProcedureRecorder {
+    /// A recorder for the operation `operation` with `args` of `identity` at
+    /// `controller_id`, made by a formation seeded with `seed`.
+    pub fn new(
+        identity: &Keypair,
+        controller_id: &str,
+        seed: [u8; 32],
+        operation: &str,
+        args: Json,
+    ) -> Self {
+        ProcedureRecorder {
+            recording: ProcedureRecording {
+                identity: identity.secret_hex().to_string(),
+                controller_id: controller_id.to_owned(),
+                seed: hex::encode(seed),
+                operation: operation.to_owned(),
+                args,
+                now: 0,
+                entries: Vec::new(),
+                outcome: ProcedureOutcome::Aborted,
+            },
+        }
+    }
+
+    /// The formation to make the recorded procedure with (its first).
+    pub fn formation(&self, backends: Backends) -> Result<Formation, StepError> {
+        formation_of(&self.recording, backends)
+    }
+
+    /// The procedure begins at `now` (again: what was recorded starts over).
+    pub fn begin(&mut self, now: i64) {
+        self.recording.now = now;
+        self.recording.entries.clear();
+        self.recording.outcome = ProcedureOutcome::Aborted;
+    }
+
+    /// A request and its answer.
+    pub fn http(&mut self, req: &HttpRequest, resp: &HttpResponse) {
+        self.recording.entries.push(Entry::Http {
+            method: req.method.clone(),
+            path: req.path.clone(),
+            body: req.body.clone(),
+            status: resp.status,
+            answer: resp.body.clone(),
+        });
+    }
+
+    /// A stored state.
+    pub fn save(&mut self, state: &str) {
+        self.recording.entries.push(Entry::Save {
+            state: state.to_owned(),
+        });
+    }
+
+    /// It ended.
+    pub fn end(&mut self, outcome: ProcedureOutcome) {
+        self.recording.outcome = outcome;
+    }
+
+    /// The recording.
+    pub fn recording(&self) -> &ProcedureRecording {
+        &self.recording
+    }
+}
+
+fn formation_of(rec: &ProcedureRecording, backends: Backends) -> Result<Formation, StepError> {
+    let key = Keypair::from_secret_hex(&rec.identity)
+        .map_err(|e| StepError::State(format!("identity: {e}")))?;
+    let seed: [u8; 32] = hex::decode(&rec.seed)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| StepError::State("seed: 64 hex".into()))?;
+    Ok(Formation::new(
+        key,
+        &rec.controller_id,
+        backends,
+        Box::new(ChaCha20Rng::from_seed(seed)),
+    ))
+}
+
+/// Drive a fresh procedure (made by a formation with these `backends`, the
+/// recording's identity and seed) through `rec`: every request must be the
+/// recorded one and it must end as recorded. A [`Mismatch`] names step 0.
+pub fn replay_procedure(rec: &ProcedureRecording, backends: Backends) -> Result<(), Mismatch> {
+    let at = |entry, detail: String| Mismatch {
+        step: 0,
+        entry,
+        detail,
+    };
+    let mut p = formation_of(rec, backends)
+        .and_then(|mut f| f.operation(&rec.operation, &rec.args))
+        .map_err(|e| at(0, e.to_string()))?;
+    p.begin(rec.now);
+    for (j, entry) in rec.entries.iter().enumerate() {
+        let r = match (p.poll(), entry) {
+            (
+                Progress::Effect(Effect::Http(req)),
+                Entry::Http {
+                    method,
+                    path,
+                    body,
+                    status,
+                    answer,
+                },
+            ) => {
+                if req.method != *method || req.path != *path || req.body != *body {
+                    return Err(at(
+                        j,
+                        format!(
+                            "recorded {method} {path} {body:?}, replayed {} {} {:?}",
+                            req.method, req.path, req.body
+                        ),
+                    ));
+                }
+                p.handle(HttpResponse {
+                    status: *status,
+                    body: answer.clone(),
+                })
+            }
+            (Progress::Effect(Effect::Save(s)), Entry::Save { state }) if s == *state => p.saved(),
+            (got, entry) => return Err(at(j, format!("recorded {entry:?}, replayed {got:?}"))),
+        };
+        r.map_err(|e| at(j, e.to_string()))?;
+    }
+    let end = match (&rec.outcome, p.poll()) {
+        (ProcedureOutcome::Aborted, _) => return Ok(()),
+        (ProcedureOutcome::Done { result }, Progress::Done(got)) if *result == got => {
+            return Ok(());
+        }
+        (ProcedureOutcome::Failed { message }, Progress::Failed(e))
+            if *message == e.to_string() =>
+        {
+            return Ok(());
+        }
+        (want, got) => format!("recorded end {want:?}, replayed {got:?}"),
+    };
+    Err(at(rec.entries.len(), end))
 }

@@ -204,6 +204,23 @@ pub(super) fn propose_joint(
     propose_joint_peer(api, &title, &owners, &spec, &owners).map(Some)
 }
 
+/// Propose the joint peer of `spec` owned by `owners` (in route order) to
+/// them, without invitations: the description completed from their checked
+/// keys, in a negotiation titled `joint:<name>`; returns its id.
+pub(super) fn propose_joint_among(
+    api: &mut Api,
+    keys: &Backends,
+    spec: &MixnetSpec,
+    owners: &[String],
+) -> Result<String, Halt> {
+    if owners.is_empty() {
+        return refuse("a mix-net needs at least one owner");
+    }
+    let spec = complete_spec(api, keys, spec, owners)?;
+    let title = format!("joint:{}", spec.name);
+    propose_joint_peer(api, &title, owners, &spec, owners)
+}
+
 pub(super) fn complete_spec(
     api: &mut Api,
     keys: &Backends,

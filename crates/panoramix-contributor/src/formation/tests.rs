@@ -451,3 +451,53 @@ fn the_agreed_joint_peer_is_created_once_and_a_conflict_means_it_exists() {
         }
     }
 }
+
+#[test]
+fn the_joint_peer_is_proposed_among_given_owners_once_their_keys_check() {
+    let owners: Vec<String> = [key(2), key(1), key(3)]
+        .iter()
+        .map(|k| k.key_id())
+        .collect();
+    let (r, sent) = drive(
+        &mut formation(1, 1).propose_joint_among(&spec(), &owners),
+        joint_answers(vec![]),
+    );
+    assert_eq!(r.unwrap(), "J1");
+    let peers: Vec<&str> = sent
+        .iter()
+        .filter(|r| r.path.starts_with("/panoramix/peers/"))
+        .map(|r| r.path.as_str())
+        .collect();
+    assert_eq!(peers.len(), 3, "every owner's keys are checked: {peers:?}");
+    let create = sent
+        .iter()
+        .find(|r| r.method == "POST" && r.path == "/panoramix/negotiations/")
+        .unwrap();
+    assert_eq!(
+        data(create),
+        json!({"title": "joint:m", "participants": owners})
+    );
+    let text = Text::parse(data(sent.last().unwrap())["text"].as_str().unwrap()).unwrap();
+    let proposed = JointData::of(&text).unwrap();
+    assert_eq!(proposed.owners, owners);
+    assert_eq!(proposed.crypto_params, spec());
+    // a refused key: nothing is written
+    let mut answers = joint_answers(vec![]);
+    let (r, sent) = drive(
+        &mut formation(1, 1).propose_joint_among(&spec(), &owners),
+        |req: &HttpRequest| {
+            let mut r = answers(req);
+            if req.path.contains(&key(3).key_id()) {
+                r.body["data"]["crypto_params"] = json!({});
+            }
+            r
+        },
+    );
+    assert_eq!(r.unwrap_err().to_string(), "an owner published no mix key");
+    assert!(sent.iter().all(|r| r.method == "GET"));
+    let (r, sent) = drive(
+        &mut formation(1, 1).propose_joint_among(&spec(), &[]),
+        joint_answers(vec![]),
+    );
+    assert!(r.is_err() && sent.is_empty());
+}
