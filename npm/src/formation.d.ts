@@ -60,6 +60,16 @@ export declare function proposeJoint(
   spec: MixnetSpec,
   invitations: string[],
 ): Promise<string | null>;
+/**
+ * The first owner, without invitations: propose the joint peer of `spec` owned by
+ * `owners` (in route order) to them, its description completed from their checked
+ * keys. Resolves the `joint:` negotiation id.
+ */
+export declare function proposeJointAmong(
+  client: PanoramixClient,
+  spec: MixnetSpec,
+  owners: string[],
+): Promise<string>;
 /** `spec` with what derives from the owners' checked keys (ZEUS: the election key). */
 export declare function completeSpec(
   client: PanoramixClient,

@@ -12,6 +12,7 @@
 //   each joiner:       {spec} = reviewInvitation(client, invitation); (its user reviews spec)
 //                      joinMixnet(client, invitation, spec)
 //   coordinator:       proposeJoint(client, negotiation, spec, invitations) until not null
+//                      (or, owners known without invitations: proposeJointAmong(client, spec, owners))
 //   each joiner:       confirmJoint(client, spec) until not null (the joint peer id)
 //   coordinator:       finishMixnet(client, spec.name) until not null (the joint peer id)
 // The functions that wait on others return null while there is nothing to do yet:
@@ -122,6 +123,17 @@ export async function proposeJoint(client, negotiation, spec, invitations) {
     [client, negotiation, spec, invitations],
   );
   return drive('proposeJoint', client, 'proposeJoint', [negotiation, spec, invitations]);
+}
+
+/**
+ * The first owner, without invitations: propose the joint peer of `spec` owned by
+ * `owners` (in route order) to them, its description completed from their checked
+ * published keys as `completeSpec` does. Resolves the `joint:` negotiation id; the
+ * others `confirmJoint`, then the first owner `finishMixnet`.
+ */
+export async function proposeJointAmong(client, spec, owners) {
+  check('proposeJointAmong', [CLIENT, ['spec', SPEC_SHAPE], ['owners', a.hexStrings]], [client, spec, owners]);
+  return drive('proposeJointAmong', client, 'proposeJointAmong', [spec, owners]);
 }
 
 /**

@@ -175,6 +175,7 @@ const ROWS = [
   ['reviewInvitation', 'invitation', () => pmx.reviewInvitation(client, 5)],
   ['joinMixnet', 'reviewedSpec', () => pmx.joinMixnet(client, 'n|i', null)],
   ['proposeJoint', 'invitations', () => pmx.proposeJoint(client, 'n', spec, 'n|i')],
+  ['proposeJointAmong', 'owners', () => pmx.proposeJointAmong(client, spec, [key.keyId, 7])],
   ['completeSpec', 'owners', () => pmx.completeSpec(client, spec, key.keyId)],
   ['confirmJoint', 'reviewedSpec', () => pmx.confirmJoint(client, 'spec')],
   ['finishMixnet', 'name', () => pmx.finishMixnet(client, '')],

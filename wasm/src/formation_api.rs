@@ -176,6 +176,22 @@ impl FormationMachine {
         Ok(())
     }
 
+    /// Without invitations: propose the joint peer of `spec` owned by `owners`
+    /// (in route order) to them, its description completed from their checked
+    /// keys. Result: the `joint:` negotiation id.
+    #[wasm_bindgen(js_name = proposeJointAmong)]
+    pub fn propose_joint_among(
+        &mut self,
+        spec: JsValue,
+        owners: JsValue,
+    ) -> std::result::Result<(), JsValue> {
+        let spec: MixnetSpec = from_js("spec", spec)?;
+        let owners: Vec<String> = from_js("owners", owners)?;
+        let p = self.formation.propose_joint_among(&spec, &owners);
+        self.select(p);
+        Ok(())
+    }
+
     /// The description with what derives from the owners' published keys
     /// (Zeus: the election key). Result: the description.
     #[wasm_bindgen(js_name = completeSpec)]
@@ -264,6 +280,26 @@ impl FormationMachine {
     pub fn current(&mut self, joint: String) {
         let p = self.formation.current(&joint);
         self.select(p);
+    }
+
+    /// Select the operation `operation` by name (the names of this class's
+    /// methods) with `args`, the array of its arguments: a host driven by
+    /// data, e.g. replaying a recorded run. Its result is the operation's as
+    /// serde gives it (`create`: `[negotiation, invitations]`, ...), as the
+    /// native recordings have it.
+    #[wasm_bindgen(js_name = selectOperation)]
+    pub fn select_operation(
+        &mut self,
+        operation: String,
+        args: JsValue,
+    ) -> std::result::Result<(), JsValue> {
+        let args: Json = from_js("args", args)?;
+        let p = self
+            .formation
+            .operation(&operation, &args)
+            .map_err(|e| Error::new("invalid_argument", e.to_string()))?;
+        self.current = Some(p);
+        Ok(())
     }
 
     /// Start the selected operation at `now` (seconds since the epoch), or

@@ -6,24 +6,25 @@
 // restricted to the owners; every other owner checks the proposal and co-signs; the
 // first owner creates the joint peer. The protocol is the package's formation API
 // (the Rust formation procedures in WebAssembly, as the native wizards run them):
-// registering (`registerContributor`), the description completed from the owners'
-// checked keys (`completeSpec`: the Zeus election key from the verified trustee key
-// shares), each owner's check of the proposal against the description it expects,
-// joint key and election definition included (`confirmJoint`), and creating the
-// agreed joint peer (`finishMixnet`). This file only chooses the owners and puts the
-// completed description up for signature. It runs in a Web Worker of its own (this
-// same module, started by `formMixnet`): the key checks stay off the page's main
-// thread, and the procedures' lookups of what does not exist yet (a 404 is an
-// answer to them) are not logged as the page's errors. An election's definition
+// registering (`registerContributor`), the proposal of the joint peer with its
+// description completed from the owners' checked keys (`proposeJointAmong`: the
+// Zeus election key from the verified trustee key shares), each owner's check of
+// the proposal against the description it expects, joint key and election
+// definition included (`confirmJoint`), and creating the agreed joint peer
+// (`finishMixnet`). This file only chooses the owners and the description. It runs
+// in a Web Worker of its own (this same module, started by `formMixnet`): the key
+// checks stay off the page's main thread, and the procedures' lookups of what
+// does not exist yet (a 404 is an answer to them) are not logged as the page's
+// errors. An election's definition
 // (`crypto_params.election`: question, options, the voters' public credentials)
 // must be the one each trustee was given: it is part of the description it checks.
 import {
   PanoramixClient,
-  completeSpec,
   confirmJoint,
   finishMixnet,
   init,
   initContributor,
+  proposeJointAmong,
   registerContributor,
 } from '../vendor/panoramix/index.js';
 
@@ -131,7 +132,7 @@ async function form(client, opts) {
     if (opts.election) spec.election = opts.election;
     if (owners[0] === client.id) {
       if (!proposed) {
-        await proposeAmong(client, spec, owners);
+        await proposeJointAmong(client, spec, owners);
         proposed = true;
         say('proposed the mix-net description to the other contributors');
       }
@@ -144,15 +145,4 @@ async function form(client, opts) {
     await sleep(200);
   }
   return joint;
-}
-
-/**
- * The first owner: put the joint peer of `spec` owned by `owners` up for their
- * signatures, its description completed from their checked keys.
- */
-async function proposeAmong(client, spec, owners) {
-  const completed = await completeSpec(client, spec, owners);
-  const a = client.jointPeerAction(spec.name, owners, spec.backend, completed);
-  const neg = await client.createNegotiation(`joint:${spec.name}`, owners);
-  await client.contribute(neg, PanoramixClient.textFor([a], true));
 }
