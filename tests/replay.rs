@@ -4,19 +4,95 @@
 //! every answer) and what it asked for. Each recording, written out as JSON and
 //! read back, is then replayed through a fresh machine: it must ask for the same
 //! requests, byte for byte (signed bodies included), store the same states and
-//! end every step as recorded. The npm package's test replays the same kind of
-//! recording through the WebAssembly build (npm/test/replay.test.mjs).
+//! end every step as recorded. The formation of each mix-net is recorded too,
+//! procedure by procedure (registering, proposing, joining, agreeing on the
+//! joint peer), and replayed alike. The npm package's test replays the same
+//! recordings through the WebAssembly build (npm/test/replay.test.mjs).
 mod common;
 
 use common::mixnet::*;
 use common::*;
-use panoramix_contributor::record::{Entry, Recording, replay};
+use panoramix_contributor::formation::Backends;
+use panoramix_contributor::record::{
+    Entry, ProcedureOutcome, ProcedureRecording, Recording, replay, replay_procedure,
+};
 use panoramix_mixnet::agent::{Agent, AgentState};
 use panoramix_mixnet::backend::{Secrets, backend_for};
 use panoramix_mixnet::mixnet::{Election, MixnetSpec};
 use panoramix_mixnet::sender::Sender;
+use panoramix_mixnet::setup;
 use panoramix_zeus::VoterSecret;
 use std::time::{Duration, Instant};
+
+/// Set the mix-net up, recording every formation procedure; the joint peer
+/// and the recordings.
+fn setup_recorded(
+    srv: &TestServer,
+    cs: &[Contributor],
+    spec: &MixnetSpec,
+) -> (String, Vec<ProcedureRecording>) {
+    setup::recording::start();
+    let joint = setup_mixnet(srv, cs, spec);
+    (joint, setup::recording::take())
+}
+
+fn formation_backends() -> Backends {
+    Backends::new(vec![
+        Box::new(panoramix_sphinx::contributor::SphinxOwnerKeys),
+        Box::new(panoramix_zeus::contributor::ZeusOwnerKeys),
+    ])
+}
+
+/// Replay every formation recording (through its JSON form) natively, and
+/// write them out as `formation-<what>-<i>.json`.
+fn replay_formation(recs: &[ProcedureRecording], cs: usize, what: &str) {
+    let ops: Vec<&str> = recs.iter().map(|r| r.operation.as_str()).collect();
+    // every contributor registers; the coordinator creates, each joiner reviews
+    // and joins, the coordinator proposes the joint peer, the joiners confirm,
+    // the coordinator finishes
+    assert_eq!(
+        recs.len(),
+        cs + 3 * (cs - 1) + 3,
+        "{what}: {ops:?}"
+    );
+    for op in [
+        "register",
+        "create",
+        "proposal",
+        "join",
+        "proposeJoint",
+        "confirmJoint",
+        "finish",
+    ] {
+        assert!(ops.contains(&op), "{what}: no {op} in {ops:?}");
+    }
+    for (i, rec) in recs.iter().enumerate() {
+        let back: ProcedureRecording =
+            serde_json::from_str(&serde_json::to_string(rec).unwrap()).unwrap();
+        assert_eq!(&back, rec, "{what}: the recording survives its JSON form");
+        assert!(
+            matches!(back.outcome, ProcedureOutcome::Done { .. }) && !back.entries.is_empty(),
+            "{what}: procedure {i} ({}) {:?}",
+            back.operation,
+            back.outcome
+        );
+        replay_procedure(&back, formation_backends())
+            .unwrap_or_else(|e| panic!("{what}: procedure {i} ({}): {e}", back.operation));
+        let mut bad = back.clone();
+        let Some(Entry::Http { status, .. }) = bad.entries.last_mut() else {
+            unreachable!("checked above")
+        };
+        *status = 500;
+        assert!(replay_procedure(&bad, formation_backends()).is_err());
+    }
+    if let Ok(dir) = std::env::var("PANORAMIX_RECORDINGS_DIR") {
+        std::fs::create_dir_all(&dir).unwrap();
+        for (i, rec) in recs.iter().enumerate() {
+            let p = std::path::Path::new(&dir).join(format!("formation-{what}-{i}.json"));
+            std::fs::write(p, serde_json::to_string(rec).unwrap()).unwrap();
+        }
+    }
+}
 
 /// Run recorded agents until each finished `cycles` cycles; `send(cycle)` posts
 /// a cycle's input once its entry is open. Returns the recordings.
@@ -134,7 +210,8 @@ fn two_sphinx_cycles_replay_request_for_request() {
     let dir = tempfile::tempdir().unwrap();
     let srv = TestServer::start(dir.path());
     let cs: Vec<Contributor> = (0..3).map(|_| Contributor::new("SPHINXMIX")).collect();
-    let joint = setup_mixnet(&srv, &cs, &spec("SPHINXMIX", "replaynet", 4));
+    let (joint, formation) = setup_recorded(&srv, &cs, &spec("SPHINXMIX", "replaynet", 4));
+    replay_formation(&formation, cs.len(), "sphinx");
     let recs = record(&srv, &cs, &joint, 2, &|s, cycle| {
         for i in 0..4 {
             s.send(
@@ -162,7 +239,8 @@ fn an_election_replays_request_for_request() {
         options: vec!["yes".into(), "no".into()],
         voters: voters.iter().map(|v| v.public().to_hex()).collect(),
     });
-    let joint = setup_mixnet(&srv, &cs, &s);
+    let (joint, formation) = setup_recorded(&srv, &cs, &s);
+    replay_formation(&formation, cs.len(), "zeus");
     let recs = record(&srv, &cs, &joint, 1, &|sender, cycle| {
         for (i, v) in voters.iter().enumerate() {
             let answer: &[u8] = if i % 2 == 0 { b"yes" } else { b"no" };

@@ -27,7 +27,8 @@ use panoramix_contributor::{Effect, HttpRequest, HttpResponse, StepError};
 use panoramix_core::wire::Peer;
 use panoramix_sphinx::contributor::SphinxOwnerKeys;
 use panoramix_zeus::contributor::ZeusOwnerKeys;
-use serde_json::json;
+use serde::Serialize;
+use serde_json::{Value as Json, json};
 
 pub use panoramix_contributor::formation::{MAX_DESCRIPTION_BYTES, SuccessorProposal};
 
@@ -112,16 +113,106 @@ fn send(client: &Client, req: &HttpRequest) -> Result<HttpResponse, SetupError> 
     }
 }
 
-/// Drive a procedure to its end through `client`.
-fn run<T>(client: &Client, mut p: Procedure<T>) -> Result<T, SetupError> {
-    p.begin(now_secs());
+/// Run the formation operation `op` (by its name in
+/// [`Formation::operation`], with `args`) that `make` makes, to its end
+/// through `client`.
+fn run<T: Serialize>(
+    client: &Client,
+    op: &str,
+    args: Json,
+    make: impl FnOnce(&mut Formation) -> Procedure<T>,
+) -> Result<T, SetupError> {
+    #[cfg(feature = "test-hooks")]
+    if recording::active() {
+        return recording::run(client, op, args, make);
+    }
+    let _ = (op, args);
+    let mut p = make(&mut formation(client)?);
+    Ok(drive(client, &mut p, now_secs(), &mut |_, _| {})??)
+}
+
+/// Drive a procedure begun at `now` to its end through `client`, telling
+/// `seen` every request and its answer. The outer error: the controller was
+/// not reached; the inner result: the procedure's end.
+fn drive<T>(
+    client: &Client,
+    p: &mut Procedure<T>,
+    now: i64,
+    seen: &mut dyn FnMut(&HttpRequest, &HttpResponse),
+) -> Result<Result<T, StepError>, SetupError> {
+    p.begin(now);
     loop {
         match p.poll() {
-            Progress::Effect(Effect::Http(req)) => p.handle(send(client, &req)?)?,
+            Progress::Effect(Effect::Http(req)) => {
+                let r = send(client, &req)?;
+                seen(&req, &r);
+                p.handle(r)?
+            }
             Progress::Effect(Effect::Save(_)) => p.saved()?,
-            Progress::Done(t) => return Ok(t),
-            Progress::Failed(e) => return Err(e.into()),
+            Progress::Done(t) => return Ok(Ok(t)),
+            Progress::Failed(e) => return Ok(Err(e)),
         }
+    }
+}
+
+/// Recording the formation procedures this thread runs (end-to-end tests: a
+/// recorded formation replays through another build, e.g. the WebAssembly one).
+#[cfg(feature = "test-hooks")]
+pub mod recording {
+    use super::*;
+    use panoramix_contributor::record::{ProcedureOutcome, ProcedureRecorder, ProcedureRecording};
+    use rand_core::RngCore;
+    use std::cell::RefCell;
+
+    thread_local! {
+        static RECORDED: RefCell<Option<Vec<ProcedureRecording>>> = const { RefCell::new(None) };
+    }
+
+    /// Record every formation procedure this thread runs from now on, each
+    /// made by a formation of its own with a fresh seed.
+    pub fn start() {
+        RECORDED.with(|r| *r.borrow_mut() = Some(Vec::new()));
+    }
+
+    /// Stop recording; what was recorded, in order.
+    pub fn take() -> Vec<ProcedureRecording> {
+        RECORDED.with(|r| r.borrow_mut().take().unwrap_or_default())
+    }
+
+    pub(super) fn active() -> bool {
+        RECORDED.with(|r| r.borrow().is_some())
+    }
+
+    pub(super) fn run<T: Serialize>(
+        client: &Client,
+        op: &str,
+        args: Json,
+        make: impl FnOnce(&mut Formation) -> Procedure<T>,
+    ) -> Result<T, SetupError> {
+        let key = panoramix_core::Keypair::from_secret_hex(&client.key().secret_hex())
+            .map_err(|e| SetupError::Refused(format!("the client's key: {e}")))?;
+        let mut seed = [0u8; 32];
+        rand_core::OsRng.fill_bytes(&mut seed);
+        let mut rec = ProcedureRecorder::new(&key, client.controller_id(), seed, op, args);
+        let mut p = make(&mut rec.formation(backends())?);
+        let now = now_secs();
+        rec.begin(now);
+        let r = drive(client, &mut p, now, &mut |req, resp| rec.http(req, resp));
+        rec.end(match &r {
+            Ok(Ok(t)) => ProcedureOutcome::Done {
+                result: serde_json::to_value(t).unwrap_or(Json::Null),
+            },
+            Ok(Err(e)) => ProcedureOutcome::Failed {
+                message: e.to_string(),
+            },
+            Err(_) => ProcedureOutcome::Aborted,
+        });
+        RECORDED.with(|x| {
+            if let Some(v) = x.borrow_mut().as_mut() {
+                v.push(rec.recording().clone());
+            }
+        });
+        Ok(r??)
     }
 }
 
@@ -133,7 +224,10 @@ pub fn register(
     secrets: &Secrets,
 ) -> Result<Peer, SetupError> {
     let params = peer_crypto_params(backend, secrets, TRUSTEE_KEY_SESSION);
-    run(client, formation(client)?.register(name, backend, params))
+    let args = json!([name, backend, params]);
+    run(client, "register", args, |f| {
+        f.register(name, backend, params)
+    })
 }
 
 /// Parse an invitation `<negotiation_id>|<invitation_id>`.
@@ -147,17 +241,21 @@ pub fn create(
     spec: &MixnetSpec,
     n: usize,
 ) -> Result<(String, Vec<String>), SetupError> {
-    run(client, formation(client)?.create(spec, n))
+    run(client, "create", json!([spec, n]), |f| f.create(spec, n))
 }
 
 /// The proposal behind an invitation, for the joiner to review.
 pub fn proposal(client: &Client, invitation: &str) -> Result<(MixnetSpec, String), SetupError> {
-    run(client, formation(client)?.proposal(invitation))
+    run(client, "proposal", json!([invitation]), |f| {
+        f.proposal(invitation)
+    })
 }
 
 /// Step 3: answer the proposal with the invitation.
 pub fn join(client: &Client, invitation: &str, spec: &MixnetSpec) -> Result<(), SetupError> {
-    run(client, formation(client)?.join(invitation, spec))
+    run(client, "join", json!([invitation, spec]), |f| {
+        f.join(invitation, spec)
+    })
 }
 
 /// Step 4 for the coordinator: once every invitation is used, propose the joint
@@ -168,8 +266,10 @@ pub fn propose_joint(
     spec: &MixnetSpec,
     invitations: &[String],
 ) -> Result<Option<String>, SetupError> {
-    let p = formation(client)?.propose_joint(negotiation, spec, invitations);
-    run(client, p)
+    let args = json!([negotiation, spec, invitations]);
+    run(client, "proposeJoint", args, |f| {
+        f.propose_joint(negotiation, spec, invitations)
+    })
 }
 
 /// Refuse a description the controller would refuse as the joint peer's
@@ -186,18 +286,23 @@ pub fn complete_spec(
     spec: &MixnetSpec,
     owners: &[String],
 ) -> Result<MixnetSpec, SetupError> {
-    run(client, formation(client)?.complete_spec(spec, owners))
+    let args = json!([spec, owners]);
+    run(client, "completeSpec", args, |f| {
+        f.complete_spec(spec, owners)
+    })
 }
 
 /// Step 4 for a joiner: find the joint-peer proposal, check it against what it
 /// reviewed, and co-sign. Returns the joint peer id once the proposal is signed.
 pub fn confirm_joint(client: &Client, reviewed: &MixnetSpec) -> Result<Option<String>, SetupError> {
-    run(client, formation(client)?.confirm_joint(reviewed))
+    run(client, "confirmJoint", json!([reviewed]), |f| {
+        f.confirm_joint(reviewed)
+    })
 }
 
 /// For the coordinator: create the joint peer once every owner signed. Returns its id.
 pub fn finish(client: &Client, name: &str) -> Result<Option<String>, SetupError> {
-    run(client, formation(client)?.finish(name))
+    run(client, "finish", json!([name]), |f| f.finish(name))
 }
 
 /// Reconfiguration at runtime (seed §2.2.2): the owners of a running mix-net, together
@@ -211,8 +316,10 @@ pub fn propose_successor(
     new_owners: &[String],
     new_name: &str,
 ) -> Result<String, SetupError> {
-    let p = formation(client)?.propose_successor(old_joint, new_owners, new_name);
-    run(client, p)
+    let args = json!([old_joint, new_owners, new_name]);
+    run(client, "proposeSuccessor", args, |f| {
+        f.propose_successor(old_joint, new_owners, new_name)
+    })
 }
 
 /// For every other participant: check the successor proposal (same backend and
@@ -223,8 +330,8 @@ pub fn confirm_successor(
     old_joint: &str,
     accept_owners: &dyn Fn(&[String]) -> bool,
 ) -> Result<Option<String>, SetupError> {
-    let mut f = formation(client)?;
-    let Some(proposal) = run(client, f.review_successor(old_joint))? else {
+    let review = |f: &mut Formation| f.review_successor(old_joint);
+    let Some(proposal) = run(client, "reviewSuccessor", json!([old_joint]), review)? else {
         return Ok(None);
     };
     if !accept_owners(&proposal.owners) {
@@ -232,14 +339,19 @@ pub fn confirm_successor(
             "the new owner list was not accepted".into(),
         ));
     }
-    run(client, f.co_sign(&proposal.negotiation, &proposal.text))?;
+    let (neg, text) = (&proposal.negotiation, &proposal.text);
+    run(client, "coSign", json!([neg, text]), |f| {
+        f.co_sign(neg, text)
+    })?;
     Ok(Some(proposal.successor))
 }
 
 /// The successor of a mix-net, once it exists; an owner of the successor creates it
 /// from the agreed consensus if nobody has yet.
 pub fn successor(client: &Client, old_joint: &str) -> Result<Option<String>, SetupError> {
-    run(client, formation(client)?.successor(old_joint))
+    run(client, "successor", json!([old_joint]), |f| {
+        f.successor(old_joint)
+    })
 }
 
 /// The successor the owners agreed on (its id and owners), whether or not it has
@@ -248,12 +360,15 @@ pub fn agreed_successor(
     client: &Client,
     old_joint: &str,
 ) -> Result<Option<(String, Vec<String>)>, SetupError> {
-    run(client, formation(client)?.agreed_successor(old_joint))
+    let args = json!([old_joint]);
+    run(client, "agreedSuccessor", args, |f| {
+        f.agreed_successor(old_joint)
+    })
 }
 
 /// Follow a mix-net's successors to the current one.
 pub fn current(client: &Client, joint: &str) -> Result<String, SetupError> {
-    run(client, formation(client)?.current(joint))
+    run(client, "current", json!([joint]), |f| f.current(joint))
 }
 
 #[cfg(test)]
