@@ -126,7 +126,7 @@ fn run<T: Serialize>(
     if recording::active() {
         return recording::run(client, op, args, make);
     }
-    let _ = (op, args);
+    let _ = (op, args); // the name and arguments only make recordings
     let mut p = make(&mut formation(client)?);
     Ok(drive(client, &mut p, now_secs(), &mut |_, _| {})??)
 }
