@@ -50,11 +50,7 @@ fn replay_formation(recs: &[ProcedureRecording], cs: usize, what: &str) {
     // every contributor registers; the coordinator creates, each joiner reviews
     // and joins, the coordinator proposes the joint peer, the joiners confirm,
     // the coordinator finishes
-    assert_eq!(
-        recs.len(),
-        cs + 3 * (cs - 1) + 3,
-        "{what}: {ops:?}"
-    );
+    assert_eq!(recs.len(), cs + 3 * (cs - 1) + 3, "{what}: {ops:?}");
     for op in [
         "register",
         "create",

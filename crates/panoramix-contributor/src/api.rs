@@ -9,15 +9,17 @@ use std::sync::Arc;
 use panoramix_core::envelope;
 use panoramix_core::negotiation;
 use panoramix_core::wire::{
-    ContributeResult, Endpoint, Message, Negotiation, NewMessage, Page, Peer, message_batches,
+    ContributeResult, Endpoint, Message, Negotiation, Page, Peer, message_batch_ranges,
+    message_batches,
 };
 use panoramix_core::{Keypair, model::MsgBox};
 use rand_chacha::ChaCha20Rng;
 use rand_core::RngCore;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value as Json, json};
+use sha2::{Digest, Sha256};
 
-use crate::io::{Halt, HttpRequest, HttpResponse, Replay, StepError};
+use crate::io::{Effect, Halt, HttpRequest, HttpResponse, Replay, StepError};
 
 const MESSAGES: &str = "/panoramix/messages/";
 
@@ -41,7 +43,9 @@ pub(crate) struct Api<'a> {
     pub(crate) io: Replay<'a>,
     key: &'a Keypair,
     controller_id: &'a str,
-    nonces: ChaCha20Rng,
+    seed: [u8; 32],
+    /// The position of the last draw and the draws made there.
+    drawn: (usize, u64),
     now: i64,
 }
 
@@ -53,15 +57,41 @@ impl<'a> Api<'a> {
         io: Replay<'a>,
         key: &'a Keypair,
         controller_id: &'a str,
-        nonces: ChaCha20Rng,
+        mut nonces: ChaCha20Rng,
         now: i64,
     ) -> Self {
+        let mut seed = [0u8; 32];
+        nonces.fill_bytes(&mut seed);
         Api {
             io,
             key,
             controller_id,
-            nonces,
+            seed,
+            drawn: (usize::MAX, 0),
             now,
+        }
+    }
+
+    /// `buf.len()` bytes that depend only on the step's seed, the position in
+    /// the log and how many draws were made at that position before: the same on
+    /// every re-run, whether or not a re-run rebuilds what an earlier draw went
+    /// into (a logged request is not built again).
+    fn draw(&mut self, buf: &mut [u8]) {
+        let pos = self.io.pos();
+        if self.drawn.0 != pos {
+            self.drawn = (pos, 0);
+        }
+        let k = self.drawn.1;
+        self.drawn.1 += 1;
+        for (i, chunk) in buf.chunks_mut(32).enumerate() {
+            let mut h = Sha256::new();
+            h.update(b"panoramix/contributor/v1/draw");
+            h.update(self.seed);
+            h.update((pos as u64).to_le_bytes());
+            h.update(k.to_le_bytes());
+            h.update((i as u64).to_le_bytes());
+            let out = h.finalize();
+            chunk.copy_from_slice(&out[..chunk.len()]);
         }
     }
 
@@ -77,7 +107,7 @@ impl<'a> Api<'a> {
 
     /// Bytes from the step's generator (the same on every re-run of the step).
     pub(crate) fn random(&mut self, buf: &mut [u8]) {
-        self.nonces.fill_bytes(buf);
+        self.draw(buf);
     }
 
     fn refused(req: &HttpRequest, r: &HttpResponse) -> StepError {
@@ -133,18 +163,54 @@ impl<'a> Api<'a> {
 
     /// Every item of a paged listing (`path` with its query, without `after`;
     /// the first page has none, the next ones continue after the page's `next`).
-    pub(crate) fn get_all<T: DeserializeOwned>(&mut self, path: &str) -> Result<Vec<T>, Halt> {
-        let mut out = Vec::new();
+    pub(crate) fn get_all<T: DeserializeOwned + Clone + Send + Sync + 'static>(
+        &mut self,
+        path: &str,
+    ) -> Result<Vec<T>, Halt> {
+        Ok(self.get_all_shared(path)?.as_ref().clone())
+    }
+
+    /// [`Api::get_all`], decoded once per step: a re-run of the step gets the
+    /// same list without decoding (or copying) its pages again.
+    pub(crate) fn get_all_shared<T: DeserializeOwned + Clone + Send + Sync + 'static>(
+        &mut self,
+        path: &str,
+    ) -> Result<Arc<Vec<T>>, Halt> {
+        let at = self.io.pos();
+        if self.io.logged_get(at, path)
+            && let Some((v, n)) = self.io.memo::<Vec<T>>(at)
+        {
+            self.io.skip(n);
+            return Ok(v);
+        }
+        let mut out: Vec<Arc<Page<T>>> = Vec::new();
         let mut p = path.to_owned();
         loop {
+            // each page is decoded once per step too (a list is read page by
+            // page, one re-run of the step per page)
+            let page_at = self.io.pos();
             let r = self.send(Self::get_req(p.clone()))?;
-            let page: Page<T> = Self::decode(&p, &r.body)?;
-            out.extend(page.data);
-            match page.next {
+            let page = match self.io.memo::<Page<T>>(page_at) {
+                Some((page, _)) => page,
+                None => {
+                    let page: Arc<Page<T>> = Arc::new(Self::decode(&p, &r.body)?);
+                    self.io.set_memo(page_at, page.clone(), 1);
+                    page
+                }
+            };
+            out.push(page.clone());
+            match &page.next {
                 Some(n) => p = format!("{path}&after={}", pct(&n.to_string())),
-                None => return Ok(out),
+                None => break,
             }
         }
+        let out: Vec<T> = out
+            .iter()
+            .flat_map(|page| page.data.iter().cloned())
+            .collect();
+        let v = Arc::new(out);
+        self.io.set_memo(at, v.clone(), self.io.pos() - at);
+        Ok(v)
     }
 
     pub(crate) fn peer(&mut self, id: &str) -> Result<Peer, Halt> {
@@ -159,8 +225,13 @@ impl<'a> Api<'a> {
         self.get_opt(format!("/panoramix/endpoints/{id}/"))
     }
 
-    pub(crate) fn messages(&mut self, endpoint_id: &str, b: MsgBox) -> Result<Vec<Message>, Halt> {
-        self.get_all(&format!(
+    /// Every message of a box (shared: see [`Api::get_all_shared`]).
+    pub(crate) fn messages(
+        &mut self,
+        endpoint_id: &str,
+        b: MsgBox,
+    ) -> Result<Arc<Vec<Message>>, Halt> {
+        self.get_all_shared(&format!(
             "/panoramix/messages/?endpoint_id={endpoint_id}&box={}&limit=1000",
             b.as_str()
         ))
@@ -188,7 +259,7 @@ impl<'a> Api<'a> {
         extra: Map<String, Json>,
     ) -> Json {
         let mut nonce = [0u8; 16];
-        self.nonces.fill_bytes(&mut nonce);
+        self.draw(&mut nonce);
         let mut info = extra;
         info.insert("resource".into(), json!(resource));
         info.insert("operation".into(), json!(operation));
@@ -233,6 +304,25 @@ impl<'a> Api<'a> {
         })
     }
 
+    /// A signed request, built (and signed) only when the log does not hold its
+    /// answer yet: `build` gives its data, info and consensus. A signed write's
+    /// bytes follow from what came before it in the log, so the logged request is
+    /// the one this run would build.
+    fn signed_lazy(
+        &mut self,
+        method: &str,
+        path: &str,
+        build: impl FnOnce(&mut Self) -> (Json, Json, Option<Json>),
+    ) -> Result<Arc<HttpResponse>, Halt> {
+        if let Some(r) = self.io.take_logged_http()? {
+            return Ok(r);
+        }
+        let (data, info, bc) = build(self);
+        Err(Halt::Need(Effect::Http(
+            self.signed(method, path, data, info, bc)?,
+        )))
+    }
+
     /// A signed request of `resource`/`operation`, whose refusal the caller handles.
     pub(crate) fn try_call(
         &mut self,
@@ -240,11 +330,12 @@ impl<'a> Api<'a> {
         path: &str,
         resource: &str,
         operation: &str,
-        data: Json,
+        data: impl FnOnce() -> Json,
     ) -> Answer<Arc<HttpResponse>> {
-        let info = self.info(resource, operation, Map::new());
-        let req = self.signed(method, path, data, info, None)?;
-        self.try_send(req)
+        let r = self.signed_lazy(method, path, |api| {
+            (data(), api.info(resource, operation, Map::new()), None)
+        })?;
+        Ok(if r.status < 300 { Ok(r) } else { Err(r) })
     }
 
     fn call(
@@ -255,9 +346,10 @@ impl<'a> Api<'a> {
         operation: &str,
         data: Json,
     ) -> Result<Arc<HttpResponse>, Halt> {
-        let info = self.info(resource, operation, Map::new());
-        let req = self.signed(method, path, data, info, None)?;
-        self.send(req)
+        match self.try_call(method, path, resource, operation, || data)? {
+            Ok(r) => Ok(r),
+            Err(r) => Err(StepError::api(method, path, &r).into()),
+        }
     }
 
     /// Create a negotiation; returns its id.
@@ -329,31 +421,30 @@ impl<'a> Api<'a> {
         consensus_id: &str,
         part: Option<u32>,
     ) -> Answer<Arc<HttpResponse>> {
-        let mut bc = json!({"consensus_id": consensus_id, "consensus_type": "structural"});
-        if let Some(p) = part {
-            bc["consensus_part"] = json!(p);
-        }
-        let req = self.signed(
-            &action.method,
-            &action.path,
-            action.data.clone(),
-            action.info.clone(),
-            Some(bc),
-        )?;
-        self.try_send(req)
+        let r = self.signed_lazy(&action.method, &action.path, |_| {
+            let mut bc = json!({"consensus_id": consensus_id, "consensus_type": "structural"});
+            if let Some(p) = part {
+                bc["consensus_part"] = json!(p);
+            }
+            (action.data.clone(), action.info.clone(), Some(bc))
+        })?;
+        Ok(if r.status < 300 { Ok(r) } else { Err(r) })
     }
 
     /// Post messages `(sender, recipient, text, serial)` to a box, in as few
     /// requests as the limits allow ([`message_batches`]); a refusal (a 409 or
     /// 422: someone else was first, or the endpoint moved on) ends the posting.
-    pub(crate) fn post_messages(
+    pub(crate) fn post_messages<S: AsRef<str>>(
         &mut self,
         endpoint_id: &str,
         b: MsgBox,
-        items: &[NewMessage],
+        items: &[(S, S, S, Option<i64>)],
     ) -> Result<(), Halt> {
-        for msgs in message_batches(items) {
-            let data = json!({"endpoint_id": endpoint_id, "box": b.as_str(), "messages": msgs});
+        for range in message_batch_ranges(items) {
+            let data = || {
+                let msgs = message_batches(&items[range]);
+                json!({"endpoint_id": endpoint_id, "box": b.as_str(), "messages": msgs.into_iter().next().unwrap_or_default()})
+            };
             match self.try_call("POST", MESSAGES, "message", "create", data)? {
                 Ok(_) => {}
                 Err(r) if matches!(r.status, 409 | 422) => return Ok(()),

@@ -3,8 +3,9 @@
 //! output, by the kind of processing its type needs.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
-use panoramix_core::backend::{EndpointView, Msg, Out, Processed, Processing};
+use panoramix_core::backend::{EndpointView, Msg, Processed, Processing};
 use panoramix_core::canonical::{self, Value};
 use panoramix_core::model::{EndpointStatus, MsgBox, message_hash};
 use panoramix_core::negotiation::Text;
@@ -15,7 +16,7 @@ use crate::api::Action;
 use crate::cycle::{Ctx, data_of};
 use crate::io::{Halt, StepError};
 use crate::machine::Exec;
-use crate::negotiate::{apply_agreed, complain, negotiate, transition, upload};
+use crate::negotiate::{apply_agreed, complain, negotiate, output_hashes, transition, upload};
 
 fn msgs(items: &[Message]) -> Vec<Msg> {
     items.iter().map(Msg::from).collect()
@@ -81,13 +82,14 @@ fn verify_source(ex: &mut Exec, src: &Endpoint) -> Result<bool, Halt> {
     if ex.known.verified.contains(&id) || ex.learned.verified.contains(&id) {
         return Ok(true);
     }
-    let inputs = msgs(&ex.api.messages(&id, MsgBox::Accepted)?);
-    let outputs = msgs(&ex.api.messages(&id, MsgBox::Outbox)?);
+    let inputs = ex.api.messages(&id, MsgBox::Accepted)?;
+    let outputs = ex.api.messages(&id, MsgBox::Outbox)?;
     let verdict = match ex.computed.verify.get(&id) {
         Some(v) => v.clone(),
         None => {
             let view = EndpointView::from(src);
             let proof = src.proof_text();
+            let (inputs, outputs) = (msgs(&inputs), msgs(&outputs));
             let v = ex
                 .timed(|b, rng| b.verify(&view, &inputs, &outputs, &proof, rng))
                 .map_err(|e| e.to_string());
@@ -162,7 +164,7 @@ fn close_entry(ex: &mut Exec, cx: &Ctx, ep: &Endpoint) -> Result<(), Halt> {
 /// into its INBOX and closes with exactly that.
 fn close_linked(ex: &mut Exec, cx: &Ctx, ep: &Endpoint, inbox_links: &[&Link]) -> Result<(), Halt> {
     let id = &ep.endpoint_id;
-    let mut expected = Vec::new();
+    let mut sources = Vec::new();
     for l in inbox_links {
         let Some(src) = ex.api.endpoint(&l.from_endpoint_id)? else {
             return Ok(());
@@ -177,26 +179,30 @@ fn close_linked(ex: &mut Exec, cx: &Ctx, ep: &Endpoint, inbox_links: &[&Link]) -
         if l.from_box == MsgBox::Outbox && !verify_source(ex, &src)? {
             return Ok(());
         }
-        expected.extend(ex.api.messages(&l.from_endpoint_id, l.from_box)?);
+        sources.push(ex.api.messages(&l.from_endpoint_id, l.from_box)?);
     }
-    let have: HashSet<String> = ex
-        .api
-        .messages(id, MsgBox::Inbox)?
-        .into_iter()
-        .map(|m| m.text)
-        .collect();
-    let missing: Vec<(String, String, String, Option<i64>)> = expected
-        .iter()
-        .filter(|m| !have.contains(&m.text))
-        .map(|m| (m.sender.clone(), m.recipient.clone(), m.text.clone(), None))
+    let expected = || sources.iter().flat_map(|s| s.iter());
+    let expected_len: usize = sources.iter().map(|s| s.len()).sum();
+    let present = ex.api.messages(id, MsgBox::Inbox)?;
+    let have: HashSet<&str> = present.iter().map(|m| m.text.as_str()).collect();
+    let missing: Vec<(&str, &str, &str, Option<i64>)> = expected()
+        .filter(|m| !have.contains(m.text.as_str()))
+        .map(|m| {
+            (
+                m.sender.as_str(),
+                m.recipient.as_str(),
+                m.text.as_str(),
+                None,
+            )
+        })
         .collect();
     if !missing.is_empty() {
         ex.api.post_messages(id, MsgBox::Inbox, &missing)?;
         ex.st.acted = true;
     }
     let inbox = ex.api.messages(id, MsgBox::Inbox)?;
-    if inbox.len() == expected.len() && !inbox.is_empty() {
-        let hashes: Vec<String> = inbox.into_iter().map(|m| m.message_hash).collect();
+    if inbox.len() == expected_len && !inbox.is_empty() {
+        let hashes: Vec<String> = inbox.iter().map(|m| m.message_hash.clone()).collect();
         let check = |d: &Json| -> Result<(), String> {
             if d["message_hashes"] == json!(hashes) {
                 Ok(())
@@ -221,12 +227,13 @@ fn process_own(ex: &mut Exec, cx: &Ctx, ep: &Endpoint) -> Result<(), Halt> {
     let processed = match ex.state.processed.get(&id) {
         Some(p) => p.clone(),
         None => {
-            let inputs = msgs(&ex.api.messages(&id, MsgBox::Accepted)?);
+            let inputs = ex.api.messages(&id, MsgBox::Accepted)?;
             let p = match ex.computed.own.get(&id) {
                 Some(p) => p.clone(),
                 None => {
                     let view = EndpointView::from(ep);
-                    let p = ex.timed(|b, rng| b.process(&view, &inputs, rng))?;
+                    let ins = msgs(&inputs);
+                    let p = Arc::new(ex.timed(|b, rng| b.process(&view, &ins, rng))?);
                     ex.computed.own.insert(id.clone(), p.clone());
                     p
                 }
@@ -269,12 +276,13 @@ fn recompute(ex: &mut Exec, cx: &Ctx, ep: &Endpoint) -> Result<(), Halt> {
     let p = match known {
         Some(p) => p,
         None => {
-            let inputs = msgs(&ex.api.messages(&id, MsgBox::Accepted)?);
+            let inputs = ex.api.messages(&id, MsgBox::Accepted)?;
             let p = match ex.computed.recompute.get(&id) {
                 Some(p) => p.clone(),
                 None => {
                     let view = EndpointView::from(ep);
-                    let p = ex.timed(|b, rng| b.process(&view, &inputs, rng))?;
+                    let ins = msgs(&inputs);
+                    let p = Arc::new(ex.timed(|b, rng| b.process(&view, &ins, rng))?);
                     ex.computed.recompute.insert(id.clone(), p.clone());
                     p
                 }
@@ -283,12 +291,8 @@ fn recompute(ex: &mut Exec, cx: &Ctx, ep: &Endpoint) -> Result<(), Halt> {
             p
         }
     };
-    let hashes: Vec<String> = p
-        .outputs
-        .iter()
-        .enumerate()
-        .map(|(i, o)| message_hash(Some(i as i64), &cx.joint, &o.recipient, &o.text))
-        .collect();
+    let joint = cx.joint.clone();
+    let hashes = output_hashes(ex, &id, &joint, &p);
     if cx.coordinator() == ex.api.me() {
         upload(ex, &id, &cx.joint, &p)?;
     } else if ex.api.messages(&id, MsgBox::Processbox)?.len() < hashes.len() {
@@ -324,40 +328,26 @@ fn collect(ex: &mut Exec, cx: &Ctx, ep: &Endpoint) -> Result<(), Halt> {
     if src.status != EndpointStatus::Processed || !verify_source(ex, &src)? {
         return Ok(());
     }
-    let mut out = ex.api.messages(&l.from_endpoint_id, l.from_box)?;
+    let list = ex.api.messages(&l.from_endpoint_id, l.from_box)?;
+    let mut out: Vec<&Message> = list.iter().collect();
     out.sort_by_key(|m| m.serial);
-    let p = Processed {
-        outputs: out
-            .iter()
-            .map(|m| Out {
-                recipient: m.recipient.clone(),
-                text: m.text.clone(),
-            })
-            .collect(),
-        proof: String::new(),
-        dropped: Vec::new(),
-    };
     let hashes: Vec<String> = out
         .iter()
         .enumerate()
         .map(|(i, m)| message_hash(Some(i as i64), &m.sender, &m.recipient, &m.text))
         .collect();
     if cx.coordinator() == ex.api.me() {
-        let have: HashSet<i64> = ex
-            .api
-            .messages(&id, MsgBox::Processbox)?
-            .iter()
-            .filter_map(|m| m.serial)
-            .collect();
-        let missing: Vec<(String, String, String, Option<i64>)> = out
+        let present = ex.api.messages(&id, MsgBox::Processbox)?;
+        let have: HashSet<i64> = present.iter().filter_map(|m| m.serial).collect();
+        let missing: Vec<(&str, &str, &str, Option<i64>)> = out
             .iter()
             .enumerate()
             .filter(|(i, _)| !have.contains(&(*i as i64)))
             .map(|(i, m)| {
                 (
-                    m.sender.clone(),
-                    m.recipient.clone(),
-                    m.text.clone(),
+                    m.sender.as_str(),
+                    m.recipient.as_str(),
+                    m.text.as_str(),
                     Some(i as i64),
                 )
             })
@@ -366,7 +356,7 @@ fn collect(ex: &mut Exec, cx: &Ctx, ep: &Endpoint) -> Result<(), Halt> {
             ex.api.post_messages(&id, MsgBox::Processbox, &missing)?;
             ex.st.acted = true;
         }
-    } else if ex.api.messages(&id, MsgBox::Processbox)?.len() < p.outputs.len() {
+    } else if ex.api.messages(&id, MsgBox::Processbox)?.len() < out.len() {
         return Ok(());
     }
     let check = |d: &Json| -> Result<(), String> {

@@ -142,10 +142,22 @@ impl StepError {
     }
 }
 
+/// A value derived from logged answers, kept on the entry it starts at so that a
+/// re-run of the step does not derive it again (a decoded listing, ...).
+type Memo = std::sync::Mutex<Vec<(Arc<dyn std::any::Any + Send + Sync>, usize)>>;
+
 /// The log of one step: the effects asked for and their answers, in order.
 #[derive(Default)]
 pub(crate) struct Log {
     pub(crate) entries: Vec<(Effect, Answer)>,
+    memos: Vec<Memo>,
+}
+
+impl Log {
+    fn push(&mut self, e: Effect, a: Answer) {
+        self.entries.push((e, a));
+        self.memos.push(Memo::default());
+    }
 }
 
 /// A run of a step over its log.
@@ -157,6 +169,72 @@ pub(crate) struct Replay<'a> {
 impl<'a> Replay<'a> {
     pub(crate) fn new(log: &'a Log) -> Self {
         Replay { log, pos: 0 }
+    }
+
+    /// The position of the next effect.
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// What an earlier run derived from the entries from `at` on, and how many
+    /// entries it spans.
+    pub(crate) fn memo<T: std::any::Any + Send + Sync>(
+        &self,
+        at: usize,
+    ) -> Option<(Arc<T>, usize)> {
+        let memos = self.log.memos.get(at)?.lock().ok()?;
+        memos
+            .iter()
+            .find_map(|(v, n)| Some((v.clone().downcast::<T>().ok()?, *n)))
+    }
+
+    /// Keep `v`, derived from the `n` entries from `at` on.
+    pub(crate) fn set_memo<T: std::any::Any + Send + Sync>(&self, at: usize, v: Arc<T>, n: usize) {
+        if let Some(Ok(mut m)) = self.log.memos.get(at).map(|m| m.lock()) {
+            m.push((v, n));
+        }
+    }
+
+    /// Pass over `n` logged entries (a memo stands for them).
+    pub(crate) fn skip(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.log.entries.len());
+    }
+
+    /// The logged answer to the request at this position, if the log has one
+    /// (a re-run takes it without building and signing the request again: for
+    /// signed writes, whose bytes follow from what came before in the log).
+    pub(crate) fn take_logged_http(&mut self) -> Result<Option<Arc<HttpResponse>>, Halt> {
+        match self.log.entries.get(self.pos) {
+            Some((Effect::Http(_), Answer::Http(r))) => {
+                self.pos += 1;
+                Ok(Some(r.clone()))
+            }
+            Some(_) => Err(Halt::Error(StepError::Diverged {
+                at: self.pos,
+                detail: "a request where the log has a save".into(),
+            })),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether the log holds a save at this position (taken if so).
+    pub(crate) fn take_logged_save(&mut self) -> Result<bool, Halt> {
+        match self.log.entries.get(self.pos) {
+            Some((Effect::Save(_), Answer::Saved)) => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(_) => Err(Halt::Error(StepError::Diverged {
+                at: self.pos,
+                detail: "a save where the log has a request".into(),
+            })),
+            None => Ok(false),
+        }
+    }
+
+    /// Whether the entry at `at` is a GET of `path`.
+    pub(crate) fn logged_get(&self, at: usize, path: &str) -> bool {
+        matches!(self.log.entries.get(at), Some((Effect::Http(r), _)) if r.method == "GET" && r.path == path)
     }
 
     /// The answer to `effect`: from the log, or stop and ask the host.
@@ -250,7 +328,7 @@ impl Driver {
     pub(crate) fn handle(&mut self, response: HttpResponse) -> Result<(), StepError> {
         match self.pending.take() {
             Some(e @ Effect::Http(_)) => {
-                self.log.entries.push((e, Answer::Http(Arc::new(response))));
+                self.log.push(e, Answer::Http(Arc::new(response)));
                 Ok(())
             }
             other => {
@@ -264,7 +342,7 @@ impl Driver {
     pub(crate) fn saved(&mut self) -> Result<(), StepError> {
         match self.pending.take() {
             Some(e @ Effect::Save(_)) => {
-                self.log.entries.push((e, Answer::Saved));
+                self.log.push(e, Answer::Saved);
                 Ok(())
             }
             other => {

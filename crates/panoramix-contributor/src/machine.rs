@@ -28,7 +28,7 @@ pub struct AgentState {
     pub completed: u64,
     /// Outputs computed for own endpoints, kept until uploaded and agreed.
     #[serde(default)]
-    pub processed: BTreeMap<String, Processed>,
+    pub processed: BTreeMap<String, std::sync::Arc<Processed>>,
     /// Complaints already filed (what was refused).
     #[serde(default)]
     pub complaints: BTreeSet<String>,
@@ -74,8 +74,9 @@ pub enum Poll {
 /// steps (never consulted to decide what to request).
 #[derive(Default)]
 pub(crate) struct Computed {
-    pub(crate) own: HashMap<String, Processed>,
-    pub(crate) recompute: HashMap<String, Processed>,
+    pub(crate) own: HashMap<String, std::sync::Arc<Processed>>,
+    pub(crate) recompute: HashMap<String, std::sync::Arc<Processed>>,
+    pub(crate) hashes: HashMap<(String, String, usize), std::sync::Arc<Vec<String>>>,
     pub(crate) verify: HashMap<String, Result<(), String>>,
     pub(crate) admissible: HashMap<(String, usize, String), Vec<bool>>,
     pub(crate) crypto_nanos: u128,
@@ -86,7 +87,7 @@ pub(crate) struct Computed {
 #[derive(Default, Clone)]
 pub(crate) struct Known {
     pub(crate) verified: HashSet<String>,
-    pub(crate) recomputed: HashMap<String, Processed>,
+    pub(crate) recomputed: HashMap<String, std::sync::Arc<Processed>>,
 }
 
 /// One contributor of one mix-net, as a state machine.
@@ -119,6 +120,11 @@ impl Exec<'_> {
     /// Store the working state (before an upload, so a restart re-uploads the
     /// same outputs).
     pub(crate) fn save(&mut self) -> Result<(), Halt> {
+        // a re-run takes the logged save as it is: the state is a function of
+        // the log, so it is the one this run would store
+        if self.api.io.take_logged_save()? {
+            return Ok(());
+        }
         let s = serde_json::to_string(&self.state)
             .map_err(|e| StepError::State(format!("cannot serialize the state: {e}")))?;
         self.api.io.save(s)

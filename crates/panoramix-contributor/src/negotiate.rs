@@ -3,6 +3,7 @@
 //! endpoint, and uploading outputs.
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use panoramix_core::backend::Processed;
 use panoramix_core::canonical::Value;
@@ -190,26 +191,49 @@ pub(crate) fn upload(
     id: &str,
     sender: &str,
     p: &Processed,
-) -> Result<Vec<String>, Halt> {
+) -> Result<Arc<Vec<String>>, Halt> {
     let present = ex.api.messages(id, MsgBox::Processbox)?;
     let have: HashSet<i64> = present.iter().filter_map(|m| m.serial).collect();
-    let mut hashes = Vec::with_capacity(p.outputs.len());
-    let mut missing = Vec::new();
-    for (i, o) in p.outputs.iter().enumerate() {
-        let serial = i as i64;
-        if !have.contains(&serial) {
-            missing.push((
-                sender.to_owned(),
-                o.recipient.clone(),
-                o.text.clone(),
-                Some(serial),
-            ));
-        }
-        hashes.push(message_hash(Some(serial), sender, &o.recipient, &o.text));
-    }
+    let missing: Vec<(&str, &str, &str, Option<i64>)> = p
+        .outputs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !have.contains(&(*i as i64)))
+        .map(|(i, o)| {
+            (
+                sender,
+                o.recipient.as_str(),
+                o.text.as_str(),
+                Some(i as i64),
+            )
+        })
+        .collect();
     if !missing.is_empty() {
         ex.api.post_messages(id, MsgBox::Processbox, &missing)?;
         ex.st.acted = true;
     }
-    Ok(hashes)
+    Ok(output_hashes(ex, id, sender, p))
+}
+
+/// The message hashes of `p`'s outputs uploaded by `sender` with serials
+/// 0..n-1 (computed once per endpoint).
+pub(crate) fn output_hashes(
+    ex: &mut Exec,
+    id: &str,
+    sender: &str,
+    p: &Processed,
+) -> Arc<Vec<String>> {
+    let key = (id.to_owned(), sender.to_owned(), p.outputs.len());
+    if let Some(h) = ex.computed.hashes.get(&key) {
+        return h.clone();
+    }
+    let h: Arc<Vec<String>> = Arc::new(
+        p.outputs
+            .iter()
+            .enumerate()
+            .map(|(i, o)| message_hash(Some(i as i64), sender, &o.recipient, &o.text))
+            .collect(),
+    );
+    ex.computed.hashes.insert(key, h.clone());
+    h
 }

@@ -365,9 +365,11 @@ pub const MAX_BYTES_PER_POST: usize = 3 << 20;
 /// A message to post: `(sender, recipient, text, serial)`.
 pub type NewMessage = (String, String, String, Option<i64>);
 
-/// The bodies' `messages` lists of the requests that post `items` to a box: as
-/// few requests as the limits allow, in order (each request is one transaction).
-pub fn message_batches(items: &[NewMessage]) -> Vec<Vec<Json>> {
+/// How the requests that post `items` to a box split them: as few requests as
+/// the limits allow, in order (each request is one transaction).
+pub fn message_batch_ranges<S: AsRef<str>>(
+    items: &[(S, S, S, Option<i64>)],
+) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
     while start < items.len() {
@@ -375,17 +377,30 @@ pub fn message_batches(items: &[NewMessage]) -> Vec<Vec<Json>> {
         let mut bytes = 0;
         while end < items.len() && end - start < MAX_MESSAGES_PER_POST {
             let (a, b, t, _) = &items[end];
-            let sz = a.len() + b.len() + t.len() + 64;
+            let sz = a.as_ref().len() + b.as_ref().len() + t.as_ref().len() + 64;
             if end > start && bytes + sz > MAX_BYTES_PER_POST {
                 break;
             }
             bytes += sz;
             end += 1;
         }
-        out.push(
-            items[start..end]
+        out.push(start..end);
+        start = end;
+    }
+    out
+}
+
+/// The bodies' `messages` lists of the requests that post `items` to a box
+/// ([`message_batch_ranges`]).
+pub fn message_batches<S: AsRef<str>>(items: &[(S, S, S, Option<i64>)]) -> Vec<Vec<Json>> {
+    message_batch_ranges(items)
+        .into_iter()
+        .map(|r| {
+            items[r]
                 .iter()
                 .map(|(sender, recipient, text, serial)| {
+                    let (sender, recipient, text) =
+                        (sender.as_ref(), recipient.as_ref(), text.as_ref());
                     let mut m =
                         serde_json::json!({"sender": sender, "recipient": recipient, "text": text});
                     if let Some(s) = serial {
@@ -393,11 +408,9 @@ pub fn message_batches(items: &[NewMessage]) -> Vec<Vec<Json>> {
                     }
                     m
                 })
-                .collect(),
-        );
-        start = end;
-    }
-    out
+                .collect()
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -468,7 +481,7 @@ mod tests {
         let b = message_batches(&big);
         assert_eq!(b.iter().map(Vec::len).collect::<Vec<_>>(), vec![1, 1, 1]);
         assert!(b[0][0].get("serial").is_none());
-        assert!(message_batches(&[]).is_empty());
+        assert!(message_batches::<String>(&[]).is_empty());
     }
 
     #[test]
