@@ -437,16 +437,7 @@ impl Client {
     /// The action creating an endpoint; `spec` holds its fields (endpoint_id, peer_id,
     /// endpoint_type, size_min, size_max, links, public, description, endpoint_params).
     pub fn endpoint_action(&self, spec: &Json) -> Action {
-        let mut data = spec.clone();
-        data["status"] = json!("OPEN");
-        self.action(
-            "POST",
-            "/panoramix/endpoints/",
-            "endpoint",
-            "create",
-            data,
-            Map::new(),
-        )
+        self.action_from(panoramix_core::negotiation::endpoint_create(spec))
     }
 
     /// The action moving an endpoint to `status` with these message hashes.
@@ -458,22 +449,18 @@ impl Client {
         hashes: &[String],
         proof: Option<Json>,
     ) -> Action {
-        let mut data =
-            json!({"endpoint_id": endpoint_id, "status": status, "message_hashes": hashes});
-        if let Some(p) = proof {
-            data["process_proof"] = p;
-        }
-        let mut extra = Map::new();
-        extra.insert("id".into(), json!(endpoint_id));
-        extra.insert("on_last_consensus_id".into(), json!(on_last_consensus_id));
-        self.action(
-            "PATCH",
-            &format!("/panoramix/endpoints/{endpoint_id}/"),
-            "endpoint",
-            "partial_update",
-            data,
-            extra,
-        )
+        self.action_from(panoramix_core::negotiation::endpoint_transition(
+            endpoint_id,
+            on_last_consensus_id,
+            status,
+            hashes,
+            proof,
+        ))
+    }
+
+    /// An action from its spec, with fresh `info`.
+    fn action_from(&self, a: panoramix_core::negotiation::ActionSpec) -> Action {
+        self.action(a.method, &a.path, a.resource, a.operation, a.data, a.extra)
     }
 
     /// An endpoint's details.

@@ -418,3 +418,65 @@ pub fn text_for(actions: &[Action], accept: bool, extra_meta: BTreeMap<String, V
     meta.insert("accept".into(), Value::Int(i128::from(accept)));
     Text::encode(body, meta)
 }
+
+/// An action before its freshness (`info`'s nonce, time and controller): what
+/// every client adds them to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionSpec {
+    /// HTTP method.
+    pub method: &'static str,
+    /// API path.
+    pub path: String,
+    /// `info.resource`.
+    pub resource: &'static str,
+    /// `info.operation`.
+    pub operation: &'static str,
+    /// `data`.
+    pub data: serde_json::Value,
+    /// More `info` fields.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The action creating an endpoint from its fields (status OPEN).
+pub fn endpoint_create(fields: &serde_json::Value) -> ActionSpec {
+    let mut data = fields.clone();
+    data["status"] = serde_json::json!("OPEN");
+    ActionSpec {
+        method: "POST",
+        path: "/panoramix/endpoints/".into(),
+        resource: "endpoint",
+        operation: "create",
+        data,
+        extra: serde_json::Map::new(),
+    }
+}
+
+/// The action moving an endpoint, last moved by `on_last_consensus_id`, to
+/// `status` with these message hashes (and a processing proof).
+pub fn endpoint_transition(
+    endpoint_id: &str,
+    on_last_consensus_id: &str,
+    status: &str,
+    hashes: &[String],
+    proof: Option<serde_json::Value>,
+) -> ActionSpec {
+    let mut data =
+        serde_json::json!({"endpoint_id": endpoint_id, "status": status, "message_hashes": hashes});
+    if let Some(p) = proof {
+        data["process_proof"] = p;
+    }
+    let mut extra = serde_json::Map::new();
+    extra.insert("id".into(), serde_json::json!(endpoint_id));
+    extra.insert(
+        "on_last_consensus_id".into(),
+        serde_json::json!(on_last_consensus_id),
+    );
+    ActionSpec {
+        method: "PATCH",
+        path: format!("/panoramix/endpoints/{endpoint_id}/"),
+        resource: "endpoint",
+        operation: "partial_update",
+        data,
+        extra,
+    }
+}
