@@ -45,6 +45,26 @@ pub enum Entry {
     },
 }
 
+impl Entry {
+    /// A request and its answer.
+    pub fn http(req: &HttpRequest, resp: &HttpResponse) -> Entry {
+        Entry::Http {
+            method: req.method.clone(),
+            path: req.path.clone(),
+            body: req.body.clone(),
+            status: resp.status,
+            answer: resp.body.clone(),
+        }
+    }
+
+    /// A stored state.
+    pub fn save(state: &str) -> Entry {
+        Entry::Save {
+            state: state.to_owned(),
+        }
+    }
+}
+
 /// How a recorded step ended.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -140,22 +160,14 @@ impl Recorder {
     /// A request and its answer.
     pub fn http(&mut self, req: &HttpRequest, resp: &HttpResponse) {
         if let Some(s) = &mut self.current {
-            s.entries.push(Entry::Http {
-                method: req.method.clone(),
-                path: req.path.clone(),
-                body: req.body.clone(),
-                status: resp.status,
-                answer: resp.body.clone(),
-            });
+            s.entries.push(Entry::http(req, resp));
         }
     }
 
     /// A stored state.
     pub fn save(&mut self, state: &str) {
         if let Some(s) = &mut self.current {
-            s.entries.push(Entry::Save {
-                state: state.to_owned(),
-            });
+            s.entries.push(Entry::save(state));
         }
     }
 
@@ -247,8 +259,11 @@ pub fn replay(rec: &Recording, backend: Box<dyn Backend>) -> Result<(), Mismatch
     Ok(())
 }
 
-fn answer(m: &mut Contributor, asked: &Effect, entry: &Entry) -> Result<(), String> {
-    let r: Result<(), StepError> = match (asked, entry) {
+/// What the host answers when a replayed machine asks for `asked` where the
+/// recording has `entry`: the recorded response, or that the state was
+/// stored; an error when the two differ.
+fn expect(asked: &Effect, entry: &Entry) -> Result<Option<HttpResponse>, String> {
+    match (asked, entry) {
         (
             Effect::Http(req),
             Entry::Http {
@@ -265,18 +280,20 @@ fn answer(m: &mut Contributor, asked: &Effect, entry: &Entry) -> Result<(), Stri
                     req.method, req.path, req.body
                 ));
             }
-            m.handle(HttpResponse {
+            Ok(Some(HttpResponse {
                 status: *status,
                 body: answer.clone(),
-            })
+            }))
         }
-        (Effect::Save(s), Entry::Save { state }) => {
-            if s != state {
-                return Err(format!("recorded state {state}, replayed {s}"));
-            }
-            m.saved()
-        }
-        (asked, entry) => return Err(format!("recorded {entry:?}, replayed {asked:?}")),
+        (Effect::Save(s), Entry::Save { state }) if s == state => Ok(None),
+        (asked, entry) => Err(format!("recorded {entry:?}, replayed {asked:?}")),
+    }
+}
+
+fn answer(m: &mut Contributor, asked: &Effect, entry: &Entry) -> Result<(), String> {
+    let r: Result<(), StepError> = match expect(asked, entry)? {
+        Some(resp) => m.handle(resp),
+        None => m.saved(),
     };
     r.map_err(|e| e.to_string())
 }
@@ -368,20 +385,12 @@ impl ProcedureRecorder {
 
     /// A request and its answer.
     pub fn http(&mut self, req: &HttpRequest, resp: &HttpResponse) {
-        self.recording.entries.push(Entry::Http {
-            method: req.method.clone(),
-            path: req.path.clone(),
-            body: req.body.clone(),
-            status: resp.status,
-            answer: resp.body.clone(),
-        });
+        self.recording.entries.push(Entry::http(req, resp));
     }
 
     /// A stored state.
     pub fn save(&mut self, state: &str) {
-        self.recording.entries.push(Entry::Save {
-            state: state.to_owned(),
-        });
+        self.recording.entries.push(Entry::save(state));
     }
 
     /// It ended.
@@ -424,33 +433,13 @@ pub fn replay_procedure(rec: &ProcedureRecording, backends: Backends) -> Result<
         .map_err(|e| at(0, e.to_string()))?;
     p.begin(rec.now);
     for (j, entry) in rec.entries.iter().enumerate() {
-        let r = match (p.poll(), entry) {
-            (
-                Progress::Effect(Effect::Http(req)),
-                Entry::Http {
-                    method,
-                    path,
-                    body,
-                    status,
-                    answer,
-                },
-            ) => {
-                if req.method != *method || req.path != *path || req.body != *body {
-                    return Err(at(
-                        j,
-                        format!(
-                            "recorded {method} {path} {body:?}, replayed {} {} {:?}",
-                            req.method, req.path, req.body
-                        ),
-                    ));
-                }
-                p.handle(HttpResponse {
-                    status: *status,
-                    body: answer.clone(),
-                })
-            }
-            (Progress::Effect(Effect::Save(s)), Entry::Save { state }) if s == *state => p.saved(),
-            (got, entry) => return Err(at(j, format!("recorded {entry:?}, replayed {got:?}"))),
+        let asked = match p.poll() {
+            Progress::Effect(e) => e,
+            got => return Err(at(j, format!("recorded {entry:?}, replayed {got:?}"))),
+        };
+        let r = match expect(&asked, entry).map_err(|d| at(j, d))? {
+            Some(resp) => p.handle(resp),
+            None => p.saved(),
         };
         r.map_err(|e| at(j, e.to_string()))?;
     }
