@@ -166,12 +166,19 @@ fn wizard_create_join_and_contribute() {
         );
     }
     // the signed agreement was exported, and anyone can recompute its consensus id
-    let agreement =
-        std::fs::read_to_string(dir.path().join("contributor0.agreement.json")).unwrap();
+    let file = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            let n = p.file_name().unwrap().to_string_lossy();
+            n.starts_with("contributor0.joint-clinet.") && n.ends_with(".agreement.json")
+        })
+        .expect("contributor0's agreement");
+    let agreement = std::fs::read_to_string(&file).unwrap();
     let a: serde_json::Value = serde_json::from_str(&agreement).unwrap();
     let (code, out, err) = run_cli(&["consensus-id"], Some(&agreement));
     assert_eq!(code, 0, "{err}");
-    assert_eq!(out.trim(), a["consensus"].as_str().unwrap());
+    assert_eq!(out.trim(), a["consensus_id"].as_str().unwrap());
     // a new administrator joins the running mix-net: the owners reconfigure it
     let (code, out, _) = run_cli(
         &[

@@ -34,6 +34,12 @@ enum Command {
     ServerWizard(commands::server_wizard::Args),
     /// Print the consensus id of a negotiation record read as JSON on stdin.
     ConsensusId,
+    /// Agreements for auditors: `agreement verify FILE` checks every signature and
+    /// the consensus id of an exported agreement (exit 3 if it fails).
+    Agreement {
+        #[command(subcommand)]
+        command: commands::agreement::Command,
+    },
     /// Audit log tools.
     Audit {
         #[command(subcommand)]
@@ -68,6 +74,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => commands::serve::run(*a),
         Command::ServerWizard(a) => commands::server_wizard::run(a),
         Command::ConsensusId => commands::consensus_id::run(),
+        Command::Agreement { command } => commands::agreement::run(command),
         Command::Audit { command } => commands::audit::run(command),
         Command::Keygen(a) => commands::keygen::run(a),
         Command::Demo(a) => commands::demo::run(a),

@@ -1,4 +1,5 @@
 pub mod agent;
+pub mod agreement;
 pub mod audit;
 pub mod consensus_id;
 pub mod contribute;

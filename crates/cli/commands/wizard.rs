@@ -139,28 +139,45 @@ fn wait<T>(
     }
 }
 
-/// Save the agreement behind a consensus for auditors: the negotiation record that
-/// `panoramix consensus-id` recomputes, with every signing.
+/// Save the agreements behind a consensus for auditors: every closed negotiation
+/// titled `title`, one file each (see `super::agreement`), next to the configuration
+/// file as `<config stem>.<title>.<consensus id>.agreement.json`. Waits (up to
+/// `timeout` seconds) for the other signers when none is closed yet.
 fn export_agreement(
     client: &panoramix_client::Client,
-    cfg: &ContributorConfig,
     path: &std::path::Path,
     title: &str,
+    timeout: u64,
 ) -> anyhow::Result<()> {
-    let negotiations = client.negotiations_titled(title)?;
-    if let Some(n) = negotiations
-        .iter()
-        .find(|n| n.status == NegotiationStatus::Done)
-    {
-        let file = path.with_extension("agreement.json");
-        std::fs::write(&file, serde_json::to_string_pretty(n)?)?;
-        errln!(
-            "the signed agreement is in {} (consensus {})",
-            file.display(),
-            n.consensus.as_deref().unwrap_or("")
-        );
+    let closed = wait(
+        "waiting for the other signers of the agreement",
+        timeout,
+        || {
+            let all = client.negotiations_titled(title)?;
+            let done: Vec<_> = all
+                .into_iter()
+                .filter(|n| n.status == NegotiationStatus::Done)
+                .collect();
+            Ok((!done.is_empty()).then_some(done))
+        },
+    )?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for n in &closed {
+        if let Some(file) = super::agreement::write(&dir, &format!("{stem}."), n)? {
+            errln!(
+                "the signed agreement is in {} (check it: panoramix agreement verify {})",
+                file.display(),
+                file.display()
+            );
+        }
     }
-    let _ = cfg;
     Ok(())
 }
 
@@ -247,9 +264,9 @@ fn reconfigure(
     outln!("successor mix-net {next} agreed; it takes over from the next cycle");
     export_agreement(
         &client,
-        &cfg,
         &common.config.clone().unwrap_or_else(default_path),
         &format!("successor:{current}"),
+        common.timeout,
     )?;
     Ok(ExitCode::SUCCESS)
 }
@@ -321,7 +338,12 @@ fn approve(common: Common, mixnet: Option<String>, accept_terms: bool) -> anyhow
         cfg.set("MIXNET", json!(id), "the mix-net's joint peer")?;
     }
     outln!("co-signed the reconfiguration of {current}: successor {next}");
-    export_agreement(&client, &cfg, &path, &format!("successor:{current}"))?;
+    export_agreement(
+        &client,
+        &path,
+        &format!("successor:{current}"),
+        common.timeout,
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -444,9 +466,9 @@ fn create(
     let joint = cfg.get_str("MIXNET").unwrap_or_default();
     export_agreement(
         &client,
-        &cfg,
         &common.config.clone().unwrap_or_else(default_path),
         &format!("joint:{name}"),
+        common.timeout,
     )?;
     outln!(
         "Created mix-net {name}: {}/panoramix/peers/{joint}/",
@@ -562,9 +584,9 @@ fn join(
     }
     export_agreement(
         &client,
-        &cfg,
         &common.config.clone().unwrap_or_else(default_path),
         &format!("joint:{}", spec.name),
+        common.timeout,
     )?;
     outln!(
         "Joined mix-net {}: {}",
