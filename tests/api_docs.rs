@@ -111,6 +111,17 @@ fn run_closed(args: &[&str], close_stdout: bool, stdin: Option<&str>) -> (Option
     run_closed_env(args, close_stdout, stdin, &[])
 }
 
+/// Write a file with mode 0600 (a contributor configuration must not be readable
+/// by others).
+fn write_private(path: &std::path::Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
 /// [`run_closed`] with extra environment variables.
 fn run_closed_env(
     args: &[&str],
@@ -178,16 +189,21 @@ fn no_command_panics_on_a_closed_stdout_or_stderr() {
         None,
     );
     assert_eq!(code, Some(2));
-    let (code, _) = run_closed(
+    // (a configuration that exists: a missing one is a failure, exit 2)
+    let config = dir.path().join("contributor.json");
+    write_private(&config, "{}");
+    let key = a.key().secret_hex();
+    let (code, _) = run_closed_env(
         &[
             "status",
             "--config",
-            "/nonexistent/panoramix.json",
+            config.to_str().unwrap(),
             "--url",
             "http://127.0.0.1:9",
         ],
         false,
         None,
+        &[("PANORAMIX_KEY", key.as_str())],
     );
     assert_eq!(code, Some(4));
     // a command that reads stdin and prints one line
@@ -350,6 +366,7 @@ fn status_and_doctor_survive_a_closed_stdout() {
     let srv = TestServer::start(dir.path());
     let registered = peer(&srv, "registered");
     let config = dir.path().join("contributor.json");
+    write_private(&config, "{}");
     let cfg = config.to_str().unwrap();
     let key = registered.key().secret_hex();
     let stranger = panoramix_core::Keypair::generate(&mut rand_core::OsRng).secret_hex();

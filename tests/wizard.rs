@@ -180,23 +180,6 @@ fn wizard_create_join_and_contribute() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), a["consensus_id"].as_str().unwrap());
     // a new administrator joins the running mix-net: the owners reconfigure it
-    let (code, out, _) = run_cli(
-        &[
-            "--insecure-plaintext-keys",
-            "status",
-            "--json",
-            "--url",
-            &srv.url,
-            "--config",
-            cfg(3).to_str().unwrap(),
-        ],
-        None,
-    );
-    assert_eq!(code, 0);
-    let newcomer = serde_json::from_str::<serde_json::Value>(out.trim()).unwrap()["peer"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     let spawn = |args: Vec<String>| {
         Command::new(BIN)
             .env("PANORAMIX_INSECURE_PLAINTEXT_KEYS", "1")
@@ -219,6 +202,21 @@ fn wizard_create_join_and_contribute() {
         s("--config"),
         cfg(3).display().to_string(),
     ]);
+    // the newcomer's key: created and stored by `wizard approve`
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let newcomer = loop {
+        let key = std::fs::read_to_string(cfg(3))
+            .ok()
+            .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+            .and_then(|c| c["KEY"]["value"].as_str().map(str::to_owned));
+        if let Some(k) = key {
+            break panoramix_core::Keypair::from_secret_hex(&k)
+                .unwrap()
+                .key_id();
+        }
+        assert!(Instant::now() < deadline, "no key in {}", cfg(3).display());
+        std::thread::sleep(Duration::from_millis(50));
+    };
     std::thread::sleep(Duration::from_millis(500));
     let conf2: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(cfg(2)).unwrap()).unwrap();

@@ -25,7 +25,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let path = a.config.unwrap_or_else(default_path);
-    let mut cfg = ContributorConfig::load(&path)?;
+    let mut cfg = ContributorConfig::open(&path)?;
     let client = cfg.client(a.url)?;
     let backend = cfg
         .get_str("BACKEND")

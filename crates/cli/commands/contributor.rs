@@ -26,22 +26,96 @@ pub fn default_path() -> PathBuf {
     base.join("panoramix").join("contributor.json")
 }
 
+/// Why a configuration cannot be used; each names the file.
+#[derive(Debug)]
+pub enum ConfigError {
+    /// No file at the path (read-only commands never create one).
+    Missing(PathBuf),
+    /// The file exists but cannot be read.
+    Unreadable(PathBuf, std::io::Error),
+    /// The file is not a JSON object.
+    Damaged(PathBuf, String),
+    /// The file holds no identity key (and `PANORAMIX_KEY` is not set).
+    NoKey(PathBuf),
+    /// The file holds no secret for the backend.
+    NoSecret(PathBuf, &'static str),
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigError::Missing(p) => write!(
+                f,
+                "no configuration at {}: run `panoramix wizard create` or `wizard join` (or pass --config)",
+                p.display()
+            ),
+            ConfigError::Unreadable(p, _) => {
+                write!(f, "cannot read the configuration {}", p.display())
+            }
+            ConfigError::Damaged(p, why) => {
+                write!(f, "the configuration {} is damaged: {why}", p.display())
+            }
+            ConfigError::NoKey(p) => write!(
+                f,
+                "the configuration {} holds no identity key (KEY): restore it from a backup or set PANORAMIX_KEY (a new identity would lose this contributor's place in its mix-nets)",
+                p.display()
+            ),
+            ConfigError::NoSecret(p, key) => write!(
+                f,
+                "the configuration {} holds no {key} for its backend",
+                p.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConfigError::Unreadable(_, e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 pub struct ContributorConfig {
     path: PathBuf,
     map: Map<String, Json>,
+    /// Whether missing keys may be created (only the wizards that create a membership).
+    creating: bool,
+    /// An identity created by this run, stored (and announced) at the next save.
+    pending_key: Option<Keypair>,
 }
 
 impl ContributorConfig {
-    pub fn load(path: &Path) -> anyhow::Result<ContributorConfig> {
+    /// An existing configuration, read only: a missing or damaged file, or one without
+    /// its keys, is an error naming the file; nothing is created.
+    pub fn open(path: &Path) -> anyhow::Result<ContributorConfig> {
+        if !path.exists() {
+            return Err(ConfigError::Missing(path.to_owned()).into());
+        }
+        Self::read(path, false)
+    }
+
+    /// The configuration of a wizard that creates a membership: an empty one if the file
+    /// does not exist yet. Missing keys are created in memory and stored at the first
+    /// save, so that nothing is written before the wizard's local checks.
+    pub fn create(path: &Path) -> anyhow::Result<ContributorConfig> {
+        Self::read(path, true)
+    }
+
+    fn read(path: &Path, creating: bool) -> anyhow::Result<ContributorConfig> {
         let map = if path.exists() {
             check_private(path)?;
             let s = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            match serde_json::from_str(&s)
-                .with_context(|| format!("{} is not JSON", path.display()))?
-            {
-                Json::Object(m) => m,
-                _ => bail!("{} is not a configuration object", path.display()),
+                .map_err(|e| ConfigError::Unreadable(path.to_owned(), e))?;
+            match serde_json::from_str(&s) {
+                Ok(Json::Object(m)) => m,
+                Ok(_) => {
+                    let why = "not a JSON object".to_owned();
+                    return Err(ConfigError::Damaged(path.to_owned(), why).into());
+                }
+                Err(e) => return Err(ConfigError::Damaged(path.to_owned(), e.to_string()).into()),
             }
         } else {
             Map::new()
@@ -49,7 +123,14 @@ impl ContributorConfig {
         Ok(ContributorConfig {
             path: path.to_owned(),
             map,
+            creating,
+            pending_key: None,
         })
+    }
+
+    /// The file this configuration is read from and saved to.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     pub fn get(&self, key: &str) -> Option<&Json> {
@@ -68,8 +149,25 @@ impl ContributorConfig {
         self.save()
     }
 
-    fn save(&self) -> anyhow::Result<()> {
+    fn save(&mut self) -> anyhow::Result<()> {
         use std::io::Write;
+        if let Some(kp) = self.pending_key.take() {
+            let sealed = seal(kp.secret_hex().as_str())?;
+            let title = "the contributor's Ed25519 secret key";
+            self.map.insert(
+                "KEY".into(),
+                json!({"value": sealed, "title": title, "description": title}),
+            );
+            errln!(
+                "created key {} (fingerprint {})",
+                kp.key_id(),
+                &kp.key_id()[..16]
+            );
+            errln!(
+                "it is stored in {} (mode 0600); losing it loses this contributor's place in its mix-nets",
+                self.path.display()
+            );
+        }
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
@@ -104,7 +202,8 @@ impl ContributorConfig {
         self.set(key, json!(stored), title)
     }
 
-    /// The identity key (from `PANORAMIX_KEY` if set), created (and announced) if missing.
+    /// The identity key (from `PANORAMIX_KEY` if set). Missing: an error, or, for a
+    /// wizard creating a membership, a new key stored (and announced) at the next save.
     pub fn identity(&mut self) -> anyhow::Result<Keypair> {
         if let Ok(h) = std::env::var("PANORAMIX_KEY") {
             let h = zeroize::Zeroizing::new(h);
@@ -116,25 +215,20 @@ impl ContributorConfig {
                 anyhow::anyhow!("KEY in {} is not a secret key", self.path.display())
             });
         }
-        let kp = Keypair::generate(&mut rand_core::OsRng);
-        self.set_secret(
-            "KEY",
-            kp.secret_hex().as_str(),
-            "the contributor's Ed25519 secret key",
-        )?;
-        errln!(
-            "created key {} (fingerprint {})",
-            kp.key_id(),
-            &kp.key_id()[..16]
-        );
-        errln!(
-            "it is stored in {} (mode 0600); losing it loses this contributor's place in its mix-nets",
-            self.path.display()
-        );
-        Ok(kp)
+        if !self.creating {
+            return Err(ConfigError::NoKey(self.path.clone()).into());
+        }
+        let kp = match &self.pending_key {
+            Some(k) => k,
+            None => self
+                .pending_key
+                .insert(Keypair::generate(&mut rand_core::OsRng)),
+        };
+        Keypair::from_secret_hex(kp.secret_hex().as_str())
+            .map_err(|_| anyhow::anyhow!("a generated key does not read back"))
     }
 
-    /// The backend secrets, created if missing.
+    /// The backend secrets; missing: an error, or created by a wizard creating a membership.
     pub fn secrets(&mut self, backend: &str) -> anyhow::Result<Secrets> {
         let mut rng = rand_core::OsRng;
         match backend {
@@ -142,6 +236,9 @@ impl ContributorConfig {
                 let mix = match self.secret("MIX_KEY")? {
                     Some(h) => panoramix_sphinx::MixKeyPair::from_secret_hex(&h)
                         .map_err(|e| anyhow::anyhow!("MIX_KEY: {e}"))?,
+                    None if !self.creating => {
+                        return Err(ConfigError::NoSecret(self.path.clone(), "MIX_KEY").into());
+                    }
                     None => {
                         let m = panoramix_sphinx::MixKeyPair::generate(&mut rng);
                         self.set_secret(
@@ -158,6 +255,10 @@ impl ContributorConfig {
                 let t = match self.secret("TRUSTEE_KEY")? {
                     Some(h) => panoramix_zeus::TrusteeSecret::from_hex(&h)
                         .map_err(|e| anyhow::anyhow!("TRUSTEE_KEY: {e}"))?,
+                    None if !self.creating => {
+                        let no = ConfigError::NoSecret(self.path.clone(), "TRUSTEE_KEY");
+                        return Err(no.into());
+                    }
                     None => {
                         let t = panoramix_zeus::TrusteeSecret::generate(&mut rng);
                         self.set_secret(
@@ -176,10 +277,16 @@ impl ContributorConfig {
 
     /// A signing client to the controller at `url`, or the configured one.
     pub fn client(&mut self, url: Option<String>) -> anyhow::Result<Client> {
+        let key = self.identity()?;
+        self.connect(url, key)
+    }
+
+    /// A client signing with `key` to the controller at `url`, or the configured one
+    /// (an error here is the controller's, not the configuration's).
+    pub fn connect(&self, url: Option<String>, key: Keypair) -> anyhow::Result<Client> {
         let url = url
             .or_else(|| self.get_str("CATALOG_URL"))
             .unwrap_or_else(|| "http://127.0.0.1:8000/".into());
-        let key = self.identity()?;
         Client::connect(&url, key).with_context(|| format!("cannot reach the controller at {url}"))
     }
 }

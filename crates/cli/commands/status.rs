@@ -72,8 +72,9 @@ struct EndpointStatusRow {
 
 /// Who has joined, and the state of each endpoint of the newest cycle.
 pub fn status(a: Args) -> anyhow::Result<ExitCode> {
-    let mut cfg = ContributorConfig::load(&a.config.unwrap_or_else(default_path))?;
-    let client = match cfg.client(a.url) {
+    let mut cfg = ContributorConfig::open(&a.config.unwrap_or_else(default_path))?;
+    let key = cfg.identity()?;
+    let client = match cfg.connect(a.url, key) {
         Ok(c) => c,
         Err(e) => {
             errln!("panoramix: {e:#}");
@@ -164,9 +165,10 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
 
 /// Reachability, clock skew, and whether the local key is the registered peer's.
 pub fn doctor(a: Args) -> anyhow::Result<ExitCode> {
-    let mut cfg = ContributorConfig::load(&a.config.unwrap_or_else(default_path))?;
+    let mut cfg = ContributorConfig::open(&a.config.unwrap_or_else(default_path))?;
     let mut problems = 0;
-    let client = match cfg.client(a.url) {
+    let key = cfg.identity()?;
+    let client = match cfg.connect(a.url, key) {
         Ok(c) => {
             outln!("ok: the controller answers at {}", c.base());
             c

@@ -233,7 +233,7 @@ fn reconfigure(
     add: Vec<String>,
     remove: Vec<String>,
 ) -> anyhow::Result<ExitCode> {
-    let mut cfg = ContributorConfig::load(&common.config.clone().unwrap_or_else(default_path))?;
+    let mut cfg = ContributorConfig::open(&common.config.clone().unwrap_or_else(default_path))?;
     let client = cfg.client(common.url.clone())?;
     let mixnet = cfg.get_str("MIXNET").context("no MIXNET configured")?;
     let current = setup::current(&client, &mixnet)?;
@@ -276,7 +276,7 @@ fn reconfigure(
 fn approve(common: Common, mixnet: Option<String>, accept_terms: bool) -> anyhow::Result<ExitCode> {
     let interactive = !common.yes && std::io::stdin().is_terminal();
     let path = common.config.clone().unwrap_or_else(default_path);
-    let mut cfg = ContributorConfig::load(&path)?;
+    let mut cfg = ContributorConfig::create(&path)?;
     let client = cfg.client(common.url.clone())?;
     cfg.set("CATALOG_URL", json!(client.base()), "controller URL")?;
     let mixnet = mixnet
@@ -416,7 +416,7 @@ fn create(
     proposal: Proposal,
 ) -> anyhow::Result<ExitCode> {
     let interactive = !common.yes && std::io::stdin().is_terminal();
-    let mut cfg = ContributorConfig::load(&common.config.clone().unwrap_or_else(default_path))?;
+    let mut cfg = ContributorConfig::create(&common.config.clone().unwrap_or_else(default_path))?;
     let name = match name.or_else(|| cfg.get_str("MIXNET_NAME")) {
         Some(n) => n,
         None if interactive => dialoguer::Input::<String>::new()
@@ -515,7 +515,7 @@ fn join(
     accept_terms: bool,
 ) -> anyhow::Result<ExitCode> {
     let interactive = !common.yes && std::io::stdin().is_terminal();
-    let mut cfg = ContributorConfig::load(&common.config.clone().unwrap_or_else(default_path))?;
+    let mut cfg = ContributorConfig::create(&common.config.clone().unwrap_or_else(default_path))?;
     let invitation = match invitation.or_else(|| cfg.get_str("INVITATION")) {
         Some(i) => i,
         None if interactive => dialoguer::Input::<String>::new()
@@ -526,10 +526,11 @@ fn join(
             return Ok(ExitCode::from(2));
         }
     };
-    cfg.set("INVITATION", json!(invitation), "invitation")?;
     let client = cfg.client(common.url.clone())?;
-    cfg.set("CATALOG_URL", json!(client.base()), "controller URL")?;
+    // the invitation is checked before anything (a new key included) is stored
     let (spec, by) = setup::proposal(&client, &invitation)?;
+    cfg.set("INVITATION", json!(invitation), "invitation")?;
+    cfg.set("CATALOG_URL", json!(client.base()), "controller URL")?;
     errln!("mix-net {:?} proposed by {by}", spec.name);
     // agree by policy to what matches the defaults; ask about the rest
     let Some(defaults) = default_params(&spec.backend) else {
