@@ -1,6 +1,6 @@
 //! Agreements for auditors (seed §4.5): one file per consensus, written by the
 //! wizards and the demo, checked by `panoramix agreement verify FILE`. The format
-//! is in docs/operators.md ("Agreement files").
+//! is in docs/agreements.md.
 
 use anyhow::Context;
 use panoramix_core::canonical;

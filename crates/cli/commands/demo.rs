@@ -326,11 +326,14 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     }
     stop.store(true, Ordering::Relaxed);
     summary["audit"] = check_audit_log(&url, &out, &bars)?;
+    summary["agreements"] = export_agreements(&url, &out, &bars)?;
     std::fs::write(
         out.join("summary.json"),
         serde_json::to_string_pretty(&summary)?,
     )?;
     controller.stop()?;
+    summary["bytes_on_disk"] = json!(dir_size(&out));
+    summary["remove_with"] = json!(format!("rm -r {}", out.display()));
 
     if a.json {
         outln!("{}", serde_json::to_string(&summary)?);
@@ -664,5 +667,50 @@ fn print_summary(s: &Json) {
         s["audit"]["entries"],
         s["audit"]["head"].as_str().unwrap_or("")
     );
-    outln!("  output: {}", s["output"].as_str().unwrap_or(""));
+    let dir = s["agreements"]["dir"].as_str().unwrap_or("");
+    outln!("  agreements: {} files in {dir}", s["agreements"]["files"]);
+    outln!("    check one: panoramix agreement verify {dir}/<file>");
+    let output = s["output"].as_str().unwrap_or("");
+    outln!(
+        "  output: {output} ({:.1} MB, mostly the controller's database controller.sqlite3)",
+        s["bytes_on_disk"].as_f64().unwrap_or(0.0) / 1e6
+    );
+    outln!(
+        "    remove it when done: {}",
+        s["remove_with"].as_str().unwrap_or("")
+    );
+}
+
+/// Every agreement the demo's contributors reached (each closed negotiation), one
+/// file per consensus in `out/agreements/`. Returns its part of the summary.
+fn export_agreements(url: &str, out: &std::path::Path, bars: &Bars) -> anyhow::Result<Json> {
+    let client = Client::connect(url, Keypair::generate(&mut rand_core::OsRng))?;
+    let all: Vec<panoramix_core::wire::Negotiation> = client.get_all("/panoramix/negotiations/")?;
+    let dir = out.join("agreements");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut files = 0;
+    for n in &all {
+        if super::agreement::write(&dir, "", n)?.is_some() {
+            files += 1;
+        }
+    }
+    bars.say(&format!(
+        "{files} signed agreements written to {}",
+        dir.display()
+    ));
+    Ok(json!({"dir": dir.display().to_string(), "files": files}))
+}
+
+/// The bytes of the files under `dir` (what `rm -r dir` frees).
+fn dir_size(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .flatten()
+            .map(|e| match e.metadata() {
+                Ok(m) if m.is_dir() => dir_size(&e.path()),
+                Ok(m) => m.len(),
+                Err(_) => 0,
+            })
+            .sum()
+    })
 }
