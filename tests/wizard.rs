@@ -179,6 +179,25 @@ fn wizard_create_join_and_contribute() {
     let (code, out, err) = run_cli(&["consensus-id"], Some(&agreement));
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), a["consensus_id"].as_str().unwrap());
+    // status before the reconfiguration: the mix-net that ran
+    let c0 = cfg(0);
+    let (code, out, err) = run_cli(
+        &["status", "--json", "--config", c0.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let st: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(st["mixnet"]["name"], "clinet");
+    assert_eq!(st["mixnet"]["owners"], 3);
+    assert_eq!(st["joined"], "3/3");
+    assert!(
+        st["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["status"] == "PROCESSED"),
+        "{st}"
+    );
     // a new administrator joins the running mix-net: the owners reconfigure it
     let spawn = |args: Vec<String>| {
         Command::new(BIN)
@@ -264,24 +283,16 @@ fn wizard_create_join_and_contribute() {
     assert_eq!(peer.owners.len(), 3);
     assert!(peer.owner_ids().contains(&newcomer));
     // status and doctor
-    let c0 = cfg(0);
+    // status and doctor follow the reconfiguration to the successor
     let (code, out, err) = run_cli(
         &["status", "--json", "--config", c0.to_str().unwrap()],
         None,
     );
     assert_eq!(code, 0, "{err}");
     let st: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
-    assert_eq!(st["mixnet"]["name"], "clinet");
-    assert_eq!(st["mixnet"]["owners"], 3);
-    assert_eq!(st["joined"], "3/3");
-    assert!(
-        st["endpoints"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["status"] == "PROCESSED"),
-        "{st}"
-    );
+    assert_eq!(st["mixnet"]["name"], "clinet2", "{st}");
+    assert_eq!(st["mixnet"]["id"], successor, "{st}");
+    assert_eq!(st["configured"], joint, "{st}");
     let (code, out, _) = run_cli(&["doctor", "--config", c0.to_str().unwrap()], None);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("ok: an owner of mix-net"), "{out}");

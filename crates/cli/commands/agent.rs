@@ -130,8 +130,17 @@ async fn received(State(s): State<Arc<Sender>>, Query(q): Query<HashMap<String, 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let client = Client::connect(&a.url, Keypair::generate(&mut rand_core::OsRng))
         .with_context(|| format!("cannot reach the controller at {}", a.url))?;
+    // a reconfiguration replaces the mix-net: send to the newest successor
+    let mixnet = panoramix_mixnet::setup::current(&client, &a.mixnet)
+        .with_context(|| format!("the successors of mix-net {}", a.mixnet))?;
+    if mixnet != a.mixnet {
+        errln!(
+            "mix-net {} was reconfigured: sending to its successor {mixnet}",
+            a.mixnet
+        );
+    }
     let sender =
-        Arc::new(Sender::new(client, &a.mixnet).with_context(|| format!("mix-net {}", a.mixnet))?);
+        Arc::new(Sender::new(client, &mixnet).with_context(|| format!("mix-net {mixnet}"))?);
     let app = Router::new()
         .route("/send", post(send))
         .route("/received", get(received))

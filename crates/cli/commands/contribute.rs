@@ -3,6 +3,7 @@
 use super::contributor::{ContributorConfig, default_path};
 use anyhow::Context;
 use panoramix_mixnet::agent::{Agent, AgentState};
+use panoramix_mixnet::setup;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -31,14 +32,34 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         .get_str("BACKEND")
         .context("no BACKEND configured: run `panoramix wizard` first")?;
     let secrets = cfg.secrets(&backend)?;
-    let mixnet = cfg
+    let configured = cfg
         .get_str("MIXNET")
         .context("no MIXNET configured: run `panoramix wizard` first")?;
+    // a reconfiguration replaces the mix-net: contribute to the newest successor
+    let mixnet = setup::current(&client, &configured)
+        .with_context(|| format!("the successors of mix-net {configured}"))?;
+    if mixnet != configured {
+        cfg.set(
+            "MIXNET",
+            serde_json::json!(mixnet),
+            "the mix-net's joint peer",
+        )?;
+        errln!(
+            "mix-net {configured} was reconfigured: contributing to its successor {mixnet} (MIXNET updated in {})",
+            path.display()
+        );
+    }
     let state_path = path.with_extension("state.json");
-    let mut state: AgentState = match std::fs::read_to_string(&state_path) {
-        Ok(s) => serde_json::from_str(&s)
-            .with_context(|| format!("{} is not an agent state", state_path.display()))?,
-        Err(_) => AgentState {
+    let saved: Option<AgentState> = match std::fs::read_to_string(&state_path) {
+        Ok(s) => Some(
+            serde_json::from_str(&s)
+                .with_context(|| format!("{} is not an agent state", state_path.display()))?,
+        ),
+        Err(_) => None,
+    };
+    let mut state = match saved {
+        Some(s) if s.mixnet == mixnet => s,
+        _ => AgentState {
             mixnet: mixnet.clone(),
             cycle: 1,
             ..Default::default()

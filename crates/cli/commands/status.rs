@@ -4,6 +4,7 @@ use super::contributor::{ContributorConfig, default_path};
 use panoramix_core::model::EndpointStatus;
 use panoramix_core::wire::Endpoint;
 use panoramix_mixnet::mixnet::MixnetSpec;
+use panoramix_mixnet::setup;
 use serde_json::{Value as Json, json};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,13 +28,16 @@ struct Status {
     registered: bool,
     joined: Option<String>,
     mixnet: Option<MixnetStatus>,
+    /// The configured mix-net when a reconfiguration replaced it (`mixnet` is its
+    /// newest successor).
+    configured: Option<String>,
     cycle: Option<u64>,
     endpoints: Option<Vec<EndpointStatusRow>>,
 }
 
 impl Status {
-    /// `{peer, registered, joined?, mixnet?: {id, name, backend, owners}, cycle?,
-    /// endpoints?: [{endpoint, type, status, inbox}]}`.
+    /// `{peer, registered, joined?, mixnet?: {id, name, backend, owners}, configured?,
+    /// cycle?, endpoints?: [{endpoint, type, status, inbox}]}`.
     fn to_json(&self) -> Json {
         let mut out = json!({"peer": self.peer, "registered": self.registered});
         if let Some(j) = &self.joined {
@@ -42,6 +46,9 @@ impl Status {
         if let Some(m) = &self.mixnet {
             out["mixnet"] =
                 json!({"id": m.id, "name": m.name, "backend": m.backend, "owners": m.owners});
+        }
+        if let Some(c) = &self.configured {
+            out["configured"] = json!(c);
         }
         if let Some(c) = self.cycle {
             out["cycle"] = json!(c);
@@ -86,6 +93,7 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
         registered: client.peer(&client.id()).is_ok(),
         joined: None,
         mixnet: None,
+        configured: None,
         cycle: None,
         endpoints: None,
     };
@@ -95,7 +103,12 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
         let joined = client.contributions(&neg)?.len().saturating_sub(1);
         out.joined = Some(format!("{}/{}", joined + 1, invs.len() + 1));
     }
-    if let Some(m) = cfg.get_str("MIXNET") {
+    if let Some(configured) = cfg.get_str("MIXNET") {
+        // the newest successor: a reconfiguration replaces the configured mix-net
+        let m = setup::current(&client, &configured)?;
+        if m != configured {
+            out.configured = Some(configured);
+        }
         let peer = client.peer(&m)?;
         let spec: MixnetSpec = serde_json::from_value(peer.crypto_params.clone())?;
         let mut cycle = 1;
@@ -142,6 +155,13 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
     );
     if let Some(j) = &out.joined {
         outln!("joined: {j}");
+    }
+    if let (Some(c), Some(m)) = (&out.configured, &out.mixnet) {
+        outln!(
+            "mix-net {c} (configured in {}) was reconfigured: showing its successor {}",
+            cfg.path().display(),
+            m.id
+        );
     }
     if let (Some(m), Some(cycle)) = (&out.mixnet, out.cycle) {
         outln!(
@@ -210,7 +230,20 @@ pub fn doctor(a: Args) -> anyhow::Result<ExitCode> {
             problems += 1;
         }
     }
-    if let Some(m) = cfg.get_str("MIXNET") {
+    if let Some(configured) = cfg.get_str("MIXNET") {
+        let m = match setup::current(&client, &configured) {
+            Ok(m) => m,
+            Err(e) => {
+                outln!("problem: the successors of mix-net {configured}: {e}");
+                return Ok(ExitCode::from(1));
+            }
+        };
+        if m != configured {
+            outln!(
+                "ok: mix-net {configured} (configured in {}) was reconfigured: checking its successor {m}",
+                cfg.path().display()
+            );
+        }
         match client.peer(&m) {
             Ok(p) if p.owner_ids().contains(&client.id()) => {
                 outln!("ok: an owner of mix-net {m}");
