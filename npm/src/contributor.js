@@ -7,6 +7,7 @@ import { clientHost, PanoramixClient } from './client.js';
 import {
   PreparedBallot,
   SphinxRoute,
+  TRUSTEE_KEY_SESSION,
   zeusParseOutcome,
   zeusPrepareBallot,
 } from './index.js';
@@ -268,16 +269,20 @@ export class MixnetSender {
 
   /**
    * ZEUS: the parameters ballots of `cycle` are made for, from the mix-net's
-   * description (`election: {question, options, voters}`): what a ballot's proofs
-   * bind (session, election key, answers) and the voter list. The booth endpoint's
+   * description (`election: {question, options, voters}`): what a ballot binds
+   * (session, key session, election key, answers, voter list, SK rounds). The booth endpoint's
    * `endpoint_params` are authoritative: pass them to `prepareBallot` when you have
    * them (a graph template may differ).
    */
   zeusParams(cycle) {
     check('MixnetSender.zeusParams', [CYCLE], [cycle]);
+    // every field the booth's definition has that a ballot binds (its signature
+    // covers the definition's digest: key session and SK rounds included)
     const p = {
       session_id: `${this.joint}/${cycle}`,
       election_public_key: this.spec.election_public_key,
+      trustee_key_session: TRUSTEE_KEY_SESSION,
+      sk_rounds: this.spec.params?.SK_ROUNDS ?? 128,
     };
     const e = this.spec.election;
     if (Array.isArray(e?.options) && e.options.length) p.answers = e.options;

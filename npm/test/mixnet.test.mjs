@@ -179,6 +179,12 @@ test('ZEUS: JS and Rust trustees, ballots sent from JavaScript with voter creden
   assert.deepEqual(p.voters, definition.voters);
   const derived = sender.zeusParams(1);
   for (const k of Object.keys(derived)) assert.deepEqual(p[k], derived[k], k);
+  // a ballot prepared from the derived parameters is one the booth accepts (its
+  // signature binds the definition: key session and SK rounds included)
+  const voter = voters[0].secret;
+  const made = sender.prepareBallot(1, 'yes', { voterSecret: voter });
+  pmx.zeusVerifyBallot(p, made.castText());
+  made.free();
   // the election transcript from the published texts (as the web results page
   // offers it for download), verified
   const transcript = await sender.electionTranscript(1);
