@@ -18,9 +18,44 @@ pub enum SendError {
     /// The controller said no.
     #[error(transparent)]
     Client(#[from] ClientError),
-    /// Encryption failed (message too long, bad keys).
+    /// Encryption failed for a reason of the mix-net's (bad keys, bad parameters).
     #[error("{0}")]
     Crypto(String),
+    /// The message cannot be sent as given: the sender's mistake, not the
+    /// mix-net's. `code` is stable: `message_too_long` (recipient plus message do
+    /// not fit the Sphinx payload, or a ballot is over 29 bytes), `not_an_answer`
+    /// (not one of the election's answers), `needs_credential` (the election has a
+    /// voter list: a one-time credential cannot vote).
+    #[error("{message}")]
+    Refused {
+        /// Stable code.
+        code: &'static str,
+        /// Human message.
+        message: String,
+    },
+}
+
+fn refused(code: &'static str, message: String) -> SendError {
+    SendError::Refused { code, message }
+}
+
+fn sphinx_error(e: panoramix_sphinx::Error) -> SendError {
+    match e {
+        panoramix_sphinx::Error::PayloadTooLong { .. } => {
+            refused("message_too_long", format!("recipient plus message: {e}"))
+        }
+        e => SendError::Crypto(e.to_string()),
+    }
+}
+
+fn zeus_error(e: panoramix_zeus::ZeusError) -> SendError {
+    match e {
+        panoramix_zeus::ZeusError::PlaintextTooLong { .. } => {
+            refused("message_too_long", format!("ballot: {e}"))
+        }
+        panoramix_zeus::ZeusError::NotAnAnswer => refused("not_an_answer", e.to_string()),
+        e => SendError::Crypto(e.to_string()),
+    }
 }
 
 /// A cycle's output: (recipient, plaintext) pairs.
@@ -107,21 +142,22 @@ impl Sender {
         match &self.route {
             Some((params, route)) => {
                 let m = panoramix_sphinx::wrap_message(params, route, recipient, message, &mut rng)
-                    .map_err(|e| SendError::Crypto(e.to_string()))?;
+                    .map_err(sphinx_error)?;
                 Ok((m.recipient, m.text))
             }
             None => {
                 // one-time credential: only an election without a voter list takes it
                 let params = self.election_params(cycle)?;
                 if !params.voters.is_empty() {
-                    return Err(SendError::Crypto(
+                    return Err(refused(
+                        "needs_credential",
                         "this election has a voter list: cast with encrypt_ballot and an eligible credential"
                             .into(),
                     ));
                 }
                 let voter = VoterSecret::generate(&mut rng);
                 let b = panoramix_zeus::encrypt_ballot(&params, &voter, message, &mut rng)
-                    .map_err(|e| SendError::Crypto(e.to_string()))?;
+                    .map_err(zeus_error)?;
                 Ok((self.joint.clone(), b.to_text()))
             }
         }
@@ -160,7 +196,7 @@ impl Sender {
     ) -> Result<(String, String), SendError> {
         let params = self.election_params(cycle)?;
         let b = panoramix_zeus::encrypt_ballot(&params, voter, answer, &mut rand_core::OsRng)
-            .map_err(|e| SendError::Crypto(e.to_string()))?;
+            .map_err(zeus_error)?;
         Ok((self.joint.clone(), b.to_text()))
     }
 
