@@ -1,6 +1,8 @@
 //! `panoramix`: the thin binary. Parses arguments, runs one command, prints errors
 //! once and picks the exit code: 0 ok, 1 `doctor` found a problem, 2 a usage error
-//! or a failure, 3 a verification failed (audit log, election), 4 controller unreachable.
+//! or a failure (a wrong passphrase, a bad URL, an error the controller answered
+//! with), 3 a verification failed (audit log, election), 4 controller unreachable
+//! (connection, TLS or timeout: see [`out::Failure`]).
 //! A closed stdout or stderr (`panoramix audit verify URL | head -1`) does not change
 //! the exit code: the output is dropped quietly (see `out.rs`).
 
@@ -88,8 +90,9 @@ fn main() -> ExitCode {
     let code = match res {
         Ok(code) => code,
         Err(e) => {
-            errln!("panoramix: error: {e:#}");
-            ExitCode::from(2)
+            let f = out::Failure::of(&e);
+            errln!("panoramix: error: {}", f.message);
+            ExitCode::from(f.code)
         }
     };
     out::finish(code)

@@ -87,3 +87,72 @@ macro_rules! errln {
         $crate::out::stderr(format_args!("{}\n", format_args!($($arg)*)))
     };
 }
+
+/// How a failed command ends: its one-line message and its exit code.
+///
+/// The exit codes are the README's table: 4 when the controller could not be
+/// reached (a connection, TLS or timeout failure anywhere in the error's chain),
+/// 2 for every other failure (a usage error, a bad URL, a wrong passphrase, an
+/// error the controller answered with). The message is the error's chain joined by
+/// `: `, without a cause whose text the message already says
+/// (`cannot reach the controller at URL: cannot reach the controller: ...` is said
+/// once), and a URL without a scheme is named as such instead of ureq's
+/// `RelativeUrlWithoutBase`.
+pub struct Failure {
+    /// The message, without the `panoramix: error: ` prefix.
+    pub message: String,
+    /// The exit code.
+    pub code: u8,
+}
+
+/// Exit code: the controller could not be reached.
+pub const EXIT_UNREACHABLE: u8 = 4;
+/// Exit code: a usage error or a failure.
+pub const EXIT_FAILURE: u8 = 2;
+
+impl Failure {
+    /// Classify `e` (see [`Failure`]).
+    pub fn of(e: &anyhow::Error) -> Failure {
+        let mut parts: Vec<String> = Vec::new();
+        let mut code = EXIT_FAILURE;
+        let mut bad_url = false;
+        for cause in e.chain() {
+            if let Some(panoramix_client::ClientError::Transport(t)) =
+                cause.downcast_ref::<panoramix_client::ClientError>()
+            {
+                // ureq says "Bad URL: ..." or "Unknown Scheme: ..." for an address it
+                // cannot use: the operator's mistake, not an unreachable controller
+                let text = t.to_string();
+                if text.starts_with("Bad URL") || text.starts_with("Unknown Scheme") {
+                    bad_url = true;
+                } else {
+                    code = EXIT_UNREACHABLE;
+                }
+            }
+            let text = cause.to_string();
+            if bad_url {
+                parts.push(
+                    "the controller's URL must start with http:// or https:// \
+                     (for example http://127.0.0.1:8000/)"
+                        .into(),
+                );
+                break;
+            }
+            if parts.iter().any(|p| p.contains(&text)) {
+                continue;
+            }
+            parts.push(text);
+        }
+        Failure {
+            message: parts.join(": "),
+            code,
+        }
+    }
+}
+
+/// Whether log lines may carry ANSI colours: only on a terminal, and never when
+/// `NO_COLOR` is set to anything but the empty string (<https://no-color.org>).
+pub fn log_colours() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}

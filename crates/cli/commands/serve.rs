@@ -125,6 +125,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(crate::out::log_colours())
         .init();
     let file_cfg = match &a.config {
         Some(p) => Some(ServerConfig::load(p)?),

@@ -84,8 +84,9 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
     let client = match cfg.connect(a.url, key) {
         Ok(c) => c,
         Err(e) => {
-            errln!("panoramix: {e:#}");
-            return Ok(ExitCode::from(4));
+            let f = crate::out::Failure::of(&e);
+            errln!("panoramix: {}", f.message);
+            return Ok(ExitCode::from(f.code));
         }
     };
     let mut out = Status {
@@ -194,8 +195,9 @@ pub fn doctor(a: Args) -> anyhow::Result<ExitCode> {
             c
         }
         Err(e) => {
-            outln!("problem: {e:#}");
-            return Ok(ExitCode::from(4));
+            let f = crate::out::Failure::of(&e);
+            outln!("problem: {}", f.message);
+            return Ok(ExitCode::from(f.code));
         }
     };
     let info = client.controller_info()?;
