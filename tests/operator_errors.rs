@@ -223,3 +223,23 @@ fn logs_to_a_file_carry_no_colours() {
         assert!(!text.contains('\x1b'), "{no_color:?}: ANSI in {text:?}");
     }
 }
+
+#[test]
+fn server_wizard_says_the_controller_serves_one_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("server.json");
+    let (code, out, err) = run_cli(
+        &[
+            "server-wizard",
+            "--yes",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--backend",
+            "ZEUS",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("will serve ZEUS mix-nets only"), "{out}");
+    assert!(out.contains("wizard create --param"), "{out}");
+}

@@ -1,5 +1,9 @@
 //! `panoramix server-wizard`: writes the controller's configuration, as in the
 //! seed's appendix A.1. Asks on a terminal; takes flags (and defaults) otherwise.
+//! It asks for the URL and the backend only: the controller serves mix-nets of that
+//! one backend (said when asked and after writing). The crypto parameters are not
+//! asked: `serve` does not read them, each mix-net's are chosen by
+//! `panoramix wizard create`; `--param` values are still checked and recorded.
 
 use anyhow::{Context, bail};
 use serde_json::{Value as Json, json};
@@ -124,7 +128,11 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     };
     let backend = match a.backend {
         Some(b) => b,
-        None => ask("backend, one of SPHINXMIX, ZEUS", "SPHINXMIX", interactive)?,
+        None => ask(
+            "backend, one of SPHINXMIX, ZEUS (the controller will serve mix-nets of this backend only)",
+            "SPHINXMIX",
+            interactive,
+        )?,
     };
     let Some(defaults) = default_params(&backend) else {
         bail!("unknown backend `{backend}`: choose SPHINXMIX or ZEUS");
@@ -140,15 +148,14 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         given.insert(k.to_owned(), v.to_owned());
     }
     let mut params = serde_json::Map::new();
-    for (name, default, help) in &defaults {
+    for (name, default, _help) in &defaults {
         let def = match default {
             Json::String(s) => s.clone(),
             other => other.to_string(),
         };
-        let v = match given.get(*name) {
-            Some(v) => v.clone(),
-            None => ask(&format!("{name} ({help})"), &def, interactive)?,
-        };
+        // not asked: `serve` does not use them; each mix-net's parameters are chosen
+        // by `panoramix wizard create` (its --param); given ones are checked and kept
+        let v = given.get(*name).cloned().unwrap_or(def);
         let parsed = if default.is_number() {
             json!(
                 v.parse::<i64>()
@@ -178,6 +185,13 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     std::fs::write(&a.config, serde_json::to_string_pretty(&cfg)? + "\n")
         .with_context(|| format!("writing {}", a.config.display()))?;
     outln!("wrote {}", a.config.display());
+    outln!(
+        "this controller will serve {backend} mix-nets only (BACKEND in {}; edit it to change)",
+        a.config.display()
+    );
+    outln!(
+        "crypto parameters are chosen per mix-net by `panoramix wizard create --param NAME=VALUE`"
+    );
     outln!("Start the server with (its key is kept encrypted under the passphrase;");
     outln!("give the same one at every start, or the key itself in PANORAMIX_KEY)");
     outln!(
