@@ -127,7 +127,9 @@ fn wait<T>(
     pb.enable_steady_tick(Duration::from_millis(120));
     let deadline = Instant::now() + Duration::from_secs(timeout);
     loop {
-        if let Some(v) = f()? {
+        // the spinner is off the screen while `f` runs: a prompt or a line that
+        // `f` prints (`co-sign this reconfiguration?`) is not drawn over
+        if let Some(v) = pb.suspend(&mut f)? {
             pb.finish_and_clear();
             return Ok(v);
         }
