@@ -187,7 +187,11 @@ export PANORAMIX_RECORDINGS_DIR="$TMP/recordings"
   cargo test --locked --test replay) || fail=1
 
 step "node:test suite against a live controller"
+# the replay test drives the package's internal FormationMachine too (dist/processing.js),
+# so it runs from the package's own directory, on the same build as the tarball
+rm -f "$TMP/app/replay.test.mjs"
 (cd "$TMP/app" && node --test --test-reporter=spec ./*.test.mjs) || fail=1
+(cd "$NPM_DIR" && node --test --test-reporter=spec test/replay.test.mjs) || fail=1
 
 if [ "${WASM_BENCH:-0}" = 1 ]; then
   step "benchmark: the package vs the native crates (CPU time, single-threaded)"

@@ -9,10 +9,13 @@ import * as pmx from '@panoramix/mixnet';
 const ANSWERS = ['yes', 'no', 'abstain'];
 
 /** An election: two trustees, three answers, three voters on the list. */
-function election(sid = 'ballot-test/1', answers = ANSWERS) {
+/** An election; `keySession`: the session the trustees' key proofs are bound to
+ * (a mix-net's booth uses TRUSTEE_KEY_SESSION; default: the election's own). */
+function election(sid = 'ballot-test/1', answers = ANSWERS, keySession) {
   const trustees = [pmx.zeusTrusteeKeygen(), pmx.zeusTrusteeKeygen()];
-  const keys = trustees.map((t) => pmx.zeusPublishTrusteeKey(t.secret, sid));
-  const pk = pmx.zeusCombineTrusteeKeys(sid, keys);
+  const ks = keySession ?? sid;
+  const keys = trustees.map((t) => pmx.zeusPublishTrusteeKey(t.secret, ks));
+  const pk = pmx.zeusCombineTrusteeKeys(ks, keys);
   const voters = [pmx.zeusVoterKeygen(), pmx.zeusVoterKeygen(), pmx.zeusVoterKeygen()];
   const params = {
     session_id: sid,
@@ -21,6 +24,7 @@ function election(sid = 'ballot-test/1', answers = ANSWERS) {
     answers,
     voters: voters.map((v) => v.credential),
   };
+  if (keySession) params.trustee_key_session = keySession;
   return { params, trustees, voters };
 }
 
@@ -165,7 +169,8 @@ test('spoiled outcomes parse; plaintext outcomes decode', () => {
 });
 
 test('MixnetSender: ZEUS needs a voter credential; results know spoiled outcomes', async () => {
-  const { params, voters } = election('j/1');
+  // a mix-net's booth: its trustees' key proofs are bound to TRUSTEE_KEY_SESSION
+  const { params, voters } = election('j/1', ANSWERS, pmx.TRUSTEE_KEY_SESSION);
   const el = '12'.repeat(32);
   const posted = [];
   const fake = {
@@ -191,6 +196,8 @@ test('MixnetSender: ZEUS needs a voter credential; results know spoiled outcomes
   assert.deepEqual(s.zeusParams(1), {
     session_id: 'j/1',
     election_public_key: params.election_public_key,
+    trustee_key_session: pmx.TRUSTEE_KEY_SESSION,
+    sk_rounds: 128,
     answers: ANSWERS,
     voters: params.voters,
   });
