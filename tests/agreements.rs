@@ -7,17 +7,7 @@ use common::*;
 use serde_json::Value as Json;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-
-fn spawn(args: &[String]) -> Child {
-    Command::new(BIN)
-        .env("PANORAMIX_INSECURE_PLAINTEXT_KEYS", "1")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
+use std::process::Child;
 
 fn succeed(c: Child) -> String {
     let out = c.wait_with_output().unwrap();
@@ -112,7 +102,7 @@ fn wizard_agreements_are_kept_one_per_consensus_and_verify() {
     let srv = TestServer::start(dir.path());
     let cfg = |i: usize| dir.path().join(format!("c{i}.json")).display().to_string();
     let s = |x: &str| x.to_owned();
-    let mut create = spawn(&[
+    let mut create = spawn_cli(&[
         s("wizard"),
         s("create"),
         s("--yes"),
@@ -137,7 +127,7 @@ fn wizard_agreements_are_kept_one_per_consensus_and_verify() {
         .iter()
         .enumerate()
         .map(|(i, inv)| {
-            spawn(&[
+            spawn_cli(&[
                 s("wizard"),
                 s("join"),
                 s("--yes"),
@@ -171,7 +161,7 @@ fn wizard_agreements_are_kept_one_per_consensus_and_verify() {
     tampering_fails(&joint_file, scratch.path());
 
     // a newcomer is added: a second consensus, a second file; the first one stays
-    let mut approve_new = spawn(&[
+    let mut approve_new = spawn_cli(&[
         s("wizard"),
         s("approve"),
         s("--yes"),
@@ -194,7 +184,7 @@ fn wizard_agreements_are_kept_one_per_consensus_and_verify() {
         }
     };
     let drain = std::thread::spawn(move || err.map_while(Result::ok).collect::<Vec<_>>());
-    let reconf = spawn(&[
+    let reconf = spawn_cli(&[
         s("wizard"),
         s("reconfigure"),
         s("--yes"),
@@ -208,7 +198,7 @@ fn wizard_agreements_are_kept_one_per_consensus_and_verify() {
     let approvals: Vec<_> = [1, 2]
         .iter()
         .map(|i| {
-            spawn(&[
+            spawn_cli(&[
                 s("wizard"),
                 s("approve"),
                 s("--yes"),
@@ -238,20 +228,7 @@ fn wizard_agreements_are_kept_one_per_consensus_and_verify() {
 fn demo_writes_every_contributors_agreements() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("demo-out");
-    let (code, stdout, stderr) = run_cli(
-        &[
-            "demo",
-            "--messages",
-            "0",
-            "--ballots",
-            "4",
-            "--contributors",
-            "2",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        None,
-    );
+    let (code, stdout, stderr) = small_demo(&out);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     // it says where its files are and how to remove them
     assert!(

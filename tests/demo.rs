@@ -57,20 +57,7 @@ fn demo_runs_end_to_end() {
 fn demo_prints_where_the_election_transcript_is_and_how_to_check_it() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("demo-out");
-    let (code, stdout, stderr) = run_cli(
-        &[
-            "demo",
-            "--messages",
-            "0",
-            "--ballots",
-            "4",
-            "--contributors",
-            "2",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        None,
-    );
+    let (code, stdout, stderr) = small_demo(&out);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let file = out.join("election.json");
     let command = format!("panoramix verify-election {}", file.display());

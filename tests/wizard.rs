@@ -199,15 +199,7 @@ fn wizard_create_join_and_contribute() {
         "{st}"
     );
     // a new administrator joins the running mix-net: the owners reconfigure it
-    let spawn = |args: Vec<String>| {
-        Command::new(BIN)
-            .env("PANORAMIX_INSECURE_PLAINTEXT_KEYS", "1")
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
+    let spawn = |args: Vec<String>| spawn_cli(&args);
     let s = |x: &str| x.to_owned();
     let approve_new = spawn(vec![
         s("wizard"),

@@ -549,6 +549,37 @@ pub fn agree(signers: &[&Client], actions: &[Action]) -> String {
 }
 
 /// Run the `panoramix` binary.
+/// Start `panoramix args` with plaintext keys (throw-away test keys), its
+/// output piped.
+pub fn spawn_cli<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Child {
+    Command::new(BIN)
+        .env("PANORAMIX_INSECURE_PLAINTEXT_KEYS", "1")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// A small `panoramix demo --out OUT` (no Sphinx messages, 4 ballots, 2
+/// contributors): exit code, stdout, stderr.
+pub fn small_demo(out: &Path) -> (i32, String, String) {
+    run_cli(
+        &[
+            "demo",
+            "--messages",
+            "0",
+            "--ballots",
+            "4",
+            "--contributors",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    )
+}
+
 pub fn run_cli(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
     use std::io::Write;
     let mut child = Command::new(BIN)

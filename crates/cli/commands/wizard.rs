@@ -275,6 +275,42 @@ fn reconfigure(
 
 /// `wizard approve`: review a proposed reconfiguration of a running mix-net
 /// (its owners, its terms for a newcomer), register and co-sign it.
+/// How the terms of a mix-net are put to the operator.
+struct Terms {
+    /// Show them (an owner already agreed to them).
+    show: bool,
+    /// `--accept-terms`.
+    accepted: bool,
+    /// Ask on the terminal.
+    interactive: bool,
+}
+
+/// Put the mix-net's terms to the operator, then register this contributor with
+/// its backend key. `false`: the terms were not accepted (nothing registered).
+fn accept_and_register(
+    cfg: &mut ContributorConfig,
+    client: &panoramix_client::Client,
+    common: &Common,
+    spec: &MixnetSpec,
+    terms: Terms,
+) -> anyhow::Result<bool> {
+    if terms.show && !spec.terms.is_empty() {
+        errln!("terms of service:\n{}", spec.terms);
+        if !terms.accepted && !confirm("accept these terms?", terms.interactive)? {
+            errln!("panoramix: the terms must be accepted explicitly (--accept-terms)");
+            return Ok(false);
+        }
+    }
+    let secrets = cfg.secrets(&spec.backend)?;
+    cfg.set("BACKEND", json!(spec.backend), "crypto backend")?;
+    let peer_name = common
+        .peer_name
+        .clone()
+        .unwrap_or_else(|| format!("{}-{}", spec.name, &client.id()[..8]));
+    setup::register(client, &peer_name, &spec.backend, &secrets)?;
+    Ok(true)
+}
+
 fn approve(common: Common, mixnet: Option<String>, accept_terms: bool) -> anyhow::Result<ExitCode> {
     let interactive = !common.yes && std::io::stdin().is_terminal();
     let path = common.config.clone().unwrap_or_else(default_path);
@@ -297,20 +333,14 @@ fn approve(common: Common, mixnet: Option<String>, accept_terms: bool) -> anyhow
         errln!("  {id} {name}");
     }
     let already_owner = owners.contains(&client.id());
-    if !spec.terms.is_empty() && !already_owner {
-        errln!("terms of service:\n{}", spec.terms);
-        if !accept_terms && !confirm("accept these terms?", interactive)? {
-            errln!("panoramix: the terms must be accepted explicitly (--accept-terms)");
-            return Ok(ExitCode::from(2));
-        }
+    let terms = Terms {
+        show: !already_owner,
+        accepted: accept_terms,
+        interactive,
+    };
+    if !accept_and_register(&mut cfg, &client, &common, &spec, terms)? {
+        return Ok(ExitCode::from(2));
     }
-    let secrets = cfg.secrets(&spec.backend)?;
-    cfg.set("BACKEND", json!(spec.backend), "crypto backend")?;
-    let peer_name = common
-        .peer_name
-        .clone()
-        .unwrap_or_else(|| format!("{}-{}", spec.name, &client.id()[..8]));
-    setup::register(&client, &peer_name, &spec.backend, &secrets)?;
     errln!(
         "registered as {}; waiting for a reconfiguration proposal that includes it",
         client.id()
@@ -557,21 +587,15 @@ fn join(
         spec.size_min,
         spec.size_max
     );
-    if !spec.terms.is_empty() {
-        errln!("terms of service:\n{}", spec.terms);
-        if !accept_terms && !confirm("accept these terms?", interactive)? {
-            errln!("panoramix: the terms must be accepted explicitly (--accept-terms)");
-            return Ok(ExitCode::from(2));
-        }
+    let terms = Terms {
+        show: true,
+        accepted: accept_terms,
+        interactive,
+    };
+    if !accept_and_register(&mut cfg, &client, &common, &spec, terms)? {
+        return Ok(ExitCode::from(2));
     }
-    let secrets = cfg.secrets(&spec.backend)?;
-    cfg.set("BACKEND", json!(spec.backend), "crypto backend")?;
     cfg.set("MIXNET_NAME", json!(spec.name), "mix-net name")?;
-    let peer_name = common
-        .peer_name
-        .clone()
-        .unwrap_or_else(|| format!("{}-{}", spec.name, &client.id()[..8]));
-    setup::register(&client, &peer_name, &spec.backend, &secrets)?;
     if cfg.get_str("JOINED").is_none() {
         setup::join(&client, &invitation, &spec)?;
         cfg.set("JOINED", json!("yes"), "join contribution sent")?;
