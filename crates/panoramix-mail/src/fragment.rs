@@ -1,0 +1,1 @@
+//! (being written: the mix-net half of the mail crate)

@@ -1,0 +1,1 @@
+//! (being written: the SMTP/POP3 half of the mail crate)
