@@ -24,3 +24,5 @@ pub mod envelope;
 pub mod fragment;
 pub mod gateway;
 pub mod reply;
+
+pub use smtp::{MailSink, Refusal};
