@@ -14,6 +14,7 @@ use rand_core::CryptoRngCore;
 use serde_json::{Value as Json, json};
 
 use crate::backend::{EndpointType, booth_filter, process, verify};
+use crate::dkg_endpoints;
 use crate::{TrusteeKey, TrusteeSecret, ZeusParams, combine_trustee_keys};
 
 fn params(p: &Json) -> Result<ZeusParams, BackendError> {
@@ -43,6 +44,9 @@ impl Backend for ZeusBackend {
     }
 
     fn processing(&self, ty: &str) -> Result<Processing, BackendError> {
+        if dkg_endpoints::is_dkg_type(ty) {
+            return Ok(Processing::Recompute);
+        }
         Ok(match endpoint_type(ty)? {
             EndpointType::ZeusBooth | EndpointType::ZeusSkCombine => Processing::Recompute,
             _ => Processing::Own,
@@ -50,6 +54,9 @@ impl Backend for ZeusBackend {
     }
 
     fn admissible(&self, ep: &EndpointView, texts: &[&str]) -> Vec<bool> {
+        if dkg_endpoints::is_dkg_type(&ep.endpoint_type) {
+            return dkg_endpoints::admissible(&ep.endpoint_type, &ep.params, texts);
+        }
         let Ok(params) = params(&ep.params) else {
             return vec![false; texts.len()];
         };
@@ -75,26 +82,35 @@ impl Backend for ZeusBackend {
         inputs: &[Msg],
         rng: &mut dyn CryptoRngCore,
     ) -> Result<Processed, BackendError> {
+        let texts = Msg::texts(inputs);
+        if dkg_endpoints::is_dkg_type(&ep.endpoint_type) {
+            let outputs = dkg_endpoints::process(
+                &ep.endpoint_type,
+                &ep.params,
+                self.trustee.as_ref(),
+                &texts,
+                &mut &mut *rng,
+            )
+            .map_err(|e| BackendError::process(ep, e))?;
+            return Ok(processed(ep, outputs, String::new()));
+        }
         let p = params(&ep.params)?;
         let ty = endpoint_type(&ep.endpoint_type)?;
         if ty.needs_secret() && self.trustee.is_none() {
             return Err(BackendError::MissingSecret("Zeus trustee key share"));
         }
-        let texts = Msg::texts(inputs);
-        let out = process(ty, &p, self.trustee.as_ref(), &texts, &mut &mut *rng)
+        // threshold: decrypt with the share the key generation gave this trustee
+        let share = match (&p.dkg, &self.trustee) {
+            (Some(_), Some(t)) if ty.needs_secret() => Some(
+                dkg_endpoints::threshold_share(&p, t, &mut &mut *rng)
+                    .map_err(|e| BackendError::process(ep, e))?,
+            ),
+            _ => None,
+        };
+        let secret = share.as_ref().or(self.trustee.as_ref());
+        let out = process(ty, &p, secret, &texts, &mut &mut *rng)
             .map_err(|e| BackendError::process(ep, e))?;
-        Ok(Processed {
-            outputs: out
-                .outputs
-                .into_iter()
-                .map(|text| Out {
-                    recipient: ep.id.clone(),
-                    text,
-                })
-                .collect(),
-            proof: out.proof,
-            dropped: Vec::new(),
-        })
+        Ok(processed(ep, out.outputs, out.proof))
     }
 
     fn verify(
@@ -105,12 +121,34 @@ impl Backend for ZeusBackend {
         proof: &str,
         rng: &mut dyn CryptoRngCore,
     ) -> Result<(), BackendError> {
-        let p = params(&ep.params)?;
-        let ty = endpoint_type(&ep.endpoint_type)?;
         let ins = Msg::texts(inputs);
         let mut sorted: Vec<&Msg> = outputs.iter().collect();
         sorted.sort_by_key(|m| m.serial);
         let outs: Vec<&str> = sorted.iter().map(|m| m.text.as_str()).collect();
+        if dkg_endpoints::is_dkg_type(&ep.endpoint_type) {
+            // a function of the input: recompute and compare
+            return dkg_endpoints::process(
+                &ep.endpoint_type,
+                &ep.params,
+                None,
+                &ins,
+                &mut &mut *rng,
+            )
+            .map_err(|e| BackendError::process(ep, e))
+            .and_then(|exp| {
+                if exp == outs {
+                    Ok(())
+                } else {
+                    Err(BackendError::Verify {
+                        endpoint: ep.id.clone(),
+                        reason: "the output is not what the input gives".into(),
+                        source: None,
+                    })
+                }
+            });
+        }
+        let p = params(&ep.params)?;
+        let ty = endpoint_type(&ep.endpoint_type)?;
         verify(ty, &p, &ins, &outs, proof, &mut &mut *rng).map_err(|e| BackendError::Verify {
             endpoint: ep.id.clone(),
             // which check failed is the source's message (not repeated here)
@@ -121,6 +159,20 @@ impl Backend for ZeusBackend {
 
     fn crypto_params(&self, key_session: &str, rng: &mut dyn CryptoRngCore) -> Json {
         json!({"trustee_key": self.trustee.as_ref().map(|t| t.publish(key_session, &mut &mut *rng))})
+    }
+}
+
+fn processed(ep: &EndpointView, outputs: Vec<String>, proof: String) -> Processed {
+    Processed {
+        outputs: outputs
+            .into_iter()
+            .map(|text| Out {
+                recipient: ep.id.clone(),
+                text,
+            })
+            .collect(),
+        proof,
+        dropped: Vec::new(),
     }
 }
 

@@ -341,6 +341,27 @@ pub fn sign_dealing<R: RngCore + CryptoRng>(
     Ok(())
 }
 
+/// Whether `d` carries the signature of the trustee it names (its published
+/// key in `trustees`, index order) for this key generation.
+pub fn dealing_signed(
+    dkg_session: &str,
+    threshold: u32,
+    trustees: &[TrusteeKey],
+    d: &Dealing,
+) -> bool {
+    let Some(key) = (d.dealer as usize)
+        .checked_sub(1)
+        .and_then(|k| trustees.get(k))
+        .map(|t| t.public_key)
+    else {
+        return false;
+    };
+    key.decode().is_ok_and(|x| {
+        let t = signature_transcript(dkg_session, threshold, trustees.len(), &key, d);
+        schnorr_verify(t, &x, &d.signature) == Ok(true)
+    })
+}
+
 /// Which dealing each trustee made: the dealings signed by the trustee they
 /// name (others are ignored: anyone can post a dealing in someone's name),
 /// identical copies folded, and the trustees that signed two different

@@ -62,6 +62,7 @@ pub mod contributor;
 pub mod credential;
 pub mod decrypt;
 pub mod dkg;
+pub mod dkg_endpoints;
 pub mod election;
 pub mod encoding;
 pub mod error;
