@@ -1,1 +1,811 @@
-//! (being written: the mix-net half of the mail crate)
+//! The gateway between the mail client's side and the mix-net (docs/mail.md).
+//!
+//! * [`MailSink::submit`]: per recipient, look the address up ([`crate::directory`]),
+//!   make a few SURBs back to the sender ([`crate::reply`]), seal the mail and the SURBs
+//!   into an [`Envelope`], split the sealed bytes into parts ([`crate::fragment`]), seal
+//!   each part for the recipient again, wrap it in a Sphinx packet to the recipient's
+//!   tag and queue it. Mail to a reply alias goes through that alias's SURBs instead.
+//! * [`Gateway::tick`] (run by [`Gateway::run`] every `poll`): post queued packets to
+//!   the open cycle, read every newly agreed cycle output, reassemble the parts for
+//!   the local users' tags and open the replies for the local openers, deliver whole
+//!   mails into the maildrop, check which sent parts showed up in the agreed outputs
+//!   and bounce, into the sender's maildrop, a mail whose parts did not all show up by
+//!   the deadline.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use panoramix_client::ClientError;
+use panoramix_core::model::EndpointStatus;
+use panoramix_mixnet::sender::{SendError, Sender};
+use panoramix_sphinx::{MixPublicKey, Route, SURB_RECIPIENT_PREFIX, SphinxParams, SurbId};
+use rand_core::{OsRng, RngCore};
+use sha2::{Digest, Sha256};
+
+use crate::directory::{Directory, DirectoryError, MailRecord};
+use crate::envelope::{Envelope, EnvelopeError, MailSecretKey, Purpose, open, seal};
+use crate::fragment::{
+    self, Added, FragmentError, MessageId, Part, Reassembler, forward_part_len, reply_part_len,
+};
+use crate::maildrop::{Maildrop, MaildropError};
+use crate::reply::{
+    self, OpenerBook, ReplyBook, ReplyError, add_reply_header, parse_reply_address, reply_address,
+};
+use crate::smtp::{MailSink, Refusal};
+
+/// Gateway errors.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// The mix-net or its controller.
+    #[error("the mix-net: {0}")]
+    Send(#[from] SendError),
+    /// The controller.
+    #[error("the controller: {0}")]
+    Client(#[from] ClientError),
+    /// Sphinx.
+    #[error("sphinx: {0}")]
+    Sphinx(#[from] panoramix_sphinx::Error),
+    /// The mix-net is not one mail can use.
+    #[error("mix-net {joint}: {why}")]
+    Unusable {
+        /// The joint peer.
+        joint: String,
+        /// Why.
+        why: String,
+    },
+    /// The directory.
+    #[error(transparent)]
+    Directory(#[from] DirectoryError),
+    /// A maildrop.
+    #[error(transparent)]
+    Maildrop(#[from] MaildropError),
+    /// Splitting.
+    #[error(transparent)]
+    Fragment(#[from] FragmentError),
+    /// Sealing.
+    #[error(transparent)]
+    Envelope(#[from] EnvelopeError),
+    /// Replies.
+    #[error(transparent)]
+    Reply(#[from] ReplyError),
+}
+
+/// Gateway settings.
+#[derive(Clone, Debug)]
+pub struct GatewayConfig {
+    /// A sent mail whose parts are not all in agreed outputs this long after
+    /// submission bounces.
+    pub bounce_after: Duration,
+    /// An incoming mail still incomplete this long after its first part is discarded
+    /// (and the recipient told).
+    pub incomplete_after: Duration,
+    /// SURBs put in each mail (0: the recipient cannot reply anonymously).
+    pub reply_blocks: usize,
+    /// Largest mail taken, in bytes.
+    pub max_mail_bytes: usize,
+    /// Pause between ticks.
+    pub poll: Duration,
+    /// Packets per post request.
+    pub post_chunk: usize,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        GatewayConfig {
+            bounce_after: Duration::from_secs(600),
+            incomplete_after: Duration::from_secs(600),
+            reply_blocks: 4,
+            max_mail_bytes: 10 << 20,
+            poll: Duration::from_millis(500),
+            post_chunk: 200,
+        }
+    }
+}
+
+/// A local user's mix-net identity.
+pub struct LocalUser {
+    /// The address (normalised).
+    pub address: String,
+    /// The mail key.
+    pub key: MailSecretKey,
+    /// The delivery tag.
+    pub tag: String,
+}
+
+struct Packet {
+    to: String,
+    text: String,
+    /// (mail, part) when the packet is tracked for bounces.
+    part: Option<(MessageId, u16)>,
+}
+
+struct Sent {
+    user: String,
+    rcpt: String,
+    subject: String,
+    count: u16,
+    seen: BTreeSet<u16>,
+    digests: Vec<[u8; 32]>,
+    cycles: BTreeSet<u64>,
+    deadline_ms: u64,
+}
+
+struct State {
+    queue: VecDeque<Packet>,
+    sent: HashMap<MessageId, Sent>,
+    expected: HashMap<[u8; 32], (MessageId, u16)>,
+    openers: OpenerBook,
+    replies: ReplyBook,
+    inbound: Reassembler,
+    inbound_user: HashMap<MessageId, String>,
+    reply_in: Reassembler,
+    reply_user: HashMap<MessageId, String>,
+    /// Next cycle whose output to read.
+    cursor: u64,
+    /// Lowest cycle that may be open.
+    open_from: u64,
+}
+
+/// The gateway of one agent (see the module docs).
+pub struct Gateway {
+    sender: Sender,
+    joint: String,
+    params: SphinxParams,
+    route: Route,
+    directory: Directory,
+    users: Vec<LocalUser>,
+    maildrop: Arc<Maildrop>,
+    cfg: GatewayConfig,
+    state: Mutex<State>,
+    started: Instant,
+}
+
+fn digest(recipient: &str, text: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(recipient.as_bytes());
+    h.update([0u8]);
+    h.update(text);
+    h.finalize().into()
+}
+
+/// The Sphinx parameters and the route (every owner's mix, in order) of `joint`.
+fn mixnet_route(sender: &Sender, joint: &str) -> Result<(SphinxParams, Route), GatewayError> {
+    let unusable = |why: String| GatewayError::Unusable {
+        joint: joint.to_owned(),
+        why,
+    };
+    if sender.spec().backend != "SPHINXMIX" {
+        return Err(unusable(format!(
+            "a {} mix-net carries no mail",
+            sender.spec().backend
+        )));
+    }
+    let params = panoramix_mixnet::backend::sphinx_params(&sender.spec().params)
+        .map_err(|e| unusable(e.to_string()))?;
+    let peer = sender.client().peer(joint)?;
+    let mut keys = Vec::new();
+    for o in peer.owner_ids() {
+        let p = sender.client().peer(&o)?;
+        let hex = p.crypto_params["mix_key"]
+            .as_str()
+            .ok_or_else(|| unusable(format!("owner {o} published no mix key")))?;
+        keys.push(MixPublicKey::from_hex(hex)?);
+    }
+    let mut route = panoramix_sphinx::select_route(&params, &keys)?;
+    route.prepare();
+    Ok((params, route))
+}
+
+fn refusal(e: &GatewayError) -> Refusal {
+    match e {
+        GatewayError::Directory(DirectoryError::Controller(_))
+        | GatewayError::Client(_)
+        | GatewayError::Send(SendError::Client(_)) => {
+            Refusal::new(451, format!("try again later: {e}"))
+        }
+        GatewayError::Directory(DirectoryError::BadAddress(_)) => Refusal::new(553, e.to_string()),
+        GatewayError::Directory(_) | GatewayError::Reply(ReplyError::UnknownAlias(_)) => {
+            Refusal::new(550, e.to_string())
+        }
+        GatewayError::Reply(ReplyError::TooLong { .. })
+        | GatewayError::Fragment(FragmentError::TooManyParts { .. }) => {
+            Refusal::new(552, e.to_string())
+        }
+        _ => Refusal::new(451, format!("local error: {e}")),
+    }
+}
+
+impl Gateway {
+    /// A gateway for `users` on mix-net `joint`, sending through `sender` (whose client
+    /// needs no registered key: posting to a public entry is anyone's right), looking
+    /// addresses up in `directory`, delivering into `maildrop`.
+    pub fn new(
+        sender: Sender,
+        joint: &str,
+        directory: Directory,
+        users: Vec<LocalUser>,
+        maildrop: Arc<Maildrop>,
+        cfg: GatewayConfig,
+    ) -> Result<Gateway, GatewayError> {
+        let (params, route) = mixnet_route(&sender, joint)?;
+        let timeout = cfg.incomplete_after.as_millis() as u64;
+        let max_parts = fragment::parts_needed(
+            cfg.max_mail_bytes + 4096,
+            forward_part_len(params.body_len(), crate::directory::TAG_LEN)?,
+        )
+        .min(u16::MAX as usize) as u16;
+        let state = State {
+            queue: VecDeque::new(),
+            sent: HashMap::new(),
+            expected: HashMap::new(),
+            openers: OpenerBook::default(),
+            replies: ReplyBook::default(),
+            inbound: Reassembler::new(timeout, max_parts, 256),
+            inbound_user: HashMap::new(),
+            reply_in: Reassembler::new(timeout, u16::MAX, 256),
+            reply_user: HashMap::new(),
+            cursor: 1,
+            open_from: 1,
+        };
+        let g = Gateway {
+            sender,
+            joint: joint.to_owned(),
+            params,
+            route,
+            directory,
+            users,
+            maildrop,
+            cfg,
+            state: Mutex::new(state),
+            started: Instant::now(),
+        };
+        let first = g.first_unfinished_cycle()?;
+        {
+            let mut st = g.lock();
+            st.cursor = first;
+            st.open_from = first;
+        }
+        tracing::info!(mixnet = %g.joint, cycle = first, "mail gateway: reading outputs from cycle {first}");
+        Ok(g)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    /// Packets a forward mail of `len` bytes needs on this mix-net.
+    pub fn packets_for(&self, len: usize) -> Result<usize, GatewayError> {
+        let part = forward_part_len(self.params.body_len(), crate::directory::TAG_LEN)?;
+        let sealed =
+            len + 2 + self.cfg.reply_blocks * (2 + panoramix_sphinx::Surb::wire_len(&self.params));
+        Ok(fragment::parts_needed(
+            sealed + crate::envelope::SEAL_OVERHEAD,
+            part,
+        ))
+    }
+
+    /// The lowest cycle that is open or not created yet: where this gateway's mail can
+    /// first show up.
+    fn first_unfinished_cycle(&self) -> Result<u64, GatewayError> {
+        let mut c = 1;
+        loop {
+            match self.sender.client().endpoint(&self.sender.spec().entry(c)) {
+                Ok(ep) if ep.status == EndpointStatus::Open => return Ok(c),
+                Ok(_) => c += 1,
+                Err(e) if e.status() == Some(404) => return Ok(c),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// The lowest open cycle from `from` on, if any.
+    fn open_cycle(&self, from: u64) -> Result<Option<u64>, GatewayError> {
+        let mut c = from;
+        loop {
+            match self.sender.client().endpoint(&self.sender.spec().entry(c)) {
+                Ok(ep) if ep.status == EndpointStatus::Open => return Ok(Some(c)),
+                Ok(_) => c += 1,
+                Err(e) if e.status() == Some(404) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    fn user_by_tag(&self, tag: &str) -> Option<&LocalUser> {
+        self.users.iter().find(|u| u.tag == tag)
+    }
+
+    /// The packets of a forward mail from `user` to `record`; registers the openers
+    /// and the tracking of its parts.
+    fn forward_packets(
+        &self,
+        user: &str,
+        record: &MailRecord,
+        data: &[u8],
+    ) -> Result<Vec<Packet>, GatewayError> {
+        let mut rng = OsRng;
+        let surbs = self.lock().openers.make(
+            &self.params,
+            &self.route,
+            user,
+            self.cfg.reply_blocks,
+            &mut rng,
+        )?;
+        let env = Envelope {
+            surbs,
+            mail: data.to_vec(),
+        };
+        let sealed = env.seal(&record.mail_key, &mut rng)?;
+        let part_len = forward_part_len(self.params.body_len(), record.tag.len())?;
+        let mut id = [0u8; 16];
+        rng.fill_bytes(&mut id);
+        let id = MessageId(id);
+        let parts = fragment::split(id, &sealed, part_len)?;
+        let dropped = test_drop_part(data);
+        let mut packets = Vec::with_capacity(parts.len());
+        let mut digests = Vec::with_capacity(parts.len());
+        let count = parts.len() as u16;
+        for (i, p) in parts.iter().enumerate() {
+            let text = B64.encode(seal(&record.mail_key, Purpose::Part, p, &mut rng));
+            let (to, packet) = self.sender.encrypt(0, &record.tag, text.as_bytes())?;
+            let d = digest(&record.tag, text.as_bytes());
+            digests.push(d);
+            if dropped == Some(i as u16) {
+                tracing::warn!(mail = %id.to_hex(), part = i, "test hook: part {i} of {count} is not sent");
+                continue;
+            }
+            packets.push(Packet {
+                to,
+                text: packet,
+                part: Some((id, i as u16)),
+            });
+        }
+        let mut st = self.lock();
+        for (i, d) in digests.iter().enumerate() {
+            st.expected.insert(*d, (id, i as u16));
+        }
+        st.sent.insert(
+            id,
+            Sent {
+                user: user.to_owned(),
+                rcpt: record.address.clone(),
+                subject: reply::header(data, "Subject").unwrap_or_default(),
+                count,
+                seen: BTreeSet::new(),
+                digests,
+                cycles: BTreeSet::new(),
+                deadline_ms: self.now_ms() + self.cfg.bounce_after.as_millis() as u64,
+            },
+        );
+        tracing::info!(mail = %id.to_hex(), to = %record.address, parts = count, bytes = data.len(), "mail queued");
+        Ok(packets)
+    }
+
+    /// The packets of a reply through the SURBs filed under `token`.
+    fn reply_packets(
+        &self,
+        user: &str,
+        token: &str,
+        data: &[u8],
+    ) -> Result<Vec<Packet>, GatewayError> {
+        let part_len = reply_part_len(self.params.body_len())?;
+        let mut id = [0u8; 16];
+        OsRng.fill_bytes(&mut id);
+        let parts = fragment::split(MessageId(id), data, part_len)?;
+        let surbs = self.lock().replies.take(user, token, parts.len())?;
+        let mut packets = Vec::with_capacity(parts.len());
+        for (p, s) in parts.iter().zip(&surbs) {
+            let packet = s.reply(p)?;
+            packets.push(Packet {
+                to: s.first_hop().to_hex(),
+                text: packet.to_text(),
+                part: None,
+            });
+        }
+        tracing::info!(parts = parts.len(), "reply queued through reply blocks");
+        Ok(packets)
+    }
+
+    fn check(&self, user: &str, rcpt: &str) -> Result<(), GatewayError> {
+        if let Some(token) = parse_reply_address(rcpt) {
+            return match self.lock().replies.left(user, &token) {
+                Some(n) if n > 0 => Ok(()),
+                _ => Err(ReplyError::UnknownAlias(reply_address(&token)).into()),
+            };
+        }
+        self.directory.lookup(rcpt)?;
+        Ok(())
+    }
+
+    fn queue_mail(&self, user: &str, rcpts: &[String], data: &[u8]) -> Result<(), GatewayError> {
+        if data.len() > self.cfg.max_mail_bytes {
+            let part = forward_part_len(self.params.body_len(), crate::directory::TAG_LEN)?;
+            return Err(FragmentError::TooManyParts {
+                needed: fragment::parts_needed(data.len(), part),
+                max: fragment::parts_needed(self.cfg.max_mail_bytes, part),
+            }
+            .into());
+        }
+        let mut all = Vec::new();
+        for rcpt in rcpts {
+            let packets = match parse_reply_address(rcpt) {
+                Some(token) => self.reply_packets(user, &token, data)?,
+                None => self.forward_packets(user, &self.directory.lookup(rcpt)?, data)?,
+            };
+            all.extend(packets);
+        }
+        self.lock().queue.extend(all);
+        Ok(())
+    }
+
+    /// One round: post, read outputs, bounce, expire. Errors are the controller's
+    /// (the next round tries again).
+    pub fn tick(&self) -> Result<(), GatewayError> {
+        self.post_queued()?;
+        self.read_outputs()?;
+        self.check_deadlines()?;
+        self.expire_incoming()?;
+        Ok(())
+    }
+
+    /// Tick every `poll` until `stop` is set, logging errors.
+    pub fn run(&self, stop: &AtomicBool) {
+        while !stop.load(Ordering::Relaxed) {
+            if let Err(e) = self.tick() {
+                tracing::warn!("mail gateway: {e}");
+            }
+            std::thread::sleep(self.cfg.poll);
+        }
+    }
+
+    /// Packets waiting for an open cycle.
+    pub fn queued(&self) -> usize {
+        self.lock().queue.len()
+    }
+
+    fn post_queued(&self) -> Result<(), GatewayError> {
+        loop {
+            let from = self.lock().open_from;
+            if self.lock().queue.is_empty() {
+                return Ok(());
+            }
+            let Some(cycle) = self.open_cycle(from)? else {
+                return Ok(());
+            };
+            self.lock().open_from = cycle;
+            let chunk: Vec<Packet> = {
+                let mut st = self.lock();
+                let n = st.queue.len().min(self.cfg.post_chunk);
+                st.queue.drain(..n).collect()
+            };
+            let items: Vec<(String, String, String, Option<i64>)> = chunk
+                .iter()
+                .map(|p| {
+                    (
+                        self.sender.client().id(),
+                        p.to.clone(),
+                        p.text.clone(),
+                        None,
+                    )
+                })
+                .collect();
+            let entry = self.sender.spec().entry(cycle);
+            match self.sender.client().post_messages(&entry, "INBOX", &items) {
+                Ok(_) => {
+                    let mut st = self.lock();
+                    for p in &chunk {
+                        if let Some((id, _)) = p.part
+                            && let Some(s) = st.sent.get_mut(&id)
+                        {
+                            s.cycles.insert(cycle);
+                        }
+                    }
+                    tracing::info!(
+                        cycle,
+                        packets = chunk.len(),
+                        left = st.queue.len(),
+                        "mail packets posted"
+                    );
+                }
+                Err(e) => {
+                    // closed meanwhile or full: put them back, try the next cycle later
+                    let mut st = self.lock();
+                    for p in chunk.into_iter().rev() {
+                        st.queue.push_front(p);
+                    }
+                    if matches!(e.code(), Some("inbox_full" | "wrong_state")) {
+                        st.open_from = cycle + 1;
+                        tracing::info!(cycle, "entry closed or full: next cycle");
+                        continue;
+                    }
+                    return Err(e.into());
+                }
+            }
+        }
+    }
+
+    fn read_outputs(&self) -> Result<(), GatewayError> {
+        loop {
+            let cycle = self.lock().cursor;
+            let Some(out) = self.sender.results(cycle)? else {
+                return Ok(());
+            };
+            let mut delivered = 0;
+            for (recipient, text) in &out {
+                delivered += self.take_output(cycle, recipient, text)?;
+            }
+            let mut st = self.lock();
+            st.cursor = cycle + 1;
+            st.open_from = st.open_from.max(cycle + 1);
+            tracing::debug!(cycle, outputs = out.len(), delivered, "cycle output read");
+        }
+    }
+
+    /// One output of an agreed cycle; returns the mails it completed.
+    fn take_output(&self, cycle: u64, recipient: &str, text: &[u8]) -> Result<usize, GatewayError> {
+        {
+            let mut st = self.lock();
+            if let Some((id, i)) = st.expected.remove(&digest(recipient, text))
+                && let Some(s) = st.sent.get_mut(&id)
+            {
+                s.seen.insert(i);
+            }
+        }
+        if let Some(user) = self.user_by_tag(recipient) {
+            return self.take_part(cycle, user, text);
+        }
+        if let Some(hex) = recipient.strip_prefix(SURB_RECIPIENT_PREFIX)
+            && let Ok(id) = SurbId::from_hex(hex)
+        {
+            let text = String::from_utf8_lossy(text);
+            let opened = self.lock().openers.open(&id, &text);
+            if let Some((user, bytes)) = opened {
+                return self.take_reply_part(&user, bytes?);
+            }
+        }
+        Ok(0)
+    }
+
+    fn take_part(&self, cycle: u64, user: &LocalUser, text: &[u8]) -> Result<usize, GatewayError> {
+        let part = B64
+            .decode(text)
+            .map_err(|_| EnvelopeError::DoesNotOpen)
+            .and_then(|b| open(&user.key, Purpose::Part, &b));
+        let part = match part.map(|p| Part::decode(&p)) {
+            Ok(Ok(p)) => p,
+            Ok(Err(e)) => {
+                tracing::warn!(cycle, user = %user.address, "dropped a malformed part: {e}");
+                return Ok(0);
+            }
+            Err(e) => {
+                tracing::warn!(cycle, user = %user.address, "dropped a part: {e}");
+                return Ok(0);
+            }
+        };
+        let id = part.id;
+        let now = self.now_ms();
+        let added = {
+            let mut st = self.lock();
+            st.inbound_user
+                .entry(id)
+                .or_insert_with(|| user.address.clone());
+            st.inbound.add(part, now)
+        };
+        let sealed = match added {
+            Ok(Added::Complete(b)) => b,
+            Ok(_) => return Ok(0),
+            Err(e) => {
+                tracing::warn!(cycle, user = %user.address, "refused a part: {e}");
+                return Ok(0);
+            }
+        };
+        self.lock().inbound_user.remove(&id);
+        let env = match Envelope::open(&user.key, &sealed) {
+            Ok(env) => env,
+            Err(e) => {
+                tracing::warn!(user = %user.address, mail = %id.to_hex(), "a whole mail did not open: {e}");
+                return Ok(0);
+            }
+        };
+        let surbs = reply::decode_surbs(&self.params, &env.surbs);
+        let mail = if surbs.is_empty() {
+            env.mail.clone()
+        } else {
+            let n = surbs.len();
+            let token = self.lock().replies.add(&user.address, surbs, &mut OsRng);
+            add_reply_header(&env.mail, &reply_address(&token), n)
+        };
+        self.maildrop.deliver(&user.address, &mail)?;
+        tracing::info!(user = %user.address, mail = %id.to_hex(), bytes = env.mail.len(), cycle, "mail delivered");
+        Ok(1)
+    }
+
+    fn take_reply_part(&self, user: &str, bytes: Vec<u8>) -> Result<usize, GatewayError> {
+        let part = match Part::decode(&bytes) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(user, "dropped a malformed reply part: {e}");
+                return Ok(0);
+            }
+        };
+        let id = part.id;
+        let now = self.now_ms();
+        let added = {
+            let mut st = self.lock();
+            st.reply_user.entry(id).or_insert_with(|| user.to_owned());
+            st.reply_in.add(part, now)
+        };
+        match added {
+            Ok(Added::Complete(mail)) => {
+                self.lock().reply_user.remove(&id);
+                let mut out = b"X-Panoramix-Reply: received through a reply block\r\n".to_vec();
+                out.extend_from_slice(&mail);
+                self.maildrop.deliver(user, &out)?;
+                tracing::info!(user, bytes = mail.len(), "reply delivered");
+                Ok(1)
+            }
+            Ok(_) => Ok(0),
+            Err(e) => {
+                tracing::warn!(user, "refused a reply part: {e}");
+                Ok(0)
+            }
+        }
+    }
+
+    fn check_deadlines(&self) -> Result<(), GatewayError> {
+        let now = self.now_ms();
+        let mut done = Vec::new();
+        {
+            let st = self.lock();
+            for (id, s) in &st.sent {
+                if s.seen.len() == s.count as usize || now >= s.deadline_ms {
+                    done.push(*id);
+                }
+            }
+        }
+        for id in done {
+            let Some(s) = self.lock().sent.remove(&id) else {
+                continue;
+            };
+            {
+                let mut st = self.lock();
+                for d in &s.digests {
+                    st.expected.remove(d);
+                }
+            }
+            if s.seen.len() == s.count as usize {
+                tracing::info!(mail = %id.to_hex(), to = %s.rcpt, parts = s.count, "every part of the mail is in agreed outputs");
+                continue;
+            }
+            tracing::warn!(mail = %id.to_hex(), to = %s.rcpt, seen = s.seen.len(), parts = s.count, "mail not delivered: bounce");
+            self.maildrop.deliver(&s.user, &self.bounce(&id, &s))?;
+        }
+        Ok(())
+    }
+
+    fn bounce(&self, id: &MessageId, s: &Sent) -> Vec<u8> {
+        let missing: Vec<String> = (0..s.count)
+            .filter(|i| !s.seen.contains(i))
+            .map(|i| i.to_string())
+            .collect();
+        let cycles = match (s.cycles.first(), s.cycles.last()) {
+            (Some(a), Some(b)) if a == b => format!("cycle {a}"),
+            (Some(a), Some(b)) => format!("cycles {a} to {b}"),
+            _ => "no cycle (no entry was open)".to_owned(),
+        };
+        format!(
+            "From: Mail Delivery System <mailer-daemon@panoramix.invalid>\r\n\
+             To: <{user}>\r\n\
+             Subject: Undelivered Mail: {subject}\r\n\
+             Message-ID: <bounce-{mid}@panoramix.invalid>\r\n\
+             Auto-Submitted: auto-replied\r\n\
+             MIME-Version: 1.0\r\n\
+             Content-Type: text/plain; charset=utf-8\r\n\
+             \r\n\
+             Your mail to <{rcpt}> was NOT delivered.\r\n\
+             \r\n\
+             It went out as {count} packets, posted in {cycles} of mix-net {joint}.\r\n\
+             {n} of them did not appear in the agreed output of the mix-net within\r\n\
+             {secs} seconds: part(s) {list} (numbered from 0).\r\n\
+             \r\n\
+             The recipient's gateway delivers a mail whole or not at all, so nothing of\r\n\
+             this mail was delivered. Send it again.\r\n",
+            user = s.user,
+            subject = s.subject.replace(['\r', '\n'], " "),
+            mid = id.to_hex(),
+            rcpt = s.rcpt,
+            count = s.count,
+            joint = self.joint,
+            n = missing.len(),
+            secs = self.cfg.bounce_after.as_secs(),
+            list = missing.join(", "),
+        )
+        .into_bytes()
+    }
+
+    fn expire_incoming(&self) -> Result<(), GatewayError> {
+        let now = self.now_ms();
+        let (gone, users) = {
+            let mut st = self.lock();
+            let mut gone = st.inbound.expire(now);
+            gone.extend(st.reply_in.expire(now));
+            let users: Vec<Option<String>> = gone
+                .iter()
+                .map(|g| {
+                    let u = st.inbound_user.remove(&g.id);
+                    u.or_else(|| st.reply_user.remove(&g.id))
+                })
+                .collect();
+            (gone, users)
+        };
+        for (g, user) in gone.iter().zip(users) {
+            let Some(user) = user else { continue };
+            tracing::warn!(user, mail = %g.id.to_hex(), missing = g.missing.len(), "incoming mail incomplete: discarded");
+            let note = format!(
+                "From: Mail Delivery System <mailer-daemon@panoramix.invalid>\r\n\
+                 To: <{user}>\r\n\
+                 Subject: An incoming mail was incomplete and discarded\r\n\
+                 Auto-Submitted: auto-generated\r\n\
+                 Content-Type: text/plain; charset=utf-8\r\n\
+                 \r\n\
+                 A mail of {count} packets started arriving, but {n} packets were still\r\n\
+                 missing {secs} seconds later. It was discarded: a mail is delivered\r\n\
+                 whole or not at all. Its sender gets a bounce.\r\n",
+                count = g.count,
+                n = g.missing.len(),
+                secs = self.cfg.incomplete_after.as_secs(),
+            );
+            self.maildrop.deliver(&user, note.as_bytes())?;
+        }
+        Ok(())
+    }
+}
+
+/// Test builds only: with `PANORAMIX_MAIL_TEST_HOOKS=1` in the environment, a mail
+/// carrying `X-Panoramix-Test-Drop-Part: N` loses its part N (so a bounce can be seen).
+#[cfg(feature = "test-hooks")]
+fn test_drop_part(mail: &[u8]) -> Option<u16> {
+    if std::env::var("PANORAMIX_MAIL_TEST_HOOKS").ok().as_deref() != Some("1") {
+        return None;
+    }
+    reply::header(mail, "X-Panoramix-Test-Drop-Part")?
+        .parse()
+        .ok()
+}
+
+#[cfg(not(feature = "test-hooks"))]
+fn test_drop_part(_mail: &[u8]) -> Option<u16> {
+    None
+}
+
+impl MailSink for Gateway {
+    fn check_recipient(&self, user: &str, rcpt: &str) -> Result<(), Refusal> {
+        self.check(user, rcpt).map_err(|e| refusal(&e))
+    }
+
+    fn submit(
+        &self,
+        user: &str,
+        _from: &str,
+        rcpts: &[String],
+        data: Vec<u8>,
+    ) -> Result<(), Refusal> {
+        self.queue_mail(user, rcpts, &data).map_err(|e| {
+            tracing::warn!(user, "mail refused: {e}");
+            refusal(&e)
+        })
+    }
+}
+
+/// Run `gateway` on a thread until `stop` is set.
+pub fn spawn(gateway: Arc<Gateway>, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || gateway.run(&stop))
+}
