@@ -92,6 +92,7 @@ fn setup_mixnet(url: &str, dir: &Path, n: usize, size: i64) -> (String, MixnetSp
         terms: "soak".into(),
         graph: None,
         previous: None,
+        reconfiguration: None,
         election: None,
     };
     let people: Vec<(Keypair, panoramix_sphinx::MixKeyPair)> = (0..n)

@@ -82,6 +82,7 @@ pub fn spec(backend: &str, name: &str, size: i64) -> MixnetSpec {
         terms: "test terms".into(),
         graph: None,
         previous: None,
+        reconfiguration: None,
         election: None,
     }
 }

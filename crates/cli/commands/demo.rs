@@ -422,6 +422,7 @@ fn run_sphinx(a: &Args, url: &str, bars: &Bars, stop: &Arc<AtomicBool>) -> anyho
         terms: "demo".into(),
         graph: None,
         previous: None,
+        reconfiguration: None,
         election: None,
     };
     let (joint, agents) = start_mixnet(url, &spec, a.contributors, bars, stop.clone())?;
@@ -510,6 +511,7 @@ fn run_election(
         terms: "demo".into(),
         graph: None,
         previous: None,
+        reconfiguration: None,
         election: Some(Election {
             question: "Should the demo run again?".into(),
             options: options.iter().map(|o| o.to_string()).collect(),

@@ -9,6 +9,7 @@ use panoramix_core::wire::{Negotiation, NegotiationStatus};
 use serde_json::Value as Json;
 
 use crate::api::Action;
+use crate::formation::Old;
 use crate::io::{Halt, StepError};
 use crate::machine::Exec;
 use crate::spec::MixnetSpec;
@@ -62,89 +63,116 @@ fn ctx(ex: &mut Exec) -> Result<Ctx, Halt> {
     })
 }
 
-/// The successor the owners agreed on (its id and owners), whether or not it
-/// exists yet, from the DONE negotiations titled `successor:<joint>`.
-fn agreed_successor(done: &[Negotiation]) -> Result<Option<(Action, String)>, Halt> {
-    for n in done {
-        let (Some(text), Some(cid)) = (&n.text, &n.consensus) else {
-            continue;
-        };
-        let text = Text::parse(text)
-            .map_err(|e| StepError::State(format!("the successor agreement: {e}")))?;
-        let a = Action::from_part(&text.body, "POST", "/panoramix/peers/");
-        return Ok(Some((a, cid.clone())));
+/// An agreed successor: its creating action, consensus id, id and owners.
+type Successor = (Action, String, String, Vec<String>);
+
+/// The successor to follow (its creating action, consensus id, id and
+/// owners): the first agreement in `successor:<joint>` whose signatures
+/// satisfy the mix-net's reconfiguration rule ([`Old`]); others are ignored.
+fn agreed_successor(cx: &Ctx, all: &[Negotiation]) -> Result<Option<Successor>, Halt> {
+    let old = Old {
+        joint: &cx.joint,
+        owners: &cx.owners,
+        spec: &cx.spec,
+    };
+    let Some((n, id, owners)) = old.agreed_peer(all) else {
+        return Ok(None);
+    };
+    let (Some(text), Some(cid)) = (&n.text, &n.consensus) else {
+        return Ok(None);
+    };
+    let text =
+        Text::parse(text).map_err(|e| StepError::State(format!("the successor agreement: {e}")))?;
+    let a = Action::from_part(&text.body, "POST", "/panoramix/peers/");
+    Ok(Some((a, cid.clone(), id, owners)))
+}
+
+/// Continue with the agreed successor `next` (owned by `owners`, created by
+/// `action` under consensus `cid`) after cycle `c`, `done` or abandoned;
+/// `Ok(true)`: the step ends here.
+fn follow(
+    ex: &mut Exec,
+    c: u64,
+    done: bool,
+    (action, cid, next, owners): Successor,
+) -> Result<bool, Halt> {
+    let me = ex.api.me();
+    let end = if done {
+        format!("cycle {c} complete")
+    } else {
+        format!("cycle {c} abandoned: the successor removes an owner")
+    };
+    if !owners.contains(&me) {
+        ex.state.completed += u64::from(done);
+        ex.save()?;
+        ex.event(end);
+        ex.event(format!(
+            "left the mix-net: its successor {next} does not include this contributor"
+        ));
+        ex.st.finished = true;
+        return Ok(true);
     }
-    Ok(None)
+    if ex.api.peer_opt(&next)?.is_none() {
+        // an owner of the successor creates it from the consensus
+        match ex.api.apply(&action, &cid, None)? {
+            Ok(_) => ex.st.acted = true,
+            Err(r) if r.status == 409 => {}
+            Err(r) => {
+                return Err(StepError::State(format!(
+                    "creating the successor {next}: {} {}",
+                    r.status,
+                    r.code().unwrap_or("unknown")
+                ))
+                .into());
+            }
+        }
+        if ex.api.peer_opt(&next)?.is_none() {
+            return Ok(true);
+        }
+    }
+    ex.state.completed += u64::from(done);
+    ex.state.processed.clear();
+    ex.event(end);
+    ex.event(format!("continuing with the successor mix-net {next}"));
+    ex.state.mixnet = next;
+    ex.state.cycle = 1;
+    ex.save()?;
+    ex.st.acted = true;
+    Ok(true)
 }
 
 /// Move past completed cycles; `Ok(true)` when the step ends here.
 fn complete_cycles(ex: &mut Exec, cx: &Ctx) -> Result<bool, Halt> {
-    let me = ex.api.me();
     loop {
         let c = ex.state.cycle;
-        match ex.api.endpoint(&cx.spec.result(c))? {
-            Some(ep) if ep.status == EndpointStatus::Processed => {}
-            _ => return Ok(false),
+        let all = ex.api.negotiations(&format!("successor:{}", cx.joint))?;
+        let agreed = agreed_successor(cx, &all)?;
+        // a successor that removes an owner takes effect at once: the removed
+        // owner may be why the cycle cannot complete
+        if let Some(s) = agreed.clone()
+            && cx.owners.iter().any(|o| !s.3.contains(o))
+            && !result_processed(ex, cx, c)?
+        {
+            return follow(ex, c, false, s);
+        }
+        if !result_processed(ex, cx, c)? {
+            return Ok(false);
         }
         if ex.state.max_cycles != 0 && ex.state.completed + 1 >= ex.state.max_cycles {
             ex.st.finished = true;
             return Ok(true);
         }
         // a reconfiguration takes effect from the next cycle
-        let pending = ex.api.negotiations(&format!("successor:{}", cx.joint))?;
-        if pending.iter().any(|n| n.status == NegotiationStatus::Open) {
+        let me = ex.api.me();
+        let asked = |n: &Negotiation| {
+            n.status == NegotiationStatus::Open
+                && n.participants.as_ref().is_some_and(|p| p.contains(&me))
+        };
+        if agreed.is_none() && all.iter().any(asked) {
             return Ok(true);
         }
-        let done: Vec<Negotiation> = pending
-            .into_iter()
-            .filter(|n| n.status == NegotiationStatus::Done)
-            .collect();
-        match agreed_successor(&done)? {
-            Some((action, cid)) => {
-                let next = action.data["peer_id"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned();
-                let owners: Vec<String> = serde_json::from_value(action.data["owners"].clone())
-                    .map_err(|e| StepError::State(format!("the successor's owners: {e}")))?;
-                if !owners.contains(&me) {
-                    ex.state.completed += 1;
-                    ex.save()?;
-                    ex.event(format!("cycle {c} complete"));
-                    ex.event(format!(
-                        "left the mix-net: its successor {next} does not include this contributor"
-                    ));
-                    ex.st.finished = true;
-                    return Ok(true);
-                }
-                if ex.api.peer_opt(&next)?.is_none() {
-                    // an owner of the successor creates it from the consensus
-                    match ex.api.apply(&action, &cid, None)? {
-                        Ok(_) => ex.st.acted = true,
-                        Err(r) if r.status == 409 => {}
-                        Err(r) => {
-                            return Err(StepError::State(format!(
-                                "creating the successor {next}: {} {}",
-                                r.status,
-                                r.code().unwrap_or("unknown")
-                            ))
-                            .into());
-                        }
-                    }
-                    if ex.api.peer_opt(&next)?.is_none() {
-                        return Ok(true);
-                    }
-                }
-                ex.state.completed += 1;
-                ex.state.processed.clear();
-                ex.event(format!("cycle {c} complete"));
-                ex.event(format!("continuing with the successor mix-net {next}"));
-                ex.state.mixnet = next;
-                ex.state.cycle = 1;
-                ex.save()?;
-                ex.st.acted = true;
-                return Ok(true);
-            }
+        match agreed {
+            Some(s) => return follow(ex, c, true, s),
             None => {
                 ex.state.completed += 1;
                 let prefix = format!("{}-{c}-", cx.spec.name);
@@ -155,6 +183,11 @@ fn complete_cycles(ex: &mut Exec, cx: &Ctx) -> Result<bool, Halt> {
             }
         }
     }
+}
+
+fn result_processed(ex: &mut Exec, cx: &Ctx, c: u64) -> Result<bool, Halt> {
+    Ok(matches!(ex.api.endpoint(&cx.spec.result(c))?,
+        Some(ep) if ep.status == EndpointStatus::Processed))
 }
 
 /// One step.
@@ -168,7 +201,18 @@ pub(crate) fn step(ex: &mut Exec) -> Result<(), Halt> {
         return Ok(());
     }
     let c = ex.state.cycle;
-    let graph = cx.spec.graph(&cx.joint, &cx.owners, &cx.trustees, c);
+    // threshold trustees: no cycle before the key generation gave the key
+    let key = match cx.spec.threshold() {
+        Some(_) => match crate::dkg::key(ex, &cx)? {
+            Some(k) => Some(k),
+            None => return Ok(()),
+        },
+        None => None,
+    };
+    let mut graph = cx.spec.graph(&cx.joint, &cx.owners, &cx.trustees, c);
+    if let Some(k) = &key {
+        cx.spec.apply_key(&mut graph, k, &cx.owners);
+    }
     let mut endpoints = Vec::with_capacity(graph.len());
     for g in &graph {
         let id = g["endpoint_id"].as_str().unwrap_or_default();

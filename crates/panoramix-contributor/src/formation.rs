@@ -16,9 +16,11 @@
 //!    for Zeus, the election key recomputed from the owners' verified key shares)
 //!    and co-signs; the coordinator creates the joint peer.
 //!
-//! A reconfiguration is a negotiation titled `successor:<old joint>` among the
-//! old and new owners on a successor joint peer whose description names its
-//! predecessor.
+//! A reconfiguration is a negotiation titled `successor:<old joint>`, proposed
+//! by any owner, on a successor joint peer whose description names its
+//! predecessor; it is followed only if its signatures satisfy the rule agreed
+//! in the description (`membership`). A newcomer asks to join with a signed
+//! request (`join_request`).
 //!
 //! Each operation is a [`Procedure`], made by a [`Formation`] and driven like
 //! the [`crate::Contributor`]: [`Procedure::begin`], then [`Procedure::poll`]
@@ -30,8 +32,16 @@
 //! `panoramix_zeus::contributor::ZeusOwnerKeys`), and [`Backends::complete`]
 //! puts their results into the description.
 
+mod join_request;
+mod membership;
 mod ops;
 mod steps;
+
+pub use join_request::{JoinRequest, JoinState, Membership};
+pub(crate) use membership::Old;
+pub use membership::{
+    ChangeProposal, IgnoredSuccessor, check_change, check_rule, participants as successor_signers,
+};
 
 use std::sync::Arc;
 
@@ -365,8 +375,10 @@ impl Formation {
         self.procedure(move |api| steps::apply_agreed_joint(api, &title, false))
     }
 
-    /// Reconfiguration, by the first owner of `old_joint`: propose a successor
-    /// named `new_name` owned by `new_owners`; returns the negotiation id.
+    /// Reconfiguration, by any owner of `old_joint`: propose a successor named
+    /// `new_name` owned by `new_owners` to them (and, under the `all` rule, to
+    /// every old owner); refused when the mix-net's rule cannot accept it.
+    /// Returns the negotiation id.
     pub fn propose_successor(
         &mut self,
         old_joint: &str,
@@ -379,17 +391,21 @@ impl Formation {
             new_name.to_owned(),
         );
         let keys = self.keys.clone();
-        self.procedure(move |api| steps::propose_successor(api, &keys, &old, &owners, &name))
+        self.procedure(move |api| {
+            membership::propose_successor(api, &keys, &old, &owners, &name)
+        })
     }
 
-    /// For every other participant: find and check the successor proposal
-    /// (same backend and parameters, names the predecessor, keys recompute).
-    /// `None` when there is none yet or this participant signed it already.
+    /// For every other participant: find and check an open successor proposal
+    /// it has to sign (proposed by an owner, acceptable under the rule, same
+    /// backend and parameters, names the predecessor, keys recompute). `None`
+    /// when there is none (yet), or it signed them already; a removed owner
+    /// is not a participant ([`Formation::membership`] warns it).
     /// Accepting the new owner list is the host's decision; then
     /// [`Formation::co_sign`].
     pub fn review_successor(&mut self, old_joint: &str) -> Procedure<Option<SuccessorProposal>> {
         let (old, keys) = (old_joint.to_owned(), self.keys.clone());
-        self.procedure(move |api| steps::review_successor(api, &keys, &old))
+        self.procedure(move |api| membership::review_successor(api, &keys, &old))
     }
 
     /// Sign `text` as it is in the negotiation `negotiation`.
@@ -398,33 +414,65 @@ impl Formation {
         self.procedure(move |api| api.contribute(&negotiation, &text).map(|_| ()))
     }
 
-    /// The successor of a mix-net, once it exists; an owner of the successor
-    /// creates it from the agreed consensus if nobody has yet.
+    /// The successor of a mix-net whose agreement satisfies its rule, once
+    /// agreed; an owner of the successor creates it from the agreed consensus
+    /// if nobody has yet.
     pub fn successor(&mut self, old_joint: &str) -> Procedure<Option<String>> {
-        let title = format!("successor:{old_joint}");
-        self.procedure(move |api| steps::apply_agreed_joint(api, &title, true))
+        let old = old_joint.to_owned();
+        self.procedure(move |api| membership::apply_agreed_successor(api, &old))
     }
 
-    /// The successor the owners agreed on (its id and owners), whether or not
-    /// it has been created yet.
+    /// The successor the owners agreed on by the mix-net's rule (its id and
+    /// owners), whether or not it has been created yet.
     pub fn agreed_successor(
         &mut self,
         old_joint: &str,
     ) -> Procedure<Option<(String, Vec<String>)>> {
         let old = old_joint.to_owned();
-        self.procedure(move |api| steps::agreed_successor(api, &old))
+        self.procedure(move |api| membership::agreed_successor(api, &old))
     }
 
     /// Follow a mix-net's successors to the current one (creating an agreed
     /// successor this identity owns on the way).
     pub fn current(&mut self, joint: &str) -> Procedure<String> {
         let joint = joint.to_owned();
-        self.procedure(move |api| steps::current(api, &joint))
+        self.procedure(move |api| membership::current(api, &joint))
+    }
+
+    /// A mix-net's membership: owners and rule, open successor proposals
+    /// (which say whom they remove), ignored successor negotiations, join
+    /// requests and the agreed successor.
+    pub fn membership(&mut self, joint: &str) -> Procedure<Membership> {
+        let joint = joint.to_owned();
+        self.procedure(move |api| join_request::membership(api, &joint))
+    }
+
+    /// For a registered newcomer: ask to join `joint`, whose description it
+    /// reviewed; returns the `join:` negotiation id.
+    pub fn request_join(&mut self, joint: &str, reviewed: &MixnetSpec) -> Procedure<String> {
+        let (joint, reviewed) = (joint.to_owned(), reviewed.clone());
+        self.procedure(move |api| join_request::request_join(api, &joint, &reviewed))
+    }
+
+    /// For an owner: approve `peer`'s join request by proposing the successor
+    /// `new_name` that adds it; returns the `successor:` negotiation id.
+    pub fn approve_join(&mut self, joint: &str, peer: &str, new_name: &str) -> Procedure<String> {
+        let (joint, peer, name) = (joint.to_owned(), peer.to_owned(), new_name.to_owned());
+        let keys = self.keys.clone();
+        self.procedure(move |api| join_request::approve_join(api, &keys, &joint, &peer, &name))
+    }
+
+    /// For an owner: refuse `peer`'s join request, signed, with `reason`.
+    pub fn refuse_join(&mut self, joint: &str, peer: &str, reason: &str) -> Procedure<()> {
+        let (joint, peer, reason) = (joint.to_owned(), peer.to_owned(), reason.to_owned());
+        self.procedure(move |api| join_request::refuse_join(api, &joint, &peer, &reason))
     }
 }
 
 #[cfg(test)]
 mod keys_tests;
+#[cfg(test)]
+mod membership_tests;
 #[cfg(test)]
 mod replay_tests;
 #[cfg(test)]

@@ -53,6 +53,46 @@ pub struct MixnetSpec {
     /// Zeus: the question, its allowed answers and the voter list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub election: Option<Election>,
+    /// Who must sign a successor (a reconfiguration); absent: the default
+    /// [`Reconfiguration`] (every remaining owner, a strict majority remaining).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconfiguration: Option<Reconfiguration>,
+}
+
+/// Whose signatures a successor needs besides its new owners' (every new owner
+/// signs anyway: the controller creates a joint peer only by a consensus all its
+/// owners signed).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReconfigurationSigners {
+    /// Every owner that remains; removed owners do not sign.
+    #[default]
+    Remaining,
+    /// Every old owner, removed ones included (a node leaves only by consent).
+    All,
+}
+
+/// The reconfiguration rule the owners agreed on with the mix-net's description
+/// (docs/mixnet.md, "Reconfiguration"): a successor is followed only if its
+/// agreement's verified signatures satisfy it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reconfiguration {
+    /// Whose signatures are needed.
+    #[serde(default)]
+    pub signers: ReconfigurationSigners,
+    /// With `remaining`: at least this many old owners must remain and sign.
+    /// Never less than a strict majority of the old owners, whatever is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quorum: Option<usize>,
+}
+
+impl Reconfiguration {
+    /// How many of `old` owners must remain (and sign) in a successor:
+    /// a strict majority, or `quorum` if larger (capped at `old`).
+    pub fn min_remaining(&self, old: usize) -> usize {
+        let majority = old / 2 + 1;
+        self.quorum.unwrap_or(0).clamp(majority, old.max(majority))
+    }
 }
 
 /// The session id a trustee's proof of knowledge of its key share is bound to.
@@ -230,6 +270,7 @@ mod tests {
             graph: None,
             previous: None,
             election,
+            reconfiguration: None,
         };
         (spec, keys)
     }

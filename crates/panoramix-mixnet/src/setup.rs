@@ -388,6 +388,7 @@ mod tests {
             terms: String::new(),
             graph: None,
             previous: None,
+            reconfiguration: None,
             election: Some(Election {
                 question: "q".into(),
                 options: vec!["yes".into(), "no".into()],

@@ -30,7 +30,8 @@ impl Formation {
     /// its methods: `register`, `create`, `proposal`, `join`, `proposeJoint`,
     /// `proposeJointAmong`, `completeSpec`, `confirmJoint`, `finish`,
     /// `proposeSuccessor`, `reviewSuccessor`, `coSign`, `successor`,
-    /// `agreedSuccessor`, `current`) with `args`, a JSON array of its
+    /// `agreedSuccessor`, `current`, `membership`, `requestJoin`,
+    /// `approveJoin`, `refuseJoin`) with `args`, a JSON array of its
     /// arguments in the order of the method's. Its result is the operation's,
     /// as serde gives it in JSON (a pair: an array).
     pub fn operation(&mut self, op: &str, args: &Json) -> Result<Procedure<Json>, StepError> {
@@ -53,6 +54,10 @@ impl Formation {
             "successor" => json(self.successor(&s(0)?)),
             "agreedSuccessor" => json(self.agreed_successor(&s(0)?)),
             "current" => json(self.current(&s(0)?)),
+            "membership" => json(self.membership(&s(0)?)),
+            "requestJoin" => json(self.request_join(&s(0)?, &spec(1)?)),
+            "approveJoin" => json(self.approve_join(&s(0)?, &s(1)?, &s(2)?)),
+            "refuseJoin" => json(self.refuse_join(&s(0)?, &s(1)?, &s(2)?)),
             other => return Err(StepError::State(format!("no formation operation {other}"))),
         })
     }

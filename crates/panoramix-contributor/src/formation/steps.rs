@@ -9,7 +9,7 @@ use panoramix_core::negotiation::Text;
 use panoramix_core::wire::{Contribution, NegotiationStatus, Peer};
 use serde_json::{Map, Value as Json, json};
 
-use super::{Backends, SuccessorProposal, check_description_size, parse_invitation};
+use super::{Backends, check_description_size, parse_invitation};
 use crate::api::{Action, Api, pct, text_for};
 use crate::io::{Halt, HttpResponse, StepError};
 use crate::spec::MixnetSpec;
@@ -66,7 +66,7 @@ impl JointData {
 /// Propose, in a new negotiation titled `title` among `participants`, to
 /// create the joint peer of `spec` owned by `owners` (in route order), its
 /// description as `crypto_params`; returns the negotiation id.
-fn propose_joint_peer(
+pub(super) fn propose_joint_peer(
     api: &mut Api,
     title: &str,
     participants: &[String],
@@ -302,100 +302,4 @@ pub(super) fn apply_agreed_joint(
         };
     }
     Ok(None)
-}
-
-pub(super) fn propose_successor(
-    api: &mut Api,
-    keys: &Backends,
-    old_joint: &str,
-    new_owners: &[String],
-    new_name: &str,
-) -> Result<String, Halt> {
-    let old = api.peer(old_joint)?;
-    let old_owners = old.owner_ids();
-    if old_owners.first() != Some(&api.me()) {
-        return refuse("the first owner proposes reconfigurations");
-    }
-    let mut spec: MixnetSpec = serde_json::from_value(old.crypto_params.clone())
-        .map_err(|e| StepError::State(e.to_string()))?;
-    spec.name = new_name.to_owned();
-    spec.previous = Some(old_joint.to_owned());
-    let spec = complete_spec(api, keys, &spec, new_owners)?;
-    let mut participants = old_owners;
-    for o in new_owners {
-        if !participants.contains(o) {
-            participants.push(o.clone());
-        }
-    }
-    let title = format!("successor:{old_joint}");
-    propose_joint_peer(api, &title, &participants, &spec, new_owners)
-}
-
-pub(super) fn review_successor(
-    api: &mut Api,
-    keys: &Backends,
-    old_joint: &str,
-) -> Result<Option<SuccessorProposal>, Halt> {
-    let me = api.me();
-    let old = api.peer(old_joint)?;
-    let old_spec: MixnetSpec =
-        serde_json::from_value(old.crypto_params).map_err(|e| StepError::State(e.to_string()))?;
-    for n in api.negotiations(&format!("successor:{old_joint}"))? {
-        let contribs = contributions(api, &n.id)?;
-        if contribs.iter().any(|c| c.signer_key_id == me) {
-            return Ok(None);
-        }
-        let Some(first) = contribs.first() else {
-            continue;
-        };
-        let data = JointData::of(&parse_text(&first.text)?)?;
-        let got = data.crypto_params;
-        let mut expected = old_spec.clone();
-        expected.name = got.name.clone();
-        expected.previous = Some(old_joint.to_owned());
-        let expected = complete_spec(api, keys, &expected, &data.owners)?;
-        if got != expected {
-            return refuse("the successor changes more than the owners");
-        }
-        let key = joint_key_data(&got.name, &data.owners);
-        let successor = joint_peer_id(&key).filter(|_| data.key_data == key);
-        let Some(successor) = successor else {
-            return refuse("the successor's joint key does not recompute");
-        };
-        return Ok(Some(SuccessorProposal {
-            negotiation: n.id,
-            text: first.text.clone(),
-            owners: data.owners,
-            successor,
-        }));
-    }
-    Ok(None)
-}
-
-pub(super) fn agreed_successor(
-    api: &mut Api,
-    old_joint: &str,
-) -> Result<Option<(String, Vec<String>)>, Halt> {
-    for n in api.negotiations(&format!("successor:{old_joint}"))? {
-        let (NegotiationStatus::Done, Some(text)) = (n.status, &n.text) else {
-            continue;
-        };
-        let data = JointData::of(&parse_text(text)?)?;
-        return Ok(Some((data.peer_id, data.owners)));
-    }
-    Ok(None)
-}
-
-pub(super) fn current(api: &mut Api, joint: &str) -> Result<String, Halt> {
-    let mut j = joint.to_owned();
-    for _ in 0..64 {
-        let Some(next) = apply_agreed_joint(api, &format!("successor:{j}"), true)? else {
-            break;
-        };
-        if api.peer_opt(&next)?.is_none() {
-            break;
-        }
-        j = next;
-    }
-    Ok(j)
 }

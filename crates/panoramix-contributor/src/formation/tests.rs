@@ -54,6 +54,7 @@ pub(super) fn spec() -> MixnetSpec {
         graph: None,
         previous: None,
         election: None,
+        reconfiguration: None,
     }
 }
 
@@ -409,46 +410,6 @@ fn a_joiner_co_signs_only_the_joint_peer_it_reviewed() {
         let (r, sent) = drive(&mut formation(2, 1).confirm_joint(&spec()), answers);
         assert_eq!(r.unwrap(), None);
         assert!(sent.iter().all(|r| r.method == "GET"));
-    }
-}
-
-#[test]
-fn the_agreed_joint_peer_is_created_once_and_a_conflict_means_it_exists() {
-    let owners = vec![key(1).key_id(), key(2).key_id()];
-    let kd = panoramix_core::identity::joint_key_data("m", &owners);
-    let id = panoramix_core::identity::joint_peer_id(&kd).unwrap();
-    let text = joint_text(&spec(), &owners, &kd);
-    for (status, me, want) in [
-        (200, 1, Some(id.clone())),
-        (409, 1, Some(id.clone())),
-        (200, 3, None),
-    ] {
-        let (o, t) = (owners.clone(), text.clone());
-        let (r, sent) = drive(&mut formation(me, 1).successor("OLD"), move |req| {
-            match (req.method.as_str(), req.path.as_str()) {
-                ("GET", p) if p.starts_with("/panoramix/negotiations/") => {
-                    page(json!([negotiation("S1", &o, Some(&t))]))
-                }
-                ("GET", _) => HttpResponse {
-                    status: 404,
-                    body: json!({"error": {"code": "not_found", "message": ""}}),
-                },
-                ("POST", "/panoramix/peers/") => HttpResponse {
-                    status,
-                    body: json!({"data": null, "error": {"code": "conflict", "message": ""}}),
-                },
-                other => panic!("unexpected {other:?}"),
-            }
-        });
-        assert_eq!(r.unwrap(), want);
-        let posts: Vec<&HttpRequest> = sent.iter().filter(|r| r.method == "POST").collect();
-        // only an owner of the successor creates it, by the agreement
-        assert_eq!(posts.len(), usize::from(me == 1));
-        if let Some(p) = posts.first() {
-            let body: Json = serde_json::from_str(p.body.as_deref().unwrap()).unwrap();
-            assert_eq!(body["by_consensus"]["consensus_id"], "C1");
-            assert_eq!(body["data"]["peer_id"], json!(id));
-        }
     }
 }
 
