@@ -61,6 +61,11 @@ enum Command {
     Contribute(commands::contribute::Args),
     /// The local agent: a service on 127.0.0.1 that encrypts and sends for its user.
     Agent(commands::agent::Args),
+    /// Mail users of the local agent (`--mail-dir`): `mail-user add ADDRESS`.
+    MailUser {
+        #[command(subcommand)]
+        command: commands::agent_mail::UserCommand,
+    },
     /// Who has joined and the state of each endpoint of the current cycle.
     Status(commands::status::Args),
     /// Check reachability, clock skew and that the local key is the registered one.
@@ -81,6 +86,7 @@ fn main() -> ExitCode {
         Command::Keygen(a) => commands::keygen::run(a),
         Command::Demo(a) => commands::demo::run(a),
         Command::Agent(a) => commands::agent::run(a),
+        Command::MailUser { command } => commands::agent_mail::run_user(command),
         Command::Status(a) => commands::status::status(a),
         Command::Doctor(a) => commands::status::doctor(a),
         Command::Wizard { command } => commands::wizard::run(command),

@@ -44,6 +44,8 @@ pub struct Args {
     /// Where to listen (loopback only by default).
     #[arg(long, default_value = "127.0.0.1:5000")]
     listen: SocketAddr,
+    #[command(flatten)]
+    mail: super::agent_mail::MailArgs,
 }
 
 type Reply = (StatusCode, AxJson<Json>);
@@ -272,6 +274,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    super::agent_mail::start(&a.mail, &a.url, &mixnet, &rt)?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(a.listen).await?;
         outln!(

@@ -1,4 +1,5 @@
 pub mod agent;
+pub mod agent_mail;
 pub mod agreement;
 pub mod audit;
 pub mod consensus_id;
