@@ -95,6 +95,12 @@ impl<'a> Api<'a> {
         }
     }
 
+    /// The step's clock (seconds since the epoch, the controller's as the
+    /// host knows it).
+    pub(crate) fn now(&self) -> i64 {
+        self.now
+    }
+
     /// This contributor's peer id.
     pub(crate) fn me(&self) -> String {
         self.key.key_id()

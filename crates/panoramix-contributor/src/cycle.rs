@@ -9,7 +9,7 @@ use panoramix_core::wire::{Negotiation, NegotiationStatus};
 use serde_json::Value as Json;
 
 use crate::api::Action;
-use crate::formation::Old;
+use crate::formation::{Old, epoch_secs};
 use crate::io::{Halt, StepError};
 use crate::machine::Exec;
 use crate::spec::MixnetSpec;
@@ -63,12 +63,21 @@ fn ctx(ex: &mut Exec) -> Result<Ctx, Halt> {
     })
 }
 
-/// An agreed successor: its creating action, consensus id, id and owners.
-type Successor = (Action, String, String, Vec<String>);
+/// An agreed successor.
+struct Successor {
+    /// The action creating it, and the consensus that agreed on it.
+    action: Action,
+    cid: String,
+    /// Its id and owners.
+    id: String,
+    owners: Vec<String>,
+    /// When it was agreed (controller clock, seconds since the epoch).
+    agreed_at: Option<i64>,
+}
 
-/// The successor to follow (its creating action, consensus id, id and
-/// owners): the first agreement in `successor:<joint>` whose signatures
-/// satisfy the mix-net's reconfiguration rule ([`Old`]); others are ignored.
+/// The successor to follow: the first agreement in `successor:<joint>` whose
+/// signatures satisfy the mix-net's reconfiguration rule ([`Old`]); others
+/// are ignored.
 fn agreed_successor(cx: &Ctx, all: &[Negotiation]) -> Result<Option<Successor>, Halt> {
     let old = Old {
         joint: &cx.joint,
@@ -83,26 +92,28 @@ fn agreed_successor(cx: &Ctx, all: &[Negotiation]) -> Result<Option<Successor>, 
     };
     let text =
         Text::parse(text).map_err(|e| StepError::State(format!("the successor agreement: {e}")))?;
-    let a = Action::from_part(&text.body, "POST", "/panoramix/peers/");
-    Ok(Some((a, cid.clone(), id, owners)))
+    Ok(Some(Successor {
+        action: Action::from_part(&text.body, "POST", "/panoramix/peers/"),
+        cid: cid.clone(),
+        id,
+        owners,
+        agreed_at: n.timestamp.as_deref().and_then(epoch_secs),
+    }))
 }
 
-/// Continue with the agreed successor `next` (owned by `owners`, created by
-/// `action` under consensus `cid`) after cycle `c`, `done` or abandoned;
-/// `Ok(true)`: the step ends here.
-fn follow(
-    ex: &mut Exec,
-    c: u64,
-    done: bool,
-    (action, cid, next, owners): Successor,
-) -> Result<bool, Halt> {
+/// Continue with the agreed successor `s` after cycle `c`, `done` or
+/// abandoned; `Ok(true)`: the step ends here.
+fn follow(ex: &mut Exec, c: u64, done: bool, s: Successor) -> Result<bool, Halt> {
     let me = ex.api.me();
+    let next = s.id;
     let end = if done {
         format!("cycle {c} complete")
     } else {
-        format!("cycle {c} abandoned: the successor removes an owner")
+        format!(
+            "cycle {c} abandoned: the successor removes an owner and the cycle did not complete in time"
+        )
     };
-    if !owners.contains(&me) {
+    if !s.owners.contains(&me) {
         ex.state.completed += u64::from(done);
         ex.save()?;
         ex.event(end);
@@ -114,7 +125,7 @@ fn follow(
     }
     if ex.api.peer_opt(&next)?.is_none() {
         // an owner of the successor creates it from the consensus
-        match ex.api.apply(&action, &cid, None)? {
+        match ex.api.apply(&s.action, &s.cid, None)? {
             Ok(_) => ex.st.acted = true,
             Err(r) if r.status == 409 => {}
             Err(r) => {
@@ -143,19 +154,22 @@ fn follow(
 
 /// Move past completed cycles; `Ok(true)` when the step ends here.
 fn complete_cycles(ex: &mut Exec, cx: &Ctx) -> Result<bool, Halt> {
+    let title = format!("successor:{}", cx.joint);
     loop {
         let c = ex.state.cycle;
-        let all = ex.api.negotiations(&format!("successor:{}", cx.joint))?;
-        let agreed = agreed_successor(cx, &all)?;
-        // a successor that removes an owner takes effect at once: the removed
-        // owner may be why the cycle cannot complete
-        if let Some(s) = agreed.clone()
-            && cx.owners.iter().any(|o| !s.3.contains(o))
-            && !result_processed(ex, cx, c)?
-        {
-            return follow(ex, c, false, s);
-        }
         if !result_processed(ex, cx, c)? {
+            // a successor that removes an owner takes effect once the cycle
+            // in progress had the rule's grace to complete: a removed owner
+            // that is dead would keep it from ever completing
+            let all = ex.api.negotiations(&title)?;
+            let grace = cx.spec.reconfiguration.unwrap_or_default().grace();
+            let now = ex.api.now();
+            if let Some(s) = agreed_successor(cx, &all)?
+                && cx.owners.iter().any(|o| !s.owners.contains(o))
+                && s.agreed_at.is_some_and(|t| now - t >= grace)
+            {
+                return follow(ex, c, false, s);
+            }
             return Ok(false);
         }
         if ex.state.max_cycles != 0 && ex.state.completed + 1 >= ex.state.max_cycles {
@@ -163,6 +177,8 @@ fn complete_cycles(ex: &mut Exec, cx: &Ctx) -> Result<bool, Halt> {
             return Ok(true);
         }
         // a reconfiguration takes effect from the next cycle
+        let all = ex.api.negotiations(&title)?;
+        let agreed = agreed_successor(cx, &all)?;
         let me = ex.api.me();
         let asked = |n: &Negotiation| {
             n.status == NegotiationStatus::Open

@@ -40,7 +40,8 @@ mod steps;
 pub use join_request::{JoinRequest, JoinState, Membership};
 pub(crate) use membership::Old;
 pub use membership::{
-    ChangeProposal, IgnoredSuccessor, check_change, check_rule, participants as successor_signers,
+    ChangeProposal, IgnoredSuccessor, check_change, check_rule, epoch_secs,
+    participants as successor_signers,
 };
 
 use std::sync::Arc;
@@ -391,9 +392,7 @@ impl Formation {
             new_name.to_owned(),
         );
         let keys = self.keys.clone();
-        self.procedure(move |api| {
-            membership::propose_successor(api, &keys, &old, &owners, &name)
-        })
+        self.procedure(move |api| membership::propose_successor(api, &keys, &old, &owners, &name))
     }
 
     /// For every other participant: find and check an open successor proposal

@@ -84,6 +84,11 @@ pub struct Reconfiguration {
     /// Never less than a strict majority of the old owners, whatever is given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quorum: Option<usize>,
+    /// Seconds the cycle in progress may still take to complete once a
+    /// successor that removes an owner is agreed; then it is abandoned (a dead
+    /// owner would keep it from ever completing). Default 300.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grace: Option<u64>,
 }
 
 impl Reconfiguration {
@@ -92,6 +97,11 @@ impl Reconfiguration {
     pub fn min_remaining(&self, old: usize) -> usize {
         let majority = old / 2 + 1;
         self.quorum.unwrap_or(0).clamp(majority, old.max(majority))
+    }
+
+    /// [`Reconfiguration::grace`], or its default.
+    pub fn grace(&self) -> i64 {
+        self.grace.map_or(300, |g| g.min(i64::MAX as u64) as i64)
     }
 }
 

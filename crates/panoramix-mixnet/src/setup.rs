@@ -371,6 +371,56 @@ pub fn current(client: &Client, joint: &str) -> Result<String, SetupError> {
     run(client, "current", json!([joint]), |f| f.current(joint))
 }
 
+pub use panoramix_contributor::formation::{
+    ChangeProposal, IgnoredSuccessor, JoinRequest, JoinState, Membership,
+};
+
+/// A mix-net's membership (owners and reconfiguration rule, open successor
+/// proposals and whom they remove, ignored successor agreements, join requests,
+/// the agreed successor): see [`Membership`].
+pub fn membership(client: &Client, joint: &str) -> Result<Membership, SetupError> {
+    run(client, "membership", json!([joint]), |f| {
+        f.membership(joint)
+    })
+}
+
+/// For a registered newcomer: file a signed request to join `joint`, whose
+/// description it reviewed. Returns the `join:` negotiation id.
+pub fn request_join(
+    client: &Client,
+    joint: &str,
+    reviewed: &MixnetSpec,
+) -> Result<String, SetupError> {
+    run(client, "requestJoin", json!([joint, reviewed]), |f| {
+        f.request_join(joint, reviewed)
+    })
+}
+
+/// For an owner: approve `peer`'s join request by proposing the successor
+/// `new_name` that adds it. Returns the `successor:` negotiation id.
+pub fn approve_join(
+    client: &Client,
+    joint: &str,
+    peer: &str,
+    new_name: &str,
+) -> Result<String, SetupError> {
+    run(client, "approveJoin", json!([joint, peer, new_name]), |f| {
+        f.approve_join(joint, peer, new_name)
+    })
+}
+
+/// For an owner: refuse `peer`'s join request (signed), with `reason`.
+pub fn refuse_join(
+    client: &Client,
+    joint: &str,
+    peer: &str,
+    reason: &str,
+) -> Result<(), SetupError> {
+    run(client, "refuseJoin", json!([joint, peer, reason]), |f| {
+        f.refuse_join(joint, peer, reason)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

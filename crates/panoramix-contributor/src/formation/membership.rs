@@ -177,6 +177,29 @@ impl Old<'_> {
     }
 }
 
+/// Seconds since the epoch of a controller timestamp
+/// `YYYY-MM-DDTHH:MM:SS[.ffffff]` (UTC).
+pub fn epoch_secs(ts: &str) -> Option<i64> {
+    let (date, time) = ts.split_once('T')?;
+    let mut d = date.splitn(3, '-').map(str::parse::<i64>);
+    let (y, m, d) = (d.next()?.ok()?, d.next()?.ok()?, d.next()?.ok()?);
+    let time = time.split('.').next()?;
+    let mut t = time.splitn(3, ':').map(str::parse::<i64>);
+    let (hh, mm, ss) = (t.next()?.ok()?, t.next()?.ok()?, t.next()?.ok()?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // days from the civil date (proleptic Gregorian), 1970-01-01 = 0
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
 /// A mix-net's owners and description, read from its joint peer.
 pub(super) fn read_old(api: &mut Api, joint: &str) -> Result<(Peer, MixnetSpec), Halt> {
     let peer = api.peer(joint)?;

@@ -346,6 +346,7 @@ fn the_rule_needs_every_new_owner_and_a_strict_majority_remaining() {
     let all = Reconfiguration {
         signers: ReconfigurationSigners::All,
         quorum: None,
+        grace: None,
     };
     let ab = [a.clone(), b.clone()];
     assert!(
@@ -373,6 +374,18 @@ fn the_rule_needs_every_new_owner_and_a_strict_majority_remaining() {
     assert!(j.get("reconfiguration").is_none());
     let j = serde_json::to_value(spec(Some(all))).unwrap();
     assert_eq!(j["reconfiguration"], json!({"signers": "all"}));
+}
+
+#[test]
+fn controller_timestamps_are_read_as_seconds_since_the_epoch() {
+    assert_eq!(epoch_secs("1970-01-01T00:00:00.000000"), Some(0));
+    assert_eq!(epoch_secs("2026-12-07T05:24:25.123456"), Some(1_796_621_065));
+    assert_eq!(epoch_secs("2000-02-29T23:59:59"), Some(951_868_799));
+    assert_eq!(epoch_secs("1969-12-31T00:00:00"), Some(-86_400));
+    for bad in ["", "2026-12-07", "2026-13-01T00:00:00", "x-1-1T0:0:0"] {
+        assert_eq!(epoch_secs(bad), None, "{bad}");
+    }
+    assert_eq!(Reconfiguration::default().grace(), 300);
 }
 
 #[test]
@@ -489,6 +502,7 @@ fn under_the_all_rule_the_removed_owner_signs_too() {
     let all = Reconfiguration {
         signers: ReconfigurationSigners::All,
         quorum: None,
+        grace: None,
     };
     let (mut w, j) = three_owners(Some(all));
     w.run(1, |f| f.propose_successor(&j, &[id(1)], "m2"))
