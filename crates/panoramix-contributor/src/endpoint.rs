@@ -25,7 +25,16 @@ fn msgs(items: &[Message]) -> Vec<Msg> {
 /// Agree on the cycle's graph (all its endpoints in one negotiation), then
 /// create the endpoints this contributor owns (the coordinator: the joint ones).
 pub(crate) fn ensure_graph(ex: &mut Exec, cx: &Ctx, c: u64, graph: &[Json]) -> Result<(), Halt> {
-    let title = format!("graph:{}:{c}", cx.joint);
+    ensure_graph_titled(ex, cx, &format!("graph:{}:{c}", cx.joint), graph)
+}
+
+/// [`ensure_graph`] for the graph agreed in the negotiation `title`.
+pub(crate) fn ensure_graph_titled(
+    ex: &mut Exec,
+    cx: &Ctx,
+    title: &str,
+    graph: &[Json],
+) -> Result<(), Halt> {
     let propose = |ex: &mut Exec| graph.iter().map(|g| ex.api.endpoint_action(g)).collect();
     let check = |t: &Text| -> Result<(), String> {
         let Value::List(parts) = &t.body else {
@@ -54,7 +63,7 @@ pub(crate) fn ensure_graph(ex: &mut Exec, cx: &Ctx, c: u64, graph: &[Json]) -> R
         }
         Ok(())
     };
-    let Some((text, cid)) = negotiate(ex, cx, &title, &propose, &check)? else {
+    let Some((text, cid)) = negotiate(ex, cx, title, &propose, &check)? else {
         return Ok(());
     };
     let me = ex.api.me();
@@ -161,25 +170,38 @@ fn close_entry(ex: &mut Exec, cx: &Ctx, ep: &Endpoint) -> Result<(), Halt> {
 }
 
 /// A linked endpoint pulls every source's published box (after verifying it)
-/// into its INBOX and closes with exactly that.
+/// into its INBOX and closes with exactly that; one that closes with a
+/// quorum ([`crate::dkg::quorum`], an own endpoint) takes the sources that
+/// are ready and verified once there are enough of them.
 fn close_linked(ex: &mut Exec, cx: &Ctx, ep: &Endpoint, inbox_links: &[&Link]) -> Result<(), Halt> {
     let id = &ep.endpoint_id;
+    let quorum = crate::dkg::quorum(cx, ep);
     let mut sources = Vec::new();
     for l in inbox_links {
         let Some(src) = ex.api.endpoint(&l.from_endpoint_id)? else {
+            if quorum.is_some() {
+                continue;
+            }
             return Ok(());
         };
         let ready = match l.from_box {
             MsgBox::Accepted => src.status != EndpointStatus::Open,
             _ => src.status == EndpointStatus::Processed,
         };
-        if !ready {
-            return Ok(());
-        }
-        if l.from_box == MsgBox::Outbox && !verify_source(ex, &src)? {
+        if !ready || (l.from_box == MsgBox::Outbox && !verify_source(ex, &src)?) {
+            if quorum.is_some() {
+                continue;
+            }
             return Ok(());
         }
         sources.push(ex.api.messages(&l.from_endpoint_id, l.from_box)?);
+    }
+    if let Some(t) = quorum.filter(|t| sources.len() < *t) {
+        ex.event(format!(
+            "{id} waits for a quorum: {} of the {t} trustees' partial decryptions needed are published and verified",
+            sources.len()
+        ));
+        return Ok(());
     }
     let expected = || sources.iter().flat_map(|s| s.iter());
     let expected_len: usize = sources.iter().map(|s| s.len()).sum();
@@ -396,7 +418,8 @@ pub(crate) fn handle(ex: &mut Exec, cx: &Ctx, ep: &Endpoint) -> Result<(), Halt>
             close_linked(ex, cx, ep, &inbox_links)
         }
         EndpointStatus::Closed => match processing {
-            Processing::Own if ep.peer_id == me => process_own(ex, cx, ep),
+            // an own endpoint is processed by its owner, whatever its type
+            _ if !joint => process_own(ex, cx, ep),
             Processing::Own => Ok(()),
             Processing::Recompute => recompute(ex, cx, ep),
             Processing::Collect => collect(ex, cx, ep),

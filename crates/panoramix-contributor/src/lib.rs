@@ -35,6 +35,7 @@
 
 pub mod api;
 mod cycle;
+mod dkg;
 mod endpoint;
 pub mod formation;
 pub mod io;

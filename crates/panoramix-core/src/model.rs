@@ -94,6 +94,9 @@ pub const ENDPOINT_TYPES: &[&str] = &[
     "ZEUS_SK_PARTIAL_DECRYPT",
     "ZEUS_SK_DECRYPT",
     "ZEUS_SK_COMBINE",
+    "ZEUS_DKG_DEALINGS",
+    "ZEUS_DKG_VERDICTS",
+    "ZEUS_DKG_KEY",
     "RELAY",
 ];
 
