@@ -43,6 +43,17 @@ pub struct Args {
     /// Contributors (mixes, trustees).
     #[arg(long, default_value_t = 3)]
     contributors: usize,
+    /// Trustees of the Zeus election (default: --contributors; at most 10).
+    #[arg(long)]
+    trustees: Option<usize>,
+    /// Threshold trustees: any this many of them can tally the election (a key
+    /// generation among the trustees makes the election key; default: all of them).
+    #[arg(long)]
+    threshold: Option<u32>,
+    /// With --threshold: this many trustees (the last ones) leave once they have
+    /// mixed, and never post anything at tally time.
+    #[arg(long, default_value_t = 0)]
+    absent: usize,
     /// Concurrent clients.
     #[arg(long, default_value_t = 8)]
     clients: usize,
@@ -117,6 +128,7 @@ fn start_mixnet(
     url: &str,
     spec: &MixnetSpec,
     n: usize,
+    absent: usize,
     bars: &Bars,
     stop: Arc<AtomicBool>,
 ) -> anyhow::Result<(String, Vec<std::thread::JoinHandle<AgentRun>>)> {
@@ -163,8 +175,15 @@ fn start_mixnet(
         spec.name,
         &joint[..16]
     ));
+    let owners = clients[0].peer(&joint)?.owner_ids();
     let mut handles = Vec::new();
     for (c, (_, s)) in clients.into_iter().zip(people) {
+        // an absent trustee leaves once its mix is done: nothing at tally time
+        let leave_after = owners
+            .iter()
+            .position(|o| *o == c.id())
+            .filter(|i| *i >= n - absent)
+            .map(|i| spec.ep(1, &format!("mix{i}")));
         let st = AgentState {
             mixnet: joint.clone(),
             cycle: 1,
@@ -183,7 +202,12 @@ fn start_mixnet(
                 match r {
                     Ok(s) => {
                         refused.extend(s.events.into_iter().filter(|e| e.starts_with("REFUSED")));
-                        if s.finished {
+                        let gone = leave_after.as_ref().is_some_and(|id| {
+                            agent.client().endpoint(id).is_ok_and(|ep| {
+                                ep.status == panoramix_core::model::EndpointStatus::Processed
+                            })
+                        });
+                        if s.finished || gone {
                             break;
                         }
                         if !s.acted {
@@ -301,6 +325,23 @@ fn finish_agents(
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     if a.contributors < 1 || a.contributors > 5 {
         bail!("--contributors must be between 1 and 5");
+    }
+    let n = a.trustees.unwrap_or(a.contributors);
+    if !(1..=10).contains(&n) {
+        bail!("--trustees must be between 1 and 10");
+    }
+    match a.threshold {
+        Some(t) if t < 1 || t as usize > n => {
+            bail!("--threshold must be between 1 and --trustees ({n})")
+        }
+        Some(t) if a.absent > n - t as usize => {
+            bail!(
+                "--absent {} leaves fewer than --threshold {t} trustees",
+                a.absent
+            )
+        }
+        None if a.absent > 0 => bail!("--absent needs --threshold"),
+        _ => {}
     }
     let out = a.out.clone().unwrap_or_else(|| {
         let t = std::time::SystemTime::now()
@@ -425,7 +466,7 @@ fn run_sphinx(a: &Args, url: &str, bars: &Bars, stop: &Arc<AtomicBool>) -> anyho
         reconfiguration: None,
         election: None,
     };
-    let (joint, agents) = start_mixnet(url, &spec, a.contributors, bars, stop.clone())?;
+    let (joint, agents) = start_mixnet(url, &spec, a.contributors, 0, bars, stop.clone())?;
     let payloads: Vec<Vec<u8>> = (0..a.messages)
         .map(|i| format!("anonymous message #{i:05}").into_bytes())
         .collect();
@@ -484,10 +525,14 @@ fn run_election(
     bars: &Bars,
     stop: &Arc<AtomicBool>,
 ) -> anyhow::Result<Json> {
-    bars.say(&format!(
-        "ZEUS: {} trustees set up an election",
-        a.contributors
-    ));
+    let n = a.trustees.unwrap_or(a.contributors);
+    bars.say(&match a.threshold {
+        None => format!("ZEUS: {n} trustees set up an election"),
+        Some(t) => format!(
+            "ZEUS: {n} trustees set up an election any {t} of them can tally (key generation first); {} will be absent at tally time",
+            a.absent
+        ),
+    });
     // one credential per voter: the public parts are the election's voter list
     let options = ["yes", "no", "abstain"];
     let voter_list = a.ballots <= MAX_VOTER_LIST;
@@ -504,7 +549,10 @@ fn run_election(
     let spec = MixnetSpec {
         name: "election".into(),
         backend: "ZEUS".into(),
-        params: json!({"MIX_PROOF": "TW", "SK_ROUNDS": 128}),
+        params: match a.threshold {
+            None => json!({"MIX_PROOF": "TW", "SK_ROUNDS": 128}),
+            Some(t) => json!({"MIX_PROOF": "TW", "SK_ROUNDS": 128, "THRESHOLD": t}),
+        },
         size_min: a.ballots as i64,
         size_max: a.ballots as i64,
         election_public_key: None,
@@ -522,7 +570,8 @@ fn run_election(
             },
         }),
     };
-    let (joint, agents) = start_mixnet(url, &spec, a.contributors, bars, stop.clone())?;
+    let trustees = a.trustees.unwrap_or(a.contributors);
+    let (joint, agents) = start_mixnet(url, &spec, trustees, a.absent, bars, stop.clone())?;
     let payloads: Vec<Vec<u8>> = (0..a.ballots)
         .map(|i| options[(i * 7 + i / 3) % 3].as_bytes().to_vec())
         .collect();
@@ -565,7 +614,7 @@ fn run_election(
         file.display()
     ));
     Ok(json!({
-        "ballots": a.ballots, "mixers": a.contributors, "trustees": a.contributors,
+        "ballots": a.ballots, "mixers": n, "trustees": n, "threshold": a.threshold, "absent": a.absent,
         "cast_secs": cast_time.as_secs_f64(), "total_secs": total.as_secs_f64(),
         "agent_busy_secs": busy.as_secs_f64(), "agent_crypto_secs": crypto.as_secs_f64(),
         "crypto_share": crypto.as_secs_f64() / busy.as_secs_f64().max(1e-9),

@@ -7,8 +7,9 @@
 //! the booth's agreed input (its ACCEPTED box: the ballots the owners selected
 //! when closing it, in the order the booth processed them), every mix's OUTBOX in
 //! serial order with the proof attached to its PROCESSED transition, every
-//! partial decryption's OUTBOX (the trustees' shares with their proofs) and the
-//! combination's OUTBOX (the outcomes). The election parameters are the booth's
+//! partial decryption's OUTBOX (the trustees' shares with their proofs; with
+//! threshold trustees, the combination's ACCEPTED box: the shares of the
+//! trustees it took) and the combination's OUTBOX (the outcomes). The election parameters are the booth's
 //! agreed `endpoint_params` (with the voter list). [`collect`] verifies what it
 //! assembled before it returns it.
 
@@ -69,13 +70,16 @@ pub fn collect(
     let owners = client.peer(joint)?.owner_ids();
     // ids, types and links only: the parameters are read from the endpoints
     let graph = spec.graph::<serde_json::Value>(joint, &owners, &[], cycle);
+    let threshold = spec.threshold().is_some();
     let mut endpoints = Vec::with_capacity(graph.len());
     for g in &graph {
         let id = g["endpoint_id"]
             .as_str()
             .ok_or(CollectError::NoEndpointId)?;
         let ep = client.endpoint(id)?;
-        if ep.status != EndpointStatus::Processed {
+        // threshold trustees: an absent trustee's partial decryption never comes
+        let optional = threshold && ep.endpoint_type == "ZEUS_SK_PARTIAL_DECRYPT";
+        if ep.status != EndpointStatus::Processed && !optional {
             return Err(CollectError::NotReady {
                 endpoint: id.to_owned(),
                 status: ep.status,
@@ -143,7 +147,14 @@ pub fn collect(
                 id_of(d)
             )));
         }
-        shares.extend(texts(client, &id_of(d), "OUTBOX")?);
+        if !threshold {
+            shares.extend(texts(client, &id_of(d), "OUTBOX")?);
+        }
+    }
+    if threshold {
+        // the shares the combination took: those of the first trustees that
+        // published verified partial decryptions
+        shares = texts(client, &id_of(combine), "ACCEPTED")?;
     }
     let outcomes = texts(client, &id_of(combine), "OUTBOX")?;
     let transcript =

@@ -166,7 +166,7 @@ impl Sender {
     /// ZEUS: the election parameters the booth of `cycle` checks ballots against
     /// (the booth's `endpoint_params` of the agreed graph: derived from the
     /// description, or read from the booth when a graph template replaces the
-    /// default graph).
+    /// default graph or, with threshold trustees, the key generation made the key).
     pub fn election_params(&self, cycle: u64) -> Result<ZeusParams, SendError> {
         if self.spec.backend != "ZEUS" {
             return Err(SendError::Crypto(format!(
@@ -174,7 +174,8 @@ impl Sender {
                 self.joint, self.spec.backend
             )));
         }
-        let params = if self.spec.graph.is_some() {
+        // threshold trustees: the key is the key generation's, in the booth's parameters
+        let params = if self.spec.graph.is_some() || self.spec.threshold().is_some() {
             self.client
                 .endpoint(&self.spec.entry(cycle))?
                 .endpoint_params

@@ -36,7 +36,8 @@ fn parse_all<T, S: AsRef<str>>(
 ///   rule is applied again: the transcript lists the accepted ballots);
 /// * `mixes`: per mix, in chain order, `(mixer, output texts in serial order,
 ///   proof text)`;
-/// * `shares`: every trustee's decryption-share texts (any order);
+/// * `shares`: every trustee's decryption-share texts (any order; with
+///   threshold trustees, those of the trustees that took part);
 /// * `outcomes`: the combination's outcome texts, sorted by ciphertext as the
 ///   `ZEUS_SK_COMBINE` endpoint publishes them.
 ///
@@ -80,9 +81,18 @@ pub fn assemble_transcript<S: AsRef<str> + Sync>(
             .or_default()
             .insert(sh.ciphertext, (sh.factor, sh.proof));
     }
-    let mut partial_decryptions = Vec::with_capacity(params.trustees.len());
-    for (i, key) in params.trustees.iter().enumerate() {
-        let mine = by_trustee.get(&key.public_key);
+    // n-of-n: every trustee's key share; threshold: the verification keys,
+    // and a trustee that published nothing is absent
+    let keys: Vec<Point> = match params.dkg {
+        None => params.trustees.iter().map(|k| k.public_key).collect(),
+        Some(_) => params.verify_trustees()?.keys,
+    };
+    let mut partial_decryptions = Vec::with_capacity(keys.len());
+    for (i, key) in keys.iter().enumerate() {
+        let mine = by_trustee.get(key);
+        if mine.is_none() && params.dkg.is_some() {
+            continue;
+        }
         let mut pd = PartialDecryption {
             trustee: i,
             factors: Vec::with_capacity(last.len()),
