@@ -185,6 +185,15 @@ pub fn start(
     let Some(dir) = &a.mail_dir else {
         return Ok(());
     };
+    // the gateway's progress (mail queued, packets posted, delivered, bounced) on stderr
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PANORAMIX_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,panoramix_mail=info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(crate::out::log_colours())
+        .try_init();
     for addr in [a.smtp, a.pop3] {
         if !addr.ip().is_loopback() {
             errln!(

@@ -132,6 +132,12 @@ struct Sent {
     digests: Vec<[u8; 32]>,
     cycles: BTreeSet<u64>,
     deadline_ms: u64,
+    /// The recipient's tag and each sealed part's text, to post a part again.
+    tag: String,
+    texts: Vec<String>,
+    /// The cycle each part was last posted to, until it shows up.
+    posted: HashMap<u16, u64>,
+    resent: usize,
 }
 
 struct State {
@@ -352,12 +358,14 @@ impl Gateway {
         let dropped = test_drop_part(data);
         let mut packets = Vec::with_capacity(parts.len());
         let mut digests = Vec::with_capacity(parts.len());
+        let mut texts = Vec::with_capacity(parts.len());
         let count = parts.len() as u16;
         for (i, p) in parts.iter().enumerate() {
             let text = B64.encode(seal(&record.mail_key, Purpose::Part, p, &mut rng));
             let (to, packet) = self.sender.encrypt(0, &record.tag, text.as_bytes())?;
             let d = digest(&record.tag, text.as_bytes());
             digests.push(d);
+            texts.push(text);
             if dropped == Some(i as u16) {
                 tracing::warn!(mail = %id.to_hex(), part = i, "test hook: part {i} of {count} is not sent");
                 continue;
@@ -381,6 +389,10 @@ impl Gateway {
                 count,
                 seen: BTreeSet::new(),
                 digests,
+                tag: record.tag.clone(),
+                texts,
+                posted: HashMap::new(),
+                resent: 0,
                 cycles: BTreeSet::new(),
                 deadline_ms: self.now_ms() + self.cfg.bounce_after.as_millis() as u64,
             },
@@ -502,10 +514,11 @@ impl Gateway {
                 Ok(_) => {
                     let mut st = self.lock();
                     for p in &chunk {
-                        if let Some((id, _)) = p.part
+                        if let Some((id, i)) = p.part
                             && let Some(s) = st.sent.get_mut(&id)
                         {
                             s.cycles.insert(cycle);
+                            s.posted.insert(i, cycle);
                         }
                     }
                     tracing::info!(
@@ -542,11 +555,56 @@ impl Gateway {
             for (recipient, text) in &out {
                 delivered += self.take_output(cycle, recipient, text)?;
             }
-            let mut st = self.lock();
-            st.cursor = cycle + 1;
-            st.open_from = st.open_from.max(cycle + 1);
+            {
+                let mut st = self.lock();
+                st.cursor = cycle + 1;
+                st.open_from = st.open_from.max(cycle + 1);
+            }
             tracing::debug!(cycle, outputs = out.len(), delivered, "cycle output read");
+            self.post_stranded(cycle)?;
         }
+    }
+
+    /// Post again, in a fresh Sphinx packet, every part that was posted to `cycle` but
+    /// is not in its agreed output (an entry closes with the messages its contributor
+    /// selected: one posted meanwhile is left out). The recipient drops duplicates.
+    fn post_stranded(&self, cycle: u64) -> Result<(), GatewayError> {
+        let mut again = Vec::new();
+        {
+            let mut st = self.lock();
+            for (id, s) in st.sent.iter_mut() {
+                let lost: Vec<u16> = s
+                    .posted
+                    .iter()
+                    .filter(|(i, c)| **c == cycle && !s.seen.contains(i))
+                    .map(|(i, _)| *i)
+                    .collect();
+                for i in lost {
+                    s.posted.remove(&i);
+                    s.resent += 1;
+                    again.push((*id, i, s.tag.clone(), s.texts[i as usize].clone()));
+                }
+            }
+        }
+        if again.is_empty() {
+            return Ok(());
+        }
+        tracing::info!(
+            cycle,
+            packets = again.len(),
+            "parts posted to the cycle are not in its agreed output: posting them again"
+        );
+        let mut packets = Vec::with_capacity(again.len());
+        for (id, i, tag, text) in again {
+            let (to, packet) = self.sender.encrypt(0, &tag, text.as_bytes())?;
+            packets.push(Packet {
+                to,
+                text: packet,
+                part: Some((id, i)),
+            });
+        }
+        self.lock().queue.extend(packets);
+        Ok(())
     }
 
     /// One output of an agreed cycle; returns the mails it completed.
