@@ -95,9 +95,16 @@ fn start_agent(url: &str, joint: &str, dir: &Path, bounce_after: u64) -> MailAge
 
 /// A 300 KiB MIME mail with a binary attachment (and a line starting with a dot).
 fn big_mail() -> Vec<u8> {
+    let m = mail_with_attachment(225 * 1024);
+    assert!(m.len() >= 300 * 1024, "{}", m.len());
+    m
+}
+
+/// A MIME mail with a random attachment of `attachment` bytes (base64: 4/3 larger).
+fn mail_with_attachment(attachment: usize) -> Vec<u8> {
     use base64::Engine;
     use rand_core::RngCore;
-    let mut blob = vec![0u8; 225 * 1024];
+    let mut blob = vec![0u8; attachment];
     rand_core::OsRng.fill_bytes(&mut blob);
     let b64 = base64::engine::general_purpose::STANDARD.encode(&blob);
     let mut m = format!(
@@ -115,7 +122,6 @@ fn big_mail() -> Vec<u8> {
         m.push_str("\r\n");
     }
     m.push_str("--b1--\r\n");
-    assert!(m.len() >= 300 * 1024, "{}", m.len());
     m.into_bytes()
 }
 
@@ -366,4 +372,74 @@ fn mail_through_the_mixnet_with_real_clients() {
         "{:?}",
         t0.elapsed()
     );
+}
+
+/// Packets a mail of `len` bytes takes (default Sphinx parameters, 4 reply blocks).
+fn packets_for(len: usize) -> usize {
+    use panoramix_mail::{envelope, fragment};
+    let params = panoramix_sphinx::SphinxParams::default();
+    let surb = panoramix_sphinx::Surb::wire_len(&params);
+    let part = fragment::forward_part_len(params.body_len(), 34).unwrap();
+    fragment::parts_needed(2 + 4 * (2 + surb) + len + envelope::SEAL_OVERHEAD, part)
+}
+
+/// The figures of docs/performance.md ("Mail"): for each cycle size (the most packets
+/// an entry takes; it closes as soon as one waits), the time from the end of the SMTP
+/// submission to the mail in the recipient's maildrop, for several mail sizes.
+/// `cargo test --test mail -- --ignored --nocapture mail_figures`.
+#[test]
+#[ignore]
+fn mail_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let srv = TestServer::start(tmp.path());
+    println!("| cycle size (packets) | mail | packets | cycles | delivery (s) |");
+    println!("|---:|---:|---:|---:|---:|");
+    for (n, size_max) in [1000i64, 500, 250, 100].into_iter().enumerate() {
+        let cs: Vec<Contributor> = (0..3).map(|_| Contributor::new("SPHINXMIX")).collect();
+        let mut spec = spec("SPHINXMIX", &format!("mailnet{n}"), 1);
+        spec.size_max = size_max;
+        let joint = setup_mixnet(&srv, &cs, &spec);
+        let _mixes = run_agents(&srv, &cs, &joint, 500, &[], Duration::from_secs(600));
+        let (da, db) = (
+            tmp.path().join(format!("a{n}")),
+            tmp.path().join(format!("b{n}")),
+        );
+        add_user(&da, ALICE, "alice-pw");
+        add_user(&db, BOB, "bob-pw");
+        let alice = start_agent(&srv.url, &joint, &da, 600);
+        let bob = start_agent(&srv.url, &joint, &db, 600);
+        let sender = panoramix_mixnet::sender::Sender::new(srv.client(), &joint).unwrap();
+        let sizes: &[usize] = if size_max == 1000 {
+            &[0, 48 * 1024, 225 * 1024, 768 * 1024]
+        } else {
+            &[225 * 1024]
+        };
+        for (k, &att) in sizes.iter().enumerate() {
+            let mut mail = mail_with_attachment(att);
+            let marker = format!("X-Figure: {n}-{k}\r\n");
+            mail.splice(0..0, marker.bytes());
+            let path = tmp.path().join(format!("m{n}-{k}.eml"));
+            std::fs::write(&path, &mail).unwrap();
+            let before = (1..)
+                .take_while(|c| sender.results(*c).unwrap().is_some())
+                .count();
+            smtplib_send(&alice, ALICE, "alice-pw", BOB, &path);
+            let t = Instant::now();
+            let out = tmp.path().join(format!("got{n}-{k}.eml"));
+            finish(
+                "poplib",
+                poplib_fetch(&bob, BOB, "bob-pw", marker.trim(), &out),
+            );
+            let secs = t.elapsed().as_secs_f64();
+            let after = (1..)
+                .take_while(|c| sender.results(*c).unwrap().is_some())
+                .count();
+            let parts = packets_for(mail.len());
+            println!(
+                "| {size_max} | {} KiB | {parts} | {} | {secs:.1} |",
+                mail.len() / 1024,
+                after - before
+            );
+        }
+    }
 }
