@@ -22,6 +22,13 @@ pub enum Cheat {
     Replace,
     /// Attach a proof for different data.
     ForgeProof,
+    /// Threshold key generation: deal as if one other trustee's key were a
+    /// stranger's, so that trustee's share does not decrypt; the dealing is
+    /// still signed (its recipient's complaint must disqualify the dealer).
+    BadDealing,
+    /// Threshold tally: publish a partial decryption whose first factor does
+    /// not match its proof (it must be skipped and another trustee's used).
+    BadDecryption,
 }
 
 /// Logged by a cheating agent; present in a binary only if this module is.
@@ -50,6 +57,8 @@ pub(crate) fn apply(cheat: Cheat, mut p: Processed, inputs: &[Msg]) -> Processed
         Cheat::ForgeProof => {
             p.outputs.swap(0, 1);
         }
+        // the key generation's and the tally's cheats act in `process`
+        Cheat::BadDealing | Cheat::BadDecryption => {}
     }
     p
 }
@@ -76,6 +85,20 @@ impl Backend for Cheating {
         inputs: &[Msg],
         rng: &mut dyn CryptoRngCore,
     ) -> Result<Processed, BackendError> {
+        match self.cheat {
+            Cheat::BadDealing if ep.endpoint_type == "ZEUS_DKG_DEAL" => {
+                return bad_dealing(&mut *self.inner, ep, rng);
+            }
+            Cheat::BadDealing | Cheat::BadDecryption => {
+                let p = self.inner.process(ep, inputs, rng)?;
+                return Ok(if ep.endpoint_type == "ZEUS_SK_PARTIAL_DECRYPT" {
+                    bad_decryption(p)
+                } else {
+                    p
+                });
+            }
+            _ => {}
+        }
         let p = self.inner.process(ep, inputs, rng)?;
         // only what this contributor alone processes: the recomputed joint
         // endpoints are checked by every owner anyway
@@ -103,6 +126,46 @@ impl Backend for Cheating {
     fn restore_state(&mut self, bytes: &[u8]) -> Result<(), BackendError> {
         self.inner.restore_state(bytes)
     }
+}
+
+/// A dealing made with one other trustee's key record replaced by a
+/// stranger's (the first trustee for which the dealer can still deal).
+fn bad_dealing(
+    inner: &mut dyn Backend,
+    ep: &EndpointView,
+    rng: &mut dyn CryptoRngCore,
+) -> Result<Processed, BackendError> {
+    tracing::warn!("{CHEAT_MARKER}: BadDealing");
+    let n = ep.params["trustees"].as_array().map_or(0, Vec::len);
+    let session = ep.params["trustee_key_session"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let mut last = None;
+    for r in 0..n {
+        let stranger = panoramix_zeus::TrusteeSecret::generate(&mut &mut *rng)
+            .publish(&session, &mut &mut *rng);
+        let mut view = ep.clone();
+        view.params["trustees"][r] = serde_json::to_value(stranger).unwrap_or_default();
+        match inner.process(&view, &[], rng) {
+            Ok(p) => return Ok(p),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| BackendError::params_msg("no trustees")))
+}
+
+/// The partial decryption with its first share's factor replaced by its
+/// proof's commitment (a valid point the proof does not fit).
+fn bad_decryption(mut p: Processed) -> Processed {
+    tracing::warn!("{CHEAT_MARKER}: BadDecryption");
+    if let Some(o) = p.outputs.first_mut()
+        && let Ok(mut sh) = panoramix_zeus::DecryptionShare::from_text(&o.text)
+    {
+        sh.factor = sh.proof.a;
+        o.text = sh.to_text();
+    }
+    p
 }
 
 /// Make `machine`'s backend cheat (`None`: leave it as it is).
