@@ -157,7 +157,8 @@ impl Pop3Session {
         while !self.is_closed() {
             match self.reader.next_line(max) {
                 Some(LineItem::TooLong) => self.err("line too long"),
-                Some(LineItem::Line { bytes, .. }) => self.line(&bytes),
+                // lines may carry credentials (PASS, AUTH): wiped once used
+                Some(LineItem::Line { bytes, .. }) => self.line(&Zeroizing::new(bytes)),
                 None => break,
             }
         }

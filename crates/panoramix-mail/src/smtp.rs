@@ -315,6 +315,10 @@ impl SmtpSession {
     /// A reply refusing a client's command; too many of them close the session.
     fn fail(&mut self, code: u16, text: &str) {
         self.reply(code, text);
+        self.count_error();
+    }
+
+    fn count_error(&mut self) {
         self.errors += 1;
         if self.errors >= self.limits.max_errors {
             self.reply(421, "4.7.0 Too many errors, closing transmission channel");
@@ -330,10 +334,17 @@ impl SmtpSession {
             }
             Mode::Command => match item {
                 LineItem::TooLong => self.fail(500, "5.5.2 Line too long"),
-                LineItem::Line { bytes, .. } => self.command(&bytes),
+                LineItem::Line { bytes, .. } => self.command(&Zeroizing::new(bytes)),
             },
             Mode::Closed => self.mode = Mode::Closed,
-            auth => self.auth_continuation(auth, item),
+            auth => {
+                // the line carries credentials: wipe it once used
+                let item = match item {
+                    LineItem::Line { bytes, .. } => Some(Zeroizing::new(bytes)),
+                    LineItem::TooLong => None,
+                };
+                self.auth_continuation(auth, item.as_deref().map(Vec::as_slice));
+            }
         }
     }
 
@@ -423,18 +434,18 @@ impl SmtpSession {
         }
     }
 
-    fn auth_continuation(&mut self, mode: Mode, item: LineItem) {
-        let LineItem::Line { bytes, .. } = item else {
+    fn auth_continuation(&mut self, mode: Mode, line: Option<&[u8]>) {
+        let Some(bytes) = line else {
             return self.fail(500, "5.5.6 Authentication exchange line is too long");
         };
         if bytes == b"*" {
             return self.fail(501, "5.0.0 Authentication cancelled");
         }
         match mode {
-            Mode::AuthPlain => self.auth_plain(&bytes),
-            Mode::AuthLoginUser => self.auth_login_user(&bytes),
+            Mode::AuthPlain => self.auth_plain(bytes),
+            Mode::AuthLoginUser => self.auth_login_user(bytes),
             Mode::AuthLoginPass(user) => {
-                match decode64(&bytes) {
+                match decode64(bytes) {
                     Some(password) => self.login(&user, &password),
                     None => self.fail(501, "5.5.2 Invalid base64"),
                 };
@@ -563,7 +574,11 @@ impl SmtpSession {
                 }
                 self.reply(250, "2.1.5 OK");
             }
-            Err(r) => self.refusal(&r),
+            Err(r) => {
+                // refused recipients count as errors: no unbounded probing
+                self.refusal(&r);
+                self.count_error();
+            }
         }
     }
 

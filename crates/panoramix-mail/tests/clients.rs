@@ -64,6 +64,10 @@ struct Servers {
 
 impl Servers {
     fn start() -> Self {
+        Self::start_with(SmtpLimits::default(), Pop3Limits::default())
+    }
+
+    fn start_with(smtp_limits: SmtpLimits, pop3_limits: Pop3Limits) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let users_file = dir.path().join("users.json");
         add_user(&users_file, ALICE.0, ALICE.1.as_bytes()).unwrap();
@@ -95,7 +99,7 @@ impl Servers {
                 smtp_l,
                 users.clone(),
                 mail_sink,
-                SmtpLimits::default(),
+                smtp_limits,
                 async {
                     let _ = rx_smtp.await;
                 },
@@ -104,7 +108,7 @@ impl Servers {
                 pop3_l,
                 users,
                 maildrop.clone(),
-                Pop3Limits::default(),
+                pop3_limits,
                 async {
                     let _ = rx_pop3.await;
                 },
@@ -377,4 +381,47 @@ fn shutdown_tells_open_sessions_and_returns() {
     rest.clear();
     std::io::Read::read_to_string(&mut pop3, &mut rest).unwrap();
     assert_eq!(rest, "-ERR [SYS/TEMP] server shutting down\r\n");
+}
+
+#[test]
+fn idle_sessions_time_out_and_connections_are_bounded() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::time::Duration;
+    let smtp_limits = SmtpLimits {
+        idle_timeout: Duration::from_millis(300),
+        max_connections: 1,
+        ..SmtpLimits::default()
+    };
+    let pop3_limits = Pop3Limits {
+        idle_timeout: Duration::from_millis(300),
+        ..Pop3Limits::default()
+    };
+    let servers = Servers::start_with(smtp_limits, pop3_limits);
+    let mut first = BufReader::new(std::net::TcpStream::connect(servers.smtp).unwrap());
+    let mut line = String::new();
+    first.read_line(&mut line).unwrap();
+    assert!(line.starts_with("220 "), "{line}");
+    // a second connection while the first is open: refused
+    let mut second = std::net::TcpStream::connect(servers.smtp).unwrap();
+    let mut refused = String::new();
+    second.read_to_string(&mut refused).unwrap();
+    assert_eq!(
+        refused,
+        "421 4.3.2 Too many connections, try again later\r\n"
+    );
+    // the first says nothing: closed after the idle timeout
+    let mut rest = String::new();
+    first.read_to_string(&mut rest).unwrap();
+    assert_eq!(
+        rest,
+        "421 4.4.2 Idle too long, closing transmission channel\r\n"
+    );
+    let mut pop3 = std::net::TcpStream::connect(servers.pop3).unwrap();
+    rest.clear();
+    pop3.read_to_string(&mut rest).unwrap();
+    assert_eq!(
+        rest,
+        "+OK panoramix POP3 server ready\r\n-ERR idle too long, closing\r\n"
+    );
+    servers.stop();
 }

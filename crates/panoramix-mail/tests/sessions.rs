@@ -530,3 +530,24 @@ fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[test]
+fn smtp_refused_recipients_count_as_errors() {
+    let (mut s, _) = smtp(SmtpLimits {
+        max_errors: 3,
+        ..SmtpLimits::default()
+    });
+    say(&mut s, "EHLO c");
+    say(
+        &mut s,
+        &format!("AUTH PLAIN {}", plain("", "alice@example.org", "alice pw")),
+    );
+    say(&mut s, "MAIL FROM:<alice@example.org>");
+    assert_eq!(codes(&say(&mut s, "RCPT TO:<a@nowhere.test>")), ["550"]);
+    assert_eq!(codes(&say(&mut s, "RCPT TO:<b@nowhere.test>")), ["550"]);
+    assert_eq!(
+        codes(&say(&mut s, "RCPT TO:<c@nowhere.test>")),
+        ["550", "421"]
+    );
+    assert!(s.is_closed());
+}
