@@ -23,8 +23,9 @@ use zeroize::Zeroizing;
 use crate::users::Users;
 
 /// A refusal from the mail sink: an SMTP reply code and its text, sent to the
-/// client as is (550 unknown recipient, 552 too large for the mix-net, 451 try
-/// later, …).
+/// client as the reply (550 unknown recipient, 552 too large for the mix-net,
+/// 451 try later, …). A code outside 400–599 is sent as 451; control
+/// characters in the text become spaces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     /// The SMTP reply code (4xx: transient, 5xx: permanent).
