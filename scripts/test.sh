@@ -78,6 +78,9 @@ done
 step "python3, libsodium and pysodium for the independent Python verifiers"
 # their tests (crates/panoramix-{sphinx,zeus}/tests/python_cross_check.rs) fail without them
 bash scripts/ensure-python.sh
+step "msmtp and fetchmail, the Debian mail clients of the mail tests"
+# crates/panoramix-mail/tests/clients.rs and tests/mail.rs drive them against the gateway
+bash scripts/ensure-mail-clients.sh
 
 step "tests (native)"
 # then a table per suite: tests that ran, not applicable to this host (and why)
