@@ -1,6 +1,6 @@
 //! `panoramix contribute`: run the contributor agent for the configured mix-net.
 
-use super::contributor::{ContributorConfig, default_path};
+use super::contributor::{CONFIG_HELP, ContributorConfig, existing_path};
 use anyhow::Context;
 use panoramix_mixnet::agent::{Agent, AgentState};
 use panoramix_mixnet::setup;
@@ -10,8 +10,7 @@ use std::time::Duration;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Contributor configuration file (written by `panoramix wizard`).
-    #[arg(long, env = "PANORAMIX_CONFIG")]
+    #[arg(long, env = "PANORAMIX_CONFIG", help = CONFIG_HELP)]
     config: Option<PathBuf>,
     /// The controller's URL (default: the configured one).
     #[arg(long, env = "PANORAMIX_URL")]
@@ -25,7 +24,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let path = a.config.unwrap_or_else(default_path);
+    let path = existing_path(a.config)?;
     let mut cfg = ContributorConfig::open(&path)?;
     let client = cfg.client(a.url)?;
     let backend = cfg

@@ -7,6 +7,11 @@
 //! `PANORAMIX_PASSPHRASE` (Argon2id + ChaCha20-Poly1305, see `keygen::seal`); the
 //! identity key may instead come from `PANORAMIX_KEY`. Plaintext only with
 //! `--insecure-plaintext-keys`. A file that its group or others can read is refused.
+//!
+//! One file per mix-net membership: the wizards write `<mix-net name>.json` in
+//! [`config_dir`] (`<name>-2.json`, … for a second contributor of the same mix-net on
+//! the machine) unless given `--config`, print it, and never overwrite a live
+//! membership; the other commands take `--config` or the only membership there.
 
 use super::keygen::{check_private, seal, unseal};
 use anyhow::{Context, bail};
@@ -16,14 +21,129 @@ use panoramix_mixnet::backend::Secrets;
 use serde_json::{Map, Value as Json, json};
 use std::path::{Path, PathBuf};
 
-/// Where the configuration lives by default: `$XDG_CONFIG_HOME/panoramix/contributor.json`
-/// or `~/.config/panoramix/contributor.json`.
-pub fn default_path() -> PathBuf {
+/// The `--config` help of every command that uses a membership file.
+pub const CONFIG_HELP: &str = "This membership's configuration file (one per mix-net membership: the wizards write `<mix-net name>.json` in $XDG_CONFIG_HOME/panoramix/ or ~/.config/panoramix/ and print it; default: the only one there)";
+
+/// Where membership files live by default: `$XDG_CONFIG_HOME/panoramix/` or
+/// `~/.config/panoramix/`.
+pub fn config_dir() -> PathBuf {
     let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|d| !d.is_empty())
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
         .unwrap_or_else(|| PathBuf::from("."));
-    base.join("panoramix").join("contributor.json")
+    base.join("panoramix")
+}
+
+/// A file name for the mix-net `name`: its letters, digits, `-`, `_` and `.`.
+fn file_stem(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    match s.trim_start_matches('.') {
+        "" => "mixnet".to_owned(),
+        t => t.to_owned(),
+    }
+}
+
+/// The default file of a membership of the mix-net `name`: `<dir>/<name>.json`.
+pub fn membership_path(name: &str) -> PathBuf {
+    config_dir().join(format!("{}.json", file_stem(name)))
+}
+
+/// A file for a new membership of the mix-net `name` that no membership uses:
+/// `<name>.json`, else `<name>-2.json`, `<name>-3.json`, … (a second contributor
+/// of the same mix-net on this machine).
+pub fn free_membership_path(name: &str) -> PathBuf {
+    let stem = file_stem(name);
+    (1..)
+        .map(|i| match i {
+            1 => config_dir().join(format!("{stem}.json")),
+            i => config_dir().join(format!("{stem}-{i}.json")),
+        })
+        .find(|p| !p.exists())
+        .unwrap_or_else(|| membership_path(name))
+}
+
+/// A membership file found in [`config_dir`], with what it is about.
+pub struct Membership {
+    /// The file.
+    pub path: PathBuf,
+    /// Its settings (`MIXNET_NAME`, `MIXNET`, `INVITATION`, …), values only.
+    pub values: Map<String, Json>,
+}
+
+impl Membership {
+    pub fn get_str(&self, key: &str) -> Option<&str> {
+        self.values.get(key).and_then(Json::as_str)
+    }
+
+    /// `name (joint peer id)`, or `name (being set up)`.
+    pub fn describe(&self) -> String {
+        let name = self.get_str("MIXNET_NAME").unwrap_or("?");
+        match self.get_str("MIXNET") {
+            Some(id) => format!("mix-net {name} ({id})"),
+            None => format!("mix-net {name} (being set up)"),
+        }
+    }
+}
+
+/// Every membership file in [`config_dir`] (the agents' states and the
+/// agreements beside them are not), by name.
+pub fn memberships() -> Vec<Membership> {
+    let Ok(rd) = std::fs::read_dir(config_dir()) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Membership> = rd
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            n.ends_with(".json") && !n.ends_with(".state.json") && !n.ends_with(".agreement.json")
+        })
+        .filter_map(|path| {
+            let Ok(Json::Object(m)) = serde_json::from_str(&std::fs::read_to_string(&path).ok()?)
+            else {
+                return None;
+            };
+            if !m.contains_key("CATALOG_URL") && !m.contains_key("KEY") {
+                return None;
+            }
+            let values = m
+                .into_iter()
+                .map(|(k, v)| (k, v.get("value").cloned().unwrap_or(v)))
+                .collect();
+            Some(Membership { path, values })
+        })
+        .collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// The membership file a command uses: `--config`, or the only membership in
+/// [`config_dir`]; none, or several, is an error that says what to pass.
+pub fn existing_path(flag: Option<PathBuf>) -> Result<PathBuf, ConfigError> {
+    if let Some(p) = flag {
+        return Ok(p);
+    }
+    let mut all = memberships();
+    match all.len() {
+        0 => Err(ConfigError::NoMembership(config_dir())),
+        1 => Ok(all.remove(0).path),
+        _ => Err(ConfigError::Several(
+            config_dir(),
+            all.iter()
+                .map(|m| format!("{} ({})", m.path.display(), m.describe()))
+                .collect(),
+        )),
+    }
 }
 
 /// Why a configuration cannot be used; each names the file.
@@ -39,6 +159,12 @@ pub enum ConfigError {
     NoKey(PathBuf),
     /// The file holds no secret for the backend.
     NoSecret(PathBuf, &'static str),
+    /// No `--config`, and no membership file in the directory.
+    NoMembership(PathBuf),
+    /// No `--config`, and several membership files in the directory.
+    Several(PathBuf, Vec<String>),
+    /// A wizard would overwrite this file's live membership.
+    Live(PathBuf, String),
 }
 
 impl std::fmt::Display for ConfigError {
@@ -58,6 +184,22 @@ impl std::fmt::Display for ConfigError {
             ConfigError::NoKey(p) => write!(
                 f,
                 "the configuration {} holds no identity key (KEY): restore it from a backup or set PANORAMIX_KEY (a new identity would lose this contributor's place in its mix-nets)",
+                p.display()
+            ),
+            ConfigError::NoMembership(d) => write!(
+                f,
+                "no mix-net membership in {}: run `panoramix wizard create` or `wizard join` first, or pass --config FILE",
+                d.display()
+            ),
+            ConfigError::Several(d, all) => write!(
+                f,
+                "several mix-net memberships in {}: pass --config with one of: {}",
+                d.display(),
+                all.join(", ")
+            ),
+            ConfigError::Live(p, what) => write!(
+                f,
+                "{} holds the membership of {what}: a wizard never overwrites a membership; pass --config NEWFILE for another one",
                 p.display()
             ),
             ConfigError::NoSecret(p, key) => write!(
@@ -102,6 +244,29 @@ impl ContributorConfig {
     /// save, so that nothing is written before the wizard's local checks.
     pub fn create(path: &Path) -> anyhow::Result<ContributorConfig> {
         Self::read(path, true)
+    }
+
+    /// An empty configuration of a wizard that creates a membership whose file is
+    /// not known yet (it names the file after the mix-net): nothing is saved
+    /// before [`ContributorConfig::relocate`].
+    pub fn unsaved() -> ContributorConfig {
+        ContributorConfig {
+            path: PathBuf::new(),
+            map: Map::new(),
+            creating: true,
+            pending_key: None,
+        }
+    }
+
+    /// Save to `path` from now on: only a configuration never saved, to a file
+    /// that does not exist (a wizard never overwrites a membership).
+    pub fn relocate(&mut self, path: &Path) -> anyhow::Result<()> {
+        if self.path.exists() || path.exists() {
+            let what = "another membership (or the wizard's own, saved already)";
+            return Err(ConfigError::Live(path.to_owned(), what.into()).into());
+        }
+        self.path = path.to_owned();
+        Ok(())
     }
 
     fn read(path: &Path, creating: bool) -> anyhow::Result<ContributorConfig> {
@@ -151,6 +316,9 @@ impl ContributorConfig {
 
     fn save(&mut self) -> anyhow::Result<()> {
         use std::io::Write;
+        if self.path.as_os_str().is_empty() {
+            bail!("internal: a membership saved before its file was chosen");
+        }
         if let Some(kp) = self.pending_key.take() {
             let sealed = seal(kp.secret_hex().as_str())?;
             let title = "the contributor's Ed25519 secret key";

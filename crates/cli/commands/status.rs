@@ -1,6 +1,6 @@
 //! `panoramix status` and `panoramix doctor` for contributors.
 
-use super::contributor::{ContributorConfig, default_path};
+use super::contributor::{CONFIG_HELP, ContributorConfig, existing_path};
 use panoramix_core::model::EndpointStatus;
 use panoramix_core::wire::Endpoint;
 use panoramix_mixnet::mixnet::MixnetSpec;
@@ -11,8 +11,7 @@ use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Contributor configuration file.
-    #[arg(long, env = "PANORAMIX_CONFIG")]
+    #[arg(long, env = "PANORAMIX_CONFIG", help = CONFIG_HELP)]
     config: Option<PathBuf>,
     /// The controller's URL (default: the configured one).
     #[arg(long, env = "PANORAMIX_URL")]
@@ -24,6 +23,8 @@ pub struct Args {
 
 /// What `panoramix status` reports (`--json`: this, as one JSON document).
 struct Status {
+    /// The membership file read.
+    config: String,
     peer: String,
     registered: bool,
     joined: Option<String>,
@@ -36,10 +37,11 @@ struct Status {
 }
 
 impl Status {
-    /// `{peer, registered, joined?, mixnet?: {id, name, backend, owners}, configured?,
+    /// `{config, peer, registered, joined?, mixnet?: {id, name, backend, owners}, configured?,
     /// cycle?, endpoints?: [{endpoint, type, status, inbox}]}`.
     fn to_json(&self) -> Json {
-        let mut out = json!({"peer": self.peer, "registered": self.registered});
+        let mut out =
+            json!({"config": self.config, "peer": self.peer, "registered": self.registered});
         if let Some(j) = &self.joined {
             out["joined"] = json!(j);
         }
@@ -79,7 +81,7 @@ struct EndpointStatusRow {
 
 /// Who has joined, and the state of each endpoint of the newest cycle.
 pub fn status(a: Args) -> anyhow::Result<ExitCode> {
-    let mut cfg = ContributorConfig::open(&a.config.unwrap_or_else(default_path))?;
+    let mut cfg = ContributorConfig::open(&existing_path(a.config)?)?;
     let key = cfg.identity()?;
     let client = match cfg.connect(a.url, key) {
         Ok(c) => c,
@@ -95,6 +97,7 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
         joined: None,
         mixnet: None,
         configured: None,
+        config: cfg.path().display().to_string(),
         cycle: None,
         endpoints: None,
     };
@@ -159,6 +162,7 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
     }
     if let (Some(c), Some(m)) = (&out.configured, &out.mixnet) {
         outln!(
+    outln!("membership: {}", out.config);
             "mix-net {c} (configured in {}) was reconfigured: showing its successor {}",
             cfg.path().display(),
             m.id
@@ -186,7 +190,7 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
 
 /// Reachability, clock skew, and whether the local key is the registered peer's.
 pub fn doctor(a: Args) -> anyhow::Result<ExitCode> {
-    let mut cfg = ContributorConfig::open(&a.config.unwrap_or_else(default_path))?;
+    let mut cfg = ContributorConfig::open(&existing_path(a.config)?)?;
     let mut problems = 0;
     let key = cfg.identity()?;
     let client = match cfg.connect(a.url, key) {
@@ -205,6 +209,7 @@ pub fn doctor(a: Args) -> anyhow::Result<ExitCode> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
+    outln!("ok: the membership file {} reads", cfg.path().display());
     let skew = (info.ts - now).abs();
     let max = info.limits.max_skew_secs;
     if skew * 2 > max {

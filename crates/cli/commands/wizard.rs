@@ -1,14 +1,16 @@
 //! `panoramix wizard create|join`: set a mix-net up with other contributors (seed
 //! appendix A). Every prompt has a flag; without a terminal (or with `--yes`) the
-//! wizard never prompts. Resumable: every step is saved to the configuration file.
+//! wizard never prompts. Resumable: every step is saved to the membership file, one
+//! per mix-net membership (see `super::contributor`), never overwritten.
 
-use super::contributor::{ContributorConfig, default_path};
-use super::server_wizard::default_params;
+mod setup;
+
+use super::contributor::{CONFIG_HELP, ContributorConfig, existing_path, memberships};
 use anyhow::{Context, bail};
 use panoramix_core::wire::NegotiationStatus;
 use panoramix_mixnet::mixnet::MixnetSpec;
-use panoramix_mixnet::setup;
-use serde_json::{Value as Json, json};
+use panoramix_mixnet::setup as formation;
+use serde_json::json;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,8 +18,7 @@ use std::time::{Duration, Instant};
 
 #[derive(clap::Args, Debug)]
 pub struct Common {
-    /// Contributor configuration file.
-    #[arg(long, env = "PANORAMIX_CONFIG")]
+    #[arg(long, env = "PANORAMIX_CONFIG", help = CONFIG_HELP)]
     config: Option<PathBuf>,
     /// The controller's URL.
     #[arg(long, env = "PANORAMIX_URL")]
@@ -63,6 +64,10 @@ pub enum Command {
         /// An endpoint graph template (JSON) instead of the default graph.
         #[arg(long)]
         graph: Option<PathBuf>,
+        /// Abandon the set-up in progress in the membership file (its invitations
+        /// become void) and propose afresh: for a set-up that cannot complete.
+        #[arg(long)]
+        restart: bool,
     },
     /// Propose a reconfiguration of the configured mix-net (first owner): a successor
     /// with contributors added or removed, effective from the next cycle.
@@ -206,11 +211,13 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
             size_max,
             terms,
             graph,
-        } => create(
+            restart,
+        } => setup::create(
             common,
             name,
             invitations,
-            Proposal {
+            restart,
+            setup::Proposal {
                 backend,
                 params,
                 size_min,
@@ -223,7 +230,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
             common,
             invitation,
             accept_terms,
-        } => join(common, invitation, accept_terms),
+        } => setup::join(common, invitation, accept_terms),
     }
 }
 
@@ -235,10 +242,11 @@ fn reconfigure(
     add: Vec<String>,
     remove: Vec<String>,
 ) -> anyhow::Result<ExitCode> {
-    let mut cfg = ContributorConfig::open(&common.config.clone().unwrap_or_else(default_path))?;
+    let path = existing_path(common.config.clone())?;
+    let mut cfg = ContributorConfig::open(&path)?;
     let client = cfg.client(common.url.clone())?;
     let mixnet = cfg.get_str("MIXNET").context("no MIXNET configured")?;
-    let current = setup::current(&client, &mixnet)?;
+    let current = formation::current(&client, &mixnet)?;
     let peer = client.peer(&current)?;
     let mut owners: Vec<String> = peer.owner_ids();
     owners.retain(|o| !remove.contains(o));
@@ -253,7 +261,7 @@ fn reconfigure(
     if owners.is_empty() {
         bail!("a mix-net needs at least one owner");
     }
-    setup::propose_successor(&client, &current, &owners, &new_name)?;
+    formation::propose_successor(&client, &current, &owners, &new_name)?;
     outln!(
         "proposed successor {new_name} of {current} with {} owners; waiting for every participant",
         owners.len()
@@ -261,12 +269,12 @@ fn reconfigure(
     let next = wait(
         "waiting for the participants to co-sign",
         common.timeout,
-        || Ok(setup::successor(&client, &current)?),
+        || Ok(formation::successor(&client, &current)?),
     )?;
     outln!("successor mix-net {next} agreed; it takes over from the next cycle");
     export_agreement(
         &client,
-        &common.config.clone().unwrap_or_else(default_path),
+        &path,
         &format!("successor:{current}"),
         common.timeout,
     )?;
@@ -307,22 +315,48 @@ fn accept_and_register(
         .peer_name
         .clone()
         .unwrap_or_else(|| format!("{}-{}", spec.name, &client.id()[..8]));
-    setup::register(client, &peer_name, &spec.backend, &secrets)?;
+    formation::register(client, &peer_name, &spec.backend, &secrets)?;
     Ok(true)
+}
+
+/// The configuration `wizard approve` uses: `--config`; the membership of
+/// `mixnet` (or the only one, without `--mixnet`); or, for a newcomer to
+/// `mixnet`, a new one (`true`: named once the mix-net is known).
+fn approver_config(
+    config: &Option<PathBuf>,
+    mixnet: Option<&str>,
+) -> anyhow::Result<(ContributorConfig, bool)> {
+    if let Some(p) = config {
+        return Ok((ContributorConfig::create(p)?, false));
+    }
+    let Some(m) = mixnet else {
+        return Ok((ContributorConfig::create(&existing_path(None)?)?, false));
+    };
+    match memberships()
+        .into_iter()
+        .find(|x| x.get_str("MIXNET") == Some(m))
+    {
+        Some(x) => Ok((ContributorConfig::create(&x.path)?, false)),
+        None => Ok((ContributorConfig::unsaved(), true)),
+    }
 }
 
 fn approve(common: Common, mixnet: Option<String>, accept_terms: bool) -> anyhow::Result<ExitCode> {
     let interactive = !common.yes && std::io::stdin().is_terminal();
-    let path = common.config.clone().unwrap_or_else(default_path);
-    let mut cfg = ContributorConfig::create(&path)?;
+    let (mut cfg, new) = approver_config(&common.config, mixnet.as_deref())?;
     let client = cfg.client(common.url.clone())?;
-    cfg.set("CATALOG_URL", json!(client.base()), "controller URL")?;
     let mixnet = mixnet
         .or_else(|| cfg.get_str("MIXNET"))
         .context("no mix-net: pass --mixnet")?;
-    let current = setup::current(&client, &mixnet)?;
+    let current = formation::current(&client, &mixnet)?;
     let peer = client.peer(&current)?;
     let spec: MixnetSpec = serde_json::from_value(peer.crypto_params.clone())?;
+    if new {
+        cfg.relocate(&super::contributor::free_membership_path(&spec.name))?;
+    }
+    let path = cfg.path().to_owned();
+    errln!("membership file: {}", path.display());
+    cfg.set("CATALOG_URL", json!(client.base()), "controller URL")?;
     errln!("mix-net {} ({}), owners:", spec.name, spec.backend);
     let owners = peer.owner_ids();
     for id in &owners {
@@ -350,7 +384,7 @@ fn approve(common: Common, mixnet: Option<String>, accept_terms: bool) -> anyhow
         "waiting for the reconfiguration proposal",
         common.timeout,
         || {
-            Ok(setup::confirm_successor(
+            Ok(formation::confirm_successor(
                 &client,
                 &current,
                 &|owners: &[String]| {
@@ -365,260 +399,17 @@ fn approve(common: Common, mixnet: Option<String>, accept_terms: bool) -> anyhow
         let id = wait(
             "waiting for the successor to be created",
             common.timeout,
-            || Ok(setup::successor(&client, &current)?.filter(|n| client.peer(n).is_ok())),
+            || Ok(formation::successor(&client, &current)?.filter(|n| client.peer(n).is_ok())),
         )?;
         cfg.set("MIXNET", json!(id), "the mix-net's joint peer")?;
     }
     outln!("co-signed the reconfiguration of {current}: successor {next}");
+    outln!("Membership file: {}", path.display());
     export_agreement(
         &client,
         &path,
         &format!("successor:{current}"),
         common.timeout,
     )?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// What `wizard create` proposes besides the name, from its flags.
-struct Proposal {
-    backend: String,
-    params: Vec<String>,
-    size_min: i64,
-    size_max: i64,
-    terms: String,
-    graph: Option<PathBuf>,
-}
-
-impl Proposal {
-    /// The mix-net's description: the backend's default parameters with the
-    /// `--param NAME=VALUE` overrides, and the graph template if one is given.
-    fn spec(self, name: String) -> anyhow::Result<MixnetSpec> {
-        let backend = self.backend;
-        let Some(defaults) = default_params(&backend) else {
-            bail!("unknown backend `{backend}`")
-        };
-        let mut p = serde_json::Map::new();
-        for (k, v, _) in &defaults {
-            p.insert((*k).into(), v.clone());
-        }
-        for kv in &self.params {
-            let (k, v) = kv
-                .split_once('=')
-                .with_context(|| format!("--param {kv}: expected NAME=VALUE"))?;
-            let Some((_, d, _)) = defaults.iter().find(|(n, _, _)| *n == k) else {
-                bail!("{backend} has no parameter {k}")
-            };
-            p.insert(
-                k.into(),
-                if d.is_number() {
-                    json!(v.parse::<i64>()?)
-                } else {
-                    json!(v)
-                },
-            );
-        }
-        let graph = match self.graph {
-            Some(g) => Some(
-                serde_json::from_str::<Json>(&std::fs::read_to_string(&g)?)
-                    .context("graph template")?,
-            ),
-            None => None,
-        };
-        Ok(MixnetSpec {
-            name,
-            backend,
-            params: Json::Object(p),
-            size_min: self.size_min,
-            size_max: self.size_max,
-            election_public_key: None,
-            terms: self.terms,
-            graph,
-            previous: None,
-            election: None,
-        })
-    }
-}
-
-/// `wizard create`: propose a mix-net, print the invitations and wait until
-/// every invited contributor joined and co-signed the joint peer.
-fn create(
-    common: Common,
-    name: Option<String>,
-    invitations: usize,
-    proposal: Proposal,
-) -> anyhow::Result<ExitCode> {
-    let interactive = !common.yes && std::io::stdin().is_terminal();
-    let mut cfg = ContributorConfig::create(&common.config.clone().unwrap_or_else(default_path))?;
-    let name = match name.or_else(|| cfg.get_str("MIXNET_NAME")) {
-        Some(n) => n,
-        None if interactive => dialoguer::Input::<String>::new()
-            .with_prompt("mix-net name")
-            .interact_text()?,
-        None => {
-            errln!("panoramix: missing --name (or PANORAMIX_MIXNET_NAME)");
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let spec = proposal.spec(name.clone())?;
-    let backend = spec.backend.clone();
-    let client = cfg.client(common.url.clone())?;
-    cfg.set("CATALOG_URL", json!(client.base()), "controller URL")?;
-    let secrets = cfg.secrets(&backend)?;
-    cfg.set("BACKEND", json!(backend), "crypto backend")?;
-    cfg.set("MIXNET_NAME", json!(name), "mix-net name")?;
-    let peer_name = common
-        .peer_name
-        .clone()
-        .unwrap_or_else(|| format!("{name}-coordinator"));
-    setup::register(&client, &peer_name, &backend, &secrets)?;
-    errln!("registered peer {}", client.id());
-    let (neg, invs) = match (cfg.get_str("NEGOTIATION"), cfg.get("INVITATIONS").cloned()) {
-        (Some(n), Some(Json::Array(i))) => (
-            n,
-            i.iter()
-                .filter_map(|x| x.as_str().map(str::to_owned))
-                .collect(),
-        ),
-        _ => {
-            let (n, i) = setup::create(&client, &spec, invitations)?;
-            cfg.set("NEGOTIATION", json!(n), "mix-net proposal negotiation")?;
-            cfg.set("INVITATIONS", json!(i), "invitations")?;
-            (n, i)
-        }
-    };
-    outln!("Send invitations to peers:");
-    for i in &invs {
-        outln!("{i}");
-    }
-    let _ = std::io::Write::flush(&mut std::io::stdout());
-    if cfg.get_str("MIXNET").is_none() {
-        let joint = form_joint(&client, &spec, &neg, &invs, common.timeout)?;
-        cfg.set("MIXNET", json!(joint), "the mix-net's joint peer")?;
-    }
-    let joint = cfg.get_str("MIXNET").unwrap_or_default();
-    export_agreement(
-        &client,
-        &common.config.clone().unwrap_or_else(default_path),
-        &format!("joint:{name}"),
-        common.timeout,
-    )?;
-    outln!(
-        "Created mix-net {name}: {}/panoramix/peers/{joint}/",
-        client.base()
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Wait until every invited contributor joined, propose the joint peer, and
-/// wait until every owner co-signed it; returns the joint peer's id.
-fn form_joint(
-    client: &panoramix_client::Client,
-    spec: &MixnetSpec,
-    neg: &str,
-    invs: &[String],
-    timeout: u64,
-) -> anyhow::Result<String> {
-    wait(
-        "waiting for every invited contributor to join",
-        timeout,
-        || {
-            Ok(
-                setup::propose_joint(client, neg, spec, invs).or_else(|e| match e {
-                    // proposing twice after a restart: the joint negotiation exists
-                    setup::SetupError::Client(ce) if ce.status() == Some(409) => {
-                        Ok(Some(String::new()))
-                    }
-                    other => Err(other),
-                })?,
-            )
-        },
-    )?;
-    errln!("all invited contributors joined; proposed the joint peer");
-    wait("waiting for every owner to co-sign", timeout, || {
-        Ok(setup::finish(client, &spec.name)?)
-    })
-}
-
-/// `wizard join`: review a proposal (parameters against the defaults, terms),
-/// register, join and wait for the coordinator's joint peer.
-fn join(
-    common: Common,
-    invitation: Option<String>,
-    accept_terms: bool,
-) -> anyhow::Result<ExitCode> {
-    let interactive = !common.yes && std::io::stdin().is_terminal();
-    let mut cfg = ContributorConfig::create(&common.config.clone().unwrap_or_else(default_path))?;
-    let invitation = match invitation.or_else(|| cfg.get_str("INVITATION")) {
-        Some(i) => i,
-        None if interactive => dialoguer::Input::<String>::new()
-            .with_prompt("invitation")
-            .interact_text()?,
-        None => {
-            errln!("panoramix: missing --invitation (or PANORAMIX_INVITATION)");
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let client = cfg.client(common.url.clone())?;
-    // the invitation is checked before anything (a new key included) is stored
-    let (spec, by) = setup::proposal(&client, &invitation)?;
-    cfg.set("INVITATION", json!(invitation), "invitation")?;
-    cfg.set("CATALOG_URL", json!(client.base()), "controller URL")?;
-    errln!("mix-net {:?} proposed by {by}", spec.name);
-    // agree by policy to what matches the defaults; ask about the rest
-    let Some(defaults) = default_params(&spec.backend) else {
-        bail!("unsupported backend {}", spec.backend)
-    };
-    errln!("backend: {}", spec.backend);
-    for (k, d, help) in &defaults {
-        let v = &spec.params[*k];
-        if v == d {
-            errln!("  {k} = {v} ({help}): matches the default, accepted");
-        } else if !confirm(
-            &format!("{k} = {v} ({help}), default {d}: accept?"),
-            interactive,
-        )? && !common.yes
-        {
-            errln!("panoramix: {k} = {v} differs from the default; rerun with --yes to accept it");
-            return Ok(ExitCode::from(2));
-        }
-    }
-    errln!(
-        "entry endpoints take {}..{} messages per cycle",
-        spec.size_min,
-        spec.size_max
-    );
-    let terms = Terms {
-        show: true,
-        accepted: accept_terms,
-        interactive,
-    };
-    if !accept_and_register(&mut cfg, &client, &common, &spec, terms)? {
-        return Ok(ExitCode::from(2));
-    }
-    cfg.set("MIXNET_NAME", json!(spec.name), "mix-net name")?;
-    if cfg.get_str("JOINED").is_none() {
-        setup::join(&client, &invitation, &spec)?;
-        cfg.set("JOINED", json!("yes"), "join contribution sent")?;
-    }
-    errln!("joined; waiting for the coordinator's joint-peer proposal");
-    if cfg.get_str("MIXNET").is_none() {
-        let joint = wait(
-            "waiting for the joint peer proposal",
-            common.timeout,
-            || Ok(setup::confirm_joint(&client, &spec)?),
-        )?;
-        cfg.set("MIXNET", json!(joint), "the mix-net's joint peer")?;
-    }
-    export_agreement(
-        &client,
-        &common.config.clone().unwrap_or_else(default_path),
-        &format!("joint:{}", spec.name),
-        common.timeout,
-    )?;
-    outln!(
-        "Joined mix-net {}: {}",
-        spec.name,
-        cfg.get_str("MIXNET").unwrap_or_default()
-    );
     Ok(ExitCode::SUCCESS)
 }

@@ -7,9 +7,11 @@
 //! 2. The coordinator opens a negotiation titled `mixnet:<name>` and proposes the
 //!    mix-net description ([`MixnetSpec`]) with the hashes of N invitation secrets;
 //!    it hands out invitations `<negotiation_id>|<invitation_id>`.
-//! 3. A joiner reviews the proposal (backend, parameters, terms) and answers with the
-//!    same body and its invitation id. A signer without a valid, unused invitation
-//!    aborts the setup.
+//! 3. A joiner checks its invitation against the proposal (the negotiation exists,
+//!    the invitation id's hash is one of the proposal's, nobody else used it), reviews
+//!    the proposal (backend, parameters, terms) and answers with the same body and its
+//!    invitation id. An answer without a valid, unused invitation is ignored: it
+//!    neither counts nor stops the set-up ([`Formation::join_progress`]).
 //! 4. When every invitation is used, the coordinator proposes the joint peer in a
 //!    second negotiation titled `joint:<name>`, restricted to the owners; every owner
 //!    checks it (its own membership, the description it reviewed, the joint key and,
@@ -146,6 +148,27 @@ pub struct SuccessorProposal {
     pub owners: Vec<String>,
     /// The successor's joint peer id.
     pub successor: String,
+}
+
+/// The answers to a `mixnet:` proposal so far, as its coordinator sees them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JoinProgress {
+    /// The joiners with a valid, unused invitation, in the order they joined.
+    pub joined: Vec<String>,
+    /// How many invitations nobody used yet.
+    pub pending: usize,
+    /// Answers that do not count (an invalid or used invitation): they neither
+    /// join nor stop the set-up.
+    pub ignored: Vec<IgnoredAnswer>,
+}
+
+/// An answer to a `mixnet:` proposal that does not count, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IgnoredAnswer {
+    /// Its signer.
+    pub signer: String,
+    /// Why it does not count.
+    pub reason: String,
 }
 
 /// What the host must do next, or the procedure's result.
@@ -340,6 +363,18 @@ impl Formation {
         self.procedure(move |api| {
             steps::propose_joint(api, &keys, &negotiation, &spec, &invitations)
         })
+    }
+
+    /// For the coordinator: who answered the proposal with a valid, unused
+    /// invitation, how many invitations are pending, and which answers are
+    /// ignored (see [`JoinProgress`]).
+    pub fn join_progress(
+        &mut self,
+        negotiation: &str,
+        invitations: &[String],
+    ) -> Procedure<JoinProgress> {
+        let (negotiation, invitations) = (negotiation.to_owned(), invitations.to_vec());
+        self.procedure(move |api| steps::join_progress(api, &negotiation, &invitations))
     }
 
     /// Step 4 without invitations: propose the joint peer of `spec` owned by

@@ -5,9 +5,12 @@
 //! 2. The coordinator opens a negotiation titled `mixnet:<name>` and proposes the
 //!    mix-net description ([`MixnetSpec`]) with the hashes of N invitation secrets;
 //!    it hands out invitations `<negotiation_id>|<invitation_id>`.
-//! 3. A joiner reviews the proposal (backend, parameters, terms) and answers with the
-//!    same body and its invitation id. A signer without a valid, unused invitation
-//!    aborts the setup.
+//! 3. A joiner checks its invitation against the proposal at once ([`proposal`]:
+//!    a wrong negotiation id, an invitation id that is not the proposal's or one used
+//!    by someone else is refused, naming what is wrong), reviews the proposal (backend,
+//!    parameters, terms) and answers with the same body and its invitation id. An
+//!    answer without a valid, unused invitation is ignored by the coordinator
+//!    ([`join_progress`] reports it): it neither counts nor stops the set-up.
 //! 4. When every invitation is used, the coordinator proposes the joint peer in a
 //!    second negotiation titled `joint:<name>`, restricted to the owners; every owner
 //!    checks it (its own membership, the description it reviewed, the joint key and,
@@ -30,7 +33,9 @@ use panoramix_zeus::contributor::ZeusOwnerKeys;
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 
-pub use panoramix_contributor::formation::{MAX_DESCRIPTION_BYTES, SuccessorProposal};
+pub use panoramix_contributor::formation::{
+    IgnoredAnswer, JoinProgress, MAX_DESCRIPTION_BYTES, SuccessorProposal,
+};
 
 /// Setup errors.
 #[derive(Debug, thiserror::Error)]
@@ -244,7 +249,8 @@ pub fn create(
     run(client, "create", json!([spec, n]), |f| f.create(spec, n))
 }
 
-/// The proposal behind an invitation, for the joiner to review.
+/// The proposal behind an invitation, for the joiner to review, once the invitation
+/// is checked against it (refused at once, naming what is wrong).
 pub fn proposal(client: &Client, invitation: &str) -> Result<(MixnetSpec, String), SetupError> {
     run(client, "proposal", json!([invitation]), |f| {
         f.proposal(invitation)
@@ -255,6 +261,19 @@ pub fn proposal(client: &Client, invitation: &str) -> Result<(MixnetSpec, String
 pub fn join(client: &Client, invitation: &str, spec: &MixnetSpec) -> Result<(), SetupError> {
     run(client, "join", json!([invitation, spec]), |f| {
         f.join(invitation, spec)
+    })
+}
+
+/// For the coordinator: the answers to the proposal so far (valid joiners, pending
+/// invitations, ignored answers).
+pub fn join_progress(
+    client: &Client,
+    negotiation: &str,
+    invitations: &[String],
+) -> Result<JoinProgress, SetupError> {
+    let args = json!([negotiation, invitations]);
+    run(client, "joinProgress", args, |f| {
+        f.join_progress(negotiation, invitations)
     })
 }
 

@@ -27,7 +27,7 @@ fn json<T: Serialize + 'static>(p: Procedure<T>) -> Procedure<Json> {
 
 impl Formation {
     /// The operation named `op` (as the JavaScript `FormationMachine` names
-    /// its methods: `register`, `create`, `proposal`, `join`, `proposeJoint`,
+    /// its methods: `register`, `create`, `proposal`, `join`, `proposeJoint`, `joinProgress`,
     /// `proposeJointAmong`, `completeSpec`, `confirmJoint`, `finish`,
     /// `proposeSuccessor`, `reviewSuccessor`, `coSign`, `successor`,
     /// `agreedSuccessor`, `current`, `membership`, `requestJoin`,
@@ -44,6 +44,7 @@ impl Formation {
             "proposal" => json(self.proposal(&s(0)?)),
             "join" => json(self.join(&s(0)?, &spec(1)?)),
             "proposeJoint" => json(self.propose_joint(&s(0)?, &spec(1)?, &strings(2)?)),
+            "joinProgress" => json(self.join_progress(&s(0)?, &strings(1)?)),
             "proposeJointAmong" => json(self.propose_joint_among(&spec(0)?, &strings(1)?)),
             "completeSpec" => json(self.complete_spec(&spec(0)?, &strings(1)?)),
             "confirmJoint" => json(self.confirm_joint(&spec(0)?)),

@@ -1,15 +1,15 @@
 //! The formation operations as straight-line code over the step's [`Api`]
 //! (re-run over the log of answers until complete).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use panoramix_core::canonical::{self, Value};
 use panoramix_core::identity::{joint_key_data, joint_peer_id, sha256_hex};
 use panoramix_core::negotiation::Text;
-use panoramix_core::wire::{Contribution, NegotiationStatus, Peer};
+use panoramix_core::wire::{Contribution, Negotiation, NegotiationStatus, Peer};
 use serde_json::{Map, Value as Json, json};
 
-use super::{Backends, check_description_size, parse_invitation};
+use super::{Backends, IgnoredAnswer, JoinProgress, check_description_size, parse_invitation};
 use crate::api::{Action, Api, pct, text_for};
 use crate::io::{Halt, HttpResponse, StepError};
 use crate::spec::MixnetSpec;
@@ -132,15 +132,76 @@ pub(super) fn create(
     Ok((neg, invitations))
 }
 
+/// The `invitation_id` an answer to a `mixnet:` proposal carries.
+fn invitation_of(text: &Text) -> Option<&str> {
+    text.meta.get("invitation_id").and_then(Value::as_str)
+}
+
+/// The proposal of the `mixnet:` negotiation `neg`: the first contribution
+/// carrying the invitations' hashes, its text and those hashes.
+fn find_proposal<'c>(
+    contribs: &'c [Contribution],
+    neg: &str,
+) -> Result<(&'c Contribution, Text, Vec<String>), Halt> {
+    for c in contribs {
+        let Ok(text) = Text::parse(&c.text) else {
+            continue;
+        };
+        if let Some(Value::List(hs)) = text.meta.get("invitations") {
+            let hashes = hs.iter().filter_map(Value::as_str).map(str::to_owned);
+            let hashes = hashes.collect();
+            return Ok((c, text, hashes));
+        }
+    }
+    refuse(format!(
+        "negotiation {neg} holds no mix-net proposal: check the part of the invitation before `|`"
+    ))
+}
+
+/// The proposal behind an invitation, checked before the joiner does anything:
+/// the negotiation exists and is a `mixnet:` proposal, the invitation id is one
+/// of the proposal's and nobody else used it. Each refusal names what is wrong.
 pub(super) fn proposal(api: &mut Api, invitation: &str) -> Result<(MixnetSpec, String), Halt> {
-    let (neg, _) = parse_invitation(invitation)?;
-    let contribs = contributions(api, &neg)?;
-    let Some(first) = contribs.first() else {
-        return refuse("the negotiation has no proposal");
+    let (neg, inv) = parse_invitation(invitation)?;
+    let path = format!("/panoramix/negotiations/{}/", pct(&neg));
+    let Some(n) = api.get_opt::<Negotiation>(path)? else {
+        return refuse(format!(
+            "this controller has no negotiation {neg}: check the part of the invitation before `|` (and --url)"
+        ));
     };
-    let text = parse_text(&first.text)?;
+    if !n.title.starts_with("mixnet:") {
+        return refuse(format!(
+            "negotiation {neg} is `{}`, not a mix-net proposal: check the part of the invitation before `|`",
+            n.title
+        ));
+    }
+    let contribs = contributions(api, &neg)?;
+    let (first, text, hashes) = find_proposal(&contribs, &neg)?;
     let spec: MixnetSpec = serde_json::from_value(canonical::to_json(&text.body))
         .map_err(|e| StepError::State(format!("not a mix-net proposal: {e}")))?;
+    let h = sha256_hex(inv.as_bytes());
+    if !hashes.contains(&h) {
+        return refuse(format!(
+            "the invitation id {inv} is not one of the {} invitations of mix-net {:?}: check the part of the invitation after `|`",
+            hashes.len(),
+            spec.name
+        ));
+    }
+    let me = api.me();
+    let used_by = contribs.iter().find(|c| {
+        c.signer_key_id != me
+            && c.signer_key_id != first.signer_key_id
+            && Text::parse(&c.text)
+                .ok()
+                .and_then(|t| invitation_of(&t).map(|i| sha256_hex(i.as_bytes()) == h))
+                .unwrap_or(false)
+    });
+    if let Some(c) = used_by {
+        return refuse(format!(
+            "this invitation was already used by {}: ask the coordinator of mix-net {:?} for another one",
+            c.signer_key_id, spec.name
+        ));
+    }
     Ok((spec, first.signer_key_id.clone()))
 }
 
@@ -153,37 +214,50 @@ pub(super) fn join(api: &mut Api, invitation: &str, spec: &MixnetSpec) -> Result
     Ok(())
 }
 
-/// The joiners of the `mixnet:` negotiation in the order they joined; an
-/// answer without a valid, unused invitation aborts.
-fn joiners(api: &mut Api, negotiation: &str, invitations: &[String]) -> Result<Vec<String>, Halt> {
+/// The answers to the `mixnet:` negotiation so far: the joiners with a valid,
+/// unused invitation in the order they joined, how many invitations are
+/// pending, and the answers ignored (an invalid or used invitation: they
+/// neither count nor stop the set-up).
+pub(super) fn join_progress(
+    api: &mut Api,
+    negotiation: &str,
+    invitations: &[String],
+) -> Result<JoinProgress, Halt> {
     let me = api.me();
     let hashes: Vec<String> = invitations
         .iter()
         .map(|i| parse_invitation(i).map(|(_, inv)| sha256_hex(inv.as_bytes())))
         .collect::<Result<_, _>>()?;
-    let mut joiners: Vec<(i64, String)> = Vec::new();
-    let mut used = HashSet::new();
-    for c in contributions(api, negotiation)? {
+    let mut contribs = contributions(api, negotiation)?;
+    contribs.sort_by_key(|c| c.id);
+    let mut out = JoinProgress::default();
+    let mut used: BTreeMap<String, String> = BTreeMap::new();
+    for c in contribs {
         let signer = c.signer_key_id;
         if signer == me {
             continue;
         }
-        let text = parse_text(&c.text)?;
-        let inv = text
-            .meta
-            .get("invitation_id")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let h = sha256_hex(inv.as_bytes());
-        if !hashes.contains(&h) || !used.insert(h) {
-            return refuse(format!(
-                "{signer} joined without a valid, unused invitation: aborting"
-            ));
-        }
-        joiners.push((c.id, signer));
+        let inv = Text::parse(&c.text)
+            .ok()
+            .and_then(|t| invitation_of(&t).map(str::to_owned));
+        let reason = match inv.map(|i| sha256_hex(i.as_bytes())) {
+            None => "its answer carries no invitation".to_owned(),
+            Some(h) if !hashes.contains(&h) => {
+                "its invitation is not one of this proposal's".to_owned()
+            }
+            Some(h) => match used.get(&h) {
+                Some(first) => format!("its invitation was already used by {first}"),
+                None => {
+                    used.insert(h, signer.clone());
+                    out.joined.push(signer);
+                    continue;
+                }
+            },
+        };
+        out.ignored.push(IgnoredAnswer { signer, reason });
     }
-    joiners.sort();
-    Ok(joiners.into_iter().map(|(_, s)| s).collect())
+    out.pending = invitations.len().saturating_sub(out.joined.len());
+    Ok(out)
 }
 
 pub(super) fn propose_joint(
@@ -193,12 +267,12 @@ pub(super) fn propose_joint(
     spec: &MixnetSpec,
     invitations: &[String],
 ) -> Result<Option<String>, Halt> {
-    let joiners = joiners(api, negotiation, invitations)?;
-    if joiners.len() < invitations.len() {
+    let progress = join_progress(api, negotiation, invitations)?;
+    if progress.pending > 0 {
         return Ok(None);
     }
     let mut owners = vec![api.me()];
-    owners.extend(joiners);
+    owners.extend(progress.joined);
     let spec = complete_spec(api, keys, spec, &owners)?;
     let title = format!("joint:{}", spec.name);
     propose_joint_peer(api, &title, &owners, &spec, &owners).map(Some)

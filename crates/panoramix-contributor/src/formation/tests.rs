@@ -249,23 +249,116 @@ fn the_joint_peer_is_proposed_once_every_invitation_is_used_in_join_order() {
 }
 
 #[test]
-fn a_joiner_without_a_valid_unused_invitation_aborts_the_setup() {
+fn an_answer_without_a_valid_unused_invitation_is_ignored_not_fatal() {
     let invitations = vec!["N1|aa".to_owned(), "N1|bb".to_owned()];
-    for joined in [
-        vec![(5, key(2), answer_text("N1|zz"))],
+    // a typo, then a reuse of a used invitation: ignored, the set-up waits
+    let joined = || {
         vec![
-            (5, key(2), answer_text(&invitations[0])),
-            (6, key(3), answer_text(&invitations[0])),
-        ],
-    ] {
-        let (r, sent) = drive(
-            &mut formation(1, 1).propose_joint("N1", &spec(), &invitations),
-            joint_answers(joined),
-        );
-        let err = r.unwrap_err().to_string();
-        assert!(err.contains("without a valid, unused invitation"), "{err}");
-        assert!(sent.iter().all(|r| r.method == "GET"));
+            (5, key(4), answer_text("N1|zz")),
+            (6, key(2), answer_text(&invitations[0])),
+            (7, key(5), answer_text(&invitations[0])),
+        ]
+    };
+    let (r, _) = drive(
+        &mut formation(1, 1).join_progress("N1", &invitations),
+        joint_answers(joined()),
+    );
+    let progress = r.unwrap();
+    assert_eq!(progress.joined, vec![key(2).key_id()]);
+    assert_eq!(progress.pending, 1);
+    let ignored: Vec<(String, &str)> = progress
+        .ignored
+        .iter()
+        .map(|i| (i.signer.clone(), i.reason.as_str()))
+        .collect();
+    assert_eq!(ignored[0].0, key(4).key_id());
+    assert!(ignored[0].1.contains("not one of this proposal's"), "{ignored:?}");
+    assert_eq!(ignored[1].0, key(5).key_id());
+    assert!(ignored[1].1.contains("already used by"), "{ignored:?}");
+    let (r, sent) = drive(
+        &mut formation(1, 1).propose_joint("N1", &spec(), &invitations),
+        joint_answers(joined()),
+    );
+    assert_eq!(r.unwrap(), None);
+    assert!(sent.iter().all(|r| r.method == "GET"));
+    // the valid answer comes: the joint peer is proposed without the bogus signers
+    let mut joined = joined();
+    joined.push((8, key(3), answer_text(&invitations[1])));
+    let (r, sent) = drive(
+        &mut formation(1, 1).propose_joint("N1", &spec(), &invitations),
+        joint_answers(joined),
+    );
+    assert_eq!(r.unwrap().as_deref(), Some("J1"));
+    let create = sent
+        .iter()
+        .find(|r| r.method == "POST" && r.path == "/panoramix/negotiations/")
+        .unwrap();
+    let owners = json!([key(1).key_id(), key(2).key_id(), key(3).key_id()]);
+    assert_eq!(data(create)["participants"], owners);
+}
+
+/// A joiner's view of negotiation N1: the coordinator's proposal with the
+/// hashes of `invitations`, then `answers`.
+fn proposal_answers(
+    invitations: &[&str],
+    answers: Vec<(i64, Keypair, String)>,
+) -> impl FnMut(&HttpRequest) -> HttpResponse {
+    let hashes: Vec<Value> = invitations
+        .iter()
+        .map(|i| Value::str(sha256_hex(parse_invitation(i).unwrap().1.as_bytes())))
+        .collect();
+    let mut meta = std::collections::BTreeMap::new();
+    meta.insert("accept".into(), Value::Int(0));
+    meta.insert("invitations".into(), Value::List(hashes));
+    let body = panoramix_core::canonical::from_json(&json!(spec())).unwrap();
+    let proposal = Text::encode(body, meta);
+    move |req: &HttpRequest| match req.path.as_str() {
+        "/panoramix/negotiations/N1/" => ok(json!({"id": "N1", "title": "mixnet:m",
+            "participants": null, "status": "OPEN", "text": null, "timestamp": null,
+            "consensus": null})),
+        "/panoramix/negotiations/J1/" => ok(json!({"id": "J1", "title": "joint:m",
+            "participants": null, "status": "OPEN", "text": null, "timestamp": null,
+            "consensus": null})),
+        p if p.starts_with("/panoramix/negotiations/") => HttpResponse {
+            status: 404,
+            body: json!({"error": {"code": "not_found", "message": "no negotiation"}}),
+        },
+        p if p.starts_with("/panoramix/contributions/") => {
+            let mut items = vec![contribution(1, &key(1), &proposal)];
+            for (id, k, text) in &answers {
+                items.push(contribution(*id, k, text));
+            }
+            page(json!(items))
+        }
+        other => panic!("unexpected {other}"),
     }
+}
+
+#[test]
+fn a_joiner_checks_its_invitation_before_anything_and_says_what_is_wrong() {
+    let invs = ["N1|aa", "N1|bb"];
+    let check = |invitation: &str, answers: Vec<(i64, Keypair, String)>| {
+        let (r, sent) = drive(
+            &mut formation(2, 1).proposal(invitation),
+            proposal_answers(&invs, answers),
+        );
+        assert!(sent.iter().all(|r| r.method == "GET"));
+        r.map_err(|e| e.to_string())
+    };
+    let (got, by) = check("N1|bb", vec![]).unwrap();
+    assert_eq!((got, by), (spec(), key(1).key_id()));
+    // a typo in the negotiation id, or a negotiation that is not a proposal
+    let err = check("N2|bb", vec![]).unwrap_err();
+    assert!(err.contains("no negotiation N2") && err.contains("before `|`"), "{err}");
+    let err = check("J1|bb", vec![]).unwrap_err();
+    assert!(err.contains("not a mix-net proposal"), "{err}");
+    // a typo in the invitation id
+    let err = check("N1|bz", vec![]).unwrap_err();
+    assert!(err.contains("not one of the 2 invitations") && err.contains("after `|`"), "{err}");
+    // used by someone else; used by me (a re-run) is fine
+    let err = check("N1|aa", vec![(5, key(3), answer_text("N1|aa"))]).unwrap_err();
+    assert!(err.contains(&format!("already used by {}", key(3).key_id())), "{err}");
+    assert!(check("N1|aa", vec![(5, key(2), answer_text("N1|aa"))]).is_ok());
 }
 
 #[test]
