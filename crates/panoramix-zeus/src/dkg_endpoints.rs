@@ -402,6 +402,35 @@ mod tests {
     }
 
     #[test]
+    fn a_threshold_definition_binds_the_threshold_and_the_trustees() {
+        let mut rng = ChaCha20Rng::from_seed([7; 32]);
+        let keys: Vec<TrusteeKey> = (0..3)
+            .map(|_| TrusteeSecret::generate(&mut rng).publish("k", &mut rng))
+            .collect();
+        let mut p = ZeusParams::new("J/1", keys[0].public_key);
+        p.trustees = keys;
+        let n_of_n = p.definition_digest();
+        p.dkg = Some(Dkg {
+            session_id: "J/dkg".into(),
+            threshold: 2,
+            dealings: Vec::new(),
+            complaints: Vec::new(),
+        });
+        let d = p.definition_digest();
+        assert_ne!(d, n_of_n);
+        let mut other_t = p.clone();
+        other_t.dkg.as_mut().unwrap().threshold = 3;
+        assert_ne!(other_t.definition_digest(), d);
+        let mut other_order = p.clone();
+        other_order.trustees.swap(0, 2);
+        assert_ne!(other_order.definition_digest(), d);
+        // the record itself is not bound (it determines the key, which is)
+        let mut other_record = p.clone();
+        other_record.dkg.as_mut().unwrap().session_id = "other".into();
+        assert_eq!(other_record.definition_digest(), d);
+    }
+
+    #[test]
     fn fewer_than_t_qualified_dealers_give_no_key() {
         let mut rng = ChaCha20Rng::from_seed([8; 32]);
         let secrets: Vec<TrusteeSecret> =

@@ -121,9 +121,11 @@ impl ZeusParams {
     /// (docs/zeus.md §4.4): the challenge `definition` of a transcript
     /// `panoramix/zeus/v1/election-definition` over the session, the group,
     /// the key session, the election key, the answers, the voter list, the
-    /// re-vote policy and the Sako–Kilian rounds. The trustees' keys and the
-    /// key generation are left out: they verify on their own and determine
-    /// the election key, which is bound.
+    /// re-vote policy and the Sako–Kilian rounds; with threshold trustees
+    /// (a key generation), also the threshold and the trustees' keys, so a
+    /// ballot binds who may tally and how many of them. The key generation's
+    /// record itself is left out: it verifies on its own and determines the
+    /// election key, which is bound.
     pub fn definition_digest(&self) -> [u8; 64] {
         let mut t = crate::transcript::Transcript::new(DEFINITION_DOMAIN);
         t.append("session_id", self.session_id.as_bytes());
@@ -142,6 +144,11 @@ impl ZeusParams {
             },
         );
         t.append_u64("sk_rounds", u64::from(self.sk_rounds));
+        if let Some(d) = &self.dkg {
+            t.append_u64("threshold", u64::from(d.threshold));
+            let keys: Vec<Point> = self.trustees.iter().map(|k| k.public_key).collect();
+            t.append_points("trustees", &keys);
+        }
         t.challenge_bytes("definition")
     }
 

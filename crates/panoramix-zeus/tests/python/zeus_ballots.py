@@ -102,6 +102,9 @@ def definition_digest(e):
         t.append("voters", b"".join(hexbytes(v, 32) for v in e["voters"]))
         t.append("revote", e["revote"].encode())
         t.u64("sk_rounds", e["sk_rounds"])
+        if e.get("dkg") is not None:
+            t.u64("threshold", e["dkg"]["threshold"])
+            t.append("trustees", b"".join(hexbytes(k["public_key"], 32) for k in e["trustees"]))
         e["_definition"] = t.challenge("definition")
     return e["_definition"]
 
