@@ -337,6 +337,14 @@ fn review_params(spec: &MixnetSpec, interactive: bool, yes: bool) -> anyhow::Res
     Ok(true)
 }
 
+/// The invitation, typed at the prompt.
+fn ask_invitation() -> anyhow::Result<String> {
+    let typed = dialoguer::Input::<String>::new()
+        .with_prompt("invitation (<negotiation_id>|<invitation_id>)")
+        .interact_text()?;
+    Ok(typed.trim().to_owned())
+}
+
 /// `wizard join`: check the invitation against the proposal, review it
 /// (parameters against the defaults, terms), register, join and wait for the
 /// coordinator's joint peer.
@@ -350,22 +358,29 @@ pub(super) fn join(
         Some(p) if p.exists() => ContributorConfig::create(p)?.get_str("INVITATION"),
         _ => None,
     };
-    let invitation = match invitation.or(stored) {
+    let asked = invitation.is_none() && stored.is_none() && interactive;
+    let mut invitation = match invitation.or(stored) {
         Some(i) => i.trim().to_owned(),
-        None if interactive => dialoguer::Input::<String>::new()
-            .with_prompt("invitation")
-            .interact_text()?
-            .trim()
-            .to_owned(),
+        None if interactive => ask_invitation()?,
         None => {
             errln!("panoramix: missing --invitation (or PANORAMIX_INVITATION)");
             return Ok(ExitCode::from(2));
         }
     };
-    let (mut cfg, new) = joiner_config(&common.config, &invitation)?;
-    let client = cfg.client(common.url.clone())?;
-    // the invitation is checked before anything (a new key included) is stored
-    let (spec, by) = setup::proposal(&client, &invitation)?;
+    // the invitation is checked before anything (a new key included) is stored;
+    // one typed at the prompt is asked again when it is refused
+    let (mut cfg, new, client, (spec, by)) = loop {
+        let (mut cfg, new) = joiner_config(&common.config, &invitation)?;
+        let client = cfg.client(common.url.clone())?;
+        match setup::proposal(&client, &invitation) {
+            Ok(p) => break (cfg, new, client, p),
+            Err(setup::SetupError::Refused(why)) if asked => {
+                errln!("panoramix: {why}");
+                invitation = ask_invitation()?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
     if new {
         cfg.relocate(&free_membership_path(&spec.name))?;
     }

@@ -1,0 +1,116 @@
+//! The interactive wizards on a pseudo-terminal, read as a person would read
+//! them: `wizard create` asks for the name and prints the invitation; `wizard
+//! join` asks for the invitation, refuses a typo at once saying which half is
+//! wrong and asks again, shows the terms and asks to accept them; a newcomer's
+//! `wizard approve` and an owner's ask whether to co-sign a reconfiguration.
+//! Every wait is bounded; the controller listens on 127.0.0.1 (a free port).
+mod common;
+
+use common::*;
+use rexpect::session::PtySession;
+use std::path::Path;
+use std::time::Duration;
+
+/// Bounded wait for each expected screen.
+const TIMEOUT_MS: u64 = 60_000;
+
+/// `panoramix args` on a pseudo-terminal.
+fn pty(args: &str) -> PtySession {
+    let cmd = format!("{BIN} --insecure-plaintext-keys {args}");
+    rexpect::spawn(&cmd, Some(TIMEOUT_MS)).expect("spawn on a pty")
+}
+
+/// Answer a prompt once it is on the screen (its question and `[Y/n]` or `:`).
+fn answer(p: &mut PtySession, question: &str, tail: &str, line: &str) {
+    p.exp_string(question)
+        .unwrap_or_else(|e| panic!("{question}: {e}"));
+    p.exp_string(tail).unwrap();
+    // the prompt reads the terminal once drawn
+    std::thread::sleep(Duration::from_millis(200));
+    p.send_line(line).unwrap();
+}
+
+fn cfg(dir: &Path, name: &str) -> String {
+    dir.join(format!("{name}.json")).display().to_string()
+}
+
+#[test]
+fn the_wizards_read_and_answered_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start(dir.path());
+    let url = &srv.url;
+    let (c0, c1, c2) = (
+        cfg(dir.path(), "coord"),
+        cfg(dir.path(), "joiner"),
+        cfg(dir.path(), "newcomer"),
+    );
+    // create: the name is asked for, the invitation printed
+    let mut create = pty(&format!(
+        "wizard create --url {url} --config {c0} --invitations 1 --size-min 1 --size-max 1 --terms be-kind"
+    ));
+    answer(&mut create, "mix-net name", ":", "ptyflow");
+    let (_, invitation) = create
+        .exp_regex(r"[A-Za-z0-9_-]+\|[0-9a-f]{32}")
+        .expect("an invitation");
+    // join: a typo in the invitation is refused at once and asked again
+    let mut typo = invitation.clone();
+    let last = typo.pop().unwrap();
+    typo.push(if last == '0' { '1' } else { '0' });
+    let mut join = pty(&format!("wizard join --url {url} --config {c1}"));
+    answer(&mut join, "invitation", ":", &typo);
+    join.exp_string("after `|`").unwrap();
+    answer(&mut join, "invitation", ":", &invitation);
+    join.exp_string("proposed by").unwrap();
+    join.exp_string("be-kind").unwrap();
+    answer(&mut join, "accept these terms?", "[Y/n]", "y");
+    join.exp_string("Joined mix-net ptyflow").unwrap();
+    join.exp_eof().unwrap();
+    create.exp_string("Created mix-net ptyflow").unwrap();
+    let (_, joint) = create.exp_regex(r"peers/[0-9a-f]{64}").unwrap();
+    let joint = joint.trim_start_matches("peers/").to_owned();
+    create.exp_eof().unwrap();
+    // a newcomer reviews the running mix-net and its terms, and registers
+    let mut newcomer = pty(&format!(
+        "wizard approve --url {url} --config {c2} --mixnet {joint}"
+    ));
+    newcomer
+        .exp_string("mix-net ptyflow (SPHINXMIX), owners:")
+        .unwrap();
+    answer(&mut newcomer, "accept these terms?", "[Y/n]", "y");
+    let (_, id) = newcomer.exp_regex(r"registered as [0-9a-f]{64}").unwrap();
+    let id = id.trim_start_matches("registered as ").to_owned();
+    // the coordinator proposes to add it; the joiner and the newcomer are asked
+    let reconfigure = spawn_cli(&[
+        "wizard",
+        "reconfigure",
+        "--yes",
+        "--url",
+        url,
+        "--config",
+        &c0,
+        "--new-name",
+        "ptyflow2",
+        "--add",
+        &id,
+        "--timeout",
+        "60",
+    ]);
+    let mut owner = pty(&format!("wizard approve --url {url} --config {c1}"));
+    owner.exp_string("proposed owners: ").unwrap();
+    answer(&mut owner, "co-sign this reconfiguration?", "[Y/n]", "y");
+    answer(&mut newcomer, "co-sign this reconfiguration?", "[Y/n]", "y");
+    owner.exp_string("co-signed the reconfiguration").unwrap();
+    newcomer
+        .exp_string("co-signed the reconfiguration")
+        .unwrap();
+    newcomer
+        .exp_string(&format!("Membership file: {c2}"))
+        .unwrap();
+    let out = reconfigure.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("successor mix-net"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
