@@ -404,12 +404,12 @@ fn approve(common: Common, mixnet: Option<String>, accept_terms: bool) -> anyhow
         cfg.set("MIXNET", json!(id), "the mix-net's joint peer")?;
     }
     outln!("co-signed the reconfiguration of {current}: successor {next}");
-    outln!("Membership file: {}", path.display());
     export_agreement(
         &client,
         &path,
         &format!("successor:{current}"),
         common.timeout,
     )?;
+    outln!("Membership file: {}", path.display());
     Ok(ExitCode::SUCCESS)
 }
