@@ -404,8 +404,11 @@ fn mail_figures() {
             tmp.path().join(format!("a{n}")),
             tmp.path().join(format!("b{n}")),
         );
-        add_user(&da, ALICE, "alice-pw");
-        add_user(&db, BOB, "bob-pw");
+        // one pair of addresses per mix-net: the directory refuses an address two
+        // records claim
+        let (a, b) = (format!("alice{n}@a.example"), format!("bob{n}@b.example"));
+        add_user(&da, &a, "alice-pw");
+        add_user(&db, &b, "bob-pw");
         let alice = start_agent(&srv.url, &joint, &da, 600);
         let bob = start_agent(&srv.url, &joint, &db, 600);
         let sender = panoramix_mixnet::sender::Sender::new(srv.client(), &joint).unwrap();
@@ -423,12 +426,12 @@ fn mail_figures() {
             let before = (1..)
                 .take_while(|c| sender.results(*c).unwrap().is_some())
                 .count();
-            smtplib_send(&alice, ALICE, "alice-pw", BOB, &path);
+            smtplib_send(&alice, &a, "alice-pw", &b, &path);
             let t = Instant::now();
             let out = tmp.path().join(format!("got{n}-{k}.eml"));
             finish(
                 "poplib",
-                poplib_fetch(&bob, BOB, "bob-pw", marker.trim(), &out),
+                poplib_fetch(&bob, &b, "bob-pw", marker.trim(), &out),
             );
             let secs = t.elapsed().as_secs_f64();
             let after = (1..)

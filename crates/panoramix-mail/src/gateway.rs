@@ -314,12 +314,15 @@ impl Gateway {
         }
     }
 
-    /// The lowest open cycle from `from` on, if any.
-    fn open_cycle(&self, from: u64) -> Result<Option<u64>, GatewayError> {
+    /// The lowest open cycle from `from` on, if any, with the room left in its inbox.
+    fn open_cycle(&self, from: u64) -> Result<Option<(u64, usize)>, GatewayError> {
         let mut c = from;
         loop {
             match self.sender.client().endpoint(&self.sender.spec().entry(c)) {
-                Ok(ep) if ep.status == EndpointStatus::Open => return Ok(Some(c)),
+                Ok(ep) if ep.status == EndpointStatus::Open => {
+                    let room = ep.size_max.saturating_sub(ep.inbox_count).max(0) as usize;
+                    return Ok(Some((c, room)));
+                }
                 Ok(_) => c += 1,
                 Err(e) if e.status() == Some(404) => return Ok(None),
                 Err(e) => return Err(e.into()),
@@ -491,13 +494,18 @@ impl Gateway {
             if self.lock().queue.is_empty() {
                 return Ok(());
             }
-            let Some(cycle) = self.open_cycle(from)? else {
+            let Some((cycle, room)) = self.open_cycle(from)? else {
                 return Ok(());
             };
             self.lock().open_from = cycle;
+            if room == 0 {
+                self.lock().open_from = cycle + 1;
+                continue;
+            }
             let chunk: Vec<Packet> = {
                 let mut st = self.lock();
-                let n = st.queue.len().min(self.cfg.post_chunk);
+                // a post is stored whole or refused whole: never more than the inbox takes
+                let n = st.queue.len().min(self.cfg.post_chunk).min(room);
                 st.queue.drain(..n).collect()
             };
             let items: Vec<(String, String, String, Option<i64>)> = chunk
