@@ -401,7 +401,20 @@ impl Formation {
     /// what it reviewed, and co-sign; returns the joint peer id once signed.
     pub fn confirm_joint(&mut self, reviewed: &MixnetSpec) -> Procedure<Option<String>> {
         let (reviewed, keys) = (reviewed.clone(), self.keys.clone());
-        self.procedure(move |api| steps::confirm_joint(api, &keys, &reviewed))
+        self.procedure(move |api| steps::confirm_joint(api, &keys, &reviewed, None))
+    }
+
+    /// [`Formation::confirm_joint`] counting only a proposal made by
+    /// `coordinator` (the proposer of the `mixnet:` negotiation) as the joint
+    /// peer's first owner: another peer's `joint:` negotiation is ignored.
+    pub fn confirm_joint_from(
+        &mut self,
+        reviewed: &MixnetSpec,
+        coordinator: &str,
+    ) -> Procedure<Option<String>> {
+        let (reviewed, keys) = (reviewed.clone(), self.keys.clone());
+        let coordinator = coordinator.to_owned();
+        self.procedure(move |api| steps::confirm_joint(api, &keys, &reviewed, Some(&coordinator)))
     }
 
     /// For the coordinator: create the joint peer once every owner signed;

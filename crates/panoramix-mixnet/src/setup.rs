@@ -319,6 +319,20 @@ pub fn confirm_joint(client: &Client, reviewed: &MixnetSpec) -> Result<Option<St
     })
 }
 
+/// [`confirm_joint`] counting only a proposal by `coordinator` (the proposer of the
+/// `mixnet:` negotiation) as the joint peer's first owner: a `joint:` negotiation
+/// that another peer opened naming this joiner is ignored, not fatal.
+pub fn confirm_joint_from(
+    client: &Client,
+    reviewed: &MixnetSpec,
+    coordinator: &str,
+) -> Result<Option<String>, SetupError> {
+    let args = json!([reviewed, coordinator]);
+    run(client, "confirmJointFrom", args, |f| {
+        f.confirm_joint_from(reviewed, coordinator)
+    })
+}
+
 /// For the coordinator: create the joint peer once every owner signed. Returns its id.
 pub fn finish(client: &Client, name: &str) -> Result<Option<String>, SetupError> {
     run(client, "finish", json!([name]), |f| f.finish(name))

@@ -410,7 +410,7 @@ pub(super) fn join(
         let joint = wait(
             "waiting for the joint peer proposal",
             common.timeout,
-            || Ok(setup::confirm_joint(&client, &spec)?),
+            || Ok(setup::confirm_joint_from(&client, &spec, &by)?),
         )
         .with_context(|| {
             format!(

@@ -309,10 +309,21 @@ pub(super) fn complete_spec(
     Ok(keys.complete(spec, &peers)?)
 }
 
+/// The joint peer `first` proposes, if `coordinator` made it as its first owner.
+fn the_coordinators(first: &Contribution, coordinator: &str) -> Option<JointData> {
+    let data = JointData::of(&Text::parse(&first.text).ok()?).ok()?;
+    let first_owner = data.owners.first().map(String::as_str);
+    (first.signer_key_id == coordinator && first_owner == Some(coordinator)).then_some(data)
+}
+
+/// `coordinator`: only a proposal that the coordinator made, as the first
+/// owner, counts (a stranger's `joint:` negotiation naming this joiner is
+/// ignored instead of stopping it).
 pub(super) fn confirm_joint(
     api: &mut Api,
     keys: &Backends,
     reviewed: &MixnetSpec,
+    coordinator: Option<&str>,
 ) -> Result<Option<String>, Halt> {
     let me = api.me();
     for n in api.negotiations(&format!("joint:{}", reviewed.name))? {
@@ -320,13 +331,24 @@ pub(super) fn confirm_joint(
             continue;
         }
         let contribs = contributions(api, &n.id)?;
-        if contribs.iter().any(|c| c.signer_key_id == me) {
+        let signed = contribs.iter().any(|c| c.signer_key_id == me);
+        let first = contribs.first();
+        let data = match (coordinator, first) {
+            (Some(c), Some(first)) => match the_coordinators(first, c) {
+                Some(d) => d,
+                None => continue,
+            },
+            (Some(_), None) => continue,
+            (None, _) if signed => return Ok(None),
+            (None, None) => return Ok(None),
+            (None, Some(first)) => JointData::of(&parse_text(&first.text)?)?,
+        };
+        if signed {
             return Ok(None);
         }
-        let Some(first) = contribs.first() else {
+        let Some(first) = first else {
             return Ok(None);
         };
-        let data = JointData::of(&parse_text(&first.text)?)?;
         let owners = data.owners;
         if !owners.contains(&me) {
             return refuse("the joint peer proposal leaves me out");

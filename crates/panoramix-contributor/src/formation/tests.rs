@@ -272,7 +272,10 @@ fn an_answer_without_a_valid_unused_invitation_is_ignored_not_fatal() {
         .map(|i| (i.signer.clone(), i.reason.as_str()))
         .collect();
     assert_eq!(ignored[0].0, key(4).key_id());
-    assert!(ignored[0].1.contains("not one of this proposal's"), "{ignored:?}");
+    assert!(
+        ignored[0].1.contains("not one of this proposal's"),
+        "{ignored:?}"
+    );
     assert_eq!(ignored[1].0, key(5).key_id());
     assert!(ignored[1].1.contains("already used by"), "{ignored:?}");
     let (r, sent) = drive(
@@ -349,15 +352,24 @@ fn a_joiner_checks_its_invitation_before_anything_and_says_what_is_wrong() {
     assert_eq!((got, by), (spec(), key(1).key_id()));
     // a typo in the negotiation id, or a negotiation that is not a proposal
     let err = check("N2|bb", vec![]).unwrap_err();
-    assert!(err.contains("no negotiation N2") && err.contains("before `|`"), "{err}");
+    assert!(
+        err.contains("no negotiation N2") && err.contains("before `|`"),
+        "{err}"
+    );
     let err = check("J1|bb", vec![]).unwrap_err();
     assert!(err.contains("not a mix-net proposal"), "{err}");
     // a typo in the invitation id
     let err = check("N1|bz", vec![]).unwrap_err();
-    assert!(err.contains("not one of the 2 invitations") && err.contains("after `|`"), "{err}");
+    assert!(
+        err.contains("not one of the 2 invitations") && err.contains("after `|`"),
+        "{err}"
+    );
     // used by someone else; used by me (a re-run) is fine
     let err = check("N1|aa", vec![(5, key(3), answer_text("N1|aa"))]).unwrap_err();
-    assert!(err.contains(&format!("already used by {}", key(3).key_id())), "{err}");
+    assert!(
+        err.contains(&format!("already used by {}", key(3).key_id())),
+        "{err}"
+    );
     assert!(check("N1|aa", vec![(5, key(2), answer_text("N1|aa"))]).is_ok());
 }
 
@@ -554,4 +566,30 @@ fn the_joint_peer_is_proposed_among_given_owners_once_their_keys_check() {
         joint_answers(vec![]),
     );
     assert!(r.is_err() && sent.is_empty());
+}
+
+#[test]
+fn a_joiner_ignores_a_joint_proposal_the_coordinator_did_not_make() {
+    let owners = vec![key(1).key_id(), key(2).key_id()];
+    let good_key = panoramix_core::identity::joint_key_data("m", &owners);
+    let text = joint_text(&spec(), &owners, &good_key);
+    let leaves_me_out = joint_text(&spec(), &[key(9).key_id(), key(3).key_id()], &good_key);
+    let coordinator = key(1).key_id();
+    // a stranger's proposals (well-formed or not): neither co-signed nor fatal
+    for t in [text.clone(), leaves_me_out, "not a text".to_owned()] {
+        let answers = confirm_answers(owners.clone(), vec![(key(9), t)]);
+        let p = &mut formation(2, 1).confirm_joint_from(&spec(), &coordinator);
+        let (r, sent) = drive(p, answers);
+        assert_eq!(r.unwrap(), None);
+        assert!(sent.iter().all(|r| r.method == "GET"));
+    }
+    // the coordinator's: checked and co-signed
+    let answers = confirm_answers(owners.clone(), vec![(key(1), text)]);
+    let p = &mut formation(2, 1).confirm_joint_from(&spec(), &coordinator);
+    let (r, sent) = drive(p, answers);
+    assert_eq!(
+        r.unwrap(),
+        panoramix_core::identity::joint_peer_id(&good_key)
+    );
+    assert_eq!(sent.iter().filter(|r| r.method == "POST").count(), 1);
 }
