@@ -128,6 +128,14 @@ fn an_invitation_typo_is_refused_at_once_and_a_bogus_answer_is_ignored() {
     bogus
         .contribute(neg, &Text::encode(Value::str("spec"), meta))
         .unwrap();
+    // status counts only valid answers and names the ignored one
+    let (code, sout, err) = run_in(dir.path(), &["status", "--config", &c0]);
+    assert_eq!(code, 0, "{err}");
+    assert!(sout.contains("joined: 1/3"), "{sout}");
+    assert!(
+        sout.contains(&format!("ignored the answer of {}", bogus.id())),
+        "{sout}"
+    );
     // the right invitations: the set-up completes without the bogus signer
     let joins: Vec<Child> = invs
         .iter()

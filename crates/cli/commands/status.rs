@@ -28,6 +28,8 @@ struct Status {
     peer: String,
     registered: bool,
     joined: Option<String>,
+    /// A set-up in progress: the answers its coordinator ignores (signer, why).
+    ignored: Vec<(String, String)>,
     mixnet: Option<MixnetStatus>,
     /// The configured mix-net when a reconfiguration replaced it (`mixnet` is its
     /// newest successor).
@@ -47,6 +49,12 @@ impl Status {
         }
         if let Some(m) = &self.mixnet {
             out["mixnet"] =
+        if !self.ignored.is_empty() {
+            let ignored = self.ignored.iter();
+            out["ignored"] = ignored
+                .map(|(s, why)| json!({"signer": s, "reason": why}))
+                .collect();
+        }
                 json!({"id": m.id, "name": m.name, "backend": m.backend, "owners": m.owners});
         }
         if let Some(c) = &self.configured {
@@ -100,12 +108,21 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
         config: cfg.path().display().to_string(),
         cycle: None,
         endpoints: None,
+        ignored: Vec::new(),
     };
     if let (Some(neg), Some(Json::Array(invs))) =
         (cfg.get_str("NEGOTIATION"), cfg.get("INVITATIONS").cloned())
     {
-        let joined = client.contributions(&neg)?.len().saturating_sub(1);
-        out.joined = Some(format!("{}/{}", joined + 1, invs.len() + 1));
+        // only answers with a valid, unused invitation count
+        let invs: Vec<String> = invs
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_owned))
+            .collect();
+        let progress = setup::join_progress(&client, &neg, &invs)?;
+        out.joined = Some(format!("{}/{}", progress.joined.len() + 1, invs.len() + 1));
+        out.ignored = (progress.ignored.into_iter())
+            .map(|i| (i.signer, i.reason))
+            .collect();
     }
     if let Some(configured) = cfg.get_str("MIXNET") {
         // the newest successor: a reconfiguration replaces the configured mix-net
@@ -174,6 +191,9 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
             m.name,
             m.backend,
             m.owners
+    for (signer, why) in &out.ignored {
+        outln!("ignored the answer of {signer}: {why}");
+    }
         );
         for e in out.endpoints.iter().flatten() {
             outln!(
