@@ -318,7 +318,8 @@ fn the_coordinators(first: &Contribution, coordinator: &str) -> Option<JointData
 
 /// `coordinator`: only a proposal that the coordinator made, as the first
 /// owner, counts (a stranger's `joint:` negotiation naming this joiner is
-/// ignored instead of stopping it).
+/// ignored instead of stopping it), and one signed already gives its joint
+/// peer again (an interrupted join resumes). Without: `None` once signed.
 pub(super) fn confirm_joint(
     api: &mut Api,
     keys: &Backends,
@@ -343,9 +344,6 @@ pub(super) fn confirm_joint(
             (None, None) => return Ok(None),
             (None, Some(first)) => JointData::of(&parse_text(&first.text)?)?,
         };
-        if signed {
-            return Ok(None);
-        }
         let Some(first) = first else {
             return Ok(None);
         };
@@ -361,7 +359,10 @@ pub(super) fn confirm_joint(
         if data.key_data != key {
             return refuse("the joint key does not recompute");
         }
-        api.contribute(&n.id, &first.text)?;
+        // signed already (a re-run of an interrupted join): the same joint peer
+        if !signed {
+            api.contribute(&n.id, &first.text)?;
+        }
         return Ok(joint_peer_id(&key));
     }
     Ok(None)

@@ -584,7 +584,7 @@ fn a_joiner_ignores_a_joint_proposal_the_coordinator_did_not_make() {
         assert!(sent.iter().all(|r| r.method == "GET"));
     }
     // the coordinator's: checked and co-signed
-    let answers = confirm_answers(owners.clone(), vec![(key(1), text)]);
+    let answers = confirm_answers(owners.clone(), vec![(key(1), text.clone())]);
     let p = &mut formation(2, 1).confirm_joint_from(&spec(), &coordinator);
     let (r, sent) = drive(p, answers);
     assert_eq!(
@@ -592,4 +592,13 @@ fn a_joiner_ignores_a_joint_proposal_the_coordinator_did_not_make() {
         panoramix_core::identity::joint_peer_id(&good_key)
     );
     assert_eq!(sent.iter().filter(|r| r.method == "POST").count(), 1);
+    // signed already (an interrupted join run again): the same joint peer, no new signature
+    let answers = confirm_answers(owners.clone(), vec![(key(1), text.clone()), (key(2), text)]);
+    let p = &mut formation(2, 1).confirm_joint_from(&spec(), &coordinator);
+    let (r, sent) = drive(p, answers);
+    assert_eq!(
+        r.unwrap(),
+        panoramix_core::identity::joint_peer_id(&good_key)
+    );
+    assert!(sent.iter().all(|r| r.method == "GET"));
 }
