@@ -6,7 +6,8 @@
 //! * a 300 KiB mail with an attachment, sent with smtplib, is fetched with poplib
 //!   byte for byte (after the two header lines the recipient's gateway puts on top);
 //! * the recipient answers its Reply-To with msmtp: the reply goes back through the
-//!   reply blocks and the sender fetches it with fetchmail;
+//!   reply blocks and the sender, its agent restarted meanwhile, fetches it with
+//!   fetchmail;
 //! * a mail one of whose packets the test hook drops bounces into its sender's
 //!   maildrop, naming the part, and never reaches the recipient.
 mod common;
@@ -326,6 +327,10 @@ fn mail_through_the_mixnet_with_real_clients() {
     );
     eprintln!("big mail delivered after {:?}", t0.elapsed());
 
+    // alice's agent restarts: its reply-block openers and its place in the cycles
+    // are in its state file
+    drop(alice);
+    let alice = start_agent(&srv.url, &joint, &da, 100);
     // bob answers through the reply blocks with msmtp; alice fetches with fetchmail
     let reply = format!(
         "From: <{BOB}>\r\nTo: <{alias}>\r\nSubject: Re: the report\r\n\

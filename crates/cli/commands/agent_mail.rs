@@ -5,8 +5,9 @@
 //!
 //! DIR holds `users.json` (credentials, Argon2id), `keys/` (per user: the signing key
 //! of its directory record, its mail key and delivery tag; the secrets sealed under
-//! `PANORAMIX_PASSPHRASE` like every key of the command), `maildrop/` and
-//! `contacts.json` (pinned addresses).
+//! `PANORAMIX_PASSPHRASE` like every key of the command), `maildrop/`,
+//! `contacts.json` (pinned addresses) and `gateway-state.json` (the next cycle to
+//! read, reply-block openers and filed reply blocks, mode 0600).
 
 use anyhow::Context;
 use panoramix_client::Client;
@@ -238,6 +239,7 @@ pub fn start(
         incomplete_after: Duration::from_secs(a.bounce_after),
         reply_blocks: a.reply_blocks,
         poll: Duration::from_millis(a.poll_ms.max(10)),
+        state_file: Some(dir.join("gateway-state.json")),
         ..GatewayConfig::default()
     };
     let smtp_limits = SmtpLimits {

@@ -13,6 +13,7 @@
 //!   the deadline.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -74,6 +75,29 @@ pub enum GatewayError {
     /// Replies.
     #[error(transparent)]
     Reply(#[from] ReplyError),
+    /// The state file.
+    #[error("gateway state {path}: {why}")]
+    State {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        why: String,
+    },
+}
+
+#[derive(serde::Serialize)]
+struct SavedRef<'a> {
+    cursor: u64,
+    openers: &'a OpenerBook,
+    replies: HashMap<String, (String, Vec<String>)>,
+}
+
+/// What [`GatewayConfig::state_file`] holds.
+#[derive(serde::Deserialize)]
+struct Saved {
+    cursor: u64,
+    openers: OpenerBook,
+    replies: HashMap<String, (String, Vec<String>)>,
 }
 
 /// Gateway settings.
@@ -93,6 +117,10 @@ pub struct GatewayConfig {
     pub poll: Duration,
     /// Packets per post request.
     pub post_chunk: usize,
+    /// Where to keep, across restarts, the next cycle to read, the openers of this
+    /// gateway's reply blocks and the reply blocks filed for its users (JSON, mode
+    /// 0600). `None`: in memory only.
+    pub state_file: Option<PathBuf>,
 }
 
 impl Default for GatewayConfig {
@@ -104,6 +132,7 @@ impl Default for GatewayConfig {
             max_mail_bytes: 10 << 20,
             poll: Duration::from_millis(500),
             post_chunk: 200,
+            state_file: None,
         }
     }
 }
@@ -271,7 +300,15 @@ impl Gateway {
             state: Mutex::new(state),
             started: Instant::now(),
         };
-        let first = g.first_unfinished_cycle()?;
+        let first = match g.load()? {
+            Some(saved) => {
+                let mut st = g.lock();
+                st.openers = saved.openers;
+                st.replies = ReplyBook::from_saved(&g.params, saved.replies);
+                saved.cursor
+            }
+            None => g.first_unfinished_cycle()?,
+        };
         {
             let mut st = g.lock();
             st.cursor = first;
@@ -279,6 +316,56 @@ impl Gateway {
         }
         tracing::info!(mixnet = %g.joint, cycle = first, "mail gateway: reading outputs from cycle {first}");
         Ok(g)
+    }
+
+    fn load(&self) -> Result<Option<Saved>, GatewayError> {
+        let Some(path) = &self.cfg.state_file else {
+            return Ok(None);
+        };
+        let bad = |why: String| GatewayError::State {
+            path: path.clone(),
+            why,
+        };
+        match std::fs::read(path) {
+            Ok(b) => serde_json::from_slice(&b)
+                .map(Some)
+                .map_err(|e| bad(e.to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(bad(e.to_string())),
+        }
+    }
+
+    /// Write the state file (atomically, mode 0600), if there is one.
+    fn save(&self) -> Result<(), GatewayError> {
+        let Some(path) = &self.cfg.state_file else {
+            return Ok(());
+        };
+        let bad = |why: String| GatewayError::State {
+            path: path.clone(),
+            why,
+        };
+        let text = {
+            let st = self.lock();
+            let saved = SavedRef {
+                cursor: st.cursor,
+                openers: &st.openers,
+                replies: st.replies.to_saved(),
+            };
+            serde_json::to_vec(&saved).map_err(|e| bad(e.to_string()))?
+        };
+        let tmp = path.with_extension("tmp");
+        let write = || -> std::io::Result<()> {
+            use std::io::Write;
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            let mut f = opts.open(&tmp)?;
+            f.write_all(&text)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, path)
+        };
+        write().map_err(|e| bad(e.to_string()))
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -381,6 +468,7 @@ impl Gateway {
                 part: Some((id, i as u16)),
             });
         }
+        self.save()?;
         let mut st = self.lock();
         for (i, d) in digests.iter().enumerate() {
             st.expected.insert(*d, (id, i as u16));
@@ -418,6 +506,7 @@ impl Gateway {
         OsRng.fill_bytes(&mut id);
         let parts = fragment::split(MessageId(id), data, part_len)?;
         let surbs = self.lock().replies.take(user, token, parts.len())?;
+        self.save()?;
         let mut packets = Vec::with_capacity(parts.len());
         for (p, s) in parts.iter().zip(&surbs) {
             let packet = s.reply(p)?;
@@ -570,6 +659,7 @@ impl Gateway {
                 st.cursor = cycle + 1;
                 st.open_from = st.open_from.max(cycle + 1);
             }
+            self.save()?;
             tracing::debug!(cycle, outputs = out.len(), delivered, "cycle output read");
             self.post_stranded(cycle)?;
         }

@@ -10,13 +10,20 @@
 //!   learns the sender's key, tag or route. A reply that needs more packets than the
 //!   SURBs left is refused at submission (552), never cut.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use panoramix_sphinx::{Route, SphinxParams, Surb, SurbId, SurbOpener, create_surb};
 use rand_core::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
+
+/// The most openers a sender keeps (4 per mail by default: the last 2,048 mails can be
+/// answered); the oldest go first.
+pub const MAX_OPENERS: usize = 8192;
+
+/// The most reply aliases a recipient keeps; the oldest go first.
+pub const MAX_ALIASES: usize = 4096;
 
 /// The domain of reply aliases (reserved: never a real domain).
 pub const REPLY_DOMAIN: &str = "reply.panoramix.invalid";
@@ -109,6 +116,7 @@ pub fn add_reply_header(mail: &[u8], alias: &str, blocks: usize) -> Vec<u8> {
 #[derive(Default)]
 pub struct ReplyBook {
     tokens: HashMap<String, (String, Vec<Surb>)>,
+    order: VecDeque<String>,
 }
 
 impl ReplyBook {
@@ -118,6 +126,15 @@ impl ReplyBook {
         rng.fill_bytes(&mut t);
         let token = hex::encode(t);
         self.tokens.insert(token.clone(), (user.to_owned(), surbs));
+        self.order.push_back(token.clone());
+        while self.tokens.len() > MAX_ALIASES {
+            match self.order.pop_front() {
+                Some(old) => {
+                    self.tokens.remove(&old);
+                }
+                None => break,
+            }
+        }
         token
     }
 
@@ -127,6 +144,38 @@ impl ReplyBook {
             .get(token)
             .filter(|(u, _)| u == user)
             .map(|(_, s)| s.len())
+    }
+
+    /// The saved form: token → (user, SURB texts).
+    pub fn to_saved(&self) -> HashMap<String, (String, Vec<String>)> {
+        self.tokens
+            .iter()
+            .map(|(t, (u, s))| {
+                (
+                    t.clone(),
+                    (u.clone(), s.iter().map(Surb::to_text).collect()),
+                )
+            })
+            .collect()
+    }
+
+    /// Back from [`ReplyBook::to_saved`] (malformed SURBs are dropped).
+    pub fn from_saved(
+        params: &SphinxParams,
+        saved: HashMap<String, (String, Vec<String>)>,
+    ) -> Self {
+        let tokens = saved
+            .into_iter()
+            .map(|(t, (u, s))| {
+                let surbs = s
+                    .iter()
+                    .filter_map(|x| Surb::from_text(params, x).ok())
+                    .collect();
+                (t, (u, surbs))
+            })
+            .collect::<HashMap<_, _>>();
+        let order = tokens.keys().cloned().collect();
+        ReplyBook { tokens, order }
     }
 
     /// Take `n` SURBs (all or none).
@@ -153,6 +202,9 @@ impl ReplyBook {
 #[derive(Default, Serialize, Deserialize)]
 pub struct OpenerBook {
     openers: HashMap<String, (String, SurbOpener)>,
+    /// Ids, oldest first (may name openers already used).
+    #[serde(default)]
+    order: VecDeque<String>,
 }
 
 impl OpenerBook {
@@ -169,9 +221,18 @@ impl OpenerBook {
         let mut out = Vec::with_capacity(n);
         for _ in 0..n {
             let (surb, opener) = create_surb(params, route, rng)?;
-            self.openers
-                .insert(opener.id().to_hex(), (user.to_owned(), opener));
+            let id = opener.id().to_hex();
+            self.openers.insert(id.clone(), (user.to_owned(), opener));
+            self.order.push_back(id);
             out.push(surb.to_bytes());
+        }
+        while self.openers.len() > MAX_OPENERS || self.order.len() > 2 * MAX_OPENERS {
+            match self.order.pop_front() {
+                Some(old) => {
+                    self.openers.remove(&old);
+                }
+                None => break,
+            }
         }
         Ok(out)
     }
@@ -267,6 +328,11 @@ mod tests {
             book.take("bob@b", &token, 3),
             Err(ReplyError::TooLong { needed: 3, left: 2 })
         ));
+        // the book and the openers survive a restart (the gateway's state file)
+        let mut book = ReplyBook::from_saved(&params, book.to_saved());
+        let mut openers: OpenerBook =
+            serde_json::from_str(&serde_json::to_string(&openers).unwrap()).unwrap();
+        assert_eq!(book.left("bob@b", &token), Some(2));
         let surb = book.take("bob@b", &token, 1).unwrap().remove(0);
         let mut packet = surb.reply(b"thanks").unwrap().as_bytes().to_vec();
         let mut out = None;
