@@ -119,24 +119,17 @@ fn cargo() -> Command {
     c
 }
 
-/// The features `cargo tree` resolves for panoramix-mixnet under the `panoramix`
-/// package with these dependency `edges`.
-fn mixnet_features(edges: &str) -> String {
+/// The features `cargo tree` resolves for `krate` under the `panoramix` package
+/// with these dependency `edges`.
+fn crate_features(krate: &str, edges: &str) -> String {
     let o = cargo()
-        .args([
-            "tree",
-            "--locked",
-            "-p",
-            "panoramix",
-            "-i",
-            "panoramix-mixnet",
-        ])
+        .args(["tree", "--locked", "-p", "panoramix", "-i", krate])
         .args(["--prefix", "none", "-e", edges])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(text.contains("panoramix-mixnet v"), "{text}");
+    assert!(text.contains(&format!("{krate} v")), "{text}");
     text
 }
 
@@ -156,9 +149,10 @@ fn build_production_binary() -> PathBuf {
         .expect("cargo build named no panoramix executable")
 }
 
-/// The production `panoramix` has no mix-net fault injection: the feature is off
-/// for it (`cargo tree` without dev-dependencies) and the cheating agent's log line
-/// is not in its executable, while the test build of the same binary has both.
+/// The production `panoramix` has no mix-net fault injection and no mail test hook
+/// (dropping a mail's part): the features are off for it (`cargo tree` without
+/// dev-dependencies) and the cheating agent's log line and the mail hook's switch are
+/// not in its executable, while the test build of the same binary has all of them.
 #[test]
 fn production_binary_has_no_cheat() {
     if not_applicable(
@@ -168,26 +162,34 @@ fn production_binary_has_no_cheat() {
         return;
     }
     use panoramix_mixnet::cheat::CHEAT_MARKER;
-    let hook = "panoramix-mixnet feature \"test-hooks\"";
-    assert!(
-        !mixnet_features("normal,build,features").contains(hook),
-        "the production build of panoramix turns the mix-net's test-hooks feature on"
-    );
-    assert!(
-        mixnet_features("normal,build,dev,features").contains(hook),
-        "the tests' build does not turn test-hooks on: the check above would not notice it"
-    );
+    for krate in ["panoramix-mixnet", "panoramix-mail"] {
+        let hook = format!("{krate} feature \"test-hooks\"");
+        assert!(
+            !crate_features(krate, "normal,build,features").contains(&hook),
+            "the production build of panoramix turns {krate}'s test-hooks feature on"
+        );
+        assert!(
+            crate_features(krate, "normal,build,dev,features").contains(&hook),
+            "the tests' build does not turn {krate}'s test-hooks on: the check above would not notice it"
+        );
+    }
+    // the cheating agent's log line, and the environment switch of the mail hook
+    let markers = [CHEAT_MARKER, "PANORAMIX_MAIL_TEST_HOOKS"];
     // read before the build below, which puts the production binary at the same path
     let test_build = std::fs::read(BIN).unwrap();
-    assert!(
-        contains(&test_build, CHEAT_MARKER.as_bytes()),
-        "the test build of {BIN} has no cheat marker: the check below would not notice one"
-    );
+    for m in markers {
+        assert!(
+            contains(&test_build, m.as_bytes()),
+            "the test build of {BIN} lacks {m:?}: the check below would not notice it"
+        );
+    }
     let exe = build_production_binary();
     let production = std::fs::read(&exe).unwrap();
-    assert!(
-        !contains(&production, CHEAT_MARKER.as_bytes()),
-        "the production {} has the cheating agent's code",
-        exe.display()
-    );
+    for m in markers {
+        assert!(
+            !contains(&production, m.as_bytes()),
+            "the production {} has a test hook ({m:?})",
+            exe.display()
+        );
+    }
 }
