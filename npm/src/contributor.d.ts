@@ -16,6 +16,11 @@ import type { PanoramixClient } from './client.js';
 export interface MixnetSpec {
   name: string;
   backend: 'SPHINXMIX' | 'ZEUS' | string;
+  /**
+   * The backend's parameters. ZEUS: `MIX_PROOF`, `SK_ROUNDS` and, for threshold
+   * trustees, `THRESHOLD` (t, 1 ≤ t ≤ the number of owners): the trustees run a key
+   * generation before the first cycle and any t of them can tally (docs/zeus.md §3.5).
+   */
   params: JsonObject;
   size_min: number;
   size_max: number;
@@ -148,7 +153,9 @@ export declare class MixnetSender {
   cast(cycle: number, prepared: PreparedBallot): Promise<ApiMessage>;
   /**
    * ZEUS: the cycle's election transcript (JSON text), gathered from the controller
-   * and verified; null until every stage is PROCESSED. Needs the contributor module.
+   * and verified; null until every stage is PROCESSED (threshold trustees: but an
+   * absent trustee's partial decryption; the shares are those the combination took).
+   * Needs the contributor module.
    */
   electionTranscript(cycle: number): Promise<string | null>;
   isOpen(cycle: number): Promise<boolean>;

@@ -272,7 +272,8 @@ export class MixnetSender {
    * description (`election: {question, options, voters}`): what a ballot binds
    * (session, key session, election key, answers, voter list, SK rounds). The booth endpoint's
    * `endpoint_params` are authoritative: pass them to `prepareBallot` when you have
-   * them (a graph template may differ).
+   * them (a graph template may differ; with threshold trustees the election key is
+   * the key generation's, only in the booth's parameters).
    */
   zeusParams(cycle) {
     check('MixnetSender.zeusParams', [CYCLE], [cycle]);
@@ -403,7 +404,9 @@ export class MixnetSender {
   /**
    * ZEUS: the election transcript of `cycle` (JSON text, `election.json` for
    * auditors), gathered from what the cycle published as the native
-   * `election::collect` does, and verified; null until every stage is PROCESSED.
+   * `election::collect` does, and verified; null until every stage is PROCESSED
+   * (threshold trustees: an absent trustee's partial decryption never is, and the
+   * shares are those the combination took, its ACCEPTED box).
    * Needs the contributor module (`initContributor()` in browsers).
    */
   async electionTranscript(cycle) {
@@ -411,6 +414,7 @@ export class MixnetSender {
     if (this.route) throw new PanoramixError('invalid_argument', 'not a ZEUS mix-net');
     const c = this.client;
     const ids = this.ids(cycle);
+    const threshold = this.spec.params?.THRESHOLD !== undefined;
     const eps = new Map();
     for (const id of [ids.entry, ...ids.mixes, ...ids.decryptions, ids.result]) {
       let ep;
@@ -420,7 +424,10 @@ export class MixnetSender {
         if (e.status === 404) return null;
         throw e;
       }
-      if (ep.status !== 'PROCESSED') return null;
+      if (ep.status !== 'PROCESSED') {
+        if (threshold && ids.decryptions.includes(id)) continue;
+        return null;
+      }
       eps.set(id, ep);
     }
     const texts = async (id, box) =>
@@ -440,7 +447,8 @@ export class MixnetSender {
       mixes.push({ mixer: ep.peer_id, outputs: await texts(id, 'OUTBOX'), proof: proofText(ep) });
     }
     const shares = [];
-    for (const id of ids.decryptions) shares.push(...(await texts(id, 'OUTBOX')));
+    if (threshold) shares.push(...(await texts(ids.result, 'ACCEPTED')));
+    else for (const id of ids.decryptions) shares.push(...(await texts(id, 'OUTBOX')));
     return zeusAssembleElection(
       eps.get(ids.entry).endpoint_params,
       await texts(ids.entry, 'ACCEPTED'),

@@ -63,7 +63,10 @@ export declare function proposeJoint(
 /**
  * The first owner, without invitations: propose the joint peer of `spec` owned by
  * `owners` (in route order) to them, its description completed from their checked
- * keys. Resolves the `joint:` negotiation id.
+ * keys. Resolves the `joint:` negotiation id. A threshold election
+ * (`spec.params.THRESHOLD = t`, ZEUS only) needs 1 ≤ t ≤ `owners.length`
+ * (otherwise `invalid_argument`, as in `proposeJoint`, `completeSpec` and
+ * `confirmJoint`).
  */
 export declare function proposeJointAmong(
   client: PanoramixClient,

@@ -33,6 +33,22 @@ const SPEC_SHAPE = a.shape('a mix-net description ({name, backend, params, size_
   size_max: a.count,
 });
 const INVITATION = ['invitation', a.nonEmptyString];
+/**
+ * Threshold trustees (`spec.params.THRESHOLD = t`, docs/zeus.md §3.5): only for
+ * ZEUS, an integer with 1 ≤ t ≤ the number of owners `n` (when known). Throws
+ * `invalid_argument` naming the argument `arg`.
+ */
+function checkThreshold(name, arg, spec, n) {
+  const t = spec.params.THRESHOLD;
+  if (t === undefined) return;
+  const bad = (why) => {
+    throw new PanoramixError('invalid_argument', `${name}: ${arg}.params.THRESHOLD must be ${why}`);
+  };
+  if (spec.backend !== 'ZEUS') bad(`absent for a ${spec.backend} mix-net (threshold trustees are ZEUS only)`);
+  if (!Number.isSafeInteger(t) || t < 1) bad(`a positive integer, got ${a.describe(t)}`);
+  if (n !== undefined && t > n) bad(`at most the number of owners (${n}), got ${t}`);
+}
+
 const JOINT = ['oldJoint', a.nonEmptyString];
 
 /**
@@ -122,6 +138,7 @@ export async function proposeJoint(client, negotiation, spec, invitations) {
     [CLIENT, ['negotiation', a.nonEmptyString], ['spec', SPEC_SHAPE], ['invitations', a.strings]],
     [client, negotiation, spec, invitations],
   );
+  checkThreshold('proposeJoint', 'spec', spec);
   return drive('proposeJoint', client, 'proposeJoint', [negotiation, spec, invitations]);
 }
 
@@ -133,6 +150,7 @@ export async function proposeJoint(client, negotiation, spec, invitations) {
  */
 export async function proposeJointAmong(client, spec, owners) {
   check('proposeJointAmong', [CLIENT, ['spec', SPEC_SHAPE], ['owners', a.hexStrings]], [client, spec, owners]);
+  checkThreshold('proposeJointAmong', 'spec', spec, owners.length);
   return drive('proposeJointAmong', client, 'proposeJointAmong', [spec, owners]);
 }
 
@@ -142,6 +160,7 @@ export async function proposeJointAmong(client, spec, owners) {
  */
 export async function completeSpec(client, spec, owners) {
   check('completeSpec', [CLIENT, ['spec', SPEC_SHAPE], ['owners', a.hexStrings]], [client, spec, owners]);
+  checkThreshold('completeSpec', 'spec', spec, owners.length);
   return drive('completeSpec', client, 'completeSpec', [spec, owners]);
 }
 
@@ -153,6 +172,7 @@ export async function completeSpec(client, spec, owners) {
  */
 export async function confirmJoint(client, reviewedSpec) {
   check('confirmJoint', [CLIENT, ['reviewedSpec', SPEC_SHAPE]], [client, reviewedSpec]);
+  checkThreshold('confirmJoint', 'reviewedSpec', reviewedSpec);
   return drive('confirmJoint', client, 'confirmJoint', [reviewedSpec]);
 }
 

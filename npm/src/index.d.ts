@@ -589,6 +589,10 @@ export interface GraphEndpoint {
  * The endpoints of `cycle` of a mix-net: its description (the joint peer's
  * `crypto_params`), the joint peer, its owners in order and, for ZEUS, their trustee
  * key records (empty for display). The same graph every contributor agrees on.
+ * With threshold trustees (`spec.params.THRESHOLD`), `key` is the key generation's
+ * result (the output of `<name>-dkg-key`, an object or its JSON text): every ZEUS
+ * endpoint carries its election key and record (`election_public_key`, `dkg`), and
+ * the combination is the first owner's (it closes with `t` partial decryptions).
  */
 export declare function mixnetGraph(
   spec: JsonObject,
@@ -596,7 +600,28 @@ export declare function mixnetGraph(
   owners: string[],
   trustees: JsonObject[] | null | undefined,
   cycle: number,
+  key?: DkgKeyResult | string | null,
 ): GraphEndpoint[];
+/**
+ * The result of a threshold election's key generation (the output of the
+ * `<name>-dkg-key` endpoint, which every owner recomputes from the public dealings
+ * and verdicts): the election key, the qualified and disqualified trustees (1-based)
+ * with why, every trustee's verification key, and the public record `dkg`.
+ */
+export interface DkgKeyResult {
+  election_public_key: string;
+  qualified: number[];
+  disqualified: [number, string][];
+  verification_keys: string[];
+  dkg: JsonObject;
+}
+/**
+ * The key generation's endpoints of a ZEUS mix-net with threshold trustees
+ * (`spec.params.THRESHOLD`): `<name>-dkg-dealings`, `<name>-dkg-verdicts` (public
+ * entries, one signed message per trustee) and `<name>-dkg-key` (linked from both),
+ * on the joint peer, with the owners' trustee key records in owner order.
+ */
+export declare function dkgGraph(spec: JsonObject, joint: string, trustees: JsonObject[]): GraphEndpoint[];
 /** What `ContributorMachine.poll` asks for. */
 export type MachinePoll =
   | { kind: 'http'; method: HttpMethod; path: string; body: string | null }

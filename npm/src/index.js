@@ -461,6 +461,7 @@ export {
   processEndpoint,
   verifyEndpoint,
   mixnetGraph,
+  dkgGraph,
   ContributorMachine,
 } from './processing.js';
 

@@ -266,7 +266,10 @@ export const verifyEndpoint = api(
 /**
  * The endpoints of `cycle` of a mix-net (its description `spec`, its joint peer,
  * its owners in order, and for ZEUS their trustee key records): the graph every
- * contributor agrees on, from the same Rust code.
+ * contributor agrees on, from the same Rust code. With threshold trustees
+ * (`spec.params.THRESHOLD`), `key` is the key generation's result (the output of
+ * `<name>-dkg-key`, an object or its JSON text): every ZEUS endpoint carries its
+ * election key and record, and the combination is the first owner's.
  */
 export const mixnetGraph = api(
   'mixnetGraph',
@@ -276,8 +279,25 @@ export const mixnetGraph = api(
     ['owners', a.hexStrings],
     ['trustees', optional(a.arrayOf(a.object, 'trustee key record'))],
     ['cycle', a.count],
+    ['key', optional(a.anyOf(a.object, a.string))],
   ],
-  (spec, joint, owners, trustees, cycle) => wasm.mixnetGraph(spec, joint, owners, trustees ?? [], cycle),
+  (spec, joint, owners, trustees, cycle, key) =>
+    wasm.mixnetGraph(spec, joint, owners, trustees ?? [], cycle, key ?? undefined),
+);
+
+/**
+ * The key generation's endpoints of a ZEUS mix-net with threshold trustees
+ * (`spec.params.THRESHOLD`): `<name>-dkg-dealings`, `-dkg-verdicts` and `-dkg-key`
+ * on the joint peer, with the owners' trustee key records in owner order.
+ */
+export const dkgGraph = api(
+  'dkgGraph',
+  [
+    ['spec', a.object],
+    ['joint', a.nonEmptyString],
+    ['trustees', a.arrayOf(a.object, 'trustee key record')],
+  ],
+  (spec, joint, trustees) => wasm.dkgGraph(spec, joint, trustees),
 );
 
 // ---------------------------------------------------------------- the contributor protocol

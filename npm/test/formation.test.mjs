@@ -169,6 +169,91 @@ test('ZEUS: two JavaScript trustees form an election and count it', async () => 
   pmx.zeusVerifyElection(await sender.electionTranscript(1));
 });
 
+test('ZEUS threshold: three JavaScript trustees run the key generation, one leaves after its shuffle, any two count', async () => {
+  const owners = [await contributor('ZEUS'), await contributor('ZEUS'), await contributor('ZEUS')];
+  const ids = owners.map((o) => o.client.id);
+  const votes = ['yes', 'no', 'no'];
+  const voters = votes.map(() => pmx.zeusVoterKeygen());
+  const spec = {
+    name: 'jsthreshold',
+    backend: 'ZEUS',
+    params: { MIX_PROOF: 'TW', SK_ROUNDS: 128, THRESHOLD: 2 },
+    size_min: votes.length,
+    size_max: votes.length,
+    terms: 'formed from JavaScript',
+    election: { question: 'Agreed?', options: ['yes', 'no'], voters: voters.map((v) => v.credential) },
+  };
+  // a threshold above the number of trustees is refused before anything is sent
+  await assert.rejects(
+    pmx.proposeJointAmong(owners[0].client, { ...spec, params: { ...spec.params, THRESHOLD: 4 } }, ids),
+    { code: 'invalid_argument' },
+  );
+  const joint = await form(spec, owners);
+  const peer = await owners[0].client.peer(joint);
+  const trustees = [];
+  for (const id of ids) trustees.push((await owners[0].client.peer(id)).crypto_params.trustee_key);
+  const dkg = pmx.dkgGraph(peer.crypto_params, joint, trustees);
+  assert.deepEqual(dkg.map((g) => g.endpoint_type), ['ZEUS_DKG_DEALINGS', 'ZEUS_DKG_VERDICTS', 'ZEUS_DKG_KEY']);
+  assert.deepEqual(dkg.map((g) => g.endpoint_id), ['dealings', 'verdicts', 'key'].map((s) => `jsthreshold-dkg-${s}`));
+  assert.equal(dkg[0].endpoint_params.threshold, 2);
+  // trustee 2 will be absent at tally time: it stops once it has shuffled
+  const absentMix = pmx.endpointIds(spec, 1, ids).mixes[1];
+  const absentDecr = pmx.endpointIds(spec, 1, ids).decryptions[1];
+  const stopAll = new AbortController();
+  const stopAbsent = new AbortController();
+  const events = [];
+  const contributors = owners.map(
+    (o, i) =>
+      new pmx.Contributor(o.secrets, o.client, {
+        joint,
+        maxCycles: 1,
+        onEvent: (e) => {
+          events.push(`${i}: ${e}`);
+          if (i === 1 && e.startsWith(`processed ${absentMix}:`)) stopAbsent.abort();
+        },
+      }),
+  );
+  const running = contributors.map((c, i) =>
+    c.run({
+      signal: i === 1 ? AbortSignal.any([stopAll.signal, stopAbsent.signal]) : stopAll.signal,
+      idleMs: 50,
+      onError: (e) => events.push(`${i}: error: ${e.message}`),
+    }),
+  );
+  try {
+    const sender = await pmx.MixnetSender.open(
+      await pmx.PanoramixClient.connect(pmx.generateKeypair().secret, ctl.url),
+      joint,
+    );
+    // the booth opens only after the key generation, with its key
+    await waitFor('the ballot box', () => sender.isOpen(1), 120000);
+    const [keyOut] = await owners[0].client.messages('jsthreshold-dkg-key', 'OUTBOX');
+    const key = JSON.parse(keyOut.text);
+    assert.deepEqual(key.qualified, [1, 2, 3]);
+    assert.notEqual(key.election_public_key, peer.crypto_params.election_public_key, 'not the sum of the key shares');
+    const graph = pmx.mixnetGraph(peer.crypto_params, joint, ids, trustees, 1, JSON.stringify(key));
+    const booth = await owners[0].client.endpoint(graph[0].endpoint_id);
+    assert.deepEqual(booth.endpoint_params, graph[0].endpoint_params, 'the agreed booth carries the key generation');
+    assert.equal(booth.endpoint_params.election_public_key, key.election_public_key);
+    assert.equal(graph.at(-1).endpoint_type, 'ZEUS_SK_COMBINE');
+    assert.equal(graph.at(-1).peer_id, ids[0], 'the combination is the first trustee\'s');
+    for (const [i, v] of votes.entries()) await sender.send(1, null, v, { voterSecret: voters[i].secret });
+    const out = await waitFor('the count', () => sender.results(1), 180000);
+    assert.deepEqual(out.map((m) => new TextDecoder().decode(m.bytes)).sort(), [...votes].sort());
+    assert.ok(stopAbsent.signal.aborted, 'trustee 2 left after its shuffle');
+    assert.ok(!events.some((e) => e.startsWith(`1: processed ${absentDecr}`)), events.join('\n'));
+    assert.notEqual((await owners[0].client.endpoint(absentDecr)).status, 'PROCESSED');
+    const transcript = await sender.electionTranscript(1);
+    pmx.zeusVerifyElection(transcript);
+    assert.deepEqual(JSON.parse(transcript).partial_decryptions.map((d) => d.trustee), [0, 2]);
+    assert.ok(!events.some((e) => /REFUSED/.test(e)), events.join('\n'));
+  } finally {
+    stopAll.abort();
+    await Promise.allSettled(running);
+    for (const c of contributors) c.free();
+  }
+});
+
 test('reconfiguring: the owners agree on a successor without one of them', async () => {
   const owners = [];
   for (let i = 0; i < 3; i++) owners.push(await contributor('SPHINXMIX'));

@@ -18,6 +18,7 @@ use crate::endpoint::Secrets;
 use crate::error::{Error, Result};
 use crate::host::{self, EffectJs};
 use crate::{from_js, to_js};
+use panoramix_contributor::spec::MixnetSpec;
 use panoramix_contributor::{AgentState, Contributor, Poll, StepError};
 use panoramix_core::Keypair;
 use panoramix_core::backend::Backend;
@@ -158,8 +159,11 @@ impl ContributorMachine {
 /// The endpoints of `cycle` of the mix-net `spec` (its joint peer's
 /// `crypto_params`) whose joint peer is `joint`, owned by `owners` in order;
 /// `trustees` (ZEUS): the owners' published trustee key records in the same order
-/// (an empty list gives parameters without them, for display). The same graph every
-/// contributor agrees on.
+/// (an empty list gives parameters without them, for display); `key` (threshold
+/// trustees): the key generation's result (the output of `<name>-dkg-key`, an
+/// object or its JSON text), which every ZEUS endpoint then carries and which
+/// makes the combination the first owner's. The same graph every contributor
+/// agrees on.
 #[wasm_bindgen(js_name = mixnetGraph)]
 pub fn mixnet_graph(
     spec: JsValue,
@@ -167,20 +171,65 @@ pub fn mixnet_graph(
     owners: Vec<String>,
     trustees: JsValue,
     cycle: f64,
+    key: JsValue,
 ) -> std::result::Result<JsValue, JsValue> {
-    let spec: panoramix_contributor::spec::MixnetSpec = from_js("spec", spec)?;
-    let trustees: Vec<Json> = if trustees.is_undefined() || trustees.is_null() {
-        Vec::new()
-    } else {
-        from_js("trustees", trustees)?
-    };
+    let spec: MixnetSpec = from_js("spec", spec)?;
+    let trustees = trustee_records(trustees)?;
     if !(cycle >= 1.0 && cycle.fract() == 0.0 && cycle <= 9.007_199_254_740_991e15) {
         return Err(Error::new("invalid_argument", "cycle: a positive integer").into());
     }
-    Ok(to_js(&spec.graph(
-        &joint,
-        &owners,
-        &trustees,
-        cycle as u64,
-    ))?)
+    let mut graph = spec.graph(&joint, &owners, &trustees, cycle as u64);
+    if !key.is_undefined() && !key.is_null() {
+        if spec.threshold().is_none() {
+            return Err(Error::new(
+                "invalid_argument",
+                "key: only a ZEUS mix-net with params.THRESHOLD has a key generation",
+            )
+            .into());
+        }
+        let key: Json = match key.as_string() {
+            Some(text) => serde_json::from_str(&text)
+                .map_err(|e| Error::new("invalid_argument", format!("key: {e}")))?,
+            None => from_js("key", key)?,
+        };
+        if !key["election_public_key"].is_string() || !key["dkg"].is_object() {
+            return Err(Error::new(
+                "invalid_argument",
+                "key: a key generation's result ({election_public_key, dkg, ...})",
+            )
+            .into());
+        }
+        spec.apply_key(&mut graph, &key, &owners);
+    }
+    Ok(to_js(&graph)?)
+}
+
+/// The key generation's endpoints of a ZEUS mix-net with threshold trustees
+/// (`spec.params.THRESHOLD`): dealings, verdicts and the key, on the joint peer,
+/// with the owners' published trustee key records `trustees` in owner order.
+#[wasm_bindgen(js_name = dkgGraph)]
+pub fn dkg_graph(
+    spec: JsValue,
+    joint: String,
+    trustees: JsValue,
+) -> std::result::Result<JsValue, JsValue> {
+    let spec: MixnetSpec = from_js("spec", spec)?;
+    if spec.threshold().is_none() {
+        return Err(Error::new(
+            "invalid_argument",
+            "spec: only a ZEUS mix-net with params.THRESHOLD has a key generation",
+        )
+        .into());
+    }
+    let trustees = trustee_records(trustees)?;
+    Ok(to_js(&spec.dkg_graph(&joint, &trustees))?)
+}
+
+/// Trustee key records (absent: none).
+fn trustee_records(v: JsValue) -> Result<Vec<Json>> {
+    if v.is_undefined() || v.is_null() {
+        Ok(Vec::new())
+    } else {
+        from_js("trustees", v)
+    }
 }
