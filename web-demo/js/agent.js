@@ -6,9 +6,12 @@
 // `mixnetGraph` (the graph every contributor agrees on), for the pages that draw it.
 import { Contributor, mixnetGraph } from '../vendor/panoramix/index.js';
 
-/** The endpoints of `cycle` (the native MixnetSpec::graph). */
-export function cycleGraph(spec, joint, owners, trustees, cycle) {
-  return mixnetGraph(spec, joint, owners, trustees.filter(Boolean), cycle);
+/**
+ * The endpoints of `cycle` (the native MixnetSpec::graph); `key`: a threshold
+ * election's key generation result, which its endpoints carry.
+ */
+export function cycleGraph(spec, joint, owners, trustees, cycle, key) {
+  return mixnetGraph(spec, joint, owners, trustees.filter(Boolean), cycle, key);
 }
 
 export class Agent {

@@ -3,9 +3,10 @@
 // the mix-net with the other contributors, then runs the agent in a Web Worker. For
 // an election it also takes (or generates) the voter list and offers the secret
 // voter credentials for distribution.
-import { $, el, pmx, params, connect, controllerUrl, explain, showError, clearError, status, pageLink, download, progress, progressDone } from './common.js';
+import { $, el, pmx, params, connect, ownersOf, controllerUrl, explain, showError, clearError, status, pageLink, download, progress, progressDone } from './common.js';
 import { formMixnet } from './formation.js';
 import { electionDefinition, parseVoters, generateCredentials, boothLink, credentialsFile, voterListFile } from './election-def.js';
+import { parseThreshold, showThresholdCard, watchThreshold } from './threshold.js';
 
 const name = $('#name');
 const backend = $('#backend');
@@ -19,6 +20,7 @@ if (params.get('size')) $('#size').value = params.get('size');
 if (params.get('max')) $('#size-max').value = params.get('max');
 if (params.get('question')) $('#question').value = params.get('question');
 if (params.get('options')) $('#options').value = params.get('options');
+if (params.get('threshold')) $('#threshold').value = params.get('threshold');
 if (params.get('voters')) $('#voters').value = params.get('voters').split(',').join('\n');
 if (params.get('native') === '1') $('#run-here').checked = false;
 
@@ -128,6 +130,7 @@ function showCredentials() {
   const trusteeLink = new URL(pageLink('contributor.html', {
     mixnet: name.value, backend: 'ZEUS', count: $('#count').value, size: $('#size').value, max: $('#size-max').value.trim() || undefined,
     question: def.question, options: def.options.join(','), voters: voters.join(','),
+    threshold: $('#threshold').value.trim() || undefined,
   }), location.href).href;
   $('#trustee-link').textContent = trusteeLink;
   $('#link-count').textContent = String(creds.length);
@@ -179,8 +182,10 @@ async function join() {
     return;
   }
   let election;
+  let threshold = null;
   try {
     election = zeus() ? electionDefinition($('#question').value, $('#options').value, $('#voters').value) : undefined;
+    if (zeus()) threshold = parseThreshold($('#threshold').value, parseInt($('#count').value, 10));
   } catch (e) {
     showError(`The election cannot be formed: ${e.message}.`);
     return;
@@ -197,7 +202,7 @@ async function join() {
     progress('forming the mix-net');
     const joint = await formMixnet(keys.identity.secret, controllerUrl(), {
       name: name.value, backend: backend.value, count, sizeMin: size, sizeMax,
-      terms: 'panoramix web demo', cryptoParams: keys.cryptoParams, election,
+      terms: 'panoramix web demo', cryptoParams: keys.cryptoParams, election, threshold,
       onProgress: (t) => { status(t); logEvent(t); },
     });
     progressDone();
@@ -206,6 +211,12 @@ async function join() {
     jointId = joint.peer_id;
     document.body.dataset.joint = jointId;
     document.body.dataset.joined = '1';
+    if (threshold) {
+      // a threshold election: follow the key generation, then the tally
+      showThresholdCard(threshold, count);
+      watchThreshold(joint.crypto_params, joint.peer_id, ownersOf(joint), client.id, threshold)
+        .catch((e) => logEvent(`threshold view: ${e.message ?? e}`));
+    }
     if (!$('#run-here').checked) {
       $('#native').hidden = false;
       $('#native-command').textContent = `panoramix contribute --config ${keyFileName()} --url ${controllerUrl()}`;
@@ -223,6 +234,13 @@ async function join() {
       } else if (m.type === 'busy') {
         $('#busy').textContent = m.busy ? 'working' : 'idle';
         $('#busy').className = m.busy ? 'badge wait' : 'badge';
+      } else if (m.type === 'left') {
+        worker.terminate();
+        $('#busy').textContent = 'stopped';
+        $('#busy').className = 'badge';
+        document.body.dataset.left = '1';
+        status(`This trustee shuffled and has left: it takes no part in the tally (any ${threshold} trustees count). Its key file is still needed if fewer than ${threshold} others are there.`);
+        logEvent('left after the shuffle');
       } else if (m.type === 'cycle') {
         $('#cycle').textContent = String(m.cycle);
       } else if (m.type === 'error') {
@@ -232,6 +250,7 @@ async function join() {
     };
     worker.onerror = (e) => showError(`The contributor worker failed: ${e.message}`);
     worker.postMessage({ type: 'start', controller: controllerUrl(), identity: keys.identity.secret, secrets: keys.secrets, joint: joint.peer_id });
+    if (threshold) offerLeaving(worker, joint, client.id);
   } catch (e) {
     progressDone();
     showError(explain(e));
@@ -240,13 +259,55 @@ async function join() {
   }
 }
 
+/**
+ * A threshold trustee that will be absent at tally time can leave once it has
+ * shuffled (this round), any time before: the box ticked, its agent stops after its
+ * own mix. The first trustee runs the combination: it stays.
+ */
+function offerLeaving(worker, joint, me) {
+  const owners = ownersOf(joint);
+  const j = owners.indexOf(me);
+  const box = $('#leave-after-mix');
+  if (j <= 0) {
+    box.checked = false;
+    box.disabled = true;
+    $('#leave-row').append(' (not this trustee: the first trustee publishes the count)');
+    return;
+  }
+  const mix = pmx.endpointIds(joint.crypto_params, 1, owners).mixes[j];
+  const send = () => worker.postMessage({ type: 'leave', after: box.checked ? mix : null });
+  box.addEventListener('change', send);
+  send();
+}
+
+/** The threshold card, shown as soon as the election has a threshold (the recovery story). */
+function updateThresholdCard() {
+  const n = parseInt($('#count').value, 10);
+  let t = null;
+  try {
+    t = zeus() ? parseThreshold($('#threshold').value, n) : null;
+  } catch {
+    t = null;
+  }
+  if (t) showThresholdCard(t, n);
+  else $('#threshold-card').hidden = true;
+  // leaving before the tally: only when the others can count without this trustee
+  $('#leave-row').hidden = !(t && t < n);
+  if ($('#leave-row').hidden) $('#leave-after-mix').checked = false;
+}
+for (const id of ['#threshold', '#count']) $(id).addEventListener('input', updateThresholdCard);
+
 $('#join').addEventListener('click', join);
-backend.addEventListener('change', () => keys && makeKeys());
+backend.addEventListener('change', () => {
+  if (keys) makeKeys();
+  updateThresholdCard();
+});
 
 try {
   await pmx.init();
   makeKeys();
   votersChanged();
+  updateThresholdCard();
   document.body.dataset.ready = '1';
   // auto: join as soon as allowed (a trustee: once its key file is read back)
   if (params.get('auto') === '1' && !zeus()) join();

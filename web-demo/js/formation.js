@@ -51,7 +51,8 @@ async function allPeers(client) {
  * Register (if needed), then form the mix-net `opts.name` with `opts.count`
  * contributors, as the identity `identity` (secret hex) at the controller
  * `controller`, in a worker. `opts`: {name, backend, count, sizeMin, sizeMax, terms,
- * election? ({question, options, voters}), cryptoParams (this contributor's
+ * election? ({question, options, voters}), threshold? (ZEUS: any this many of the
+ * `count` trustees tally; a key generation makes the election key), cryptoParams (this contributor's
  * published key), onProgress(text)}. Resolves the joint peer; rejects with the
  * error's `message`, `code` and (a controller refusal) `status`.
  */
@@ -124,7 +125,7 @@ async function form(client, opts) {
     const spec = {
       name: opts.name,
       backend: opts.backend,
-      params: defaultParams(opts.backend),
+      params: { ...defaultParams(opts.backend), ...(opts.threshold ? { THRESHOLD: opts.threshold } : {}) },
       size_min: opts.sizeMin,
       size_max: opts.sizeMax,
       terms: opts.terms ?? '',

@@ -87,12 +87,15 @@ async function main() {
   const peers = [];
   for (const o of owners) peers.push((await apiGet(`/panoramix/peers/${o}/`)).data);
   const trustees = peers.map((p) => p.crypto_params?.trustee_key ?? null);
-  const graph = cycleGraph(spec, joint.peer_id, owners, trustees, cycle);
+  // threshold trustees: the cycles' endpoints carry the key generation's result
+  const t = spec.params?.THRESHOLD ?? null;
+  let graph = cycleGraph(spec, joint.peer_id, owners, trustees, cycle);
   const ids = graph.map((g) => g.endpoint_id);
   const combineId = ids[ids.length - 1];
-  // wait for the combination
+  // wait for the combination (a threshold election's is the first owner's)
   for (;;) {
     const eps = await apiList(`/panoramix/endpoints/?peer_id=${encodeURIComponent(joint.peer_id)}`);
+    if (t) eps.push(...(await apiList(`/panoramix/endpoints/?peer_id=${encodeURIComponent(owners[0])}`)));
     const booth = eps.find((e) => e.endpoint_id === ids[0]);
     const combine = eps.find((e) => e.endpoint_id === combineId);
     if (combine?.status === 'PROCESSED') break;
@@ -104,6 +107,8 @@ async function main() {
     await sleep(800);
   }
   status('The tally is published. Verifying it in this browser…');
+  const dkg = t ? await keyGeneration(spec, joint.peer_id, trustees) : null;
+  if (dkg) graph = cycleGraph(spec, joint.peer_id, owners, trustees, cycle, dkg.key);
   const eps = new Map();
   for (const id of ids) eps.set(id, (await apiGet(`/panoramix/endpoints/${id}/`)).data);
   const steps = 7 + 2 * owners.length;
@@ -111,13 +116,16 @@ async function main() {
   const tick = (label) => progress(label, ++n, steps);
   let ok = true;
   tick('election key');
-  ok &= await check('The election key is the sum of the trustees\' published key shares, and each share comes with a valid proof that its trustee knows the secret.', () => {
-    const keys = peers.map((p) => p.crypto_params.trustee_key);
-    const k = pmx.zeusCombineTrusteeKeys(pmx.TRUSTEE_KEY_SESSION, keys);
-    if (k !== spec.election_public_key) throw new Error('the election key does not recompute from the trustees\' shares');
-    const fp = (pub) => pmx.sha256Hex(new TextEncoder().encode(pub)).slice(0, 32).match(/..../g).join(' ');
-    return `${owners.length} trustees, key fingerprints (as shown on their pages): ${keys.map((t) => fp(t.public_key)).join('; ')}; election key ${short(k)}`;
-  });
+  if (dkg) {
+    ok &= await check(`The election key comes from the trustees' key generation (any ${t} of the ${owners.length} trustees can count): each trustee's published key share comes with a valid proof that it knows the secret, every dealing and verdict is signed by its trustee, and the election key, the qualified trustees and their verification keys recompute from them.`, () => verifyKeyGeneration(dkg, peers));
+  } else {
+    ok &= await check('The election key is the sum of the trustees\' published key shares, and each share comes with a valid proof that its trustee knows the secret.', () => {
+      const keys = peers.map((p) => p.crypto_params.trustee_key);
+      const k = pmx.zeusCombineTrusteeKeys(pmx.TRUSTEE_KEY_SESSION, keys);
+      if (k !== spec.election_public_key) throw new Error('the election key does not recompute from the trustees\' shares');
+      return `${owners.length} trustees, key fingerprints (as shown on their pages): ${keys.map((x) => fingerprint(x.public_key)).join('; ')}; election key ${short(k)}`;
+    });
+  }
   tick('endpoint graph');
   ok &= await check('The round\'s stages (ballot box, mixes, partial decryptions, combination) are the ones the trustees agreed on, with the agreed owners, links and parameters.', () => {
     for (const g of graph) {
@@ -185,13 +193,35 @@ async function main() {
   }
   const lastMixOut = prevOut;
   const shares = [];
+  const trusteeOf = new Map(); // a published partial decryption's text -> its trustee (1-based)
   for (const [i, id] of decrs.entries()) {
     prevOut = lastMixOut;
-    ok &= await stage(id, `Trustee ${i + 1}'s partial decryptions each carry a valid proof (Chaum–Pedersen) that they were made with the trustee's published key share.`);
+    if (t && eps.get(id).status !== 'PROCESSED') {
+      // a threshold election: an absent trustee holds nothing up
+      tick(`trustee ${i + 1} absent`);
+      ok &= await check(`Trustee ${i + 1} published no partial decryption (absent at tally time): not needed, any ${t} trustees suffice.`, () => `${id}: ${eps.get(id).status}`);
+      continue;
+    }
+    ok &= await stage(id, `Trustee ${i + 1}'s partial decryptions each carry a valid proof (Chaum–Pedersen) that they were made with the trustee's ${t ? 'verification key' : 'published key share'}.`);
     shares.push(...(prevOut ?? []));
+    for (const m of prevOut ?? []) trusteeOf.set(m.text, i + 1);
   }
-  prevOut = shares;
-  ok &= await stage(combineId, 'The published plaintexts are exactly what all the trustees\' verified partial decryptions combine to.');
+  if (t) {
+    // the combination took the first t trustees' verified partial decryptions
+    prevOut = null;
+    const taken = await messages(combineId, 'ACCEPTED');
+    tick('quorum');
+    ok &= await check(`The combination took only verified partial decryptions, from at least ${t} trustees.`, () => {
+      if (taken.some((m) => !trusteeOf.has(m.text))) throw new Error('the combination took a partial decryption that is not a verified, published one');
+      const who = [...new Set(taken.map((m) => trusteeOf.get(m.text)))].sort((a, b) => a - b);
+      if (who.length < t) throw new Error(`only ${who.length} trustees' partial decryptions, ${t} needed`);
+      document.body.dataset.tallyTrustees = who.join(',');
+      return `trustees ${who.join(', ')} (${who.length} of ${owners.length}; ${t} needed)`;
+    });
+  } else {
+    prevOut = shares;
+  }
+  ok &= await stage(combineId, `The published plaintexts are exactly what ${t ? `${t} trustees'` : 'all the trustees\''} verified partial decryptions combine to.`);
   const out = await messages(combineId, 'OUTBOX');
   out.sort((a, b) => a.serial - b.serial);
   let outcomes = [];
@@ -204,7 +234,7 @@ async function main() {
   });
   const spoiled = renderTally(election, outcomes);
   document.body.dataset.spoiled = String(spoiled);
-  ok &= await electionTranscript(graph, eps, boothIn, out, tick);
+  ok &= await electionTranscript(graph, eps, boothIn, out, tick, Boolean(t));
   progressDone();
   $('#verdict').className = ok ? 'badge ok' : 'badge bad';
   $('#verdict').textContent = ok ? 'verified' : 'VERIFICATION FAILED';
@@ -219,7 +249,7 @@ async function main() {
  * `panoramix verify-election` checks), assembled from what the mix-net published
  * and verified here by the same verifier; offered for download.
  */
-async function electionTranscript(graph, eps, boothIn, outcomes, tick) {
+async function electionTranscript(graph, eps, boothIn, outcomes, tick, threshold) {
   const ids = graph.map((g) => g.endpoint_id);
   const mixes = [];
   const shares = [];
@@ -227,11 +257,12 @@ async function electionTranscript(graph, eps, boothIn, outcomes, tick) {
     if (/-mix\d+$/.test(id)) {
       const o = (await messages(id, 'OUTBOX')).sort((a, b) => a.serial - b.serial);
       mixes.push({ mixer: id, outputs: o.map((m) => m.text), proof: proofText(eps.get(id).process_proof) });
-    } else if (/-decr\d+$/.test(id)) {
+    } else if (/-decr\d+$/.test(id) && !threshold) {
       const o = (await messages(id, 'OUTBOX')).sort((a, b) => a.serial - b.serial);
       shares.push(...o.map((m) => m.text));
     }
   }
+  if (threshold) shares.push(...(await messages(ids[ids.length - 1], 'ACCEPTED')).map((m) => m.text));
   tick('election transcript');
   return check('The whole election (definition and voter list, every ballot, every shuffle and its proof, every partial decryption and its proof, the tally) assembles into election.json, which verifies as `panoramix verify-election` checks it.', () => {
     transcript = null;
@@ -252,6 +283,47 @@ async function electionTranscript(graph, eps, boothIn, outcomes, tick) {
       throw e;
     }
   });
+}
+
+/** A fingerprint as the trustee pages show it: 32 hex digits of SHA-256, in groups of four. */
+function fingerprint(hex) {
+  return pmx.sha256Hex(new TextEncoder().encode(hex)).slice(0, 32).match(/..../g).join(' ');
+}
+
+/**
+ * A threshold election's key generation as published: its three endpoints, their
+ * agreed graph, their boxes, and its result (the key endpoint's output).
+ */
+async function keyGeneration(spec, joint, trustees) {
+  const graph = pmx.dkgGraph(spec, joint, trustees.filter(Boolean));
+  const stages = [];
+  for (const g of graph) {
+    const e = (await apiGet(`/panoramix/endpoints/${g.endpoint_id}/`)).data;
+    stages.push({ g, e, inputs: await messages(g.endpoint_id, 'ACCEPTED'), outputs: await messages(g.endpoint_id, 'OUTBOX') });
+  }
+  const last = stages[stages.length - 1];
+  if (last.e.status !== 'PROCESSED' || last.outputs.length !== 1) throw new Error('the key generation has no result');
+  return { stages, key: JSON.parse(last.outputs[0].text) };
+}
+
+/** Check the key generation: the key shares' proofs, each stage against its graph and its proofs. */
+function verifyKeyGeneration(dkg, peers) {
+  const keys = peers.map((p) => p.crypto_params.trustee_key);
+  pmx.zeusCombineTrusteeKeys(pmx.TRUSTEE_KEY_SESSION, keys); // checks every proof of knowledge
+  for (const { g, e, inputs, outputs } of dkg.stages) {
+    const want = pmx.canonicalEncode([g.peer_id, g.endpoint_type, g.links, g.endpoint_params]);
+    const got = pmx.canonicalEncode([e.peer_id, e.endpoint_type, e.links ?? [], e.endpoint_params]);
+    if (want !== got) throw new Error(`${g.endpoint_id} differs from the agreed key generation`);
+    try {
+      pmx.verifyEndpoint(e, inputs, outputs, proofText(e.process_proof));
+    } catch (err) {
+      throw new Error(`${g.endpoint_id}: ${err.message ?? err}`);
+    }
+  }
+  const k = dkg.key;
+  const dq = k.disqualified.length ? `; disqualified: ${k.disqualified.map(([j, why]) => `trustee ${j} (${why})`).join('; ')}` : '';
+  return `${keys.length} trustees, key fingerprints (as shown on their pages): ${keys.map((x) => fingerprint(x.public_key)).join('; ')}; ` +
+    `${k.qualified.length} qualified${dq}; election key ${fingerprint(k.election_public_key)}`;
 }
 
 /** A line from the verifier's report (whatever fields it has). */
