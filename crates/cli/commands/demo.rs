@@ -575,6 +575,27 @@ fn run_election(
     let payloads: Vec<Vec<u8>> = (0..a.ballots)
         .map(|i| options[(i * 7 + i / 3) % 3].as_bytes().to_vec())
         .collect();
+    // the booth opens once the first cycle's graph is agreed (with threshold
+    // trustees, after the key generation)
+    let open_secs = {
+        let probe = Sender::new(
+            Client::connect(url, Keypair::generate(&mut rand_core::OsRng))?,
+            &joint,
+        )?;
+        let (t, deadline) = (Instant::now(), Instant::now() + Duration::from_secs(120));
+        while !probe.is_open(1) {
+            if Instant::now() > deadline {
+                bail!("the booth did not open within 120 s");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        t.elapsed().as_secs_f64()
+    };
+    if a.threshold.is_some() {
+        bars.say(&format!(
+            "  key generation among {n} trustees done: the booth opened {open_secs:.2} s after the agents started"
+        ));
+    }
     let t0 = Instant::now();
     let pb = bars.bar(a.ballots as u64, "casting encrypted ballots");
     // every simulated voter casts with its own credential
@@ -614,7 +635,7 @@ fn run_election(
         file.display()
     ));
     Ok(json!({
-        "ballots": a.ballots, "mixers": n, "trustees": n, "threshold": a.threshold, "absent": a.absent,
+        "ballots": a.ballots, "mixers": n, "trustees": n, "threshold": a.threshold, "absent": a.absent, "booth_open_secs": open_secs,
         "cast_secs": cast_time.as_secs_f64(), "total_secs": total.as_secs_f64(),
         "agent_busy_secs": busy.as_secs_f64(), "agent_crypto_secs": crypto.as_secs_f64(),
         "crypto_share": crypto.as_secs_f64() / busy.as_secs_f64().max(1e-9),
@@ -736,7 +757,8 @@ fn print_summary(s: &Json) {
 /// file per consensus in `out/agreements/`. Returns its part of the summary.
 fn export_agreements(url: &str, out: &std::path::Path, bars: &Bars) -> anyhow::Result<Json> {
     let client = Client::connect(url, Keypair::generate(&mut rand_core::OsRng))?;
-    let all: Vec<panoramix_core::wire::Negotiation> = client.get_all("/panoramix/negotiations/")?;
+    let all: Vec<panoramix_core::wire::Negotiation> =
+        client.get_all("/panoramix/negotiations/?limit=1000")?;
     let dir = out.join("agreements");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut files = 0;
