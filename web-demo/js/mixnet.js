@@ -167,6 +167,8 @@ async function pollAudit() {
   }
 }
 
+let dkgKey = null; // a threshold election's key generation result (JSON text), once published
+
 async function main() {
   await Promise.all([pmx.init(), pmx.initContributor()]); // the graph comes from the contributor module
   for (;;) {
@@ -195,10 +197,19 @@ async function main() {
       const c = chosen ?? latest;
       sel.value = String(c);
       $('#round').textContent = String(c);
-      draw(spec, owners, cycleGraph(spec, joint.peer_id, owners, [], c), eps);
+      // threshold trustees: the rounds carry the key generation's result (the
+      // combination is the first owner's)
+      const t = spec.params?.THRESHOLD;
+      const dkg = t ? eps.get(`${spec.name}-dkg-key`) : null;
+      if (dkg?.status === 'PROCESSED' && !dkgKey) {
+        dkgKey = (await apiList(`/panoramix/messages/?endpoint_id=${encodeURIComponent(dkg.endpoint_id)}&box=OUTBOX`))[0]?.text ?? null;
+      }
+      draw(spec, owners, cycleGraph(spec, joint.peer_id, owners, [], c, dkgKey), eps);
       await pollAudit();
       renderAudit();
-      status(`${spec.backend === 'ZEUS' ? 'Election' : 'Chat mix-net'} with ${owners.length} contributors; updated ${new Date().toLocaleTimeString()}.`);
+      const kind = spec.backend === 'ZEUS' ? 'Election' : 'Chat mix-net';
+      const keygen = t ? ` (any ${t} count the votes; key generation ${dkg ? dkg.status : 'not started'})` : '';
+      status(`${kind} with ${owners.length} contributors${keygen}; updated ${new Date().toLocaleTimeString()}.`);
       document.body.dataset.ready = '1';
       clearError();
     } catch (e) {

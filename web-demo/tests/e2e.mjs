@@ -609,6 +609,15 @@ test('threshold election: any 3 of 5 browser trustees count; after the key gener
     assert.match(await byNumber.get('1').textContent('#tally-status'), /trustees 1, 4, 5 \(3 of 5; 3 needed\)/);
     await shot(byNumber.get('1'), 'trustee-threshold-3-tally');
     await shot(r, 'results-3-threshold-verified');
+    // the mix-net view draws the round with the combination at the first trustee
+    const m = await openPage(`mixnet.html?mixnet=${name}&cycle=1`, { width: 1200 });
+    await m.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
+    await m.waitForSelector(`svg.graph g[data-endpoint="${name}-1-combine"][data-status="PROCESSED"]`, { timeout: 30000 });
+    const drawn = Object.fromEntries(await m.$$eval('svg.graph g[data-endpoint]', (gs) => gs.map((g) => [g.dataset.endpoint, g.dataset.status])));
+    assert.deepEqual(Object.keys(drawn).filter((id) => drawn[id] !== 'PROCESSED').sort(), [`${name}-1-decr1`, `${name}-1-decr2`]);
+    assert.match(await m.textContent('#status'), /any 3 count the votes; key generation PROCESSED/);
+    assert.match(await m.textContent(`svg.graph g[data-endpoint="${name}-1-combine"]`), /owner 1/);
+    await shot(m, 'mixnet-3-threshold-election');
     // election.json: the three trustees' partial decryptions, verified by the CLI
     assert.equal(await r.evaluate(() => document.body.dataset.transcript), 'verified');
     const [ej] = await Promise.all([r.waitForEvent('download'), r.click('#download-election')]);
