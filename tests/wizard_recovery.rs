@@ -336,3 +336,75 @@ fn one_membership_file_each_never_overwritten_two_contributors_on_one_machine() 
         );
     }
 }
+
+#[test]
+fn a_set_up_stuck_at_the_joint_peer_restarts_and_its_joiners_rejoin() {
+    use common::mixnet::Contributor;
+    use panoramix_mixnet::setup;
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start(dir.path());
+    let c = |i: usize| dir.path().join(format!("s{i}.json")).display().to_string();
+    let (c0, c1, c2) = (c(0), c(1), c(2));
+    let create = |extra: &[&str], timeout: &str| {
+        let mut args = vec![
+            "wizard",
+            "create",
+            "--yes",
+            "--url",
+            &srv.url,
+            "--name",
+            "stuck",
+            "--invitations",
+            "2",
+            "--size-min",
+            "1",
+            "--size-max",
+            "1",
+            "--timeout",
+            timeout,
+            "--config",
+            &c0,
+        ];
+        args.extend(extra);
+        let mut ch = spawn_in(dir.path(), &args);
+        let mut out = BufReader::new(ch.stdout.take().unwrap()).lines();
+        let invs = invitations(&mut out, 2);
+        (ch, out, invs)
+    };
+    let join = |inv: &str, cfg: &str, timeout: &str| {
+        let mut args = join_args(&srv.url, inv);
+        args.extend(["--config", cfg, "--timeout", timeout]);
+        spawn_in(dir.path(), &args)
+    };
+    let (ch, out, old) = create(&[], "6");
+    // one joiner joins and co-signs; another answers with a valid invitation and vanishes
+    let first = join(&old[0], &c1, "6");
+    let ghost = Contributor::new("SPHINXMIX");
+    let gc = ghost.client(&srv);
+    setup::register(&gc, "ghost", "SPHINXMIX", &ghost.secrets()).unwrap();
+    let (spec, _) = setup::proposal(&gc, &old[1]).unwrap();
+    setup::join(&gc, &old[1], &spec).unwrap();
+    let (ok, _, err) = finish(ch, out);
+    assert!(!ok, "nobody creates a joint peer the ghost never signs");
+    assert!(err.contains("--restart"), "{err}");
+    assert!(!first.wait_with_output().unwrap().status.success());
+    // the coordinator starts over; the joiner takes the new invitation, another joins
+    let (ch, out, fresh) = create(&["--restart"], "120");
+    assert_ne!(fresh, old);
+    let joins = [join(&fresh[0], &c1, "120"), join(&fresh[1], &c2, "120")];
+    for j in joins {
+        let o = j.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let (ok, rest, err) = finish(ch, out);
+    assert!(
+        ok && rest.contains("Created mix-net stuck"),
+        "{rest}\n{err}"
+    );
+    let conf: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&c1).unwrap()).unwrap();
+    let joint = conf["MIXNET"]["value"].as_str().unwrap();
+    let owners = srv.client().peer(joint).unwrap().owner_ids();
+    assert_eq!(owners.len(), 3);
+    assert!(!owners.contains(&gc.id()));
+}

@@ -405,16 +405,19 @@ impl Formation {
     }
 
     /// [`Formation::confirm_joint`] counting only a proposal made by
-    /// `coordinator` (the proposer of the `mixnet:` negotiation) as the joint
-    /// peer's first owner: another peer's `joint:` negotiation is ignored.
+    /// `coordinator` (the proposer of the `mixnet:` negotiation `negotiation`)
+    /// as the joint peer's first owner, in answer to that negotiation: another
+    /// peer's `joint:` negotiation, or one of an abandoned set-up, is ignored;
+    /// one signed already gives its joint peer id again (a join resumed).
     pub fn confirm_joint_from(
         &mut self,
         reviewed: &MixnetSpec,
         coordinator: &str,
+        negotiation: &str,
     ) -> Procedure<Option<String>> {
         let (reviewed, keys) = (reviewed.clone(), self.keys.clone());
-        let coordinator = coordinator.to_owned();
-        self.procedure(move |api| steps::confirm_joint(api, &keys, &reviewed, Some(&coordinator)))
+        let (c, n) = (coordinator.to_owned(), negotiation.to_owned());
+        self.procedure(move |api| steps::confirm_joint(api, &keys, &reviewed, Some((&c, &n))))
     }
 
     /// For the coordinator: create the joint peer once every owner signed;

@@ -320,16 +320,19 @@ pub fn confirm_joint(client: &Client, reviewed: &MixnetSpec) -> Result<Option<St
 }
 
 /// [`confirm_joint`] counting only a proposal by `coordinator` (the proposer of the
-/// `mixnet:` negotiation) as the joint peer's first owner: a `joint:` negotiation
-/// that another peer opened naming this joiner is ignored, not fatal.
+/// `mixnet:` negotiation `negotiation`) as the joint peer's first owner, in answer
+/// to that negotiation: a `joint:` negotiation that another peer opened naming this
+/// joiner, or one of an abandoned set-up, is ignored, not fatal; one signed already
+/// gives its joint peer id again (an interrupted join resumes).
 pub fn confirm_joint_from(
     client: &Client,
     reviewed: &MixnetSpec,
     coordinator: &str,
+    negotiation: &str,
 ) -> Result<Option<String>, SetupError> {
-    let args = json!([reviewed, coordinator]);
+    let args = json!([reviewed, coordinator, negotiation]);
     run(client, "confirmJointFrom", args, |f| {
-        f.confirm_joint_from(reviewed, coordinator)
+        f.confirm_joint_from(reviewed, coordinator, negotiation)
     })
 }
 

@@ -289,8 +289,14 @@ fn joiner_config(
 }
 
 /// Whether the joiner's file may take `invitation`: never over a coordinator's
-/// file, nor over a live membership joined with another invitation.
-fn check_joiner_file(cfg: &mut ContributorConfig, invitation: &str) -> anyhow::Result<()> {
+/// file, nor over a live membership joined with another invitation (a joint
+/// peer agreed on but never created, the coordinator having started over, is
+/// not live).
+fn check_joiner_file(
+    cfg: &mut ContributorConfig,
+    client: &panoramix_client::Client,
+    invitation: &str,
+) -> anyhow::Result<()> {
     let stored = cfg.get_str("MIXNET_NAME").unwrap_or_default();
     if cfg.get_str("NEGOTIATION").is_some() {
         let what = format!("the coordinator of mix-net {stored}");
@@ -299,8 +305,16 @@ fn check_joiner_file(cfg: &mut ContributorConfig, invitation: &str) -> anyhow::R
     match cfg.get_str("INVITATION") {
         Some(old) if old != invitation => {
             if let Some(id) = cfg.get_str("MIXNET") {
-                let what = format!("mix-net {stored} ({id})");
-                return Err(ConfigError::Live(cfg.path().to_owned(), what).into());
+                let exists = match client.peer(&id) {
+                    Ok(_) => true,
+                    Err(e) if e.status() == Some(404) => false,
+                    Err(e) => return Err(e.into()),
+                };
+                if exists {
+                    let what = format!("mix-net {stored} ({id})");
+                    return Err(ConfigError::Live(cfg.path().to_owned(), what).into());
+                }
+                cfg.set("MIXNET", Json::Null, "abandoned")?;
             }
             errln!("replacing the invitation {old} of a set-up that did not complete");
         }
@@ -384,7 +398,8 @@ pub(super) fn join(
     if new {
         cfg.relocate(&free_membership_path(&spec.name))?;
     }
-    check_joiner_file(&mut cfg, &invitation)?;
+    check_joiner_file(&mut cfg, &client, &invitation)?;
+    let (neg, _) = setup::parse_invitation(&invitation)?;
     errln!("membership file: {}", cfg.path().display());
     errln!("mix-net {:?} proposed by {by}", spec.name);
     if !review_params(&spec, interactive, common.yes)? {
@@ -410,7 +425,7 @@ pub(super) fn join(
         let joint = wait(
             "waiting for the joint peer proposal",
             common.timeout,
-            || Ok(setup::confirm_joint_from(&client, &spec, &by)?),
+            || Ok(setup::confirm_joint_from(&client, &spec, &by, &neg)?),
         )
         .with_context(|| {
             format!(

@@ -48,7 +48,7 @@ impl Formation {
             "proposeJointAmong" => json(self.propose_joint_among(&spec(0)?, &strings(1)?)),
             "completeSpec" => json(self.complete_spec(&spec(0)?, &strings(1)?)),
             "confirmJoint" => json(self.confirm_joint(&spec(0)?)),
-            "confirmJointFrom" => json(self.confirm_joint_from(&spec(0)?, &s(1)?)),
+            "confirmJointFrom" => json(self.confirm_joint_from(&spec(0)?, &s(1)?, &s(2)?)),
             "finish" => json(self.finish(&s(0)?)),
             "proposeSuccessor" => json(self.propose_successor(&s(0)?, &strings(1)?, &s(2)?)),
             "reviewSuccessor" => json(self.review_successor(&s(0)?)),

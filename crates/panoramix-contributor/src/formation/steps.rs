@@ -73,6 +73,19 @@ pub(super) fn propose_joint_peer(
     spec: &MixnetSpec,
     owners: &[String],
 ) -> Result<String, Halt> {
+    propose_joint_peer_with(api, title, participants, spec, owners, BTreeMap::new())
+}
+
+/// [`propose_joint_peer`] with `meta` in the proposed text (the `mixnet:`
+/// negotiation it answers, for the joiners to tell it from a stale one).
+fn propose_joint_peer_with(
+    api: &mut Api,
+    title: &str,
+    participants: &[String],
+    spec: &MixnetSpec,
+    owners: &[String],
+    meta: BTreeMap<String, Value>,
+) -> Result<String, Halt> {
     let key_data = joint_key_data(&spec.name, owners);
     let peer_id = joint_peer_id(&key_data).unwrap_or_default();
     let data = json!({
@@ -81,7 +94,7 @@ pub(super) fn propose_joint_peer(
     });
     let action = api.action("POST", PEERS, "peer", "create", data, Map::new());
     let neg = api.create_negotiation(title, participants)?;
-    let text = text_for(std::slice::from_ref(&action), true, BTreeMap::new());
+    let text = text_for(std::slice::from_ref(&action), true, meta);
     api.contribute(&neg, &text)?;
     Ok(neg)
 }
@@ -275,7 +288,9 @@ pub(super) fn propose_joint(
     owners.extend(progress.joined);
     let spec = complete_spec(api, keys, spec, &owners)?;
     let title = format!("joint:{}", spec.name);
-    propose_joint_peer(api, &title, &owners, &spec, &owners).map(Some)
+    let mut meta = BTreeMap::new();
+    meta.insert(PROPOSAL_META.into(), Value::str(negotiation));
+    propose_joint_peer_with(api, &title, &owners, &spec, &owners, meta).map(Some)
 }
 
 /// Propose the joint peer of `spec` owned by `owners` (in route order) to
@@ -309,22 +324,36 @@ pub(super) fn complete_spec(
     Ok(keys.complete(spec, &peers)?)
 }
 
-/// The joint peer `first` proposes, if `coordinator` made it as its first owner.
-fn the_coordinators(first: &Contribution, coordinator: &str) -> Option<JointData> {
-    let data = JointData::of(&Text::parse(&first.text).ok()?).ok()?;
+/// The meta of a joint-peer proposal naming the `mixnet:` negotiation it answers.
+const PROPOSAL_META: &str = "proposal";
+
+/// The joint peer `first` proposes, if `coordinator` made it as its first owner
+/// in answer to the `mixnet:` negotiation `negotiation` (a proposal that names
+/// none counts too).
+fn the_coordinators(
+    first: &Contribution,
+    coordinator: &str,
+    negotiation: &str,
+) -> Option<JointData> {
+    let text = Text::parse(&first.text).ok()?;
+    let answers = text.meta.get(PROPOSAL_META).map(|v| v.as_str());
+    if answers.is_some_and(|n| n != Some(negotiation)) {
+        return None;
+    }
+    let data = JointData::of(&text).ok()?;
     let first_owner = data.owners.first().map(String::as_str);
     (first.signer_key_id == coordinator && first_owner == Some(coordinator)).then_some(data)
 }
 
-/// `coordinator`: only a proposal that the coordinator made, as the first
-/// owner, counts (a stranger's `joint:` negotiation naming this joiner is
+/// `coordinator` (its peer id and its `mixnet:` negotiation): only a proposal
+/// that the coordinator made, as the first owner, for that negotiation counts (a stranger's `joint:` negotiation naming this joiner is
 /// ignored instead of stopping it), and one signed already gives its joint
 /// peer again (an interrupted join resumes). Without: `None` once signed.
 pub(super) fn confirm_joint(
     api: &mut Api,
     keys: &Backends,
     reviewed: &MixnetSpec,
-    coordinator: Option<&str>,
+    coordinator: Option<(&str, &str)>,
 ) -> Result<Option<String>, Halt> {
     let me = api.me();
     for n in api.negotiations(&format!("joint:{}", reviewed.name))? {
@@ -335,7 +364,7 @@ pub(super) fn confirm_joint(
         let signed = contribs.iter().any(|c| c.signer_key_id == me);
         let first = contribs.first();
         let data = match (coordinator, first) {
-            (Some(c), Some(first)) => match the_coordinators(first, c) {
+            (Some((c, neg)), Some(first)) => match the_coordinators(first, c, neg) {
                 Some(d) => d,
                 None => continue,
             },

@@ -578,23 +578,36 @@ fn a_joiner_ignores_a_joint_proposal_the_coordinator_did_not_make() {
     // a stranger's proposals (well-formed or not): neither co-signed nor fatal
     for t in [text.clone(), leaves_me_out, "not a text".to_owned()] {
         let answers = confirm_answers(owners.clone(), vec![(key(9), t)]);
-        let p = &mut formation(2, 1).confirm_joint_from(&spec(), &coordinator);
+        let p = &mut formation(2, 1).confirm_joint_from(&spec(), &coordinator, "N1");
         let (r, sent) = drive(p, answers);
         assert_eq!(r.unwrap(), None);
         assert!(sent.iter().all(|r| r.method == "GET"));
     }
     // the coordinator's: checked and co-signed
     let answers = confirm_answers(owners.clone(), vec![(key(1), text.clone())]);
-    let p = &mut formation(2, 1).confirm_joint_from(&spec(), &coordinator);
+    let p = &mut formation(2, 1).confirm_joint_from(&spec(), &coordinator, "N1");
     let (r, sent) = drive(p, answers);
     assert_eq!(
         r.unwrap(),
         panoramix_core::identity::joint_peer_id(&good_key)
     );
     assert_eq!(sent.iter().filter(|r| r.method == "POST").count(), 1);
+    // the coordinator's proposal for an abandoned set-up (another `mixnet:`
+    // negotiation): ignored; for this one: co-signed
+    for (answers_neg, signs) in [("N0", false), ("N1", true)] {
+        let mut t = Text::parse(&text).unwrap();
+        t.meta.insert("proposal".into(), Value::str(answers_neg));
+        let t = Text::encode(t.body, t.meta);
+        let answers = confirm_answers(owners.clone(), vec![(key(1), t)]);
+        let p = &mut formation(2, 1).confirm_joint_from(&spec(), &coordinator, "N1");
+        let (r, sent) = drive(p, answers);
+        assert_eq!(r.unwrap().is_some(), signs);
+        let posts = sent.iter().filter(|r| r.method == "POST").count();
+        assert_eq!(posts, usize::from(signs));
+    }
     // signed already (an interrupted join run again): the same joint peer, no new signature
     let answers = confirm_answers(owners.clone(), vec![(key(1), text.clone()), (key(2), text)]);
-    let p = &mut formation(2, 1).confirm_joint_from(&spec(), &coordinator);
+    let p = &mut formation(2, 1).confirm_joint_from(&spec(), &coordinator, "N1");
     let (r, sent) = drive(p, answers);
     assert_eq!(
         r.unwrap(),
