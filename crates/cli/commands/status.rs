@@ -36,6 +36,8 @@ struct Status {
     configured: Option<String>,
     cycle: Option<u64>,
     endpoints: Option<Vec<EndpointStatusRow>>,
+    /// The mix-net's membership (rule, proposals, join requests), as JSON and lines.
+    membership: Option<(Json, Vec<String>)>,
 }
 
 impl Status {
@@ -47,14 +49,14 @@ impl Status {
         if let Some(j) = &self.joined {
             out["joined"] = json!(j);
         }
-        if let Some(m) = &self.mixnet {
-            out["mixnet"] =
         if !self.ignored.is_empty() {
             let ignored = self.ignored.iter();
             out["ignored"] = ignored
                 .map(|(s, why)| json!({"signer": s, "reason": why}))
                 .collect();
         }
+        if let Some(m) = &self.mixnet {
+            out["mixnet"] =
                 json!({"id": m.id, "name": m.name, "backend": m.backend, "owners": m.owners});
         }
         if let Some(c) = &self.configured {
@@ -68,6 +70,9 @@ impl Status {
                 .iter()
                 .map(|e| json!({"endpoint": e.endpoint, "type": e.type_, "status": e.status.as_str(), "inbox": e.inbox}))
                 .collect();
+        }
+        if let Some((m, _)) = &self.membership {
+            out["membership"] = m.clone();
         }
         out
     }
@@ -100,15 +105,16 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let mut out = Status {
+        config: cfg.path().display().to_string(),
         peer: client.id(),
         registered: client.peer(&client.id()).is_ok(),
         joined: None,
+        ignored: Vec::new(),
         mixnet: None,
         configured: None,
-        config: cfg.path().display().to_string(),
         cycle: None,
         endpoints: None,
-        ignored: Vec::new(),
+        membership: None,
     };
     if let (Some(neg), Some(Json::Array(invs))) =
         (cfg.get_str("NEGOTIATION"), cfg.get("INVITATIONS").cloned())
@@ -154,6 +160,7 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
                 .collect(),
         );
         out.cycle = Some(cycle);
+        out.membership = Some(super::wizard::status_section(&client, &m)?);
         out.mixnet = Some(MixnetStatus {
             id: m,
             name: spec.name,
@@ -161,10 +168,18 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
             owners: peer.owners.len(),
         });
     }
+    // a newcomer's join request, until it is a member
+    if out.membership.is_none()
+        && let Some(asked) = cfg.get_str("JOIN_MIXNET")
+    {
+        let m = setup::current(&client, &asked)?;
+        out.membership = Some(super::wizard::status_section(&client, &m)?);
+    }
     if a.json {
         outln!("{}", out.to_json());
         return Ok(ExitCode::SUCCESS);
     }
+    outln!("membership: {}", out.config);
     outln!(
         "peer {} ({})",
         out.peer,
@@ -177,9 +192,11 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
     if let Some(j) = &out.joined {
         outln!("joined: {j}");
     }
+    for (signer, why) in &out.ignored {
+        outln!("ignored the answer of {signer}: {why}");
+    }
     if let (Some(c), Some(m)) = (&out.configured, &out.mixnet) {
         outln!(
-    outln!("membership: {}", out.config);
             "mix-net {c} (configured in {}) was reconfigured: showing its successor {}",
             cfg.path().display(),
             m.id
@@ -191,9 +208,6 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
             m.name,
             m.backend,
             m.owners
-    for (signer, why) in &out.ignored {
-        outln!("ignored the answer of {signer}: {why}");
-    }
         );
         for e in out.endpoints.iter().flatten() {
             outln!(
@@ -205,6 +219,9 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
             );
         }
     }
+    for line in out.membership.iter().flat_map(|(_, l)| l) {
+        outln!("{line}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -212,6 +229,7 @@ pub fn status(a: Args) -> anyhow::Result<ExitCode> {
 pub fn doctor(a: Args) -> anyhow::Result<ExitCode> {
     let mut cfg = ContributorConfig::open(&existing_path(a.config)?)?;
     let mut problems = 0;
+    outln!("ok: the membership file {} reads", cfg.path().display());
     let key = cfg.identity()?;
     let client = match cfg.connect(a.url, key) {
         Ok(c) => {
@@ -229,7 +247,6 @@ pub fn doctor(a: Args) -> anyhow::Result<ExitCode> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
-    outln!("ok: the membership file {} reads", cfg.path().display());
     let skew = (info.ts - now).abs();
     let max = info.limits.max_skew_secs;
     if skew * 2 > max {

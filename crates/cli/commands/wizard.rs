@@ -3,7 +3,10 @@
 //! wizard never prompts. Resumable: every step is saved to the membership file, one
 //! per mix-net membership (see `super::contributor`), never overwritten.
 
+mod membership;
 mod setup;
+
+pub(crate) use membership::status_section;
 
 use super::contributor::{CONFIG_HELP, ContributorConfig, existing_path, memberships};
 use anyhow::{Context, bail};
@@ -69,8 +72,10 @@ pub enum Command {
         #[arg(long)]
         restart: bool,
     },
-    /// Propose a reconfiguration of the configured mix-net (first owner): a successor
-    /// with contributors added or removed, effective from the next cycle.
+    /// Propose a reconfiguration of the configured mix-net (any owner): a successor
+    /// with contributors added or removed, effective from the next cycle (at once
+    /// when it removes an owner); removed owners do not sign, the remaining ones
+    /// must (see the mix-net's reconfiguration rule in `panoramix status`).
     Reconfigure {
         #[command(flatten)]
         common: Common,
@@ -95,6 +100,42 @@ pub enum Command {
         /// Accept the proposal's terms of service.
         #[arg(long)]
         accept_terms: bool,
+    },
+    /// Ask to join a running mix-net (seed §4.5): review it from what it publishes,
+    /// register, file a signed join request, co-sign the successor the owners
+    /// propose in answer and write the membership file.
+    JoinRequest {
+        #[command(flatten)]
+        common: Common,
+        /// The running mix-net (its joint peer id, as its public page shows it).
+        #[arg(long, env = "PANORAMIX_MIXNET")]
+        mixnet: String,
+        /// Accept the mix-net's terms of service.
+        #[arg(long)]
+        accept_terms: bool,
+    },
+    /// For an owner: approve a join request (listed by `panoramix status`) by
+    /// proposing the successor that adds the newcomer; waits for the co-signers.
+    ApproveRequest {
+        #[command(flatten)]
+        common: Common,
+        /// The newcomer's peer id (default: the only pending request).
+        #[arg(long)]
+        peer: Option<String>,
+        /// The successor's name (default: `<name>-g2`, `-g3`, ...).
+        #[arg(long)]
+        new_name: Option<String>,
+    },
+    /// For an owner: refuse a join request, signed; the newcomer is told why.
+    RefuseRequest {
+        #[command(flatten)]
+        common: Common,
+        /// The newcomer's peer id.
+        #[arg(long)]
+        peer: String,
+        /// Why (the newcomer sees it).
+        #[arg(long, default_value = "")]
+        reason: String,
     },
     /// Join a mix-net with an invitation `<negotiation_id>|<invitation_id>`.
     Join {
@@ -190,6 +231,21 @@ fn export_agreement(
 
 pub fn run(c: Command) -> anyhow::Result<ExitCode> {
     match c {
+        Command::JoinRequest {
+            common,
+            mixnet,
+            accept_terms,
+        } => membership::join_request(common, mixnet, accept_terms),
+        Command::ApproveRequest {
+            common,
+            peer,
+            new_name,
+        } => membership::approve_request(common, peer, new_name),
+        Command::RefuseRequest {
+            common,
+            peer,
+            reason,
+        } => membership::refuse_request(common, peer, reason),
         Command::Reconfigure {
             common,
             new_name,
@@ -384,16 +440,25 @@ fn approve(common: Common, mixnet: Option<String>, accept_terms: bool) -> anyhow
         "waiting for the reconfiguration proposal",
         common.timeout,
         || {
-            Ok(formation::confirm_successor(
-                &client,
-                &current,
-                &|owners: &[String]| {
+            if let Some(notice) = membership::removal_notice(&client, &current)? {
+                return Ok(Some(Err(notice)));
+            }
+            Ok(
+                formation::confirm_successor(&client, &current, &|owners: &[String]| {
                     errln!("proposed owners: {}", owners.join(", "));
                     yes || confirm("co-sign this reconfiguration?", interactive).unwrap_or(false)
-                },
-            )?)
+                })?
+                .map(Ok),
+            )
         },
     )?;
+    let next = match next {
+        Ok(next) => next,
+        Err(notice) => {
+            outln!("{notice}");
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     if !client.peer(&current)?.owner_ids().contains(&client.id()) {
         // a newcomer contributes from the successor on
         let id = wait(
