@@ -200,10 +200,20 @@ pub fn seal(
     plaintext: &[u8],
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Vec<u8> {
-    let mut e = random_scalar(rng);
-    let e_pub = (&e * RISTRETTO_BASEPOINT_TABLE).compress().to_bytes();
+    seal_with_ephemeral(to, purpose, plaintext, &MailSecretKey(random_scalar(rng)))
+}
+
+/// [`seal`] with the ephemeral scalar `e` given: deterministic, for known-answer
+/// vectors (tests/vectors/mail_v1.json). Never seal twice with one `ephemeral`.
+pub fn seal_with_ephemeral(
+    to: &MailPublicKey,
+    purpose: Purpose,
+    plaintext: &[u8],
+    ephemeral: &MailSecretKey,
+) -> Vec<u8> {
+    let e = &ephemeral.0;
+    let e_pub = (e * RISTRETTO_BASEPOINT_TABLE).compress().to_bytes();
     let shared = to.point * e;
-    e.zeroize();
     let key = derive(purpose, &shared, &e_pub, &to.bytes);
     let cipher = ChaCha20Poly1305::new(Key::from_slice(&*key));
     let aad = aad(purpose, &e_pub, &to.bytes);
