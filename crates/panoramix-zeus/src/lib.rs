@@ -22,7 +22,9 @@
 //!   reports the first failure precisely ([`VerifyError`]).
 //! * The endpoint types `ZEUS_BOOTH`, `ZEUS_TW_MIX`, `ZEUS_SK_MIX`,
 //!   `ZEUS_SK_PARTIAL_DECRYPT` and `ZEUS_SK_COMBINE` as pure functions over
-//!   message texts ([`backend`]).
+//!   message texts ([`backend`]); the threshold key generation's types
+//!   `ZEUS_DKG_DEALINGS`, `ZEUS_DKG_VERDICTS` and `ZEUS_DKG_KEY`, and a
+//!   threshold trustee's share recomputed at tally time ([`dkg_endpoints`]).
 //!
 //! The protocols, encodings and transcript layouts are specified in
 //! `docs/zeus.md` at the repository root. No I/O; every randomised function
