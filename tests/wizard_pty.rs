@@ -2,7 +2,10 @@
 //! them: `wizard create` asks for the name and prints the invitation; `wizard
 //! join` asks for the invitation, refuses a typo at once saying which half is
 //! wrong and asks again, shows the terms and asks to accept them; a newcomer's
-//! `wizard approve` and an owner's ask whether to co-sign a reconfiguration.
+//! `wizard approve` and an owner's ask whether to co-sign a reconfiguration; a
+//! newcomer's `wizard join-request` shows the terms, and once an owner approves
+//! the request, the newcomer and the owners are asked to co-sign; an owner being
+//! removed is told so, and the remaining owners are asked.
 //! Every wait is bounded; the controller listens on 127.0.0.1 (a free port).
 mod common;
 
@@ -107,6 +110,88 @@ fn the_wizards_read_and_answered_on_a_terminal() {
         .exp_string(&format!("Membership file: {c2}"))
         .unwrap();
     let out = reconfigure.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("successor mix-net"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let successor = stdout
+        .split("successor mix-net ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    // a newcomer asks to join from the mix-net's public page, reading its
+    // owners and terms; an owner approves; everybody is asked to co-sign
+    let c3 = cfg(dir.path(), "dave");
+    let mut dave = pty(&format!(
+        "wizard join-request --url {url} --config {c3} --mixnet {successor}"
+    ));
+    dave.exp_string("owners:").unwrap();
+    answer(&mut dave, "accept these terms?", "[Y/n]", "y");
+    dave.exp_regex(r"filed join request \S+ as [0-9a-f]{64}")
+        .unwrap();
+    let mut joiner = pty(&format!("wizard approve --url {url} --config {c1}"));
+    let mut carol = pty(&format!("wizard approve --url {url} --config {c2}"));
+    let approve = spawn_cli(&[
+        "wizard",
+        "approve-request",
+        "--url",
+        url,
+        "--config",
+        &c0,
+        "--timeout",
+        "60",
+    ]);
+    for p in [&mut dave, &mut joiner, &mut carol] {
+        answer(p, "co-sign this reconfiguration?", "[Y/n]", "y");
+    }
+    dave.exp_string("Joined mix-net ptyflow2-g2").unwrap();
+    let out = approve.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // the coordinator removes the first joiner: it is told, the others are asked
+    let (_, st, _) = run_cli(
+        &[
+            "--insecure-plaintext-keys",
+            "status",
+            "--json",
+            "--config",
+            &c1,
+        ],
+        None,
+    );
+    let st: serde_json::Value = serde_json::from_str(&st).unwrap();
+    let removed = st["peer"].as_str().unwrap().to_owned();
+    let remove = spawn_cli(&[
+        "wizard",
+        "reconfigure",
+        "--yes",
+        "--url",
+        url,
+        "--config",
+        &c0,
+        "--new-name",
+        "ptyflow3",
+        "--remove",
+        &removed,
+        "--timeout",
+        "60",
+    ]);
+    let mut told = pty(&format!("wizard approve --url {url} --config {c1}"));
+    told.exp_string("being removed").unwrap();
+    told.exp_eof().unwrap();
+    let mut carol = pty(&format!("wizard approve --url {url} --config {c2}"));
+    let mut dave = pty(&format!("wizard approve --url {url} --config {c3}"));
+    for p in [&mut carol, &mut dave] {
+        answer(p, "co-sign this reconfiguration?", "[Y/n]", "y");
+        p.exp_string("co-signed the reconfiguration").unwrap();
+    }
+    let out = remove.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success() && stdout.contains("successor mix-net"),
