@@ -104,6 +104,24 @@ impl MixnetSpec {
     }
 }
 
+/// A description's `THRESHOLD`, if any, must be an integer `1 ≤ t ≤ n` of a
+/// ZEUS mix-net with the default graph (checked when the mix-net is formed).
+pub(crate) fn check_threshold(spec: &MixnetSpec, n: usize) -> Result<(), String> {
+    let Some(v) = spec.params.get("THRESHOLD") else {
+        return Ok(());
+    };
+    let t = spec.threshold().map_or(0, |t| t as usize);
+    if spec.backend != "ZEUS" || spec.graph.is_some() {
+        return Err("THRESHOLD needs a ZEUS mix-net with the default graph".into());
+    }
+    if t == 0 || t > n {
+        return Err(format!(
+            "THRESHOLD {v} is not an integer between 1 and the {n} owners"
+        ));
+    }
+    Ok(())
+}
+
 /// The number of linked sources `ep` needs before it closes, when it closes
 /// with a quorum instead of every source: a threshold election's combination.
 pub(crate) fn quorum(cx: &Ctx, ep: &Endpoint) -> Option<usize> {
@@ -200,4 +218,75 @@ pub(crate) fn key(ex: &mut Exec, cx: &Ctx) -> Result<Option<Json>, Halt> {
         crate::endpoint::handle(ex, cx, ep)?;
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(params: Json) -> MixnetSpec {
+        serde_json::from_value(json!({"name": "e", "backend": "ZEUS", "params": params,
+            "size_min": 2, "size_max": 4, "election_public_key": "11".repeat(32)}))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_threshold_is_checked_at_formation() {
+        assert!(check_threshold(&spec(json!({"MIX_PROOF": "TW"})), 3).is_ok());
+        for t in [1, 2, 3] {
+            let s = spec(json!({"THRESHOLD": t}));
+            assert_eq!(s.threshold(), Some(t));
+            assert!(check_threshold(&s, 3).is_ok());
+        }
+        for bad in [json!(0), json!(4), json!("2"), json!(-1), json!(2.5)] {
+            let e = check_threshold(&spec(json!({"THRESHOLD": bad})), 3).unwrap_err();
+            assert!(e.contains("between 1 and the 3 owners"), "{e}");
+        }
+        let mut sphinx = spec(json!({"THRESHOLD": 2}));
+        sphinx.backend = "SPHINXMIX".into();
+        assert!(check_threshold(&sphinx, 3).is_err());
+        assert_eq!(sphinx.threshold(), None);
+    }
+
+    #[test]
+    fn the_key_generation_graph_and_the_cycles_that_use_its_key() {
+        let s = spec(json!({"MIX_PROOF": "TW", "THRESHOLD": 2}));
+        let keys = vec![json!({"k": 1}), json!({"k": 2}), json!({"k": 3})];
+        let g = s.dkg_graph("J", &keys);
+        let ids: Vec<&str> = g
+            .iter()
+            .map(|e| e["endpoint_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["e-dkg-dealings", "e-dkg-verdicts", "e-dkg-key"]);
+        for e in &g {
+            assert_eq!(e["peer_id"], "J");
+            assert_eq!(e["endpoint_params"]["session_id"], "J/dkg");
+            assert_eq!(e["endpoint_params"]["threshold"], 2);
+            assert_eq!(e["endpoint_params"]["trustees"], json!(keys));
+        }
+        assert_eq!(
+            (g[0]["size_min"].clone(), g[0]["public"].clone()),
+            (json!(3), json!(true))
+        );
+        assert_eq!(g[2]["links"][1]["from_endpoint_id"], "e-dkg-verdicts");
+        assert_eq!(g[2]["links"][1]["from_box"], "ACCEPTED");
+
+        let owners: Vec<String> = vec!["a".into(), "b".into(), "c".into()];
+        let mut cycle = s.graph("J", &owners, &keys, 1);
+        let key = json!({"election_public_key": "22".repeat(32), "dkg": {"threshold": 2}});
+        s.apply_key(&mut cycle, &key, &owners);
+        for e in &cycle {
+            assert_eq!(
+                e["endpoint_params"]["election_public_key"],
+                key["election_public_key"]
+            );
+            assert_eq!(e["endpoint_params"]["dkg"], key["dkg"]);
+            let combine = e["endpoint_type"] == "ZEUS_SK_COMBINE";
+            if combine {
+                assert_eq!(e["peer_id"], "a");
+            } else if e["endpoint_type"] == "ZEUS_BOOTH" {
+                assert_eq!(e["peer_id"], "J");
+            }
+        }
+    }
 }
