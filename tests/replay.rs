@@ -245,3 +245,37 @@ fn an_election_replays_request_for_request() {
     });
     replay_all(&recs, "zeus");
 }
+
+/// Threshold trustees (issue 18): the key generation's dealings and verdicts,
+/// made from the machine's randomness, replay byte for byte too.
+#[test]
+fn a_threshold_election_replays_request_for_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start(dir.path());
+    let cs: Vec<Contributor> = (0..3).map(|_| Contributor::new("ZEUS")).collect();
+    let voters: Vec<VoterSecret> = (0..4)
+        .map(|_| VoterSecret::generate(&mut rand_core::OsRng))
+        .collect();
+    let mut s: MixnetSpec = spec("ZEUS", "replaythr", 4);
+    s.params["THRESHOLD"] = serde_json::json!(2);
+    s.election = Some(Election {
+        question: "Agreed?".into(),
+        options: vec!["yes".into(), "no".into()],
+        voters: voters.iter().map(|v| v.public().to_hex()).collect(),
+    });
+    let (joint, formation) = setup_recorded(&srv, &cs, &s);
+    replay_formation(&formation, cs.len(), "zeus-threshold");
+    let recs = record(&srv, &cs, &joint, 1, &|sender, cycle| {
+        for (i, v) in voters.iter().enumerate() {
+            let answer: &[u8] = if i % 2 == 0 { b"yes" } else { b"no" };
+            sender.send_ballot(cycle, v, answer).unwrap();
+        }
+    });
+    let dkg_posts = recs
+        .iter()
+        .flat_map(|r| r.steps.iter().flat_map(|s| &s.entries))
+        .filter(|e| matches!(e, Entry::Http { body: Some(b), .. } if b.contains("replaythr-dkg-")))
+        .count();
+    assert!(dkg_posts > 0, "the key generation was recorded");
+    replay_all(&recs, "zeus-threshold");
+}
