@@ -237,6 +237,11 @@ test('ZEUS threshold: three JavaScript trustees run the key generation, one leav
     assert.equal(booth.endpoint_params.election_public_key, key.election_public_key);
     assert.equal(graph.at(-1).endpoint_type, 'ZEUS_SK_COMBINE');
     assert.equal(graph.at(-1).peer_id, ids[0], 'the combination is the first trustee\'s');
+    // an n-of-n description has no key generation; a key must be one
+    const nOfN = { ...peer.crypto_params, params: { MIX_PROOF: 'TW', SK_ROUNDS: 128 } };
+    assert.throws(() => pmx.mixnetGraph(nOfN, joint, ids, trustees, 1, key), { code: 'invalid_argument' });
+    assert.throws(() => pmx.dkgGraph(nOfN, joint, trustees), { code: 'invalid_argument' });
+    assert.throws(() => pmx.mixnetGraph(peer.crypto_params, joint, ids, trustees, 1, { qualified: [] }), { code: 'invalid_argument' });
     for (const [i, v] of votes.entries()) await sender.send(1, null, v, { voterSecret: voters[i].secret });
     const out = await waitFor('the count', () => sender.results(1), 180000);
     assert.deepEqual(out.map((m) => new TextDecoder().decode(m.bytes)).sort(), [...votes].sort());
