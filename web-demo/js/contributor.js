@@ -291,6 +291,11 @@ function updateThresholdCard() {
   }
   if (t) showThresholdCard(t, n);
   else $('#threshold-card').hidden = true;
+  if (zeus()) {
+    $('#key-loss').textContent = t && t < n
+      ? `As a trustee, your key share is needed to count the votes: any ${t} of the ${n} trustees can count, so the election survives ${n - t} lost key${n - t === 1 ? '' : 's'} or absent trustee${n - t === 1 ? '' : 's'} at tally time, not more.`
+      : 'As a trustee, your key share is needed to count the votes: if it is lost before the tally, the election cannot be counted.';
+  }
   // leaving before the tally: only when the others can count without this trustee
   $('#leave-row').hidden = !(t && t < n);
   if ($('#leave-row').hidden) $('#leave-after-mix').checked = false;

@@ -101,7 +101,7 @@ async function main() {
     if (combine?.status === 'PROCESSED') break;
     const s = !booth ? 'the ballot box is being set up' : booth.status === 'OPEN'
       ? `ballots cast: ${booth.inbox_count} of ${booth.size_min} needed to close the ballot box`
-      : 'the ballot box is closed; the trustees are mixing and decrypting';
+      : `the ballot box is closed; the trustees are mixing and decrypting${t ? ` (any ${t} of the ${owners.length} trustees' partial decryptions suffice)` : ''}`;
     status(`Round ${cycle}: ${s}.`);
     progress(s, booth?.status === 'OPEN' ? booth.inbox_count : undefined, booth?.size_min);
     await sleep(800);

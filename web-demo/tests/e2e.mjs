@@ -540,6 +540,7 @@ test('threshold election: any 3 of 5 browser trustees count; after the key gener
   assert.match(await org.textContent('#threshold-h'), /any 3 of 5 count the votes/);
   assert.match(await org.textContent('#threshold-card'), /At key generation[^]*the\s+election does not start/);
   assert.match(await org.textContent('#threshold-card'), /At tally time[^]*any 3 trustees suffice/);
+  assert.match(await org.textContent('#key-loss'), /any 3 of the 5 trustees can count, so the election survives 2 lost keys/);
   await org.fill('#voter-count', String(tvotes.length));
   await org.click('#gen-credentials');
   await org.waitForSelector(`body[data-voters="${tvotes.length}"]`);
