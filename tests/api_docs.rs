@@ -43,6 +43,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/panoramix/endpoints/", &["GET", "POST"]),
     ("/panoramix/endpoints/x", &["GET", "PATCH"]),
     ("/panoramix/messages/", &["GET", "POST"]),
+    ("/panoramix/boxes/", &["GET", "POST"]),
     ("/panoramix/audit/", &["GET"]),
 ];
 

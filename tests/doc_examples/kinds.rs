@@ -204,6 +204,7 @@ pub fn check(e: &Example, ctx: &mut Ctx) -> Result<(), String> {
                 identity::sha256_hex(&labelled),
             )
         }
+        "box-transfer" => box_transfer(&get),
         "consensus-input" => {
             let j: Json = serde_json::from_str(&e.text).map_err(|e| format!("not JSON: {e}"))?;
             let s = |k: &str| {
@@ -525,4 +526,57 @@ pub fn check_errors(e: &Example) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// docs/protocol.md §5.8: the frames, hashes and bytes of a box transfer.
+fn box_transfer(get: &dyn Fn(&str) -> Result<String, String>) -> Result<(), String> {
+    use panoramix_core::boxes::{self, Frame};
+    let bx = model::MsgBox::parse(&get("box")?).ok_or("box: not a box")?;
+    let mut frames = Vec::new();
+    for i in 1..=2 {
+        let m = get(&format!("message {i}"))?;
+        let p: Vec<&str> = m.split(' ').collect();
+        let [id, serial, sender, recipient, text] = p[..] else {
+            return Err(format!("message {i}: id serial sender recipient text"));
+        };
+        let unquote = |s: &str| {
+            if s == "\"\"" {
+                String::new()
+            } else {
+                s.to_owned()
+            }
+        };
+        frames.push(Frame {
+            id: id.parse().map_err(|e| format!("id: {e}"))?,
+            serial: Some(serial.parse().map_err(|e| format!("serial: {e}"))?),
+            sender: unquote(sender),
+            recipient: unquote(recipient),
+            text: unquote(text),
+        });
+    }
+    let hashes: Vec<String> = frames.iter().map(Frame::message_hash).collect();
+    eq("hash 1", get("hash 1")?, hashes[0].clone())?;
+    eq("hash 2", get("hash 2")?, hashes[1].clone())?;
+    let mut labelled = b"panoramix/v1/box\0".to_vec();
+    labelled.extend(hashes.concat().into_bytes());
+    eq(
+        "box_hash (§5.8 formula)",
+        get("box_hash")?,
+        identity::sha256_hex(&labelled),
+    )?;
+    eq("box_hash", get("box_hash")?, boxes::box_hash(&hashes))?;
+    let down = get("download")?;
+    eq(
+        "download",
+        down.clone(),
+        boxes::encode_download(&frames, &hashes, None),
+    )?;
+    let back = boxes::decode(down.as_bytes(), false, 2).map_err(|e| e.to_string())?;
+    eq("download decoded", &back.frames, &frames)?;
+    for f in &mut frames {
+        f.id = 0;
+    }
+    eq("upload", get("upload")?, boxes::encode_upload("E", &frames))?;
+    let data = boxes::upload_data(&get("endpoint")?, bx, &frames);
+    eq("data", get("data")?, data.to_string())
 }

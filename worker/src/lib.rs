@@ -25,9 +25,15 @@ pub const DO_BINDING: &str = "CONTROLLER";
 pub const DO_NAME: &str = "controller";
 
 fn json_builder(status: u16) -> Result<ResponseBuilder> {
+    typed_builder(status, "application/json")
+}
+
+/// A response builder with this status and media type and the headers every
+/// API answer has.
+fn typed_builder(status: u16, media_type: &str) -> Result<ResponseBuilder> {
     ResponseBuilder::new()
         .with_status(status)
-        .with_header("content-type", "application/json")?
+        .with_header("content-type", media_type)?
         .with_header("access-control-allow-origin", "*")
 }
 
@@ -76,9 +82,12 @@ fn early_refusal(req: &Request) -> Option<ApiError> {
         return None;
     }
     let ct = req.headers().get("content-type").ok().flatten();
+    let is_box = req
+        .url()
+        .is_ok_and(|u| panoramix_core::boxes::is_box_path(u.path()));
     if ct
         .as_deref()
-        .is_some_and(|c| panoramix_controller::media::is_json(c.as_bytes()))
+        .is_some_and(|c| panoramix_controller::media::is_accepted(c.as_bytes(), is_box))
     {
         return None;
     }

@@ -84,7 +84,12 @@ impl ControllerObject {
         if r.dump && method == "GET" && path == crate::test_hooks::DUMP_PATH {
             return crate::test_hooks::dump_response(&mut Self::store(r));
         }
-        let limit = r.controller.config.max_body;
+        // the box route takes a whole box (docs/api.md "Boxes")
+        let limit = if panoramix_core::boxes::is_box_path(&path) {
+            r.controller.config.max_box
+        } else {
+            r.controller.config.max_body
+        };
         // before the body is read: a declared length over what `read_body` would
         // drain (413 at once; a body up to that is drained first, so that the client
         // reads the 413 rather than a reset) and the client address's read rate
@@ -156,7 +161,9 @@ impl ControllerObject {
                 .with_header("allow", &allowed.join(", "))?
                 .fixed(resp.body.to_string().into_bytes()));
         }
-        json_response(resp.status, &resp.body)
+        let status = resp.status;
+        let (bytes, media_type) = resp.into_bytes();
+        Ok(crate::typed_builder(status, media_type)?.fixed(bytes))
     }
 }
 

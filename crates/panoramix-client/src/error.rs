@@ -37,6 +37,15 @@ pub enum ClientError {
         #[source]
         source: serde_json::Error,
     },
+    /// A box transfer's answer is not a well-formed box, or not the box asked for.
+    #[error("the box transfer from {path}")]
+    BoxTransfer {
+        /// The request's path.
+        path: String,
+        /// Why.
+        #[source]
+        source: panoramix_core::boxes::BoxError,
+    },
     /// A request could not be signed (its `data` or `info` has no canonical form).
     #[error("cannot sign the request")]
     Envelope(#[from] panoramix_core::envelope::EnvelopeError),

@@ -8,6 +8,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 mod audit;
+mod boxes;
 mod error;
 mod negotiate;
 
@@ -226,6 +227,18 @@ impl Client {
         resp: Result<ureq::Response, ureq::Error>,
     ) -> Result<Json, ClientError> {
         match resp {
+            // a box transfer (docs/api.md "Boxes") comes back as a JSON string
+            // holding its text
+            Ok(r) if r.content_type() == panoramix_core::boxes::MEDIA_TYPE => {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut r.into_reader(), &mut text).map_err(
+                    |source| ClientError::Body {
+                        path: path.to_owned(),
+                        source,
+                    },
+                )?;
+                Ok(Json::String(text))
+            }
             Ok(r) => r.into_json::<Json>().map_err(|source| ClientError::Body {
                 path: path.to_owned(),
                 source,
@@ -301,9 +314,14 @@ impl Client {
     }
 
     fn request(&self, method: &str, path: &str) -> ureq::Request {
+        let media_type = if panoramix_core::boxes::is_box_path(path) {
+            panoramix_core::boxes::MEDIA_TYPE
+        } else {
+            "application/json"
+        };
         self.agent
             .request(method, &format!("{}{}", self.base, path))
-            .set("content-type", "application/json")
+            .set("content-type", media_type)
     }
 
     /// Send a signed body, again after a 429 `rate_limited` (the same bytes: the
@@ -507,11 +525,17 @@ impl Client {
         Ok(out)
     }
 
-    /// Every message of a box, following the pages.
+    /// Every message of a box: in one box transfer ([`Client::download_box`]),
+    /// or page by page from a controller without the box route.
     pub fn messages(&self, endpoint_id: &str, box_name: &str) -> Result<Vec<Message>, ClientError> {
-        self.get_all(&format!(
-            "/panoramix/messages/?endpoint_id={endpoint_id}&box={box_name}&limit=1000"
-        ))
+        match self.download_box(endpoint_id, box_name) {
+            Err(ClientError::Api { status, .. }) if matches!(status, 404 | 405) => {
+                self.get_all(&format!(
+                    "/panoramix/messages/?endpoint_id={endpoint_id}&box={box_name}&limit=1000"
+                ))
+            }
+            r => r,
+        }
     }
 
     /// One page of a listing (`path` with its query).

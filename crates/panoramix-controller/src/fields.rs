@@ -78,6 +78,7 @@ pub fn allowed(
             ],
             &[],
         ),
+        ("box", "create") => (&["endpoint_id", "box", "count", "box_hash"], &[]),
         _ => (&[], &[]),
     }
 }

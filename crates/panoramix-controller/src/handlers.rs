@@ -19,6 +19,7 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 mod audit_log;
+mod boxes;
 mod endpoints;
 mod messages;
 mod negotiations;
@@ -26,6 +27,7 @@ mod peers;
 
 pub use audit_log::verify_head;
 use audit_log::*;
+use boxes::*;
 use endpoints::*;
 use messages::*;
 use negotiations::*;
@@ -117,6 +119,8 @@ pub(crate) fn dispatch<H: Host, S: Store>(
         ("POST", ["messages"]) => signed_write(c, store, req, "message", "create", |tx, v| {
             post_message(c, tx, v)
         }),
+        ("GET", ["boxes"]) => store.read(|tx| get_box(c, tx, &q)),
+        ("POST", ["boxes"]) => post_box(c, store, req),
         ("GET", ["audit"]) => store.read(|tx| get_audit(c, tx, &q)),
         // a route of the table (`routes.rs`) with a method it does not take: 405;
         // any other path, an unknown sub-path of a known resource included: 404

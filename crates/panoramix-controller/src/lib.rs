@@ -55,6 +55,9 @@ pub struct Config {
     pub authorities: Vec<String>,
     /// Largest request body, bytes (413 above).
     pub max_body: usize,
+    /// Largest box upload (`POST /panoramix/boxes/`) and byte budget of one box
+    /// download answer, bytes; at least twice `panoramix_core::boxes::PART_BYTES`.
+    pub max_box: usize,
     /// Largest message text, bytes (413 above).
     pub max_message: usize,
     /// Accepted clock skew of `info.ts`, seconds.
@@ -77,6 +80,7 @@ impl Default for Config {
             backends: vec!["SPHINXMIX".into(), "ZEUS".into()],
             authorities: Vec::new(),
             max_body: 8 << 20,
+            max_box: 40 << 20,
             max_message: 256 * 1024,
             max_skew_secs: 300,
             max_inbox: 100_000,
@@ -111,13 +115,29 @@ pub struct ApiRequest {
     pub body: Vec<u8>,
 }
 
-/// An HTTP response: a status and a JSON body.
+/// An HTTP response: a status and a JSON body, or a box transfer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiResponse {
     /// HTTP status.
     pub status: u16,
-    /// JSON body.
+    /// JSON body (`null` when `text` is the body).
     pub body: serde_json::Value,
+    /// A body that is not JSON: a box download (`GET /panoramix/boxes/`), sent
+    /// as [`panoramix_core::boxes::MEDIA_TYPE`].
+    pub text: Option<String>,
+}
+
+impl ApiResponse {
+    /// The body's bytes and media type.
+    pub fn into_bytes(self) -> (Vec<u8>, &'static str) {
+        match self.text {
+            Some(t) => (t.into_bytes(), panoramix_core::boxes::MEDIA_TYPE),
+            None => (
+                serde_json::to_vec(&self.body).unwrap_or_default(),
+                "application/json",
+            ),
+        }
+    }
 }
 
 impl<H: Host> Controller<H> {
@@ -159,15 +179,27 @@ impl<H: Host> Controller<H> {
     pub fn handle_outcome<S: Store>(&self, store: &mut S, req: &ApiRequest) -> Outcome {
         let mut events = Vec::new();
         match handlers::dispatch(self, store, req, &mut events) {
-            Ok((status, body)) => Outcome {
-                response: ApiResponse { status, body },
-                error: None,
-                events,
-            },
+            Ok((status, body)) => {
+                // a box download's answer is its text, not JSON
+                let (body, text) = match body {
+                    serde_json::Value::String(t)
+                        if req.method == "GET" && panoramix_core::boxes::is_box_path(&req.path) =>
+                    {
+                        (serde_json::Value::Null, Some(t))
+                    }
+                    body => (body, None),
+                };
+                Outcome {
+                    response: ApiResponse { status, body, text },
+                    error: None,
+                    events,
+                }
+            }
             Err(e) => Outcome {
                 response: ApiResponse {
                     status: e.status(),
                     body: e.body(),
+                    text: None,
                 },
                 error: Some(e),
                 events: Vec::new(),

@@ -1,6 +1,6 @@
-//! The one media type the API takes, shared by both hosts: a `POST` or `PATCH`
-//! whose `Content-Type` is not JSON is answered 415 `unsupported_media_type`
-//! before its body is read.
+//! The media types the API takes, shared by both hosts: a `POST` or `PATCH`
+//! whose `Content-Type` is not JSON (on the box route: not the box media type)
+//! is answered 415 `unsupported_media_type` before its body is read.
 
 /// Whether a `Content-Type` value is JSON: `application/json`, optionally with
 /// `charset=utf-8` (case-insensitive, spaces around `;` and `=` allowed, the
@@ -22,7 +22,23 @@ pub fn is_json(content_type: &[u8]) -> bool {
     })
 }
 
-/// Whether `method` carries a body that must be JSON.
+/// Whether a request body of this `Content-Type` is taken: JSON, and on the
+/// box route (`is_box`) also the box media type
+/// ([`panoramix_core::boxes::MEDIA_TYPE`]; the route itself refuses a body that
+/// is not a box transfer, and a method it does not take is 405 either way).
+pub fn is_accepted(content_type: &[u8], is_box: bool) -> bool {
+    let media = content_type
+        .split(|b| *b == b';')
+        .next()
+        .unwrap_or_default();
+    let boxed = media
+        .trim_ascii()
+        .eq_ignore_ascii_case(panoramix_core::boxes::MEDIA_TYPE.as_bytes());
+    is_json(content_type) || (is_box && boxed)
+}
+
+/// Whether `method` carries a body that must be JSON (or, on the box route, a
+/// box transfer: [`is_accepted`]).
 pub fn needs_json(method: &str) -> bool {
     matches!(method, "POST" | "PATCH")
 }
@@ -53,5 +69,9 @@ mod tests {
             assert!(!is_json(bad.as_bytes()), "{bad}");
         }
         assert!(!is_json(b"application/json\xff"));
+        let boxed = panoramix_core::boxes::MEDIA_TYPE.as_bytes();
+        assert!(is_accepted(boxed, true) && !is_accepted(boxed, false));
+        assert!(is_accepted(b"application/json", true) && is_accepted(b"application/json", false));
+        assert!(!is_accepted(b"text/plain", true));
     }
 }

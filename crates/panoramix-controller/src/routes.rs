@@ -13,6 +13,7 @@ pub(crate) fn allowed_for(segs: &[&str]) -> Option<&'static [&'static str]> {
     Some(match segs {
         ["controller"] | ["audit"] => GET,
         ["negotiations" | "peers", _] => GET,
+        ["boxes"] => GET_POST,
         ["negotiations" | "contributions" | "peers" | "roles" | "endpoints" | "messages"] => {
             GET_POST
         }

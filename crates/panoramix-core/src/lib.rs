@@ -13,12 +13,14 @@
 //! * [`time`]: the consensus timestamp format.
 //! * [`audit`]: the audit log's entries, their hash chain and its verification.
 //! * [`wire`]: the API's resources as typed wire data.
+//! * [`boxes`]: a whole box in one transfer (framed download, one signed upload).
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 #![warn(missing_docs)]
 
 pub mod audit;
 pub mod backend;
+pub mod boxes;
 pub mod canonical;
 pub mod envelope;
 pub mod identity;

@@ -141,7 +141,13 @@ async fn answer(st: &Arc<AppState>, req: Request<Body>) -> (Response<Body>, Opti
         .extensions()
         .get::<conn::PeerAddr>()
         .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |p| p.0.ip());
-    let limit = st.controller.config.max_body;
+    // the box route takes a whole box (docs/api.md "Boxes"), any other route `max_body`
+    let is_box = panoramix_core::boxes::is_box_path(&path);
+    let limit = if is_box {
+        st.controller.config.max_box
+    } else {
+        st.controller.config.max_body
+    };
     let timeout = st.bounds.body_timeout;
     // refused before its body is read: the body is drained in the background (at
     // most 16 times the limit, within the body timeout) so that the client reads
@@ -157,7 +163,7 @@ async fn answer(st: &Arc<AppState>, req: Request<Body>) -> (Response<Body>, Opti
     };
     if media::needs_json(&method) {
         let ct = req.headers().get(header::CONTENT_TYPE);
-        if !ct.is_some_and(|v| media::is_json(v.as_bytes())) {
+        if !ct.is_some_and(|v| media::is_accepted(v.as_bytes(), is_box)) {
             let shown = ct.map_or_else(
                 || "none".to_owned(),
                 |v| {
@@ -257,13 +263,24 @@ async fn run_handler(
         let out = st2.controller.handle_outcome(&mut h, &api);
         drop(api);
         drop(body_permit);
-        // serialized once, straight from the JSON value, off the async threads
-        let bytes = serde_json::to_vec(&out.response.body).unwrap_or_default();
+        // serialized once, straight from the JSON value (or the box transfer's
+        // text, moved), off the async threads
+        let mut out = out;
+        let status = out.response.status;
+        let resp = std::mem::replace(
+            &mut out.response,
+            panoramix_controller::ApiResponse {
+                status,
+                body: serde_json::Value::Null,
+                text: None,
+            },
+        );
+        let bytes = resp.into_bytes();
         (out, bytes)
     })
     .await;
     match res {
-        Ok((out, bytes)) => {
+        Ok((out, (bytes, media_type))) => {
             let resp = out.response;
             match &out.error {
                 Some(ApiError::Internal(m)) => {
@@ -282,6 +299,10 @@ async fn run_handler(
             let permit = st.gates.response(bytes.len()).await;
             drop(handler_permit);
             let mut r = json_body(status, Body::new(bounds::Budgeted::new(bytes, permit)));
+            if media_type != "application/json" {
+                r.headers_mut()
+                    .insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+            }
             if let (Some(ApiError::MethodNotAllowed), Some(allowed)) =
                 (&out.error, panoramix_controller::allowed_methods(&path))
                 && let Ok(v) = HeaderValue::from_str(&allowed.join(", "))
@@ -553,6 +574,7 @@ pub fn open_state_bounded(
 ) -> Result<Arc<AppState>, ServeError> {
     let db = SqliteDb::open(db_path, full_sync).map_err(|e| ServeError::Db(e.message))?;
     let controller_max_body = controller.config.max_body;
+    let controller_max_box = controller.config.max_box;
     controller
         .migrate(&mut db.handle())
         .map_err(|e| ServeError::Db(format!("{e:?}")))?;
@@ -563,7 +585,7 @@ pub fn open_state_bounded(
         limiter: limits::Limiter::new(limits),
         metrics: metrics::Metrics::new(),
         metrics_mode,
-        gates: bounds::Gates::new(&bounds, controller_max_body),
+        gates: bounds::Gates::new(&bounds, controller_max_body.max(controller_max_box)),
         bounds,
     }))
 }

@@ -58,11 +58,11 @@ pub(super) fn list_messages<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Que
 pub const MAX_BATCH: usize = 5000;
 
 /// One message of a post, as the signer sent it.
-struct Item<'a> {
-    sender: &'a str,
-    recipient: &'a str,
-    text: &'a str,
-    serial: Option<i64>,
+pub(super) struct Item<'a> {
+    pub(super) sender: &'a str,
+    pub(super) recipient: &'a str,
+    pub(super) text: &'a str,
+    pub(super) serial: Option<i64>,
 }
 
 /// The messages of a post: `data` itself, or each of `data.messages`.
@@ -103,7 +103,7 @@ fn parse_items<'a>(d: &'a Obj, max_message: usize) -> Result<Vec<Item<'a>>, ApiE
 }
 
 /// INBOX messages carry no serial; PROCESSBOX messages a non-negative one.
-fn check_serials(bx: MsgBox, items: &[Item<'_>]) -> Result<(), ApiError> {
+pub(super) fn check_serials(bx: MsgBox, items: &[Item<'_>]) -> Result<(), ApiError> {
     for it in items {
         match (bx, it.serial) {
             (MsgBox::Inbox, Some(_)) => {
@@ -124,7 +124,7 @@ fn check_serials(bx: MsgBox, items: &[Item<'_>]) -> Result<(), ApiError> {
 /// Whether the signer may post to this box of `ep`, and, when links feed the
 /// box, the published boxes of their sources (a message must come from one):
 /// `None` for a box no link feeds.
-fn may_post(
+pub(super) fn may_post(
     tx: &mut dyn Tx,
     v: &Verified,
     ep: &EndpointRow,
@@ -192,7 +192,7 @@ fn box_has_text(
 }
 
 /// A message taken over by a link: in a published box of a source, not yet here.
-fn check_taken_over(
+pub(super) fn check_taken_over(
     tx: &mut dyn Tx,
     sources: &[(String, MsgBox)],
     ep_id: &str,
@@ -219,16 +219,16 @@ fn check_taken_over(
     Ok(())
 }
 
-/// Store one message (and count it in the INBOX).
-fn insert(
+/// Store one message whose message hash is `hash` (and count it in the
+/// INBOX); returns its id.
+pub(super) fn insert(
     tx: &mut dyn Tx,
     ep_id: &str,
     bx: MsgBox,
     it: &Item<'_>,
-    text_hash: String,
+    (hash, text_hash): (&str, String),
     now: Micros,
-) -> Result<wire::Message, ApiError> {
-    let hash = model::message_hash(it.serial, it.sender, it.recipient, it.text);
+) -> Result<i64, ApiError> {
     let ins = tx.query(
         "INSERT INTO messages (endpoint_id, box, serial, sender, recipient, text, message_hash, text_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING RETURNING id",
         &[
@@ -238,7 +238,7 @@ fn insert(
             it.sender.into(),
             it.recipient.into(),
             it.text.into(),
-            hash.as_str().into(),
+            hash.into(),
             text_hash.into(),
             SqlValue::Int(now.0),
         ],
@@ -264,27 +264,20 @@ fn insert(
             return Err(ApiError::InboxFull);
         }
     }
-    Ok(wire::Message {
-        id,
-        endpoint_id: ep_id.to_owned(),
-        box_: bx,
-        serial: it.serial,
-        sender: it.sender.to_owned(),
-        recipient: it.recipient.to_owned(),
-        text: it.text.to_owned(),
-        message_hash: hash,
-    })
+    Ok(id)
 }
 
-/// `POST /messages/`: one message (`data` holds its fields) or a batch (`data.messages`
-/// is a list of `{sender, recipient, text, serial?}`), all into one box of one
-/// endpoint, in one transaction: every message passes every check or none is stored.
-pub(super) fn post_message<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Res {
-    let d = v.data();
-    let ep_id = req_str(d, "endpoint_id")?;
-    let bx = MsgBox::parse(req_str(d, "box")?)
-        .ok_or_else(|| ApiError::Invalid("`box` must be INBOX or PROCESSBOX".into()))?;
-    let parsed = parse_items(d, c.config.max_message)?;
+/// The checks every post into a box makes before storing: the box is one a
+/// signer posts to, the endpoint is in the state that takes it, the serials
+/// fit the box and the signer may post there. Returns the linked sources
+/// ([`may_post`]).
+pub(super) fn check_post(
+    tx: &mut dyn Tx,
+    v: &Verified,
+    ep_id: &str,
+    bx: MsgBox,
+    items: &[Item<'_>],
+) -> Result<Option<Vec<(String, MsgBox)>>, ApiError> {
     if !matches!(bx, MsgBox::Inbox | MsgBox::Processbox) {
         return Err(ApiError::Forbidden(format!(
             "nobody posts to {}: only a consensus moves messages there",
@@ -304,20 +297,73 @@ pub(super) fn post_message<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Veri
             wanted.as_str()
         )));
     }
-    check_serials(bx, &parsed)?;
-    let sources = may_post(tx, v, &ep, bx)?;
+    check_serials(bx, items)?;
+    may_post(tx, v, &ep, bx)
+}
+
+/// Store checked items (message hashes `hashes`) into a box; returns their ids.
+pub(super) fn store_items<H: Host>(
+    c: &Controller<H>,
+    tx: &mut dyn Tx,
+    sources: Option<&[(String, MsgBox)]>,
+    (ep_id, bx): (&str, MsgBox),
+    items: &[Item<'_>],
+    hashes: &[String],
+) -> Result<Vec<i64>, ApiError> {
     let now = c.host.now();
-    let mut out = Vec::with_capacity(parsed.len());
-    let mut hashes = Vec::with_capacity(parsed.len());
-    for it in &parsed {
+    let mut ids = Vec::with_capacity(items.len());
+    for (it, hash) in items.iter().zip(hashes) {
         let text_hash = identity::sha256_hex(it.text.as_bytes());
-        if let Some(sources) = &sources {
+        if let Some(sources) = sources {
             check_taken_over(tx, sources, ep_id, bx, &text_hash)?;
         }
-        let m = insert(tx, ep_id, bx, it, text_hash, now)?;
-        hashes.push(Value::str(m.message_hash.as_str()));
-        out.push(m);
+        ids.push(insert(tx, ep_id, bx, it, (hash, text_hash), now)?);
     }
+    Ok(ids)
+}
+
+/// `POST /messages/`: one message (`data` holds its fields) or a batch (`data.messages`
+/// is a list of `{sender, recipient, text, serial?}`), all into one box of one
+/// endpoint, in one transaction: every message passes every check or none is stored.
+pub(super) fn post_message<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Res {
+    let d = v.data();
+    let ep_id = req_str(d, "endpoint_id")?;
+    let bx = MsgBox::parse(req_str(d, "box")?)
+        .ok_or_else(|| ApiError::Invalid("`box` must be INBOX or PROCESSBOX".into()))?;
+    let parsed = parse_items(d, c.config.max_message)?;
+    let sources = check_post(tx, v, ep_id, bx, &parsed)?;
+    let now = c.host.now();
+    let message_hashes: Vec<String> = parsed
+        .iter()
+        .map(|it| model::message_hash(it.serial, it.sender, it.recipient, it.text))
+        .collect();
+    let ids = store_items(
+        c,
+        tx,
+        sources.as_deref(),
+        (ep_id, bx),
+        &parsed,
+        &message_hashes,
+    )?;
+    let mut hashes: Vec<Value> = message_hashes
+        .iter()
+        .map(|h| Value::str(h.as_str()))
+        .collect();
+    let mut out: Vec<wire::Message> = parsed
+        .iter()
+        .zip(ids)
+        .zip(message_hashes)
+        .map(|((it, id), message_hash)| wire::Message {
+            id,
+            endpoint_id: ep_id.to_owned(),
+            box_: bx,
+            serial: it.serial,
+            sender: it.sender.to_owned(),
+            recipient: it.recipient.to_owned(),
+            text: it.text.to_owned(),
+            message_hash,
+        })
+        .collect();
     let effect = if hashes.len() == 1 && d.get("messages").is_none() {
         Value::dict([
             ("endpoint_id", Value::str(ep_id)),
