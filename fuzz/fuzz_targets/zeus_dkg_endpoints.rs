@@ -1,7 +1,7 @@
 //! Fuzz the key generation's endpoint types (`panoramix_zeus::dkg_endpoints`):
 //! what the two entry endpoints admit (`ZEUS_DKG_DEALINGS`, `ZEUS_DKG_VERDICTS`)
 //! and what the key endpoint (`ZEUS_DKG_KEY`) makes of message texts that
-//! anyone may post (the entry endpoints are public), plus the `DkgParams`,
+//! any owner (a cheating trustee included) may post, plus the `DkgParams`,
 //! `Verdict` and `KeyResult` JSON decoders.
 //!
 //! The fixture (built once, deterministically): four trustees with keys

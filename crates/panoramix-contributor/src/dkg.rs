@@ -3,9 +3,10 @@
 //! trustees, in owner order) before its first cycle, on three endpoints of
 //! the joint peer that the owners agree on like a cycle's graph:
 //!
-//! * `<name>-dkg-dealings` (`ZEUS_DKG_DEALINGS`, public entry): each trustee
-//!   posts its signed dealing; closes with one per trustee;
-//! * `<name>-dkg-verdicts` (`ZEUS_DKG_VERDICTS`, public entry): once the
+//! * `<name>-dkg-dealings` (`ZEUS_DKG_DEALINGS`, entry; only the owners post,
+//!   anyone reads): each trustee posts its signed dealing; closes with one
+//!   per trustee;
+//! * `<name>-dkg-verdicts` (`ZEUS_DKG_VERDICTS`, entry, likewise): once the
 //!   dealings are closed, each trustee posts its signed verdict (its
 //!   complaints, possibly none); closes with one per trustee;
 //! * `<name>-dkg-key` (`ZEUS_DKG_KEY`, linked from both ACCEPTED boxes):
@@ -70,9 +71,11 @@ impl MixnetSpec {
             .iter()
             .map(|(stage, ty)| {
                 let key = *stage == "key";
+                // only the owners post (readable by anyone): a public INBOX could be
+                // filled to size_max by anyone, and the key generation stopped
                 json!({"endpoint_id": self.dkg_ep(stage), "peer_id": joint, "endpoint_type": ty,
-                    "size_min": if key { 1 } else { n }, "size_max": if key { 2 * n } else { n },
-                    "public": !key,
+                    "size_min": if key { 1 } else { n }, "size_max": 2 * n,
+                    "public": false,
                     "links": if key { json!([link("dealings"), link("verdicts")]) } else { json!([]) },
                     "description": format!("threshold key generation: {stage}"),
                     "endpoint_params": params})
@@ -167,7 +170,7 @@ fn contribute(
         return Err(StepError::State(format!("{action} made nothing")).into());
     };
     let inbox = ex.api.messages(&ep.endpoint_id, MsgBox::Inbox)?;
-    if inbox.iter().any(|m| m.text == out.text) {
+    if inbox.iter().any(|m| m.text == out.text) || posted_before(ex, cx, ep, &inbox) {
         return Ok(());
     }
     let me = ex.api.me();
@@ -177,6 +180,32 @@ fn contribute(
     ex.st.acted = true;
     ex.event(format!("posted to {}", ep.endpoint_id));
     Ok(())
+}
+
+/// Whether the INBOX already holds an admissible message of this trustee
+/// (one made before its state was lost): only the first counts, so posting
+/// another would change nothing.
+fn posted_before(
+    ex: &mut Exec,
+    cx: &Ctx,
+    ep: &Endpoint,
+    inbox: &[panoramix_core::wire::Message],
+) -> bool {
+    let me = ex.api.me();
+    let Some(j) = cx.owners.iter().position(|o| *o == me) else {
+        return false;
+    };
+    let field = if ep.endpoint_type == "ZEUS_DKG_DEALINGS" {
+        "dealer"
+    } else {
+        "complainant"
+    };
+    let texts: Vec<&str> = inbox.iter().map(|m| m.text.as_str()).collect();
+    let view = EndpointView::from(ep);
+    let ok = ex.timed(|b, _| b.admissible(&view, &texts));
+    texts.iter().zip(ok).any(|(t, ok)| {
+        ok && serde_json::from_str::<Json>(t).is_ok_and(|v| v[field] == json!(j + 1))
+    })
 }
 
 /// The key generation's result (the JSON output of `<name>-dkg-key`) once
@@ -266,7 +295,7 @@ mod tests {
         }
         assert_eq!(
             (g[0]["size_min"].clone(), g[0]["public"].clone()),
-            (json!(3), json!(true))
+            (json!(3), json!(false))
         );
         assert_eq!(g[2]["links"][1]["from_endpoint_id"], "e-dkg-verdicts");
         assert_eq!(g[2]["links"][1]["from_box"], "ACCEPTED");
