@@ -337,3 +337,55 @@ fn a_join_request_is_refused_or_approved_and_the_newcomer_contributes() {
         assert_eq!(code, 0, "{out}{err}");
     }
 }
+
+#[test]
+fn a_newcomer_reads_and_answers_the_join_request_wizard_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start(dir.path());
+    let cs: Vec<Contributor> = (0..2).map(|_| Contributor::new("SPHINXMIX")).collect();
+    let joint = setup_mixnet(&srv, &cs, &spec("SPHINXMIX", "pty1", 2));
+    let cfgs: Vec<PathBuf> = (0..2)
+        .map(|i| config(dir.path(), &format!("c{i}"), &srv, &cs[i], &joint))
+        .collect();
+    let new_cfg = dir.path().join("newcomer.json");
+    let cmd = format!(
+        "{BIN} --insecure-plaintext-keys wizard join-request --url {} --mixnet {joint} --config {}",
+        srv.url,
+        new_cfg.display()
+    );
+    let mut p = rexpect::spawn(&cmd, Some(60_000)).unwrap();
+    p.exp_string("mix-net pty1 (SPHINXMIX").unwrap();
+    p.exp_string("test terms").unwrap();
+    p.exp_string("accept these terms?").unwrap();
+    p.exp_string("[Y/n]").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    p.send_line("y").unwrap();
+    p.exp_string("filed join request").unwrap();
+    let approver = spawn_cli(&[
+        "wizard",
+        "approve-request",
+        "--yes",
+        "--timeout",
+        "60",
+        "--config",
+        cfgs[0].to_str().unwrap(),
+    ]);
+    let owner = spawn_cli(&[
+        "wizard",
+        "approve",
+        "--yes",
+        "--timeout",
+        "60",
+        "--config",
+        cfgs[1].to_str().unwrap(),
+    ]);
+    p.exp_string("co-sign this reconfiguration?").unwrap();
+    p.exp_string("[Y/n]").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    p.send_line("y").unwrap();
+    p.exp_string("Joined mix-net pty1-g2").unwrap();
+    for c in [approver, owner] {
+        let (code, out, err) = finished(c);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+}
