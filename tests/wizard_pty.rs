@@ -199,3 +199,47 @@ fn the_wizards_read_and_answered_on_a_terminal() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// On a terminal, a `wizard create` whose set-up stops (nobody came in time)
+/// says why and offers to start over; accepted, it hands out fresh invitations
+/// and the set-up completes with them.
+#[test]
+fn an_interactive_create_that_stops_offers_to_start_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start(dir.path());
+    let url = &srv.url;
+    let (c0, c1) = (cfg(dir.path(), "coord"), cfg(dir.path(), "joiner"));
+    let invitation = r"[A-Za-z0-9_-]+\|[0-9a-f]{32}";
+    let mut create = pty(&format!(
+        "wizard create --url {url} --config {c0} --name again --invitations 1 --size-min 1 --size-max 1 --timeout 8"
+    ));
+    let (_, old) = create.exp_regex(invitation).unwrap();
+    create.exp_string("the set-up stopped").unwrap();
+    answer(
+        &mut create,
+        "start over with fresh invitations",
+        "[y/N]",
+        "y",
+    );
+    create.exp_string("abandoning negotiation").unwrap();
+    let (_, fresh) = create.exp_regex(invitation).unwrap();
+    assert_ne!(old, fresh);
+    let join = spawn_cli(&[
+        "wizard",
+        "join",
+        "--yes",
+        "--url",
+        url,
+        "--invitation",
+        &fresh,
+        "--config",
+        &c1,
+    ]);
+    create.exp_string("Created mix-net again").unwrap();
+    let out = join.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -156,11 +156,8 @@ pub(super) fn create(
     errln!("membership file: {}", path.display());
     let mut spec = proposal.spec(name.clone())?;
     let client = cfg.client(common.url.clone())?;
-    if restart && let Some(old) = cfg.get_str("NEGOTIATION") {
-        errln!("abandoning negotiation {old}: its invitations are void");
-        for k in ["NEGOTIATION", "INVITATIONS", "PROPOSAL"] {
-            cfg.set(k, Json::Null, "abandoned")?;
-        }
+    if restart {
+        abandon(&mut cfg)?;
     }
     if cfg.get_str("NEGOTIATION").is_some()
         && let Some(stored) = cfg.get("PROPOSAL").cloned().filter(|p| !p.is_null())
@@ -184,30 +181,14 @@ pub(super) fn create(
         .unwrap_or_else(|| format!("{name}-coordinator"));
     setup::register(&client, &peer_name, &backend, &secrets)?;
     errln!("registered peer {}", client.id());
-    let (neg, invs) = match (cfg.get_str("NEGOTIATION"), cfg.get("INVITATIONS").cloned()) {
-        (Some(n), Some(Json::Array(i))) => (
-            n,
-            i.iter()
-                .filter_map(|x| x.as_str().map(str::to_owned))
-                .collect(),
-        ),
-        _ => {
-            let (n, i) = setup::create(&client, &spec, invitations)?;
-            cfg.set("PROPOSAL", json!(spec), "the mix-net proposed")?;
-            cfg.set("NEGOTIATION", json!(n), "mix-net proposal negotiation")?;
-            cfg.set("INVITATIONS", json!(i), "invitations")?;
-            (n, i)
+    while cfg.get_str("MIXNET").is_none() {
+        let (neg, invs) = proposed(&mut cfg, &client, &spec, invitations)?;
+        match form_joint(&client, &spec, &neg, &invs, common.timeout) {
+            Ok(joint) => cfg.set("MIXNET", json!(joint), "the mix-net's joint peer")?,
+            // on a terminal, offer to start over
+            Err(e) if interactive && start_over(&e)? => abandon(&mut cfg)?,
+            Err(e) => return Err(e.context(restart_hint(&path))),
         }
-    };
-    outln!("Send invitations to peers:");
-    for i in &invs {
-        outln!("{i}");
-    }
-    let _ = std::io::Write::flush(&mut std::io::stdout());
-    if cfg.get_str("MIXNET").is_none() {
-        let joint = form_joint(&client, &spec, &neg, &invs, common.timeout)
-            .with_context(|| restart_hint(&path))?;
-        cfg.set("MIXNET", json!(joint), "the mix-net's joint peer")?;
     }
     let joint = cfg.get_str("MIXNET").unwrap_or_default();
     export_agreement(&client, &path, &format!("joint:{name}"), common.timeout)?;
@@ -217,6 +198,58 @@ pub(super) fn create(
     );
     outln!("Membership file: {}", path.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Forget the set-up in progress: its negotiation stays open, but its
+/// invitations are void (nobody proposes its joint peer).
+fn abandon(cfg: &mut ContributorConfig) -> anyhow::Result<()> {
+    if let Some(old) = cfg.get_str("NEGOTIATION") {
+        errln!("abandoning negotiation {old}: its invitations are void");
+        for k in ["NEGOTIATION", "INVITATIONS", "PROPOSAL"] {
+            cfg.set(k, Json::Null, "abandoned")?;
+        }
+    }
+    Ok(())
+}
+
+/// The set-up's negotiation and invitations: the saved ones, or a new proposal
+/// of `spec` with `n` invitations (saved); printed either way.
+fn proposed(
+    cfg: &mut ContributorConfig,
+    client: &panoramix_client::Client,
+    spec: &MixnetSpec,
+    n: usize,
+) -> anyhow::Result<(String, Vec<String>)> {
+    let (neg, invs) = match (cfg.get_str("NEGOTIATION"), cfg.get("INVITATIONS").cloned()) {
+        (Some(neg), Some(Json::Array(i))) => (
+            neg,
+            i.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect(),
+        ),
+        _ => {
+            let (neg, i) = setup::create(client, spec, n)?;
+            cfg.set("PROPOSAL", json!(spec), "the mix-net proposed")?;
+            cfg.set("NEGOTIATION", json!(neg), "mix-net proposal negotiation")?;
+            cfg.set("INVITATIONS", json!(i), "invitations")?;
+            (neg, i)
+        }
+    };
+    outln!("Send invitations to peers:");
+    for i in &invs {
+        outln!("{i}");
+    }
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    Ok((neg, invs))
+}
+
+/// Whether the operator, told why the set-up stopped, starts it over.
+fn start_over(why: &anyhow::Error) -> anyhow::Result<bool> {
+    errln!("panoramix: the set-up stopped: {why:#}");
+    Ok(dialoguer::Confirm::new()
+        .with_prompt("start over with fresh invitations (the ones above stop working)?")
+        .default(false)
+        .interact()?)
 }
 
 /// Wait until every invited contributor joined (answers with a bad invitation
