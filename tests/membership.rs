@@ -127,6 +127,14 @@ fn a_dead_owner_is_removed_by_the_two_others_and_cycles_continue_on_the_successo
         text.contains(&format!("you are being removed by {}", ids[1])),
         "{text}"
     );
+    // its agent, run for a moment, says so too
+    let log = run_agents(&srv, &cs[2..], &joint, 1, &[], Duration::from_secs(2))
+        .join()
+        .unwrap()
+        .concat()
+        .join("\n");
+    let said = format!("this contributor is being removed by {}", ids[1]);
+    assert_eq!(log.matches(&said).count(), 1, "{log}");
     let (code, out, err) = cli(&["wizard", "approve", "--yes", "--config", &arg(2)]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(

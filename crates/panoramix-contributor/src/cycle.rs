@@ -162,6 +162,7 @@ fn complete_cycles(ex: &mut Exec, cx: &Ctx) -> Result<bool, Halt> {
             // in progress had the rule's grace to complete: a removed owner
             // that is dead would keep it from ever completing
             let all = ex.api.negotiations(&title)?;
+            warn_removal(ex, cx, &all)?;
             let grace = cx.spec.reconfiguration.unwrap_or_default().grace();
             let now = ex.api.now();
             if let Some(s) = agreed_successor(cx, &all)?
@@ -199,6 +200,31 @@ fn complete_cycles(ex: &mut Exec, cx: &Ctx) -> Result<bool, Halt> {
             }
         }
     }
+}
+
+/// Tell, once each, about the open successor proposals by an owner that
+/// leave this owner out (it is being removed and not asked to sign).
+fn warn_removal(ex: &mut Exec, cx: &Ctx, all: &[Negotiation]) -> Result<(), Halt> {
+    let me = ex.api.me();
+    for n in all {
+        let left_out = n.status == NegotiationStatus::Open
+            && n.participants.as_ref().is_some_and(|p| !p.contains(&me));
+        if !left_out || ex.known.warned.contains(&n.id) || ex.learned.warned.contains(&n.id) {
+            continue;
+        }
+        let first = ex.api.contributions(&n.id)?.first().cloned();
+        if let Some(by) = first
+            .map(|c| c.signer_key_id)
+            .filter(|b| cx.owners.contains(b))
+        {
+            ex.event(format!(
+                "this contributor is being removed by {by}: the successor proposed in {} leaves it out (it is not asked to sign)",
+                n.id
+            ));
+        }
+        ex.learned.warned.insert(n.id.clone());
+    }
+    Ok(())
 }
 
 fn result_processed(ex: &mut Exec, cx: &Ctx, c: u64) -> Result<bool, Halt> {

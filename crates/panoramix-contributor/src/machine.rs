@@ -88,6 +88,8 @@ pub(crate) struct Computed {
 pub(crate) struct Known {
     pub(crate) verified: HashSet<String>,
     pub(crate) recomputed: HashMap<String, std::sync::Arc<Processed>>,
+    /// Successor proposals that leave this owner out, told about already.
+    pub(crate) warned: HashSet<String>,
 }
 
 /// One contributor of one mix-net, as a state machine.
@@ -239,6 +241,7 @@ impl Contributor {
                 self.state = state;
                 self.known.verified.extend(learned.verified);
                 self.known.recomputed.extend(learned.recomputed);
+                self.known.warned.extend(learned.warned);
                 Poll::Done(st)
             }
             Ran::Effect(e) => Poll::Effect(e),
