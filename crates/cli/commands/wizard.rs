@@ -73,9 +73,10 @@ pub enum Command {
         restart: bool,
     },
     /// Propose a reconfiguration of the configured mix-net (any owner): a successor
-    /// with contributors added or removed, effective from the next cycle (at once
-    /// when it removes an owner); removed owners do not sign, the remaining ones
-    /// must (see the mix-net's reconfiguration rule in `panoramix status`).
+    /// with contributors added or removed, effective from the next cycle (one that
+    /// removes an owner: once the cycle in progress had the rule's grace to complete);
+    /// removed owners do not sign, the remaining ones must (the mix-net's rule: see
+    /// `panoramix status`).
     Reconfigure {
         #[command(flatten)]
         common: Common,
