@@ -316,6 +316,55 @@ fn one_membership_file_each_never_overwritten_two_contributors_on_one_machine() 
         );
         assert_eq!(std::fs::read(&mine).unwrap(), before);
     }
+    // nor does a newcomer's approve of another mix-net given a live file
+    let mut create = spawn_in(
+        &home,
+        &[
+            "wizard",
+            "create",
+            "--yes",
+            "--url",
+            &srv.url,
+            "--name",
+            "two",
+            "--invitations",
+            "1",
+            "--size-min",
+            "1",
+            "--size-max",
+            "1",
+            "--timeout",
+            "120",
+        ],
+    );
+    let mut out = BufReader::new(create.stdout.take().unwrap()).lines();
+    let invs = invitations(&mut out, 1);
+    let (code, _, err) = run_in(&home, &join_args(&srv.url, &invs[0]));
+    assert_eq!(code, 0, "{err}");
+    let (ok, _, err) = finish(create, out);
+    assert!(ok, "{err}");
+    let two = read(&home.join("panoramix").join("two.json"))["MIXNET"]["value"].clone();
+    let (code, _, err) = run_in(
+        &home,
+        &[
+            "wizard",
+            "approve",
+            "--yes",
+            "--accept-terms",
+            "--url",
+            &srv.url,
+            "--mixnet",
+            two.as_str().unwrap(),
+            "--config",
+            mine.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&mine.display().to_string()) && err.contains("--config"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&mine).unwrap(), before);
     // every command that uses a membership names the file in its help
     for cmd in [
         &["status"][..],

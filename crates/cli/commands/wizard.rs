@@ -411,6 +411,14 @@ fn approve(common: Common, mixnet: Option<String>, accept_terms: bool) -> anyhow
     if new {
         cfg.relocate(&super::contributor::free_membership_path(&spec.name))?;
     }
+    // never over the membership of another mix-net
+    if let Some(mine) = cfg.get_str("MIXNET")
+        && formation::current(&client, &mine)? != current
+    {
+        let name = cfg.get_str("MIXNET_NAME").unwrap_or_default();
+        let what = format!("mix-net {name} ({mine})");
+        return Err(super::contributor::ConfigError::Live(cfg.path().to_owned(), what).into());
+    }
     let path = cfg.path().to_owned();
     errln!("membership file: {}", path.display());
     cfg.set("CATALOG_URL", json!(client.base()), "controller URL")?;
