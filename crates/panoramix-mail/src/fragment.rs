@@ -109,10 +109,11 @@ impl Part {
         Ok(out)
     }
 
-    /// Parse [`Part::encode`] (any length above the header: the layout is the sender's).
+    /// Parse [`Part::encode`] (any length above the header: the layout is the sender's;
+    /// a bare header is refused, as [`Part::encode`] never makes one).
     pub fn decode(b: &[u8]) -> Result<Part, FragmentError> {
-        if b.len() < PART_HEADER_LEN {
-            return Err(FragmentError::Malformed("shorter than a part header"));
+        if b.len() <= PART_HEADER_LEN {
+            return Err(FragmentError::Malformed("no longer than a part header"));
         }
         if b[0] != PART_VERSION {
             return Err(FragmentError::Malformed("unknown version"));
@@ -420,6 +421,12 @@ mod tests {
         bad[0] = 9;
         assert!(Part::decode(&bad).is_err());
         assert!(Part::decode(&parts[1][..10]).is_err());
+        // a bare header (no room for data) is no part: encode never makes one (fuzz
+        // target mail_part)
+        let empty = split(id, b"", PART_HEADER_LEN + 1).unwrap().remove(0);
+        assert!(Part::decode(&empty).is_ok());
+        assert!(Part::decode(&empty[..PART_HEADER_LEN]).is_err());
+        assert!(Part::decode(&parts[1][..PART_HEADER_LEN]).is_err());
     }
 
     #[test]

@@ -214,6 +214,13 @@ fn directory_vectors(record: &MailRecord) -> Value {
             false,
         ),
         (
+            "mail key in upper case",
+            with(&|p| {
+                p["crypto_params"]["mail_key"] = json!(record.mail_key.to_hex().to_uppercase())
+            }),
+            true,
+        ),
+        (
             "extra field",
             with(&|p| p["crypto_params"]["note"] = json!("ignored")),
             true,
