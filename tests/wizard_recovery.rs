@@ -457,3 +457,62 @@ fn a_set_up_stuck_at_the_joint_peer_restarts_and_its_joiners_rejoin() {
     assert_eq!(owners.len(), 3);
     assert!(!owners.contains(&gc.id()));
 }
+
+/// `wizard create --reconfiguration-signers all`: the rule is part of the
+/// proposal, a joiner is asked to accept it (refused without `--yes` off a
+/// terminal, nothing stored), and `status` shows it once the mix-net exists.
+#[test]
+fn a_reconfiguration_rule_other_than_the_default_is_put_to_joiners() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start(dir.path());
+    let c = |i: usize| dir.path().join(format!("r{i}.json"));
+    let (c0, c1) = (c(0).display().to_string(), c(1).display().to_string());
+    let mut create = spawn_in(
+        dir.path(),
+        &[
+            "wizard",
+            "create",
+            "--yes",
+            "--url",
+            &srv.url,
+            "--name",
+            "rule",
+            "--invitations",
+            "1",
+            "--reconfiguration-signers",
+            "all",
+            "--reconfiguration-grace",
+            "60",
+            "--timeout",
+            "120",
+            "--config",
+            &c0,
+        ],
+    );
+    let mut out = BufReader::new(create.stdout.take().unwrap()).lines();
+    let inv = invitations(&mut out, 1).remove(0);
+    let mut args = join_args(&srv.url, &inv);
+    args.retain(|a| *a != "--yes");
+    args.extend(["--config", &c1]);
+    let (code, _, err) = run_in(dir.path(), &args);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("signatures of all owners, removed ones included")
+            && err.contains("60 s after a removal")
+            && err.contains("rerun with --yes"),
+        "{err}"
+    );
+    assert!(!c(1).exists(), "a refused proposal stores nothing");
+    let mut args = join_args(&srv.url, &inv);
+    args.extend(["--config", &c1, "--timeout", "120"]);
+    let (code, _, err) = run_in(dir.path(), &args);
+    assert_eq!(code, 0, "{err}");
+    let (ok, _, err) = finish(create, out);
+    assert!(ok, "{err}");
+    let (code, sout, err) = run_in(dir.path(), &["status", "--config", &c1]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        sout.contains("a successor needs the signatures of all 2 owners, removed ones included"),
+        "{sout}"
+    );
+}

@@ -67,6 +67,18 @@ pub enum Command {
         /// An endpoint graph template (JSON) instead of the default graph.
         #[arg(long)]
         graph: Option<PathBuf>,
+        /// Who signs a reconfiguration (a successor): `remaining` (every owner that
+        /// stays; removed owners do not sign) or `all` (every owner, removed ones too).
+        #[arg(long, value_parser = ["remaining", "all"], default_value = "remaining")]
+        reconfiguration_signers: String,
+        /// With `remaining`: at least this many owners must remain in a successor
+        /// (never fewer than a strict majority of the owners).
+        #[arg(long)]
+        reconfiguration_quorum: Option<usize>,
+        /// Seconds the cycle in progress may still take once a removal is agreed
+        /// (default 300): then it is abandoned, so a dead owner cannot stall it.
+        #[arg(long)]
+        reconfiguration_grace: Option<u64>,
         /// Abandon the set-up in progress in the membership file (its invitations
         /// become void) and propose afresh: for a set-up that cannot complete.
         #[arg(long)]
@@ -268,6 +280,9 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
             size_max,
             terms,
             graph,
+            reconfiguration_signers,
+            reconfiguration_quorum,
+            reconfiguration_grace,
             restart,
         } => setup::create(
             common,
@@ -281,6 +296,11 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                 size_max,
                 terms,
                 graph,
+                rule: setup::rule(
+                    &reconfiguration_signers,
+                    reconfiguration_quorum,
+                    reconfiguration_grace,
+                ),
             },
         ),
         Command::Join {

@@ -8,7 +8,7 @@ use super::{Common, Terms, accept_and_register, approver_config, confirm, export
 use crate::commands::contributor::{ContributorConfig, existing_path, free_membership_path};
 use anyhow::{Context, bail};
 use panoramix_client::Client;
-use panoramix_mixnet::mixnet::{MixnetSpec, ReconfigurationSigners};
+use panoramix_mixnet::mixnet::{MixnetSpec, Reconfiguration, ReconfigurationSigners};
 use panoramix_mixnet::setup::{self as formation, JoinState, Membership};
 use serde_json::{Value as Json, json};
 use std::io::IsTerminal;
@@ -36,14 +36,28 @@ fn owner(common: &Common) -> anyhow::Result<(ContributorConfig, Client, String)>
 
 /// The rule in words, for `old` owners.
 fn rule_text(m: &Membership) -> String {
-    let n = m.owners.len();
-    match m.rule.signers {
-        ReconfigurationSigners::Remaining => format!(
+    rule_words(&m.rule, Some(m.owners.len()))
+}
+
+/// A reconfiguration rule in words; with the number of owners when known.
+pub(super) fn rule_words(rule: &Reconfiguration, owners: Option<usize>) -> String {
+    match (rule.signers, owners) {
+        (ReconfigurationSigners::Remaining, Some(n)) => format!(
             "a successor needs the signatures of every owner that remains, and at least {} of the {n} owners must remain",
-            m.rule.min_remaining(n)
+            rule.min_remaining(n)
         ),
-        ReconfigurationSigners::All => {
+        (ReconfigurationSigners::Remaining, None) => format!(
+            "a successor needs the signatures of every owner that remains, and {} must remain",
+            match rule.quorum {
+                Some(q) => format!("at least {q} owners (and a strict majority)"),
+                None => "a strict majority of the owners".to_owned(),
+            }
+        ),
+        (ReconfigurationSigners::All, Some(n)) => {
             format!("a successor needs the signatures of all {n} owners, removed ones included")
+        }
+        (ReconfigurationSigners::All, None) => {
+            "a successor needs the signatures of all owners, removed ones included".to_owned()
         }
     }
 }

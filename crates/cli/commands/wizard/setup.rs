@@ -9,7 +9,7 @@ use crate::commands::contributor::{
 };
 use crate::commands::server_wizard::default_params;
 use anyhow::{Context, bail};
-use panoramix_mixnet::mixnet::MixnetSpec;
+use panoramix_mixnet::mixnet::{MixnetSpec, Reconfiguration, ReconfigurationSigners};
 use panoramix_mixnet::setup;
 use serde_json::{Value as Json, json};
 use std::collections::HashSet;
@@ -25,6 +25,27 @@ pub(super) struct Proposal {
     pub(super) size_max: i64,
     pub(super) terms: String,
     pub(super) graph: Option<PathBuf>,
+    /// The reconfiguration rule, `None` for the default.
+    pub(super) rule: Option<Reconfiguration>,
+}
+
+/// The reconfiguration rule of `wizard create`'s flags; `None` when they give the
+/// default (so a default description does not change).
+pub(super) fn rule(
+    signers: &str,
+    quorum: Option<usize>,
+    grace: Option<u64>,
+) -> Option<Reconfiguration> {
+    let signers = match signers {
+        "all" => ReconfigurationSigners::All,
+        _ => ReconfigurationSigners::Remaining,
+    };
+    let rule = Reconfiguration {
+        signers,
+        quorum,
+        grace,
+    };
+    (rule != Reconfiguration::default()).then_some(rule)
 }
 
 impl Proposal {
@@ -65,7 +86,7 @@ impl Proposal {
         let spec = json!({
             "name": name, "backend": backend, "params": Json::Object(p),
             "size_min": self.size_min, "size_max": self.size_max, "terms": self.terms,
-            "graph": graph,
+            "graph": graph, "reconfiguration": self.rule,
         });
         Ok(serde_json::from_value(spec)?)
     }
@@ -381,6 +402,19 @@ fn review_params(spec: &MixnetSpec, interactive: bool, yes: bool) -> anyhow::Res
         spec.size_min,
         spec.size_max
     );
+    let rule = spec.reconfiguration.unwrap_or_default();
+    let words = super::membership::rule_words(&rule, None);
+    if spec.reconfiguration.is_none() {
+        errln!("reconfiguration: {words} (the default), accepted");
+    } else {
+        let grace = rule.grace();
+        let shown =
+            format!("reconfiguration: {words}; a cycle in progress has {grace} s after a removal");
+        if !confirm(&format!("{shown}: accept?"), interactive)? && !yes {
+            errln!("panoramix: {shown}: not the default; rerun with --yes to accept it");
+            return Ok(false);
+        }
+    }
     Ok(true)
 }
 
