@@ -126,7 +126,7 @@ export declare function confirmSuccessor(
   oldJoint: string,
   acceptOwners: (owners: string[]) => boolean | Promise<boolean>,
 ): Promise<string | null>;
-/** The successor of a mix-net once it exists (an owner creates it from the agreement); its id, or null. */
+/** The successor of a mix-net once its owners agreed on it by the rule (an owner of the successor creates it if nobody has yet; anyone else only learns its id); its id, or null. */
 export declare function mixnetSuccessor(client: PanoramixClient, oldJoint: string): Promise<string | null>;
 /** The successor the owners agreed on, created or not, or null. */
 export declare function agreedSuccessor(

@@ -231,8 +231,9 @@ export async function confirmSuccessor(client, oldJoint, acceptOwners) {
 }
 
 /**
- * The successor of a mix-net once it exists (an owner of the successor creates it
- * from the agreement). Resolves its id, or null.
+ * The successor of a mix-net once its owners agreed on it by the mix-net's rule (an
+ * owner of the successor creates it from the agreement if nobody has yet; anyone else
+ * only learns its id). Resolves its id, or null.
  */
 export async function mixnetSuccessor(client, oldJoint) {
   check('mixnetSuccessor', [CLIENT, JOINT], [client, oldJoint]);
