@@ -6,7 +6,8 @@
 //! The first byte picks the mode:
 //!
 //! * 0: the rest as an address: `parse_reply_address` never panics, and a token it
-//!   finds is 32 lower-case hex characters whose alias is the address (trimmed, any case);
+//!   finds is 32 lower-case hex characters whose alias is the address (trimmed, any
+//!   case); and as an exit output's recipient (`surb:` and a SURB id);
 //! * 1: the rest as the exit's text for the SURB's id: opening never panics, the
 //!   opener is used up (a second text for the id is not ours);
 //! * otherwise: the rest (up to `BODY_LEN` bytes) as the reply's packet content: sent
@@ -21,7 +22,8 @@ use panoramix_mail::fragment::Part;
 use panoramix_mail::reply::{OpenerBook, parse_reply_address, reply_address};
 use panoramix_sphinx::rand_core::{CryptoRng, Error as RandError, RngCore};
 use panoramix_sphinx::{
-    MixKeyPair, MixPublicKey, ProcessedPacket, Route, SphinxParams, Surb, SurbId, peel_layer,
+    MixKeyPair, MixPublicKey, ProcessedPacket, Route, SURB_RECIPIENT_PREFIX, SphinxParams, Surb,
+    SurbId, peel_layer,
 };
 
 /// A counter "RNG": the fixture must be the same on every run.
@@ -104,6 +106,12 @@ fuzz_target!(|data: &[u8]| {
                         .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
                 );
                 assert!(reply_address(&token).eq_ignore_ascii_case(text.trim()));
+            }
+            // the same bytes as an exit output's recipient
+            if let Some(hex) = text.strip_prefix(SURB_RECIPIENT_PREFIX)
+                && let Ok(id) = SurbId::from_hex(hex)
+            {
+                assert!(id.to_hex().eq_ignore_ascii_case(hex));
             }
         }
         1 => {

@@ -180,6 +180,11 @@ fn directory_vectors(record: &MailRecord) -> Value {
             false,
         ),
         (
+            "format as 1.0",
+            with(&|p| p["crypto_params"]["panoramix_mail"] = json!(1.0)),
+            false,
+        ),
+        (
             "address differs",
             with(&|p| p["crypto_params"]["address"] = json!("Bob@example.org")),
             false,
