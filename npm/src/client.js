@@ -55,6 +55,11 @@ const REGISTER = [
 ];
 
 /** The controller refused a request (`status` is the HTTP status). */
+/** The media type of a request body to `path`: the box route takes box transfers. */
+function mediaType(path) {
+  return /^\/panoramix\/boxes\/?(\?|$)/.test(path) ? 'application/vnd.panoramix.box' : 'application/json';
+}
+
 export class ApiError extends PanoramixError {
   constructor(status, code, message) {
     check(
@@ -112,14 +117,18 @@ export class PanoramixClient {
     clientHost.set(this, { secret, raw: (m, p, b) => this.#raw(m, p, b) });
   }
 
-  /** One request as it is: `{status, text}` (a 429 is retried after its Retry-After). */
+  /**
+   * One request as it is: `{status, text}` (a 429 is retried after its Retry-After).
+   * A box upload (docs/api.md "Boxes") goes as the box media type; every box
+   * transfer is UTF-8 text, so bodies and answers stay strings.
+   */
   async #raw(method, path, body) {
     for (let attempt = 0; ; attempt++) {
       let resp;
       try {
         resp = await this.#fetch(this.baseUrl + path, {
           method,
-          headers: body == null ? {} : { 'content-type': 'application/json' },
+          headers: body == null ? {} : { 'content-type': mediaType(path) },
           body: body ?? undefined,
         });
       } catch (e) {

@@ -24,10 +24,15 @@ pub(crate) fn rng(seed: Option<String>) -> Result<Box<dyn CryptoRngCore + Send>>
     })
 }
 
-/// The host's answer to a request: its HTTP status and body text (empty or
-/// not JSON: `null`).
+/// The host's answer to a request: its HTTP status and body text (a box
+/// transfer, docs/api.md "Boxes": its text as a JSON string; empty or not
+/// JSON: `null`).
 pub(crate) fn response(status: u16, body: &str) -> HttpResponse {
-    let body: Json = serde_json::from_str(body).unwrap_or(Json::Null);
+    let body: Json = if body.as_bytes().starts_with(panoramix_core::boxes::MAGIC) {
+        Json::String(body.to_owned())
+    } else {
+        serde_json::from_str(body).unwrap_or(Json::Null)
+    };
     HttpResponse { status, body }
 }
 

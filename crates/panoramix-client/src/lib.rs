@@ -529,11 +529,11 @@ impl Client {
     /// or page by page from a controller without the box route.
     pub fn messages(&self, endpoint_id: &str, box_name: &str) -> Result<Vec<Message>, ClientError> {
         match self.download_box(endpoint_id, box_name) {
-            Err(ClientError::Api { status, .. }) if matches!(status, 404 | 405) => {
-                self.get_all(&format!(
-                    "/panoramix/messages/?endpoint_id={endpoint_id}&box={box_name}&limit=1000"
-                ))
-            }
+            Err(ClientError::Api {
+                status: 404 | 405, ..
+            }) => self.get_all(&format!(
+                "/panoramix/messages/?endpoint_id={endpoint_id}&box={box_name}&limit=1000"
+            )),
             r => r,
         }
     }

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use panoramix_core::boxes::{self, Frame};
 use panoramix_core::envelope;
 use panoramix_core::negotiation;
 use panoramix_core::wire::{
@@ -22,6 +23,24 @@ use sha2::{Digest, Sha256};
 use crate::io::{Effect, Halt, HttpRequest, HttpResponse, Replay, StepError};
 
 const MESSAGES: &str = "/panoramix/messages/";
+
+/// The parts of an upload of `items` ([`boxes::parts`], by the same sizes).
+fn box_parts<S: AsRef<str>>(items: &[(S, S, S, Option<i64>)]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0usize);
+    for (i, (s, r, t, _)) in items.iter().enumerate() {
+        let sz = s.as_ref().len() + r.as_ref().len() + t.as_ref().len() + 64;
+        if i > start && bytes + sz > boxes::PART_BYTES {
+            out.push(start..i);
+            (start, bytes) = (i, 0);
+        }
+        bytes += sz;
+    }
+    if start < items.len() {
+        out.push(start..items.len());
+    }
+    out
+}
 
 pub use panoramix_core::negotiation::{Action, text_for};
 
@@ -231,16 +250,67 @@ impl<'a> Api<'a> {
         self.get_opt(format!("/panoramix/endpoints/{id}/"))
     }
 
-    /// Every message of a box (shared: see [`Api::get_all_shared`]).
+    /// Every message of a box, in one box transfer (docs/api.md "Boxes"; more
+    /// only when the box is larger than the controller's byte budget), decoded
+    /// once per step; from a controller without the box route (404, 405), page
+    /// by page ([`Api::get_all_shared`]).
     pub(crate) fn messages(
         &mut self,
         endpoint_id: &str,
         b: MsgBox,
     ) -> Result<Arc<Vec<Message>>, Halt> {
-        self.get_all_shared(&format!(
-            "/panoramix/messages/?endpoint_id={endpoint_id}&box={}&limit=1000",
+        let base = format!(
+            "{}?endpoint_id={}&box={}",
+            boxes::PATH,
+            pct(endpoint_id),
             b.as_str()
-        ))
+        );
+        let at = self.io.pos();
+        if self.io.logged_get(at, &base)
+            && let Some((v, n)) = self.io.memo::<Vec<Message>>(at)
+        {
+            self.io.skip(n);
+            return Ok(v);
+        }
+        let mut out: Vec<Arc<Vec<Message>>> = Vec::new();
+        let mut p = base.clone();
+        loop {
+            let part_at = self.io.pos();
+            let r = match self.try_send(Self::get_req(p.clone()))? {
+                Ok(r) => r,
+                Err(r) if matches!(r.status, 404 | 405) && p == base => {
+                    return self.get_all_shared(&format!(
+                        "{MESSAGES}?endpoint_id={}&box={}&limit=1000",
+                        pct(endpoint_id),
+                        b.as_str()
+                    ));
+                }
+                Err(r) => return Err(Self::refused(&Self::get_req(p), &r).into()),
+            };
+            let part = match self.io.memo::<(Vec<Message>, Option<i64>)>(part_at) {
+                Some((part, _)) => part,
+                None => {
+                    let text = r.body.as_str().unwrap_or_default();
+                    let d = boxes::decode(text.as_bytes(), false, boxes::MAX_COUNT)
+                        .map_err(|e| StepError::State(format!("the box transfer from {p}: {e}")))?;
+                    let part = Arc::new(boxes::to_messages(endpoint_id, b, d));
+                    self.io.set_memo(part_at, part.clone(), 1);
+                    part
+                }
+            };
+            out.push(Arc::new(part.0.clone()));
+            match part.1 {
+                Some(n) => p = format!("{base}&after={n}"),
+                None => break,
+            }
+        }
+        let v = Arc::new(if out.len() == 1 {
+            out.remove(0).as_ref().clone()
+        } else {
+            out.iter().flat_map(|m| m.iter().cloned()).collect()
+        });
+        self.io.set_memo(at, v.clone(), self.io.pos() - at);
+        Ok(v)
     }
 
     pub(crate) fn negotiations(&mut self, title: &str) -> Result<Vec<Negotiation>, Halt> {
@@ -435,6 +505,61 @@ impl<'a> Api<'a> {
             (action.data.clone(), action.info.clone(), Some(bc))
         })?;
         Ok(if r.status < 300 { Ok(r) } else { Err(r) })
+    }
+
+    /// Upload messages `(sender, recipient, text, serial)` to a box as a unit
+    /// (docs/api.md "Boxes"): one signed request per part of at most
+    /// [`boxes::PART_BYTES`], each stored whole or not at all; a refusal (a 409
+    /// or 422: someone else was first, or the endpoint moved on) ends the
+    /// upload. A controller without the box route (404, 405, 415) gets the
+    /// messages in batches ([`Api::post_messages`]).
+    pub(crate) fn upload_box<S: AsRef<str>>(
+        &mut self,
+        endpoint_id: &str,
+        b: MsgBox,
+        items: &[(S, S, S, Option<i64>)],
+    ) -> Result<(), Halt> {
+        let frames = || -> Vec<Frame> {
+            items
+                .iter()
+                .map(|(s, r, t, serial)| Frame {
+                    id: 0,
+                    serial: *serial,
+                    sender: s.as_ref().to_owned(),
+                    recipient: r.as_ref().to_owned(),
+                    text: t.as_ref().to_owned(),
+                })
+                .collect()
+        };
+        let ranges = box_parts(items);
+        let mut all: Option<Vec<Frame>> = None;
+        for range in ranges {
+            let start = range.start;
+            let r = match self.io.take_logged_http()? {
+                Some(r) => r,
+                None => {
+                    let all = all.get_or_insert_with(frames);
+                    let part = &all[range];
+                    let data = boxes::upload_data(endpoint_id, b, part);
+                    let info = self.info("box", "create", Map::new());
+                    let env = envelope::sign(self.key, data, info, None)
+                        .map_err(|e| StepError::State(format!("cannot sign a request: {e}")))?;
+                    let body = boxes::encode_upload(&env.to_string(), part);
+                    return Err(Halt::Need(Effect::Http(HttpRequest {
+                        method: "POST".into(),
+                        path: boxes::PATH.into(),
+                        body: Some(body),
+                    })));
+                }
+            };
+            match r.status {
+                s if s < 300 => {}
+                409 | 422 => return Ok(()),
+                404 | 405 | 415 => return self.post_messages(endpoint_id, b, &items[start..]),
+                _ => return Err(StepError::api("POST", boxes::PATH, &r).into()),
+            }
+        }
+        Ok(())
     }
 
     /// Post messages `(sender, recipient, text, serial)` to a box, in as few

@@ -219,7 +219,7 @@ fn close_linked(ex: &mut Exec, cx: &Ctx, ep: &Endpoint, inbox_links: &[&Link]) -
         })
         .collect();
     if !missing.is_empty() {
-        ex.api.post_messages(id, MsgBox::Inbox, &missing)?;
+        ex.api.upload_box(id, MsgBox::Inbox, &missing)?;
         ex.st.acted = true;
     }
     let inbox = ex.api.messages(id, MsgBox::Inbox)?;
@@ -375,7 +375,7 @@ fn collect(ex: &mut Exec, cx: &Ctx, ep: &Endpoint) -> Result<(), Halt> {
             })
             .collect();
         if !missing.is_empty() {
-            ex.api.post_messages(&id, MsgBox::Processbox, &missing)?;
+            ex.api.upload_box(&id, MsgBox::Processbox, &missing)?;
             ex.st.acted = true;
         }
     } else if ex.api.messages(&id, MsgBox::Processbox)?.len() < out.len() {

@@ -209,7 +209,7 @@ pub(crate) fn upload(
         })
         .collect();
     if !missing.is_empty() {
-        ex.api.post_messages(id, MsgBox::Processbox, &missing)?;
+        ex.api.upload_box(id, MsgBox::Processbox, &missing)?;
         ex.st.acted = true;
     }
     Ok(output_hashes(ex, id, sender, p))

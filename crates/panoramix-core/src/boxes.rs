@@ -353,7 +353,11 @@ pub fn decode(b: &[u8], upload: bool, max_count: usize) -> Result<BoxData, BoxEr
         )));
     }
     let stated = r.text("box_hash")?.to_owned();
+    let at = r.at;
     let next = r.int("next")?;
+    if upload && next.is_some() {
+        return Err(BoxError::Malformed("next (empty in an upload)", at));
+    }
     let mut frames = Vec::with_capacity(count.min(b.len() / 16));
     while r.at < b.len() && frames.len() < count {
         let at = r.at;

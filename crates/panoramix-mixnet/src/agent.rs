@@ -223,6 +223,9 @@ impl Agent {
     #[cfg(feature = "test-hooks")]
     fn crash_during_upload(&mut self, req: &HttpRequest) -> Option<AgentError> {
         let n = self.crash_after_uploads?;
+        if panoramix_core::boxes::is_box_path(&req.path) {
+            return self.crash_during_box_upload(req);
+        }
         let body: serde_json::Value = serde_json::from_str(req.body.as_deref()?).ok()?;
         let data = &body["data"];
         if req.path != "/panoramix/messages/" || data["box"] != "PROCESSBOX" {
@@ -243,6 +246,26 @@ impl Agent {
             return Some(e.into());
         }
         Some(AgentError::State("simulated crash during upload".into()))
+    }
+
+    /// The test hook on a box upload (docs/api.md "Boxes") of a PROCESSBOX:
+    /// the transfer is cut in the middle (the first half of its bytes is sent,
+    /// which the controller refuses whole), then the agent fails as if killed.
+    #[cfg(feature = "test-hooks")]
+    fn crash_during_box_upload(&mut self, req: &HttpRequest) -> Option<AgentError> {
+        let body = req.body.as_deref()?;
+        let up = panoramix_core::boxes::decode(body.as_bytes(), true, usize::MAX).ok()?;
+        let env: serde_json::Value = serde_json::from_str(up.envelope.as_deref()?).ok()?;
+        if env["data"]["box"] != "PROCESSBOX" {
+            return None;
+        }
+        let half = &body.as_bytes()[..body.len() / 2];
+        match self.client.send_signed("POST", &req.path, half) {
+            Ok(_) => Some(AgentError::State(
+                "a truncated box upload was accepted".into(),
+            )),
+            Err(_) => Some(AgentError::State("simulated crash during upload".into())),
+        }
     }
 
     /// Do what can be done now: one step of the machine.
