@@ -148,6 +148,24 @@ fn contributor_killed_mid_upload_finishes_after_restart() {
             h.join().unwrap()
         });
         drop(a);
+        // the box upload cut in the middle left nothing in the mix's PROCESSBOX
+        let reader = srv.client();
+        let own: Vec<panoramix_core::wire::Endpoint> = reader
+            .get_all(&format!(
+                "/panoramix/endpoints/?peer_id={}",
+                cs[2].client(&srv).id()
+            ))
+            .unwrap();
+        assert!(!own.is_empty(), "{backend}: the mix has no endpoint");
+        for ep in &own {
+            let pb = reader.messages(&ep.endpoint_id, "PROCESSBOX").unwrap();
+            assert!(
+                pb.is_empty(),
+                "{backend}: {} holds {} messages of a half-uploaded box",
+                ep.endpoint_id,
+                pb.len()
+            );
+        }
         // restart from the state file alone
         let saved: AgentState =
             serde_json::from_str(&std::fs::read_to_string(&state_path).unwrap()).unwrap();
