@@ -118,21 +118,6 @@ fn keys_path(dir: &Path, address: &str) -> PathBuf {
         .join(format!("{}.json", hex::encode(&h[..16])))
 }
 
-fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    let tmp = path.with_extension("tmp");
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts
-        .open(&tmp)
-        .with_context(|| format!("creating {}", tmp.display()))?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
-}
-
 /// A user's keys from DIR/keys, made (and stored sealed) when missing.
 fn load_or_create_keys(dir: &Path, address: &str) -> anyhow::Result<UserKeys> {
     let path = keys_path(dir, address);
@@ -171,7 +156,7 @@ fn load_or_create_keys(dir: &Path, address: &str) -> anyhow::Result<UserKeys> {
         "tag": keys.tag,
     });
     std::fs::create_dir_all(path.parent().unwrap_or(dir))?;
-    write_private(&path, &serde_json::to_string_pretty(&stored)?)?;
+    keygen::replace_private(&path, &serde_json::to_string_pretty(&stored)?)?;
     Ok(keys)
 }
 

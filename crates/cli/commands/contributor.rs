@@ -13,7 +13,7 @@
 //! the machine) unless given `--config`, print it, and never overwrite a live
 //! membership; the other commands take `--config` or the only membership there.
 
-use super::keygen::{check_private, seal, unseal};
+use super::keygen::{check_private, replace_private, seal, unseal};
 use anyhow::{Context, bail};
 use panoramix_client::Client;
 use panoramix_core::Keypair;
@@ -315,7 +315,6 @@ impl ContributorConfig {
     }
 
     fn save(&mut self) -> anyhow::Result<()> {
-        use std::io::Write;
         if self.path.as_os_str().is_empty() {
             bail!("internal: a membership saved before its file was chosen");
         }
@@ -339,18 +338,8 @@ impl ContributorConfig {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
-        let tmp = self.path.with_extension("tmp");
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let mut f = opts
-            .open(&tmp)
-            .with_context(|| format!("writing {}", tmp.display()))?;
-        f.write_all(serde_json::to_string_pretty(&Json::Object(self.map.clone()))?.as_bytes())?;
-        std::fs::rename(&tmp, &self.path)
-            .with_context(|| format!("writing {}", self.path.display()))?;
-        Ok(())
+        let text = serde_json::to_string_pretty(&Json::Object(self.map.clone()))?;
+        replace_private(&self.path, &text)
     }
 
     /// A stored secret, decrypted.

@@ -38,6 +38,8 @@ fn write_private(path: &std::path::Path, stored: &str) -> anyhow::Result<()> {
         .open(path)
         .with_context(|| format!("creating {}", path.display()))?;
     f.write_all(stored.as_bytes())?;
+    f.sync_all()
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
 
@@ -105,8 +107,9 @@ pub fn load_or_create(path: &std::path::Path) -> anyhow::Result<Keypair> {
     }
 }
 
-/// Replace a secret file atomically (a new file of mode 0600, renamed over it).
-fn replace_private(path: &std::path::Path, stored: &str) -> anyhow::Result<()> {
+/// Write or replace a private file (secrets, a membership) atomically: a new file
+/// of mode 0600, synced, renamed over it.
+pub fn replace_private(path: &std::path::Path, stored: &str) -> anyhow::Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".new");
     let tmp = std::path::PathBuf::from(tmp);

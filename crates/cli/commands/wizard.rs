@@ -343,23 +343,26 @@ fn reconfigure(
         "proposed successor {new_name} of {current} with {} owners; waiting for every participant",
         owners.len()
     );
-    let next = wait(
-        "waiting for the participants to co-sign",
-        common.timeout,
-        || Ok(formation::successor(&client, &current)?),
-    )?;
-    outln!("successor mix-net {next} agreed; it takes over from the next cycle");
-    export_agreement(
-        &client,
-        &path,
-        &format!("successor:{current}"),
-        common.timeout,
-    )?;
+    await_successor(&client, &path, &current, common.timeout)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// `wizard approve`: review a proposed reconfiguration of a running mix-net
-/// (its owners, its terms for a newcomer), register and co-sign it.
+/// Wait (up to `timeout` seconds) until the participants co-signed the
+/// successor of `current`, say so, and keep its agreement next to `config`.
+fn await_successor(
+    client: &panoramix_client::Client,
+    config: &std::path::Path,
+    current: &str,
+    timeout: u64,
+) -> anyhow::Result<String> {
+    let next = wait("waiting for the participants to co-sign", timeout, || {
+        Ok(formation::successor(client, current)?)
+    })?;
+    outln!("successor mix-net {next} agreed; it takes over from the next cycle");
+    export_agreement(client, config, &format!("successor:{current}"), timeout)?;
+    Ok(next)
+}
+
 /// How the terms of a mix-net are put to the operator.
 struct Terms {
     /// Show them (an owner already agreed to them).
@@ -418,6 +421,8 @@ fn approver_config(
     }
 }
 
+/// `wizard approve`: review a proposed reconfiguration of a running mix-net
+/// (its owners, its terms for a newcomer), register and co-sign it.
 fn approve(common: Common, mixnet: Option<String>, accept_terms: bool) -> anyhow::Result<ExitCode> {
     let interactive = !common.yes && std::io::stdin().is_terminal();
     let (mut cfg, new) = approver_config(&common.config, mixnet.as_deref())?;

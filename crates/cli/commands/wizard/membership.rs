@@ -4,7 +4,10 @@
 //! agreements that are not followed because they break the mix-net's
 //! reconfiguration rule.
 
-use super::{Common, Terms, accept_and_register, approver_config, confirm, export_agreement, wait};
+use super::{
+    Common, Terms, accept_and_register, approver_config, await_successor, confirm,
+    export_agreement, wait,
+};
 use crate::commands::contributor::{ContributorConfig, existing_path, free_membership_path};
 use anyhow::{Context, bail};
 use panoramix_client::Client;
@@ -289,18 +292,7 @@ pub(super) fn approve_request(
     outln!(
         "approved the join request of {peer}: proposed successor {new_name} in {neg}; waiting for the newcomer and the owners to co-sign"
     );
-    let next = wait(
-        "waiting for the participants to co-sign",
-        common.timeout,
-        || Ok(formation::successor(&client, &current)?),
-    )?;
-    outln!("successor mix-net {next} agreed; it takes over from the next cycle");
-    export_agreement(
-        &client,
-        cfg.path(),
-        &format!("successor:{current}"),
-        common.timeout,
-    )?;
+    await_successor(&client, cfg.path(), &current, common.timeout)?;
     Ok(ExitCode::SUCCESS)
 }
 
