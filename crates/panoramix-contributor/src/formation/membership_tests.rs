@@ -379,7 +379,10 @@ fn the_rule_needs_every_new_owner_and_a_strict_majority_remaining() {
 #[test]
 fn controller_timestamps_are_read_as_seconds_since_the_epoch() {
     assert_eq!(epoch_secs("1970-01-01T00:00:00.000000"), Some(0));
-    assert_eq!(epoch_secs("2026-12-07T05:24:25.123456"), Some(1_796_621_065));
+    assert_eq!(
+        epoch_secs("2026-12-07T05:24:25.123456"),
+        Some(1_796_621_065)
+    );
     assert_eq!(epoch_secs("2000-02-29T23:59:59"), Some(951_868_799));
     assert_eq!(epoch_secs("1969-12-31T00:00:00"), Some(-86_400));
     for bad in ["", "2026-12-07", "2026-13-01T00:00:00", "x-1-1T0:0:0"] {
