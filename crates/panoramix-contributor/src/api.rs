@@ -287,28 +287,30 @@ impl<'a> Api<'a> {
                 }
                 Err(r) => return Err(Self::refused(&Self::get_req(p), &r).into()),
             };
-            let part = match self.io.memo::<(Vec<Message>, Option<i64>)>(part_at) {
+            // each answer is decoded once per step (and its list is shared, not copied)
+            let part = match self.io.memo::<(Arc<Vec<Message>>, Option<i64>)>(part_at) {
                 Some((part, _)) => part,
                 None => {
                     let text = r.body.as_str().unwrap_or_default();
                     let d = boxes::decode(text.as_bytes(), false, boxes::MAX_COUNT)
                         .map_err(|e| StepError::State(format!("the box transfer from {p}: {e}")))?;
-                    let part = Arc::new(boxes::to_messages(endpoint_id, b, d));
+                    let (msgs, next) = boxes::to_messages(endpoint_id, b, d);
+                    let part = Arc::new((Arc::new(msgs), next));
                     self.io.set_memo(part_at, part.clone(), 1);
                     part
                 }
             };
-            out.push(Arc::new(part.0.clone()));
+            out.push(part.0.clone());
             match part.1 {
                 Some(n) => p = format!("{base}&after={n}"),
                 None => break,
             }
         }
-        let v = Arc::new(if out.len() == 1 {
-            out.remove(0).as_ref().clone()
+        let v = if out.len() == 1 {
+            out.remove(0)
         } else {
-            out.iter().flat_map(|m| m.iter().cloned()).collect()
-        });
+            Arc::new(out.iter().flat_map(|m| m.iter().cloned()).collect())
+        };
         self.io.set_memo(at, v.clone(), self.io.pos() - at);
         Ok(v)
     }
