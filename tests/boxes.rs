@@ -194,3 +194,35 @@ fn a_box_goes_up_whole_or_not_at_all_and_down_in_one_transfer() {
     let (code, o, e) = run_cli(&["audit", "verify", &srv.url], None);
     assert_eq!(code, 0, "audit verify: {o}{e}");
 }
+
+/// A box larger than a download answer's byte budget (`max_body`) comes down in
+/// several answers, each naming where the next one starts; the client joins them
+/// in order.
+#[test]
+fn a_box_larger_than_an_answer_comes_down_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start_with(&dir.path().join("c.sqlite3"), &["--max-body", "100000"]);
+    let owner = peer(&srv, "owner");
+    let spec = json!({"endpoint_id": "big", "peer_id": owner.id(),
+        "endpoint_type": "SPHINXMIX", "size_min": 1, "size_max": 5000, "public": true});
+    let a = owner.endpoint_action(&spec);
+    let cid = owner
+        .self_consensus("big", std::slice::from_ref(&a))
+        .unwrap();
+    owner.apply(&a, &cid, None).unwrap();
+    // 1,500 messages of about 230 bytes: one upload (max_box), several answers
+    let inbox = frames(1500, false, "big");
+    assert_eq!(owner.upload_box("big", "INBOX", &inbox).unwrap().len(), 1);
+    let first: Json = owner
+        .get(&format!("{}?endpoint_id=big&box=INBOX", boxes::PATH))
+        .unwrap();
+    let part = boxes::decode(first.as_str().unwrap().as_bytes(), false, 5000).unwrap();
+    assert!(
+        part.frames.len() < 1500 && part.next.is_some(),
+        "one answer held it all"
+    );
+    let down = owner.download_box("big", "INBOX").unwrap();
+    let got: Vec<String> = down.iter().map(|m| m.message_hash.clone()).collect();
+    let want: Vec<String> = inbox.iter().map(Frame::message_hash).collect();
+    assert_eq!(got, want);
+}

@@ -55,8 +55,9 @@ pub struct Config {
     pub authorities: Vec<String>,
     /// Largest request body, bytes (413 above).
     pub max_body: usize,
-    /// Largest box upload (`POST /panoramix/boxes/`) and byte budget of one box
-    /// download answer, bytes; at least twice `panoramix_core::boxes::PART_BYTES`.
+    /// Largest box upload (`POST /panoramix/boxes/`), bytes; at least twice
+    /// `panoramix_core::boxes::PART_BYTES`. (A box download answer holds at most
+    /// `max_body` bytes of stored messages.)
     pub max_box: usize,
     /// Largest message text, bytes (413 above).
     pub max_message: usize,

@@ -9,7 +9,8 @@ use panoramix_core::boxes::{self, Frame};
 const DOWNLOAD_ROWS: i64 = boxes::MAX_COUNT as i64;
 
 /// `GET /boxes/?endpoint_id=&box=[&after=]`: the box's messages in id order, as
-/// far as `max_box` bytes take them, as a box transfer (the answer's text).
+/// far as `max_body` bytes of stored messages take them (the memory an answer
+/// takes is bounded like a request's), as a box transfer (the answer's text).
 pub(super) fn get_box<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) -> Res {
     let ep = q
         .get("endpoint_id")
@@ -25,7 +26,7 @@ pub(super) fn get_box<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) ->
     };
     let cond = "FROM messages WHERE endpoint_id = ?1 AND box = ?2 AND id > ?3 ORDER BY id";
     let params = [ep.into(), bx.as_str().into(), SqlValue::Int(after)];
-    let cut = page_cut(c.config.max_box, tx, MSG_SIZE, cond, &params, DOWNLOAD_ROWS)?;
+    let cut = page_cut(c.config.max_body, tx, MSG_SIZE, cond, &params, DOWNLOAD_ROWS)?;
     let [p1, p2, p3] = params;
     let rows = select(
         tx,
