@@ -26,7 +26,14 @@ pub(super) fn get_box<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) ->
     };
     let cond = "FROM messages WHERE endpoint_id = ?1 AND box = ?2 AND id > ?3 ORDER BY id";
     let params = [ep.into(), bx.as_str().into(), SqlValue::Int(after)];
-    let cut = page_cut(c.config.max_body, tx, MSG_SIZE, cond, &params, DOWNLOAD_ROWS)?;
+    let cut = page_cut(
+        c.config.max_body,
+        tx,
+        MSG_SIZE,
+        cond,
+        &params,
+        DOWNLOAD_ROWS,
+    )?;
     let [p1, p2, p3] = params;
     let rows = select(
         tx,
