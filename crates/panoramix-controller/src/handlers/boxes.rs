@@ -12,20 +12,7 @@ const DOWNLOAD_ROWS: i64 = boxes::MAX_COUNT as i64;
 /// far as `max_body` bytes of stored messages take them (the memory an answer
 /// takes is bounded like a request's), as a box transfer (the answer's text).
 pub(super) fn get_box<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) -> Res {
-    let ep = q
-        .get("endpoint_id")
-        .ok_or_else(|| ApiError::Invalid("filter by ?endpoint_id= is required".into()))?;
-    let bx = MsgBox::parse(q.get("box").unwrap_or("INBOX")).ok_or_else(|| {
-        ApiError::Invalid("`box` must be INBOX, ACCEPTED, PROCESSBOX or OUTBOX".into())
-    })?;
-    let after = match q.get("after") {
-        None => 0,
-        Some(a) => a
-            .parse::<i64>()
-            .map_err(|_| ApiError::Invalid("`after` must be a message id".into()))?,
-    };
-    let cond = "FROM messages WHERE endpoint_id = ?1 AND box = ?2 AND id > ?3 ORDER BY id";
-    let params = [ep.into(), bx.as_str().into(), SqlValue::Int(after)];
+    let (cond, params) = super::messages::box_rows(q)?;
     let cut = page_cut(
         c.config.max_body,
         tx,

@@ -22,14 +22,15 @@ pub(super) fn read_message(mut r: Cols) -> Result<wire::Message, ApiError> {
     })
 }
 
-pub(super) fn list_messages<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) -> Res {
+/// The rows a box listing reads (`?endpoint_id=&box=[&after=]`): the SQL
+/// condition and its three parameters (endpoint, box, after this message id).
+pub(super) fn box_rows(q: &Query) -> Result<(&'static str, [SqlValue; 3]), ApiError> {
     let ep = q
         .get("endpoint_id")
         .ok_or_else(|| ApiError::Invalid("filter by ?endpoint_id= is required".into()))?;
     let bx = MsgBox::parse(q.get("box").unwrap_or("INBOX")).ok_or_else(|| {
         ApiError::Invalid("`box` must be INBOX, ACCEPTED, PROCESSBOX or OUTBOX".into())
     })?;
-    let limit = q.limit(c.config.page_default, c.config.page_max)?;
     let after = match q.get("after") {
         None => 0,
         Some(a) => a
@@ -37,7 +38,12 @@ pub(super) fn list_messages<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Que
             .map_err(|_| ApiError::Invalid("`after` must be a message id".into()))?,
     };
     let cond = "FROM messages WHERE endpoint_id = ?1 AND box = ?2 AND id > ?3 ORDER BY id";
-    let params = [ep.into(), bx.as_str().into(), SqlValue::Int(after)];
+    Ok((cond, [ep.into(), bx.as_str().into(), SqlValue::Int(after)]))
+}
+
+pub(super) fn list_messages<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) -> Res {
+    let (cond, params) = box_rows(q)?;
+    let limit = q.limit(c.config.page_default, c.config.page_max)?;
     let cut = page_cut(c.config.page_max_bytes, tx, MSG_SIZE, cond, &params, limit)?;
     let [p1, p2, p3] = params;
     // rows are moved into the items (the texts are not copied again)
