@@ -27,19 +27,29 @@ fn threshold_spec(name: &str, t: u32, voters: &[VoterSecret]) -> MixnetSpec {
     s
 }
 
+/// What one agent of [`drive_leaving`] does besides stepping.
+#[derive(Default)]
+struct Role {
+    /// Leave once this endpoint is PROCESSED (an absent trustee leaves once its
+    /// mix is done).
+    leave: Option<String>,
+    /// `(own, other)`: once `own` is CLOSED, do not step until `other` is
+    /// PROCESSED (so a partial decryption is published after another one).
+    hold: Option<(String, String)>,
+}
+
 /// Step the agents, each in its own thread, until it finishes, the deadline
-/// passes, or (`leave_after`) the endpoint it waits for is PROCESSED: an absent
-/// trustee leaves once its mix is done. Returns each agent's event log.
+/// passes, or its [`Role`] says to leave. Returns each agent's event log.
 fn drive_leaving(
     srv: &TestServer,
-    agents: Vec<(Agent, Option<String>)>,
+    agents: Vec<(Agent, Role)>,
     timeout: Duration,
 ) -> std::thread::JoinHandle<Vec<Vec<String>>> {
     let probe = srv.client();
     std::thread::spawn(move || {
         let hs: Vec<_> = agents
             .into_iter()
-            .map(|(mut a, leave)| {
+            .map(|(mut a, role)| {
                 let probe = panoramix_client::Client::connect(
                     probe.base(),
                     panoramix_core::Keypair::generate(&mut rand_core::OsRng),
@@ -48,15 +58,23 @@ fn drive_leaving(
                 std::thread::spawn(move || {
                     let deadline = Instant::now() + timeout;
                     let mut log = Vec::new();
+                    let status = |id: &str| probe.endpoint(id).ok().map(|e| e.status);
+                    use panoramix_core::model::EndpointStatus::{Closed, Processed};
                     while Instant::now() < deadline {
+                        if let Some((own, other)) = &role.hold
+                            && status(own) == Some(Closed)
+                            && status(other) != Some(Processed)
+                        {
+                            std::thread::sleep(Duration::from_millis(30));
+                            continue;
+                        }
                         match a.step() {
                             Ok(s) => {
                                 log.extend(s.events);
-                                let gone = leave.as_ref().is_some_and(|id| {
-                                    probe.endpoint(id).is_ok_and(|e| {
-                                        e.status == panoramix_core::model::EndpointStatus::Processed
-                                    })
-                                });
+                                let gone = role
+                                    .leave
+                                    .as_ref()
+                                    .is_some_and(|id| status(id) == Some(Processed));
                                 if s.finished || gone {
                                     break;
                                 }
@@ -89,9 +107,19 @@ struct Run {
 
 /// An election among `n` contributors with threshold `t`: contributor i cheats
 /// with `cheats[i]`; the contributors whose trustee index is in `absent` leave
-/// once they have mixed. Every voter casts; returns the transcript if the tally
-/// completed within `timeout`.
-fn run(n: usize, t: u32, cheats: &[Option<Cheat>], absent: &[usize], timeout: Duration) -> Run {
+/// once they have mixed. With `late_honest`, every honest trustee other than
+/// the combiner publishes its partial decryption only after the cheater's is
+/// published (so the combiner must meet the bad one before it has a quorum).
+/// Every voter casts; returns the transcript if the tally completed within
+/// `timeout`.
+fn run(
+    n: usize,
+    t: u32,
+    cheats: &[Option<Cheat>],
+    absent: &[usize],
+    late_honest: bool,
+    timeout: Duration,
+) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let srv = TestServer::start(dir.path());
     let cs: Vec<Contributor> = (0..n).map(|_| Contributor::new("ZEUS")).collect();
@@ -123,7 +151,14 @@ fn run(n: usize, t: u32, cheats: &[Option<Cheat>], absent: &[usize], timeout: Du
             let leave = absent
                 .contains(&owner_of[i])
                 .then(|| spec.ep(1, &format!("mix{}", owner_of[i])));
-            (a, leave)
+            let cheater = cheats.iter().position(Option::is_some);
+            let hold = cheater
+                .filter(|c| late_honest && *c != i && owner_of[i] != 0)
+                .map(|c| {
+                    let decr = |o: usize| spec.ep(1, &format!("decr{o}"));
+                    (decr(owner_of[i]), decr(owner_of[c]))
+                });
+            (a, Role { leave, hold })
         })
         .collect();
     let h = drive_leaving(&srv, agents, timeout);
@@ -170,6 +205,7 @@ fn a_bad_share_is_caught_by_a_complaint_and_the_election_proceeds_without_its_de
         2,
         &[None, Some(Cheat::BadDealing)],
         &[],
+        false,
         Duration::from_secs(120),
     );
     let t = r.transcript.expect("the tally completes");
@@ -196,12 +232,15 @@ fn a_partial_decryption_with_a_wrong_proof_is_skipped_and_another_trustees_used(
         return;
     }
     // the first owner combines; contributor 1 cheats (it is never the first owner's
-    // own decryption that is bad: the combiner checks the others')
+    // own decryption that is bad: the combiner checks the others'); the other
+    // honest trustee publishes after the cheater, so the combiner meets the bad
+    // partial decryption before it has a quorum whatever the scheduling
     let r = run(
         3,
         2,
         &[None, Some(Cheat::BadDecryption), None],
         &[],
+        true,
         Duration::from_secs(120),
     );
     let t = r.transcript.expect("the tally completes");
@@ -225,7 +264,7 @@ fn fewer_than_t_trustees_cannot_tally_and_the_combiner_says_why() {
         return;
     }
     // 3 trustees, threshold 3, the last one absent at tally time
-    let r = run(3, 3, &[], &[2], Duration::from_secs(40));
+    let r = run(3, 3, &[], &[2], false, Duration::from_secs(40));
     assert!(
         r.transcript.is_none(),
         "the tally completed without t trustees"
