@@ -1,7 +1,8 @@
 //! The seed's end-to-end random-input test (§4.2) over the real HTTP server: three
 //! contributors set a mix-net up through negotiations, clients send encrypted
 //! messages, the contributor agents process several cycles; the output is not in
-//! input order and, sorted, equals the sorted input.
+//! input order and, sorted, equals the sorted input. A mix-net with `close_after`
+//! closes its cycles by time as well as by count.
 mod common;
 
 use common::mixnet::*;
@@ -235,4 +236,107 @@ fn reconfiguration_adds_and_removes_a_contributor_from_the_next_cycle() {
     newcomer_agent.join().unwrap();
     let (code, out, err) = run_cli(&["audit", "verify", &srv.url], None);
     assert_eq!(code, 0, "{out}{err}");
+}
+
+/// Seconds since the epoch, with microseconds, of a controller timestamp.
+fn at(ts: &str) -> f64 {
+    panoramix_core::time::Micros::parse_iso(ts).unwrap().0 as f64 / 1e6
+}
+
+/// When `ep` opened and when it closed (its consensus log).
+fn open_close(ep: &panoramix_core::wire::Endpoint) -> (f64, f64) {
+    use panoramix_core::model::EndpointStatus;
+    let when = |s: EndpointStatus| {
+        let l = ep.consensus_logs.iter().find(|l| l.status == s).unwrap();
+        at(&l.timestamp)
+    };
+    (when(EndpointStatus::Open), when(EndpointStatus::Closed))
+}
+
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+#[test]
+fn a_cycle_closes_by_time_as_well_as_by_count() {
+    use panoramix_core::model::EndpointStatus;
+    const AFTER: u64 = 5;
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start(dir.path());
+    let cs: Vec<Contributor> = (0..3).map(|_| Contributor::new("SPHINXMIX")).collect();
+    let mut spec = spec("SPHINXMIX", "timed", 5);
+    spec.size_min = 2;
+    spec.close_after = Some(AFTER);
+    let joint = setup_mixnet(&srv, &cs, &spec);
+    let agents = run_agents(&srv, &cs, &joint, 3, &[], Duration::from_secs(120));
+    let sender = Sender::new(srv.client(), &joint).unwrap();
+    let client = srv.client();
+    let deliver = |cycle: u64, msgs: &[Vec<u8>]| {
+        let out = wait("the cycle's output", Duration::from_secs(60), || {
+            sender.results(cycle).unwrap()
+        });
+        let mut got: Vec<Vec<u8>> = out.into_iter().map(|(_, m)| m).collect();
+        let mut want = msgs.to_vec();
+        got.sort();
+        want.sort();
+        assert_eq!(got, want, "cycle {cycle}");
+        open_close(&client.endpoint(&spec.entry(cycle)).unwrap())
+    };
+    let open = |cycle: u64| {
+        wait("the entry endpoint", Duration::from_secs(60), || {
+            sender.is_open(cycle).then_some(())
+        })
+    };
+
+    // cycle 1: size_max messages close it at once, before the deadline
+    open(1);
+    let msgs = random_messages(5, 40);
+    for m in &msgs {
+        sender.send(1, "bob", m).unwrap();
+    }
+    let sent = unix_now();
+    let (opened, closed) = deliver(1, &msgs);
+    if sent < opened + AFTER as f64 - 2.0 {
+        assert!(
+            closed < opened + AFTER as f64,
+            "a full entry endpoint waited for the deadline: opened {opened}, closed {closed}"
+        );
+    }
+
+    // cycle 2: one message, below size_min, stays open past the deadline; a
+    // second one then closes it
+    open(2);
+    let msgs = random_messages(2, 40);
+    sender.send(2, "bob", &msgs[0]).unwrap();
+    let ep = client.endpoint(&spec.entry(2)).unwrap();
+    let opened = at(&ep.consensus_logs[0].timestamp);
+    while unix_now() < opened + AFTER as f64 + 2.0 {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let ep = client.endpoint(&spec.entry(2)).unwrap();
+    assert_eq!(ep.status, EndpointStatus::Open, "closed below size_min");
+    sender.send(2, "bob", &msgs[1]).unwrap();
+    deliver(2, &msgs);
+
+    // cycle 3: size_min messages at once wait for the deadline, then close
+    open(3);
+    let msgs = random_messages(3, 40);
+    for m in &msgs {
+        sender.send(3, "bob", m).unwrap();
+    }
+    let (opened, closed) = deliver(3, &msgs);
+    // the contributors count whole seconds from the opening second
+    assert!(
+        closed >= opened + AFTER as f64 - 1.0,
+        "closed {:.2} s after opening, before the deadline of {AFTER} s",
+        closed - opened
+    );
+
+    let logs = agents.join().unwrap();
+    for l in &logs {
+        assert!(!l.iter().any(|e| e.starts_with("REFUSED")), "{l:#?}");
+    }
 }

@@ -34,6 +34,8 @@ fn wizard_create_join_and_contribute() {
             "4",
             "--size-max",
             "4",
+            "--close-after",
+            "600",
             "--terms",
             "be nice",
         ])
@@ -95,10 +97,12 @@ fn wizard_create_join_and_contribute() {
         .collect();
     for j in joins {
         let out = j.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        // the joiner is shown when cycles close
         assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+            err.contains("entry endpoints take 4..4 messages per cycle and close at 4, or after 600 s with at least 4"),
+            "{err}"
         );
     }
     let rest: Vec<String> = lines.map_while(Result::ok).collect();

@@ -24,6 +24,12 @@ export interface MixnetSpec {
   params: JsonObject;
   size_min: number;
   size_max: number;
+  /**
+   * Seconds after which a cycle's entry endpoint closes with at least `size_min`
+   * messages; with it set, it closes before that only once it holds `size_max`.
+   * Absent: it closes at `size_min` (docs/mixnet.md §1).
+   */
+  close_after?: number;
   election_public_key?: string;
   terms?: string;
   /** ZEUS: the question, its allowed answers and the eligible voters' credentials. */

@@ -88,6 +88,7 @@ fn setup_mixnet(url: &str, dir: &Path, n: usize, size: i64) -> (String, MixnetSp
         params: json!({"BODY_LEN": 1024, "MAX_HOPS": 5}),
         size_min: size,
         size_max: size,
+        close_after: None,
         election_public_key: None,
         terms: "soak".into(),
         graph: None,

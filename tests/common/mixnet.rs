@@ -78,6 +78,7 @@ pub fn spec(backend: &str, name: &str, size: i64) -> MixnetSpec {
         params,
         size_min: size,
         size_max: size,
+        close_after: None,
         election_public_key: None,
         terms: "test terms".into(),
         graph: None,

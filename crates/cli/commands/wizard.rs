@@ -61,6 +61,11 @@ pub enum Command {
         /// And takes at most this many.
         #[arg(long, default_value_t = 100)]
         size_max: i64,
+        /// Close a cycle by time as well: its entry endpoint then closes once it
+        /// holds --size-max messages, or after this many seconds with at least
+        /// --size-min (a quiet chat room does not wait forever).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=2_592_000))]
+        close_after: Option<u64>,
         /// Terms of service and policies joining administrators must accept.
         #[arg(long, default_value = "")]
         terms: String,
@@ -278,6 +283,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
             params,
             size_min,
             size_max,
+            close_after,
             terms,
             graph,
             reconfiguration_signers,
@@ -294,6 +300,7 @@ pub fn run(c: Command) -> anyhow::Result<ExitCode> {
                 params,
                 size_min,
                 size_max,
+                close_after,
                 terms,
                 graph,
                 rule: setup::rule(

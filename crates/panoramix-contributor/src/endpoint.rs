@@ -14,6 +14,7 @@ use serde_json::{Value as Json, json};
 
 use crate::api::Action;
 use crate::cycle::{Ctx, data_of};
+use crate::deadline::Rule;
 use crate::io::{Halt, StepError};
 use crate::machine::Exec;
 use crate::negotiate::{apply_agreed, complain, negotiate, output_hashes, transition, upload};
@@ -119,9 +120,14 @@ fn verify_source(ex: &mut Exec, src: &Endpoint) -> Result<bool, Halt> {
 }
 
 /// An entry endpoint (no INBOX link) closes with its first `size_max`
-/// admissible messages once at least `size_min` wait.
+/// admissible messages once at least `size_min` wait (with the mix-net's
+/// `close_after`: once `size_max` wait, or at the deadline; [`Rule`]).
 fn close_entry(ex: &mut Exec, cx: &Ctx, ep: &Endpoint) -> Result<(), Halt> {
-    if ep.inbox_count < ep.size_min {
+    let rule = Rule::of(&cx.spec, ep);
+    let (size_min, size_max, now) = (ep.size_min, ep.size_max, ex.api.now());
+    // too few messages, or (waiting for a deadline) not full and not yet due:
+    // nothing to read
+    if ep.inbox_count < size_min || !rule.closes(ep.inbox_count as usize, 0, size_max, now) {
         return Ok(());
     }
     let id = &ep.endpoint_id;
@@ -144,23 +150,22 @@ fn close_entry(ex: &mut Exec, cx: &Ctx, ep: &Endpoint) -> Result<(), Halt> {
             ok
         }
     };
-    let size_max = usize::try_from(ep.size_max).unwrap_or(0);
+    let take = usize::try_from(ep.size_max).unwrap_or(0);
     let selection: Vec<String> = inbox
         .iter()
         .zip(&ok)
         .filter(|(_, a)| **a)
         .map(|(m, _)| m.message_hash.clone())
-        .take(size_max)
+        .take(take)
         .collect();
-    if (selection.len() as i64) < ep.size_min {
+    if !rule.closes(selection.len(), size_min, size_max, now) {
         return Ok(());
     }
-    let size_min = ep.size_min;
     let check = |d: &Json| -> Result<(), String> {
         let p: Vec<String> =
             serde_json::from_value(d["message_hashes"].clone()).map_err(|e| e.to_string())?;
-        if p.len() as i64 >= size_min && selection.len() >= p.len() && selection[..p.len()] == p[..]
-        {
+        rule.accepts(p.len(), size_min, size_max, now)?;
+        if selection.len() >= p.len() && selection[..p.len()] == p[..] {
             Ok(())
         } else {
             Err("the selection is not the first admissible messages of the inbox".into())

@@ -35,6 +35,7 @@
 
 pub mod api;
 mod cycle;
+pub mod deadline;
 mod dkg;
 mod endpoint;
 pub mod formation;

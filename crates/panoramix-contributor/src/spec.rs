@@ -37,6 +37,11 @@ pub struct MixnetSpec {
     pub size_min: i64,
     /// And takes at most this many.
     pub size_max: i64,
+    /// Seconds after which a cycle's public entry endpoint closes with at least
+    /// `size_min` messages; with it set, it closes before that only when it
+    /// holds `size_max` ([`crate::deadline`]). Absent: it closes at `size_min`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub close_after: Option<u64>,
     /// Zeus: the joint election key (the sum of the owners' trustee keys).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub election_public_key: Option<String>,
@@ -109,6 +114,17 @@ impl Reconfiguration {
 pub const TRUSTEE_KEY_SESSION: &str = "panoramix/zeus/trustee-key/v1";
 
 impl MixnetSpec {
+    /// How a cycle's entry endpoint closes, in words (as the wizards show it).
+    pub fn cycle_words(&self) -> String {
+        let (min, max) = (self.size_min, self.size_max);
+        match self.close_after {
+            None => format!("entry endpoints take {min}..{max} messages per cycle"),
+            Some(d) => format!(
+                "entry endpoints take {min}..{max} messages per cycle and close at {max}, or after {d} s with at least {min}"
+            ),
+        }
+    }
+
     /// Endpoint id of an owner-independent stage of `cycle`.
     pub fn ep(&self, cycle: u64, stage: &str) -> String {
         format!("{}-{cycle}-{stage}", self.name)
@@ -275,6 +291,7 @@ mod tests {
             params: json!({"MIX_PROOF": "TW", "SK_ROUNDS": 130}),
             size_min: 2,
             size_max: 4,
+            close_after: None,
             election_public_key: Some(pk.to_hex()),
             terms: String::new(),
             graph: None,

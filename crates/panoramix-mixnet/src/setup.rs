@@ -470,6 +470,7 @@ mod tests {
             params: json!({"MIX_PROOF": "TW"}),
             size_min: 1,
             size_max: 1,
+            close_after: None,
             election_public_key: Some("ab".repeat(32)),
             terms: String::new(),
             graph: None,

@@ -159,12 +159,11 @@ pub(super) fn join_request(
     let path = cfg.path().to_owned();
     errln!("membership file: {}", path.display());
     errln!(
-        "mix-net {} ({}, {}), entry endpoints take {}..{} messages per cycle; owners:",
+        "mix-net {} ({}, {}), {}; owners:",
         spec.name,
         spec.backend,
         spec.params,
-        spec.size_min,
-        spec.size_max
+        spec.cycle_words()
     );
     for id in peer.owner_ids() {
         let name = client

@@ -23,6 +23,7 @@ pub(super) struct Proposal {
     pub(super) params: Vec<String>,
     pub(super) size_min: i64,
     pub(super) size_max: i64,
+    pub(super) close_after: Option<u64>,
     pub(super) terms: String,
     pub(super) graph: Option<PathBuf>,
     /// The reconfiguration rule, `None` for the default.
@@ -85,7 +86,8 @@ impl Proposal {
         };
         let spec = json!({
             "name": name, "backend": backend, "params": Json::Object(p),
-            "size_min": self.size_min, "size_max": self.size_max, "terms": self.terms,
+            "size_min": self.size_min, "size_max": self.size_max,
+            "close_after": self.close_after, "terms": self.terms,
             "graph": graph, "reconfiguration": self.rule,
         });
         Ok(serde_json::from_value(spec)?)
@@ -397,11 +399,7 @@ fn review_params(spec: &MixnetSpec, interactive: bool, yes: bool) -> anyhow::Res
             return Ok(false);
         }
     }
-    errln!(
-        "entry endpoints take {}..{} messages per cycle",
-        spec.size_min,
-        spec.size_max
-    );
+    errln!("{}", spec.cycle_words());
     let rule = spec.reconfiguration.unwrap_or_default();
     let words = super::membership::rule_words(&rule, None);
     if spec.reconfiguration.is_none() {

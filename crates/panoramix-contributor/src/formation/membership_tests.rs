@@ -47,6 +47,7 @@ fn spec(rule: Option<Reconfiguration>) -> MixnetSpec {
         params: json!({"BODY_LEN": 1024, "MAX_HOPS": 5}),
         size_min: 1,
         size_max: 4,
+        close_after: None,
         election_public_key: None,
         terms: "be nice".into(),
         graph: None,

@@ -49,6 +49,7 @@ pub(super) fn spec() -> MixnetSpec {
         params: json!({"BODY_LEN": 1024, "MAX_HOPS": 5}),
         size_min: 1,
         size_max: 4,
+        close_after: None,
         election_public_key: None,
         terms: String::new(),
         graph: None,
