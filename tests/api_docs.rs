@@ -44,6 +44,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/panoramix/endpoints/x", &["GET", "PATCH"]),
     ("/panoramix/messages/", &["GET", "POST"]),
     ("/panoramix/boxes/", &["GET", "POST"]),
+    ("/panoramix/takeovers/", &["POST"]),
     ("/panoramix/audit/", &["GET"]),
 ];
 

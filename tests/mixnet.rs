@@ -60,6 +60,16 @@ fn run(backend: &str, contributors: usize, cycles: u64, per_cycle: usize, msg_le
     for l in &logs {
         assert!(!l.iter().any(|e| e.starts_with("REFUSED")), "{l:#?}");
     }
+    // every mix took its input over inside the controller (docs/protocol.md §5.9)
+    let (records, _) = srv.client().audit_log().unwrap();
+    let takeovers = records
+        .iter()
+        .filter(|r| r.entry.contains("takeover.create"))
+        .count();
+    assert!(
+        takeovers >= cycles as usize * contributors,
+        "{takeovers} take-overs for {cycles} cycles of {contributors} mixes"
+    );
     let (code, out, err) = run_cli(&["audit", "verify", &srv.url], None);
     assert_eq!(code, 0, "{out}{err}");
 }

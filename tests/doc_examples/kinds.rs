@@ -205,6 +205,7 @@ pub fn check(e: &Example, ctx: &mut Ctx) -> Result<(), String> {
             )
         }
         "box-transfer" => box_transfer(&get),
+        "takeover" => takeover(&get),
         "consensus-input" => {
             let j: Json = serde_json::from_str(&e.text).map_err(|e| format!("not JSON: {e}"))?;
             let s = |k: &str| {
@@ -529,6 +530,33 @@ pub fn check_errors(e: &Example) -> Result<(), String> {
 }
 
 /// docs/protocol.md §5.8: the frames, hashes and bytes of a box transfer.
+/// docs/protocol.md §5.9: the INBOX a take-over makes and the request's data.
+fn takeover(get: &dyn Fn(&str) -> Result<String, String>) -> Result<(), String> {
+    let mut hashes = Vec::new();
+    for i in 1..=2 {
+        let m = get(&format!("message {i}"))?;
+        let p: Vec<&str> = m.split(' ').collect();
+        let [sender, recipient, text] = p[..] else {
+            return Err(format!("message {i}: sender recipient text"));
+        };
+        let unquote = |s: &str| {
+            if s == "\"\"" {
+                String::new()
+            } else {
+                s.to_owned()
+            }
+        };
+        let h = model::message_hash(None, &unquote(sender), &unquote(recipient), &unquote(text));
+        eq(&format!("hash {i}"), get(&format!("hash {i}"))?, h.clone())?;
+        hashes.push(h);
+    }
+    let bh = panoramix_core::boxes::box_hash(&hashes);
+    eq("box_hash", get("box_hash")?, bh.clone())?;
+    let data = serde_json::json!({"endpoint_id": get("endpoint")?, "sources": [get("source")?],
+        "count": 2, "box_hash": bh});
+    eq("data", get("data")?, data.to_string())
+}
+
 fn box_transfer(get: &dyn Fn(&str) -> Result<String, String>) -> Result<(), String> {
     use panoramix_core::boxes::{self, Frame};
     let bx = model::MsgBox::parse(&get("box")?).ok_or("box: not a box")?;

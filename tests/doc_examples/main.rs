@@ -33,6 +33,8 @@
 //! | `config` | the defaults table: each field the controller reports in `limits` has the default a real server reports |
 //! | `healthz` | `GET /healthz` of a real server, exactly |
 //! | `audit-page seed=S?` | a `GET /panoramix/audit/` answer: the records verify as `panoramix audit verify` checks them (from entry 1), the head's signature verifies and names the last entry; optionally the first entry is signed by seed S |
+//! | `box-transfer` | two messages, their hashes, the box hash (§5.8 formula and code), a download and an upload transfer, the upload's `data` |
+//! | `takeover` | a source's two messages, the hashes they get in the INBOX (serial none), the box hash and the take-over request's `data` |
 //! | `routes` | the routes table against the router's table (`panoramix_controller::allowed_methods`) |
 //! | `errors` | the error table against every `ApiError` variant |
 //!

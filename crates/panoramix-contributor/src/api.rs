@@ -564,6 +564,28 @@ impl<'a> Api<'a> {
         Ok(())
     }
 
+    /// Have the controller copy the published boxes of `sources` (linked to
+    /// the INBOX of `endpoint_id`) into that INBOX (docs/api.md
+    /// "Take-overs"), stating the INBOX expected afterwards: `count` messages
+    /// with box hash `box_hash`. `Some(true)`: done; `Some(false)`: refused
+    /// (409 or 422: the INBOX or an endpoint moved on; read again); `None`: the
+    /// controller has no take-over route (404, 405): upload instead.
+    pub(crate) fn take_over(
+        &mut self,
+        endpoint_id: &str,
+        sources: &[&str],
+        count: usize,
+        box_hash: &str,
+    ) -> Result<Option<bool>, Halt> {
+        let data = || json!({"endpoint_id": endpoint_id, "sources": sources, "count": count, "box_hash": box_hash});
+        match self.try_call("POST", boxes::TAKEOVER_PATH, "takeover", "create", data)? {
+            Ok(_) => Ok(Some(true)),
+            Err(r) if matches!(r.status, 409 | 422) => Ok(Some(false)),
+            Err(r) if matches!(r.status, 404 | 405) => Ok(None),
+            Err(r) => Err(StepError::api("POST", boxes::TAKEOVER_PATH, &r).into()),
+        }
+    }
+
     /// Post messages `(sender, recipient, text, serial)` to a box, in as few
     /// requests as the limits allow ([`message_batches`]); a refusal (a 409 or
     /// 422: someone else was first, or the endpoint moved on) ends the posting.

@@ -174,10 +174,12 @@ fn close_entry(ex: &mut Exec, cx: &Ctx, ep: &Endpoint) -> Result<(), Halt> {
     transition(ex, cx, ep, "CLOSED", &selection, None, &check)
 }
 
-/// A linked endpoint pulls every source's published box (after verifying it)
-/// into its INBOX and closes with exactly that; one that closes with a
-/// quorum ([`crate::dkg::quorum`], an own endpoint) takes the sources that
-/// are ready and verified once there are enough of them.
+/// A linked endpoint takes over every source's published box (after
+/// verifying it) into its INBOX and closes with exactly that; one that closes
+/// with a quorum ([`crate::dkg::quorum`], an own endpoint) takes the sources
+/// that are ready and verified once there are enough of them. The controller
+/// copies the boxes itself (a take-over); one without the route gets them
+/// uploaded.
 fn close_linked(ex: &mut Exec, cx: &Ctx, ep: &Endpoint, inbox_links: &[&Link]) -> Result<(), Halt> {
     let id = &ep.endpoint_id;
     let quorum = crate::dkg::quorum(cx, ep);
@@ -199,7 +201,8 @@ fn close_linked(ex: &mut Exec, cx: &Ctx, ep: &Endpoint, inbox_links: &[&Link]) -
             }
             return Ok(());
         }
-        sources.push(ex.api.messages(&l.from_endpoint_id, l.from_box)?);
+        let msgs = ex.api.messages(&l.from_endpoint_id, l.from_box)?;
+        sources.push((l.from_endpoint_id.as_str(), msgs));
     }
     if let Some(t) = quorum.filter(|t| sources.len() < *t) {
         ex.event(format!(
@@ -208,28 +211,40 @@ fn close_linked(ex: &mut Exec, cx: &Ctx, ep: &Endpoint, inbox_links: &[&Link]) -
         ));
         return Ok(());
     }
-    let expected = || sources.iter().flat_map(|s| s.iter());
-    let expected_len: usize = sources.iter().map(|s| s.len()).sum();
-    let present = ex.api.messages(id, MsgBox::Inbox)?;
-    let have: HashSet<&str> = present.iter().map(|m| m.text.as_str()).collect();
-    let missing: Vec<(&str, &str, &str, Option<i64>)> = expected()
-        .filter(|m| !have.contains(m.text.as_str()))
-        .map(|m| {
-            (
-                m.sender.as_str(),
-                m.recipient.as_str(),
-                m.text.as_str(),
-                None,
-            )
-        })
-        .collect();
-    if !missing.is_empty() {
-        ex.api.upload_box(id, MsgBox::Inbox, &missing)?;
-        ex.st.acted = true;
+    let present = if ep.inbox_count == 0 {
+        Arc::new(Vec::new())
+    } else {
+        ex.api.messages(id, MsgBox::Inbox)?
+    };
+    // the INBOX a take-over makes: what is there, then every source message
+    // whose text is not there yet, source by source
+    let mut have: HashSet<&str> = present.iter().map(|m| m.text.as_str()).collect();
+    let mut after: Vec<String> = present.iter().map(|m| m.message_hash.clone()).collect();
+    let mut missing: Vec<(&str, &str, &str, Option<i64>)> = Vec::new();
+    for m in sources.iter().flat_map(|(_, s)| s.iter()) {
+        if have.insert(m.text.as_str()) {
+            after.push(message_hash(None, &m.sender, &m.recipient, &m.text));
+            missing.push((&m.sender, &m.recipient, &m.text, None));
+        }
     }
-    let inbox = ex.api.messages(id, MsgBox::Inbox)?;
-    if inbox.len() == expected_len && !inbox.is_empty() {
-        let hashes: Vec<String> = inbox.iter().map(|m| m.message_hash.clone()).collect();
+    let hashes: Vec<String> = if missing.is_empty() {
+        after
+    } else {
+        let names: Vec<&str> = sources.iter().map(|(n, _)| *n).collect();
+        let stated = panoramix_core::boxes::box_hash(&after);
+        ex.st.acted = true;
+        match ex.api.take_over(id, &names, after.len(), &stated)? {
+            Some(true) => after,
+            // the INBOX changed under us: read it again next step
+            Some(false) => return Ok(()),
+            None => {
+                ex.api.upload_box(id, MsgBox::Inbox, &missing)?;
+                let inbox = ex.api.messages(id, MsgBox::Inbox)?;
+                inbox.iter().map(|m| m.message_hash.clone()).collect()
+            }
+        }
+    };
+    if hashes.len() == have.len() && !hashes.is_empty() {
         let check = |d: &Json| -> Result<(), String> {
             if d["message_hashes"] == json!(hashes) {
                 Ok(())

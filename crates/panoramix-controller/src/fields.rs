@@ -79,6 +79,7 @@ pub fn allowed(
             &[],
         ),
         ("box", "create") => (&["endpoint_id", "box", "count", "box_hash"], &[]),
+        ("takeover", "create") => (&["endpoint_id", "sources", "count", "box_hash"], &[]),
         _ => (&[], &[]),
     }
 }

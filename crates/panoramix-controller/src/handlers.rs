@@ -24,6 +24,7 @@ mod endpoints;
 mod messages;
 mod negotiations;
 mod peers;
+mod takeover;
 
 pub use audit_log::verify_head;
 use audit_log::*;
@@ -32,6 +33,7 @@ use endpoints::*;
 use messages::*;
 use negotiations::*;
 use peers::*;
+use takeover::*;
 
 type Res = Result<(u16, Json), ApiError>;
 
@@ -121,6 +123,9 @@ pub(crate) fn dispatch<H: Host, S: Store>(
         }),
         ("GET", ["boxes"]) => store.read(|tx| get_box(c, tx, &q)),
         ("POST", ["boxes"]) => post_box(c, store, req),
+        ("POST", ["takeovers"]) => signed_write(c, store, req, "takeover", "create", |tx, v| {
+            post_takeover(c, tx, v)
+        }),
         ("GET", ["audit"]) => store.read(|tx| get_audit(c, tx, &q)),
         // a route of the table (`routes.rs`) with a method it does not take: 405;
         // any other path, an unknown sub-path of a known resource included: 404

@@ -8,12 +8,14 @@
 /// so a trailing slash does not matter). `None`: no such route.
 pub(crate) fn allowed_for(segs: &[&str]) -> Option<&'static [&'static str]> {
     const GET: &[&str] = &["GET"];
+    const POST: &[&str] = &["POST"];
     const GET_POST: &[&str] = &["GET", "POST"];
     const GET_PATCH: &[&str] = &["GET", "PATCH"];
     Some(match segs {
         ["controller"] | ["audit"] => GET,
         ["negotiations" | "peers", _] => GET,
         ["boxes"] => GET_POST,
+        ["takeovers"] => POST,
         ["negotiations" | "contributions" | "peers" | "roles" | "endpoints" | "messages"] => {
             GET_POST
         }

@@ -33,6 +33,22 @@ pub const MEDIA_TYPE: &str = "application/vnd.panoramix.box";
 /// The path of the box routes.
 pub const PATH: &str = "/panoramix/boxes/";
 
+/// The path of the take-over route (docs/protocol.md §5.9).
+pub const TAKEOVER_PATH: &str = "/panoramix/takeovers/";
+
+/// The `data` of the answer to a take-over (201).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TakeoverReceipt {
+    /// The endpoint whose INBOX took the messages over.
+    pub endpoint_id: String,
+    /// Messages copied into the INBOX by this take-over.
+    pub taken: i64,
+    /// Messages in the INBOX after it.
+    pub count: i64,
+    /// The box hash of the whole INBOX after it, in id order.
+    pub box_hash: String,
+}
+
 /// The most bytes a client puts in one upload: a larger box goes up as
 /// consecutive parts (each its own signed request and transaction). Every
 /// controller takes bodies of at least twice this on the box route.
