@@ -36,7 +36,7 @@ rc=0
 PANORAMIX_TEST_TARGET=worker PANORAMIX_TEST_REPORT_DIR=$report cargo test --locked --no-fail-fast \
   --test scenario --test bad_inputs --test api_strict --test adversarial --test observability --test mixnet --test crash \
   --test worker_concurrency --test test_hooks --test api_bounds --test api_docs --test doc_examples \
-  --test fuzz_regressions --test boxes --test takeover 2>&1 | tee "$report/cargo-test.log" || rc=$?
+  --test fuzz_regressions --test boxes --test takeover --test changes 2>&1 | tee "$report/cargo-test.log" || rc=$?
 bash scripts/test-report.sh worker "$report" || { [ "$rc" != 0 ] || rc=1; }
 if [ "$rc" != 0 ]; then
   echo "worker-test.sh: the Worker suites failed" >&2

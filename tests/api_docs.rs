@@ -45,6 +45,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/panoramix/messages/", &["GET", "POST"]),
     ("/panoramix/boxes/", &["GET", "POST"]),
     ("/panoramix/takeovers/", &["POST"]),
+    ("/panoramix/changes/", &["GET"]),
     ("/panoramix/audit/", &["GET"]),
 ];
 

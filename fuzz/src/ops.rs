@@ -34,6 +34,7 @@ const SIGNED: &[(&str, &str, &str, &str)] = &[
     ),
     ("POST", "/panoramix/messages/", "message", "create"),
     ("POST", "/panoramix/roles/", "role", "update"),
+    ("POST", "/panoramix/takeovers/", "takeover", "create"),
 ];
 
 const METHODS: &[&str] = &["GET", "POST", "PATCH", "PUT", "DELETE"];
@@ -47,6 +48,9 @@ const PATHS: &[&str] = &[
     "/panoramix/endpoints/",
     "/panoramix/messages/",
     "/panoramix/audit/",
+    "/panoramix/changes/",
+    "/panoramix/takeovers/",
+    "/panoramix/boxes/",
     "/panoramix",
     "/panoramix//x//",
     "/other/",
@@ -742,6 +746,7 @@ fn read(w: &mut World, g: &mut Gen<'_>) {
             "status",
             "consensus",
             "title",
+            "wait",
         ]);
         let v = match g.pick(3) {
             0 => g.string(&known),

@@ -206,6 +206,21 @@ pub fn check(e: &Example, ctx: &mut Ctx) -> Result<(), String> {
         }
         "box-transfer" => box_transfer(&get),
         "takeover" => takeover(&get),
+        "changes" => {
+            let req = get("request")?;
+            let query = req
+                .strip_prefix("GET /panoramix/changes/?")
+                .ok_or("request: GET /panoramix/changes/?QUERY")?;
+            let (after, wait) = panoramix_core::changes::parse_query(query)?;
+            eq("after", get("after")?, after.to_string())?;
+            eq("wait", get("wait")?, wait.to_string())?;
+            let answer = panoramix_core::changes::Changes {
+                seq: after + 1,
+                changed: true,
+            };
+            let body = serde_json::json!({ "data": answer });
+            eq("response", get("response")?, body.to_string())
+        }
         "consensus-input" => {
             let j: Json = serde_json::from_str(&e.text).map_err(|e| format!("not JSON: {e}"))?;
             let s = |k: &str| {

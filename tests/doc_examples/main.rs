@@ -35,6 +35,7 @@
 //! | `audit-page seed=S?` | a `GET /panoramix/audit/` answer: the records verify as `panoramix audit verify` checks them (from entry 1), the head's signature verifies and names the last entry; optionally the first entry is signed by seed S |
 //! | `box-transfer` | two messages, their hashes, the box hash (§5.8 formula and code), a download and an upload transfer, the upload's `data` |
 //! | `takeover` | a source's two messages, the hashes they get in the INBOX (serial none), the box hash and the take-over request's `data` |
+//! | `changes` | a change-feed request's query (`after`, `wait` as the server parses them) and the answer for entry `after + 1`, byte for byte |
 //! | `routes` | the routes table against the router's table (`panoramix_controller::allowed_methods`) |
 //! | `errors` | the error table against every `ApiError` variant |
 //!

@@ -18,7 +18,9 @@ pub struct Args {
     /// Stop after this many cycles (0: run until interrupted).
     #[arg(long, default_value_t = 0)]
     cycles: u64,
-    /// Poll interval in milliseconds when there is nothing to do.
+    /// Poll interval in milliseconds when there is nothing to do and the
+    /// controller cannot say when something changes (no change feed, or a
+    /// Worker); otherwise the agent wakes on the next change (or after 2 s).
     #[arg(long, default_value_t = 300)]
     poll_ms: u64,
 }
@@ -85,7 +87,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::SUCCESS);
                 }
                 if !s.acted {
-                    std::thread::sleep(Duration::from_millis(a.poll_ms));
+                    let ms = Duration::from_millis;
+                    agent.wait_for_change(ms(a.poll_ms.min(20)), ms(2000), ms(a.poll_ms));
                 }
             }
             Err(e) => {

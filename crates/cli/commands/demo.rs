@@ -211,7 +211,9 @@ fn start_mixnet(
                             break;
                         }
                         if !s.acted {
-                            std::thread::sleep(Duration::from_millis(20));
+                            // wake on the controller's next change (at least 20 ms on)
+                            let ms = Duration::from_millis;
+                            agent.wait_for_change(ms(20), ms(1000), ms(20));
                         }
                     }
                     Err(e) => {

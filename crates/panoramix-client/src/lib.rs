@@ -561,6 +561,26 @@ impl Client {
 
     // ------------------------------------------------------------ audit
 
+    /// The change feed (docs/protocol.md §5.10): the audit log's last entry
+    /// number, answered once it is above `after` or `wait_ms` milliseconds
+    /// have passed (at most [`panoramix_core::changes::MAX_WAIT_MS`]; a host
+    /// that cannot wait answers at once).
+    pub fn changes(
+        &self,
+        after: i64,
+        wait_ms: u64,
+    ) -> Result<panoramix_core::changes::Changes, ClientError> {
+        let wait = wait_ms.min(panoramix_core::changes::MAX_WAIT_MS);
+        let v = self.get(&format!(
+            "{}?after={after}&wait={wait}",
+            panoramix_core::changes::PATH
+        ))?;
+        serde_json::from_value(v["data"].clone()).map_err(|e| ClientError::Decode {
+            path: panoramix_core::changes::PATH.into(),
+            source: e,
+        })
+    }
+
     /// The whole audit log and the controller-signed head.
     pub fn audit_log(
         &self,

@@ -26,6 +26,7 @@ mod negotiations;
 mod peers;
 mod takeover;
 
+pub(crate) use audit_log::audit_seq;
 pub use audit_log::verify_head;
 use audit_log::*;
 use boxes::*;
@@ -127,6 +128,7 @@ pub(crate) fn dispatch<H: Host, S: Store>(
             post_takeover(c, tx, v)
         }),
         ("GET", ["audit"]) => store.read(|tx| get_audit(c, tx, &q)),
+        ("GET", ["changes"]) => store.read(|tx| get_changes(tx, &req.query)),
         // a route of the table (`routes.rs`) with a method it does not take: 405;
         // any other path, an unknown sub-path of a known resource included: 404
         _ if crate::routes::allowed_for(&segs).is_some() => Err(ApiError::MethodNotAllowed),

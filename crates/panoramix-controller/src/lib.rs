@@ -29,7 +29,7 @@ pub mod rows;
 #[cfg(feature = "rusqlite")]
 pub mod sqlite;
 pub use handlers::{NONCE_PRUNE_BATCH, verify_head};
-pub use routes::allowed_methods;
+pub use routes::{allowed_methods, is_changes_path};
 pub mod store;
 mod util;
 
@@ -150,6 +150,14 @@ impl<H: Host> Controller<H> {
     /// The controller id (the key id of its key).
     pub fn id(&self) -> String {
         self.key.key_id()
+    }
+
+    /// The number of the audit log's last entry (0 for an empty log): what the
+    /// change feed answers (`GET /panoramix/changes/`, docs/protocol.md §5.10).
+    /// A host that can wait calls this to decide whether a change-feed request
+    /// with `after` at or above it should wait for the next committed write.
+    pub fn audit_seq<S: Store>(&self, store: &mut S) -> Result<i64, ApiError> {
+        store.read(handlers::audit_seq)
     }
 
     /// Create the schema if needed.

@@ -12,7 +12,7 @@ pub(crate) fn allowed_for(segs: &[&str]) -> Option<&'static [&'static str]> {
     const GET_POST: &[&str] = &["GET", "POST"];
     const GET_PATCH: &[&str] = &["GET", "PATCH"];
     Some(match segs {
-        ["controller"] | ["audit"] => GET,
+        ["controller"] | ["audit"] | ["changes"] => GET,
         ["negotiations" | "peers", _] => GET,
         ["boxes"] => GET_POST,
         ["takeovers"] => POST,
@@ -32,6 +32,12 @@ pub(crate) fn segments(path: &str) -> Option<Vec<&str>> {
         path.strip_prefix("/panoramix/")?
     };
     Some(rest.split('/').filter(|s| !s.is_empty()).collect())
+}
+
+/// Whether `path` is the change feed (`/panoramix/changes/`), whose wait a
+/// host implements (docs/protocol.md §5.10).
+pub fn is_changes_path(path: &str) -> bool {
+    segments(path).is_some_and(|s| s == ["changes"])
 }
 
 /// The methods the API route at `path` takes (for an `Allow` header), or `None`

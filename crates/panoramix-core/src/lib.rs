@@ -14,6 +14,7 @@
 //! * [`audit`]: the audit log's entries, their hash chain and its verification.
 //! * [`wire`]: the API's resources as typed wire data.
 //! * [`boxes`]: a whole box in one transfer (framed download, one signed upload).
+//! * [`changes`]: the change feed a client waits on instead of polling.
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 #![warn(missing_docs)]
@@ -22,6 +23,7 @@ pub mod audit;
 pub mod backend;
 pub mod boxes;
 pub mod canonical;
+pub mod changes;
 pub mod envelope;
 pub mod identity;
 pub mod model;

@@ -12,6 +12,7 @@ use panoramix_contributor::{Contributor, Effect, HttpRequest, HttpResponse, Poll
 use panoramix_core::model::EndpointStatus;
 use serde_json::json;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 pub use panoramix_contributor::{AgentState, Step};
 
@@ -48,6 +49,8 @@ pub struct Agent {
     client: Client,
     machine: Contributor,
     state_path: Option<PathBuf>,
+    /// The last audit entry number the change feed answered.
+    seen: i64,
     #[cfg(feature = "test-hooks")]
     crash_after_uploads: Option<usize>,
     #[cfg(feature = "test-hooks")]
@@ -89,6 +92,7 @@ impl Agent {
             client,
             machine,
             state_path,
+            seen: 0,
             #[cfg(feature = "test-hooks")]
             crash_after_uploads: None,
             #[cfg(feature = "test-hooks")]
@@ -138,6 +142,7 @@ impl Agent {
             client,
             machine,
             state_path: None,
+            seen: 0,
             crash_after_uploads: None,
             cheat: None,
             recorder: Some(recorder),
@@ -265,6 +270,31 @@ impl Agent {
                 "a truncated box upload was accepted".into(),
             )),
             Err(_) => Some(AgentError::State("simulated crash during upload".into())),
+        }
+    }
+
+    /// Wait, after a step that did nothing, for the controller's next change
+    /// (its change feed, docs/protocol.md §5.10): until a write is committed
+    /// after the last answer, at most `max`, and at least `min` since this call
+    /// (so a busy controller is not stepped on faster than that). A controller
+    /// that cannot wait (the Worker answers at once) or has no feed is polled
+    /// every `fallback` instead.
+    pub fn wait_for_change(&mut self, min: Duration, max: Duration, fallback: Duration) {
+        let t0 = Instant::now();
+        let max_ms = u64::try_from(max.as_millis()).unwrap_or(u64::MAX);
+        let floor = match self.client.changes(self.seen, max_ms) {
+            Ok(c) => {
+                self.seen = c.seq;
+                if c.changed || t0.elapsed() >= max / 2 {
+                    min
+                } else {
+                    fallback
+                }
+            }
+            Err(_) => fallback,
+        };
+        if let Some(rest) = floor.checked_sub(t0.elapsed()) {
+            std::thread::sleep(rest);
         }
     }
 

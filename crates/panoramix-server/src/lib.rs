@@ -7,6 +7,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod bounds;
+mod changes;
 pub mod conn;
 pub mod limits;
 pub mod metrics;
@@ -64,6 +65,7 @@ pub struct AppState {
     /// Timeouts and caps on connections, handlers, bodies and responses.
     pub bounds: Bounds,
     gates: bounds::Gates,
+    feed: changes::Feed,
 }
 
 /// Where `GET /metrics` is served. `GET /healthz` is always served on the API
@@ -215,6 +217,9 @@ async fn answer(st: &Arc<AppState>, req: Request<Body>) -> (Response<Body>, Opti
     {
         return rate_limited(&method, &path, &which);
     }
+    if method == "GET" && panoramix_controller::is_changes_path(&path) {
+        changes::wait(st, &query).await;
+    }
     let api = ApiRequest {
         method,
         path,
@@ -293,6 +298,9 @@ async fn run_handler(
             }
             st.metrics.events(&out.events);
             let status = resp.status;
+            if method != "GET" && status < 300 {
+                st.feed.committed();
+            }
             drop(resp);
             // the response waits for its share of the response budget while this
             // request still holds its handler slot; then the slot is free
@@ -587,6 +595,7 @@ pub fn open_state_bounded(
         metrics_mode,
         gates: bounds::Gates::new(&bounds, controller_max_body.max(controller_max_box)),
         bounds,
+        feed: changes::Feed::new(),
     }))
 }
 

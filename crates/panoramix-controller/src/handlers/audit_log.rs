@@ -71,3 +71,27 @@ pub(super) fn get_audit<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) 
 pub fn verify_head(head: &Json) -> bool {
     Head::deserialize(head).is_ok_and(|h| h.verify())
 }
+
+/// `GET /panoramix/changes/?after=&wait=`: the audit log's last entry number
+/// (the waiting, if any, is the host's: see [`crate::Controller::audit_seq`]).
+pub(super) fn get_changes(tx: &mut dyn Tx, query: &str) -> Res {
+    let (after, _wait) = panoramix_core::changes::parse_query(query).map_err(ApiError::Invalid)?;
+    let seq = audit_seq(tx)?;
+    data(
+        200,
+        panoramix_core::changes::Changes {
+            seq,
+            changed: seq > after,
+        },
+    )
+}
+
+/// The number of the audit log's last entry; 0 for an empty log.
+pub(crate) fn audit_seq(tx: &mut dyn Tx) -> Result<i64, ApiError> {
+    Ok(
+        match select_one(tx, "seq", "FROM audit ORDER BY seq DESC LIMIT 1", &[])? {
+            Some(mut r) => r.int("seq")?,
+            None => 0,
+        },
+    )
+}
