@@ -65,7 +65,17 @@ export declare class Contributor {
   readonly cryptoMillis: number;
   /** One step of the contributor protocol. */
   step(): Promise<ContributorStep>;
-  /** Step until finished (or aborted); resolves to the final state. */
+  /**
+   * After a step that did nothing: wait for the controller's next change (its change
+   * feed, docs/protocol.md §5.10), at most `maxMs` (default 1000) and at least 20 ms;
+   * where the controller answers at once (a Worker) or has no feed, `idleMs`
+   * (default 150) instead.
+   */
+  waitForChange(options?: { idleMs?: number; maxMs?: number }): Promise<void>;
+  /**
+   * Step until finished (or aborted); resolves to the final state. After a step
+   * that did nothing it waits for the controller's next change (`waitForChange`).
+   */
   run(options?: {
     signal?: AbortSignal;
     idleMs?: number;

@@ -76,6 +76,7 @@ export class Contributor {
   #machine;
   #host;
   #onSave;
+  #seen = 0;
   #onEvent;
 
   /**
@@ -175,9 +176,41 @@ export class Contributor {
   }
 
   /**
+   * After a step that did nothing: wait for the controller's next change (its
+   * change feed, `GET /panoramix/changes/`, docs/protocol.md §5.10), at most
+   * `options.maxMs` (default 1000) and at least 20 ms. Where the controller
+   * answers at once (a Worker) or has no feed, wait `options.idleMs` (default
+   * 150) instead, as a poll.
+   */
+  async waitForChange(options = {}) {
+    check(
+      'Contributor.waitForChange',
+      [['options', a.shape('options ({idleMs?, maxMs?})', { idleMs: optional(a.count), maxMs: optional(a.count) })]],
+      [options],
+    );
+    const idle = options.idleMs ?? 150;
+    const max = Math.min(options.maxMs ?? 1000, 25000);
+    const t0 = Date.now();
+    let floor = idle;
+    try {
+      const r = await this.#host.raw('GET', `/panoramix/changes/?after=${this.#seen}&wait=${max}`, null);
+      if (r.status === 200) {
+        const d = JSON.parse(r.text).data;
+        this.#seen = d.seq;
+        if (d.changed || Date.now() - t0 >= max / 2) floor = Math.min(idle, 20);
+      }
+    } catch {
+      // unreachable for now: the next step says so; here, a poll's wait
+    }
+    const rest = floor - (Date.now() - t0);
+    if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+  }
+
+  /**
    * Step until the machine says it is finished (`maxCycles` cycles done, or this
-   * contributor left the mix-net) or `options.signal` aborts; waits `idleMs`
-   * (default 150) after a step that did nothing. A failed step is handed to
+   * contributor left the mix-net) or `options.signal` aborts; after a step that
+   * did nothing, waits for the controller's next change ([`waitForChange`], or
+   * `idleMs`, default 150, where the controller cannot say). A failed step is handed to
    * `options.onError` and retried after a growing pause (without `onError`, the
    * first failure ends the run).
    */
@@ -212,7 +245,7 @@ export class Contributor {
         continue;
       }
       if (st.finished) return this.state;
-      if (!st.acted) await pause(options.idleMs ?? 150);
+      if (!st.acted) await this.waitForChange({ idleMs: options.idleMs ?? 150 });
     }
   }
 

@@ -145,6 +145,20 @@ test('SPHINXMIX: JS → Rust → JS mixes, messages sent from JavaScript', async
   // JavaScript checks the Rust mix the way a downstream owner does
   const ids = sender.ids(1);
   assert.equal(await verifyPublished(js[1].client, ids.mixes[1]), messages.length);
+  // between steps a contributor waits on the change feed: until the wait is over
+  // when nothing changes, and only until the next write when something does
+  const c = js[0];
+  await c.waitForChange({ maxMs: 600 }); // catch up with what it has not seen
+  let t0 = Date.now();
+  await c.waitForChange({ maxMs: 600 });
+  assert.ok(Date.now() - t0 >= 550, `a wait with no change took ${Date.now() - t0} ms`);
+  t0 = Date.now();
+  const writer = await pmx.PanoramixClient.connect(pmx.generateKeypair().secret, ctl.url);
+  const wrote = new Promise((r) => setTimeout(r, 150)).then(() => writer.register('wake-up', 'contributor', 'SPHINXMIX', {}));
+  await c.waitForChange({ maxMs: 5000 });
+  const took = Date.now() - t0;
+  await wrote;
+  assert.ok(took >= 100 && took < 3000, `a wait ended by a write took ${took} ms`);
 });
 
 test('ZEUS: JS and Rust trustees, ballots sent from JavaScript with voter credentials', async () => {

@@ -61,7 +61,8 @@ self.onmessage = async (ev) => {
       } finally {
         self.postMessage({ type: 'busy', busy: false });
       }
-      if (!acted) await new Promise((r) => setTimeout(r, 150));
+      // wake on the controller's next change (its change feed), or poll every 150 ms
+      if (!acted && running) await agent.waitForChange();
     }
   } catch (e) {
     self.postMessage({ type: 'error', text: `${e.code ?? 'error'}: ${e.message ?? e}`, fatal: true });

@@ -32,4 +32,9 @@ export class Agent {
   step() {
     return this.contributor.step();
   }
+
+  /** After a step that did nothing: wait for the controller's next change. */
+  waitForChange() {
+    return this.contributor.waitForChange({ idleMs: 150 });
+  }
 }
