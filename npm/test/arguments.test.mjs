@@ -158,6 +158,7 @@ const ROWS = [
   ['Contributor', 'options', () => new pmx.Contributor({ mix: mixKey.secret }, client, {})],
   ['Contributor.step', null, () => contributor.step('j')],
   ['Contributor.run', 'options', () => contributor.run(5)],
+  ['Contributor.waitForChange', 'options', () => contributor.waitForChange({ maxMs: -1 })],
   ['MixnetSender', 'owners', () => new pmx.MixnetSender(client, 'j', spec, 'abc', null)],
   ['MixnetSender.open', 'joint', () => pmx.MixnetSender.open(client, 5)],
   ['MixnetSender.ids', 'cycle', () => sender.ids(1.5)],
