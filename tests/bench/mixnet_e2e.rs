@@ -69,6 +69,12 @@ fn main() {
         100.0 * f(&ze["crypto_share"]),
         100.0 * (1.0 - f(&ze["crypto_share"]))
     );
+    let gib = |v: &serde_json::Value| f(v) / (1u64 << 30) as f64;
+    println!(
+        "mixnet_e2e/memory: peak RSS of the demo's one process (controller, 3 contributors, clients): {:.2} GiB after the Sphinx cycle, {:.2} GiB after the election",
+        gib(&sp["peak_rss_bytes"]),
+        gib(&ze["peak_rss_bytes"])
+    );
     println!(
         "mixnet_e2e/audit: {} entries verified",
         s["audit"]["entries"]

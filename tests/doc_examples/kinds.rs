@@ -544,7 +544,15 @@ pub fn check_errors(e: &Example) -> Result<(), String> {
     Ok(())
 }
 
-/// docs/protocol.md §5.8: the frames, hashes and bytes of a box transfer.
+/// A message field of a box example: `""` stands for the empty string.
+fn unquote(s: &str) -> String {
+    if s == "\"\"" {
+        String::new()
+    } else {
+        s.to_owned()
+    }
+}
+
 /// docs/protocol.md §5.9: the INBOX a take-over makes and the request's data.
 fn takeover(get: &dyn Fn(&str) -> Result<String, String>) -> Result<(), String> {
     let mut hashes = Vec::new();
@@ -553,13 +561,6 @@ fn takeover(get: &dyn Fn(&str) -> Result<String, String>) -> Result<(), String> 
         let p: Vec<&str> = m.split(' ').collect();
         let [sender, recipient, text] = p[..] else {
             return Err(format!("message {i}: sender recipient text"));
-        };
-        let unquote = |s: &str| {
-            if s == "\"\"" {
-                String::new()
-            } else {
-                s.to_owned()
-            }
         };
         let h = model::message_hash(None, &unquote(sender), &unquote(recipient), &unquote(text));
         eq(&format!("hash {i}"), get(&format!("hash {i}"))?, h.clone())?;
@@ -572,6 +573,7 @@ fn takeover(get: &dyn Fn(&str) -> Result<String, String>) -> Result<(), String> 
     eq("data", get("data")?, data.to_string())
 }
 
+/// docs/protocol.md §5.8: the frames, hashes and bytes of a box transfer.
 fn box_transfer(get: &dyn Fn(&str) -> Result<String, String>) -> Result<(), String> {
     use panoramix_core::boxes::{self, Frame};
     let bx = model::MsgBox::parse(&get("box")?).ok_or("box: not a box")?;
@@ -581,13 +583,6 @@ fn box_transfer(get: &dyn Fn(&str) -> Result<String, String>) -> Result<(), Stri
         let p: Vec<&str> = m.split(' ').collect();
         let [id, serial, sender, recipient, text] = p[..] else {
             return Err(format!("message {i}: id serial sender recipient text"));
-        };
-        let unquote = |s: &str| {
-            if s == "\"\"" {
-                String::new()
-            } else {
-                s.to_owned()
-            }
         };
         frames.push(Frame {
             id: id.parse().map_err(|e| format!("id: {e}"))?,

@@ -29,6 +29,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+mod summary;
+use summary::{peak_rss, print_summary};
+
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Messages through the Sphinx mix-net (0 to skip).
@@ -511,7 +514,7 @@ fn run_sphinx(a: &Args, url: &str, bars: &Bars, stop: &Arc<AtomicBool>) -> anyho
         "send_secs": send_time.as_secs_f64(), "total_secs": total.as_secs_f64(),
         "messages_per_sec": a.messages as f64 / total.as_secs_f64(),
         "agent_busy_secs": busy.as_secs_f64(), "agent_crypto_secs": crypto.as_secs_f64(),
-        "crypto_share": crypto.as_secs_f64() / busy.as_secs_f64().max(1e-9),
+        "crypto_share": crypto.as_secs_f64() / busy.as_secs_f64().max(1e-9), "peak_rss_bytes": peak_rss(),
         "first_outputs": got.iter().take(3).map(|m| String::from_utf8_lossy(m).into_owned()).collect::<Vec<_>>(),
     }))
 }
@@ -642,7 +645,7 @@ fn run_election(
         "ballots": a.ballots, "mixers": n, "trustees": n, "threshold": a.threshold, "absent": a.absent, "booth_open_secs": open_secs,
         "cast_secs": cast_time.as_secs_f64(), "total_secs": total.as_secs_f64(),
         "agent_busy_secs": busy.as_secs_f64(), "agent_crypto_secs": crypto.as_secs_f64(),
-        "crypto_share": crypto.as_secs_f64() / busy.as_secs_f64().max(1e-9),
+        "crypto_share": crypto.as_secs_f64() / busy.as_secs_f64().max(1e-9), "peak_rss_bytes": peak_rss(),
         "tally": tally, "spoiled": spoiled, "voter_list": if voter_list { voters.len() } else { 0 },
         "transcript": file.display().to_string(), "transcript_secs": transcript_time.as_secs_f64(),
     }))
@@ -704,57 +707,6 @@ fn check_audit_log(url: &str, out: &std::path::Path, bars: &Bars) -> anyhow::Res
     Ok(
         json!({"entries": checked.entries, "signatures": checked.signatures, "consensuses": checked.consensuses, "applications": checked.applications, "head": checked.head}),
     )
-}
-
-fn print_summary(s: &Json) {
-    outln!("panoramix demo summary");
-    if let Some(x) = s.get("sphinx") {
-        outln!(
-            "  SPHINXMIX: {} messages through {} mixes in {:.2} s ({:.0} messages/s end to end); contributors spent {:.0}% of their time in cryptography",
-            x["messages"],
-            x["hops"],
-            x["total_secs"].as_f64().unwrap_or(0.0),
-            x["messages_per_sec"].as_f64().unwrap_or(0.0),
-            100.0 * x["crypto_share"].as_f64().unwrap_or(0.0)
-        );
-    }
-    if let Some(x) = s.get("zeus") {
-        outln!(
-            "  ZEUS: {} ballots, {} mixers, {} trustees in {:.2} s; tally {}; {:.0}% of contributor time in cryptography",
-            x["ballots"],
-            x["mixers"],
-            x["trustees"],
-            x["total_secs"].as_f64().unwrap_or(0.0),
-            x["tally"],
-            100.0 * x["crypto_share"].as_f64().unwrap_or(0.0)
-        );
-        if x["spoiled"].as_u64().unwrap_or(0) > 0 {
-            outln!(
-                "  ZEUS: {} spoiled ballots (counted as invalid)",
-                x["spoiled"]
-            );
-        }
-        let file = x["transcript"].as_str().unwrap_or("");
-        outln!("  election transcript: {file}");
-        outln!("    check it: panoramix verify-election {file}");
-    }
-    outln!(
-        "  audit log: {} entries verified (head {})",
-        s["audit"]["entries"],
-        s["audit"]["head"].as_str().unwrap_or("")
-    );
-    let dir = s["agreements"]["dir"].as_str().unwrap_or("");
-    outln!("  agreements: {} files in {dir}", s["agreements"]["files"]);
-    outln!("    check one: panoramix agreement verify {dir}/<file>");
-    let output = s["output"].as_str().unwrap_or("");
-    outln!(
-        "  output: {output} ({:.1} MB, mostly the controller's database controller.sqlite3)",
-        s["bytes_on_disk"].as_f64().unwrap_or(0.0) / 1e6
-    );
-    outln!(
-        "    remove it when done: {}",
-        s["remove_with"].as_str().unwrap_or("")
-    );
 }
 
 /// Every agreement the demo's contributors reached (each closed negotiation), one

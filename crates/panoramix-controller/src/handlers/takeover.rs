@@ -36,6 +36,20 @@ fn sources(d: &Obj, ep: &EndpointRow) -> Result<Vec<(String, MsgBox)>, ApiError>
         .collect()
 }
 
+/// One text column of the INBOX of `ep_id`, in id order.
+fn inbox_column(tx: &mut dyn Tx, col: &'static str, ep_id: &str) -> Result<Vec<String>, ApiError> {
+    select(
+        tx,
+        col,
+        "FROM messages WHERE endpoint_id = ?1 AND box = 'INBOX' ORDER BY id",
+        &[ep_id.into()],
+    )?
+    .into_iter()
+    .map(|mut r| r.text(col))
+    .collect::<Result<_, _>>()
+    .map_err(ApiError::from)
+}
+
 /// `POST /takeovers/`: copy the published boxes of `data.sources` into the
 /// INBOX of `data.endpoint_id`, each message whose text the INBOX does not
 /// hold yet, source by source in the order given, each box in id order.
@@ -64,15 +78,7 @@ pub(super) fn post_takeover<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Ver
             )));
         }
     }
-    let mut present: HashSet<String> = select(
-        tx,
-        "text_hash",
-        "FROM messages WHERE endpoint_id = ?1 AND box = 'INBOX'",
-        &[ep_id.into()],
-    )?
-    .into_iter()
-    .map(|mut r| r.text("text_hash"))
-    .collect::<Result<_, _>>()?;
+    let mut present: HashSet<String> = inbox_column(tx, "text_hash", ep_id)?.into_iter().collect();
     let now = c.host.now();
     let mut taken = Vec::new();
     for (s, b) in &named {
@@ -100,15 +106,7 @@ pub(super) fn post_takeover<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Ver
             taken.push(hash);
         }
     }
-    let all: Vec<String> = select(
-        tx,
-        "message_hash",
-        "FROM messages WHERE endpoint_id = ?1 AND box = 'INBOX' ORDER BY id",
-        &[ep_id.into()],
-    )?
-    .into_iter()
-    .map(|mut r| r.text("message_hash"))
-    .collect::<Result<_, _>>()?;
+    let all = inbox_column(tx, "message_hash", ep_id)?;
     let box_hash = boxes::box_hash(&all);
     if all.len() as i64 != count || box_hash != stated {
         return Err(ApiError::WrongState(format!(
