@@ -5,12 +5,15 @@
 //! time spent in cryptography (the rest is the controller round trips).
 //!
 //! `cargo bench --bench mixnet_e2e` (defaults: 10,000 messages, 10,000 ballots);
-//! `-- --smoke` for a quick run; `E2E_MESSAGES`, `E2E_BALLOTS` to choose the sizes.
+//! `-- --smoke` for a quick run; `-- --large` for 100,000 of each (about 14
+//! minutes and 10 GiB of memory on a 2-vCPU machine: docs/performance.md);
+//! `E2E_MESSAGES`, `E2E_BALLOTS` to choose the sizes.
 
 use std::process::Command;
 
 fn main() {
     let smoke = std::env::args().any(|a| a == "--smoke");
+    let large = std::env::args().any(|a| a == "--large");
     let n = |k: &str, d: usize| {
         std::env::var(k)
             .ok()
@@ -19,6 +22,8 @@ fn main() {
     };
     let (messages, ballots) = if smoke {
         (200, 100)
+    } else if large {
+        (100_000, 100_000)
     } else {
         (n("E2E_MESSAGES", 10_000), n("E2E_BALLOTS", 10_000))
     };
