@@ -56,11 +56,7 @@ fn a_box_goes_up_whole_or_not_at_all_and_down_in_one_transfer() {
     let stranger = peer(&srv, "stranger");
     let spec = json!({"endpoint_id": "own", "peer_id": owner.id(),
         "endpoint_type": "SPHINXMIX", "size_min": 1, "size_max": 5000, "public": false});
-    let a = owner.endpoint_action(&spec);
-    let cid = owner
-        .self_consensus("own", std::slice::from_ref(&a))
-        .unwrap();
-    owner.apply(&a, &cid, None).unwrap();
+    act_alone(&owner, "own", &owner.endpoint_action(&spec));
 
     // the INBOX of 3,000 messages in one request; the echo names the box
     let inbox = frames(3000, false, "in");
@@ -126,10 +122,7 @@ fn a_box_goes_up_whole_or_not_at_all_and_down_in_one_transfer() {
         .collect();
     let ep = owner.endpoint("own").unwrap();
     let close = owner.transition_action("own", &ep.last_consensus_id, "CLOSED", &all, None);
-    let cid = owner
-        .self_consensus("close", std::slice::from_ref(&close))
-        .unwrap();
-    owner.apply(&close, &cid, None).unwrap();
+    act_alone(&owner, "close", &close);
     let accepted = owner.download_box("own", "ACCEPTED").unwrap();
     let acc: Vec<String> = accepted.iter().map(|m| m.message_hash.clone()).collect();
     assert_eq!(acc, all, "ACCEPTED comes down as the closing named it");
@@ -205,11 +198,7 @@ fn a_box_larger_than_an_answer_comes_down_in_order() {
     let owner = peer(&srv, "owner");
     let spec = json!({"endpoint_id": "big", "peer_id": owner.id(),
         "endpoint_type": "SPHINXMIX", "size_min": 1, "size_max": 5000, "public": true});
-    let a = owner.endpoint_action(&spec);
-    let cid = owner
-        .self_consensus("big", std::slice::from_ref(&a))
-        .unwrap();
-    owner.apply(&a, &cid, None).unwrap();
+    act_alone(&owner, "big", &owner.endpoint_action(&spec));
     // 1,500 messages of about 230 bytes: one upload (max_box), several answers
     let inbox = frames(1500, false, "big");
     assert_eq!(owner.upload_box("big", "INBOX", &inbox).unwrap().len(), 1);

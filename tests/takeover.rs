@@ -25,11 +25,7 @@ fn frames(n: usize, tag: &str) -> Vec<Frame> {
 
 fn create(owner: &Client, spec: Json) {
     let a = owner.endpoint_action(&spec);
-    let title = spec["endpoint_id"].as_str().unwrap();
-    let cid = owner
-        .self_consensus(title, std::slice::from_ref(&a))
-        .unwrap();
-    owner.apply(&a, &cid, None).unwrap();
+    act_alone(owner, spec["endpoint_id"].as_str().unwrap(), &a);
 }
 
 fn close(owner: &Client, id: &str) {
@@ -41,10 +37,7 @@ fn close(owner: &Client, id: &str) {
         .collect();
     let ep = owner.endpoint(id).unwrap();
     let a = owner.transition_action(id, &ep.last_consensus_id, "CLOSED", &hashes, None);
-    let cid = owner
-        .self_consensus(&format!("close {id}"), std::slice::from_ref(&a))
-        .unwrap();
-    owner.apply(&a, &cid, None).unwrap();
+    act_alone(owner, &format!("close {id}"), &a);
 }
 
 /// The status and error code of a take-over request with `data`.

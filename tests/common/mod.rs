@@ -523,6 +523,14 @@ pub fn peer(srv: &TestServer, name: &str) -> Client {
     c
 }
 
+/// `c` alone agrees on `a` (a self-consensus titled `title`) and applies it.
+pub fn act_alone(c: &Client, title: &str, a: &Action) {
+    let cid = c
+        .self_consensus(title, std::slice::from_ref(a))
+        .expect("self-consensus");
+    c.apply(a, &cid, None).expect("apply");
+}
+
 /// All of `signers` agree on `actions` in a negotiation restricted to them; the
 /// first proposes without accepting, the others echo, then all accept.
 /// Returns the consensus id.
