@@ -272,6 +272,20 @@ fn wizard_create_join_and_contribute() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    // the removed owner's wizard, started only after the owners agreed, says
+    // so at once instead of waiting for a proposal that will never include it
+    let (code, out, err) = run_cli(
+        &[
+            "wizard",
+            "approve",
+            "--yes",
+            "--config",
+            cfg(2).to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("was removed from mix-net"), "{out}{err}");
     let conf3: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(cfg(3)).unwrap()).unwrap();
     let successor = conf3["MIXNET"]["value"].as_str().unwrap();

@@ -464,6 +464,16 @@ fn approve(common: Common, mixnet: Option<String>, accept_terms: bool) -> anyhow
         errln!("  {id} {name}");
     }
     let already_owner = owners.contains(&client.id());
+    if let Some(mine) = cfg.get_str("MIXNET")
+        && mine != current
+        && !already_owner
+        && client.peer(&mine)?.owner_ids().contains(&client.id())
+    {
+        outln!(
+            "this contributor was removed from mix-net {mine}: its successor {current} does not include it; nothing to co-sign"
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let terms = Terms {
         show: !already_owner,
         accepted: accept_terms,

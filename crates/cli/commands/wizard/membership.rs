@@ -314,12 +314,21 @@ pub(super) fn refuse_request(
 pub(super) fn removal_notice(client: &Client, current: &str) -> anyhow::Result<Option<String>> {
     let me = client.id();
     let m = formation::membership(client, current)?;
-    Ok(m.proposals.iter().find(|p| p.removes(&me)).map(|p| {
-        format!(
+    if let Some(p) = m.proposals.iter().find(|p| p.removes(&me)) {
+        return Ok(Some(format!(
             "this contributor is being removed from mix-net {current} by {}: successor {} without it; nothing to co-sign",
             p.proposer, p.name
-        )
-    }))
+        )));
+    }
+    // the remaining owners may have agreed before this wizard first looked
+    let was_owner = m.owners.contains(&me);
+    Ok(formation::agreed_successor(client, current)?
+        .filter(|(_, owners)| was_owner && !owners.contains(&me))
+        .map(|(next, _)| {
+            format!(
+                "this contributor was removed from mix-net {current}: the owners agreed on successor {next} without it; nothing to co-sign"
+            )
+        }))
 }
 
 #[cfg(test)]
