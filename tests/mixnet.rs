@@ -59,6 +59,21 @@ fn run(backend: &str, contributors: usize, cycles: u64, per_cycle: usize, msg_le
     let logs = agents.join().unwrap();
     for l in &logs {
         assert!(!l.iter().any(|e| e.starts_with("REFUSED")), "{l:#?}");
+        // a long-running agent keeps nothing of its completed cycles in memory
+        let kept = l
+            .iter()
+            .find_map(|e| e.strip_prefix("remembered: "))
+            .unwrap_or_else(|| panic!("the agent did not finish: {l:#?}"));
+        let last = format!("-{cycles}-");
+        assert!(
+            kept.split(' ')
+                .filter(|id| !id.is_empty())
+                .all(|id| id.contains(&last)),
+            "the agent still holds endpoints of completed cycles: {kept}"
+        );
+        if cycles > 1 {
+            assert!(!kept.is_empty(), "nothing remembered of the last cycle");
+        }
     }
     // every mix took its input over inside the controller (docs/protocol.md §5.9)
     let (records, _) = srv.client().audit_log().unwrap();

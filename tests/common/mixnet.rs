@@ -168,6 +168,9 @@ pub fn drive(agents: Vec<Agent>, timeout: Duration) -> std::thread::JoinHandle<V
                             Ok(s) => {
                                 log.extend(s.events);
                                 if s.finished {
+                                    let kept = a.remembered_endpoints();
+                                    let kept: Vec<_> = kept.into_iter().collect();
+                                    log.push(format!("remembered: {}", kept.join(" ")));
                                     break;
                                 }
                                 if !s.acted {

@@ -521,8 +521,10 @@ impl<'a> Api<'a> {
         b: MsgBox,
         items: &[(S, S, S, Option<i64>)],
     ) -> Result<(), Halt> {
-        let frames = || -> Vec<Frame> {
-            items
+        // only the part being sent is copied into frames: a re-run of the
+        // step per answered part must not copy the whole box again
+        let frames = |range: std::ops::Range<usize>| -> Vec<Frame> {
+            items[range]
                 .iter()
                 .map(|(s, r, t, serial)| Frame {
                     id: 0,
@@ -533,15 +535,12 @@ impl<'a> Api<'a> {
                 })
                 .collect()
         };
-        let ranges = box_parts(items);
-        let mut all: Option<Vec<Frame>> = None;
-        for range in ranges {
+        for range in box_parts(items) {
             let start = range.start;
             let r = match self.io.take_logged_http()? {
                 Some(r) => r,
                 None => {
-                    let all = all.get_or_insert_with(frames);
-                    let part = &all[range];
+                    let part = &frames(range);
                     let data = boxes::upload_data(endpoint_id, b, part);
                     let info = self.info("box", "create", Map::new());
                     let env = envelope::sign(self.key, data, info, None)

@@ -143,6 +143,8 @@ fn follow(ex: &mut Exec, c: u64, done: bool, s: Successor) -> Result<bool, Halt>
     }
     ex.state.completed += u64::from(done);
     ex.state.processed.clear();
+    // nothing of the predecessor is needed again
+    ex.learned.forget.push(String::new());
     ex.event(end);
     ex.event(format!("continuing with the successor mix-net {next}"));
     ex.state.mixnet = next;
@@ -194,6 +196,7 @@ fn complete_cycles(ex: &mut Exec, cx: &Ctx) -> Result<bool, Halt> {
                 ex.state.completed += 1;
                 let prefix = format!("{}-{c}-", cx.spec.name);
                 ex.state.processed.retain(|k, _| !k.starts_with(&prefix));
+                ex.learned.forget.push(prefix);
                 ex.event(format!("cycle {c} complete"));
                 ex.state.cycle += 1;
                 ex.save()?;

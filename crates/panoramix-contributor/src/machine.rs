@@ -82,6 +82,20 @@ pub(crate) struct Computed {
     pub(crate) crypto_nanos: u128,
 }
 
+impl Computed {
+    /// Drop what was computed for the endpoints whose ids start with
+    /// `prefix` (a completed cycle's: a long-running agent keeps nothing of
+    /// its past cycles in memory).
+    pub(crate) fn forget(&mut self, prefix: &str) {
+        let keep = |id: &str| !id.starts_with(prefix);
+        self.own.retain(|k, _| keep(k));
+        self.recompute.retain(|k, _| keep(k));
+        self.hashes.retain(|k, _| keep(&k.0));
+        self.verify.retain(|k, _| keep(k));
+        self.admissible.retain(|k, _| keep(&k.0));
+    }
+}
+
 /// What earlier steps established (read-only during a step; a step's
 /// additions are merged when it completes).
 #[derive(Default, Clone)]
@@ -90,6 +104,16 @@ pub(crate) struct Known {
     pub(crate) recomputed: HashMap<String, std::sync::Arc<Processed>>,
     /// Successor proposals that leave this owner out, told about already.
     pub(crate) warned: HashSet<String>,
+    /// Endpoint id prefixes of cycles this step completed: what is known of
+    /// them is dropped when the step completes.
+    pub(crate) forget: Vec<String>,
+}
+
+impl Known {
+    fn forget(&mut self, prefix: &str) {
+        self.verified.retain(|k| !k.starts_with(prefix));
+        self.recomputed.retain(|k, _| !k.starts_with(prefix));
+    }
 }
 
 /// One contributor of one mix-net, as a state machine.
@@ -187,6 +211,23 @@ impl Contributor {
         &self.state
     }
 
+    /// The endpoints whose verified or computed results are kept in memory
+    /// (those of completed cycles are dropped when the cycle completes).
+    pub fn remembered_endpoints(&self) -> BTreeSet<String> {
+        let c = &self.computed;
+        let k = &self.known;
+        c.own
+            .keys()
+            .chain(c.recompute.keys())
+            .chain(c.hashes.keys().map(|k| &k.0))
+            .chain(c.verify.keys())
+            .chain(c.admissible.keys().map(|k| &k.0))
+            .chain(k.verified.iter())
+            .chain(k.recomputed.keys())
+            .cloned()
+            .collect()
+    }
+
     /// Time spent in the backend's cryptography (processing, verifying,
     /// admitting).
     pub fn crypto_time(&self) -> std::time::Duration {
@@ -242,6 +283,10 @@ impl Contributor {
                 self.known.verified.extend(learned.verified);
                 self.known.recomputed.extend(learned.recomputed);
                 self.known.warned.extend(learned.warned);
+                for prefix in &learned.forget {
+                    self.known.forget(prefix);
+                    self.computed.forget(prefix);
+                }
                 Poll::Done(st)
             }
             Ran::Effect(e) => Poll::Effect(e),

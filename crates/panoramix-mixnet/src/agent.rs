@@ -175,6 +175,12 @@ impl Agent {
         self.machine.crypto_time()
     }
 
+    /// The endpoints whose verified or computed results the agent keeps in
+    /// memory (those of completed cycles are dropped).
+    pub fn remembered_endpoints(&self) -> std::collections::BTreeSet<String> {
+        self.machine.remembered_endpoints()
+    }
+
     /// The agent's state.
     pub fn state(&self) -> &AgentState {
         self.machine.state()

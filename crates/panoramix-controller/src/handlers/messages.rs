@@ -37,8 +37,10 @@ pub(super) fn box_rows(q: &Query) -> Result<(&'static str, [SqlValue; 3]), ApiEr
             .parse::<i64>()
             .map_err(|_| ApiError::Invalid("`after` must be a message id".into()))?,
     };
-    let cond = "FROM messages WHERE endpoint_id = ?1 AND box = ?2 AND id > ?3 ORDER BY id";
-    Ok((cond, [ep.into(), bx.as_str().into(), SqlValue::Int(after)]))
+    Ok((
+        crate::store::BOX_ROWS,
+        [ep.into(), bx.as_str().into(), SqlValue::Int(after)],
+    ))
 }
 
 pub(super) fn list_messages<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Query) -> Res {

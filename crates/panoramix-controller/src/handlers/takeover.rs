@@ -41,8 +41,12 @@ fn inbox_column(tx: &mut dyn Tx, col: &'static str, ep_id: &str) -> Result<Vec<S
     select(
         tx,
         col,
-        "FROM messages WHERE endpoint_id = ?1 AND box = 'INBOX' ORDER BY id",
-        &[ep_id.into()],
+        crate::store::BOX_ROWS,
+        &[
+            ep_id.into(),
+            MsgBox::Inbox.as_str().into(),
+            SqlValue::Int(0),
+        ],
     )?
     .into_iter()
     .map(|mut r| r.text(col))
@@ -85,8 +89,8 @@ pub(super) fn post_takeover<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Ver
         let rows = select(
             tx,
             "sender, recipient, text, text_hash",
-            "FROM messages WHERE endpoint_id = ?1 AND box = ?2 ORDER BY id",
-            &[s.as_str().into(), b.as_str().into()],
+            crate::store::BOX_ROWS,
+            &[s.as_str().into(), b.as_str().into(), SqlValue::Int(0)],
         )?;
         for mut r in rows {
             let text_hash = r.text("text_hash")?;
