@@ -173,10 +173,22 @@ pub struct BoothDecision {
 /// replays an accepted ballot's `c1`; count each credential's last accepted
 /// ballot. Invalid parameters refuse every input.
 pub fn booth_filter<S: AsRef<str> + Sync>(params: &ZeusParams, inputs: &[S]) -> BoothDecision {
+    booth_filter_known(params, inputs, &[]).0
+}
+
+/// [`booth_filter`], where `known[i]` says that `inputs[i]` already passed
+/// [`check_ballot`] under these same parameters (its checks are skipped; a
+/// missing entry is `false`). Also returns, per input, whether it passed them
+/// (for the caller to remember).
+pub fn booth_filter_known<S: AsRef<str> + Sync>(
+    params: &ZeusParams,
+    inputs: &[S],
+    known: &[bool],
+) -> (BoothDecision, Vec<bool>) {
     let rules = match params.rules() {
         Ok(r) => r,
         Err(e) => {
-            return BoothDecision {
+            let refused = BoothDecision {
                 rejected: (0..inputs.len())
                     .map(|index| Rejected {
                         index,
@@ -185,14 +197,18 @@ pub fn booth_filter<S: AsRef<str> + Sync>(params: &ZeusParams, inputs: &[S]) -> 
                     .collect(),
                 ..BoothDecision::default()
             };
+            return (refused, vec![false; inputs.len()]);
         }
     };
     let checked: Vec<Result<Ballot, String>> = par::map_range(inputs.len(), |i| {
         let b = Ballot::from_text(inputs[i].as_ref()).map_err(|e| e.to_string())?;
-        check_ballot(params, &rules, &b, i).map_err(|e| e.to_string())?;
+        if !known.get(i).copied().unwrap_or(false) {
+            check_ballot(params, &rules, &b, i).map_err(|e| e.to_string())?;
+        }
         Ok(b)
     });
-    decide(checked)
+    let passed = checked.iter().map(Result::is_ok).collect();
+    (decide(checked), passed)
 }
 
 /// The box rule over ballots already checked one by one.
@@ -309,6 +325,24 @@ fn combine_shares<S: AsRef<str>, R: RngCore + CryptoRng>(
         .collect())
 }
 
+/// The booth's processing of its decision: the counted ciphertexts, and the
+/// rejected ballots as its proof.
+pub fn booth_output(d: &BoothDecision) -> Result<ProcessOutput, ZeusError> {
+    Ok(ProcessOutput {
+        outputs: d.counted.iter().map(Ciphertext::to_text).collect(),
+        proof: serde_json::to_string(&d.rejected).map_err(|e| ZeusError::Malformed {
+            at: "proof".into(),
+            reason: e.to_string(),
+        })?,
+    })
+}
+
+/// Check a booth's `outputs` against its decision.
+pub fn booth_check<T: AsRef<str>>(d: &BoothDecision, outputs: &[T]) -> Result<(), VerifyError> {
+    let exp: Vec<String> = d.counted.iter().map(Ciphertext::to_text).collect();
+    check_same(&exp, outputs)
+}
+
 /// Run endpoint type `ty` on `inputs`. `secret` is needed only by
 /// `ZEUS_SK_PARTIAL_DECRYPT`.
 pub fn process<S: AsRef<str> + Sync, R: RngCore + CryptoRng>(
@@ -319,16 +353,7 @@ pub fn process<S: AsRef<str> + Sync, R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> Result<ProcessOutput, ZeusError> {
     match ty {
-        EndpointType::ZeusBooth => {
-            let d = booth_filter(params, inputs);
-            Ok(ProcessOutput {
-                outputs: d.counted.iter().map(Ciphertext::to_text).collect(),
-                proof: serde_json::to_string(&d.rejected).map_err(|e| ZeusError::Malformed {
-                    at: "proof".into(),
-                    reason: e.to_string(),
-                })?,
-            })
-        }
+        EndpointType::ZeusBooth => booth_output(&booth_filter(params, inputs)),
         EndpointType::ZeusSkMix | EndpointType::ZeusTwMix => {
             let kind = if ty == EndpointType::ZeusTwMix {
                 MixKind::Tw
@@ -412,11 +437,7 @@ pub fn verify<S: AsRef<str> + Sync, T: AsRef<str>, R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> Result<(), VerifyError> {
     match ty {
-        EndpointType::ZeusBooth => {
-            let d = booth_filter(params, inputs);
-            let exp: Vec<String> = d.counted.iter().map(Ciphertext::to_text).collect();
-            check_same(&exp, outputs)
-        }
+        EndpointType::ZeusBooth => booth_check(&booth_filter(params, inputs), outputs),
         EndpointType::ZeusSkMix | EndpointType::ZeusTwMix => {
             let ctx = context(params)?;
             let input = parse_cts("input", inputs)?;

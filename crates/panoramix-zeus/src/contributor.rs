@@ -12,8 +12,13 @@ use panoramix_core::backend::{
 use panoramix_core::wire::Peer;
 use rand_core::CryptoRngCore;
 use serde_json::{Value as Json, json};
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::sync::Mutex;
 
-use crate::backend::{EndpointType, booth_filter, process, verify};
+use crate::backend::{
+    BoothDecision, EndpointType, booth_check, booth_filter_known, booth_output, process, verify,
+};
 use crate::dkg_endpoints;
 use crate::{TrusteeKey, TrusteeSecret, ZeusParams, combine_trustee_keys};
 
@@ -29,12 +34,63 @@ fn endpoint_type(ty: &str) -> Result<EndpointType, BackendError> {
 /// that only mixes and checks).
 pub struct ZeusBackend {
     trustee: Option<TrusteeSecret>,
+    ballots: Mutex<BallotMemo>,
+}
+
+/// The ballots that passed their checks (validity proof, signature,
+/// eligibility) under one booth's parameters, by digest: an owner checks each
+/// ballot once, though the booth's admission, its recomputation and the next
+/// stage's verification each run the box rule over it.
+#[derive(Default)]
+struct BallotMemo {
+    params: [u8; 32],
+    passed: HashSet<[u8; 32]>,
+}
+
+fn digest(label: &[u8], text: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"panoramix/zeus/v1/ballot-memo/");
+    h.update(label);
+    h.update((text.len() as u64).to_le_bytes());
+    h.update(text.as_bytes());
+    h.finalize().into()
 }
 
 impl ZeusBackend {
     /// A backend with this trustee key share.
     pub fn new(trustee: Option<TrusteeSecret>) -> Self {
-        ZeusBackend { trustee }
+        ZeusBackend {
+            trustee,
+            ballots: Mutex::default(),
+        }
+    }
+
+    /// The booth's decision over `texts`, skipping the checks of ballots that
+    /// passed them before under the same parameters.
+    fn booth(&self, ep: &EndpointView, p: &ZeusParams, texts: &[&str]) -> BoothDecision {
+        let params = digest(b"params", &ep.params.to_string());
+        let ids: Vec<[u8; 32]> = texts.iter().map(|t| digest(b"ballot", t)).collect();
+        let known: Vec<bool> = {
+            let mut m = self.ballots.lock().unwrap_or_else(|e| e.into_inner());
+            if m.params != params {
+                *m = BallotMemo {
+                    params,
+                    passed: HashSet::new(),
+                };
+            }
+            ids.iter().map(|d| m.passed.contains(d)).collect()
+        };
+        let (decision, passed) = booth_filter_known(p, texts, &known);
+        let mut m = self.ballots.lock().unwrap_or_else(|e| e.into_inner());
+        if m.params == params {
+            m.passed.extend(
+                ids.iter()
+                    .zip(passed)
+                    .filter(|(_, ok)| *ok)
+                    .map(|(d, _)| *d),
+            );
+        }
+        decision
     }
 }
 
@@ -66,7 +122,7 @@ impl Backend for ZeusBackend {
         // refused: unparsable, bad validity proof or signature, a credential not on
         // the voter list, a replayed c1; a superseded re-vote stays admissible (the
         // booth counts a credential's last accepted ballot)
-        let decision = booth_filter(&params, texts);
+        let decision = self.booth(ep, &params, texts);
         let mut ok = vec![true; texts.len()];
         for r in decision.rejected {
             if let Some(o) = ok.get_mut(r.index) {
@@ -100,6 +156,11 @@ impl Backend for ZeusBackend {
             return Err(BackendError::MissingSecret("Zeus trustee key share"));
         }
         // threshold: decrypt with the share the key generation gave this trustee
+        if ty == EndpointType::ZeusBooth {
+            let d = self.booth(ep, &p, &texts);
+            let out = booth_output(&d).map_err(|e| BackendError::process(ep, e))?;
+            return Ok(processed(ep, out.outputs, out.proof));
+        }
         let share = match (&p.dkg, &self.trustee) {
             (Some(_), Some(t)) if ty.needs_secret() => Some(
                 dkg_endpoints::threshold_share(&p, t, &mut &mut *rng)
@@ -149,7 +210,12 @@ impl Backend for ZeusBackend {
         }
         let p = params(&ep.params)?;
         let ty = endpoint_type(&ep.endpoint_type)?;
-        verify(ty, &p, &ins, &outs, proof, &mut &mut *rng).map_err(|e| BackendError::Verify {
+        let checked = if ty == EndpointType::ZeusBooth {
+            booth_check(&self.booth(ep, &p, &ins), &outs)
+        } else {
+            verify(ty, &p, &ins, &outs, proof, &mut &mut *rng)
+        };
+        checked.map_err(|e| BackendError::Verify {
             endpoint: ep.id.clone(),
             // which check failed is the source's message (not repeated here)
             reason: "the output and proof do not verify".into(),
@@ -219,3 +285,7 @@ impl OwnerKeys for ZeusOwnerKeys {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "contributor_tests.rs"]
+mod tests;
