@@ -243,10 +243,14 @@ pub(crate) fn decide(checked: Vec<Result<Ballot, String>>) -> BoothDecision {
 /// decryption per trustee that posted. n-of-n: every trustee must cover
 /// every ciphertext. Threshold: a trustee that posted nothing is absent, one
 /// that missed a ciphertext is left out (the combination needs `t` others).
+/// `known[i]`: input `i`'s proof was verified before; returned per partial
+/// decryption: all of its shares were.
+#[allow(clippy::type_complexity)]
 fn group_shares<S: AsRef<str>>(
     keys: &DecryptionKeys,
     inputs: &[S],
-) -> Result<(Vec<Ciphertext>, Vec<PartialDecryption>), VerifyError> {
+    known: &[bool],
+) -> Result<(Vec<Ciphertext>, Vec<PartialDecryption>, Vec<bool>), VerifyError> {
     let t = keys.keys.len();
     if t == 0 {
         return Err(VerifyError::Empty {
@@ -254,6 +258,7 @@ fn group_shares<S: AsRef<str>>(
         });
     }
     let mut by_ct: BTreeMap<Ciphertext, Vec<Option<(Point, CpProof)>>> = BTreeMap::new();
+    let mut all_known = vec![true; t];
     for (i, s) in inputs.iter().enumerate() {
         let sh =
             DecryptionShare::from_text(s.as_ref()).map_err(|reason| VerifyError::Encoding {
@@ -276,6 +281,7 @@ fn group_shares<S: AsRef<str>>(
             });
         }
         slot[ti] = Some((sh.factor, sh.proof));
+        all_known[ti] &= known.get(i).copied().unwrap_or(false);
     }
     if by_ct.is_empty() {
         return Err(VerifyError::Empty {
@@ -284,6 +290,7 @@ fn group_shares<S: AsRef<str>>(
     }
     let cts: Vec<Ciphertext> = by_ct.keys().copied().collect();
     let mut pds = Vec::with_capacity(t);
+    let mut pds_known = Vec::with_capacity(t);
     for ti in 0..t {
         let mine: Vec<Option<(Point, CpProof)>> = by_ct.values().map(|slots| slots[ti]).collect();
         let covered = mine.iter().filter(|s| s.is_some()).count();
@@ -305,20 +312,35 @@ fn group_shares<S: AsRef<str>>(
             factors,
             proofs,
         });
+        pds_known.push(all_known[ti]);
     }
-    Ok((cts, pds))
+    Ok((cts, pds, pds_known))
 }
 
-fn combine_shares<S: AsRef<str>, R: RngCore + CryptoRng>(
+/// The combination's outputs from the shares in `inputs`; `known[i]`: the
+/// proof of input `i` was verified before under these parameters (a trustee
+/// all of whose shares were is not verified again; a missing entry is
+/// `false`).
+pub fn combine_shares<S: AsRef<str>, R: RngCore + CryptoRng>(
     params: &ZeusParams,
     inputs: &[S],
+    known: &[bool],
     rng: &mut R,
 ) -> Result<Vec<String>, VerifyError> {
     let trustees = params.verify_trustees()?;
     params.rules()?;
-    let (cts, pds) = group_shares(&trustees, inputs)?;
+    let (cts, pds, pds_known) = group_shares(&trustees, inputs, known)?;
     let dec = MixContext::decode_list("ciphertexts", &cts)?;
-    let c = combine_decoded(&params.session_id, &trustees, "", &cts, &dec, &pds, rng)?;
+    let c = combine_decoded(
+        &params.session_id,
+        &trustees,
+        "",
+        &cts,
+        &dec,
+        &pds,
+        &pds_known,
+        rng,
+    )?;
     Ok(outcomes(params, &c.m)
         .iter()
         .map(Outcome::to_text)
@@ -404,7 +426,7 @@ pub fn process<S: AsRef<str> + Sync, R: RngCore + CryptoRng>(
             })
         }
         EndpointType::ZeusSkCombine => Ok(ProcessOutput {
-            outputs: combine_shares(params, inputs, rng)?,
+            outputs: combine_shares(params, inputs, &[], rng)?,
             proof: String::new(),
         }),
     }
@@ -513,7 +535,7 @@ pub fn verify<S: AsRef<str> + Sync, T: AsRef<str>, R: RngCore + CryptoRng>(
             crate::decrypt::verify_partial_decryption(&params.session_id, &pk, &input, &pd, rng)
         }
         EndpointType::ZeusSkCombine => {
-            let exp = combine_shares(params, inputs, rng)?;
+            let exp = combine_shares(params, inputs, &[], rng)?;
             check_same(&exp, outputs)
         }
     }

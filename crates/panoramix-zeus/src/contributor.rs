@@ -17,10 +17,11 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use crate::backend::{
-    BoothDecision, EndpointType, booth_check, booth_filter_known, booth_output, process, verify,
+    BoothDecision, EndpointType, booth_check, booth_filter_known, booth_output, combine_shares,
+    process, verify,
 };
 use crate::dkg_endpoints;
-use crate::{TrusteeKey, TrusteeSecret, ZeusParams, combine_trustee_keys};
+use crate::{TrusteeKey, TrusteeSecret, ZeusError, ZeusParams, combine_trustee_keys};
 
 fn params(p: &Json) -> Result<ZeusParams, BackendError> {
     serde_json::from_value(p.clone()).map_err(|e| BackendError::params("ZEUS parameters", e))
@@ -34,17 +35,42 @@ fn endpoint_type(ty: &str) -> Result<EndpointType, BackendError> {
 /// that only mixes and checks).
 pub struct ZeusBackend {
     trustee: Option<TrusteeSecret>,
-    ballots: Mutex<BallotMemo>,
+    ballots: Memo,
+    shares: Memo,
 }
 
-/// The ballots that passed their checks (validity proof, signature,
-/// eligibility) under one booth's parameters, by digest: an owner checks each
-/// ballot once, though the booth's admission, its recomputation and the next
-/// stage's verification each run the box rule over it.
+/// Texts that passed their checks under one set of endpoint parameters, by
+/// digest: an owner checks each ballot once, though the booth's admission,
+/// its recomputation and the next stage's verification each run the box rule
+/// over it (validity proof, signature, eligibility), and each decryption
+/// share once, though the partial decryption's verification and the
+/// combination both check its proof. Parameters that differ start afresh.
 #[derive(Default)]
-struct BallotMemo {
-    params: [u8; 32],
-    passed: HashSet<[u8; 32]>,
+struct Memo(Mutex<(bool, [u8; 32], HashSet<[u8; 32]>)>);
+
+impl Memo {
+    /// Which of `ids` passed under `params`.
+    fn known(&self, params: &[u8; 32], ids: &[[u8; 32]]) -> Vec<bool> {
+        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if !m.0 || m.1 != *params {
+            *m = (true, *params, HashSet::new());
+        }
+        ids.iter().map(|d| m.2.contains(d)).collect()
+    }
+
+    /// Remember the `ids` that passed under `params`.
+    fn remember(&self, params: &[u8; 32], ids: &[[u8; 32]], passed: &[bool]) {
+        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if !m.0 || m.1 != *params {
+            *m = (true, *params, HashSet::new());
+        }
+        m.2.extend(
+            ids.iter()
+                .zip(passed)
+                .filter(|(_, ok)| **ok)
+                .map(|(d, _)| *d),
+        );
+    }
 }
 
 fn digest(label: &[u8], text: &str) -> [u8; 32] {
@@ -61,7 +87,8 @@ impl ZeusBackend {
     pub fn new(trustee: Option<TrusteeSecret>) -> Self {
         ZeusBackend {
             trustee,
-            ballots: Mutex::default(),
+            ballots: Memo::default(),
+            shares: Memo::default(),
         }
     }
 
@@ -70,27 +97,19 @@ impl ZeusBackend {
     fn booth(&self, ep: &EndpointView, p: &ZeusParams, texts: &[&str]) -> BoothDecision {
         let params = digest(b"params", &ep.params.to_string());
         let ids: Vec<[u8; 32]> = texts.iter().map(|t| digest(b"ballot", t)).collect();
-        let known: Vec<bool> = {
-            let mut m = self.ballots.lock().unwrap_or_else(|e| e.into_inner());
-            if m.params != params {
-                *m = BallotMemo {
-                    params,
-                    passed: HashSet::new(),
-                };
-            }
-            ids.iter().map(|d| m.passed.contains(d)).collect()
-        };
+        let known = self.ballots.known(&params, &ids);
         let (decision, passed) = booth_filter_known(p, texts, &known);
-        let mut m = self.ballots.lock().unwrap_or_else(|e| e.into_inner());
-        if m.params == params {
-            m.passed.extend(
-                ids.iter()
-                    .zip(passed)
-                    .filter(|(_, ok)| *ok)
-                    .map(|(d, _)| *d),
-            );
-        }
+        self.ballots.remember(&params, &ids, &passed);
         decision
+    }
+
+    /// Digests of the parameters (the decryption's session and trustees) and
+    /// of each share text.
+    fn share_ids(p: &ZeusParams, texts: &[&str]) -> ([u8; 32], Vec<[u8; 32]>) {
+        let params =
+            serde_json::to_string(&(&p.session_id, &p.trustees, &p.dkg)).unwrap_or_default();
+        let params = digest(b"decryption", &params);
+        (params, texts.iter().map(|t| digest(b"share", t)).collect())
     }
 }
 
@@ -161,6 +180,13 @@ impl Backend for ZeusBackend {
             let out = booth_output(&d).map_err(|e| BackendError::process(ep, e))?;
             return Ok(processed(ep, out.outputs, out.proof));
         }
+        if ty == EndpointType::ZeusSkCombine {
+            let (params, ids) = Self::share_ids(&p, &texts);
+            let known = self.shares.known(&params, &ids);
+            let outputs = combine_shares(&p, &texts, &known, &mut &mut *rng)
+                .map_err(|e| BackendError::process(ep, ZeusError::from(e)))?;
+            return Ok(processed(ep, outputs, String::new()));
+        }
         let share = match (&p.dkg, &self.trustee) {
             (Some(_), Some(t)) if ty.needs_secret() => Some(
                 dkg_endpoints::threshold_share(&p, t, &mut &mut *rng)
@@ -213,7 +239,13 @@ impl Backend for ZeusBackend {
         let checked = if ty == EndpointType::ZeusBooth {
             booth_check(&self.booth(ep, &p, &ins), &outs)
         } else {
-            verify(ty, &p, &ins, &outs, proof, &mut &mut *rng)
+            let v = verify(ty, &p, &ins, &outs, proof, &mut &mut *rng);
+            if v.is_ok() && ty == EndpointType::ZeusSkPartialDecrypt {
+                // every share's proof verified: the combination need not again
+                let (params, ids) = Self::share_ids(&p, &outs);
+                self.shares.remember(&params, &ids, &vec![true; ids.len()]);
+            }
+            v
         };
         checked.map_err(|e| BackendError::Verify {
             endpoint: ep.id.clone(),

@@ -124,3 +124,87 @@ fn ballots_checked_under_one_booth_are_checked_again_under_another() {
         "the box rule agrees"
     );
 }
+
+fn endpoint(p: &ZeusParams, ty: &str) -> EndpointView {
+    EndpointView {
+        id: format!("{}-{ty}", p.session_id),
+        endpoint_type: ty.into(),
+        params: serde_json::to_value(p).unwrap(),
+    }
+}
+
+fn outputs(p: &panoramix_core::backend::Processed) -> Vec<Msg> {
+    p.outputs
+        .iter()
+        .enumerate()
+        .map(|(i, o)| Msg {
+            serial: Some(i as i64),
+            ..msgs(std::slice::from_ref(&o.text)).remove(0)
+        })
+        .collect()
+}
+
+/// Two trustees (n-of-n) decrypt a booth's output; returns the parameters,
+/// the ciphertexts and each trustee's published shares.
+fn decrypted(rng: &mut ChaCha20Rng) -> (ZeusParams, Vec<Msg>, Vec<Vec<Msg>>) {
+    let secrets = [TrusteeSecret::generate(rng), TrusteeSecret::generate(rng)];
+    let keys: Vec<_> = secrets.iter().map(|s| s.publish("m/1", rng)).collect();
+    let pk = crate::combine_trustee_keys("m/1", &keys).unwrap();
+    let (mut p, voters) = params("m/1", rng);
+    p.election_public_key = pk;
+    p.trustees = keys;
+    let texts = ballots(&p, &voters, rng);
+    let booth = ZeusBackend::new(None)
+        .process(&booth(&p), &msgs(&texts), rng)
+        .unwrap();
+    let cts = outputs(&booth);
+    let shares = secrets
+        .into_iter()
+        .map(|s| {
+            let mut t = ZeusBackend::new(Some(s));
+            outputs(
+                &t.process(&endpoint(&p, "ZEUS_SK_PARTIAL_DECRYPT"), &cts, rng)
+                    .unwrap(),
+            )
+        })
+        .collect();
+    (p, cts, shares)
+}
+
+#[test]
+fn the_combination_skips_only_the_proofs_this_owner_verified() {
+    let mut rng = ChaCha20Rng::from_seed([9; 32]);
+    let (p, cts, shares) = decrypted(&mut rng);
+    let decr = endpoint(&p, "ZEUS_SK_PARTIAL_DECRYPT");
+    let combine = endpoint(&p, "ZEUS_SK_COMBINE");
+    let all: Vec<Msg> = shares.concat();
+    let fresh = ZeusBackend::new(None)
+        .process(&combine, &all, &mut rng)
+        .unwrap();
+    // an owner that verified both partial decryptions combines to the same
+    let mut owner = ZeusBackend::new(None);
+    for s in &shares {
+        owner.verify(&decr, &cts, s, "", &mut rng).unwrap();
+    }
+    let memo = owner.process(&combine, &all, &mut rng).unwrap();
+    assert_eq!(memo.outputs, fresh.outputs);
+    // a share whose proof is broken after the owner verified the original is
+    // another text: checked, and refused
+    let mut bad = shares.clone();
+    let mut t = bad[1][0].text.clone().into_bytes();
+    let k = t.len() - 1;
+    t[k] = if t[k] == b'0' { b'1' } else { b'0' };
+    bad[1][0].text = String::from_utf8(t).unwrap();
+    owner
+        .process(&combine, &bad.concat(), &mut rng)
+        .unwrap_err();
+    // an owner that verified only the first trustee's shares checks the second's
+    let mut half = ZeusBackend::new(None);
+    half.verify(&decr, &cts, &shares[0], "", &mut rng).unwrap();
+    half.verify(&decr, &cts, &bad[1], "", &mut rng).unwrap_err();
+    half.process(&combine, &bad.concat(), &mut rng).unwrap_err();
+    assert_eq!(
+        half.process(&combine, &all, &mut rng).unwrap().outputs,
+        fresh.outputs
+    );
+}

@@ -129,6 +129,32 @@ pub fn partial_decrypt<R: RngCore + CryptoRng>(
 /// `decoded`) against its registered key `trustee_pk`; returns the factors.
 /// `at` prefixes error locations.
 #[allow(clippy::too_many_arguments)]
+/// The factors of a partial decryption whose proofs were verified before
+/// (the caller knows), decoded without checking the proofs again.
+fn decode_factors(
+    at: &str,
+    n: usize,
+    pd: &PartialDecryption,
+) -> Result<Vec<RistrettoPoint>, VerifyError> {
+    for (name, found) in [("factors", pd.factors.len()), ("proofs", pd.proofs.len())] {
+        if found != n {
+            return Err(VerifyError::LengthMismatch {
+                at: format!("{at}{name}"),
+                expected: n,
+                found,
+            });
+        }
+    }
+    par::try_map_range(n, |j| {
+        pd.factors[j]
+            .decode()
+            .map_err(|reason| VerifyError::Encoding {
+                at: format!("{at}factors[{j}]"),
+                reason,
+            })
+    })
+}
+
 pub(crate) fn verify_partial_decoded<R: RngCore + CryptoRng>(
     session_id: &str,
     trustee_pk: &Point,
@@ -261,6 +287,7 @@ pub fn combine<R: RngCore + CryptoRng>(
         ciphertexts,
         &decoded,
         partials,
+        &[],
         rng,
     )?;
     Ok(outcomes(params, &c.m))
@@ -290,6 +317,11 @@ pub(crate) struct Combined {
 ///   an invalid one is skipped, the first `t` valid ones are combined with
 ///   Lagrange coefficients at 0 over their indices:
 ///   `M_j = c2_j − Σ λ_i d_ij`.
+///
+/// `known[k]`: the proofs of `partials[k]` were verified before by the caller
+/// (its factors are decoded, its proofs not checked again; missing: `false`).
+// the verifier's inputs, each decoded once by its caller
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn combine_decoded<R: RngCore + CryptoRng>(
     session_id: &str,
     keys: &DecryptionKeys,
@@ -297,6 +329,7 @@ pub(crate) fn combine_decoded<R: RngCore + CryptoRng>(
     ciphertexts: &[Ciphertext],
     decoded: &[DecodedCiphertext],
     partials: &[PartialDecryption],
+    known: &[bool],
     rng: &mut R,
 ) -> Result<Combined, VerifyError> {
     let n = keys.keys.len();
@@ -324,15 +357,21 @@ pub(crate) fn combine_decoded<R: RngCore + CryptoRng>(
             });
         }
         seen[pd.trustee] = true;
-        match verify_partial_decoded(
-            session_id,
-            &keys.keys[pd.trustee],
-            &format!("{at}partial_decryptions[{pos}]."),
-            ciphertexts,
-            decoded,
-            pd,
-            rng,
-        ) {
+        let at = format!("{at}partial_decryptions[{pos}].");
+        let checked = if known.get(pos).copied().unwrap_or(false) {
+            decode_factors(&at, ciphertexts.len(), pd)
+        } else {
+            verify_partial_decoded(
+                session_id,
+                &keys.keys[pd.trustee],
+                &at,
+                ciphertexts,
+                decoded,
+                pd,
+                rng,
+            )
+        };
+        match checked {
             Ok(f) => valid.push((pd.trustee, f)),
             Err(e) if keys.threshold.is_some() => skipped.push((pos, e)),
             Err(e) => return Err(e),

@@ -521,6 +521,7 @@ fn check_tally<R: RngCore + CryptoRng>(
         list,
         list_d,
         &t.partial_decryptions,
+        &[],
         rng,
     )?;
     checks.push(match tpk.threshold {
