@@ -107,6 +107,16 @@ fn a_box_goes_up_whole_or_not_at_all_and_down_in_one_transfer() {
     let body = upload_body(&owner, "own", "INBOX", &dup, |_| {});
     assert_eq!(post_raw(&owner, body.as_bytes()).0, 409);
     assert_eq!(owner.download_box("own", "INBOX").unwrap().len(), 3000);
+    // a message twice in one upload (stored a few per statement, the two in
+    // different statements and in the same one): nothing of it is stored
+    let many = frames(40, false, "twice");
+    for (at, copy) in [(0, 30), (2, 0)] {
+        let mut twice = many.clone();
+        twice.insert(at, many[copy].clone());
+        let body = upload_body(&owner, "own", "INBOX", &twice, |_| {});
+        assert_eq!(post_raw(&owner, body.as_bytes()).0, 409);
+        assert_eq!(owner.download_box("own", "INBOX").unwrap().len(), 3000);
+    }
     // a replayed upload is refused by its nonce
     let body = upload_body(&owner, "own", "INBOX", &more, |_| {});
     assert_eq!(post_raw(&owner, body.as_bytes()).0, 201);

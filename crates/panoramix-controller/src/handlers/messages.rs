@@ -1,6 +1,7 @@
 //! Messages: listing a box and posting into an INBOX or a PROCESSBOX.
 
 use super::*;
+use std::collections::{HashMap, HashSet};
 
 const MESSAGE_COLS: &str = "id, endpoint_id, box, serial, sender, recipient, text, message_hash";
 
@@ -66,6 +67,7 @@ pub(super) fn list_messages<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, q: &Que
 pub const MAX_BATCH: usize = 5000;
 
 /// One message of a post, as the signer sent it.
+#[derive(Clone, Copy)]
 pub(super) struct Item<'a> {
     pub(super) sender: &'a str,
     pub(super) recipient: &'a str,
@@ -227,52 +229,90 @@ pub(super) fn check_taken_over(
     Ok(())
 }
 
-/// Store one message whose message hash is `hash` (and count it in the
-/// INBOX); returns its id.
-pub(super) fn insert(
+/// Rows one INSERT takes: the box's three constants and six values per row
+/// stay within the 100 bound parameters a Durable Object's SQLite allows.
+const ROWS_PER_INSERT: usize = 16;
+
+/// One message to store: as posted, with its message hash and text hash.
+pub(super) struct NewRow<'a> {
+    pub(super) item: Item<'a>,
+    pub(super) hash: &'a str,
+    pub(super) text_hash: &'a str,
+}
+
+/// Store `rows` in box `bx` of `ep_id`, in order, a few per statement (each
+/// statement of a request's savepoint costs a walk of the savepoint's
+/// in-memory statement journal when it ends, so a statement per row made a
+/// large upload quadratic); returns their ids. A message already in the box
+/// is a [`ApiError::Duplicate`]; an INBOX past `size_max` is
+/// [`ApiError::InboxFull`]. Nothing is undone here: the request's savepoint is.
+pub(super) fn insert_all(
     tx: &mut dyn Tx,
     ep_id: &str,
     bx: MsgBox,
-    it: &Item<'_>,
-    (hash, text_hash): (&str, String),
+    rows: &[NewRow<'_>],
     now: Micros,
-) -> Result<i64, ApiError> {
-    let ins = tx.query(
-        "INSERT INTO messages (endpoint_id, box, serial, sender, recipient, text, message_hash, text_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING RETURNING id",
-        &[
-            ep_id.into(),
-            bx.as_str().into(),
-            it.serial.into(),
-            it.sender.into(),
-            it.recipient.into(),
-            it.text.into(),
-            hash.into(),
-            text_hash.into(),
-            SqlValue::Int(now.0),
-        ],
-    )?;
-    let id = ins
-        .into_iter()
-        .next()
-        .map(|r| Cols::new("id", r).int("id"))
-        .transpose()?
-        .ok_or_else(|| {
-            ApiError::Duplicate(format!(
-                "message {hash} is already in the {} of {ep_id}",
-                bx.as_str()
-            ))
-        })?;
-    if bx == MsgBox::Inbox {
+) -> Result<Vec<i64>, ApiError> {
+    let mut ids = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p = 4 + 6 * i;
+                format!(
+                    "(?1, ?2, ?{p}, ?{}, ?{}, ?{}, ?{}, ?{}, ?3)",
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4,
+                    p + 5
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO messages (endpoint_id, box, serial, sender, recipient, text, message_hash, text_hash, created_at) VALUES {} ON CONFLICT DO NOTHING RETURNING id, message_hash",
+            values.join(", ")
+        );
+        let mut params: Vec<SqlValue> = Vec::with_capacity(3 + 6 * chunk.len());
+        params.extend([ep_id.into(), bx.as_str().into(), SqlValue::Int(now.0)]);
+        for r in chunk {
+            params.extend([
+                r.item.serial.into(),
+                r.item.sender.into(),
+                r.item.recipient.into(),
+                r.item.text.into(),
+                r.hash.into(),
+                r.text_hash.into(),
+            ]);
+        }
+        let mut stored: HashMap<String, i64> = HashMap::with_capacity(chunk.len());
+        for row in tx.query(&sql, &params)? {
+            let mut c = Cols::new("id, message_hash", row);
+            stored.insert(c.text("message_hash")?, c.int("id")?);
+        }
+        for r in chunk {
+            // a hash missing from what was stored was in the box already (or
+            // earlier in this post)
+            let id = stored.remove(r.hash).ok_or_else(|| {
+                ApiError::Duplicate(format!(
+                    "message {} is already in the {} of {ep_id}",
+                    r.hash,
+                    bx.as_str()
+                ))
+            })?;
+            ids.push(id);
+        }
+    }
+    if bx == MsgBox::Inbox && !rows.is_empty() {
         // the guard in the WHERE clause keeps size_max even under concurrent writers
         let n = tx.execute(
-            "UPDATE endpoints SET inbox_count = inbox_count + 1 WHERE endpoint_id = ?1 AND inbox_count < size_max",
-            &[ep_id.into()],
+            "UPDATE endpoints SET inbox_count = inbox_count + ?2 WHERE endpoint_id = ?1 AND inbox_count + ?2 <= size_max",
+            &[ep_id.into(), SqlValue::Int(rows.len() as i64)],
         )?;
         if n != 1 {
             return Err(ApiError::InboxFull);
         }
     }
-    Ok(id)
+    Ok(ids)
 }
 
 /// The checks every post into a box makes before storing: the box is one a
@@ -319,15 +359,32 @@ pub(super) fn store_items<H: Host>(
     hashes: &[String],
 ) -> Result<Vec<i64>, ApiError> {
     let now = c.host.now();
-    let mut ids = Vec::with_capacity(items.len());
-    for (it, hash) in items.iter().zip(hashes) {
-        let text_hash = identity::sha256_hex(it.text.as_bytes());
-        if let Some(sources) = sources {
-            check_taken_over(tx, sources, ep_id, bx, &text_hash)?;
+    let text_hashes: Vec<String> = items
+        .iter()
+        .map(|it| identity::sha256_hex(it.text.as_bytes()))
+        .collect();
+    if let Some(sources) = sources {
+        let mut seen = HashSet::with_capacity(items.len());
+        for text_hash in &text_hashes {
+            check_taken_over(tx, sources, ep_id, bx, text_hash)?;
+            if !seen.insert(text_hash.as_str()) {
+                return Err(ApiError::Duplicate(
+                    "this message was already taken over from the linked endpoint".into(),
+                ));
+            }
         }
-        ids.push(insert(tx, ep_id, bx, it, (hash, text_hash), now)?);
     }
-    Ok(ids)
+    let rows: Vec<NewRow<'_>> = items
+        .iter()
+        .zip(hashes)
+        .zip(&text_hashes)
+        .map(|((it, hash), text_hash)| NewRow {
+            item: *it,
+            hash,
+            text_hash,
+        })
+        .collect();
+    insert_all(tx, ep_id, bx, &rows, now)
 }
 
 /// `POST /messages/`: one message (`data` holds its fields) or a batch (`data.messages`

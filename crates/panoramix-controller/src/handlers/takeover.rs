@@ -84,7 +84,8 @@ pub(super) fn post_takeover<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Ver
     }
     let mut present: HashSet<String> = inbox_column(tx, "text_hash", ep_id)?.into_iter().collect();
     let now = c.host.now();
-    let mut taken = Vec::new();
+    // (sender, recipient, text, text hash, message hash) of each message taken
+    let mut copied: Vec<[String; 5]> = Vec::new();
     for (s, b) in &named {
         let rows = select(
             tx,
@@ -100,16 +101,25 @@ pub(super) fn post_takeover<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Ver
             let (sender, recipient, text) =
                 (r.text("sender")?, r.text("recipient")?, r.text("text")?);
             let hash = model::message_hash(None, &sender, &recipient, &text);
-            let it = Item {
-                sender: &sender,
-                recipient: &recipient,
-                text: &text,
-                serial: None,
-            };
-            insert(tx, ep_id, MsgBox::Inbox, &it, (&hash, text_hash), now)?;
-            taken.push(hash);
+            copied.push([sender, recipient, text, text_hash, hash]);
         }
     }
+    let rows: Vec<NewRow<'_>> = copied
+        .iter()
+        .map(|[sender, recipient, text, text_hash, hash]| NewRow {
+            item: Item {
+                sender,
+                recipient,
+                text,
+                serial: None,
+            },
+            hash,
+            text_hash,
+        })
+        .collect();
+    insert_all(tx, ep_id, MsgBox::Inbox, &rows, now)?;
+    drop(rows);
+    let taken: Vec<String> = copied.into_iter().map(|[.., hash]| hash).collect();
     let all = inbox_column(tx, "message_hash", ep_id)?;
     let box_hash = boxes::box_hash(&all);
     if all.len() as i64 != count || box_hash != stated {
