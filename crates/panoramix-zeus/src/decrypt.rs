@@ -129,13 +129,8 @@ pub fn partial_decrypt<R: RngCore + CryptoRng>(
 /// `decoded`) against its registered key `trustee_pk`; returns the factors.
 /// `at` prefixes error locations.
 #[allow(clippy::too_many_arguments)]
-/// The factors of a partial decryption whose proofs were verified before
-/// (the caller knows), decoded without checking the proofs again.
-fn decode_factors(
-    at: &str,
-    n: usize,
-    pd: &PartialDecryption,
-) -> Result<Vec<RistrettoPoint>, VerifyError> {
+/// A factor and a proof for each of the `n` ciphertexts.
+fn check_lengths(at: &str, n: usize, pd: &PartialDecryption) -> Result<(), VerifyError> {
     for (name, found) in [("factors", pd.factors.len()), ("proofs", pd.proofs.len())] {
         if found != n {
             return Err(VerifyError::LengthMismatch {
@@ -145,6 +140,17 @@ fn decode_factors(
             });
         }
     }
+    Ok(())
+}
+
+/// The factors of a partial decryption whose proofs were verified before
+/// (the caller knows), decoded without checking the proofs again.
+fn decode_factors(
+    at: &str,
+    n: usize,
+    pd: &PartialDecryption,
+) -> Result<Vec<RistrettoPoint>, VerifyError> {
+    check_lengths(at, n, pd)?;
     par::try_map_range(n, |j| {
         pd.factors[j]
             .decode()
@@ -166,15 +172,7 @@ pub(crate) fn verify_partial_decoded<R: RngCore + CryptoRng>(
 ) -> Result<Vec<RistrettoPoint>, VerifyError> {
     let n = ciphertexts.len();
     let trustee = pd.trustee;
-    for (name, found) in [("factors", pd.factors.len()), ("proofs", pd.proofs.len())] {
-        if found != n {
-            return Err(VerifyError::LengthMismatch {
-                at: format!("{at}{name}"),
-                expected: n,
-                found,
-            });
-        }
-    }
+    check_lengths(at, n, pd)?;
     let pk = trustee_pk
         .decode()
         .map_err(|reason| VerifyError::Encoding {
