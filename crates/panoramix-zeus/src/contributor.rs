@@ -46,30 +46,37 @@ pub struct ZeusBackend {
 /// share once, though the partial decryption's verification and the
 /// combination both check its proof. Parameters that differ start afresh.
 #[derive(Default)]
-struct Memo(Mutex<(bool, [u8; 32], HashSet<[u8; 32]>)>);
+struct Memo(Mutex<Option<([u8; 32], Digests)>>);
+
+/// SHA-256 digests.
+type Digests = HashSet<[u8; 32]>;
 
 impl Memo {
+    /// Run `f` on the set of what passed under `params` (emptied when the
+    /// parameters change).
+    fn with<T>(&self, params: &[u8; 32], f: impl FnOnce(&mut Digests) -> T) -> T {
+        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match &mut *m {
+            Some((p, set)) if p == params => f(set),
+            slot => f(&mut slot.insert((*params, HashSet::new())).1),
+        }
+    }
+
     /// Which of `ids` passed under `params`.
     fn known(&self, params: &[u8; 32], ids: &[[u8; 32]]) -> Vec<bool> {
-        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if !m.0 || m.1 != *params {
-            *m = (true, *params, HashSet::new());
-        }
-        ids.iter().map(|d| m.2.contains(d)).collect()
+        self.with(params, |set| ids.iter().map(|d| set.contains(d)).collect())
     }
 
     /// Remember the `ids` that passed under `params`.
     fn remember(&self, params: &[u8; 32], ids: &[[u8; 32]], passed: &[bool]) {
-        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if !m.0 || m.1 != *params {
-            *m = (true, *params, HashSet::new());
-        }
-        m.2.extend(
-            ids.iter()
-                .zip(passed)
-                .filter(|(_, ok)| **ok)
-                .map(|(d, _)| *d),
-        );
+        self.with(params, |set| {
+            set.extend(
+                ids.iter()
+                    .zip(passed)
+                    .filter(|(_, ok)| **ok)
+                    .map(|(d, _)| *d),
+            )
+        })
     }
 }
 

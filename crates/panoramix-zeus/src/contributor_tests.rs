@@ -87,15 +87,7 @@ fn admission_recomputation_and_verification_decide_as_the_box_rule() {
         let got: Vec<String> = out.outputs.iter().map(|o| o.text.clone()).collect();
         let exp: Vec<String> = want.counted.iter().map(|c| c.to_text()).collect();
         assert_eq!(got, exp);
-        let outs: Vec<Msg> = out
-            .outputs
-            .iter()
-            .enumerate()
-            .map(|(i, o)| Msg {
-                serial: Some(i as i64),
-                ..msgs(std::slice::from_ref(&o.text)).remove(0)
-            })
-            .collect();
+        let outs = outputs(&out);
         b.verify(&ep, &msgs(&texts), &outs, &out.proof, &mut rng)
             .unwrap();
         // a booth output that drops a counted ballot still fails

@@ -253,9 +253,8 @@ pub(super) fn insert_all(
     rows: &[NewRow<'_>],
     now: Micros,
 ) -> Result<Vec<i64>, ApiError> {
-    let mut ids = Vec::with_capacity(rows.len());
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let values: Vec<String> = (0..chunk.len())
+    let sql = |k: usize| {
+        let values: Vec<String> = (0..k)
             .map(|i| {
                 let p = 4 + 6 * i;
                 format!(
@@ -268,10 +267,22 @@ pub(super) fn insert_all(
                 )
             })
             .collect();
-        let sql = format!(
+        format!(
             "INSERT INTO messages (endpoint_id, box, serial, sender, recipient, text, message_hash, text_hash, created_at) VALUES {} ON CONFLICT DO NOTHING RETURNING id, message_hash",
             values.join(", ")
-        );
+        )
+    };
+    // the statement's text for a full chunk, made once
+    let full = sql(ROWS_PER_INSERT);
+    let mut ids = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let last;
+        let sql = if chunk.len() == ROWS_PER_INSERT {
+            &full
+        } else {
+            last = sql(chunk.len());
+            &last
+        };
         let mut params: Vec<SqlValue> = Vec::with_capacity(3 + 6 * chunk.len());
         params.extend([ep_id.into(), bx.as_str().into(), SqlValue::Int(now.0)]);
         for r in chunk {
@@ -285,7 +296,7 @@ pub(super) fn insert_all(
             ]);
         }
         let mut stored: HashMap<String, i64> = HashMap::with_capacity(chunk.len());
-        for row in tx.query(&sql, &params)? {
+        for row in tx.query(sql, &params)? {
             let mut c = Cols::new("id, message_hash", row);
             stored.insert(c.text("message_hash")?, c.int("id")?);
         }
