@@ -63,11 +63,17 @@ fn ballots(p: &ZeusParams, voters: &[VoterSecret], rng: &mut ChaCha20Rng) -> Vec
     out
 }
 
-#[test]
-fn admission_recomputation_and_verification_decide_as_the_box_rule() {
-    let mut rng = ChaCha20Rng::from_seed([7; 32]);
+/// One booth's parameters and ballots (see [`ballots`]), and the generator.
+fn booth_of_ballots(seed: u8) -> (ChaCha20Rng, ZeusParams, Vec<String>) {
+    let mut rng = ChaCha20Rng::from_seed([seed; 32]);
     let (p, voters) = params("m/1", &mut rng);
     let texts = ballots(&p, &voters, &mut rng);
+    (rng, p, texts)
+}
+
+#[test]
+fn admission_recomputation_and_verification_decide_as_the_box_rule() {
+    let (mut rng, p, texts) = booth_of_ballots(7);
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let want = booth_filter(&p, &refs);
     assert!(!want.rejected.is_empty() && !want.counted.is_empty());
@@ -98,9 +104,7 @@ fn admission_recomputation_and_verification_decide_as_the_box_rule() {
 
 #[test]
 fn ballots_checked_under_one_booth_are_checked_again_under_another() {
-    let mut rng = ChaCha20Rng::from_seed([8; 32]);
-    let (p, voters) = params("m/1", &mut rng);
-    let texts = ballots(&p, &voters, &mut rng);
+    let (_, p, texts) = booth_of_ballots(8);
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let b = ZeusBackend::new(None);
     assert!(b.admissible(&booth(&p), &refs)[0]);
