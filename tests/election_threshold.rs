@@ -311,10 +311,76 @@ fn the_demo_with_3_of_5_trustees_two_absent_tallies_and_verifies() {
     assert_eq!(summary["zeus"]["absent"], 2);
     let file = out.join("election.json");
     let t = panoramix_zeus::parse_transcript(&std::fs::read_to_string(&file).unwrap()).unwrap();
-    // the two absent trustees (the last two owners) published nothing
+    assert_eq!(summary["zeus"]["mixers"], 3);
+    assert_eq!(summary["zeus"]["trustees"], 5);
+    // the two absent trustees (the last two) published no partial decryption
     assert_eq!(t.partial_decryptions.len(), 3);
     assert!(t.partial_decryptions.iter().all(|p| p.trustee < 3));
+    absent_trustees_signed_nothing_after_the_key_generation(&out.join("controller.sqlite3"));
     let (code, stdout, stderr) = run_cli(&["verify-election", file.to_str().unwrap()], None);
     assert_eq!(code, 0, "verify-election:\n{stdout}\n{stderr}");
     assert!(stdout.contains("threshold 3"), "{stdout}");
+}
+
+/// In the demo's controller database: the trustees are peers apart from the
+/// mixers, and the last two signed nothing once the key generation was done
+/// (the last audit entry naming the key endpoint is its PROCESSED transition),
+/// while the three others made their partial decryptions after it.
+fn absent_trustees_signed_nothing_after_the_key_generation(db: &std::path::Path) {
+    let db = rusqlite::Connection::open(db).unwrap();
+    let owner = |ep: &str| -> String {
+        db.query_row(
+            "SELECT peer_id FROM endpoints WHERE endpoint_id = ?1",
+            [ep],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let trustees: Vec<String> = (0..5)
+        .map(|j| owner(&format!("election-dkg-deal{j}")))
+        .collect();
+    for i in 0..3 {
+        assert!(
+            !trustees.contains(&owner(&format!("election-1-mix{i}"))),
+            "a mixer is a trustee"
+        );
+    }
+    let key_data = |peer: &str| -> String {
+        db.query_row(
+            "SELECT key_data FROM peers WHERE peer_id = ?1",
+            [peer],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let last = |like: &str| -> Option<i64> {
+        db.query_row(
+            "SELECT max(seq) FROM audit WHERE entry LIKE ?1",
+            [like],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let key_done = last("%election-dkg-key%").unwrap();
+    for (j, t) in trustees.iter().enumerate() {
+        let signed = format!("%018_key_data: 0240_{}%", key_data(t));
+        let last_signed = last(&signed).expect("every trustee took part in the key generation");
+        let decr: i64 = db
+            .query_row(
+                "SELECT count(*) FROM endpoints WHERE peer_id = ?1 AND endpoint_id = ?2",
+                [t.as_str(), &format!("election-1-decr{j}")],
+                |r| r.get(0),
+            )
+            .unwrap();
+        if j >= 3 {
+            assert!(
+                last_signed < key_done,
+                "absent trustee {j} signed after the key generation"
+            );
+            assert_eq!(decr, 0);
+        } else {
+            assert!(last_signed > key_done, "trustee {j} did not decrypt");
+            assert_eq!(decr, 1);
+        }
+    }
 }

@@ -205,12 +205,16 @@ pub fn mixnet_graph(
 }
 
 /// The key generation's endpoints of a ZEUS mix-net with threshold trustees
-/// (`spec.params.THRESHOLD`): dealings, verdicts and the key, on the joint peer,
-/// with the owners' published trustee key records `trustees` in owner order.
+/// (`spec.params.THRESHOLD`) whose joint peer `joint` is owned by `owners`:
+/// each trustee's dealing and verdict endpoints on its own peer, in trustee
+/// order (the trustees are `spec.params.TRUSTEES`, or the owners), then the
+/// owners' key endpoint; `trustees`: the trustees' published key records in
+/// trustee order.
 #[wasm_bindgen(js_name = dkgGraph)]
 pub fn dkg_graph(
     spec: JsValue,
     joint: String,
+    owners: Vec<String>,
     trustees: JsValue,
 ) -> std::result::Result<JsValue, JsValue> {
     let spec: MixnetSpec = from_js("spec", spec)?;
@@ -222,7 +226,49 @@ pub fn dkg_graph(
         .into());
     }
     let trustees = trustee_records(trustees)?;
-    Ok(to_js(&spec.dkg_graph(&joint, &trustees))?)
+    let ids = spec.trustee_ids(&owners);
+    Ok(to_js(&spec.dkg_graph(&joint, &ids, &trustees))?)
+}
+
+/// The trustees of a ZEUS mix-net with threshold trustees owned by `owners`
+/// (peer ids in trustee order): `spec.params.TRUSTEES`, or the owners.
+#[wasm_bindgen(js_name = trusteeIds)]
+pub fn trustee_ids(spec: JsValue, owners: Vec<String>) -> std::result::Result<Vec<String>, JsValue> {
+    let spec: MixnetSpec = from_js("spec", spec)?;
+    Ok(spec.trustee_ids(&owners))
+}
+
+/// The partial decryption trustee `index` (0-based, in trustee order) makes
+/// in `cycle` of a threshold election, on its own peer: `graph` is that
+/// cycle's graph with the key applied ([`mixnet_graph`]).
+#[wasm_bindgen(js_name = partialDecryptionEndpoint)]
+pub fn partial_decryption_endpoint(
+    spec: JsValue,
+    owners: Vec<String>,
+    graph: JsValue,
+    index: u32,
+    cycle: f64,
+) -> std::result::Result<JsValue, JsValue> {
+    let spec: MixnetSpec = from_js("spec", spec)?;
+    let graph: Vec<Json> = from_js("graph", graph)?;
+    let ids = spec.trustee_ids(&owners);
+    let peer = ids
+        .get(index as usize)
+        .ok_or_else(|| Error::new("invalid_argument", "index: not a trustee"))?;
+    let combine = graph
+        .iter()
+        .find(|g| g["endpoint_type"] == "ZEUS_SK_COMBINE")
+        .ok_or_else(|| Error::new("invalid_argument", "graph: no combination"))?;
+    if !(cycle >= 1.0 && cycle.fract() == 0.0 && cycle <= 9.007_199_254_740_991e15) {
+        return Err(Error::new("invalid_argument", "cycle: a positive integer").into());
+    }
+    Ok(to_js(&spec.partial_decryption(
+        cycle as u64,
+        owners.len(),
+        index as usize,
+        peer,
+        &combine["endpoint_params"],
+    ))?)
 }
 
 /// Trustee key records (absent: none).

@@ -46,15 +46,17 @@ pub struct Args {
     /// Contributors (mixes, trustees).
     #[arg(long, default_value_t = 3)]
     contributors: usize,
-    /// Trustees of the Zeus election (default: --contributors; at most 10).
+    /// Trustees of the Zeus election (default: --contributors; at most 10). Without
+    /// --threshold they are the contributors; with it they are peers apart from
+    /// the --contributors mixers.
     #[arg(long)]
     trustees: Option<usize>,
     /// Threshold trustees: any this many of them can tally the election (a key
     /// generation among the trustees makes the election key; default: all of them).
     #[arg(long)]
     threshold: Option<u32>,
-    /// With --threshold: this many trustees (the last ones) leave once they have
-    /// mixed, and never post anything at tally time.
+    /// With --threshold: this many trustees (the last ones) leave once the key
+    /// generation is done, and never post anything at tally time.
     #[arg(long, default_value_t = 0)]
     absent: usize,
     /// Concurrent clients.
@@ -126,40 +128,50 @@ fn contributor_secrets(backend: &str) -> (Keypair, Secrets) {
     (kp, s)
 }
 
-/// Set a mix-net up among fresh contributors and start their agents.
-fn start_mixnet(
+/// Fresh contributors (or trustees) registered with their backend keys.
+fn register_people(
     url: &str,
     spec: &MixnetSpec,
+    role: &str,
     n: usize,
+) -> anyhow::Result<Vec<(Client, Secrets)>> {
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let (k, s) = contributor_secrets(&spec.backend);
+        let c = Client::connect(url, k)?;
+        setup::register(&c, &format!("{}-{role}{i}", spec.name), &spec.backend, &s)?;
+        out.push((c, s));
+    }
+    Ok(out)
+}
+
+/// Set a mix-net up among `n` fresh contributors and start their agents. With
+/// `trustees` (threshold elections), that many trustees apart from them are
+/// registered first and named in the description (`params.TRUSTEES`); the last
+/// `absent` of them leave once the key generation is done.
+fn start_mixnet(
+    url: &str,
+    spec: &mut MixnetSpec,
+    n: usize,
+    trustees: usize,
     absent: usize,
     bars: &Bars,
     stop: Arc<AtomicBool>,
 ) -> anyhow::Result<(String, Vec<std::thread::JoinHandle<AgentRun>>)> {
-    let people: Vec<(Keypair, Secrets)> =
-        (0..n).map(|_| contributor_secrets(&spec.backend)).collect();
-    let clients: Vec<Client> = people
-        .iter()
-        .map(|(k, _)| {
-            Client::connect(
-                url,
-                Keypair::from_secret_hex(&k.secret_hex()).expect("own key"),
-            )
-        })
-        .collect::<Result<_, _>>()?;
-    for (i, (c, (_, s))) in clients.iter().zip(&people).enumerate() {
-        setup::register(
-            c,
-            &format!("{}-contributor{i}", spec.name),
-            &spec.backend,
-            s,
-        )?;
+    let apart = register_people(url, spec, "trustee", trustees)?;
+    if trustees > 0 {
+        let ids: Vec<String> = apart.iter().map(|(c, _)| c.id()).collect();
+        spec.params["TRUSTEES"] = json!(ids);
     }
-    let (neg, invitations) = setup::create(&clients[0], spec, n - 1)?;
+    let spec = &*spec;
+    let people = register_people(url, spec, "contributor", n)?;
+    let clients: Vec<&Client> = people.iter().map(|(c, _)| c).collect();
+    let (neg, invitations) = setup::create(clients[0], spec, n - 1)?;
     bars.say(&format!(
         "  {}: {} invitations issued, e.g. {}",
         spec.name,
         invitations.len(),
-        invitations[0]
+        invitations.first().map_or("(none)", String::as_str)
     ));
     for (c, inv) in clients[1..].iter().zip(&invitations) {
         let (proposed, _) = setup::proposal(c, inv)?;
@@ -168,71 +180,86 @@ fn start_mixnet(
         }
         setup::join(c, inv, &proposed)?;
     }
-    setup::propose_joint(&clients[0], &neg, spec, &invitations)?.context("not everyone joined")?;
+    setup::propose_joint(clients[0], &neg, spec, &invitations)?.context("not everyone joined")?;
     for c in &clients[1..] {
         setup::confirm_joint(c, spec)?;
     }
-    let joint = setup::finish(&clients[0], &spec.name)?.context("joint peer not created")?;
+    let joint = setup::finish(clients[0], &spec.name)?.context("joint peer not created")?;
     bars.say(&format!(
-        "  {}: joint peer {} with {n} owners",
+        "  {}: joint peer {} with {n} owners{}",
         spec.name,
-        &joint[..16]
+        &joint[..16],
+        if trustees > 0 {
+            format!(" and {trustees} trustees apart from them")
+        } else {
+            String::new()
+        }
     ));
-    let owners = clients[0].peer(&joint)?.owner_ids();
     let mut handles = Vec::new();
-    for (c, (_, s)) in clients.into_iter().zip(people) {
-        // an absent trustee leaves once its mix is done: nothing at tally time
-        let leave_after = owners
-            .iter()
-            .position(|o| *o == c.id())
-            .filter(|i| *i >= n - absent)
-            .map(|i| spec.ep(1, &format!("mix{i}")));
-        let st = AgentState {
-            mixnet: joint.clone(),
-            cycle: 1,
-            max_cycles: 1,
-            ..Default::default()
-        };
-        let mut agent = Agent::new(c, s, st, None)?;
-        let stop = stop.clone();
-        handles.push(std::thread::spawn(move || {
-            let mut busy = Duration::ZERO;
-            let mut refused = Vec::new();
-            while !stop.load(Ordering::Relaxed) {
-                let t0 = Instant::now();
-                let r = agent.step();
-                busy += t0.elapsed();
-                match r {
-                    Ok(s) => {
-                        refused.extend(s.events.into_iter().filter(|e| e.starts_with("REFUSED")));
-                        let gone = leave_after.as_ref().is_some_and(|id| {
-                            agent.client().endpoint(id).is_ok_and(|ep| {
-                                ep.status == panoramix_core::model::EndpointStatus::Processed
-                            })
-                        });
-                        if s.finished || gone {
-                            break;
-                        }
-                        if !s.acted {
-                            // wake on the controller's next change (at least 20 ms on)
-                            let ms = Duration::from_millis;
-                            agent.wait_for_change(ms(20), ms(1000), ms(20));
-                        }
-                    }
-                    Err(e) => {
-                        tracing::warn!("agent: {e}; retrying");
-                        std::thread::sleep(Duration::from_millis(200));
-                    }
-                }
-            }
-            AgentRun {
-                crypto: agent.crypto_time(),
-                busy,
-                refused,
-            }
-        }));
+    for (c, s) in people {
+        handles.push(spawn_agent(c, s, &joint, None, stop.clone())?);
+    }
+    for (i, (c, s)) in apart.into_iter().enumerate() {
+        // an absent trustee leaves once the key generation is done: nothing at
+        // tally time
+        let leave = (i >= trustees - absent).then(|| spec.dkg_ep("key"));
+        handles.push(spawn_agent(c, s, &joint, leave, stop.clone())?);
     }
     Ok((joint, handles))
+}
+
+/// Start a contributor's agent on the mix-net `joint` for one cycle; it
+/// leaves early once `leave_after` is PROCESSED.
+fn spawn_agent(
+    c: Client,
+    s: Secrets,
+    joint: &str,
+    leave_after: Option<String>,
+    stop: Arc<AtomicBool>,
+) -> anyhow::Result<std::thread::JoinHandle<AgentRun>> {
+    let st = AgentState {
+        mixnet: joint.to_owned(),
+        cycle: 1,
+        max_cycles: 1,
+        ..Default::default()
+    };
+    let mut agent = Agent::new(c, s, st, None)?;
+    Ok(std::thread::spawn(move || {
+        let mut busy = Duration::ZERO;
+        let mut refused = Vec::new();
+        while !stop.load(Ordering::Relaxed) {
+            let t0 = Instant::now();
+            let r = agent.step();
+            busy += t0.elapsed();
+            match r {
+                Ok(s) => {
+                    refused.extend(s.events.into_iter().filter(|e| e.starts_with("REFUSED")));
+                    let gone = leave_after.as_ref().is_some_and(|id| {
+                        agent.client().endpoint(id).is_ok_and(|ep| {
+                            ep.status == panoramix_core::model::EndpointStatus::Processed
+                        })
+                    });
+                    if s.finished || gone {
+                        break;
+                    }
+                    if !s.acted {
+                        // wake on the controller's next change (at least 20 ms on)
+                        let ms = Duration::from_millis;
+                        agent.wait_for_change(ms(20), ms(1000), ms(20));
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!("agent: {e}; retrying");
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            }
+        }
+        AgentRun {
+            crypto: agent.crypto_time(),
+            busy,
+            refused,
+        }
+    }))
 }
 
 /// Send `count` messages from `clients` concurrent clients, message `i` by
@@ -458,7 +485,7 @@ fn run_sphinx(a: &Args, url: &str, bars: &Bars, stop: &Arc<AtomicBool>) -> anyho
         "SPHINXMIX: {} contributors set up a mix-net",
         a.contributors
     ));
-    let spec = MixnetSpec {
+    let mut spec = MixnetSpec {
         name: "chat".into(),
         backend: "SPHINXMIX".into(),
         params: json!({"BODY_LEN": 1024, "MAX_HOPS": 5}),
@@ -472,7 +499,7 @@ fn run_sphinx(a: &Args, url: &str, bars: &Bars, stop: &Arc<AtomicBool>) -> anyho
         reconfiguration: None,
         election: None,
     };
-    let (joint, agents) = start_mixnet(url, &spec, a.contributors, 0, bars, stop.clone())?;
+    let (joint, agents) = start_mixnet(url, &mut spec, a.contributors, 0, 0, bars, stop.clone())?;
     let payloads: Vec<Vec<u8>> = (0..a.messages)
         .map(|i| format!("anonymous message #{i:05}").into_bytes())
         .collect();
@@ -535,8 +562,8 @@ fn run_election(
     bars.say(&match a.threshold {
         None => format!("ZEUS: {n} trustees set up an election"),
         Some(t) => format!(
-            "ZEUS: {n} trustees set up an election any {t} of them can tally (key generation first); {} will be absent at tally time",
-            a.absent
+            "ZEUS: {} mixers and {n} trustees apart from them set up an election any {t} trustees can tally (key generation first); {} trustees leave after the key generation",
+            a.contributors, a.absent
         ),
     });
     // one credential per voter: the public parts are the election's voter list
@@ -577,8 +604,15 @@ fn run_election(
             },
         }),
     };
-    let trustees = a.trustees.unwrap_or(a.contributors);
-    let (joint, agents) = start_mixnet(url, &spec, trustees, a.absent, bars, stop.clone())?;
+    // n-of-n: the owners are the trustees; threshold: the contributors mix and
+    // the trustees are apart from them (an absent one holds nothing up)
+    let (mixers, apart) = match a.threshold {
+        None => (n, 0),
+        Some(_) => (a.contributors, n),
+    };
+    let mut spec = spec;
+    let (joint, agents) =
+        start_mixnet(url, &mut spec, mixers, apart, a.absent, bars, stop.clone())?;
     let payloads: Vec<Vec<u8>> = (0..a.ballots)
         .map(|i| options[(i * 7 + i / 3) % 3].as_bytes().to_vec())
         .collect();
@@ -642,7 +676,7 @@ fn run_election(
         file.display()
     ));
     Ok(json!({
-        "ballots": a.ballots, "mixers": n, "trustees": n, "threshold": a.threshold, "absent": a.absent, "booth_open_secs": open_secs,
+        "ballots": a.ballots, "mixers": mixers, "trustees": n, "threshold": a.threshold, "absent": a.absent, "booth_open_secs": open_secs,
         "cast_secs": cast_time.as_secs_f64(), "total_secs": total.as_secs_f64(),
         "agent_busy_secs": busy.as_secs_f64(), "agent_crypto_secs": crypto.as_secs_f64(),
         "crypto_share": crypto.as_secs_f64() / busy.as_secs_f64().max(1e-9), "peak_rss_bytes": peak_rss(),

@@ -19,8 +19,15 @@ pub(crate) struct Ctx {
     pub(crate) joint: String,
     pub(crate) owners: Vec<String>,
     pub(crate) spec: MixnetSpec,
-    /// Zeus: the owners' published trustee key records, in owner order.
+    /// Zeus: the trustees (the owners, or a threshold election's
+    /// `params.TRUSTEES`), in trustee order.
+    pub(crate) trustee_ids: Vec<String>,
+    /// Zeus: their published trustee key records, in the same order.
     pub(crate) trustees: Vec<Json>,
+    /// What the endpoints the trustees make themselves must be (their key
+    /// generation and partial decryptions, [`crate::dkg`]): a source that
+    /// differs is not taken.
+    pub(crate) made: Vec<Json>,
 }
 
 impl Ctx {
@@ -42,14 +49,20 @@ fn ctx(ex: &mut Exec) -> Result<Ctx, Halt> {
         ))
     })?;
     let mut trustees = Vec::new();
+    let trustee_ids = spec.trustee_ids(&owners);
     if spec.backend == "ZEUS" {
-        for o in &owners {
-            let p = ex.api.peer(o)?;
-            match p.crypto_params.get("trustee_key") {
+        let who = if spec.params.get("TRUSTEES").is_some() {
+            "trustee"
+        } else {
+            "owner"
+        };
+        for o in &trustee_ids {
+            let p = ex.api.peer_opt(o)?;
+            match p.as_ref().and_then(|p| p.crypto_params.get("trustee_key")) {
                 Some(k) if !k.is_null() => trustees.push(k.clone()),
                 _ => {
                     return Err(
-                        StepError::State(format!("owner {o} published no trustee key")).into(),
+                        StepError::State(format!("{who} {o} published no trustee key")).into(),
                     );
                 }
             }
@@ -59,7 +72,9 @@ fn ctx(ex: &mut Exec) -> Result<Ctx, Halt> {
         joint,
         owners,
         spec,
+        trustee_ids,
         trustees,
+        made: Vec::new(),
     })
 }
 
@@ -230,17 +245,23 @@ fn warn_removal(ex: &mut Exec, cx: &Ctx, all: &[Negotiation]) -> Result<(), Halt
     Ok(())
 }
 
-fn result_processed(ex: &mut Exec, cx: &Ctx, c: u64) -> Result<bool, Halt> {
+pub(crate) fn result_processed(ex: &mut Exec, cx: &Ctx, c: u64) -> Result<bool, Halt> {
     Ok(matches!(ex.api.endpoint(&cx.spec.result(c))?,
         Some(ep) if ep.status == EndpointStatus::Processed))
 }
 
 /// One step.
 pub(crate) fn step(ex: &mut Exec) -> Result<(), Halt> {
-    let cx = ctx(ex)?;
+    let mut cx = ctx(ex)?;
     let me = ex.api.me();
     if !cx.owners.contains(&me) {
-        return Err(StepError::State("this key is not an owner of the mix-net".into()).into());
+        if cx.spec.threshold().is_some() && cx.trustee_ids.contains(&me) {
+            return crate::dkg::trustee_step(ex, &mut cx);
+        }
+        return Err(StepError::State(
+            "this key is neither an owner nor a trustee of the mix-net".into(),
+        )
+        .into());
     }
     if complete_cycles(ex, &cx)? {
         return Ok(());
@@ -248,7 +269,7 @@ pub(crate) fn step(ex: &mut Exec) -> Result<(), Halt> {
     let c = ex.state.cycle;
     // threshold trustees: no cycle before the key generation gave the key
     let key = match cx.spec.threshold() {
-        Some(_) => match crate::dkg::key(ex, &cx)? {
+        Some(_) => match crate::dkg::key(ex, &mut cx)? {
             Some(k) => Some(k),
             None => return Ok(()),
         },
@@ -257,6 +278,7 @@ pub(crate) fn step(ex: &mut Exec) -> Result<(), Halt> {
     let mut graph = cx.spec.graph(&cx.joint, &cx.owners, &cx.trustees, c);
     if let Some(k) = &key {
         cx.spec.apply_key(&mut graph, k, &cx.owners);
+        cx.made = crate::dkg::partial_decryptions(&cx, &graph, c);
     }
     let mut endpoints = Vec::with_capacity(graph.len());
     for g in &graph {
@@ -268,6 +290,9 @@ pub(crate) fn step(ex: &mut Exec) -> Result<(), Halt> {
     }
     for ep in &endpoints {
         crate::endpoint::handle(ex, &cx, ep)?;
+    }
+    if key.is_some() && cx.trustee_ids.contains(&me) {
+        crate::dkg::tally(ex, &cx, c)?;
     }
     Ok(())
 }

@@ -37,8 +37,16 @@ pub(crate) fn ensure_graph_titled(
     graph: &[Json],
 ) -> Result<(), Halt> {
     let propose = |ex: &mut Exec| graph.iter().map(|g| ex.api.endpoint_action(g)).collect();
+    // a graph of one endpoint is agreed as that one action, not a list
+    let parts_of = |body: &Value| -> Option<Vec<Value>> {
+        match body {
+            Value::List(parts) => Some(parts.clone()),
+            one if graph.len() == 1 => Some(vec![one.clone()]),
+            _ => None,
+        }
+    };
     let check = |t: &Text| -> Result<(), String> {
-        let Value::List(parts) = &t.body else {
+        let Some(parts) = parts_of(&t.body) else {
             return Err("graph proposal is not a list".into());
         };
         if parts.len() != graph.len() {
@@ -68,9 +76,10 @@ pub(crate) fn ensure_graph_titled(
         return Ok(());
     };
     let me = ex.api.me();
-    let Value::List(parts) = &text.body else {
+    let Some(parts) = parts_of(&text.body) else {
         return Ok(());
     };
+    let single = !matches!(text.body, Value::List(_));
     for (i, p) in parts.iter().enumerate() {
         let data = data_of(p);
         let peer = data["peer_id"].as_str().unwrap_or_default();
@@ -80,7 +89,7 @@ pub(crate) fn ensure_graph_titled(
             continue;
         }
         let a = Action::from_part(p, "POST", "/panoramix/endpoints/");
-        apply_agreed(ex, &a, &cid, Some(i as u32))?;
+        apply_agreed(ex, &a, &cid, (!single).then_some(i as u32))?;
         ex.event(format!("created {id}"));
     }
     Ok(())
@@ -195,6 +204,8 @@ fn close_linked(ex: &mut Exec, cx: &Ctx, ep: &Endpoint, inbox_links: &[&Link]) -
             MsgBox::Accepted => src.status != EndpointStatus::Open,
             _ => src.status == EndpointStatus::Processed,
         };
+        // an endpoint a trustee made itself counts only as agreed
+        let ready = ready && crate::dkg::as_agreed(cx, &src);
         if !ready || (l.from_box == MsgBox::Outbox && !verify_source(ex, &src)?) {
             if quorum.is_some() {
                 continue;
@@ -204,12 +215,23 @@ fn close_linked(ex: &mut Exec, cx: &Ctx, ep: &Endpoint, inbox_links: &[&Link]) -
         let msgs = ex.api.messages(&l.from_endpoint_id, l.from_box)?;
         sources.push((l.from_endpoint_id.as_str(), msgs));
     }
-    if let Some(t) = quorum.filter(|t| sources.len() < *t) {
-        ex.event(format!(
-            "{id} waits for a quorum: {} of the {t} trustees' partial decryptions needed are published and verified",
-            sources.len()
-        ));
-        return Ok(());
+    if let Some(t) = quorum {
+        // a source counts once it adds something (a trustee that republished
+        // another's partial decryption adds nothing)
+        let mut seen: HashSet<&str> = HashSet::new();
+        let distinct = sources
+            .iter()
+            .filter(|(_, s)| {
+                s.iter()
+                    .fold(false, |new, m| seen.insert(m.text.as_str()) | new)
+            })
+            .count();
+        if distinct < t {
+            ex.event(format!(
+                "{id} waits for a quorum: {distinct} of the {t} trustees' partial decryptions needed are published and verified"
+            ));
+            return Ok(());
+        }
     }
     let present = if ep.inbox_count == 0 {
         Arc::new(Vec::new())

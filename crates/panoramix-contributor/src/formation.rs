@@ -114,7 +114,8 @@ impl Backends {
         let joint = backend
             .joint_keys(owners, TRUSTEE_KEY_SESSION)
             .map_err(refused)?;
-        crate::dkg::check_threshold(spec, owners.len()).map_err(StepError::State)?;
+        let owner_ids: Vec<String> = owners.iter().map(|p| p.peer_id.clone()).collect();
+        crate::dkg::check_threshold(spec, &owner_ids).map_err(StepError::State)?;
         let mut spec = spec.clone();
         if let Some(pk) = joint.public_key {
             spec.election_public_key = Some(pk);

@@ -209,17 +209,27 @@ impl MixnetSpec {
                     "description": format!("mix {}", i + 1), "endpoint_params": p}));
                 prev = (id, "OUTBOX");
             }
-            let last_mix = prev.0;
             let mut decr_links = Vec::new();
-            for (i, o) in owners.iter().enumerate() {
-                let id = self.ep(cycle, &format!("decr{i}"));
-                g.push(json!({"endpoint_id": id, "peer_id": o, "endpoint_type": "ZEUS_SK_PARTIAL_DECRYPT", "size_min": 1,
-                    "size_max": self.size_max, "public": false, "links": [link(&last_mix, "OUTBOX", "INBOX")],
-                    "description": format!("partial decryption {}", i + 1), "endpoint_params": p}));
-                decr_links.push(link(&id, "OUTBOX", "INBOX"));
+            let decryptors = if self.threshold().is_some() {
+                // threshold trustees make their own partial decryptions at tally
+                // time (`partial_decryption`): the combination names them all
+                self.trustee_ids(owners)
+            } else {
+                owners.to_vec()
+            };
+            for (i, o) in decryptors.iter().enumerate() {
+                let d = self.partial_decryption(cycle, n, i, o, &p);
+                decr_links.push(link(
+                    &self.ep(cycle, &format!("decr{i}")),
+                    "OUTBOX",
+                    "INBOX",
+                ));
+                if self.threshold().is_none() {
+                    g.push(d);
+                }
             }
             g.push(json!({"endpoint_id": self.result(cycle), "peer_id": joint, "endpoint_type": "ZEUS_SK_COMBINE",
-                "size_min": 1, "size_max": self.size_max * n as i64, "public": false, "links": decr_links,
+                "size_min": 1, "size_max": self.size_max * decryptors.len() as i64, "public": false, "links": decr_links,
                 "description": "combination of the partial decryptions", "endpoint_params": p}));
         } else {
             let p =
@@ -238,6 +248,40 @@ impl MixnetSpec {
             }
         }
         g
+    }
+}
+
+impl MixnetSpec {
+    /// The partial decryption of trustee `i` (0-based) in `cycle` of a ZEUS
+    /// mix-net with `mixers` owners: an endpoint of `peer` (the trustee) whose
+    /// INBOX takes the last mix's OUTBOX, with the cycle's parameters `p`.
+    pub fn partial_decryption(
+        &self,
+        cycle: u64,
+        mixers: usize,
+        i: usize,
+        peer: &str,
+        p: &Json,
+    ) -> Json {
+        let last_mix = self.ep(cycle, &format!("mix{}", mixers.saturating_sub(1)));
+        json!({"endpoint_id": self.ep(cycle, &format!("decr{i}")), "peer_id": peer,
+            "endpoint_type": "ZEUS_SK_PARTIAL_DECRYPT", "size_min": 1, "size_max": self.size_max,
+            "public": false,
+            "links": [{"from_endpoint_id": last_mix, "from_box": "OUTBOX", "to_box": "INBOX"}],
+            "description": format!("partial decryption {}", i + 1), "endpoint_params": p})
+    }
+
+    /// The trustees (peer ids, in trustee order): with threshold trustees,
+    /// `params.TRUSTEES` when given (peers apart from the owners, who then
+    /// only mix); otherwise the owners.
+    pub fn trustee_ids(&self, owners: &[String]) -> Vec<String> {
+        match self.params.get("TRUSTEES").and_then(Json::as_array) {
+            Some(ids) if self.threshold().is_some() => ids
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            _ => owners.to_vec(),
+        }
     }
 }
 
