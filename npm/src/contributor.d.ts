@@ -18,7 +18,8 @@ export interface MixnetSpec {
   backend: 'SPHINXMIX' | 'ZEUS' | string;
   /**
    * The backend's parameters. ZEUS: `MIX_PROOF`, `SK_ROUNDS` and, for threshold
-   * trustees, `THRESHOLD` (t, 1 ≤ t ≤ the number of owners): the trustees run a key
+   * trustees, `THRESHOLD` (t, 1 ≤ t ≤ the number of trustees) and optionally `TRUSTEES`
+   * (their peer ids, apart from the owners; default: the owners): the trustees run a key
    * generation before the first cycle and any t of them can tally (docs/zeus.md §3.5).
    */
   params: JsonObject;

@@ -449,7 +449,11 @@ export class MixnetSender {
     const ids = this.ids(cycle);
     const threshold = this.spec.params?.THRESHOLD !== undefined;
     const eps = new Map();
-    for (const id of [ids.entry, ...ids.mixes, ...ids.decryptions, ids.result]) {
+    // threshold trustees: the shares are the combination's ACCEPTED box (an
+    // absent trustee never makes its partial decryption)
+    const decrs = threshold ? [] : ids.decryptions;
+    const stages = [ids.entry, ...ids.mixes, ...decrs, ids.result];
+    for (const id of stages) {
       let ep;
       try {
         ep = await c.endpoint(id);
@@ -457,10 +461,7 @@ export class MixnetSender {
         if (e.status === 404) return null;
         throw e;
       }
-      if (ep.status !== 'PROCESSED') {
-        if (threshold && ids.decryptions.includes(id)) continue;
-        return null;
-      }
+      if (ep.status !== 'PROCESSED') return null;
       eps.set(id, ep);
     }
     const texts = async (id, box) =>

@@ -64,7 +64,8 @@ export declare function proposeJoint(
  * The first owner, without invitations: propose the joint peer of `spec` owned by
  * `owners` (in route order) to them, its description completed from their checked
  * keys. Resolves the `joint:` negotiation id. A threshold election
- * (`spec.params.THRESHOLD = t`, ZEUS only) needs 1 ≤ t ≤ `owners.length`
+ * (`spec.params.THRESHOLD = t`, ZEUS only) needs 1 ≤ t ≤ the number of trustees
+ * (`spec.params.TRUSTEES`, distinct peer ids, or `owners.length`)
  * (otherwise `invalid_argument`, as in `proposeJoint`, `completeSpec` and
  * `confirmJoint`).
  */

@@ -35,18 +35,30 @@ const SPEC_SHAPE = a.shape('a mix-net description ({name, backend, params, size_
 const INVITATION = ['invitation', a.nonEmptyString];
 /**
  * Threshold trustees (`spec.params.THRESHOLD = t`, docs/zeus.md §3.5): only for
- * ZEUS, an integer with 1 ≤ t ≤ the number of owners `n` (when known). Throws
- * `invalid_argument` naming the argument `arg`.
+ * ZEUS, an integer with 1 ≤ t ≤ the number of trustees: `spec.params.TRUSTEES`
+ * (a list of peer ids apart from the owners) when given, else the number of
+ * owners `n` (when known). Throws `invalid_argument` naming the argument `arg`.
  */
 function checkThreshold(name, arg, spec, n) {
   const t = spec.params.THRESHOLD;
-  if (t === undefined) return;
-  const bad = (why) => {
-    throw new PanoramixError('invalid_argument', `${name}: ${arg}.params.THRESHOLD must be ${why}`);
+  const trustees = spec.params.TRUSTEES;
+  const bad = (why, field = 'THRESHOLD') => {
+    throw new PanoramixError('invalid_argument', `${name}: ${arg}.params.${field} must be ${why}`);
   };
+  if (t === undefined) {
+    if (trustees !== undefined) bad('absent without a THRESHOLD', 'TRUSTEES');
+    return;
+  }
   if (spec.backend !== 'ZEUS') bad(`absent for a ${spec.backend} mix-net (threshold trustees are ZEUS only)`);
   if (!Number.isSafeInteger(t) || t < 1) bad(`a positive integer, got ${a.describe(t)}`);
-  if (n !== undefined && t > n) bad(`at most the number of owners (${n}), got ${t}`);
+  if (trustees !== undefined) {
+    const ok = Array.isArray(trustees) && trustees.length >= 1 && trustees.length <= 64 &&
+      trustees.every((x) => typeof x === 'string' && x.length > 0) && new Set(trustees).size === trustees.length;
+    if (!ok) bad('a list of 1 to 64 distinct peer ids', 'TRUSTEES');
+    if (t > trustees.length) bad(`at most the number of trustees (${trustees.length}), got ${t}`);
+  } else if (n !== undefined && t > n) {
+    bad(`at most the number of owners (${n}), got ${t}`);
+  }
 }
 
 const JOINT = ['oldJoint', a.nonEmptyString];

@@ -591,8 +591,10 @@ export interface GraphEndpoint {
  * key records (empty for display). The same graph every contributor agrees on.
  * With threshold trustees (`spec.params.THRESHOLD`), `key` is the key generation's
  * result (the output of `<name>-dkg-key`, an object or its JSON text): every ZEUS
- * endpoint carries its election key and record (`election_public_key`, `dkg`), and
- * the combination is the first owner's (it closes with `t` partial decryptions).
+ * endpoint carries its election key and record (`election_public_key`, `dkg`), the
+ * combination is the first owner's (it closes with `t` partial decryptions), and
+ * each trustee's partial decryption, made on its own peer at tally time, comes
+ * before it in trustee order.
  */
 export declare function mixnetGraph(
   spec: JsonObject,
@@ -617,11 +619,13 @@ export interface DkgKeyResult {
 }
 /**
  * The key generation's endpoints of a ZEUS mix-net with threshold trustees
- * (`spec.params.THRESHOLD`): `<name>-dkg-dealings`, `<name>-dkg-verdicts` (public
- * entries, one signed message per trustee) and `<name>-dkg-key` (linked from both),
- * on the joint peer, with the owners' trustee key records in owner order.
+ * (`spec.params.THRESHOLD`) whose joint peer is owned by `owners`: each trustee's
+ * `<name>-dkg-deal<j>` and `<name>-dkg-verdict<j>` (entries of its own peer, one
+ * signed message each), in trustee order (the trustees are `spec.params.TRUSTEES`,
+ * or the owners), then the owners' `<name>-dkg-key` (linked from all of them);
+ * `trustees`: the trustees' key records in trustee order.
  */
-export declare function dkgGraph(spec: JsonObject, joint: string, trustees: JsonObject[]): GraphEndpoint[];
+export declare function dkgGraph(spec: JsonObject, joint: string, owners: string[], trustees: JsonObject[]): GraphEndpoint[];
 /** What `ContributorMachine.poll` asks for. */
 export type MachinePoll =
   | { kind: 'http'; method: HttpMethod; path: string; body: string | null }

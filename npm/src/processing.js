@@ -287,17 +287,20 @@ export const mixnetGraph = api(
 
 /**
  * The key generation's endpoints of a ZEUS mix-net with threshold trustees
- * (`spec.params.THRESHOLD`): `<name>-dkg-dealings`, `-dkg-verdicts` and `-dkg-key`
- * on the joint peer, with the owners' trustee key records in owner order.
+ * (`spec.params.THRESHOLD`) whose joint peer `joint` is owned by `owners`: each
+ * trustee's `<name>-dkg-deal<j>` and `<name>-dkg-verdict<j>` on its own peer, in
+ * trustee order (the trustees are `spec.params.TRUSTEES`, or the owners), then the
+ * owners' `<name>-dkg-key`; `trustees`: their key records in trustee order.
  */
 export const dkgGraph = api(
   'dkgGraph',
   [
     ['spec', a.object],
     ['joint', a.nonEmptyString],
+    ['owners', a.hexStrings],
     ['trustees', a.arrayOf(a.object, 'trustee key record')],
   ],
-  (spec, joint, trustees) => wasm.dkgGraph(spec, joint, trustees),
+  (spec, joint, owners, trustees) => wasm.dkgGraph(spec, joint, owners, trustees),
 );
 
 // ---------------------------------------------------------------- the contributor protocol

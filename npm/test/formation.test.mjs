@@ -191,13 +191,27 @@ test('ZEUS threshold: three JavaScript trustees run the key generation, one leav
     pmx.proposeJointAmong(owners[0].client, { ...spec, params: { ...spec.params, THRESHOLD: 4 } }, ids),
     { code: 'invalid_argument' },
   );
+  // trustees apart from the owners: the threshold counts them; a peer twice, or
+  // TRUSTEES without a THRESHOLD, is refused too
+  const withTrustees = (params) => pmx.proposeJointAmong(owners[0].client, { ...spec, params: { ...spec.params, ...params } }, ids);
+  await assert.rejects(withTrustees({ THRESHOLD: 3, TRUSTEES: [ids[0], ids[1]] }), /at most the number of trustees \(2\)/);
+  await assert.rejects(withTrustees({ TRUSTEES: [ids[0], ids[0]] }), /TRUSTEES must be a list of 1 to 64 distinct peer ids/);
+  await assert.rejects(withTrustees({ THRESHOLD: undefined, TRUSTEES: [ids[0]] }), /TRUSTEES must be absent without a THRESHOLD/);
   const joint = await form(spec, owners);
   const peer = await owners[0].client.peer(joint);
   const trustees = [];
   for (const id of ids) trustees.push((await owners[0].client.peer(id)).crypto_params.trustee_key);
-  const dkg = pmx.dkgGraph(peer.crypto_params, joint, trustees);
-  assert.deepEqual(dkg.map((g) => g.endpoint_type), ['ZEUS_DKG_DEALINGS', 'ZEUS_DKG_VERDICTS', 'ZEUS_DKG_KEY']);
-  assert.deepEqual(dkg.map((g) => g.endpoint_id), ['dealings', 'verdicts', 'key'].map((s) => `jsthreshold-dkg-${s}`));
+  const dkg = pmx.dkgGraph(peer.crypto_params, joint, ids, trustees);
+  // each trustee's dealing and verdict on its own peer, then the owners' key
+  assert.deepEqual(dkg.map((g) => g.endpoint_type), [
+    ...ids.flatMap(() => ['ZEUS_DKG_DEALINGS', 'ZEUS_DKG_VERDICTS']),
+    'ZEUS_DKG_KEY',
+  ]);
+  assert.deepEqual(dkg.map((g) => g.endpoint_id), [
+    ...ids.flatMap((_, j) => [`jsthreshold-dkg-deal${j}`, `jsthreshold-dkg-verdict${j}`]),
+    'jsthreshold-dkg-key',
+  ]);
+  assert.deepEqual(dkg.map((g) => g.peer_id), [...ids.flatMap((id) => [id, id]), joint]);
   assert.equal(dkg[0].endpoint_params.threshold, 2);
   // trustee 2 will be absent at tally time: it stops once it has shuffled
   const absentMix = pmx.endpointIds(spec, 1, ids).mixes[1];
@@ -240,17 +254,21 @@ test('ZEUS threshold: three JavaScript trustees run the key generation, one leav
     assert.equal(booth.endpoint_params.election_public_key, key.election_public_key);
     assert.equal(graph.at(-1).endpoint_type, 'ZEUS_SK_COMBINE');
     assert.equal(graph.at(-1).peer_id, ids[0], 'the combination is the first trustee\'s');
+    // each trustee's partial decryption is its own, made at tally time
+    const decrs = graph.filter((g) => g.endpoint_type === 'ZEUS_SK_PARTIAL_DECRYPT');
+    assert.deepEqual(decrs.map((g) => [g.endpoint_id, g.peer_id]), ids.map((id, j) => [`jsthreshold-1-decr${j}`, id]));
     // an n-of-n description has no key generation; a key must be one
     const nOfN = { ...peer.crypto_params, params: { MIX_PROOF: 'TW', SK_ROUNDS: 128 } };
     assert.throws(() => pmx.mixnetGraph(nOfN, joint, ids, trustees, 1, key), { code: 'invalid_argument' });
-    assert.throws(() => pmx.dkgGraph(nOfN, joint, trustees), { code: 'invalid_argument' });
+    assert.throws(() => pmx.dkgGraph(nOfN, joint, ids, trustees), { code: 'invalid_argument' });
     assert.throws(() => pmx.mixnetGraph(peer.crypto_params, joint, ids, trustees, 1, { qualified: [] }), { code: 'invalid_argument' });
     for (const [i, v] of votes.entries()) await sender.send(1, null, v, { voterSecret: voters[i].secret });
     const out = await waitFor('the count', () => sender.results(1), 180000);
     assert.deepEqual(out.map((m) => new TextDecoder().decode(m.bytes)).sort(), [...votes].sort());
     assert.ok(stopAbsent.signal.aborted, 'trustee 2 left after its shuffle');
     assert.ok(!events.some((e) => e.startsWith(`1: processed ${absentDecr}`)), events.join('\n'));
-    assert.notEqual((await owners[0].client.endpoint(absentDecr)).status, 'PROCESSED');
+    // it never made its partial decryption
+    await assert.rejects(owners[0].client.endpoint(absentDecr), (e) => e.status === 404);
     const transcript = await sender.electionTranscript(1);
     pmx.zeusVerifyElection(transcript);
     assert.deepEqual(JSON.parse(transcript).partial_decryptions.map((d) => d.trustee), [0, 2]);

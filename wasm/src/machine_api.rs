@@ -163,7 +163,9 @@ impl ContributorMachine {
 /// trustees): the key generation's result (the output of `<name>-dkg-key`, an
 /// object or its JSON text), which every ZEUS endpoint then carries and which
 /// makes the combination the first owner's. The same graph every contributor
-/// agrees on.
+/// agrees on; with `key`, the partial decryption each trustee makes on its
+/// own peer at tally time comes in too, in trustee order before the
+/// combination (docs/zeus.md §3.5).
 #[wasm_bindgen(js_name = mixnetGraph)]
 pub fn mixnet_graph(
     spec: JsValue,
@@ -200,6 +202,20 @@ pub fn mixnet_graph(
             .into());
         }
         spec.apply_key(&mut graph, &key, &owners);
+        // the partial decryptions each present trustee makes on its own peer at
+        // tally time (each its trustee's own, not agreed by the owners), before
+        // the combination, which stays last as without a threshold
+        if let Some(at) = graph
+            .iter()
+            .position(|g| g["endpoint_type"] == "ZEUS_SK_COMBINE")
+        {
+            let p = graph[at]["endpoint_params"].clone();
+            let ids = spec.trustee_ids(&owners);
+            for (j, id) in ids.iter().enumerate().rev() {
+                let d = spec.partial_decryption(cycle as u64, owners.len(), j, id, &p);
+                graph.insert(at, d);
+            }
+        }
     }
     Ok(to_js(&graph)?)
 }
@@ -228,47 +244,6 @@ pub fn dkg_graph(
     let trustees = trustee_records(trustees)?;
     let ids = spec.trustee_ids(&owners);
     Ok(to_js(&spec.dkg_graph(&joint, &ids, &trustees))?)
-}
-
-/// The trustees of a ZEUS mix-net with threshold trustees owned by `owners`
-/// (peer ids in trustee order): `spec.params.TRUSTEES`, or the owners.
-#[wasm_bindgen(js_name = trusteeIds)]
-pub fn trustee_ids(spec: JsValue, owners: Vec<String>) -> std::result::Result<Vec<String>, JsValue> {
-    let spec: MixnetSpec = from_js("spec", spec)?;
-    Ok(spec.trustee_ids(&owners))
-}
-
-/// The partial decryption trustee `index` (0-based, in trustee order) makes
-/// in `cycle` of a threshold election, on its own peer: `graph` is that
-/// cycle's graph with the key applied ([`mixnet_graph`]).
-#[wasm_bindgen(js_name = partialDecryptionEndpoint)]
-pub fn partial_decryption_endpoint(
-    spec: JsValue,
-    owners: Vec<String>,
-    graph: JsValue,
-    index: u32,
-    cycle: f64,
-) -> std::result::Result<JsValue, JsValue> {
-    let spec: MixnetSpec = from_js("spec", spec)?;
-    let graph: Vec<Json> = from_js("graph", graph)?;
-    let ids = spec.trustee_ids(&owners);
-    let peer = ids
-        .get(index as usize)
-        .ok_or_else(|| Error::new("invalid_argument", "index: not a trustee"))?;
-    let combine = graph
-        .iter()
-        .find(|g| g["endpoint_type"] == "ZEUS_SK_COMBINE")
-        .ok_or_else(|| Error::new("invalid_argument", "graph: no combination"))?;
-    if !(cycle >= 1.0 && cycle.fract() == 0.0 && cycle <= 9.007_199_254_740_991e15) {
-        return Err(Error::new("invalid_argument", "cycle: a positive integer").into());
-    }
-    Ok(to_js(&spec.partial_decryption(
-        cycle as u64,
-        owners.len(),
-        index as usize,
-        peer,
-        &combine["endpoint_params"],
-    ))?)
 }
 
 /// Trustee key records (absent: none).

@@ -21,6 +21,8 @@ if (params.get('max')) $('#size-max').value = params.get('max');
 if (params.get('question')) $('#question').value = params.get('question');
 if (params.get('options')) $('#options').value = params.get('options');
 if (params.get('threshold')) $('#threshold').value = params.get('threshold');
+if (params.get('trustees')) $('#trustees').value = params.get('trustees');
+if (params.get('role') === 'trustee') $('#role').value = 'trustee';
 if (params.get('voters')) $('#voters').value = params.get('voters').split(',').join('\n');
 if (params.get('native') === '1') $('#run-here').checked = false;
 
@@ -28,6 +30,8 @@ let keys = null;
 let keyChecked = false; // the saved key file was read back and holds this page's keys
 let joining = false;
 const zeus = () => backend.value === 'ZEUS';
+/** A threshold election's trustee page (its trustees are apart from the contributors). */
+const trusteeRole = () => zeus() && $('#threshold').value.trim() !== '' && $('#role').value === 'trustee';
 
 /** Joining needs, for a trustee, the key share saved and read back. */
 function updateJoin() {
@@ -131,8 +135,14 @@ function showCredentials() {
     mixnet: name.value, backend: 'ZEUS', count: $('#count').value, size: $('#size').value, max: $('#size-max').value.trim() || undefined,
     question: def.question, options: def.options.join(','), voters: voters.join(','),
     threshold: $('#threshold').value.trim() || undefined,
-  }), location.href).href;
-  $('#trustee-link').textContent = trusteeLink;
+    trustees: $('#threshold').value.trim() ? $('#trustees').value.trim() : undefined,
+    role: $('#threshold').value.trim() ? 'trustee' : undefined,
+  }), location.href);
+  $('#trustee-link').textContent = trusteeLink.href;
+  // a threshold election: the trustees are apart from the contributors, who shuffle
+  $('#mixer-link-row').hidden = !$('#threshold').value.trim();
+  trusteeLink.searchParams.set('role', 'mixer');
+  $('#mixer-link').textContent = trusteeLink.href;
   $('#link-count').textContent = String(creds.length);
   $('#booth-links').replaceChildren(...creds.map((c, i) => el('li', {}, el('a', { href: boothLink(name.value, c.secret), 'data-voter': i + 1 }, `voter ${i + 1}`))));
   $('#credentials').hidden = false;
@@ -183,9 +193,13 @@ async function join() {
   }
   let election;
   let threshold = null;
+  let trustees = null;
   try {
     election = zeus() ? electionDefinition($('#question').value, $('#options').value, $('#voters').value) : undefined;
-    if (zeus()) threshold = parseThreshold($('#threshold').value, parseInt($('#count').value, 10));
+    if (zeus() && $('#threshold').value.trim()) {
+      trustees = parseTrustees($('#trustees').value);
+      threshold = parseThreshold($('#threshold').value, trustees);
+    }
   } catch (e) {
     showError(`The election cannot be formed: ${e.message}.`);
     return;
@@ -203,6 +217,7 @@ async function join() {
     const joint = await formMixnet(keys.identity.secret, controllerUrl(), {
       name: name.value, backend: backend.value, count, sizeMin: size, sizeMax,
       terms: 'panoramix web demo', cryptoParams: keys.cryptoParams, election, threshold,
+      trustees: trustees ?? undefined, role: trusteeRole() ? 'trustee' : 'mixer',
       onProgress: (t) => { status(t); logEvent(t); },
     });
     progressDone();
@@ -213,7 +228,7 @@ async function join() {
     document.body.dataset.joined = '1';
     if (threshold) {
       // a threshold election: follow the key generation, then the tally
-      showThresholdCard(threshold, count);
+      showThresholdCard(threshold, trustees);
       watchThreshold(joint.crypto_params, joint.peer_id, ownersOf(joint), client.id, threshold)
         .catch((e) => logEvent(`threshold view: ${e.message ?? e}`));
     }
@@ -239,8 +254,8 @@ async function join() {
         $('#busy').textContent = 'stopped';
         $('#busy').className = 'badge';
         document.body.dataset.left = '1';
-        status(`This trustee shuffled and has left: it takes no part in the tally (any ${threshold} trustees count). Its key file is still needed if fewer than ${threshold} others are there.`);
-        logEvent('left after the shuffle');
+        status(`This trustee gave its verdict in the key generation and has left: it takes no part in the tally (any ${threshold} trustees count). Its key file is still needed if fewer than ${threshold} others are there.`);
+        logEvent('left after the key generation');
       } else if (m.type === 'cycle') {
         $('#cycle').textContent = String(m.cycle);
       } else if (m.type === 'error') {
@@ -250,7 +265,7 @@ async function join() {
     };
     worker.onerror = (e) => showError(`The contributor worker failed: ${e.message}`);
     worker.postMessage({ type: 'start', controller: controllerUrl(), identity: keys.identity.secret, secrets: keys.secrets, joint: joint.peer_id });
-    if (threshold) offerLeaving(worker, joint, client.id);
+    if (threshold && trusteeRole()) offerLeaving(worker, joint, client.id);
   } catch (e) {
     progressDone();
     showError(explain(e));
@@ -261,31 +276,35 @@ async function join() {
 
 /**
  * A threshold trustee that will be absent at tally time can leave once it has
- * shuffled (this round), any time before: the box ticked, its agent stops after its
- * own mix. The first trustee runs the combination: it stays.
+ * given its verdict in the key generation (the box ticked, its agent stops then):
+ * the contributors shuffle, and any t trustees count.
  */
 function offerLeaving(worker, joint, me) {
-  const owners = ownersOf(joint);
-  const j = owners.indexOf(me);
-  const box = $('#leave-after-mix');
-  if (j <= 0) {
-    box.checked = false;
-    box.disabled = true;
-    $('#leave-row').append(' (not this trustee: the first trustee publishes the count)');
-    return;
-  }
-  const mix = pmx.endpointIds(joint.crypto_params, 1, owners).mixes[j];
-  const send = () => worker.postMessage({ type: 'leave', after: box.checked ? mix : null });
+  const spec = joint.crypto_params;
+  const j = (spec.params?.TRUSTEES ?? []).indexOf(me);
+  const box = $('#leave-after-keygen');
+  const verdict = `${spec.name}-dkg-verdict${j}`;
+  const send = () => worker.postMessage({ type: 'leave', after: box.checked ? verdict : null });
   box.addEventListener('change', send);
   send();
 }
 
+/** The number of trustees of a threshold election (1 to 64). */
+function parseTrustees(text) {
+  const n = Number(text.trim());
+  if (!Number.isSafeInteger(n) || n < 1 || n > 64) throw new Error('the number of trustees must be between 1 and 64');
+  return n;
+}
+
 /** The threshold card, shown as soon as the election has a threshold (the recovery story). */
 function updateThresholdCard() {
-  const n = parseInt($('#count').value, 10);
+  const threshold = zeus() && $('#threshold').value.trim() !== '';
+  $('#trustees-row').hidden = !threshold;
+  let n = null;
   let t = null;
   try {
-    t = zeus() ? parseThreshold($('#threshold').value, n) : null;
+    n = threshold ? parseTrustees($('#trustees').value) : null;
+    t = threshold ? parseThreshold($('#threshold').value, n) : null;
   } catch {
     t = null;
   }
@@ -296,11 +315,12 @@ function updateThresholdCard() {
       ? `As a trustee, your key share is needed to count the votes: any ${t} of the ${n} trustees can count, so the election survives ${n - t} lost key${n - t === 1 ? '' : 's'} or absent trustee${n - t === 1 ? '' : 's'} at tally time, not more.`
       : 'As a trustee, your key share is needed to count the votes: if it is lost before the tally, the election cannot be counted.';
   }
-  // leaving before the tally: only when the others can count without this trustee
-  $('#leave-row').hidden = !(t && t < n);
-  if ($('#leave-row').hidden) $('#leave-after-mix').checked = false;
+  // leaving before the tally: a trustee, when the others can count without it
+  $('#leave-row').hidden = !(t && t < n && trusteeRole());
+  if ($('#leave-row').hidden) $('#leave-after-keygen').checked = false;
 }
-for (const id of ['#threshold', '#count']) $(id).addEventListener('input', updateThresholdCard);
+for (const id of ['#threshold', '#trustees']) $(id).addEventListener('input', updateThresholdCard);
+$('#role').addEventListener('change', updateThresholdCard);
 
 $('#join').addEventListener('click', join);
 backend.addEventListener('change', () => {

@@ -52,7 +52,9 @@ async function allPeers(client) {
  * contributors, as the identity `identity` (secret hex) at the controller
  * `controller`, in a worker. `opts`: {name, backend, count, sizeMin, sizeMax, terms,
  * election? ({question, options, voters}), threshold? (ZEUS: any this many of the
- * `count` trustees tally; a key generation makes the election key), cryptoParams (this contributor's
+ * `trustees` trustees apart from the `count` mixers tally; a key generation makes the
+ * election key), trustees? (their number), role? ('trustee': this page is one of
+ * them; otherwise a mixer), cryptoParams (this contributor's
  * published key), onProgress(text)}. Resolves the joint peer; rejects with the
  * error's `message`, `code` and (a controller refusal) `status`.
  */
@@ -92,14 +94,26 @@ if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScop
   };
 }
 
-/** `formMixnet`'s work, in the worker, over `client`. */
+/** The registered peers whose names start with `prefix` (of `backend`), by peer id. */
+const registered = (peers, prefix, backend) =>
+  peers.filter((p) => p.name.startsWith(prefix) && p.crypto_backend === backend).map((p) => p.peer_id).sort();
+
+/**
+ * `formMixnet`'s work, in the worker, over `client`. A threshold election's
+ * trustees (`opts.role === 'trustee'`) are peers apart from the mixers: each
+ * registers `<name>/trustee/<id prefix>` and waits for the mixers, who form the
+ * election once `opts.trustees` trustees are registered (the first by peer id are
+ * its `TRUSTEES`).
+ */
 async function form(client, opts) {
   const say = opts.onProgress ?? (() => {});
+  const trustee = opts.role === 'trustee';
   const prefix = `${opts.name}/contributor/`;
+  const trusteePrefix = `${opts.name}/trustee/`;
   let peers = await allPeers(client);
   if (!peers.some((p) => p.peer_id === client.id)) {
-    say('registering this contributor and its public key');
-    await registerContributor(client, prefix + client.id.slice(0, 8), opts.backend, opts.cryptoParams);
+    say(`registering this ${trustee ? 'trustee' : 'contributor'} and its public key`);
+    await registerContributor(client, (trustee ? trusteePrefix : prefix) + client.id.slice(0, 8), opts.backend, opts.cryptoParams);
   }
   // the mix-net may exist already (a reload)
   let joint = peers.find((p) => p.name === opts.name && (p.owners ?? []).length);
@@ -109,12 +123,16 @@ async function form(client, opts) {
     peers = await allPeers(client);
     joint = peers.find((p) => p.name === opts.name && (p.owners ?? []).length);
     if (joint) break;
-    const candidates = peers
-      .filter((p) => p.name.startsWith(prefix) && p.crypto_backend === opts.backend)
-      .map((p) => p.peer_id)
-      .sort();
-    if (candidates.length < opts.count) {
-      say(`waiting for contributors: ${candidates.length}/${opts.count} joined`);
+    const trustees = opts.threshold ? registered(peers, trusteePrefix, opts.backend) : [];
+    if (trustee) {
+      say(`waiting for the mixers to form the election (${trustees.length}/${opts.trustees} trustees registered)`);
+      await sleep(300);
+      continue;
+    }
+    const candidates = registered(peers, prefix, opts.backend);
+    if (candidates.length < opts.count || trustees.length < (opts.trustees ?? 0)) {
+      const t = opts.threshold ? `, trustees: ${trustees.length}/${opts.trustees} registered` : '';
+      say(`waiting for contributors: ${candidates.length}/${opts.count} joined${t}`);
       await sleep(300);
       continue;
     }
@@ -122,10 +140,11 @@ async function form(client, opts) {
     if (!owners.includes(client.id)) throw new Error(`the mix-net ${opts.name} already has its ${opts.count} contributors`);
     if (!proposed && !signed) say(`${opts.count}/${opts.count} joined; agreeing on the mix-net description`);
     // the description every owner expects (the election: the one this trustee was given)
+    const threshold = opts.threshold ? { THRESHOLD: opts.threshold, TRUSTEES: trustees.slice(0, opts.trustees) } : {};
     const spec = {
       name: opts.name,
       backend: opts.backend,
-      params: { ...defaultParams(opts.backend), ...(opts.threshold ? { THRESHOLD: opts.threshold } : {}) },
+      params: { ...defaultParams(opts.backend), ...threshold },
       size_min: opts.sizeMin,
       size_max: opts.sizeMax,
       terms: opts.terms ?? '',
@@ -144,6 +163,9 @@ async function form(client, opts) {
       say('checked and co-signed the mix-net description');
     }
     await sleep(200);
+  }
+  if (trustee && !(joint.crypto_params?.params?.TRUSTEES ?? []).includes(client.id)) {
+    throw new Error(`the election ${opts.name} already has its ${opts.trustees} trustees`);
   }
   return joint;
 }

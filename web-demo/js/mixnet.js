@@ -80,7 +80,9 @@ function draw(spec, owners, graph, eps) {
     const st = e?.status ?? 'missing';
     const { x, y } = xy(g.endpoint_id);
     const oi = owners.indexOf(g.peer_id);
-    const owner = g.peer_id === spec.joint ? "joint: all owners" : `owner ${oi + 1} · ${g.peer_id.slice(0, 6)}`;
+    const ti = (spec.params?.TRUSTEES ?? []).indexOf(g.peer_id);
+    const who = oi >= 0 ? `owner ${oi + 1}` : `trustee ${ti + 1}`;
+    const owner = g.peer_id === spec.joint ? "joint: all owners" : `${who} · ${g.peer_id.slice(0, 6)}`;
     const count = e ? (st === 'OPEN' ? `${e.inbox_count ?? 0} waiting` : st === 'CLOSED' ? 'processing…' : 'done') : '';
     root.append(svg('g', { class: st, 'data-endpoint': g.endpoint_id, 'data-status': st },
       svg('rect', { x, y, width: W, height: H, rx: 8, 'stroke-width': 2 }),
@@ -185,7 +187,8 @@ async function main() {
         for (const p of await apiList('/panoramix/peers/')) peerNames.set(p.peer_id, p.name);
       }
       const eps = new Map();
-      for (const id of [joint.peer_id, ...owners]) {
+      // with threshold trustees apart from the owners, their own endpoints too
+      for (const id of new Set([joint.peer_id, ...owners, ...(spec.params?.TRUSTEES ?? [])])) {
         for (const e of await apiList(`/panoramix/endpoints/?peer_id=${id}`)) eps.set(e.endpoint_id, e);
       }
       let latest = 1;

@@ -84,8 +84,12 @@ async function main() {
   const election = spec.election ?? { question: '', options: [] };
   $('#question').textContent = election.question;
   const owners = ownersOf(joint);
+  // the trustees: a threshold election's `TRUSTEES` (apart from the owners, who
+  // only shuffle), or the owners
+  const trusteeIds = spec.params?.TRUSTEES ?? owners;
+  const apart = trusteeIds !== owners;
   const peers = [];
-  for (const o of owners) peers.push((await apiGet(`/panoramix/peers/${o}/`)).data);
+  for (const o of trusteeIds) peers.push((await apiGet(`/panoramix/peers/${o}/`)).data);
   const trustees = peers.map((p) => p.crypto_params?.trustee_key ?? null);
   // threshold trustees: the cycles' endpoints carry the key generation's result
   const t = spec.params?.THRESHOLD ?? null;
@@ -101,23 +105,34 @@ async function main() {
     if (combine?.status === 'PROCESSED') break;
     const s = !booth ? 'the ballot box is being set up' : booth.status === 'OPEN'
       ? `ballots cast: ${booth.inbox_count} of ${booth.size_min} needed to close the ballot box`
-      : `the ballot box is closed; the trustees are mixing and decrypting${t ? ` (any ${t} of the ${owners.length} trustees' partial decryptions suffice)` : ''}`;
+      : `the ballot box is closed; the trustees are mixing and decrypting${t ? ` (any ${t} of the ${trusteeIds.length} trustees' partial decryptions suffice)` : ''}`;
     status(`Round ${cycle}: ${s}.`);
     progress(s, booth?.status === 'OPEN' ? booth.inbox_count : undefined, booth?.size_min);
     await sleep(800);
   }
   status('The tally is published. Verifying it in this browser…');
-  const dkg = t ? await keyGeneration(spec, joint.peer_id, trustees) : null;
+  const dkg = t ? await keyGeneration(spec, joint.peer_id, owners, trustees) : null;
   if (dkg) graph = cycleGraph(spec, joint.peer_id, owners, trustees, cycle, dkg.key);
   const eps = new Map();
-  for (const id of ids) eps.set(id, (await apiGet(`/panoramix/endpoints/${id}/`)).data);
-  const steps = 7 + 2 * owners.length;
+  for (const g of graph) {
+    const id = g.endpoint_id;
+    if (t && /-decr\d+$/.test(id)) {
+      // a threshold trustee's own: one absent at tally time never made it (a list,
+      // not a lookup that would answer 404)
+      const own = await apiList(`/panoramix/endpoints/?peer_id=${encodeURIComponent(g.peer_id)}`);
+      const e = own.find((x) => x.endpoint_id === id);
+      if (e) eps.set(id, e);
+    } else {
+      eps.set(id, (await apiGet(`/panoramix/endpoints/${id}/`)).data);
+    }
+  }
+  const steps = 7 + owners.length + trusteeIds.length;
   let n = 0;
   const tick = (label) => progress(label, ++n, steps);
   let ok = true;
   tick('election key');
   if (dkg) {
-    ok &= await check(`The election key comes from the trustees' key generation (any ${t} of the ${owners.length} trustees can count): each trustee's published key share comes with a valid proof that it knows the secret, every dealing and verdict is signed by its trustee, and the election key, the qualified trustees and their verification keys recompute from them.`, () => verifyKeyGeneration(dkg, peers));
+    ok &= await check(`The election key comes from the trustees' key generation (any ${t} of the ${trusteeIds.length} trustees can count${apart ? `, apart from the ${owners.length} contributors who shuffle` : ''}): each trustee's published key share comes with a valid proof that it knows the secret, every dealing and verdict is signed by its trustee, and the election key, the qualified trustees and their verification keys recompute from them.`, () => verifyKeyGeneration(dkg, peers));
   } else {
     ok &= await check('The election key is the sum of the trustees\' published key shares, and each share comes with a valid proof that its trustee knows the secret.', () => {
       const keys = peers.map((p) => p.crypto_params.trustee_key);
@@ -130,6 +145,7 @@ async function main() {
   ok &= await check('The round\'s stages (ballot box, mixes, partial decryptions, combination) are the ones the trustees agreed on, with the agreed owners, links and parameters.', () => {
     for (const g of graph) {
       const e = eps.get(g.endpoint_id);
+      if (!e) continue; // an absent trustee's partial decryption (checked below)
       const want = pmx.canonicalEncode([g.peer_id, g.endpoint_type, g.links, g.endpoint_params]);
       const got = pmx.canonicalEncode([e.peer_id, e.endpoint_type, e.links ?? [], e.endpoint_params]);
       if (want !== got) throw new Error(`${g.endpoint_id} differs from the agreed graph`);
@@ -189,17 +205,17 @@ async function main() {
   const mixes = graph.filter((g) => /-mix\d+$/.test(g.endpoint_id)).map((g) => g.endpoint_id);
   const decrs = graph.filter((g) => /-decr\d+$/.test(g.endpoint_id)).map((g) => g.endpoint_id);
   for (const [i, id] of mixes.entries()) {
-    ok &= await stage(id, `Trustee ${i + 1}'s shuffle proof verifies: its output is a re-encryption of a permutation of its input, so no ballot was added, dropped or changed.`);
+    ok &= await stage(id, `${apart ? 'Contributor' : 'Trustee'} ${i + 1}'s shuffle proof verifies: its output is a re-encryption of a permutation of its input, so no ballot was added, dropped or changed.`);
   }
   const lastMixOut = prevOut;
   const shares = [];
   const trusteeOf = new Map(); // a published partial decryption's text -> its trustee (1-based)
   for (const [i, id] of decrs.entries()) {
     prevOut = lastMixOut;
-    if (t && eps.get(id).status !== 'PROCESSED') {
+    if (t && eps.get(id)?.status !== 'PROCESSED') {
       // a threshold election: an absent trustee holds nothing up
       tick(`trustee ${i + 1} absent`);
-      ok &= await check(`Trustee ${i + 1} published no partial decryption (absent at tally time): not needed, any ${t} trustees suffice.`, () => `${id}: ${eps.get(id).status}`);
+      ok &= await check(`Trustee ${i + 1} published no partial decryption (absent at tally time): not needed, any ${t} trustees suffice.`, () => `${id}: ${eps.get(id)?.status ?? 'never made'}`);
       continue;
     }
     ok &= await stage(id, `Trustee ${i + 1}'s partial decryptions each carry a valid proof (Chaum–Pedersen) that they were made with the trustee's ${t ? 'verification key' : 'published key share'}.`);
@@ -216,7 +232,7 @@ async function main() {
       const who = [...new Set(taken.map((m) => trusteeOf.get(m.text)))].sort((a, b) => a - b);
       if (who.length < t) throw new Error(`only ${who.length} trustees' partial decryptions, ${t} needed`);
       document.body.dataset.tallyTrustees = who.join(',');
-      return `trustees ${who.join(', ')} (${who.length} of ${owners.length}; ${t} needed)`;
+      return `trustees ${who.join(', ')} (${who.length} of ${trusteeIds.length}; ${t} needed)`;
     });
   } else {
     prevOut = shares;
@@ -294,8 +310,8 @@ function fingerprint(hex) {
  * A threshold election's key generation as published: its three endpoints, their
  * agreed graph, their boxes, and its result (the key endpoint's output).
  */
-async function keyGeneration(spec, joint, trustees) {
-  const graph = pmx.dkgGraph(spec, joint, trustees.filter(Boolean));
+async function keyGeneration(spec, joint, owners, trustees) {
+  const graph = pmx.dkgGraph(spec, joint, owners, trustees.filter(Boolean));
   const stages = [];
   for (const g of graph) {
     const e = (await apiGet(`/panoramix/endpoints/${g.endpoint_id}/`)).data;

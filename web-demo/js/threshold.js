@@ -45,36 +45,52 @@ function say(id, text, state) {
   if (state) document.body.dataset[id === '#dkg-status' ? 'dkg' : 'tally'] = state;
 }
 
-/** What the key generation's endpoints say, while it runs. */
+/**
+ * What the key generation's endpoints say, while it runs: each trustee's dealing
+ * and verdict endpoints (on its own peer), closed once it has posted.
+ */
 function dkgProgress(name, eps, n) {
-  const dealings = eps.get(`${name}-dkg-dealings`);
-  const verdicts = eps.get(`${name}-dkg-verdicts`);
-  if (!dealings) return 'The trustees are agreeing on the key generation.';
-  if (dealings.status === 'OPEN') {
-    return `Dealings: ${dealings.inbox_count} of ${n} trustees have dealt. The key generation needs every trustee: ` +
+  const done = (stage) => Array.from({ length: n }, (_, j) => eps.get(`${name}-dkg-${stage}${j}`))
+    .filter((e) => e && e.status !== 'OPEN').length;
+  const dealt = done('deal');
+  if (dealt < n) {
+    return `Dealings: ${dealt} of ${n} trustees have dealt. The key generation needs every trustee: ` +
       'a trustee that never deals keeps the election from starting (no ballot is cast yet).';
   }
-  if (!verdicts || verdicts.status === 'OPEN') {
-    return `Every trustee dealt; verdicts: ${verdicts?.inbox_count ?? 0} of ${n} trustees have checked their shares.`;
-  }
+  const judged = done('verdict');
+  if (judged < n) return `Every trustee dealt; verdicts: ${judged} of ${n} trustees have checked their shares.`;
   return 'Every trustee gave its verdict; the election key is being computed by every trustee.';
 }
 
 /**
- * Follow the election `spec` (joint peer `joint`, owners in order) as the trustee
- * `me` until its tally is published; `t`: the threshold.
+ * Follow the election `spec` (joint peer `joint`, owners in order) as `me` (one of
+ * its trustees, or a contributor that shuffles) until its tally is published; `t`:
+ * the threshold. The trustees are `spec.params.TRUSTEES` (apart from the owners),
+ * or the owners.
  */
 export async function watchThreshold(spec, joint, owners, me, t) {
-  const n = owners.length;
-  const j = owners.indexOf(me) + 1;
+  const trustees = spec.params?.TRUSTEES ?? owners;
+  const n = trustees.length;
+  const j = trustees.indexOf(me) + 1; // 0: a contributor that only shuffles
   const name = spec.name;
   const ids = pmx.endpointIds(spec, 1, owners);
+  const decryptions = trustees.map((_, i) => `${name}-1-decr${i}`);
+  const myMix = ids.mixes[owners.indexOf(me)];
   let key = null;
-  document.body.dataset.trustee = String(j);
+  if (j) document.body.dataset.trustee = String(j);
+  const box = async (id, b) => {
+    try {
+      return await apiList(`/panoramix/messages/?endpoint_id=${encodeURIComponent(id)}&box=${b}`);
+    } catch (e) {
+      if (e.status === 404) return []; // an absent trustee's partial decryption: never made
+      throw e;
+    }
+  };
   for (;;) {
     let eps;
     try {
-      eps = await endpointsOf([joint, me, owners[0]]);
+      // every trustee's own endpoints (key generation, partial decryption)
+      eps = await endpointsOf([joint, owners[0], ...trustees]);
     } catch {
       await sleep(1500);
       continue;
@@ -82,11 +98,12 @@ export async function watchThreshold(spec, joint, owners, me, t) {
     if (!key) {
       const k = eps.get(`${name}-dkg-key`);
       if (k?.status === 'PROCESSED') {
-        const out = await apiList(`/panoramix/messages/?endpoint_id=${encodeURIComponent(k.endpoint_id)}&box=OUTBOX`);
-        key = JSON.parse(out[0].text);
-        const mine = key.qualified.includes(j)
-          ? `You are trustee ${j}, qualified; your verification key ${short(key.verification_keys[j - 1])}.`
-          : `You are trustee ${j}, and your dealing was disqualified: you hold no share and cannot help count.`;
+        key = JSON.parse((await box(k.endpoint_id, 'OUTBOX'))[0].text);
+        const mine = !j
+          ? 'This page shuffles; the trustees count.'
+          : key.qualified.includes(j)
+            ? `You are trustee ${j}, qualified; your verification key ${short(key.verification_keys[j - 1])}.`
+            : `You are trustee ${j}, and your dealing was disqualified: you hold no share and cannot help count.`;
         const dq = key.disqualified.length ? ` Disqualified: ${key.disqualified.map(([d, why]) => `trustee ${d} (${why})`).join('; ')}.` : '';
         say('#dkg-status', `Key generation complete: election key ${keyFingerprint(key.election_public_key)}, ` +
           `${key.qualified.length} of ${n} trustees qualified.${dq} ${mine}`, 'done');
@@ -95,29 +112,31 @@ export async function watchThreshold(spec, joint, owners, me, t) {
       }
     }
     if (key) {
-      const mix = eps.get(ids.mixes[j - 1]);
-      const decr = eps.get(ids.decryptions[j - 1]);
+      const mix = myMix ? eps.get(myMix) : null;
+      const decr = j ? eps.get(decryptions[j - 1]) : null;
       const combine = eps.get(ids.result);
+      const lastMix = eps.get(ids.mixes[ids.mixes.length - 1]);
       if (mix?.status === 'PROCESSED') document.body.dataset.mixed = '1';
       if (combine?.status === 'PROCESSED') {
-        const box = (id, b) => apiList(`/panoramix/messages/?endpoint_id=${encodeURIComponent(id)}&box=${b}`);
         const taken = new Set((await box(combine.endpoint_id, 'ACCEPTED')).map((m) => m.text));
         // the trustees whose published partial decryptions the combination took
         const used = [];
-        for (const [i, id] of ids.decryptions.entries()) {
+        for (const [i, id] of decryptions.entries()) {
           if ((await box(id, 'OUTBOX')).some((m) => taken.has(m.text))) used.push(i + 1);
         }
+        const notMine = j && !used.includes(j) ? ' This trustee\'s was not needed.' : '';
         say('#tally-status', `The count is published: it combined the partial decryptions of trustees ${used.join(', ')} ` +
-          `(${used.length} of ${n}; ${t} needed).` + (used.includes(j) ? '' : ' This trustee\'s was not needed.'), 'done');
+          `(${used.length} of ${n}; ${t} needed).${notMine}`, 'done');
         return;
       }
       if (decr?.status === 'PROCESSED') {
         say('#tally-status', `Your partial decryption is published; the count needs ${t} of the ${n} trustees' partial decryptions.`, 'decrypted');
+      } else if (lastMix?.status === 'PROCESSED') {
+        say('#tally-status', `The ballots are shuffled; the trustees are decrypting: any ${t} trustees' partial decryptions suffice.`, 'mixed');
       } else if (mix?.status === 'PROCESSED') {
-        say('#tally-status', 'Your shuffle is published. Your partial decryption comes once the last trustee has shuffled: ' +
-          `any ${t} trustees' partial decryptions suffice.`, 'mixed');
+        say('#tally-status', 'Your shuffle is published; the other contributors are shuffling.', 'mixed');
       } else {
-        say('#tally-status', 'The ballot box is open; the tally starts when it closes.', 'waiting');
+        say('#tally-status', 'The ballot box is open; the tally starts when it closes and the contributors have shuffled.', 'waiting');
       }
     }
     await sleep(1000);

@@ -149,7 +149,7 @@ impl MixnetSpec {
     }
 
     /// Zeus endpoint parameters for `cycle` (a `ZeusParams` as JSON): `trustees` are
-    /// the owners' published trustee key records in owner order (any type that
+    /// the trustees' published key records in trustee order (any type that
     /// serializes as one: `panoramix_zeus::TrusteeKey`, or its JSON). Only the booth (`booth`)
     /// carries the voter list, so that a long list is not copied into every endpoint.
     pub fn zeus_params<T: Serialize>(
@@ -176,7 +176,8 @@ impl MixnetSpec {
     }
 
     /// The endpoint specs of `cycle`: `owners` are the joint peer's owners in route
-    /// order; `trustees` (Zeus) their published trustee keys in the same order.
+    /// order; `trustees` (Zeus) the trustees' published keys in trustee order (the
+    /// owners', or a threshold election's `params.TRUSTEES`).
     pub fn graph<T: Serialize>(
         &self,
         joint: &str,

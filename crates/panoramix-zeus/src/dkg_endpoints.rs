@@ -8,9 +8,9 @@
 //! | `ZEUS_DKG_VERDICTS` | one signed [`Verdict`] per trustee (JSON) | the accepted verdicts, as accepted |
 //! | `ZEUS_DKG_KEY` | linked: the two endpoints' ACCEPTED boxes | one [`KeyResult`] (JSON) |
 //!
-//! The two entry endpoints admit only well-formed messages signed by the
-//! trustee they name, the first per trustee; they close with one message per
-//! trustee. A trustee's own contributions are `ZEUS_DKG_DEAL` (no input; its
+//! The two entry endpoints (each trustee has one of each, on its own peer)
+//! admit only well-formed messages signed by the trustee they name, the
+//! first per trustee; each closes with its trustee's one message. A trustee's own contributions are `ZEUS_DKG_DEAL` (no input; its
 //! dealing) and `ZEUS_DKG_VERDICT` (input: the accepted dealings; its
 //! verdict). The key endpoint's output is a function of its input, so every
 //! owner recomputes it.
@@ -31,9 +31,9 @@ use crate::keys::{SchnorrProof, TrusteeKey, TrusteeSecret, schnorr_prove, schnor
 use crate::params::ZeusParams;
 use crate::transcript::{GROUP_NAME, Transcript};
 
-/// The dealings endpoint (entry, joint).
+/// A trustee's dealing endpoint (entry, on its own peer).
 pub const DKG_DEALINGS: &str = "ZEUS_DKG_DEALINGS";
-/// The verdicts endpoint (entry, joint).
+/// A trustee's verdict endpoint (entry, on its own peer).
 pub const DKG_VERDICTS: &str = "ZEUS_DKG_VERDICTS";
 /// The key endpoint (linked, joint, recomputed by every owner).
 pub const DKG_KEY: &str = "ZEUS_DKG_KEY";
