@@ -316,17 +316,18 @@ fn the_demo_with_3_of_5_trustees_two_absent_tallies_and_verifies() {
     // the two absent trustees (the last two) published no partial decryption
     assert_eq!(t.partial_decryptions.len(), 3);
     assert!(t.partial_decryptions.iter().all(|p| p.trustee < 3));
-    absent_trustees_signed_nothing_after_the_key_generation(&out.join("controller.sqlite3"));
+    absent_trustees_signed_nothing_once_the_cycle_began(&out.join("controller.sqlite3"));
     let (code, stdout, stderr) = run_cli(&["verify-election", file.to_str().unwrap()], None);
     assert_eq!(code, 0, "verify-election:\n{stdout}\n{stderr}");
     assert!(stdout.contains("threshold 3"), "{stdout}");
 }
 
 /// In the demo's controller database: the trustees are peers apart from the
-/// mixers, and the last two signed nothing once the key generation was done
-/// (the last audit entry naming the key endpoint is its PROCESSED transition),
-/// while the three others made their partial decryptions after it.
-fn absent_trustees_signed_nothing_after_the_key_generation(db: &std::path::Path) {
+/// mixers, and the last two signed nothing once the first cycle began (the
+/// first audit entry naming its booth, the proposal of its graph, comes after
+/// the last one naming the key endpoint, its PROCESSED transition), while the
+/// three others made their partial decryptions after it.
+fn absent_trustees_signed_nothing_once_the_cycle_began(db: &std::path::Path) {
     let db = rusqlite::Connection::open(db).unwrap();
     let owner = |ep: &str| -> String {
         db.query_row(
@@ -353,15 +354,18 @@ fn absent_trustees_signed_nothing_after_the_key_generation(db: &std::path::Path)
         )
         .unwrap()
     };
-    let last = |like: &str| -> Option<i64> {
+    let seq = |f: &str, like: &str| -> Option<i64> {
         db.query_row(
-            "SELECT max(seq) FROM audit WHERE entry LIKE ?1",
+            &format!("SELECT {f}(seq) FROM audit WHERE entry LIKE ?1"),
             [like],
             |r| r.get(0),
         )
         .unwrap()
     };
-    let key_done = last("%election-dkg-key%").unwrap();
+    let last = |like: &str| seq("max", like);
+    let key_done = seq("max", "%election-dkg-key%").unwrap();
+    let cycle_began = seq("min", "%election-1-booth%").unwrap();
+    assert!(cycle_began > key_done);
     for (j, t) in trustees.iter().enumerate() {
         let signed = format!("%018_key_data: 0240_{}%", key_data(t));
         let last_signed = last(&signed).expect("every trustee took part in the key generation");
@@ -374,12 +378,12 @@ fn absent_trustees_signed_nothing_after_the_key_generation(db: &std::path::Path)
             .unwrap();
         if j >= 3 {
             assert!(
-                last_signed < key_done,
-                "absent trustee {j} signed after the key generation"
+                last_signed < cycle_began,
+                "absent trustee {j} signed once the cycle began"
             );
             assert_eq!(decr, 0);
         } else {
-            assert!(last_signed > key_done, "trustee {j} did not decrypt");
+            assert!(last_signed > cycle_began, "trustee {j} did not decrypt");
             assert_eq!(decr, 1);
         }
     }

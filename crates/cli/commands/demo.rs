@@ -55,8 +55,8 @@ pub struct Args {
     /// generation among the trustees makes the election key; default: all of them).
     #[arg(long)]
     threshold: Option<u32>,
-    /// With --threshold: this many trustees (the last ones) leave once the key
-    /// generation is done, and never post anything at tally time.
+    /// With --threshold: this many trustees (the last ones) leave once they have
+    /// done their part of the key generation, and never post anything at tally time.
     #[arg(long, default_value_t = 0)]
     absent: usize,
     /// Concurrent clients.
@@ -200,9 +200,9 @@ fn start_mixnet(
         handles.push(spawn_agent(c, s, &joint, None, stop.clone())?);
     }
     for (i, (c, s)) in apart.into_iter().enumerate() {
-        // an absent trustee leaves once the key generation is done: nothing at
-        // tally time
-        let leave = (i >= trustees - absent).then(|| spec.dkg_ep("key"));
+        // an absent trustee leaves once its part of the key generation is done
+        // (its verdict given and processed): nothing at tally time
+        let leave = (i >= trustees - absent).then(|| spec.dkg_ep(&format!("verdict{i}")));
         handles.push(spawn_agent(c, s, &joint, leave, stop.clone())?);
     }
     Ok((joint, handles))

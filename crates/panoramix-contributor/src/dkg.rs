@@ -342,8 +342,11 @@ fn trustee_part(ex: &mut Exec, cx: &Ctx, j: usize) -> Result<(), Halt> {
         }
     }
     let (deal, verdict) = (&eps[0], &eps[1]);
+    // the verdict comes before the trustee's own endpoints are processed: the
+    // key needs only their ACCEPTED boxes, every other trustee its dealing's
     if deal.status == EndpointStatus::Open {
         contribute(ex, cx, deal, "ZEUS_DKG_DEAL", &[])?;
+        return crate::endpoint::handle(ex, cx, deal);
     } else if verdict.status == EndpointStatus::Open {
         // every trustee's dealing, in trustee order, once all are closed
         let deals: Vec<Json> = (0..cx.trustee_ids.len())
@@ -365,6 +368,7 @@ fn trustee_part(ex: &mut Exec, cx: &Ctx, j: usize) -> Result<(), Halt> {
             inputs.extend(accepted.iter().map(Msg::from));
         }
         contribute(ex, cx, verdict, "ZEUS_DKG_VERDICT", &inputs)?;
+        return crate::endpoint::handle(ex, cx, verdict);
     }
     for ep in &eps {
         crate::endpoint::handle(ex, cx, ep)?;
