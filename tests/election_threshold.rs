@@ -388,3 +388,64 @@ fn absent_trustees_signed_nothing_once_the_cycle_began(db: &std::path::Path) {
         }
     }
 }
+
+#[test]
+fn a_trustee_endpoint_of_another_shape_is_refused_on_the_record_and_not_taken() {
+    if skip_on_worker("threshold elections") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start(dir.path());
+    let cs: Vec<Contributor> = (0..3).map(|_| Contributor::new("ZEUS")).collect();
+    let voters: Vec<VoterSecret> = (0..2)
+        .map(|_| VoterSecret::generate(&mut rand_core::OsRng))
+        .collect();
+    let spec = threshold_spec("shape", 2, &voters);
+    let joint = setup_mixnet(&srv, &cs, &spec);
+    let owners = srv.client().peer(&joint).unwrap().owner_ids();
+    // the last trustee makes its dealing endpoint itself, in another shape (room
+    // for five dealings instead of its one)
+    let rogue = cs
+        .iter()
+        .map(|c| c.client(&srv))
+        .find(|c| c.id() == owners[2])
+        .unwrap();
+    let wrong = rogue.endpoint_action(&serde_json::json!({"endpoint_id": "shape-dkg-deal2",
+        "peer_id": rogue.id(), "endpoint_type": "ZEUS_DKG_DEALINGS", "size_min": 1, "size_max": 5,
+        "public": false, "links": [], "description": "mine", "endpoint_params": {}}));
+    let c = rogue
+        .self_consensus("rogue", std::slice::from_ref(&wrong))
+        .unwrap();
+    rogue.apply(&wrong, &c, None).unwrap();
+    let agents = cs
+        .iter()
+        .filter(|c| c.client(&srv).id() != owners[2])
+        .map(|c| {
+            let st = AgentState {
+                mixnet: joint.clone(),
+                cycle: 1,
+                max_cycles: 1,
+                ..Default::default()
+            };
+            let a = Agent::new(c.client(&srv), c.secrets(), st, None).unwrap();
+            (a, Role::default())
+        })
+        .collect();
+    let logs = drive_leaving(&srv, agents, Duration::from_secs(15))
+        .join()
+        .unwrap();
+    // the honest trustees dealt, but none took the odd endpoint's dealing for
+    // its verdict: no verdict, no key, no booth (the rogue, an owner here, did
+    // not sign the key endpoint either)
+    let why =
+        "REFUSED shape-dkg-deal2: its size_max is not that of the endpoint its trustee must make";
+    for log in &logs {
+        assert!(log.iter().any(|e| e.starts_with(why)), "{log:?}");
+    }
+    let status = |id: &str| srv.client().endpoint(id).ok().map(|e| e.status);
+    use panoramix_core::model::EndpointStatus::{Closed, Open, Processed};
+    assert_eq!(status("shape-dkg-deal0"), Some(Closed));
+    assert_eq!(status("shape-dkg-verdict0"), Some(Open));
+    assert_ne!(status("shape-dkg-key"), Some(Processed));
+    assert_eq!(status(&spec.entry(1)), None);
+}

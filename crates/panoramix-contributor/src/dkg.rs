@@ -201,23 +201,47 @@ pub(crate) fn quorum(cx: &Ctx, ep: &Endpoint) -> Option<usize> {
     }
 }
 
-/// Whether `src`, an endpoint some trustee made itself, is what it must be
-/// ([`Ctx::made`]); an endpoint not made by a trustee is.
-pub(crate) fn as_agreed(cx: &Ctx, src: &Endpoint) -> bool {
-    let Some(want) = cx
+/// Where `src`, an endpoint some trustee made itself, differs from what it
+/// must be ([`Ctx::made`]): the first field that differs; `None` when it is
+/// as agreed (or not made by a trustee).
+pub(crate) fn differs(cx: &Ctx, src: &Endpoint) -> Option<&'static str> {
+    let want = cx
         .made
         .iter()
-        .find(|g| g["endpoint_id"] == src.endpoint_id.as_str())
-    else {
-        return true;
-    };
-    want["peer_id"] == src.peer_id.as_str()
-        && want["endpoint_type"] == src.endpoint_type.as_str()
-        && want["size_min"] == src.size_min
-        && want["size_max"] == src.size_max
-        && want["public"] == src.public
-        && want["endpoint_params"] == src.endpoint_params
-        && serde_json::to_value(&src.links).ok().as_ref() == Some(&want["links"])
+        .find(|g| g["endpoint_id"] == src.endpoint_id.as_str())?;
+    let links = serde_json::to_value(&src.links).unwrap_or_default();
+    [
+        ("peer_id", want["peer_id"] == src.peer_id.as_str()),
+        (
+            "endpoint_type",
+            want["endpoint_type"] == src.endpoint_type.as_str(),
+        ),
+        ("size_min", want["size_min"] == src.size_min),
+        ("size_max", want["size_max"] == src.size_max),
+        ("public", want["public"] == src.public),
+        (
+            "endpoint_params",
+            want["endpoint_params"] == src.endpoint_params,
+        ),
+        ("links", want["links"] == links),
+    ]
+    .into_iter()
+    .find_map(|(field, same)| (!same).then_some(field))
+}
+
+/// Whether `src` is as agreed ([`differs`]); one that is not is refused on
+/// the record (a signed complaint, once) and not taken.
+pub(crate) fn as_agreed(ex: &mut Exec, cx: &Ctx, src: &Endpoint) -> Result<bool, Halt> {
+    match differs(cx, src) {
+        None => Ok(true),
+        Some(field) => {
+            let why = format!(
+                "its {field} is not that of the endpoint its trustee must make (docs/zeus.md §3.5): not taken"
+            );
+            crate::negotiate::complain(ex, &src.endpoint_id, &why)?;
+            Ok(false)
+        }
+    }
 }
 
 /// The partial decryptions of `cycle` (its graph with the key applied):
@@ -315,7 +339,7 @@ fn existing(ex: &mut Exec, cx: &Ctx, graph: &[Json]) -> Result<Option<Vec<Endpoi
             .api
             .endpoint(g["endpoint_id"].as_str().unwrap_or_default())?
         {
-            Some(ep) if as_agreed(cx, &ep) => eps.push(ep),
+            Some(ep) if as_agreed(ex, cx, &ep)? => eps.push(ep),
             _ => return Ok(None),
         }
     }
@@ -521,6 +545,62 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e, "TRUSTEES names a peer twice");
+    }
+
+    #[test]
+    fn a_trustee_made_endpoint_counts_only_as_agreed() {
+        let s = spec(json!({"MIX_PROOF": "TW", "THRESHOLD": 2, "TRUSTEES": ["t1", "t2"]}));
+        let owners = ids(&["a", "b"]);
+        let keys = vec![json!({"k": 1}), json!({"k": 2})];
+        let tids = s.trustee_ids(&owners);
+        let mut made = s.dkg_graph("J", &tids, &keys);
+        made.pop();
+        let cx = Ctx {
+            joint: "J".into(),
+            owners,
+            spec: s,
+            trustee_ids: tids,
+            trustees: keys,
+            made,
+        };
+        // an endpoint as the controller shows it, from its agreed definition
+        let shown = |g: &Json| -> Endpoint {
+            let mut e = g.clone();
+            for (k, v) in [
+                ("status", json!("CLOSED")),
+                ("inbox_hash", Json::Null),
+                ("outbox_hash", Json::Null),
+                ("process_proof", Json::Null),
+                ("last_consensus_id", json!("c")),
+                ("inbox_count", json!(1)),
+            ] {
+                e[k] = v;
+            }
+            serde_json::from_value(e).unwrap()
+        };
+        let deal1 = cx.made[2].clone();
+        assert_eq!(deal1["endpoint_id"], "e-dkg-deal1");
+        assert_eq!(differs(&cx, &shown(&deal1)), None);
+        for (field, v) in [
+            ("peer_id", json!("t1")),
+            ("endpoint_type", json!("ZEUS_DKG_VERDICTS")),
+            ("size_max", json!(2)),
+            ("public", json!(true)),
+            ("endpoint_params", json!({"threshold": 2})),
+            (
+                "links",
+                json!([{"from_endpoint_id": "x", "from_box": "OUTBOX", "to_box": "INBOX"}]),
+            ),
+        ] {
+            let mut g = deal1.clone();
+            g[field] = v;
+            assert_eq!(differs(&cx, &shown(&g)), Some(field));
+        }
+        // an endpoint no trustee makes is not compared
+        let mut other = deal1.clone();
+        other["endpoint_id"] = json!("e-1-mix0");
+        other["size_max"] = json!(9);
+        assert_eq!(differs(&cx, &shown(&other)), None);
     }
 
     #[test]

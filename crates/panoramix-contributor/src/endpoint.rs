@@ -205,7 +205,7 @@ fn close_linked(ex: &mut Exec, cx: &Ctx, ep: &Endpoint, inbox_links: &[&Link]) -
             _ => src.status == EndpointStatus::Processed,
         };
         // an endpoint a trustee made itself counts only as agreed
-        let ready = ready && crate::dkg::as_agreed(cx, &src);
+        let ready = ready && crate::dkg::as_agreed(ex, cx, &src)?;
         if !ready || (l.from_box == MsgBox::Outbox && !verify_source(ex, &src)?) {
             if quorum.is_some() {
                 continue;
