@@ -404,12 +404,13 @@ fn a_trustee_endpoint_of_another_shape_is_refused_on_the_record_and_not_taken() 
     let joint = setup_mixnet(&srv, &cs, &spec);
     let owners = srv.client().peer(&joint).unwrap().owner_ids();
     // the last trustee makes its dealing endpoint itself, in another shape (room
-    // for five dealings instead of its one)
-    let rogue = cs
+    // for five dealings instead of its one), and runs no agent
+    let mut cs = cs;
+    let r = cs
         .iter()
-        .map(|c| c.client(&srv))
-        .find(|c| c.id() == owners[2])
+        .position(|c| c.client(&srv).id() == owners[2])
         .unwrap();
+    let rogue = cs.remove(r).client(&srv);
     let wrong = rogue.endpoint_action(&serde_json::json!({"endpoint_id": "shape-dkg-deal2",
         "peer_id": rogue.id(), "endpoint_type": "ZEUS_DKG_DEALINGS", "size_min": 1, "size_max": 5,
         "public": false, "links": [], "description": "mine", "endpoint_params": {}}));
@@ -417,21 +418,7 @@ fn a_trustee_endpoint_of_another_shape_is_refused_on_the_record_and_not_taken() 
         .self_consensus("rogue", std::slice::from_ref(&wrong))
         .unwrap();
     rogue.apply(&wrong, &c, None).unwrap();
-    let agents = cs
-        .iter()
-        .filter(|c| c.client(&srv).id() != owners[2])
-        .map(|c| {
-            let st = AgentState {
-                mixnet: joint.clone(),
-                cycle: 1,
-                max_cycles: 1,
-                ..Default::default()
-            };
-            let a = Agent::new(c.client(&srv), c.secrets(), st, None).unwrap();
-            (a, Role::default())
-        })
-        .collect();
-    let logs = drive_leaving(&srv, agents, Duration::from_secs(15))
+    let logs = run_agents(&srv, &cs, &joint, 1, &[], Duration::from_secs(15))
         .join()
         .unwrap();
     // the honest trustees dealt, but none took the odd endpoint's dealing for
