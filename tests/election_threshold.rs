@@ -418,7 +418,7 @@ fn a_trustee_endpoint_of_another_shape_is_refused_on_the_record_and_not_taken() 
         .self_consensus("rogue", std::slice::from_ref(&wrong))
         .unwrap();
     rogue.apply(&wrong, &c, None).unwrap();
-    let logs = run_agents(&srv, &cs, &joint, 1, &[], Duration::from_secs(15))
+    let logs = run_agents(&srv, &cs, &joint, 1, &[], Duration::from_secs(30))
         .join()
         .unwrap();
     // the honest trustees dealt, but none took the odd endpoint's dealing for
