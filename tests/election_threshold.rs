@@ -329,14 +329,9 @@ fn the_demo_with_3_of_5_trustees_two_absent_tallies_and_verifies() {
 /// three others made their partial decryptions after it.
 fn absent_trustees_signed_nothing_once_the_cycle_began(db: &std::path::Path) {
     let db = rusqlite::Connection::open(db).unwrap();
-    let owner = |ep: &str| -> String {
-        db.query_row(
-            "SELECT peer_id FROM endpoints WHERE endpoint_id = ?1",
-            [ep],
-            |r| r.get(0),
-        )
-        .unwrap()
-    };
+    let one =
+        |sql: &str, param: &str| -> String { db.query_row(sql, [param], |r| r.get(0)).unwrap() };
+    let owner = |ep: &str| one("SELECT peer_id FROM endpoints WHERE endpoint_id = ?1", ep);
     let trustees: Vec<String> = (0..5)
         .map(|j| owner(&format!("election-dkg-deal{j}")))
         .collect();
@@ -346,14 +341,7 @@ fn absent_trustees_signed_nothing_once_the_cycle_began(db: &std::path::Path) {
             "a mixer is a trustee"
         );
     }
-    let key_data = |peer: &str| -> String {
-        db.query_row(
-            "SELECT key_data FROM peers WHERE peer_id = ?1",
-            [peer],
-            |r| r.get(0),
-        )
-        .unwrap()
-    };
+    let key_data = |peer: &str| one("SELECT key_data FROM peers WHERE peer_id = ?1", peer);
     let seq = |f: &str, like: &str| -> Option<i64> {
         db.query_row(
             &format!("SELECT {f}(seq) FROM audit WHERE entry LIKE ?1"),

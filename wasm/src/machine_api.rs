@@ -205,17 +205,9 @@ pub fn mixnet_graph(
         // the partial decryptions each present trustee makes on its own peer at
         // tally time (each its trustee's own, not agreed by the owners), before
         // the combination, which stays last as without a threshold
-        if let Some(at) = graph
-            .iter()
-            .position(|g| g["endpoint_type"] == "ZEUS_SK_COMBINE")
-        {
-            let p = graph[at]["endpoint_params"].clone();
-            let ids = spec.trustee_ids(&owners);
-            for (j, id) in ids.iter().enumerate().rev() {
-                let d = spec.partial_decryption(cycle as u64, owners.len(), j, id, &p);
-                graph.insert(at, d);
-            }
-        }
+        let decr = spec.partial_decryptions(&graph, &owners, cycle as u64);
+        let at = graph.len().saturating_sub(1);
+        graph.splice(at..at, decr);
     }
     Ok(to_js(&graph)?)
 }

@@ -278,7 +278,7 @@ pub(crate) fn step(ex: &mut Exec) -> Result<(), Halt> {
     let mut graph = cx.spec.graph(&cx.joint, &cx.owners, &cx.trustees, c);
     if let Some(k) = &key {
         cx.spec.apply_key(&mut graph, k, &cx.owners);
-        cx.made = crate::dkg::partial_decryptions(&cx, &graph, c);
+        cx.made = cx.spec.partial_decryptions(&graph, &cx.owners, c);
     }
     let mut endpoints = Vec::with_capacity(graph.len());
     for g in &graph {

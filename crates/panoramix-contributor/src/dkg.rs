@@ -244,23 +244,6 @@ pub(crate) fn as_agreed(ex: &mut Exec, cx: &Ctx, src: &Endpoint) -> Result<bool,
     }
 }
 
-/// The partial decryptions of `cycle` (its graph with the key applied):
-/// trustee `j`'s on its own peer, with the combination's parameters.
-pub(crate) fn partial_decryptions(cx: &Ctx, graph: &[Json], cycle: u64) -> Vec<Json> {
-    let Some(combine) = graph
-        .iter()
-        .find(|g| g["endpoint_type"] == "ZEUS_SK_COMBINE")
-    else {
-        return Vec::new();
-    };
-    let p = &combine["endpoint_params"];
-    cx.trustee_ids
-        .iter()
-        .enumerate()
-        .map(|(j, id)| cx.spec.partial_decryption(cycle, cx.owners.len(), j, id, p))
-        .collect()
-}
-
 /// Post this trustee's own message (made by the backend as `action` from
 /// `inputs`, once, kept in the state before it is posted) to `ep`'s INBOX.
 fn contribute(
@@ -349,11 +332,10 @@ fn existing(ex: &mut Exec, cx: &Ctx, graph: &[Json]) -> Result<Option<Vec<Endpoi
 /// Trustee `j`'s part of the key generation: make its endpoints, deal, and
 /// once every trustee's dealing is closed, give its verdict.
 fn trustee_part(ex: &mut Exec, cx: &Ctx, j: usize) -> Result<(), Halt> {
-    let mine = cx
-        .spec
-        .dkg_trustee_graph(&cx.joint, j, &cx.trustee_ids[j], &cx.trustees);
+    // `cx.made`: every trustee's dealing and verdict endpoints, in trustee order
+    let mine = &cx.made[2 * j..2 * j + 2];
     let mut eps = Vec::with_capacity(2);
-    for g in &mine {
+    for g in mine {
         match ex
             .api
             .endpoint(g["endpoint_id"].as_str().unwrap_or_default())?
@@ -373,13 +355,7 @@ fn trustee_part(ex: &mut Exec, cx: &Ctx, j: usize) -> Result<(), Halt> {
         return crate::endpoint::handle(ex, cx, deal);
     } else if verdict.status == EndpointStatus::Open {
         // every trustee's dealing, in trustee order, once all are closed
-        let deals: Vec<Json> = (0..cx.trustee_ids.len())
-            .map(|i| {
-                cx.spec
-                    .dkg_trustee_graph(&cx.joint, i, &cx.trustee_ids[i], &cx.trustees)[0]
-                    .clone()
-            })
-            .collect();
+        let deals: Vec<Json> = cx.made.iter().step_by(2).cloned().collect();
         let Some(all) = existing(ex, cx, &deals)? else {
             return Ok(());
         };
@@ -406,8 +382,8 @@ fn trustee_part(ex: &mut Exec, cx: &Ctx, j: usize) -> Result<(), Halt> {
 /// with every trustee's dealing and verdict and recompute with the others.
 pub(crate) fn key(ex: &mut Exec, cx: &mut Ctx) -> Result<Option<Json>, Halt> {
     cx.made = cx.spec.dkg_graph(&cx.joint, &cx.trustee_ids, &cx.trustees);
-    cx.made.pop();
-    let want = cx.spec.dkg_key_endpoint(&cx.joint, &cx.trustees);
+    // the last is the owners' key endpoint; the others the trustees make
+    let want = cx.made.pop().unwrap_or_default();
     let key = ex.api.endpoint(&cx.spec.dkg_ep("key"))?;
     if let Some(key) = &key
         && key.status == EndpointStatus::Processed
@@ -487,7 +463,7 @@ pub(crate) fn trustee_step(ex: &mut Exec, cx: &mut Ctx) -> Result<(), Halt> {
     let c = ex.state.cycle;
     let mut graph = cx.spec.graph(&cx.joint, &cx.owners, &cx.trustees, c);
     cx.spec.apply_key(&mut graph, &key, &cx.owners);
-    cx.made = partial_decryptions(cx, &graph, c);
+    cx.made = cx.spec.partial_decryptions(&graph, &cx.owners, c);
     tally(ex, cx, c)
 }
 

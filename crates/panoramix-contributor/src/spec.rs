@@ -272,6 +272,25 @@ impl MixnetSpec {
             "description": format!("partial decryption {}", i + 1), "endpoint_params": p})
     }
 
+    /// The partial decryptions every trustee makes itself at tally time in
+    /// `cycle` of a threshold election whose owners are `owners`, in trustee
+    /// order: trustee `j`'s on its own peer, with the parameters of `graph`'s
+    /// combination (the cycle's graph with the key applied).
+    pub fn partial_decryptions(&self, graph: &[Json], owners: &[String], cycle: u64) -> Vec<Json> {
+        let Some(combine) = graph
+            .iter()
+            .find(|g| g["endpoint_type"] == "ZEUS_SK_COMBINE")
+        else {
+            return Vec::new();
+        };
+        let p = &combine["endpoint_params"];
+        self.trustee_ids(owners)
+            .iter()
+            .enumerate()
+            .map(|(j, id)| self.partial_decryption(cycle, owners.len(), j, id, p))
+            .collect()
+    }
+
     /// The trustees (peer ids, in trustee order): with threshold trustees,
     /// `params.TRUSTEES` when given (peers apart from the owners, who then
     /// only mix); otherwise the owners.
