@@ -101,8 +101,8 @@ fn verify_source(ex: &mut Exec, src: &Endpoint) -> Result<bool, Halt> {
     if ex.known.verified.contains(&id) || ex.learned.verified.contains(&id) {
         return Ok(true);
     }
-    let inputs = ex.api.messages(&id, MsgBox::Accepted)?;
-    let outputs = ex.api.messages(&id, MsgBox::Outbox)?;
+    let inputs = ex.box_of(src, MsgBox::Accepted)?;
+    let outputs = ex.box_of(src, MsgBox::Outbox)?;
     let verdict = match ex.computed.verify.get(&id) {
         Some(v) => v.clone(),
         None => {
@@ -140,33 +140,39 @@ fn close_entry(ex: &mut Exec, cx: &Ctx, ep: &Endpoint) -> Result<(), Halt> {
         return Ok(());
     }
     let id = &ep.endpoint_id;
-    let inbox = ex.api.messages(id, MsgBox::Inbox)?;
-    let key = (
-        id.clone(),
-        inbox.len(),
-        inbox
-            .last()
-            .map(|m| m.message_hash.clone())
-            .unwrap_or_default(),
-    );
-    let ok = match ex.computed.admissible.get(&key) {
-        Some(ok) => ok.clone(),
+    let selection = match ex.kept_selection(ep) {
+        Some(s) => s,
         None => {
-            let texts: Vec<&str> = inbox.iter().map(|m| m.text.as_str()).collect();
-            let view = EndpointView::from(ep);
-            let ok = ex.timed(|b, _| b.admissible(&view, &texts));
-            ex.computed.admissible.insert(key, ok.clone());
-            ok
+            let inbox = ex.box_of(ep, MsgBox::Inbox)?;
+            let key = (
+                id.clone(),
+                inbox.len(),
+                inbox
+                    .last()
+                    .map(|m| m.message_hash.clone())
+                    .unwrap_or_default(),
+            );
+            let ok = match ex.computed.admissible.get(&key) {
+                Some(ok) => ok.clone(),
+                None => {
+                    let texts: Vec<&str> = inbox.iter().map(|m| m.text.as_str()).collect();
+                    let view = EndpointView::from(ep);
+                    let ok = ex.timed(|b, _| b.admissible(&view, &texts));
+                    ex.computed.admissible.insert(key, ok.clone());
+                    ok
+                }
+            };
+            let take = usize::try_from(ep.size_max).unwrap_or(0);
+            let selection: Vec<String> = inbox
+                .iter()
+                .zip(&ok)
+                .filter(|(_, a)| **a)
+                .map(|(m, _)| m.message_hash.clone())
+                .take(take)
+                .collect();
+            ex.keep_selection(ep, inbox.len(), selection)
         }
     };
-    let take = usize::try_from(ep.size_max).unwrap_or(0);
-    let selection: Vec<String> = inbox
-        .iter()
-        .zip(&ok)
-        .filter(|(_, a)| **a)
-        .map(|(m, _)| m.message_hash.clone())
-        .take(take)
-        .collect();
     if !rule.closes(selection.len(), size_min, size_max, now) {
         return Ok(());
     }
@@ -212,7 +218,7 @@ fn close_linked(ex: &mut Exec, cx: &Ctx, ep: &Endpoint, inbox_links: &[&Link]) -
             }
             return Ok(());
         }
-        let msgs = ex.api.messages(&l.from_endpoint_id, l.from_box)?;
+        let msgs = ex.box_of(&src, l.from_box)?;
         sources.push((l.from_endpoint_id.as_str(), msgs));
     }
     if let Some(t) = quorum {
@@ -236,7 +242,7 @@ fn close_linked(ex: &mut Exec, cx: &Ctx, ep: &Endpoint, inbox_links: &[&Link]) -
     let present = if ep.inbox_count == 0 {
         Arc::new(Vec::new())
     } else {
-        ex.api.messages(id, MsgBox::Inbox)?
+        ex.box_of(ep, MsgBox::Inbox)?
     };
     // the INBOX a take-over makes: what is there, then every source message
     // whose text is not there yet, source by source
@@ -291,7 +297,7 @@ fn process_own(ex: &mut Exec, cx: &Ctx, ep: &Endpoint) -> Result<(), Halt> {
     let processed = match ex.state.processed.get(&id) {
         Some(p) => p.clone(),
         None => {
-            let inputs = ex.api.messages(&id, MsgBox::Accepted)?;
+            let inputs = ex.box_of(ep, MsgBox::Accepted)?;
             let p = match ex.computed.own.get(&id) {
                 Some(p) => p.clone(),
                 None => {
@@ -340,7 +346,7 @@ fn recompute(ex: &mut Exec, cx: &Ctx, ep: &Endpoint) -> Result<(), Halt> {
     let p = match known {
         Some(p) => p,
         None => {
-            let inputs = ex.api.messages(&id, MsgBox::Accepted)?;
+            let inputs = ex.box_of(ep, MsgBox::Accepted)?;
             let p = match ex.computed.recompute.get(&id) {
                 Some(p) => p.clone(),
                 None => {
@@ -392,7 +398,7 @@ fn collect(ex: &mut Exec, cx: &Ctx, ep: &Endpoint) -> Result<(), Halt> {
     if src.status != EndpointStatus::Processed || !verify_source(ex, &src)? {
         return Ok(());
     }
-    let list = ex.api.messages(&l.from_endpoint_id, l.from_box)?;
+    let list = ex.box_of(&src, l.from_box)?;
     let mut out: Vec<&Message> = list.iter().collect();
     out.sort_by_key(|m| m.serial);
     let hashes: Vec<String> = out

@@ -34,6 +34,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+mod boxcache;
 mod cycle;
 pub mod deadline;
 mod dkg;

@@ -107,12 +107,18 @@ pub(crate) struct Known {
     /// Endpoint id prefixes of cycles this step completed: what is known of
     /// them is dropped when the step completes.
     pub(crate) forget: Vec<String>,
+    /// Boxes that can no longer change, as read ([`crate::boxcache`]).
+    pub(crate) boxes: crate::boxcache::Boxes,
+    /// Entry endpoints' close selections, as derived ([`crate::boxcache`]).
+    pub(crate) selections: crate::boxcache::Selections,
 }
 
 impl Known {
     fn forget(&mut self, prefix: &str) {
         self.verified.retain(|k| !k.starts_with(prefix));
         self.recomputed.retain(|k, _| !k.starts_with(prefix));
+        self.boxes.forget(prefix);
+        self.selections.retain(|k, _| !k.starts_with(prefix));
     }
 }
 
@@ -224,6 +230,8 @@ impl Contributor {
             .chain(c.admissible.keys().map(|k| &k.0))
             .chain(k.verified.iter())
             .chain(k.recomputed.keys())
+            .chain(k.boxes.endpoints())
+            .chain(k.selections.keys())
             .cloned()
             .collect()
     }
@@ -283,6 +291,8 @@ impl Contributor {
                 self.known.verified.extend(learned.verified);
                 self.known.recomputed.extend(learned.recomputed);
                 self.known.warned.extend(learned.warned);
+                self.known.boxes.merge(learned.boxes);
+                self.known.selections.extend(learned.selections);
                 for prefix in &learned.forget {
                     self.known.forget(prefix);
                     self.computed.forget(prefix);

@@ -17,7 +17,6 @@
 //! trailing bytes, invalid UTF-8, ...) is rejected.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 /// A value of the canonical data model. Booleans do not exist in it: they encode as
 /// the integers 1 and 0, exactly as in the original.
@@ -118,31 +117,67 @@ impl Value {
     }
 }
 
-fn push_len_prefix(out: &mut Vec<u8>, n_hex: &str) {
-    // LL = "%02x" % len(N), cut to two characters (len(N) is never above 32 here).
-    let mut ll = String::with_capacity(2);
-    let _ = write!(ll, "{:02x}", n_hex.len());
-    out.extend_from_slice(&ll.as_bytes()[..2]);
-    out.extend_from_slice(n_hex.as_bytes());
+/// Where canonical bytes go: a buffer, or straight into a hash (no copy of the text).
+pub(crate) trait Sink {
+    fn put(&mut self, bytes: &[u8]);
 }
 
-fn encode_str(out: &mut Vec<u8>, s: &str) {
-    let n = format!("{:x}", s.len());
-    push_len_prefix(out, &n);
-    out.push(b'_');
-    out.extend_from_slice(s.as_bytes());
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
 }
 
-fn encode_int(out: &mut Vec<u8>, i: i128) {
-    let s = if i < 0 {
-        format!("-{:x}", i.unsigned_abs())
-    } else {
-        format!("{i:x}")
-    };
-    let n = format!("{:x}", s.len());
-    push_len_prefix(out, &n);
-    out.push(b'0');
-    out.extend_from_slice(s.as_bytes());
+impl Sink for sha2::Sha256 {
+    fn put(&mut self, bytes: &[u8]) {
+        sha2::Digest::update(self, bytes);
+    }
+}
+
+/// `n` in lower-case hex without leading zeros, in the tail of `buf`; returns the
+/// digits (no allocation: this runs for every string of every signed request).
+fn hex_digits(mut n: u128, buf: &mut [u8; 32]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b"0123456789abcdef"[(n & 0xf) as usize];
+        n >>= 4;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
+/// `LL N`: N is `n_hex` (hex digits), LL = "%02x" % len(N) (len(N) is at most 32).
+fn push_len_prefix(out: &mut impl Sink, n_hex: &[u8]) {
+    let mut ll = [0u8; 32];
+    let ll = hex_digits(n_hex.len() as u128, &mut ll);
+    if ll.len() == 1 {
+        out.put(b"0");
+    }
+    out.put(ll);
+    out.put(n_hex);
+}
+
+pub(crate) fn encode_str(out: &mut impl Sink, s: &str) {
+    let mut n = [0u8; 32];
+    push_len_prefix(out, hex_digits(s.len() as u128, &mut n));
+    out.put(b"_");
+    out.put(s.as_bytes());
+}
+
+pub(crate) fn encode_int(out: &mut impl Sink, i: i128) {
+    let mut digits = [0u8; 32];
+    let digits = hex_digits(i.unsigned_abs(), &mut digits);
+    // the number text N is the digits, after a minus sign when negative
+    let n_len = digits.len() + usize::from(i < 0);
+    let mut n = [0u8; 32];
+    push_len_prefix(out, hex_digits(n_len as u128, &mut n));
+    out.put(b"0");
+    if i < 0 {
+        out.put(b"-");
+    }
+    out.put(digits);
 }
 
 fn encode_into(out: &mut Vec<u8>, v: &Value) {
@@ -160,19 +195,29 @@ fn encode_into(out: &mut Vec<u8>, v: &Value) {
             }
             out.extend_from_slice(b"]\n");
         }
-        Value::Dict(d) => {
-            out.extend_from_slice(b"{\n");
-            for (i, (k, item)) in d.iter().enumerate() {
-                if i > 0 {
-                    out.extend_from_slice(b",\n");
-                }
-                encode_str(out, k);
-                out.extend_from_slice(b": ");
-                encode_into(out, item);
-            }
-            out.extend_from_slice(b"}\n");
-        }
+        Value::Dict(d) => encode_dict_into(out, d),
     }
+}
+
+fn encode_dict_into(out: &mut Vec<u8>, d: &BTreeMap<String, Value>) {
+    out.extend_from_slice(b"{\n");
+    for (i, (k, item)) in d.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b",\n");
+        }
+        encode_str(out, k);
+        out.extend_from_slice(b": ");
+        encode_into(out, item);
+    }
+    out.extend_from_slice(b"}\n");
+}
+
+/// Encode a dictionary canonically (what `encode(&Value::Dict(d))` gives, without
+/// building the value).
+pub fn encode_dict(d: &BTreeMap<String, Value>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    encode_dict_into(&mut out, d);
+    out
 }
 
 /// Encode a value canonically.
@@ -400,6 +445,17 @@ fn parse_int(s: &[u8]) -> Option<i128> {
 /// floats are rejected.
 pub fn from_json(v: &serde_json::Value) -> Result<Value, CanonicalError> {
     from_json_depth(v, 0)
+}
+
+/// [`from_json`] of a JSON object, without copying it into a value first.
+pub fn from_json_map(
+    map: &serde_json::Map<String, serde_json::Value>,
+) -> Result<Value, CanonicalError> {
+    Ok(Value::Dict(
+        map.iter()
+            .map(|(k, v)| Ok((k.clone(), from_json_depth(v, 1)?)))
+            .collect::<Result<_, CanonicalError>>()?,
+    ))
 }
 
 fn from_json_depth(v: &serde_json::Value, depth: usize) -> Result<Value, CanonicalError> {

@@ -23,6 +23,7 @@ use crate::canonical::{self, Value};
 use crate::identity::{self, Domain, Keypair, PublicKey};
 use crate::strict_json::{self, StrictJsonError};
 use serde_json::{Map, Value as Json};
+use std::collections::BTreeMap;
 
 /// Why an envelope was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -77,7 +78,8 @@ pub struct Verified {
     signer_id: String,
     signature: String,
     data_info_canonical: Vec<u8>,
-    signed_canonical: Vec<u8>,
+    /// The signed bytes when they are not `data_info_canonical` (with `by_consensus`).
+    signed_canonical: Option<Vec<u8>>,
 }
 
 impl Verified {
@@ -118,7 +120,9 @@ impl Verified {
 
     /// canonical({data, info, by_consensus?}): what was signed.
     pub fn signed_canonical(&self) -> &[u8] {
-        &self.signed_canonical
+        self.signed_canonical
+            .as_deref()
+            .unwrap_or(&self.data_info_canonical)
     }
 
     /// `info[key]` as a string.
@@ -210,27 +214,31 @@ pub fn verify(body: &Json) -> Result<Verified, EnvelopeError> {
         }
     };
 
-    let data_v = canonical::from_json(&Json::Object(data.clone()))
-        .map_err(|e| malformed(format!("data: {e}")))?;
-    let info_v = canonical::from_json(&Json::Object(info.clone()))
-        .map_err(|e| malformed(format!("info: {e}")))?;
-    let data_info = Value::dict([("data", data_v.clone()), ("info", info_v.clone())]);
-    let data_info_canonical = data_info.encode();
+    let data_v = canonical::from_json_map(data).map_err(|e| malformed(format!("data: {e}")))?;
+    let info_v = canonical::from_json_map(info).map_err(|e| malformed(format!("info: {e}")))?;
+    let mut signed = BTreeMap::new();
+    signed.insert("data".to_owned(), data_v);
+    signed.insert("info".to_owned(), info_v);
+    let data_info_canonical = canonical::encode_dict(&signed);
     let signed_canonical = match bc_json {
-        None => data_info_canonical.clone(),
+        None => None,
         Some(bc) => {
             let bc =
                 canonical::from_json(bc).map_err(|e| malformed(format!("by_consensus: {e}")))?;
-            Value::dict([("data", data_v), ("info", info_v), ("by_consensus", bc)]).encode()
+            signed.insert("by_consensus".to_owned(), bc);
+            Some(canonical::encode_dict(&signed))
         }
     };
     let signer = PublicKey::from_key_data(key_data).map_err(|_| EnvelopeError::BadSignature)?;
     signer
-        .verify(Domain::Envelope, &signed_canonical, signature)
+        .verify(
+            Domain::Envelope,
+            signed_canonical.as_deref().unwrap_or(&data_info_canonical),
+            signature,
+        )
         .map_err(|_| EnvelopeError::BadSignature)?;
-    // what the handlers see: the signed bytes, decoded
-    let signed = canonical::decode(&signed_canonical)
-        .map_err(|e| malformed(format!("signed bytes: {e}")))?;
+    // what the handlers see: the signed values (what decoding the signed bytes gives:
+    // the canonical encoding round-trips, tests/canonical_props.rs), as JSON
     let part = |k: &str| match signed.get(k).map(canonical::to_json) {
         Some(Json::Object(m)) => Ok(Some(m)),
         None => Ok(None),

@@ -1,7 +1,6 @@
 //! The mix-net model: peers, roles, endpoints, boxes, messages, and the endpoint
 //! state machine.
 
-use crate::canonical::Value;
 use sha2::{Digest, Sha256};
 
 /// Endpoint status. `FULL` of the original was never set and is not used.
@@ -131,15 +130,22 @@ pub fn valid_ident(id: &str) -> bool {
 /// its fields without delimiters, so `("ab","c")` and `("a","bc")` collided):
 /// `sha256hex("panoramix/v1/message" || 0x00 || canonical([serial|null, sender, recipient, text]))`.
 pub fn message_hash(serial: Option<i64>, sender: &str, recipient: &str, text: &str) -> String {
-    let v = Value::List(vec![
-        serial.map_or(Value::Null, |s| Value::Int(i128::from(s))),
-        Value::str(sender),
-        Value::str(recipient),
-        Value::str(text),
-    ]);
+    use crate::canonical::{Sink, encode_int, encode_str};
+    // the canonical encoding of [serial or null, sender, recipient, text], written
+    // straight into the hash (the same bytes as `Value::List(..).encode()`, without
+    // copying the text: every reader of a box hashes every message)
     let mut h = Sha256::new();
     h.update(b"panoramix/v1/message\0");
-    h.update(v.encode());
+    h.put(b"[\n");
+    match serial {
+        Some(s) => encode_int(&mut h, i128::from(s)),
+        None => h.put(b"null"),
+    }
+    for s in [sender, recipient, text] {
+        h.put(b",\n");
+        encode_str(&mut h, s);
+    }
+    h.put(b"]\n");
     hex::encode(h.finalize())
 }
 
