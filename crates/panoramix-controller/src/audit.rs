@@ -57,14 +57,12 @@ pub(crate) fn append(
     ]);
     let bytes = entry.encode();
     let hash = entry_hash(&bytes);
+    // the entry's bytes are UTF-8 (its strings are): kept as they are, not copied
+    let text = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     tx.execute(
         "INSERT INTO audit (seq, prev_hash, entry_hash, entry) VALUES (?1, ?2, ?3, ?4)",
-        &[
-            SqlValue::Int(seq),
-            prev.into(),
-            hash.into(),
-            String::from_utf8_lossy(&bytes).into_owned().into(),
-        ],
+        &[SqlValue::Int(seq), prev.into(), hash.into(), text.into()],
     )?;
     Ok(())
 }

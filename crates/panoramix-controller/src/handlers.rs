@@ -119,9 +119,7 @@ pub(crate) fn dispatch<H: Host, S: Store>(
             Ok(res)
         }
         ("GET", ["messages"]) => store.read(|tx| list_messages(c, tx, &q)),
-        ("POST", ["messages"]) => signed_write(c, store, req, "message", "create", |tx, v| {
-            post_message(c, tx, v)
-        }),
+        ("POST", ["messages"]) => post_message(c, store, req),
         ("GET", ["boxes"]) => store.read(|tx| get_box(c, tx, &q)),
         ("POST", ["boxes"]) => post_box(c, store, req),
         ("POST", ["takeovers"]) => signed_write(c, store, req, "takeover", "create", |tx, v| {

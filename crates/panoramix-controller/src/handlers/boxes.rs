@@ -110,10 +110,18 @@ pub(super) fn post_box<H: Host, S: Store>(
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
+    let text_hashes = text_hashes(&items);
     store.write(|tx| {
         record_nonce(c, tx, &v)?;
         let sources = check_post(tx, &v, ep_id, bx, &items)?;
-        let ids = store_items(c, tx, sources.as_deref(), (ep_id, bx), &items, &up.hashes)?;
+        let ids = store_items(
+            c,
+            tx,
+            sources.as_deref(),
+            (ep_id, bx),
+            &items,
+            (&up.hashes, &text_hashes),
+        )?;
         let effect = Value::dict([
             ("endpoint_id", Value::str(ep_id)),
             ("box", Value::str(bx.as_str())),

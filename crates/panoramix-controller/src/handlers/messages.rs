@@ -360,23 +360,28 @@ pub(super) fn check_post(
     may_post(tx, v, &ep, bx)
 }
 
-/// Store checked items (message hashes `hashes`) into a box; returns their ids.
+/// The SHA-256 of each item's text (what the link rule compares).
+pub(super) fn text_hashes(items: &[Item<'_>]) -> Vec<String> {
+    items
+        .iter()
+        .map(|it| identity::sha256_hex(it.text.as_bytes()))
+        .collect()
+}
+
+/// Store checked items (message hashes `hashes`, text hashes `text_hashes`,
+/// both computed before the writer is taken) into a box; returns their ids.
 pub(super) fn store_items<H: Host>(
     c: &Controller<H>,
     tx: &mut dyn Tx,
     sources: Option<&[(String, MsgBox)]>,
     (ep_id, bx): (&str, MsgBox),
     items: &[Item<'_>],
-    hashes: &[String],
+    (hashes, text_hashes): (&[String], &[String]),
 ) -> Result<Vec<i64>, ApiError> {
     let now = c.host.now();
-    let text_hashes: Vec<String> = items
-        .iter()
-        .map(|it| identity::sha256_hex(it.text.as_bytes()))
-        .collect();
     if let Some(sources) = sources {
         let mut seen = HashSet::with_capacity(items.len());
-        for text_hash in &text_hashes {
+        for text_hash in text_hashes {
             check_taken_over(tx, sources, ep_id, bx, text_hash)?;
             if !seen.insert(text_hash.as_str()) {
                 return Err(ApiError::Duplicate(
@@ -388,7 +393,7 @@ pub(super) fn store_items<H: Host>(
     let rows: Vec<NewRow<'_>> = items
         .iter()
         .zip(hashes)
-        .zip(&text_hashes)
+        .zip(text_hashes)
         .map(|((it, hash), text_hash)| NewRow {
             item: *it,
             hash,
@@ -401,30 +406,59 @@ pub(super) fn store_items<H: Host>(
 /// `POST /messages/`: one message (`data` holds its fields) or a batch (`data.messages`
 /// is a list of `{sender, recipient, text, serial?}`), all into one box of one
 /// endpoint, in one transaction: every message passes every check or none is stored.
-pub(super) fn post_message<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Verified) -> Res {
+/// What needs no stored state (the signature, the items, their hashes, the answer)
+/// is done before or after the writer is taken, not while other posts wait for it.
+pub(super) fn post_message<H: Host, S: Store>(
+    c: &Controller<H>,
+    store: &mut S,
+    req: &ApiRequest,
+) -> Res {
+    let v = signed(c, req, "message", "create")?;
     let d = v.data();
     let ep_id = req_str(d, "endpoint_id")?;
     let bx = MsgBox::parse(req_str(d, "box")?)
         .ok_or_else(|| ApiError::Invalid("`box` must be INBOX or PROCESSBOX".into()))?;
     let parsed = parse_items(d, c.config.max_message)?;
-    let sources = check_post(tx, v, ep_id, bx, &parsed)?;
-    let now = c.host.now();
     let message_hashes: Vec<String> = parsed
         .iter()
         .map(|it| model::message_hash(it.serial, it.sender, it.recipient, it.text))
         .collect();
-    let ids = store_items(
-        c,
-        tx,
-        sources.as_deref(),
-        (ep_id, bx),
-        &parsed,
-        &message_hashes,
-    )?;
-    let mut hashes: Vec<Value> = message_hashes
-        .iter()
-        .map(|h| Value::str(h.as_str()))
-        .collect();
+    let text_hashes = text_hashes(&parsed);
+    let batch = d.get("messages").is_some();
+    let effect = |hashes: &[String]| {
+        let mut hashes: Vec<Value> = hashes.iter().map(|h| Value::str(h.as_str())).collect();
+        let list = if hashes.len() == 1 && !batch {
+            ("message_hash", hashes.remove(0))
+        } else {
+            ("message_hashes", Value::List(hashes))
+        };
+        Value::dict([
+            ("endpoint_id", Value::str(ep_id)),
+            ("box", Value::str(bx.as_str())),
+            list,
+        ])
+    };
+    let ids = store.write(|tx| {
+        record_nonce(c, tx, &v)?;
+        let sources = check_post(tx, &v, ep_id, bx, &parsed)?;
+        let ids = store_items(
+            c,
+            tx,
+            sources.as_deref(),
+            (ep_id, bx),
+            &parsed,
+            (&message_hashes, &text_hashes),
+        )?;
+        audit::append(
+            tx,
+            c.host.now(),
+            "message.create",
+            Some(&v),
+            None,
+            effect(&message_hashes),
+        )?;
+        Ok::<_, ApiError>(ids)
+    })?;
     let mut out: Vec<wire::Message> = parsed
         .iter()
         .zip(ids)
@@ -440,21 +474,7 @@ pub(super) fn post_message<H: Host>(c: &Controller<H>, tx: &mut dyn Tx, v: &Veri
             message_hash,
         })
         .collect();
-    let effect = if hashes.len() == 1 && d.get("messages").is_none() {
-        Value::dict([
-            ("endpoint_id", Value::str(ep_id)),
-            ("box", Value::str(bx.as_str())),
-            ("message_hash", hashes.remove(0)),
-        ])
-    } else {
-        Value::dict([
-            ("endpoint_id", Value::str(ep_id)),
-            ("box", Value::str(bx.as_str())),
-            ("message_hashes", Value::List(hashes)),
-        ])
-    };
-    audit::append(tx, now, "message.create", Some(v), None, effect)?;
-    if d.get("messages").is_some() {
+    if batch {
         data(201, out)
     } else {
         data(201, out.remove(0))
