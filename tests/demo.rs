@@ -70,3 +70,49 @@ fn demo_prints_where_the_election_transcript_is_and_how_to_check_it() {
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains("4 ballots counted, 0 spoiled"), "{stdout}");
 }
+
+/// `--controller-process` runs the controller as `panoramix serve` of its own: the
+/// summary gives its peak memory apart from the demo's, and it is stopped at the end.
+#[test]
+fn demo_with_its_controller_in_a_process_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo-out");
+    let (code, stdout, stderr) = run_cli(
+        &[
+            "demo",
+            "--messages",
+            "30",
+            "--ballots",
+            "10",
+            "--clients",
+            "2",
+            "--json",
+            "--controller-process",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let s: serde_json::Value =
+        serde_json::from_str(stdout.trim()).expect("one JSON document on stdout");
+    for part in ["sphinx", "zeus"] {
+        let controller = s[part]["controller_peak_rss_bytes"].as_u64();
+        let own = s[part]["peak_rss_bytes"].as_u64();
+        assert!(
+            controller.is_some_and(|b| b > 1 << 20) && own.is_some_and(|b| b > 1 << 20),
+            "{part}: {s}"
+        );
+    }
+    assert_eq!(s["zeus"]["ballots"], 10);
+    assert!(s["audit"]["entries"].as_u64().unwrap() > 20);
+    // the controller process is gone: its database is closed and complete
+    let url = s["controller"].as_str().unwrap();
+    assert!(
+        panoramix_client::agent()
+            .get(&format!("{url}/healthz"))
+            .call()
+            .is_err(),
+        "the controller at {url} still answers"
+    );
+}

@@ -9,7 +9,6 @@
 use anyhow::{Context, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use panoramix_client::Client;
-use panoramix_controller::{Config, Controller};
 use panoramix_core::Keypair;
 use panoramix_core::audit;
 use panoramix_core::wire::Message;
@@ -19,7 +18,6 @@ use panoramix_mixnet::election;
 use panoramix_mixnet::mixnet::{Election, MixnetSpec};
 use panoramix_mixnet::sender::{SendError, Sender};
 use panoramix_mixnet::setup;
-use panoramix_server::{NativeHost, open_state, serve};
 use panoramix_zeus::{Outcome, VoterSecret};
 use serde_json::{Value as Json, json};
 use std::io::IsTerminal;
@@ -29,7 +27,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+mod controller;
 mod summary;
+use controller::LocalController;
 use summary::{peak_rss, print_summary};
 
 #[derive(clap::Args, Debug)]
@@ -68,6 +68,11 @@ pub struct Args {
     /// Print the summary as one JSON document on stdout.
     #[arg(long)]
     json: bool,
+    /// Run the controller as a process of its own (`panoramix serve` on a loopback
+    /// port, same limits), so that its peak memory is measured apart from the
+    /// contributors' and clients' (`controller_peak_rss_bytes` in the summary).
+    #[arg(long)]
+    controller_process: bool,
 }
 
 /// The most voter credentials whose voter list fits in the mix-net's description.
@@ -386,16 +391,22 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let bars = Bars::new();
     bars.say(&format!("panoramix demo: output in {}", out.display()));
 
-    let controller = LocalController::start(&out)?;
+    let controller = if a.controller_process {
+        LocalController::spawn(&out)?
+    } else {
+        LocalController::start(&out)?
+    };
     let url = controller.url.clone();
     bars.say(&format!("controller listening on {url}"));
     let stop = Arc::new(AtomicBool::new(false));
     let mut summary = json!({"controller": url, "output": out.display().to_string(), "contributors": a.contributors});
     if a.messages > 0 {
         summary["sphinx"] = run_sphinx(&a, &url, &bars, &stop)?;
+        summary["sphinx"]["controller_peak_rss_bytes"] = json!(controller.peak_rss());
     }
     if a.ballots > 0 {
         summary["zeus"] = run_election(&a, &url, &out, &bars, &stop)?;
+        summary["zeus"]["controller_peak_rss_bytes"] = json!(controller.peak_rss());
     }
     stop.store(true, Ordering::Relaxed);
     summary["audit"] = check_audit_log(&url, &out, &bars)?;
@@ -414,67 +425,6 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         print_summary(&summary);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The controller, in this process, on the embedded default (SQLite in the
-/// output directory), served on a loopback port by a thread of its own.
-struct LocalController {
-    url: String,
-    stop: tokio::sync::oneshot::Sender<()>,
-    thread: std::thread::JoinHandle<anyhow::Result<()>>,
-}
-
-impl LocalController {
-    fn start(out: &std::path::Path) -> anyhow::Result<LocalController> {
-        let key = Keypair::generate(&mut rand_core::OsRng);
-        let config = Config {
-            max_body: 64 << 20,
-            max_inbox: 1_000_000,
-            page_max: 5000,
-            ..Config::default()
-        };
-        let state = open_state(
-            Controller::new(key, config, NativeHost),
-            &out.join("controller.sqlite3"),
-            false,
-            None,
-        )?;
-        let (tx, rx) = std::sync::mpsc::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = std::thread::spawn(move || -> anyhow::Result<()> {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()?;
-            rt.block_on(serve(
-                state,
-                ([127, 0, 0, 1], 0).into(),
-                move |addr| {
-                    let _ = tx.send(addr);
-                },
-                async {
-                    let _ = stop_rx.await;
-                },
-            ))?;
-            Ok(())
-        });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(30))
-            .context("the controller did not start")?;
-        Ok(LocalController {
-            url: format!("http://{addr}"),
-            stop: stop_tx,
-            thread: server,
-        })
-    }
-
-    /// Stop serving and wait for the server thread.
-    fn stop(self) -> anyhow::Result<()> {
-        let _ = self.stop.send(());
-        self.thread
-            .join()
-            .map_err(|_| anyhow::anyhow!("the controller thread panicked"))?
-    }
 }
 
 /// The Sphinx cycle: a mix-net among the contributors, `a.messages` messages

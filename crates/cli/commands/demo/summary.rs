@@ -5,7 +5,12 @@ use serde_json::Value as Json;
 /// The process's peak resident memory so far (`VmHWM`), in bytes; `None` where
 /// `/proc` does not say (not Linux).
 pub(super) fn peak_rss() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    peak_rss_of("/proc/self/status")
+}
+
+/// The peak resident memory (`VmHWM`) a `/proc/<pid>/status` file gives, in bytes.
+pub(super) fn peak_rss_of(status: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(status).ok()?;
     let kb = status
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))?
@@ -25,6 +30,22 @@ fn gib(v: &Json) -> String {
     )
 }
 
+/// The peak memory lines of a backend's part of the summary.
+fn memory(x: &Json) {
+    if x["controller_peak_rss_bytes"].is_null() {
+        outln!(
+            "    peak memory of the demo's process (controller, contributors and clients) so far: {}",
+            gib(&x["peak_rss_bytes"])
+        );
+    } else {
+        outln!(
+            "    peak memory so far: controller process {}; contributors and clients (the demo's process) {}",
+            gib(&x["controller_peak_rss_bytes"]),
+            gib(&x["peak_rss_bytes"])
+        );
+    }
+}
+
 pub(super) fn print_summary(s: &Json) {
     outln!("panoramix demo summary");
     if let Some(x) = s.get("sphinx") {
@@ -36,10 +57,7 @@ pub(super) fn print_summary(s: &Json) {
             x["messages_per_sec"].as_f64().unwrap_or(0.0),
             100.0 * x["crypto_share"].as_f64().unwrap_or(0.0)
         );
-        outln!(
-            "    peak memory of the demo's process (controller, contributors and clients) so far: {}",
-            gib(&x["peak_rss_bytes"])
-        );
+        memory(x);
     }
     if let Some(x) = s.get("zeus") {
         outln!(
@@ -51,10 +69,7 @@ pub(super) fn print_summary(s: &Json) {
             x["tally"],
             100.0 * x["crypto_share"].as_f64().unwrap_or(0.0)
         );
-        outln!(
-            "    peak memory of the demo's process so far: {}",
-            gib(&x["peak_rss_bytes"])
-        );
+        memory(x);
         if x["spoiled"].as_u64().unwrap_or(0) > 0 {
             outln!(
                 "  ZEUS: {} spoiled ballots (counted as invalid)",
