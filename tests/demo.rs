@@ -4,28 +4,23 @@ mod common;
 
 use common::*;
 
+/// `panoramix demo --json --out OUT ARGS`, which must succeed: its summary.
+fn demo_json(out: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["demo", "--json", "--out", out.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let (code, stdout, stderr) = run_cli(&all, None);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    serde_json::from_str(stdout.trim()).expect("one JSON document on stdout")
+}
+
 #[test]
 fn demo_runs_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("demo-out");
-    let (code, stdout, stderr) = run_cli(
-        &[
-            "demo",
-            "--messages",
-            "60",
-            "--ballots",
-            "30",
-            "--clients",
-            "4",
-            "--json",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        None,
+    let s = demo_json(
+        &out,
+        &["--messages", "60", "--ballots", "30", "--clients", "4"],
     );
-    assert_eq!(code, 0, "{stdout}\n{stderr}");
-    let s: serde_json::Value =
-        serde_json::from_str(stdout.trim()).expect("one JSON document on stdout");
     assert_eq!(s["sphinx"]["messages"], 60);
     assert_eq!(s["zeus"]["ballots"], 30);
     let tally = s["zeus"]["tally"].as_object().unwrap();
@@ -77,25 +72,18 @@ fn demo_prints_where_the_election_transcript_is_and_how_to_check_it() {
 fn demo_with_its_controller_in_a_process_of_its_own() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("demo-out");
-    let (code, stdout, stderr) = run_cli(
+    let s = demo_json(
+        &out,
         &[
-            "demo",
             "--messages",
             "30",
             "--ballots",
             "10",
             "--clients",
             "2",
-            "--json",
             "--controller-process",
-            "--out",
-            out.to_str().unwrap(),
         ],
-        None,
     );
-    assert_eq!(code, 0, "{stdout}\n{stderr}");
-    let s: serde_json::Value =
-        serde_json::from_str(stdout.trim()).expect("one JSON document on stdout");
     for part in ["sphinx", "zeus"] {
         let controller = s[part]["controller_peak_rss_bytes"].as_u64();
         let own = s[part]["peak_rss_bytes"].as_u64();
