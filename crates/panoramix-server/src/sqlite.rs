@@ -32,10 +32,12 @@ fn open(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
         // `--sync full` makes it survive a power loss too.
         c.pragma_update(None, "synchronous", "NORMAL")
             .map_err(store_err)?;
-        // a request's savepoint keeps its undo log (the statement journal) in memory,
-        // not in a temporary file per batch
-        c.pragma_update(None, "temp_store", "MEMORY")
-            .map_err(store_err)?;
+        // temp_store stays FILE (SQLite's default): a savepoint's undo log (the
+        // statement journal) is held in memory up to 64 KiB, which is all a request
+        // of a few rows needs, and only a larger one (a close or a take-over of
+        // 100,000 messages rewrites hundreds of MB of pages) spills to a temporary
+        // file instead of the heap. temp_store=MEMORY held all of it in memory:
+        // 220 MB more for a 100,000-message close (docs/performance.md)
         // 16 MiB of page cache (default 2 MiB): the indexes' random leaves stay in memory
         c.pragma_update(None, "cache_size", -16_384)
             .map_err(store_err)?;
@@ -336,9 +338,13 @@ fn in_savepoint<T, E: From<StoreError>>(
     if let Err(e) = run("SAVEPOINT request") {
         return (Ok(Err(store_err(e).into())), true);
     }
-    let undo = || {
-        conn.execute_batch("ROLLBACK TO request; RELEASE request")
-            .is_err()
+    let undo = || match conn.execute_batch("ROLLBACK TO request; RELEASE request") {
+        Ok(()) => false,
+        Err(e) => {
+            // the batch transaction is lost: say why (the requests get a store error)
+            tracing::error!(error = %e, "cannot roll a request back; the batch is aborted");
+            true
+        }
     };
     match catch_unwind(AssertUnwindSafe(|| f(&mut SqliteTx(conn)))) {
         Ok(Ok(v)) => match run("RELEASE request") {
