@@ -87,7 +87,7 @@ impl Boxes {
 pub(crate) type Selections = std::collections::HashMap<String, (i64, Arc<Vec<String>>)>;
 
 /// The key of box `b` of `ep` if its content can no longer change.
-pub(crate) fn fixed(ep: &Endpoint, b: MsgBox) -> Option<Key> {
+fn fixed(ep: &Endpoint, b: MsgBox) -> Option<Key> {
     let version = match (b, ep.status) {
         (MsgBox::Accepted, EndpointStatus::Closed | EndpointStatus::Processed)
         | (MsgBox::Outbox, EndpointStatus::Processed) => -1,
